@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package RLHF Studio needs to build, run and test, plus the
+# test-only Python references (Debian's python3-torch, PyPI's `tokenizers`) in .venv/.
+# Run as root on a fresh Debian 12 machine. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DEBIAN_FRONTEND=noninteractive
+build=(build-essential cmake ninja-build pkg-config dpkg-dev libtorch-dev libgloo-dev
+       libsqlite3-dev nlohmann-json3-dev libcli11-dev libpcre2-dev)
+gui=(qt6-base-dev libqcustomplot-dev libqt6sql6-sqlite)
+# OpenBLAS in its OpenMP flavour: one OpenMP pool shared with LibTorch. Measured here: a small
+# transformer step takes 2.6 s with the reference BLAS, 0.17 s with this on both cores.
+runtime=(libopenblas0-openmp)
+data=(bible-kjv-text fortunes fortunes-zh)        # real text for the demo and the tests
+test=(python3-torch python3-venv python3-pip xvfb xauth)
+
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${build[@]}" "${gui[@]}" "${runtime[@]}" "${data[@]}" "${test[@]}"
+
+# Make the OpenMP OpenBLAS the system BLAS/LAPACK (LibTorch links libblas.so.3).
+arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+for lib in libblas.so.3 liblapack.so.3; do
+  update-alternatives --set "$lib-$arch" "/usr/lib/$arch/openblas-openmp/$lib" >/dev/null
+done
+
+# Test-only references: Debian's torch (system site packages) and Hugging Face tokenizers.
+if [ ! -x .venv/bin/python3 ]; then
+  /usr/bin/python3 -m venv --system-site-packages .venv
+fi
+.venv/bin/python3 -m pip install -q --disable-pip-version-check 'tokenizers>=0.15,<0.22'
