@@ -17,10 +17,12 @@ class LogitSource {
 public:
     virtual ~LogitSource() = default;
 
-    // Appends `input` to the cache and returns the logits after its last position: (B, vocab) float32.
+    // Appends `input` to the cache and returns the logits after its last position: (B, vocab)
+    // float32.
     virtual at::Tensor forward(const DecodeInput& input) = 0;
 
-    // Keeps cache rows `rows` ((B') int64) in that order: beam search reorders and duplicates beams.
+    // Keeps cache rows `rows` ((B') int64) in that order: beam search reorders and duplicates
+    // beams.
     virtual void selectRows(const at::Tensor& rows) = 0;
 
     // Empties the cache.

@@ -15,8 +15,7 @@ public:
 };
 
 // Runs `body`; if it throws, rethrows an Error whose message is "context: original message".
-template <typename Body>
-decltype(auto) withContext(const std::string& context, Body&& body)
+template <typename Body> decltype(auto) withContext(const std::string& context, Body&& body)
 {
     try {
         return std::forward<Body>(body)();

@@ -1,0 +1,268 @@
+#include "core/model/transformer.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <limits>
+
+namespace rlhf::model {
+
+namespace {
+
+// A plain module that only gives its parameters a place in the HF name hierarchy.
+std::shared_ptr<torch::nn::Module> addChild(torch::nn::Module& parent, const std::string& name)
+{
+    return parent.register_module(name, std::make_shared<torch::nn::Module>());
+}
+
+// HF's rotate_half: (x1, x2) -> (-x2, x1) over the two halves of the last dimension.
+at::Tensor rotateHalf(const at::Tensor& x)
+{
+    const int64_t half = x.size(-1) / 2;
+    return at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+}
+
+} // namespace
+
+TransformerImpl::TransformerImpl(const ModelConfig& config) : m_config(config)
+{
+    m_config.validate();
+    const int64_t dim = m_config.dim;
+    const int64_t kvDim = m_config.kvHeadCount() * m_config.headDim();
+    const int64_t hidden = m_config.ffnHidden();
+    const bool gpt2 = m_config.flavour == Flavour::Gpt2;
+
+    auto backbone = addChild(*this, gpt2 ? "transformer" : "model");
+    m_tokenEmbedding = addChild(*backbone, gpt2 ? "wte" : "embed_tokens")
+                           ->register_parameter("weight", at::empty({m_config.vocabSize, dim}));
+    if (gpt2)
+        m_positionEmbedding =
+            addChild(*backbone, "wpe")
+                ->register_parameter("weight", at::empty({m_config.contextLength, dim}));
+
+    auto layers = addChild(*backbone, gpt2 ? "h" : "layers");
+    for (int64_t i = 0; i < m_config.layers; ++i) {
+        auto layer = addChild(*layers, std::to_string(i));
+        Block block;
+        auto norm1 = addChild(*layer, gpt2 ? "ln_1" : "input_layernorm");
+        auto norm2 = addChild(*layer, gpt2 ? "ln_2" : "post_attention_layernorm");
+        block.norm1Weight = norm1->register_parameter("weight", at::empty({dim}));
+        block.norm2Weight = norm2->register_parameter("weight", at::empty({dim}));
+        auto attn = addChild(*layer, gpt2 ? "attn" : "self_attn");
+        auto mlp = addChild(*layer, "mlp");
+        if (gpt2) {
+            block.norm1Bias = norm1->register_parameter("bias", at::empty({dim}));
+            block.norm2Bias = norm2->register_parameter("bias", at::empty({dim}));
+            block.qkv = addLinear(*attn, "c_attn", dim, 3 * dim, /*bias=*/true);
+            block.attnOut = addLinear(*attn, "c_proj", dim, dim, /*bias=*/true);
+            block.up = addLinear(*mlp, "c_fc", dim, hidden, /*bias=*/true);
+            block.down = addLinear(*mlp, "c_proj", hidden, dim, /*bias=*/true);
+        } else {
+            block.query = addLinear(*attn, "q_proj", dim, dim, /*bias=*/false);
+            block.key = addLinear(*attn, "k_proj", dim, kvDim, /*bias=*/false);
+            block.value = addLinear(*attn, "v_proj", dim, kvDim, /*bias=*/false);
+            block.attnOut = addLinear(*attn, "o_proj", dim, dim, /*bias=*/false);
+            block.gate = addLinear(*mlp, "gate_proj", dim, hidden, /*bias=*/false);
+            block.up = addLinear(*mlp, "up_proj", dim, hidden, /*bias=*/false);
+            block.down = addLinear(*mlp, "down_proj", hidden, dim, /*bias=*/false);
+        }
+        m_blocks.push_back(block);
+    }
+
+    auto finalNorm = addChild(*backbone, gpt2 ? "ln_f" : "norm");
+    m_finalNormWeight = finalNorm->register_parameter("weight", at::empty({dim}));
+    if (gpt2) m_finalNormBias = finalNorm->register_parameter("bias", at::empty({dim}));
+
+    m_lmHead = m_config.tieEmbeddings
+                   ? m_tokenEmbedding
+                   : addChild(*this, "lm_head")
+                         ->register_parameter("weight", at::empty({m_config.vocabSize, dim}));
+
+    if (!gpt2) {
+        const int64_t headDim = m_config.headDim();
+        m_ropeInvFreq =
+            at::pow(m_config.ropeTheta, -at::arange(0, headDim, 2, at::kDouble) / double(headDim))
+                .to(at::kFloat); // (headDim / 2)
+    }
+    initWeights(/*seed=*/0);
+}
+
+TransformerImpl::Linear TransformerImpl::addLinear(torch::nn::Module& parent,
+                                                   const std::string& name, int64_t in, int64_t out,
+                                                   bool bias)
+{
+    auto child = addChild(parent, name);
+    Linear linear;
+    // GPT-2 keeps HF's Conv1D layout (in, out); Llama keeps nn.Linear's (out, in).
+    const bool conv1d = m_config.flavour == Flavour::Gpt2;
+    linear.weight =
+        child->register_parameter("weight", conv1d ? at::empty({in, out}) : at::empty({out, in}));
+    if (bias) linear.bias = child->register_parameter("bias", at::empty({out}));
+    return linear;
+}
+
+void TransformerImpl::initWeights(uint64_t seed)
+{
+    at::NoGradGuard noGrad;
+    auto generator = at::detail::createCPUGenerator(seed);
+    const double std = m_config.initStd;
+    const double residualStd = std / std::sqrt(2.0 * double(m_config.layers));
+    for (const auto& item : named_parameters(/*recurse=*/true)) {
+        const std::string& name = item.key();
+        at::Tensor parameter = item.value();
+        const bool isNorm =
+            name.find("ln_") != std::string::npos || name.find("norm") != std::string::npos;
+        const bool isBias = name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0;
+        const bool isResidualOut = name.find("c_proj.weight") != std::string::npos ||
+                                   name.find("o_proj.weight") != std::string::npos ||
+                                   name.find("down_proj.weight") != std::string::npos;
+        if (isBias)
+            parameter.zero_();
+        else if (isNorm)
+            parameter.fill_(1.0);
+        else
+            parameter.normal_(0.0, isResidualOut ? residualStd : std, generator);
+    }
+}
+
+int64_t TransformerImpl::parameterCount() const
+{
+    int64_t count = 0;
+    for (const auto& parameter : parameters())
+        count += parameter.numel();
+    return count;
+}
+
+at::Tensor TransformerImpl::project(const Linear& linear, const at::Tensor& x) const
+{
+    if (m_config.flavour == Flavour::Gpt2) {
+        // Conv1D: x @ W + b with W (in, out).
+        auto y = at::matmul(x, linear.weight);
+        return linear.bias.defined() ? y + linear.bias : y;
+    }
+    return at::linear(x, linear.weight, linear.bias);
+}
+
+at::Tensor TransformerImpl::norm(const at::Tensor& x, const at::Tensor& weight,
+                                 const at::Tensor& bias) const
+{
+    if (m_config.flavour == Flavour::Gpt2)
+        return at::layer_norm(x, {m_config.dim}, weight, bias, m_config.normEps);
+    // RMSNorm in fp32, as HF's LlamaRMSNorm does.
+    auto xf = x.to(at::kFloat);
+    auto scaled = xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + m_config.normEps);
+    return weight * scaled.to(x.scalar_type());
+}
+
+at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, KvCache* cache,
+                                      size_t layer, const at::Tensor& positions,
+                                      const at::Tensor& keyValid)
+{
+    const int64_t B = x.size(0), T = x.size(1);
+    const int64_t heads = m_config.heads, kvHeads = m_config.kvHeadCount();
+    const int64_t headDim = m_config.headDim();
+
+    at::Tensor q, k, v;
+    if (m_config.flavour == Flavour::Gpt2) {
+        auto qkv = project(block.qkv, x).split(m_config.dim, -1); // 3 x (B, T, dim)
+        q = qkv[0], k = qkv[1], v = qkv[2];
+    } else {
+        q = project(block.query, x), k = project(block.key, x), v = project(block.value, x);
+    }
+    q = q.view({B, T, heads, headDim}).transpose(1, 2);   // (B, heads, T, headDim)
+    k = k.view({B, T, kvHeads, headDim}).transpose(1, 2); // (B, kvHeads, T, headDim)
+    v = v.view({B, T, kvHeads, headDim}).transpose(1, 2); // (B, kvHeads, T, headDim)
+
+    if (m_config.flavour == Flavour::Llama) {
+        auto freqs = positions.to(at::kFloat).unsqueeze(-1) * m_ropeInvFreq; // (B, T, hd/2)
+        auto angles = at::cat({freqs, freqs}, -1).unsqueeze(1);              // (B, 1, T, hd)
+        auto cos = angles.cos().to(q.scalar_type()), sin = angles.sin().to(q.scalar_type());
+        q = q * cos + rotateHalf(q) * sin;
+        k = k * cos + rotateHalf(k) * sin;
+    }
+
+    int64_t past = 0;
+    if (cache) {
+        past = cache->keys[layer].defined() ? cache->keys[layer].size(2) : 0;
+        if (past > 0) {
+            k = at::cat({cache->keys[layer], k.to(cache->keys[layer].scalar_type())}, 2);
+            v = at::cat({cache->values[layer], v.to(cache->values[layer].scalar_type())}, 2);
+        }
+        cache->keys[layer] = k, cache->values[layer] = v; // (B, kvHeads, past + T, headDim)
+    }
+    if (kvHeads != heads) { // grouped-query attention: each kv head serves heads/kvHeads queries
+        k = k.repeat_interleave(heads / kvHeads, 1);
+        v = v.repeat_interleave(heads / kvHeads, 1);
+    }
+
+    const int64_t total = past + T;
+    auto scores = at::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(headDim)); // (B,h,T,total)
+    // Query i (absolute position past + i) sees keys j <= past + i that are not padding.
+    auto future = at::ones({T, total}, x.options().dtype(at::kBool)).triu(past + 1); // (T, total)
+    auto blocked = future.view({1, 1, T, total});
+    if (keyValid.defined()) blocked = blocked | keyValid.logical_not().view({B, 1, 1, total});
+    scores = scores.masked_fill(blocked, -std::numeric_limits<float>::infinity());
+    auto weights = at::softmax(scores, -1, at::kFloat).nan_to_num(0.0); // rows all-padding -> 0
+    auto out = at::matmul(weights.to(v.scalar_type()), v);              // (B, h, T, headDim)
+    out = out.transpose(1, 2).reshape({B, T, m_config.dim});
+    return project(block.attnOut, out);
+}
+
+at::Tensor TransformerImpl::mlp(const Block& block, const at::Tensor& x) const
+{
+    if (m_config.flavour == Flavour::Gpt2)
+        return project(block.down, at::gelu(project(block.up, x), "tanh"));
+    return project(block.down, at::silu(project(block.gate, x)) * project(block.up, x));
+}
+
+at::Tensor TransformerImpl::hiddenStates(const at::Tensor& tokens, KvCache* cache,
+                                         const at::Tensor& positions, const at::Tensor& keyValid)
+{
+    TORCH_CHECK(tokens.dim() == 2, "tokens must be (B, T), got ", tokens.sizes());
+    const int64_t B = tokens.size(0), T = tokens.size(1);
+    const int64_t past = cache ? cache->length() : 0;
+    TORCH_CHECK(past + T <= m_config.contextLength, "sequence of ", past + T,
+                " tokens exceeds the context length ", m_config.contextLength);
+    auto pos = positions.defined()
+                   ? positions
+                   : at::arange(past, past + T, tokens.options().dtype(at::kLong)).expand({B, T});
+
+    auto x = at::embedding(m_tokenEmbedding, tokens); // (B, T, dim)
+    if (m_config.flavour == Flavour::Gpt2) x = x + at::embedding(m_positionEmbedding, pos);
+
+    if (cache && cache->keys.size() != m_blocks.size()) {
+        cache->keys.assign(m_blocks.size(), at::Tensor());
+        cache->values.assign(m_blocks.size(), at::Tensor());
+    }
+    for (size_t i = 0; i < m_blocks.size(); ++i) {
+        const Block& block = m_blocks[i];
+        x = x +
+            attention(block, norm(x, block.norm1Weight, block.norm1Bias), cache, i, pos, keyValid);
+        x = x + mlp(block, norm(x, block.norm2Weight, block.norm2Bias));
+    }
+    if (cache) {
+        auto valid = keyValid.defined() ? keyValid.narrow(1, past, T)
+                                        : at::ones({B, T}, tokens.options().dtype(at::kBool));
+        cache->keyValid = past > 0 ? at::cat({cache->keyValid, valid}, 1) : valid;
+    }
+    return norm(x, m_finalNormWeight, m_finalNormBias);
+}
+
+at::Tensor TransformerImpl::logits(const at::Tensor& hidden)
+{
+    return at::matmul(hidden, m_lmHead.t()); // (B, T, vocab)
+}
+
+at::Tensor TransformerImpl::forward(const at::Tensor& tokens)
+{
+    return logits(hiddenStates(tokens, nullptr, {}, {}));
+}
+
+at::Tensor TransformerImpl::forward(const at::Tensor& tokens, KvCache& cache,
+                                    const at::Tensor& positions, const at::Tensor& keyValid)
+{
+    return logits(hiddenStates(tokens, &cache, positions, keyValid));
+}
+
+} // namespace rlhf::model

@@ -1,0 +1,73 @@
+// The decoder-only Transformer in its two flavours (GPT-2 and Llama) from one ModelConfig.
+// Parameter names are Hugging Face's (GPT2LMHeadModel / LlamaForCausalLM), so a state dict maps
+// 1:1 onto HF safetensors. Training, KV-cached decoding and hidden states for value/reward heads.
+#pragma once
+
+#include "core/model/kv_cache.h"
+#include "core/model/model_config.h"
+
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace rlhf::model {
+
+class TransformerImpl : public torch::nn::Module {
+public:
+    explicit TransformerImpl(const ModelConfig& config);
+
+    // Full causal forward: tokens (B, T) int64 -> logits (B, T, vocab).
+    at::Tensor forward(const at::Tensor& tokens);
+
+    // Incremental forward: appends the new tokens' keys/values to `cache` and returns their
+    // logits (B, T, vocab). positions: (B, T) int64; keyValid: (B, cache.length() + T) bool.
+    at::Tensor forward(const at::Tensor& tokens, KvCache& cache, const at::Tensor& positions,
+                       const at::Tensor& keyValid);
+
+    // Final hidden states after the last norm (B, T, dim); cache may be null.
+    at::Tensor hiddenStates(const at::Tensor& tokens, KvCache* cache, const at::Tensor& positions,
+                            const at::Tensor& keyValid);
+    // Projects hidden states (B, T, dim) to logits (B, T, vocab).
+    at::Tensor logits(const at::Tensor& hidden);
+
+    // Re-initialises every parameter from `seed`: normal(0, initStd), residual projections
+    // scaled by 1/sqrt(2 * layers) (GPT-2's recipe), biases 0, norm weights 1.
+    void initWeights(uint64_t seed);
+
+    const ModelConfig& config() const { return m_config; }
+    int64_t parameterCount() const;
+
+private:
+    struct Linear {
+        at::Tensor weight; // GPT-2 (Conv1D): (in, out); Llama (nn.Linear): (out, in)
+        at::Tensor bias;   // (out) or undefined
+    };
+    struct Block {
+        at::Tensor norm1Weight, norm1Bias, norm2Weight, norm2Bias; // biases: GPT-2 only
+        Linear qkv;               // GPT-2: c_attn, fused (dim, 3*dim)
+        Linear query, key, value; // Llama: q_proj, k_proj, v_proj
+        Linear attnOut;           // c_proj / o_proj
+        Linear up, gate, down;    // GPT-2: c_fc, -, c_proj; Llama: up, gate, down
+    };
+
+    Linear addLinear(torch::nn::Module& parent, const std::string& name, int64_t in, int64_t out,
+                     bool bias);
+    at::Tensor project(const Linear& linear, const at::Tensor& x) const;
+    at::Tensor norm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) const;
+    at::Tensor attention(const Block& block, const at::Tensor& x, KvCache* cache, size_t layer,
+                         const at::Tensor& positions, const at::Tensor& keyValid);
+    at::Tensor mlp(const Block& block, const at::Tensor& x) const;
+
+    ModelConfig m_config;
+    at::Tensor m_tokenEmbedding;    // (vocab, dim): wte / embed_tokens
+    at::Tensor m_positionEmbedding; // (context, dim): wpe, GPT-2 only
+    at::Tensor m_finalNormWeight, m_finalNormBias;
+    at::Tensor m_lmHead;      // (vocab, dim); the token embedding when tied
+    at::Tensor m_ropeInvFreq; // (headDim / 2) buffer, Llama only
+    std::vector<Block> m_blocks;
+};
+TORCH_MODULE(Transformer);
+
+} // namespace rlhf::model

@@ -1,0 +1,51 @@
+// How a running stage talks to whoever drives it (the CLI's progress bar, the GUI's worker
+// thread): metrics, log lines, progress and saved checkpoints out; stop and pause in.
+// Torch-free and Qt-free, so both sides can include it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace rlhf::train {
+
+struct StepMetrics {
+    int64_t step = 0;                                   // optimizer step, 1-based
+    std::vector<std::pair<std::string, double>> values; // e.g. {"train/loss", 3.2}
+};
+
+class StageObserver {
+public:
+    virtual ~StageObserver() = default;
+    virtual void onMetrics(const StepMetrics&) {}
+    virtual void onLog(const std::string&) {}
+    virtual void onProgress(int64_t /*step*/, int64_t /*total*/) {}
+    virtual void onCheckpoint(const std::string& /*path*/, int64_t /*step*/) {}
+};
+
+// Set from any thread; the stage checks it between optimizer steps.
+class StopToken {
+public:
+    void requestStop() { m_stop = true; }
+    void setPaused(bool paused) { m_paused = paused; }
+    bool stopRequested() const { return m_stop; }
+    bool paused() const { return m_paused; }
+
+    // Blocks while paused (polling every 50 ms); returns true when the stage should stop.
+    bool waitWhilePausedOrStop() const
+    {
+        while (m_paused && !m_stop)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        return m_stop;
+    }
+
+private:
+    std::atomic<bool> m_stop{false};
+    std::atomic<bool> m_paused{false};
+};
+
+} // namespace rlhf::train

@@ -1,0 +1,164 @@
+// The Transformer in both flavours: HF parameter names and shapes, KV-cache decoding equal to
+// a full forward (also with left padding), and a tiny model that memorises a short text.
+#include "core/model/transformer.h"
+#include "core/train/adamw.h"
+
+#include <ATen/ATen.h>
+#include <QtTest>
+
+using rlhf::model::Flavour;
+using rlhf::model::KvCache;
+using rlhf::model::ModelConfig;
+using rlhf::model::Transformer;
+
+namespace {
+
+ModelConfig tinyConfig(Flavour flavour)
+{
+    ModelConfig config;
+    config.flavour = flavour;
+    config.vocabSize = 37;
+    config.contextLength = 32;
+    config.layers = 2;
+    config.heads = 4;
+    config.kvHeads = flavour == Flavour::Llama ? 2 : 0;
+    config.dim = 32;
+    config.tieEmbeddings = flavour == Flavour::Gpt2;
+    return config;
+}
+
+std::map<std::string, std::vector<int64_t>> parameterShapes(Transformer& model)
+{
+    std::map<std::string, std::vector<int64_t>> shapes;
+    for (const auto& item : model->named_parameters())
+        shapes[item.key()] = item.value().sizes().vec();
+    return shapes;
+}
+
+} // namespace
+
+class TestTransformer : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void gpt2NamesAndShapes()
+    {
+        Transformer model(tinyConfig(Flavour::Gpt2));
+        auto shapes = parameterShapes(model);
+        QCOMPARE(shapes.at("transformer.wte.weight"), (std::vector<int64_t>{37, 32}));
+        QCOMPARE(shapes.at("transformer.wpe.weight"), (std::vector<int64_t>{32, 32}));
+        QCOMPARE(shapes.at("transformer.h.1.attn.c_attn.weight"), (std::vector<int64_t>{32, 96}));
+        QCOMPARE(shapes.at("transformer.h.1.mlp.c_fc.weight"), (std::vector<int64_t>{32, 128}));
+        QCOMPARE(shapes.at("transformer.h.1.mlp.c_proj.bias"), (std::vector<int64_t>{32}));
+        QCOMPARE(shapes.at("transformer.ln_f.bias"), (std::vector<int64_t>{32}));
+        QVERIFY(!shapes.count("lm_head.weight")); // tied to wte, as HF stores GPT-2
+        QCOMPARE(int(shapes.size()), 2 + 2 * 12 + 2);
+        auto logits = model->forward(at::randint(37, {3, 7}, at::kLong));
+        QCOMPARE(logits.sizes().vec(), (std::vector<int64_t>{3, 7, 37}));
+    }
+
+    void llamaNamesAndShapes()
+    {
+        Transformer model(tinyConfig(Flavour::Llama));
+        auto shapes = parameterShapes(model);
+        QCOMPARE(shapes.at("model.embed_tokens.weight"), (std::vector<int64_t>{37, 32}));
+        QCOMPARE(shapes.at("model.layers.0.self_attn.q_proj.weight"),
+                 (std::vector<int64_t>{32, 32}));
+        QCOMPARE(shapes.at("model.layers.0.self_attn.k_proj.weight"),
+                 (std::vector<int64_t>{16, 32}));
+        QCOMPARE(shapes.at("model.layers.0.mlp.gate_proj.weight"), (std::vector<int64_t>{128, 32}));
+        QCOMPARE(shapes.at("model.layers.0.mlp.down_proj.weight"), (std::vector<int64_t>{32, 128}));
+        QCOMPARE(shapes.at("model.norm.weight"), (std::vector<int64_t>{32}));
+        QCOMPARE(shapes.at("lm_head.weight"), (std::vector<int64_t>{37, 32}));
+        auto logits = model->forward(at::randint(37, {2, 5}, at::kLong));
+        QCOMPARE(logits.sizes().vec(), (std::vector<int64_t>{2, 5, 37}));
+    }
+
+    void kvCacheEqualsFullForward_data()
+    {
+        QTest::addColumn<int>("flavour");
+        QTest::newRow("gpt2") << int(Flavour::Gpt2);
+        QTest::newRow("llama") << int(Flavour::Llama);
+    }
+    void kvCacheEqualsFullForward()
+    {
+        QFETCH(int, flavour);
+        Transformer model(tinyConfig(Flavour(flavour)));
+        model->initWeights(7);
+        at::NoGradGuard noGrad;
+        auto tokens = at::randint(37, {2, 12}, at::kLong);
+        auto full = model->forward(tokens); // (2, 12, 37)
+
+        KvCache cache;
+        std::vector<at::Tensor> pieces{model->forward(tokens.narrow(1, 0, 5), cache, {}, {})};
+        for (int64_t t = 5; t < 12; ++t)
+            pieces.push_back(model->forward(tokens.narrow(1, t, 1), cache, {}, {}));
+        auto incremental = at::cat(pieces, 1);
+        QCOMPARE(cache.length(), int64_t(12));
+        QVERIFY2(at::allclose(full, incremental, 1e-4, 1e-5),
+                 qPrintable(QString::number((full - incremental).abs().max().item<double>())));
+    }
+
+    void leftPaddingIsInvisible_data() { kvCacheEqualsFullForward_data(); }
+    void leftPaddingIsInvisible()
+    {
+        QFETCH(int, flavour);
+        Transformer model(tinyConfig(Flavour(flavour)));
+        model->initWeights(3);
+        at::NoGradGuard noGrad;
+        auto prompt = at::randint(37, {1, 6}, at::kLong);
+        auto alone = model->forward(prompt).select(1, 5); // (1, 37)
+
+        // The same prompt, left-padded by 3 tokens of garbage, in a batch of one.
+        auto padded = at::cat({at::full({1, 3}, 11, at::kLong), prompt}, 1); // (1, 9)
+        auto keyValid = at::cat({at::zeros({1, 3}, at::kBool), at::ones({1, 6}, at::kBool)}, 1);
+        auto positions = (keyValid.to(at::kLong).cumsum(1) - 1).clamp_min(0);
+        KvCache cache;
+        auto logits = model->forward(padded, cache, positions, keyValid).select(1, 8);
+        QVERIFY(at::allclose(alone, logits, 1e-4, 1e-5));
+
+        // One more token: the cached padding must stay invisible.
+        auto next = at::full({1, 1}, 5, at::kLong);
+        auto aloneNext = model->forward(at::cat({prompt, next}, 1)).select(1, 6);
+        auto nextValid = at::cat({keyValid, at::ones({1, 1}, at::kBool)}, 1);
+        auto paddedNext =
+            model->forward(next, cache, at::full({1, 1}, 6, at::kLong), nextValid).select(1, 0);
+        QVERIFY(at::allclose(aloneNext, paddedNext, 1e-4, 1e-5));
+    }
+
+    void tinyModelMemorisesText_data() { kvCacheEqualsFullForward_data(); }
+    void tinyModelMemorisesText()
+    {
+        QFETCH(int, flavour);
+        at::manual_seed(0);
+        const std::string text = "the quick brown fox jumps over the lazy dog";
+        auto config = tinyConfig(Flavour(flavour));
+        config.vocabSize = 128;
+        config.contextLength = 64;
+        Transformer model(config);
+        auto tokens = at::empty({1, int64_t(text.size())}, at::kLong);
+        for (size_t i = 0; i < text.size(); ++i)
+            tokens[0][i] = int64_t(text[i]);
+        auto inputs = tokens.narrow(1, 0, tokens.size(1) - 1);
+        auto targets = tokens.narrow(1, 1, tokens.size(1) - 1);
+
+        rlhf::train::NamedTensors parameters;
+        for (const auto& item : model->named_parameters())
+            parameters.emplace_back(item.key(), item.value());
+        rlhf::train::AdamW optimizer(parameters, {});
+        double first = 0, last = 0;
+        for (int step = 0; step < 150; ++step) {
+            auto logits = model->forward(inputs);
+            auto loss =
+                at::cross_entropy_loss(logits.view({-1, config.vocabSize}), targets.reshape(-1));
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step(3e-3);
+            (step == 0 ? first : last) = loss.item<double>();
+        }
+        QVERIFY2(first > 4.0, qPrintable(QString::number(first))); // ~ln(128) = 4.85 at start
+        QVERIFY2(last < 0.05, qPrintable(QString::number(last)));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTransformer)
+#include "test_transformer.moc"
