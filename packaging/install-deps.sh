@@ -12,7 +12,7 @@ gui=(qt6-base-dev libqcustomplot-dev libqt6sql6-sqlite)
 # OpenBLAS in its OpenMP flavour: one OpenMP pool shared with LibTorch. Measured here: a small
 # transformer step takes 2.6 s with the reference BLAS, 0.17 s with this on both cores.
 runtime=(libopenblas0-openmp)
-data=(bible-kjv-text fortunes fortunes-zh)        # real text for the demo and the tests
+data=(bible-kjv bible-kjv-text fortunes fortunes-zh)        # real text for the demo and the tests
 test=(python3-torch python3-venv python3-pip xvfb xauth)
 
 apt-get update -qq

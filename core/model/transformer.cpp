@@ -197,15 +197,23 @@ at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, K
     }
 
     const int64_t total = past + T;
-    auto scores = at::matmul(q, k.transpose(-2, -1)) / std::sqrt(double(headDim)); // (B,h,T,total)
-    // Query i (absolute position past + i) sees keys j <= past + i that are not padding.
-    auto future = at::ones({T, total}, x.options().dtype(at::kBool)).triu(past + 1); // (T, total)
-    auto blocked = future.view({1, 1, T, total});
-    if (keyValid.defined()) blocked = blocked | keyValid.logical_not().view({B, 1, 1, total});
-    scores = scores.masked_fill(blocked, -std::numeric_limits<float>::infinity());
-    auto weights = at::softmax(scores, -1, at::kFloat).nan_to_num(0.0); // rows all-padding -> 0
-    auto out = at::matmul(weights.to(v.scalar_type()), v);              // (B, h, T, headDim)
-    out = out.transpose(1, 2).reshape({B, T, m_config.dim});
+    // Query i (absolute position past + i) sees keys j <= past + i that are not padding: an
+    // additive mask of 0 / -inf that baddbmm adds while it computes the scaled scores.
+    const float minusInf = -std::numeric_limits<float>::infinity();
+    auto mask = at::full({T, total}, minusInf, q.options()).triu(past + 1); // (T, total)
+    if (keyValid.defined()) {
+        auto padding = at::zeros({B, 1, 1, total}, q.options())
+                           .masked_fill_(keyValid.logical_not().view({B, 1, 1, total}), minusInf);
+        mask = mask.view({1, 1, T, total}) + padding; // (B, 1, T, total)
+    }
+    auto scores = at::baddbmm(mask.expand({B, heads, T, total}).reshape({B * heads, T, total}),
+                              q.reshape({B * heads, T, headDim}),
+                              k.reshape({B * heads, total, headDim}).transpose(1, 2),
+                              /*beta=*/1.0, /*alpha=*/1.0 / std::sqrt(double(headDim)));
+    auto weights = at::softmax(scores, -1, at::kFloat);        // (B*h, T, total)
+    if (keyValid.defined()) weights = weights.nan_to_num(0.0); // a row of only padding -> 0
+    auto out = at::bmm(weights.to(v.scalar_type()), v.reshape({B * heads, total, headDim}));
+    out = out.view({B, heads, T, headDim}).transpose(1, 2).reshape({B, T, m_config.dim});
     return project(block.attnOut, out);
 }
 

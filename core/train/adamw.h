@@ -2,6 +2,8 @@
 // checkpoint stores and a resume restores bit for bit. Norms, biases and embeddings get no decay.
 #pragma once
 
+#include "core/model/tensor_io.h"
+
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -18,7 +20,7 @@ struct AdamWConfig {
     double weightDecay = 0.1; // decoupled decay on matrices, e.g. 0.1
 };
 
-using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
+using model::NamedTensors;
 
 // True for parameters that get weight decay: matrices other than embeddings.
 bool decaysWeight(const std::string& name, const at::Tensor& parameter);

@@ -1,0 +1,37 @@
+// `rlhf`: the command-line twin of every studio action, reading the same config files.
+// Thin: parses arguments and calls the core. Errors are printed as one line, exit code 1.
+#include "app/cli/commands.h"
+
+#include "core/util/error.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+namespace rlhf::cli {
+
+train::Precision parsePrecision(const std::string& name)
+{
+    if (name == "auto") return train::Precision::Auto;
+    if (name == "fp32") return train::Precision::Float32;
+    if (name == "bf16") return train::Precision::BFloat16;
+    throw Error("--precision: expected auto, fp32 or bf16, got \"" + name + "\"");
+}
+
+} // namespace rlhf::cli
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"RLHF Studio command line: projects, data, tokenizers, training, generation"};
+    app.require_subcommand(1);
+    rlhf::cli::addBenchCommands(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        return app.exit(error);
+    } catch (const std::exception& error) {
+        std::cerr << "rlhf: " << error.what() << std::endl;
+        return 1;
+    }
+    return 0;
+}

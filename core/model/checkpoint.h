@@ -1,0 +1,38 @@
+// A checkpoint is a Hugging Face model folder plus training state:
+//   config.json (HF names), model.safetensors, tokenizer.json (when known),
+//   optimizer.safetensors (AdamW moments + step), trainer_state.json (step, config, metrics).
+// Written to "<folder>.tmp", fsynced, then renamed, so a crash never leaves half a checkpoint.
+#pragma once
+
+#include "core/model/model_config.h"
+#include "core/model/tensor_io.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+namespace rlhf::model {
+
+class TransformerImpl;
+
+struct CheckpointContents {
+    NamedTensors optimizerState;      // empty: no optimizer.safetensors is written
+    nlohmann::json trainerState;      // e.g. {"step": 400, "config": {...}}; null: not written
+    std::filesystem::path tokenizer;  // tokenizer.json to copy in; empty: none
+};
+
+// Saves `model` and `contents` as `folder` atomically (replacing an older folder of that name).
+void saveCheckpoint(const std::filesystem::path& folder, TransformerImpl& model,
+                    const CheckpointContents& contents);
+
+// Reads config.json of an HF model folder (ours or another tool's).
+ModelConfig loadCheckpointConfig(const std::filesystem::path& folder);
+
+// Copies model.safetensors into `model`'s parameters: every parameter must be present with its
+// exact shape; a tied lm_head.weight in the file is accepted. Errors name folder and tensor.
+void loadCheckpointWeights(const std::filesystem::path& folder, TransformerImpl& model);
+
+NamedTensors loadOptimizerState(const std::filesystem::path& folder);
+nlohmann::json loadTrainerState(const std::filesystem::path& folder);
+
+} // namespace rlhf::model

@@ -1,0 +1,50 @@
+#include "core/train/precision.h"
+
+#include "core/compat/torch_compat.h"
+#include "core/util/cpu_features.h"
+#include "core/util/error.h"
+#include "core/util/threads.h"
+
+#include <ATen/Context.h>
+
+#include <optional>
+
+namespace rlhf::train {
+
+struct AutocastScope::State {
+    std::optional<compat::CpuAutocast> cpu;
+    std::optional<compat::CudaAutocast> cuda;
+};
+
+AutocastScope::AutocastScope(c10::Device device, bool enabled) : m_state(std::make_unique<State>())
+{
+    if (!enabled) return;
+    if (device.is_cuda())
+        m_state->cuda.emplace(true, at::kBFloat16);
+    else
+        m_state->cpu.emplace(true, at::kBFloat16);
+}
+
+AutocastScope::~AutocastScope() = default;
+
+std::string ComputeSetup::description() const
+{
+    std::string text = device.is_cuda() ? "cuda" : "cpu, " + std::to_string(threads) + " threads";
+    return text + (bf16 ? ", bf16 autocast" : ", fp32");
+}
+
+ComputeSetup resolveCompute(const std::string& device, Precision precision, int threads)
+{
+    ComputeSetup setup;
+    const bool cudaPresent = at::hasCUDA();
+    if (device == "cuda" && !cudaPresent)
+        throw Error("device \"cuda\" requested but no CUDA GPU is available");
+    if (device == "cuda" || (device == "auto" && cudaPresent))
+        setup.device = c10::Device(c10::kCUDA);
+    setup.threads = setComputeThreads(threads);
+    const bool fastBf16 = setup.device.is_cuda() || cpuHasAvx512Bf16();
+    setup.bf16 = precision == Precision::BFloat16 || (precision == Precision::Auto && fastBf16);
+    return setup;
+}
+
+} // namespace rlhf::train

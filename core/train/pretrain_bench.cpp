@@ -1,0 +1,113 @@
+#include "core/train/pretrain_bench.h"
+
+#include "core/model/transformer.h"
+#include "core/train/adamw.h"
+#include "core/train/precision.h"
+#include "core/util/cpu_features.h"
+#include "core/util/threads.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+namespace rlhf::train {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds(Clock::time_point from)
+{
+    return std::chrono::duration<double>(Clock::now() - from).count();
+}
+
+double median(std::vector<double> values)
+{
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+}
+
+// Model FLOPs of one training step (forward + backward), the PaLM appendix formula.
+double trainingFlops(const model::ModelConfig& config, int64_t matmulParameters, int64_t tokens)
+{
+    const double attention = 12.0 * double(config.layers * config.contextLength * config.dim);
+    return (6.0 * double(matmulParameters) + attention) * double(tokens);
+}
+
+} // namespace
+
+PretrainBenchResult benchPretrain(const PretrainBenchOptions& options)
+{
+    const ComputeSetup setup = resolveCompute(options.device, options.precision, options.threads);
+    model::Transformer model(options.model);
+    model->to(setup.device);
+    NamedTensors parameters;
+    std::vector<at::Tensor> parameterList;
+    int64_t matmulParameters = 0;
+    for (const auto& item : model->named_parameters()) {
+        parameters.emplace_back(item.key(), item.value());
+        parameterList.push_back(item.value());
+        // Every matrix is a matmul operand except position embeddings; the token embedding
+        // counts once, as the (tied) output projection.
+        if (item.value().dim() == 2 && item.key().find("wpe") == std::string::npos &&
+            (options.model.tieEmbeddings || item.key().find("embed_tokens") == std::string::npos))
+            matmulParameters += item.value().numel();
+    }
+    AdamW optimizer(parameters, {});
+    const int64_t T = options.model.contextLength;
+    auto batch = at::randint(options.model.vocabSize, {options.batchSize, T + 1}, at::kLong)
+                     .to(setup.device);
+    auto inputs = batch.narrow(1, 0, T), targets = batch.narrow(1, 1, T).reshape(-1);
+
+    std::vector<double> times;
+    for (int64_t step = 0; step < options.warmupSteps + options.steps; ++step) {
+        const auto start = Clock::now();
+        optimizer.zeroGrad();
+        at::Tensor loss;
+        {
+            auto scope = setup.autocast();
+            auto logits = model->forward(inputs); // (B, T, vocab)
+            loss = at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}).to(at::kFloat),
+                                          targets);
+        }
+        loss.backward();
+        clipGradNorm(parameterList, 1.0);
+        optimizer.step(1e-4);
+        loss.item<double>(); // waits for the device
+        if (step >= options.warmupSteps) times.push_back(seconds(start));
+    }
+    PretrainBenchResult result;
+    const double stepSeconds = median(times);
+    const int64_t tokens = options.batchSize * T;
+    result.msPerStep = stepSeconds * 1e3;
+    result.tokensPerSecond = double(tokens) / stepSeconds;
+    result.parameters = model->parameterCount();
+    result.flopsPerStep = trainingFlops(options.model, matmulParameters, tokens);
+    result.gflops = result.flopsPerStep / stepSeconds / 1e9;
+    result.setup = setup.description();
+    return result;
+}
+
+GemmBenchResult benchGemm(int64_t size, int threads)
+{
+    GemmBenchResult result;
+    result.size = size;
+    result.threads = setComputeThreads(threads);
+    auto best = [&](at::ScalarType dtype) {
+        auto a = at::randn({size, size}).to(dtype), b = at::randn({size, size}).to(dtype);
+        double fastest = 1e30;
+        for (int repeat = 0; repeat < 8; ++repeat) {
+            const auto start = Clock::now();
+            auto c = at::mm(a, b);
+            fastest = std::min(fastest, seconds(start));
+        }
+        return 2.0 * double(size * size * size) / fastest / 1e9;
+    };
+    result.fp32Gflops = best(at::kFloat);
+    if (cpuHasAvx512Bf16()) result.bf16Gflops = best(at::kBFloat16);
+    return result;
+}
+
+} // namespace rlhf::train
