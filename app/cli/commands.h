@@ -11,7 +11,11 @@ class App;
 
 namespace rlhf::cli {
 
-void addBenchCommands(CLI::App& app);
+void addBenchCommands(CLI::App& app);   // cmd_bench.cpp: bench pretrain, bench gemm
+void addDataCommands(CLI::App& app);    // cmd_data.cpp: init, import, tokenizer train, tokenize
+void addTrainCommand(CLI::App& app);    // cmd_train.cpp: train
+void addGenerateCommand(CLI::App& app); // cmd_generate.cpp: generate
+void addDemoCommand(CLI::App& app);     // cmd_demo.cpp: demo
 
 // "auto" / "fp32" / "bf16" -> Precision; throws rlhf::Error otherwise.
 train::Precision parsePrecision(const std::string& name);

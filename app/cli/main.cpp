@@ -24,6 +24,10 @@ int main(int argc, char** argv)
 {
     CLI::App app{"RLHF Studio command line: projects, data, tokenizers, training, generation"};
     app.require_subcommand(1);
+    rlhf::cli::addDemoCommand(app);
+    rlhf::cli::addDataCommands(app);
+    rlhf::cli::addTrainCommand(app);
+    rlhf::cli::addGenerateCommand(app);
     rlhf::cli::addBenchCommands(app);
     try {
         app.parse(argc, argv);

@@ -1,0 +1,65 @@
+// `rlhf train RUN.json`: runs a stage document in a project, exactly as the studio does.
+#include "app/cli/commands.h"
+#include "app/cli/progress.h"
+
+#include "core/train/stage_runner.h"
+#include "core/util/error.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+
+namespace rlhf::cli {
+
+namespace {
+
+train::StopToken* g_stopOnInterrupt = nullptr; // set while a stage runs; Ctrl-C asks it to stop
+
+void handleInterrupt(int)
+{
+    if (g_stopOnInterrupt) g_stopOnInterrupt->requestStop();
+}
+
+} // namespace
+
+nlohmann::json readJsonFile(const std::filesystem::path& file)
+{
+    std::ifstream in(file);
+    if (!in) throw Error(file.string() + ": cannot open");
+    try {
+        return nlohmann::json::parse(in);
+    } catch (const nlohmann::json::parse_error& error) {
+        throw Error(file.string() + ": invalid JSON: " + error.what());
+    }
+}
+
+int runStageDocument(const std::filesystem::path& project, const std::filesystem::path& configFile)
+{
+    const auto document = readJsonFile(configFile);
+    ProgressPrinter printer;
+    train::StopToken stop;
+    g_stopOnInterrupt = &stop;
+    std::signal(SIGINT, handleInterrupt);
+    const auto report = train::runStage(project, document, configFile.filename().string(), printer, stop);
+    std::signal(SIGINT, SIG_DFL);
+    g_stopOnInterrupt = nullptr;
+    printer.onLog("run " + std::to_string(report.runId) + " " + report.status + " after " +
+                  std::to_string(report.result.stepsDone) + " steps; last checkpoint " +
+                  report.result.lastCheckpoint.string());
+    return 0;
+}
+
+void addTrainCommand(CLI::App& app)
+{
+    auto project = std::make_shared<std::string>(".");
+    auto config = std::make_shared<std::string>();
+    auto* train = app.add_subcommand("train", "Run a stage document (pretrain) in a project");
+    train->add_option("config", *config, "Stage document, e.g. runs/pretrain.json")->required();
+    train->add_option("-p,--project", *project, "Project folder")->capture_default_str();
+    train->callback([=] { runStageDocument(*project, *config); });
+}
+
+} // namespace rlhf::cli

@@ -1,0 +1,83 @@
+#include "core/data/token_splits.h"
+
+#include "core/store/project.h"
+#include "core/store/token_file.h"
+#include "core/text/tokenizer.h"
+#include "core/text/tokenizer_json.h"
+#include "core/util/error.h"
+
+namespace rlhf::data {
+
+namespace {
+
+// SplitMix64 of (seed, ordinal) mapped to [0, 1): a document's fixed place in the split.
+double unitHash(uint64_t seed, int64_t ordinal)
+{
+    uint64_t x = seed * 0x9E3779B97F4A7C15ull + uint64_t(ordinal) + 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    x ^= x >> 31;
+    return double(x >> 11) / double(1ull << 53);
+}
+
+} // namespace
+
+std::string trainProjectTokenizer(store::Project& project, store::Id dataset,
+                                  const std::string& name, const text::TrainConfig& config)
+{
+    text::BpeTrainer trainer(config);
+    project.database().forEachDocument(dataset, [&](const store::Document& document) {
+        trainer.addText(document.text);
+    });
+    if (trainer.distinctWords() == 0) throw Error("dataset " + std::to_string(dataset) + " has no text to train a tokenizer on");
+    const text::Tokenizer tokenizer = trainer.train();
+    const auto file = project.paths().tokenizers() / (name + ".json");
+    text::saveTokenizerJson(tokenizer, file);
+    const std::string relative = project.paths().relative(file);
+    project.database().addTokenizer(name, relative, tokenizer.vocabSize());
+    return relative;
+}
+
+TokenSplitResult writeTokenSplits(store::Project& project, store::Id dataset,
+                                  const std::string& tokenizerName,
+                                  const TokenSplitOptions& options,
+                                  const DocumentProgress& progress)
+{
+    store::Database& database = project.database();
+    const auto record = database.tokenizer(tokenizerName);
+    if (!record) throw Error("no tokenizer named '" + tokenizerName + "' in this project");
+    const auto datasetRecord = database.dataset(dataset);
+    if (!datasetRecord) throw Error("no dataset with id " + std::to_string(dataset));
+    const text::Tokenizer tokenizer = text::loadTokenizerJson(project.paths().absolute(record->path));
+    const auto eos = tokenizer.specialTokenId(text::special::eos);
+    if (!eos) throw Error("tokenizer '" + tokenizerName + "' has no <|eos|> token to end documents");
+
+    const auto& paths = project.paths();
+    const auto trainFile = paths.tokenFile(datasetRecord->name, tokenizerName, store::TokenSplit::Train);
+    const auto valFile = paths.tokenFile(datasetRecord->name, tokenizerName, store::TokenSplit::Validation);
+    store::TokenFileWriter train(trainFile), val(valFile);
+    TokenSplitResult result;
+    const int64_t total = database.documentCount(dataset);
+    int64_t done = 0;
+    bool cancelled = false;
+    database.forEachDocument(dataset, [&](const store::Document& document) {
+        if (cancelled) return;
+        const auto ids = tokenizer.encode(document.text);
+        const bool held = unitHash(options.seed, document.ordinal) < options.valFraction;
+        store::TokenFileWriter& out = held ? val : train;
+        out.append(ids);
+        out.append(*eos);
+        (held ? result.valDocuments : result.trainDocuments) += 1;
+        if (progress && !progress(++done, total)) cancelled = true;
+    });
+    if (cancelled) throw Error("tokenizing cancelled");
+    result.trainTokens = int64_t(train.size());
+    result.valTokens = int64_t(val.size());
+    train.commit();
+    val.commit();
+    result.trainPath = paths.relative(trainFile);
+    result.valPath = paths.relative(valFile);
+    return result;
+}
+
+} // namespace rlhf::data

@@ -1,0 +1,45 @@
+// From a dataset in the project database to what training reads: a tokenizer trained on its
+// documents, and the documents tokenized into train / validation .u32 files (each document
+// followed by <|eos|>). Documents go to validation by a hash of their ordinal, so the split is
+// stable when the dataset grows.
+#pragma once
+
+#include "core/store/records.h"
+#include "core/text/bpe_trainer.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace rlhf::store {
+class Project;
+}
+
+namespace rlhf::data {
+
+// Called with (documents done, documents total); return false to cancel.
+using DocumentProgress = std::function<bool(int64_t done, int64_t total)>;
+
+// Trains on every document of `dataset`, saves tokenizers/<name>.json and records it.
+// Returns the tokenizer's project-relative path.
+std::string trainProjectTokenizer(store::Project& project, store::Id dataset,
+                                  const std::string& name, const text::TrainConfig& config);
+
+struct TokenSplitOptions {
+    double valFraction = 0.05; // share of documents held out for validation, e.g. 0.05
+    uint64_t seed = 0;         // changes which documents are held out
+};
+
+struct TokenSplitResult {
+    std::string trainPath, valPath; // project-relative .u32 files
+    int64_t trainTokens = 0, valTokens = 0;
+    int64_t trainDocuments = 0, valDocuments = 0;
+};
+
+TokenSplitResult writeTokenSplits(store::Project& project, store::Id dataset,
+                                  const std::string& tokenizerName,
+                                  const TokenSplitOptions& options = {},
+                                  const DocumentProgress& progress = {});
+
+} // namespace rlhf::data

@@ -1,0 +1,28 @@
+// The real LogitSource: a Transformer with its KV cache, in eval mode and without gradients,
+// optionally under bf16 autocast. What `rlhf generate`, the demo and the chat arena decode with.
+#pragma once
+
+#include "core/gen/logit_source.h"
+#include "core/model/kv_cache.h"
+#include "core/model/transformer.h"
+
+namespace rlhf::gen {
+
+class TransformerSource final : public LogitSource {
+public:
+    // `model` is shared, not copied: training may go on updating the same weights.
+    explicit TransformerSource(model::Transformer model, bool bf16 = false);
+
+    at::Tensor forward(const DecodeInput& input) override;
+    void selectRows(const at::Tensor& rows) override { m_cache.selectRows(rows); }
+    void reset() override { m_cache.clear(); }
+    int64_t vocabSize() const override { return m_model->config().vocabSize; }
+    int64_t maxPositions() const override { return m_model->config().contextLength; }
+
+private:
+    model::Transformer m_model;
+    model::KvCache m_cache;
+    bool m_bf16 = false;
+};
+
+} // namespace rlhf::gen

@@ -1,0 +1,133 @@
+#include "core/model/checkpoint.h"
+
+#include "core/model/transformer.h"
+#include "core/util/error.h"
+
+#include <ATen/ATen.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+
+namespace rlhf::model {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void writeJsonFile(const fs::path& file, const nlohmann::json& json)
+{
+    std::ofstream out(file);
+    out << json.dump(2) << '\n';
+    out.close();
+    if (!out) throw Error(file.string() + ": cannot write");
+}
+
+nlohmann::json readJsonFile(const fs::path& file)
+{
+    std::ifstream in(file);
+    if (!in) throw Error(file.string() + ": cannot open");
+    try {
+        return nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& error) {
+        throw Error(file.string() + ": invalid JSON: " + error.what());
+    }
+}
+
+// fsync of a file or folder, so a rename that follows publishes complete data.
+void syncPath(const fs::path& path)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0) throw Error(path.string() + ": cannot open to sync");
+    const int result = ::fsync(fd);
+    ::close(fd);
+    if (result != 0) throw Error(path.string() + ": fsync failed");
+}
+
+// Non-parameter buffers some HF checkpoints carry: GPT-2's causal masks, Llama's rotary table.
+bool isBufferName(const std::string& name)
+{
+    auto endsWith = [&](const std::string& suffix) {
+        return name.size() >= suffix.size() &&
+               name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    return endsWith(".attn.bias") || endsWith(".attn.masked_bias") || endsWith("rotary_emb.inv_freq");
+}
+
+} // namespace
+
+void saveCheckpoint(const fs::path& folder, TransformerImpl& model, const CheckpointContents& contents)
+{
+    withContext("saving checkpoint " + folder.string(), [&] {
+        const fs::path staging = folder.string() + ".tmp";
+        fs::remove_all(staging);
+        fs::create_directories(staging);
+
+        NamedTensors weights;
+        for (const auto& item : model.named_parameters()) weights.emplace_back(item.key(), item.value());
+        writeTensors(staging / "model.safetensors", weights, {{"format", "pt"}});
+        writeJsonFile(staging / "config.json", toHfConfig(model.config()));
+        if (!contents.optimizerState.empty())
+            writeTensors(staging / "optimizer.safetensors", contents.optimizerState);
+        if (!contents.trainerState.is_null())
+            writeJsonFile(staging / "trainer_state.json", contents.trainerState);
+        if (!contents.tokenizer.empty())
+            fs::copy_file(contents.tokenizer, staging / "tokenizer.json",
+                          fs::copy_options::overwrite_existing);
+        for (const auto& entry : fs::directory_iterator(staging)) syncPath(entry.path());
+        syncPath(staging);
+
+        fs::remove_all(folder);
+        fs::rename(staging, folder);
+        syncPath(folder.parent_path());
+    });
+}
+
+ModelConfig loadCheckpointConfig(const fs::path& folder)
+{
+    const fs::path file = folder / "config.json";
+    return withContext(file.string(), [&] { return fromHfConfig(readJsonFile(file)); });
+}
+
+void loadCheckpointWeights(const fs::path& folder, TransformerImpl& model)
+{
+    const fs::path file = folder / "model.safetensors";
+    withContext("loading " + file.string(), [&] {
+        std::map<std::string, at::Tensor> stored;
+        for (auto& [name, tensor] : readTensors(file)) {
+            if (isBufferName(name)) continue;
+            // The GPT-2 checkpoints of the HF hub are GPT2Model's: names lack "transformer.".
+            const bool bare = model.config().flavour == Flavour::Gpt2 && name != "lm_head.weight" &&
+                              name.rfind("transformer.", 0) != 0;
+            stored.emplace(bare ? "transformer." + name : name, std::move(tensor));
+        }
+        at::NoGradGuard noGrad;
+        for (auto& item : model.named_parameters()) {
+            auto found = stored.find(item.key());
+            if (found == stored.end()) throw Error("tensor '" + item.key() + "' is missing");
+            const at::Tensor& source = found->second;
+            if (source.sizes() != item.value().sizes())
+                throw Error("tensor '" + item.key() + "': shape " + c10::str(source.sizes()) +
+                            " expected " + c10::str(item.value().sizes()));
+            item.value().copy_(source);
+            stored.erase(found);
+        }
+        stored.erase("lm_head.weight"); // HF writes the tied head too; it is the embedding here
+        if (!stored.empty())
+            throw Error("tensor '" + stored.begin()->first + "' is not part of this model");
+    });
+}
+
+NamedTensors loadOptimizerState(const fs::path& folder)
+{
+    return readTensors(folder / "optimizer.safetensors");
+}
+
+nlohmann::json loadTrainerState(const fs::path& folder)
+{
+    return readJsonFile(folder / "trainer_state.json");
+}
+
+} // namespace rlhf::model

@@ -1,0 +1,97 @@
+#include "core/train/stage_runner.h"
+
+#include "core/dist/communicator.h"
+#include "core/store/project.h"
+#include "core/store/token_file.h"
+#include "core/util/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+
+namespace rlhf::train {
+
+namespace {
+
+// Forwards everything to the caller's observer and records metrics and checkpoints.
+class RecordingObserver final : public StageObserver {
+public:
+    RecordingObserver(store::Project& project, store::Id run, StageObserver& next)
+        : m_project(project), m_run(run), m_next(next) {}
+
+    void onMetrics(const StepMetrics& metrics) override
+    {
+        std::vector<store::MetricPoint> points;
+        for (const auto& [name, value] : metrics.values) {
+            points.push_back({.step = metrics.step, .name = name, .value = value});
+            m_latest[name] = value;
+        }
+        m_project.database().appendMetrics(m_run, points);
+        m_next.onMetrics(metrics);
+    }
+    void onLog(const std::string& line) override { m_next.onLog(line); }
+    void onProgress(int64_t step, int64_t total) override { m_next.onProgress(step, total); }
+    void onCheckpoint(const std::string& path, int64_t step) override
+    {
+        m_project.database().addCheckpoint(m_run, step, m_project.paths().relative(path),
+                                           m_latest.dump());
+        m_next.onCheckpoint(path, step);
+    }
+
+private:
+    store::Project& m_project;
+    store::Id m_run;
+    StageObserver& m_next;
+    nlohmann::json m_latest = nlohmann::json::object(); // last value of every metric
+};
+
+} // namespace
+
+StageRunReport runStage(const std::filesystem::path& projectFolder, const nlohmann::json& document,
+                        const std::string& where, StageObserver& observer, const StopToken& stop)
+{
+    PretrainConfig config = pretrainConfigFromJson(document, where);
+    store::Project project = store::Project::open(projectFolder);
+    const store::ProjectPaths& paths = project.paths();
+
+    // Resolve project-relative paths and map the token files before anything is recorded.
+    auto resolve = [&](std::string& path) {
+        if (!path.empty()) path = paths.absolute(path).string();
+    };
+    resolve(config.trainTokens);
+    resolve(config.valTokens);
+    resolve(config.tokenizer);
+    resolve(config.resumeFrom);
+    const store::TokenFileReader train(config.trainTokens);
+    std::optional<store::TokenFileReader> val;
+    if (!config.valTokens.empty()) val.emplace(config.valTokens);
+    for (const store::TokenFileReader* file : {&train, val ? &*val : nullptr}) {
+        if (!file) continue;
+        for (uint32_t token : file->tokens())
+            if (token >= uint64_t(config.model.vocabSize))
+                throw Error(where + ": model.vocab_size: " + std::to_string(config.model.vocabSize) +
+                            " is too small for token id " + std::to_string(token) + " in " +
+                            file->path().string());
+    }
+
+    StageRunReport report;
+    report.runId = project.database().createRun(store::RunStage::Pretrain, config.name,
+                                                document.dump(2));
+    RecordingObserver recorder(project, report.runId, observer);
+    dist::LocalCommunicator communicator;
+    const auto checkpointRoot = paths.checkpoints() / ("run-" + std::to_string(report.runId));
+    try {
+        report.result = runPretrain(config, {train.tokens(), val ? val->tokens() : std::span<const uint32_t>()},
+                                    checkpointRoot, recorder, stop, communicator);
+    } catch (...) {
+        project.database().finishRun(report.runId, store::RunStatus::Failed);
+        report.status = "failed";
+        throw;
+    }
+    const auto status = report.result.stopped ? store::RunStatus::Stopped : store::RunStatus::Completed;
+    project.database().finishRun(report.runId, status);
+    report.status = std::string(store::toString(status));
+    return report;
+}
+
+} // namespace rlhf::train

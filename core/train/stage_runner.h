@@ -1,0 +1,30 @@
+// Runs one stage document inside a project, the way both the CLI and the studio's worker
+// thread do: records the run in the project database, maps its token files, drives the stage,
+// and stores every metric and checkpoint as it happens. Paths in the document are relative to
+// the project folder.
+#pragma once
+
+#include "core/train/pretrain.h"
+#include "core/train/stage_observer.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace rlhf::train {
+
+struct StageRunReport {
+    int64_t runId = 0;           // row id in the project's runs table
+    std::string status;          // "completed", "stopped" or "failed"
+    PretrainResult result;
+};
+
+// `where` names the document in messages (usually its file name). Throws rlhf::Error for a bad
+// document before any run is recorded; a failure during training marks the run failed and
+// rethrows.
+StageRunReport runStage(const std::filesystem::path& project, const nlohmann::json& document,
+                        const std::string& where, StageObserver& observer, const StopToken& stop);
+
+} // namespace rlhf::train

@@ -1,0 +1,106 @@
+// The `rlhf` command line end to end, as a user runs it: init, import (with a bad JSONL row),
+// tokenizer training, tokenizing, a tiny pretraining run, generation, and clear refusals of bad
+// stage documents that record nothing.
+#include "core/store/database.h"
+
+#include <QtTest>
+
+#include <fstream>
+
+namespace {
+
+struct Result {
+    int exitCode = -1;
+    QString out, err;
+};
+
+Result rlhf(const QStringList& arguments)
+{
+    QProcess process;
+    process.start(RLHF_BINARY_DIR "/bin/rlhf", arguments);
+    process.waitForFinished(300000);
+    return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()),
+            QString::fromUtf8(process.readAllStandardError())};
+}
+
+#define RUN_OK(result)                                                                             \
+    QVERIFY2((result).exitCode == 0, qPrintable((result).out + (result).err))
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void endToEnd()
+    {
+        const QString fortunes = "/usr/share/games/fortunes/computers";
+        if (!QFile::exists(fortunes)) QSKIP("fortunes not installed (packaging/install-deps.sh)");
+        QTemporaryDir dir;
+        const QString project = dir.filePath("project");
+        RUN_OK(rlhf({"init", project}));
+        QVERIFY(QFile::exists(project + "/project.sqlite"));
+        QCOMPARE(rlhf({"init", project}).exitCode, 1); // never over an existing project
+
+        const QString jsonl = dir.filePath("extra.jsonl");
+        std::ofstream(jsonl.toStdString()) << "{\"text\": \"first good row\"}\n"
+                                           << "{\"txt\": \"misnamed field\"}\n"
+                                           << "{\"text\": \"second good row\"}\n";
+        RUN_OK(rlhf({"import", "-p", project, "-n", "fortunes", fortunes}));
+        const Result imported = rlhf({"import", "-p", project, "-n", "fortunes", "-f", "jsonl", jsonl});
+        RUN_OK(imported);
+        QVERIFY2(imported.out.contains("2 documents imported, 1 rows rejected"), qPrintable(imported.out));
+        QVERIFY2(imported.err.contains("extra.jsonl:2: field 'text'"), qPrintable(imported.err));
+
+        RUN_OK(rlhf({"tokenizer", "train", "-p", project, "-d", "fortunes", "--vocab", "400"}));
+        QVERIFY(QFile::exists(project + "/tokenizers/bpe.json"));
+        RUN_OK(rlhf({"tokenize", "-p", project, "-d", "fortunes", "-t", "bpe", "--val-fraction", "0.1"}));
+
+        const QString run = dir.filePath("run.json");
+        std::ofstream(run.toStdString()) << R"({
+  "stage": "pretrain", "name": "cli-test", "tokenizer": "tokenizers/bpe.json",
+  "data": {"train": "tokens/fortunes-bpe-train.u32", "val": "tokens/fortunes-bpe-val.u32"},
+  "model": {"flavour": "llama", "vocab_size": 400, "context_length": 32, "layers": 1,
+            "heads": 2, "dim": 32},
+  "optimizer": {"lr": 0.003, "warmup_steps": 1},
+  "training": {"steps": 4, "batch_size": 4, "eval_every": 2, "eval_batches": 2}
+})";
+        const Result trained = rlhf({"train", "-p", project, run});
+        RUN_OK(trained);
+        QVERIFY2(trained.out.contains("val/perplexity"), qPrintable(trained.out));
+        {
+            rlhf::store::Database database(project.toStdString() + "/project.sqlite");
+            QCOMPARE(database.runs().size(), size_t(1));
+            QCOMPARE(database.metricSeries(1, "train/loss").size(), size_t(4));
+            QCOMPARE(database.metricSeries(1, "val/loss").size(), size_t(2));
+            QCOMPARE(database.checkpoints(1).size(), size_t(1));
+        }
+        const QString checkpoint = project + "/checkpoints/run-1/step-000004";
+        QVERIFY(QFile::exists(checkpoint + "/tokenizer.json"));
+        const Result generated = rlhf({"generate", "-c", checkpoint, "--max-new-tokens", "8", "--seed", "3", "Hello"});
+        RUN_OK(generated);
+        QVERIFY2(generated.out.startsWith("Hello"), qPrintable(generated.out));
+        const Result beams = rlhf({"generate", "-c", checkpoint, "--beams", "3", "--max-new-tokens", "4", "A", "B"});
+        RUN_OK(beams);
+        QVERIFY2(beams.out.contains("[1] B"), qPrintable(beams.out));
+
+        // A typo in a field: refused with file and field named, and no run recorded.
+        std::ofstream(run.toStdString()) << R"({"stage": "pretrain", "data": {"train": "x.u32"},
+  "training": {"stepz": 4}})";
+        const Result typo = rlhf({"train", "-p", project, run});
+        QCOMPARE(typo.exitCode, 1);
+        QVERIFY2(typo.err.contains("run.json: training.stepz: unknown field"), qPrintable(typo.err));
+        const Result missing = rlhf({"train", "-p", project, dir.filePath("nope.json")});
+        QCOMPARE(missing.exitCode, 1);
+        QVERIFY2(missing.err.contains("nope.json: cannot open"), qPrintable(missing.err));
+        std::ofstream(run.toStdString()) << R"({"stage": "pretrain", "data": {"train": "tokens/fortunes-bpe-train.u32"},
+  "model": {"vocab_size": 10, "context_length": 8, "layers": 1, "heads": 1, "dim": 8}})";
+        const Result small = rlhf({"train", "-p", project, run});
+        QCOMPARE(small.exitCode, 1);
+        QVERIFY2(small.err.contains("model.vocab_size: 10 is too small"), qPrintable(small.err));
+        rlhf::store::Database database(project.toStdString() + "/project.sqlite");
+        QCOMPARE(database.runs().size(), size_t(1));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"
