@@ -28,4 +28,4 @@ done
 if [ ! -x .venv/bin/python3 ]; then
   /usr/bin/python3 -m venv --system-site-packages .venv
 fi
-.venv/bin/python3 -m pip install -q --disable-pip-version-check 'tokenizers>=0.15,<0.22'
+.venv/bin/python3 -m pip install -q --disable-pip-version-check 'tokenizers>=0.15,<0.22' 'safetensors>=0.4,<0.7'

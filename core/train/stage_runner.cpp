@@ -90,7 +90,7 @@ StageRunReport runStage(const std::filesystem::path& projectFolder, const nlohma
     }
     const auto status = report.result.stopped ? store::RunStatus::Stopped : store::RunStatus::Completed;
     project.database().finishRun(report.runId, status);
-    report.status = std::string(store::toString(status));
+    report.status = std::string(store::runStatusName(status));
     return report;
 }
 

@@ -1,0 +1,249 @@
+// Database: opening and configuring the connection, datasets, documents and rejected rows.
+// Runs, metrics, checkpoints and tokenizers are in database_runs.cpp.
+#include "core/store/database.h"
+
+#include "core/store/schema.h"
+#include "core/store/statement.h"
+#include "core/store/transaction.h"
+#include "core/util/error.h"
+
+#include <sqlite3.h>
+
+namespace rlhf::store {
+
+namespace {
+
+constexpr std::string_view datasetColumns = "id, name, kind, source_path, created";
+
+Dataset readDataset(const Statement& row)
+{
+    Dataset dataset;
+    dataset.id = row.columnInt64(0);
+    dataset.name = row.columnText(1);
+    dataset.kind = parseDatasetKind(row.columnText(2));
+    dataset.sourcePath = row.columnText(3);
+    dataset.created = row.columnDouble(4);
+    return dataset;
+}
+
+void readDocument(const Statement& row, Document& document)
+{
+    document.ordinal = row.columnInt64(0);
+    document.text.assign(row.columnText(1));
+    document.sourceFile.assign(row.columnText(2));
+    document.sourceLine = row.columnInt64(3);
+}
+
+std::string quoted(std::string_view name)
+{
+    return "'" + std::string(name) + "'";
+}
+
+} // namespace
+
+void Database::Closer::operator()(sqlite3* db) const
+{
+    sqlite3_close_v2(db);
+}
+
+Database::Database(const std::filesystem::path& file, OpenMode mode, const DatabaseOptions& options)
+    : m_file(file)
+{
+    withContext(file.string(), [&] {
+        if (mode == OpenMode::ExistingOnly && !std::filesystem::exists(file)) {
+            throw Error("no such file");
+        }
+        int flags = SQLITE_OPEN_READWRITE;
+        if (mode == OpenMode::CreateIfMissing) flags |= SQLITE_OPEN_CREATE;
+        sqlite3* db = nullptr;
+        const int result = sqlite3_open_v2(file.c_str(), &db, flags, nullptr);
+        m_db.reset(db); // closed even when opening failed
+        if (result != SQLITE_OK) {
+            throw Error("cannot open: " + std::string(db ? sqlite3_errmsg(db) : "out of memory"));
+        }
+        sqlite3_extended_result_codes(db, 1);
+        sqlite3_busy_timeout(db, options.busyTimeoutMs);
+        if (journalMode() != "wal") {
+            Statement wal(db, "PRAGMA journal_mode = WAL");
+            if (!wal.step() || wal.columnText(0) != "wal") {
+                throw Error("cannot switch to WAL journal mode (is it on a network file system?)");
+            }
+        }
+        // FULL: a transaction that returned is on disk, even after a power cut. Batched writes
+        // keep the cost to one fsync per batch.
+        execute(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON");
+        migrate(db);
+    });
+}
+
+Database::~Database() = default;
+Database::Database(Database&&) noexcept = default;
+Database& Database::operator=(Database&&) noexcept = default;
+
+std::string Database::context(std::string_view action) const
+{
+    return m_file.string() + ": " + std::string(action);
+}
+
+int Database::schemaVersion() const
+{
+    return store::schemaVersion(handle());
+}
+
+std::string Database::journalMode() const
+{
+    Statement query(handle(), "PRAGMA journal_mode");
+    query.step();
+    return std::string(query.columnText(0));
+}
+
+Id Database::addDataset(std::string_view name, DatasetKind kind, std::string_view sourcePath)
+{
+    return withContext(context("adding dataset " + quoted(name)), [&] {
+        Transaction transaction(handle());
+        if (datasetByName(name)) throw Error("a dataset with this name already exists");
+        Statement insert(handle(), "INSERT INTO datasets (name, kind, source_path, created) "
+                                   "VALUES (?, ?, ?, ?)");
+        insert.bindAll(name, datasetKindName(kind), sourcePath, unixSecondsNow());
+        insert.run();
+        const Id id = sqlite3_last_insert_rowid(handle());
+        transaction.commit();
+        return id;
+    });
+}
+
+std::vector<Dataset> Database::datasets() const
+{
+    return withContext(context("listing datasets"), [&] {
+        Statement query(handle(),
+                        "SELECT " + std::string(datasetColumns) + " FROM datasets ORDER BY id");
+        std::vector<Dataset> result;
+        while (query.step())
+            result.push_back(readDataset(query));
+        return result;
+    });
+}
+
+std::optional<Dataset> Database::dataset(Id id) const
+{
+    return withContext(context("reading dataset " + std::to_string(id)), [&] {
+        Statement query(handle(),
+                        "SELECT " + std::string(datasetColumns) + " FROM datasets WHERE id = ?");
+        query.bindAll(id);
+        return query.step() ? std::optional(readDataset(query)) : std::nullopt;
+    });
+}
+
+std::optional<Dataset> Database::datasetByName(std::string_view name) const
+{
+    return withContext(context("reading dataset " + quoted(name)), [&] {
+        Statement query(handle(),
+                        "SELECT " + std::string(datasetColumns) + " FROM datasets WHERE name = ?");
+        query.bindAll(name);
+        return query.step() ? std::optional(readDataset(query)) : std::nullopt;
+    });
+}
+
+void Database::addDocuments(Id dataset, std::span<const Document> documents)
+{
+    withContext(context("adding documents to dataset " + std::to_string(dataset)), [&] {
+        Transaction transaction(handle());
+        Statement next(handle(), "SELECT COALESCE(MAX(ordinal) + 1, 0) FROM documents "
+                                 "WHERE dataset = ?");
+        next.bindAll(dataset);
+        next.step();
+        int64_t ordinal = next.columnInt64(0);
+        Statement insert(handle(), "INSERT INTO documents "
+                                   "(dataset, ordinal, text, source_file, source_line) "
+                                   "VALUES (?, ?, ?, ?, ?)");
+        for (const Document& document : documents) {
+            insert.bindAll(dataset, ordinal++, document.text, document.sourceFile,
+                           document.sourceLine);
+            insert.run();
+        }
+        transaction.commit();
+    });
+}
+
+int64_t Database::documentCount(Id dataset) const
+{
+    return withContext(context("counting documents"), [&] {
+        Statement query(handle(), "SELECT COUNT(*) FROM documents WHERE dataset = ?");
+        query.bindAll(dataset);
+        query.step();
+        return query.columnInt64(0);
+    });
+}
+
+void Database::forEachDocument(Id dataset, const std::function<void(const Document&)>& visit) const
+{
+    Statement query(handle(), "SELECT ordinal, text, source_file, source_line FROM documents "
+                              "WHERE dataset = ? ORDER BY ordinal");
+    query.bindAll(dataset);
+    Document document; // reused: its strings keep their capacity from row to row
+    while (withContext(context("reading documents"), [&] { return query.step(); })) {
+        readDocument(query, document);
+        visit(document);
+    }
+}
+
+std::vector<Document> Database::documents(Id dataset, int64_t offset, int64_t limit) const
+{
+    return withContext(context("reading documents"), [&] {
+        Statement query(handle(), "SELECT ordinal, text, source_file, source_line FROM documents "
+                                  "WHERE dataset = ? AND ordinal >= ? ORDER BY ordinal LIMIT ?");
+        query.bindAll(dataset, offset, limit);
+        std::vector<Document> result;
+        while (query.step())
+            readDocument(query, result.emplace_back());
+        return result;
+    });
+}
+
+void Database::addRejected(Id dataset, std::span<const RejectedRow> rows)
+{
+    withContext(context("adding rejected rows to dataset " + std::to_string(dataset)), [&] {
+        Transaction transaction(handle());
+        Statement insert(handle(), "INSERT INTO rejected_rows "
+                                   "(dataset, source_file, source_line, field, reason, raw) "
+                                   "VALUES (?, ?, ?, ?, ?, ?)");
+        for (const RejectedRow& row : rows) {
+            insert.bindAll(dataset, row.sourceFile, row.sourceLine, row.field, row.reason);
+            insert.bindBlob(6, std::as_bytes(std::span(row.raw)));
+            insert.run();
+        }
+        transaction.commit();
+    });
+}
+
+std::vector<RejectedRow> Database::rejectedRows(Id dataset) const
+{
+    return withContext(context("reading rejected rows"), [&] {
+        Statement query(handle(), "SELECT source_file, source_line, field, reason, raw "
+                                  "FROM rejected_rows WHERE dataset = ? ORDER BY id");
+        query.bindAll(dataset);
+        std::vector<RejectedRow> result;
+        while (query.step()) {
+            RejectedRow& row = result.emplace_back();
+            row.sourceFile = query.columnText(0);
+            row.sourceLine = query.columnInt64(1);
+            row.field = query.columnText(2);
+            row.reason = query.columnText(3);
+            const std::span<const std::byte> raw = query.columnBlob(4);
+            row.raw.assign(reinterpret_cast<const char*>(raw.data()), raw.size());
+        }
+        return result;
+    });
+}
+
+int64_t Database::rejectedCount(Id dataset) const
+{
+    return withContext(context("counting rejected rows"), [&] {
+        Statement query(handle(), "SELECT COUNT(*) FROM rejected_rows WHERE dataset = ?");
+        query.bindAll(dataset);
+        query.step();
+        return query.columnInt64(0);
+    });
+}
+
+} // namespace rlhf::store

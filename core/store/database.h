@@ -1,0 +1,105 @@
+// The project database (project.sqlite): the one class behind which all SQL lives. It opens or
+// creates the file (WAL journal, foreign keys on, busy timeout), migrates it to the current
+// schema, and offers the few reads and writes the rest of the core needs. Not the folder
+// layout (project.h) and not the import formats (text_import.h).
+#pragma once
+
+#include "core/store/records.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct sqlite3;
+
+namespace rlhf::store {
+
+struct DatabaseOptions {
+    int busyTimeoutMs = 5000; // how long a write waits for another writer to finish, e.g. 5000
+};
+
+enum class OpenMode {
+    CreateIfMissing, // a missing file becomes a new, empty project database
+    ExistingOnly,    // a missing file is an error
+};
+
+// One connection. Use one Database per thread; several connections (threads or worker
+// processes) may share a file: WAL lets readers run beside the single writer, and writers
+// queue for up to busyTimeoutMs. Every write method is one transaction: all or nothing.
+// Failures throw rlhf::Error whose message starts with the file name.
+class Database {
+public:
+    explicit Database(const std::filesystem::path& file, OpenMode mode = OpenMode::CreateIfMissing,
+                      const DatabaseOptions& options = {});
+    ~Database();
+    Database(Database&&) noexcept;
+    Database& operator=(Database&&) noexcept;
+
+    const std::filesystem::path& file() const { return m_file; }
+    int schemaVersion() const;
+    std::string journalMode() const; // "wal" once open
+
+    // Datasets and their documents.
+    Id addDataset(std::string_view name, DatasetKind kind, std::string_view sourcePath);
+    std::vector<Dataset> datasets() const; // in creation order
+    std::optional<Dataset> dataset(Id id) const;
+    std::optional<Dataset> datasetByName(std::string_view name) const;
+    // Appends after the dataset's last document; ordinals are assigned here (the input's are
+    // ignored). Batch many documents per call: one call is one transaction.
+    void addDocuments(Id dataset, std::span<const Document> documents);
+    int64_t documentCount(Id dataset) const;
+    // Calls `visit` for each document in ordinal order; the reference is valid during the call.
+    void forEachDocument(Id dataset, const std::function<void(const Document&)>& visit) const;
+    std::vector<Document> documents(Id dataset, int64_t offset, int64_t limit) const;
+
+    // The import quarantine.
+    void addRejected(Id dataset, std::span<const RejectedRow> rows);
+    std::vector<RejectedRow> rejectedRows(Id dataset) const; // in insertion order
+    int64_t rejectedCount(Id dataset) const;
+
+    // Runs: created Running, moved between Running and Paused, ended by finishRun with a final
+    // status (Completed, Stopped, Failed) which also stamps the end time.
+    Id createRun(RunStage stage, std::string_view name, std::string_view configJson,
+                 std::optional<Id> parent = std::nullopt);
+    void updateRunStatus(Id run, RunStatus status);
+    void finishRun(Id run, RunStatus status);
+    std::vector<Run> runs() const; // in creation order
+    std::optional<Run> run(Id id) const;
+
+    // Metrics: a point for a (run, name, step) already stored replaces it, so a run resumed
+    // from an earlier checkpoint overwrites the steps it repeats.
+    void appendMetrics(Id run, std::span<const MetricPoint> points);
+    std::vector<MetricSample> metricSeries(Id run, std::string_view name) const; // by step
+    std::vector<std::string> metricNames(Id run) const;                          // sorted
+
+    // Checkpoints: saving the same (run, step) again replaces the entry.
+    Id addCheckpoint(Id run, int64_t step, std::string_view path,
+                     std::string_view metricsJson = "{}");
+    std::vector<Checkpoint> checkpoints(Id run) const; // by step
+    std::optional<Checkpoint> latestCheckpoint(Id run) const;
+
+    // Tokenizers by unique name.
+    Id addTokenizer(std::string_view name, std::string_view path, int64_t vocabSize);
+    std::optional<Tokenizer> tokenizer(std::string_view name) const;
+    std::vector<Tokenizer> tokenizers() const; // in creation order
+
+private:
+    struct Closer {
+        void operator()(sqlite3* db) const;
+    };
+
+    sqlite3* handle() const { return m_db.get(); }
+    // "<file>: <action>", the context of every error raised while doing `action`.
+    std::string context(std::string_view action) const;
+
+    std::filesystem::path m_file;
+    std::unique_ptr<sqlite3, Closer> m_db; // owned connection
+};
+
+} // namespace rlhf::store

@@ -1,0 +1,102 @@
+// Enum <-> stored word conversions and the clock used to stamp records.
+#include "core/store/records.h"
+
+#include "core/util/error.h"
+
+#include <array>
+#include <chrono>
+#include <string>
+#include <utility>
+
+namespace rlhf::store {
+
+namespace {
+
+template <typename Enum, size_t Count>
+using WordTable = std::array<std::pair<Enum, std::string_view>, Count>;
+
+constexpr WordTable<DatasetKind, 3> datasetKindWords{{
+    {DatasetKind::Text, "text"},
+    {DatasetKind::Chat, "chat"},
+    {DatasetKind::Preference, "preference"},
+}};
+
+constexpr WordTable<RunStage, 5> runStageWords{{
+    {RunStage::Pretrain, "pretrain"},
+    {RunStage::Sft, "sft"},
+    {RunStage::Reward, "reward"},
+    {RunStage::Ppo, "ppo"},
+    {RunStage::Dpo, "dpo"},
+}};
+
+constexpr WordTable<RunStatus, 5> runStatusWords{{
+    {RunStatus::Running, "running"},
+    {RunStatus::Paused, "paused"},
+    {RunStatus::Completed, "completed"},
+    {RunStatus::Stopped, "stopped"},
+    {RunStatus::Failed, "failed"},
+}};
+
+template <typename Enum, size_t Count>
+std::string_view wordOf(const WordTable<Enum, Count>& table, Enum value)
+{
+    for (const auto& [entry, word] : table) {
+        if (entry == value) return word;
+    }
+    return "?";
+}
+
+template <typename Enum, size_t Count>
+Enum parseWord(const WordTable<Enum, Count>& table, std::string_view word, const char* what)
+{
+    for (const auto& [entry, candidate] : table) {
+        if (candidate == word) return entry;
+    }
+    throw Error("unknown " + std::string(what) + " '" + std::string(word) + "'");
+}
+
+} // namespace
+
+double unixSecondsNow()
+{
+    using namespace std::chrono;
+    return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+bool isFinal(RunStatus status)
+{
+    return status == RunStatus::Completed || status == RunStatus::Stopped ||
+           status == RunStatus::Failed;
+}
+
+std::string_view datasetKindName(DatasetKind kind)
+{
+    return wordOf(datasetKindWords, kind);
+}
+
+std::string_view runStageName(RunStage stage)
+{
+    return wordOf(runStageWords, stage);
+}
+
+std::string_view runStatusName(RunStatus status)
+{
+    return wordOf(runStatusWords, status);
+}
+
+DatasetKind parseDatasetKind(std::string_view word)
+{
+    return parseWord(datasetKindWords, word, "dataset kind");
+}
+
+RunStage parseRunStage(std::string_view word)
+{
+    return parseWord(runStageWords, word, "run stage");
+}
+
+RunStatus parseRunStatus(std::string_view word)
+{
+    return parseWord(runStatusWords, word, "run status");
+}
+
+} // namespace rlhf::store

@@ -1,0 +1,110 @@
+// The rows the project database stores and returns: plain structs, no SQL, no behaviour beyond
+// converting the enums to and from the words stored in the database ("pretrain", "running").
+// Times are seconds since the Unix epoch (UTC), as TensorBoard and W&B record them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rlhf::store {
+
+using Id = int64_t; // a row id; ids start at 1
+
+// Seconds since the Unix epoch, now: the default time stamp of every record.
+double unixSecondsNow();
+
+enum class DatasetKind {
+    Text,       // plain documents for pretraining and tokenizer training
+    Chat,       // conversations for supervised fine-tuning
+    Preference, // prompt with chosen and rejected responses, for reward models and DPO
+};
+
+enum class RunStage { Pretrain, Sft, Reward, Ppo, Dpo };
+
+enum class RunStatus {
+    Running,   // set by createRun
+    Paused,    // waiting for the user; resumable in this process
+    Completed, // finished all its steps
+    Stopped,   // stopped by the user; resumable from its latest checkpoint
+    Failed,    // ended by an error
+};
+
+// True for the statuses finishRun accepts: Completed, Stopped, Failed.
+bool isFinal(RunStatus status);
+
+// The stored words ("text", "pretrain", "running"), and back; parse* throw rlhf::Error on an
+// unknown word.
+std::string_view datasetKindName(DatasetKind kind);
+std::string_view runStageName(RunStage stage);
+std::string_view runStatusName(RunStatus status);
+DatasetKind parseDatasetKind(std::string_view word);
+RunStage parseRunStage(std::string_view word);
+RunStatus parseRunStatus(std::string_view word);
+
+struct Dataset {
+    Id id = 0;
+    std::string name; // unique in the project, e.g. "tinyshakespeare"
+    DatasetKind kind = DatasetKind::Text;
+    std::string sourcePath; // where it was imported from, e.g. "/data/shakespeare.txt"
+    double created = 0;
+};
+
+struct Document {
+    int64_t ordinal = 0;    // position in its dataset, 0-based; assigned by addDocuments
+    std::string text;       // UTF-8
+    std::string sourceFile; // file it came from
+    int64_t sourceLine = 0; // 1-based line of its first character in that file
+};
+
+// A row that an import could not use, kept with the reason so the user can fix the source.
+struct RejectedRow {
+    std::string sourceFile;
+    int64_t sourceLine = 0; // 1-based
+    std::string field;      // the offending field, e.g. "text"; empty when the whole row is bad
+    std::string reason;     // e.g. "invalid JSON: unexpected end of input"
+    std::string raw;        // the row's bytes as found (possibly not UTF-8), possibly truncated
+};
+
+struct Run {
+    Id id = 0;
+    RunStage stage = RunStage::Pretrain;
+    std::string name;       // shown in the run list, e.g. "gpt2-small lr 3e-4"
+    std::string configJson; // the stage config document the run was started with
+    RunStatus status = RunStatus::Running;
+    double started = 0;
+    std::optional<double> ended; // set by finishRun
+    std::optional<Id> parent;    // the run whose checkpoint this one started from
+};
+
+struct MetricPoint {
+    int64_t step = 0;
+    std::string name; // e.g. "train/loss"
+    double value = 0;
+    double wallTime = unixSecondsNow(); // when it was measured
+};
+
+struct MetricSample {
+    int64_t step = 0;
+    double value = 0;
+};
+
+struct Checkpoint {
+    Id id = 0;
+    Id run = 0;
+    int64_t step = 0;
+    std::string path;               // relative to the project folder, e.g. "checkpoints/3/step-400"
+    std::string metricsJson = "{}"; // metrics at save time, e.g. {"val/loss": 2.31}
+    double created = 0;
+};
+
+struct Tokenizer {
+    Id id = 0;
+    std::string name;      // unique in the project, e.g. "bpe-8k"
+    std::string path;      // relative to the project folder, e.g. "tokenizers/bpe-8k.json"
+    int64_t vocabSize = 0; // e.g. 8192
+    double created = 0;
+};
+
+} // namespace rlhf::store

@@ -1,0 +1,145 @@
+// The schema as data: one entry per version, applied in order by migrate().
+// Times are REAL seconds since the Unix epoch (UTC); JSON columns hold UTF-8 JSON text.
+#include "core/store/schema.h"
+
+#include "core/store/statement.h"
+#include "core/store/transaction.h"
+#include "core/util/error.h"
+
+#include <array>
+#include <string>
+
+namespace rlhf::store {
+
+namespace {
+
+// Version 1: datasets with their documents, and training runs with metrics and checkpoints.
+constexpr std::string_view schemaVersion1 = R"sql(
+CREATE TABLE datasets (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    kind        TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    created     REAL NOT NULL
+);
+CREATE TABLE documents (
+    id          INTEGER PRIMARY KEY,
+    dataset     INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    ordinal     INTEGER NOT NULL,
+    text        TEXT NOT NULL,
+    source_file TEXT NOT NULL,
+    source_line INTEGER NOT NULL,
+    UNIQUE (dataset, ordinal)
+);
+CREATE TABLE runs (
+    id      INTEGER PRIMARY KEY,
+    stage   TEXT NOT NULL,
+    name    TEXT NOT NULL,
+    config  TEXT NOT NULL,
+    status  TEXT NOT NULL,
+    started REAL NOT NULL,
+    ended   REAL,
+    parent  INTEGER REFERENCES runs(id) ON DELETE SET NULL
+);
+CREATE TABLE metrics (
+    run       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step      INTEGER NOT NULL,
+    name      TEXT NOT NULL,
+    value     REAL NOT NULL,
+    wall_time REAL NOT NULL
+);
+CREATE UNIQUE INDEX metrics_by_series ON metrics (run, name, step);
+CREATE TABLE checkpoints (
+    id      INTEGER PRIMARY KEY,
+    run     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step    INTEGER NOT NULL,
+    path    TEXT NOT NULL,
+    metrics TEXT NOT NULL,
+    created REAL NOT NULL,
+    UNIQUE (run, step)
+);
+)sql";
+
+// Version 2: the import quarantine (rows that could not be imported, with their reason) and
+// the tokenizer index.
+constexpr std::string_view schemaVersion2 = R"sql(
+CREATE TABLE rejected_rows (
+    id          INTEGER PRIMARY KEY,
+    dataset     INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    source_file TEXT NOT NULL,
+    source_line INTEGER NOT NULL,
+    field       TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    raw         BLOB NOT NULL
+);
+CREATE INDEX rejected_rows_by_dataset ON rejected_rows (dataset);
+CREATE TABLE tokenizers (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    path       TEXT NOT NULL,
+    vocab_size INTEGER NOT NULL,
+    created    REAL NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 2> allMigrations{{
+    {1, "datasets, documents, runs, metrics, checkpoints", schemaVersion1},
+    {2, "rejected rows, tokenizers", schemaVersion2},
+}};
+
+// Element i must take version i to i + 1: migrate() indexes the table by version.
+static_assert([] {
+    for (size_t i = 0; i < allMigrations.size(); ++i) {
+        if (allMigrations[i].version != static_cast<int>(i) + 1) return false;
+    }
+    return true;
+}());
+
+} // namespace
+
+std::span<const Migration> migrations()
+{
+    return allMigrations;
+}
+
+int currentSchemaVersion()
+{
+    return allMigrations.back().version;
+}
+
+int schemaVersion(sqlite3* db)
+{
+    Statement query(db, "PRAGMA user_version");
+    query.step();
+    return static_cast<int>(query.columnInt64(0));
+}
+
+void migrate(sqlite3* db)
+{
+    // One transaction per step, the version read under the write lock: two processes opening
+    // a new project at once cannot both apply the same migration.
+    while (true) {
+        Transaction transaction(db);
+        const int found = schemaVersion(db);
+        if (found > currentSchemaVersion()) {
+            throw Error("schema version " + std::to_string(found) +
+                        " is newer than this build supports (" +
+                        std::to_string(currentSchemaVersion()) + ")");
+        }
+        if (found == currentSchemaVersion()) {
+            transaction.commit();
+            return;
+        }
+        const Migration& migration = allMigrations[static_cast<size_t>(found)];
+        withContext("migrating to schema version " + std::to_string(migration.version) + " (" +
+                        std::string(migration.summary) + ")",
+                    [&] {
+                        execute(db, migration.sql);
+                        // PRAGMA takes no bound parameters; the version is our own integer.
+                        execute(db, "PRAGMA user_version = " + std::to_string(migration.version));
+                    });
+        transaction.commit();
+    }
+}
+
+} // namespace rlhf::store
