@@ -169,6 +169,7 @@ private Q_SLOTS:
     void streamingOrder();
     void callbackStopsRowOrAll();
     void seedDeterminism();
+    void stopConditionRules();
     void badInputThrows();
 };
 
@@ -405,6 +406,34 @@ void TestGeneration::seedDeterminism()
     const auto first = run(10);
     QCOMPARE(run(10), first);
     QVERIFY(run(11) != first);
+}
+
+void TestGeneration::stopConditionRules()
+{
+    // Pieces: 0 "a", 1 "bc", 2 "d", 3 "ef", 4 "g", 7 "kl", 8 "m".
+    const StopCondition stop({{7, 8}}, {"kl", "bc"}, decodeTokens);
+    QVERIFY(!stop.check({0, 2, 4}));
+    // "abcdkl": both strings occur; the earliest ("bc", from token 1) wins.
+    auto match = stop.check({0, 1, 2, 7});
+    QVERIFY(match);
+    QCOMPARE(match->reason, FinishReason::StopText);
+    QCOMPARE(match->text, std::string("a"));
+    QCOMPARE(match->keptTokens, size_t(1));
+    // "aklm" holds "kl", but the token sequence {7, 8} ends the row: it is checked first.
+    match = stop.check({0, 7, 8});
+    QVERIFY(match);
+    QCOMPARE(match->reason, FinishReason::StopSequence);
+    QCOMPARE(match->keptTokens, size_t(1));
+    // A stop string across tokens, starting inside one: "bc|ef|g" with "fg" keeps "bce" as text
+    // and only token 1 ("bc"), since token 3 ("ef") reaches into the stop string.
+    match = StopCondition({}, {"fg"}, decodeTokens).check({1, 3, 4});
+    QVERIFY(match);
+    QCOMPARE(match->text, std::string("bce"));
+    QCOMPARE(match->keptTokens, size_t(1));
+    QVERIFY(StopCondition().empty());
+    QVERIFY_THROWS_EXCEPTION(rlhf::Error, StopCondition({{}}, {}, {}));
+    QVERIFY_THROWS_EXCEPTION(rlhf::Error, StopCondition({}, {""}, decodeTokens));
+    QVERIFY_THROWS_EXCEPTION(rlhf::Error, StopCondition({}, {"a"}, {}));
 }
 
 void TestGeneration::badInputThrows()

@@ -48,9 +48,10 @@ at::Tensor BatchDecoder::prefill(const DecodeInput& prefill)
     m_source.reset();
     m_keyValid = prefill.keyValid;
     m_rowLengths.assign(prefill.tokens.size(0), 0);
-    const at::Tensor lengths = prefill.keyValid.sum(1); // (B)
+    const at::Tensor lengths = prefill.keyValid.sum(1).contiguous(); // (B) int64
+    const auto realTokens = lengths.accessor<int64_t, 1>();
     for (int64_t row = 0; row < rows(); ++row)
-        m_rowLengths[row] = lengths[row].item<int64_t>();
+        m_rowLengths[row] = realTokens[row];
     return m_source.forward(prefill);
 }
 
