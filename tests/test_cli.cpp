@@ -14,7 +14,7 @@ struct Result {
     QString out, err;
 };
 
-Result rlhf(const QStringList& arguments)
+Result runCli(const QStringList& arguments)
 {
     QProcess process;
     process.start(RLHF_BINARY_DIR "/bin/rlhf", arguments);
@@ -37,23 +37,23 @@ private Q_SLOTS:
         if (!QFile::exists(fortunes)) QSKIP("fortunes not installed (packaging/install-deps.sh)");
         QTemporaryDir dir;
         const QString project = dir.filePath("project");
-        RUN_OK(rlhf({"init", project}));
+        RUN_OK(runCli({"init", project}));
         QVERIFY(QFile::exists(project + "/project.sqlite"));
-        QCOMPARE(rlhf({"init", project}).exitCode, 1); // never over an existing project
+        QCOMPARE(runCli({"init", project}).exitCode, 1); // never over an existing project
 
         const QString jsonl = dir.filePath("extra.jsonl");
         std::ofstream(jsonl.toStdString()) << "{\"text\": \"first good row\"}\n"
                                            << "{\"txt\": \"misnamed field\"}\n"
                                            << "{\"text\": \"second good row\"}\n";
-        RUN_OK(rlhf({"import", "-p", project, "-n", "fortunes", fortunes}));
-        const Result imported = rlhf({"import", "-p", project, "-n", "fortunes", "-f", "jsonl", jsonl});
+        RUN_OK(runCli({"import", "-p", project, "-n", "fortunes", fortunes}));
+        const Result imported = runCli({"import", "-p", project, "-n", "fortunes", "-f", "jsonl", jsonl});
         RUN_OK(imported);
         QVERIFY2(imported.out.contains("2 documents imported, 1 rows rejected"), qPrintable(imported.out));
         QVERIFY2(imported.err.contains("extra.jsonl:2: field 'text'"), qPrintable(imported.err));
 
-        RUN_OK(rlhf({"tokenizer", "train", "-p", project, "-d", "fortunes", "--vocab", "400"}));
+        RUN_OK(runCli({"tokenizer", "train", "-p", project, "-d", "fortunes", "--vocab", "400"}));
         QVERIFY(QFile::exists(project + "/tokenizers/bpe.json"));
-        RUN_OK(rlhf({"tokenize", "-p", project, "-d", "fortunes", "-t", "bpe", "--val-fraction", "0.1"}));
+        RUN_OK(runCli({"tokenize", "-p", project, "-d", "fortunes", "-t", "bpe", "--val-fraction", "0.1"}));
 
         const QString run = dir.filePath("run.json");
         std::ofstream(run.toStdString()) << R"({
@@ -64,7 +64,7 @@ private Q_SLOTS:
   "optimizer": {"lr": 0.003, "warmup_steps": 1},
   "training": {"steps": 4, "batch_size": 4, "eval_every": 2, "eval_batches": 2}
 })";
-        const Result trained = rlhf({"train", "-p", project, run});
+        const Result trained = runCli({"train", "-p", project, run});
         RUN_OK(trained);
         QVERIFY2(trained.out.contains("val/perplexity"), qPrintable(trained.out));
         {
@@ -76,25 +76,25 @@ private Q_SLOTS:
         }
         const QString checkpoint = project + "/checkpoints/run-1/step-000004";
         QVERIFY(QFile::exists(checkpoint + "/tokenizer.json"));
-        const Result generated = rlhf({"generate", "-c", checkpoint, "--max-new-tokens", "8", "--seed", "3", "Hello"});
+        const Result generated = runCli({"generate", "-c", checkpoint, "--max-new-tokens", "8", "--seed", "3", "Hello"});
         RUN_OK(generated);
         QVERIFY2(generated.out.startsWith("Hello"), qPrintable(generated.out));
-        const Result beams = rlhf({"generate", "-c", checkpoint, "--beams", "3", "--max-new-tokens", "4", "A", "B"});
+        const Result beams = runCli({"generate", "-c", checkpoint, "--beams", "3", "--max-new-tokens", "4", "A", "B"});
         RUN_OK(beams);
         QVERIFY2(beams.out.contains("[1] B"), qPrintable(beams.out));
 
         // A typo in a field: refused with file and field named, and no run recorded.
         std::ofstream(run.toStdString()) << R"({"stage": "pretrain", "data": {"train": "x.u32"},
   "training": {"stepz": 4}})";
-        const Result typo = rlhf({"train", "-p", project, run});
+        const Result typo = runCli({"train", "-p", project, run});
         QCOMPARE(typo.exitCode, 1);
         QVERIFY2(typo.err.contains("run.json: training.stepz: unknown field"), qPrintable(typo.err));
-        const Result missing = rlhf({"train", "-p", project, dir.filePath("nope.json")});
+        const Result missing = runCli({"train", "-p", project, dir.filePath("nope.json")});
         QCOMPARE(missing.exitCode, 1);
         QVERIFY2(missing.err.contains("nope.json: cannot open"), qPrintable(missing.err));
         std::ofstream(run.toStdString()) << R"({"stage": "pretrain", "data": {"train": "tokens/fortunes-bpe-train.u32"},
   "model": {"vocab_size": 10, "context_length": 8, "layers": 1, "heads": 1, "dim": 8}})";
-        const Result small = rlhf({"train", "-p", project, run});
+        const Result small = runCli({"train", "-p", project, run});
         QCOMPARE(small.exitCode, 1);
         QVERIFY2(small.err.contains("model.vocab_size: 10 is too small"), qPrintable(small.err));
         rlhf::store::Database database(project.toStdString() + "/project.sqlite");

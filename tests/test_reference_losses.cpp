@@ -52,9 +52,8 @@ private Q_SLOTS:
         config.gradClip = 0.5; // small enough to clip: the clipping path is compared too
         config.evalEvery = 0;
 
-        std::vector<uint32_t> tokens(3000);
-        auto generator = at::randint(64, {3000}, at::kLong);
-        for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = uint32_t(generator[i].item<int64_t>());
+        std::vector<uint32_t> tokens(3000); // a learnable stream: the loss must fall in 3 steps
+        for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = uint32_t((i * 7 + i / 5) % 64);
 
         model::Transformer initial(config.model);
         initial->initWeights(config.seed);
@@ -100,7 +99,8 @@ private Q_SLOTS:
                      qPrintable(QString("step %1: ours %2, PyTorch %3").arg(step).arg(ours, 0, 'g', 10)
                                     .arg(theirs, 0, 'g', 10)));
         }
-        QVERIFY(recorder.losses[2] < recorder.losses[0]); // and training does train
+        QVERIFY2(recorder.losses[2] < recorder.losses[0] - 0.05, // and training does train
+                 qPrintable(QString("losses %1 -> %2").arg(recorder.losses[0]).arg(recorder.losses[2])));
     }
 };
 

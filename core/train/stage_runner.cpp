@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <optional>
 
 namespace rlhf::train {
@@ -45,6 +46,22 @@ private:
     nlohmann::json m_latest = nlohmann::json::object(); // last value of every metric
 };
 
+// Every token must have an embedding row: a clear message instead of an index error mid-run.
+void checkTokenIds(const store::TokenFileReader& file, const PretrainConfig& config,
+                   const std::string& where)
+{
+    const auto tokens = file.tokens();
+    const auto largest = tokens.empty() ? 0u : *std::max_element(tokens.begin(), tokens.end());
+    if (largest >= uint64_t(config.model.vocabSize))
+        throw Error(where + ": model.vocab_size: " + std::to_string(config.model.vocabSize) +
+                    " is too small for token id " + std::to_string(largest) + " in " +
+                    file.path().string());
+    if (int64_t(tokens.size()) <= config.model.contextLength)
+        throw Error(where + ": " + file.path().string() + " holds " + std::to_string(tokens.size()) +
+                    " tokens, fewer than one window of model.context_length + 1 = " +
+                    std::to_string(config.model.contextLength + 1));
+}
+
 } // namespace
 
 StageRunReport runStage(const std::filesystem::path& projectFolder, const nlohmann::json& document,
@@ -65,14 +82,8 @@ StageRunReport runStage(const std::filesystem::path& projectFolder, const nlohma
     const store::TokenFileReader train(config.trainTokens);
     std::optional<store::TokenFileReader> val;
     if (!config.valTokens.empty()) val.emplace(config.valTokens);
-    for (const store::TokenFileReader* file : {&train, val ? &*val : nullptr}) {
-        if (!file) continue;
-        for (uint32_t token : file->tokens())
-            if (token >= uint64_t(config.model.vocabSize))
-                throw Error(where + ": model.vocab_size: " + std::to_string(config.model.vocabSize) +
-                            " is too small for token id " + std::to_string(token) + " in " +
-                            file->path().string());
-    }
+    checkTokenIds(train, config, where);
+    if (val) checkTokenIds(*val, config, where);
 
     StageRunReport report;
     report.runId = project.database().createRun(store::RunStage::Pretrain, config.name,
