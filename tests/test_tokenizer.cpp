@@ -22,6 +22,7 @@
 
 #include "core/text/bpe_trainer.h"
 #include "core/text/byte_level.h"
+#include "core/text/regex.h"
 #include "core/text/tokenizer_json.h"
 #include "core/text/utf8.h"
 #include "core/util/error.h"
@@ -127,6 +128,7 @@ private Q_SLOTS:
     void initTestCase();
     void byteLevelAlphabet();
     void utf8Repair();
+    void regexTranslation();
     void preTokenizerSplits_data();
     void preTokenizerSplits();
     void trainerMatchesNaiveTrainer();
@@ -193,6 +195,23 @@ void TestTokenizer::utf8Repair()
     QCOMPARE(toValidUtf8("\xE4\xBD"), fffd);                              // cut at the end
     QCOMPARE(toValidUtf8("x\x80y\xFF"), "x" + fffd + "y" + fffd);
     QCOMPARE(toValidUtf8("你好"), std::string("你好"));
+}
+
+void TestTokenizer::regexTranslation()
+{
+    // HF's \s has no U+180E; \p{L} knows Unicode 15-16 letters PCRE2 10.42 does not.
+    const std::string space = toPcre2Pattern(R"(\s)");
+    QVERIFY(space.find(R"(\x{3000})") != std::string::npos);
+    QVERIFY(space.find("180E") == std::string::npos);
+    QVERIFY(toPcre2Pattern(R"([^\p{L}])").find(R"(\x{31350})") != std::string::npos);
+    QCOMPARE(toPcre2Pattern(R"(a\d+\p{Lu})"), std::string(R"(a\d+\p{Lu})")); // others untouched
+    const std::string message = errorOf([] { Regex(R"([^\S])"); });
+    QVERIFY2(message.find(R"(regex '[^\S]': cannot translate)") == 0, message.c_str());
+    std::vector<std::string> pieces;
+    Regex(".", /*literal=*/true).splitIsolated("a.b", [&](std::string_view piece) {
+        pieces.emplace_back(piece);
+    });
+    QCOMPARE(pieces, (std::vector<std::string>{"a", ".", "b"}));
 }
 
 void TestTokenizer::preTokenizerSplits_data()

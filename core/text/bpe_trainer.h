@@ -22,8 +22,8 @@ struct TrainConfig {
     PatternFlavour pattern = PatternFlavour::Llama3; // how text is cut into words before merging
     std::uint64_t minFrequency = 2; // pairs seen fewer times are never merged (2 = no pair that
                                     // occurs once); training may then stop below vocabSize
+    // Ids 256, 257, ... in this order; matched in text before pre-tokenizing, never merged.
     std::vector<std::string> specialTokens{special::all.begin(), special::all.end()};
-    // ids 256, 257, ... in this order; never split, never merged
 };
 
 // Called after each merge with (merges done, merges wanted); return false to stop early and

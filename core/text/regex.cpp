@@ -125,10 +125,15 @@ struct Regex::Compiled {
 Regex::Regex(std::string pattern, bool literal)
     : m_pattern(std::move(pattern)), m_literal(literal), m_compiled(std::make_unique<Compiled>())
 {
-    const std::string translated = literal ? m_pattern : toPcre2Pattern(m_pattern);
+    std::string translated = m_pattern;
+    if (!literal) {
+        const std::string context = "regex '" + m_pattern + "'";
+        translated = withContext(context, [&] { return toPcre2Pattern(m_pattern); });
+    }
     int errorCode = 0;
     PCRE2_SIZE errorOffset = 0;
-    const uint32_t options = PCRE2_UTF | PCRE2_UCP | (literal ? PCRE2_LITERAL : 0);
+    // PCRE2 refuses UCP together with LITERAL; a literal needs no character properties.
+    const uint32_t options = PCRE2_UTF | (literal ? PCRE2_LITERAL : PCRE2_UCP);
     m_compiled->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated.data()),
                                      translated.size(), options, &errorCode, &errorOffset, nullptr);
     if (!m_compiled->code) {
