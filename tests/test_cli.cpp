@@ -66,7 +66,8 @@ private Q_SLOTS:
 })";
         const Result trained = runCli({"train", "-p", project, run});
         RUN_OK(trained);
-        QVERIFY2(trained.out.contains("val/perplexity"), qPrintable(trained.out));
+        QVERIFY2(trained.out.contains("step 4/4  loss"), qPrintable(trained.out));
+        QVERIFY2(trained.out.contains("perplexity"), qPrintable(trained.out));
         {
             rlhf::store::Database database(project.toStdString() + "/project.sqlite");
             QCOMPARE(database.runs().size(), size_t(1));

@@ -34,22 +34,12 @@ void ProgressPrinter::clearBar()
 void ProgressPrinter::onMetrics(const train::StepMetrics& metrics)
 {
     for (const auto& [name, value] : metrics.values) m_latest[name] = value;
-    std::string line = "step " + std::to_string(metrics.step);
-    bool hasVal = false;
-    for (const auto& [name, value] : metrics.values) {
-        if (name.rfind("val/", 0) == 0) hasVal = true;
-    }
-    if (m_terminal && !hasVal) return; // the bar shows train metrics; val lines stay on screen
-    for (const auto& [name, value] : metrics.values)
-        line += "  " + name + " " + format(name == "train/lr" ? "%.2e" : "%.4f", value);
-    clearBar();
-    std::cout << line << std::endl;
 }
 
 void ProgressPrinter::onLog(const std::string& line)
 {
     clearBar();
-    std::cerr << line << std::endl;
+    std::cout << line << std::endl;
 }
 
 void ProgressPrinter::onProgress(int64_t step, int64_t total)

@@ -27,6 +27,23 @@ std::string stepFolderName(int64_t step)
     return name;
 }
 
+// "step 30/300  loss 5.5349  lr 2.00e-03  3393 tok/s  val loss 5.4456  perplexity 231.73"
+std::string summaryLine(const StepMetrics& metrics, int64_t totalSteps)
+{
+    std::string line = "step " + std::to_string(metrics.step) + "/" + std::to_string(totalSteps);
+    char text[64];
+    for (const auto& [name, value] : metrics.values) {
+        if (name == "train/loss") std::snprintf(text, sizeof(text), "  loss %.4f", value);
+        else if (name == "train/lr") std::snprintf(text, sizeof(text), "  lr %.2e", value);
+        else if (name == "train/tokens_per_s") std::snprintf(text, sizeof(text), "  %.0f tok/s", value);
+        else if (name == "val/loss") std::snprintf(text, sizeof(text), "  val loss %.4f", value);
+        else if (name == "val/perplexity") std::snprintf(text, sizeof(text), "  perplexity %.2f", value);
+        else continue;
+        line += text;
+    }
+    return line;
+}
+
 // Mean cross-entropy of predicting batch[:, 1:] from batch[:, :-1]; batch is (B, T + 1).
 at::Tensor nextTokenLoss(model::TransformerImpl& model, const at::Tensor& batch)
 {
@@ -148,6 +165,8 @@ PretrainResult runPretrain(const PretrainConfig& config, const PretrainData& dat
             metrics.values.emplace_back("val/perplexity", std::exp(result.lastValLoss));
         }
         observer.onMetrics(metrics);
+        if (last || step % config.logEvery == 0 || metrics.values.size() > 4)
+            observer.onLog(summaryLine(metrics, config.steps));
         observer.onProgress(step, config.steps);
         if (last || (config.checkpointEvery > 0 && step % config.checkpointEvery == 0))
             saveAt(step);
