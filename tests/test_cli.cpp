@@ -23,8 +23,7 @@ Result runCli(const QStringList& arguments)
             QString::fromUtf8(process.readAllStandardError())};
 }
 
-#define RUN_OK(result)                                                                             \
-    QVERIFY2((result).exitCode == 0, qPrintable((result).out + (result).err))
+#define RUN_OK(result) QVERIFY2((result).exitCode == 0, qPrintable((result).out + (result).err))
 
 } // namespace
 
@@ -46,14 +45,17 @@ private Q_SLOTS:
                                            << "{\"txt\": \"misnamed field\"}\n"
                                            << "{\"text\": \"second good row\"}\n";
         RUN_OK(runCli({"import", "-p", project, "-n", "fortunes", fortunes}));
-        const Result imported = runCli({"import", "-p", project, "-n", "fortunes", "-f", "jsonl", jsonl});
+        const Result imported =
+            runCli({"import", "-p", project, "-n", "fortunes", "-f", "jsonl", jsonl});
         RUN_OK(imported);
-        QVERIFY2(imported.out.contains("2 documents imported, 1 rows rejected"), qPrintable(imported.out));
+        QVERIFY2(imported.out.contains("2 documents imported, 1 rows rejected"),
+                 qPrintable(imported.out));
         QVERIFY2(imported.err.contains("extra.jsonl:2: field 'text'"), qPrintable(imported.err));
 
         RUN_OK(runCli({"tokenizer", "train", "-p", project, "-d", "fortunes", "--vocab", "400"}));
         QVERIFY(QFile::exists(project + "/tokenizers/bpe.json"));
-        RUN_OK(runCli({"tokenize", "-p", project, "-d", "fortunes", "-t", "bpe", "--val-fraction", "0.1"}));
+        RUN_OK(runCli(
+            {"tokenize", "-p", project, "-d", "fortunes", "-t", "bpe", "--val-fraction", "0.1"}));
 
         const QString run = dir.filePath("run.json");
         std::ofstream(run.toStdString()) << R"({
@@ -77,10 +79,12 @@ private Q_SLOTS:
         }
         const QString checkpoint = project + "/checkpoints/run-1/step-000004";
         QVERIFY(QFile::exists(checkpoint + "/tokenizer.json"));
-        const Result generated = runCli({"generate", "-c", checkpoint, "--max-new-tokens", "8", "--seed", "3", "Hello"});
+        const Result generated =
+            runCli({"generate", "-c", checkpoint, "--max-new-tokens", "8", "--seed", "3", "Hello"});
         RUN_OK(generated);
         QVERIFY2(generated.out.startsWith("Hello"), qPrintable(generated.out));
-        const Result beams = runCli({"generate", "-c", checkpoint, "--beams", "3", "--max-new-tokens", "4", "A", "B"});
+        const Result beams = runCli(
+            {"generate", "-c", checkpoint, "--beams", "3", "--max-new-tokens", "4", "A", "B"});
         RUN_OK(beams);
         QVERIFY2(beams.out.contains("[1] B"), qPrintable(beams.out));
 
@@ -89,11 +93,13 @@ private Q_SLOTS:
   "training": {"stepz": 4}})";
         const Result typo = runCli({"train", "-p", project, run});
         QCOMPARE(typo.exitCode, 1);
-        QVERIFY2(typo.err.contains("run.json: training.stepz: unknown field"), qPrintable(typo.err));
+        QVERIFY2(typo.err.contains("run.json: training.stepz: unknown field"),
+                 qPrintable(typo.err));
         const Result missing = runCli({"train", "-p", project, dir.filePath("nope.json")});
         QCOMPARE(missing.exitCode, 1);
         QVERIFY2(missing.err.contains("nope.json: cannot open"), qPrintable(missing.err));
-        std::ofstream(run.toStdString()) << R"({"stage": "pretrain", "data": {"train": "tokens/fortunes-bpe-train.u32"},
+        std::ofstream(run.toStdString())
+            << R"({"stage": "pretrain", "data": {"train": "tokens/fortunes-bpe-train.u32"},
   "model": {"vocab_size": 10, "context_length": 8, "layers": 1, "heads": 1, "dim": 8}})";
         const Result small = runCli({"train", "-p", project, run});
         QCOMPARE(small.exitCode, 1);

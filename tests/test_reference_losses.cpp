@@ -34,7 +34,8 @@ private Q_SLOTS:
     void firstThreeLossesMatchPyTorch()
     {
         if (!QFile::exists(RLHF_REFERENCE_PYTHON))
-            QSKIP("no reference Python at " RLHF_REFERENCE_PYTHON " (run packaging/install-deps.sh)");
+            QSKIP("no reference Python at " RLHF_REFERENCE_PYTHON
+                  " (run packaging/install-deps.sh)");
         QTemporaryDir dir;
         const std::filesystem::path root = dir.path().toStdString();
 
@@ -53,23 +54,31 @@ private Q_SLOTS:
         config.evalEvery = 0;
 
         std::vector<uint32_t> tokens(3000); // a learnable stream: the loss must fall in 3 steps
-        for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = uint32_t((i * 7 + i / 5) % 64);
+        for (size_t i = 0; i < tokens.size(); ++i)
+            tokens[i] = uint32_t((i * 7 + i / 5) % 64);
 
         model::Transformer initial(config.model);
         initial->initWeights(config.seed);
         model::NamedTensors weights;
-        for (const auto& item : initial->named_parameters()) weights.emplace_back(item.key(), item.value());
+        for (const auto& item : initial->named_parameters())
+            weights.emplace_back(item.key(), item.value());
         model::writeTensors(root / "init.safetensors", weights);
 
         const train::TokenWindows windows(tokens, config.model.contextLength);
         nlohmann::json spec = {{"weights", (root / "init.safetensors").string()},
-                               {"vocab", 64}, {"context", 16}, {"layers", 2}, {"heads", 2},
-                               {"dim", 32}, {"beta1", config.optimizer.beta1},
-                               {"beta2", config.optimizer.beta2}, {"eps", config.optimizer.epsilon},
+                               {"vocab", 64},
+                               {"context", 16},
+                               {"layers", 2},
+                               {"heads", 2},
+                               {"dim", 32},
+                               {"beta1", config.optimizer.beta1},
+                               {"beta2", config.optimizer.beta2},
+                               {"eps", config.optimizer.epsilon},
                                {"weight_decay", config.optimizer.weightDecay},
                                {"grad_clip", config.gradClip}};
         for (int64_t step = 0; step < 3; ++step) {
-            auto batch = windows.randomBatch(config.seed, step, 0, 0, config.batchSize).contiguous();
+            auto batch =
+                windows.randomBatch(config.seed, step, 0, 0, config.batchSize).contiguous();
             spec["batches"].push_back(std::vector<std::vector<int64_t>>());
             for (int64_t row = 0; row < batch.size(0); ++row) {
                 auto data = batch[row].data_ptr<int64_t>();
@@ -96,11 +105,14 @@ private Q_SLOTS:
             const double theirs = reference["losses"][step].get<double>();
             const double ours = recorder.losses[step];
             QVERIFY2(std::abs(ours - theirs) < 1e-4,
-                     qPrintable(QString("step %1: ours %2, PyTorch %3").arg(step).arg(ours, 0, 'g', 10)
+                     qPrintable(QString("step %1: ours %2, PyTorch %3")
+                                    .arg(step)
+                                    .arg(ours, 0, 'g', 10)
                                     .arg(theirs, 0, 'g', 10)));
         }
-        QVERIFY2(recorder.losses[2] < recorder.losses[0] - 0.05, // and training does train
-                 qPrintable(QString("losses %1 -> %2").arg(recorder.losses[0]).arg(recorder.losses[2])));
+        QVERIFY2(
+            recorder.losses[2] < recorder.losses[0] - 0.05, // and training does train
+            qPrintable(QString("losses %1 -> %2").arg(recorder.losses[0]).arg(recorder.losses[2])));
     }
 };
 

@@ -39,7 +39,8 @@ train::PretrainConfig tinyRun()
 std::vector<uint32_t> tokenStream(size_t count)
 {
     std::vector<uint32_t> tokens(count);
-    for (size_t i = 0; i < count; ++i) tokens[i] = uint32_t((i * 7 + i / 5) % 50);
+    for (size_t i = 0; i < count; ++i)
+        tokens[i] = uint32_t((i * 7 + i / 5) % 50);
     return tokens;
 }
 
@@ -67,7 +68,8 @@ private Q_SLOTS:
         dist::LocalCommunicator local;
 
         const auto config = tinyRun();
-        const auto straight = train::runPretrain(config, {tokens, val}, root / "a", quiet, stop, local);
+        const auto straight =
+            train::runPretrain(config, {tokens, val}, root / "a", quiet, stop, local);
         QCOMPARE(straight.stepsDone, int64_t(6));
         QVERIFY(fs::exists(root / "a" / "step-000003" / "model.safetensors"));
         QVERIFY(fs::exists(root / "a" / "step-000006" / "optimizer.safetensors"));
@@ -75,7 +77,8 @@ private Q_SLOTS:
 
         auto resumedConfig = config;
         resumedConfig.resumeFrom = (root / "a" / "step-000003").string();
-        const auto resumed = train::runPretrain(resumedConfig, {tokens, val}, root / "b", quiet, stop, local);
+        const auto resumed =
+            train::runPretrain(resumedConfig, {tokens, val}, root / "b", quiet, stop, local);
         QCOMPARE(resumed.stepsDone, int64_t(6));
         QCOMPARE(resumed.lastTrainLoss, straight.lastTrainLoss);
         QCOMPARE(resumed.lastValLoss, straight.lastValLoss);
@@ -101,11 +104,13 @@ private Q_SLOTS:
         observer.stopAt = 2;
         observer.stop = &stop;
         dist::LocalCommunicator local;
-        const auto result = train::runPretrain(tinyRun(), {tokens, {}}, root, observer, stop, local);
+        const auto result =
+            train::runPretrain(tinyRun(), {tokens, {}}, root, observer, stop, local);
         QVERIFY(result.stopped);
         QCOMPARE(result.stepsDone, int64_t(2));
         QCOMPARE(result.lastCheckpoint.string(), (root / "step-000002").string());
-        QCOMPARE(model::loadTrainerState(result.lastCheckpoint).at("step").get<int64_t>(), int64_t(2));
+        QCOMPARE(model::loadTrainerState(result.lastCheckpoint).at("step").get<int64_t>(),
+                 int64_t(2));
     }
 
     void damagedCheckpointIsRefused()
@@ -127,7 +132,8 @@ private Q_SLOTS:
             model::loadCheckpointWeights(root / "ckpt", *model);
             QFAIL("a checkpoint without model.norm.weight was accepted");
         } catch (const std::exception& error) {
-            QVERIFY2(std::string(error.what()).find("'model.norm.weight' is missing") != std::string::npos,
+            QVERIFY2(std::string(error.what()).find("'model.norm.weight' is missing") !=
+                         std::string::npos,
                      error.what());
         }
 
@@ -139,7 +145,8 @@ private Q_SLOTS:
             model::loadCheckpointWeights(root / "wide", *model);
             QFAIL("a checkpoint of another shape was accepted");
         } catch (const std::exception& error) {
-            QVERIFY2(std::string(error.what()).find("shape [50, 64] expected [50, 32]") != std::string::npos,
+            QVERIFY2(std::string(error.what()).find("shape [50, 64] expected [50, 32]") !=
+                         std::string::npos,
                      error.what());
         }
     }

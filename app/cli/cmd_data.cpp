@@ -18,7 +18,8 @@ namespace {
 store::Id requireDataset(store::Project& project, const std::string& name)
 {
     const auto dataset = project.database().datasetByName(name);
-    if (!dataset) throw Error("no dataset named '" + name + "' in " + project.paths().root().string());
+    if (!dataset)
+        throw Error("no dataset named '" + name + "' in " + project.paths().root().string());
     return dataset->id;
 }
 
@@ -35,14 +36,16 @@ void importFiles(const ImportArguments& arguments)
     store::Project project = store::Project::open(arguments.project);
     auto& database = project.database();
     const auto existing = database.datasetByName(arguments.name);
-    const store::Id dataset = existing ? existing->id
-                                       : database.addDataset(arguments.name, store::DatasetKind::Text,
-                                                             arguments.files.front());
+    const store::Id dataset = existing
+                                  ? existing->id
+                                  : database.addDataset(arguments.name, store::DatasetKind::Text,
+                                                        arguments.files.front());
     store::ImportResult total;
     for (const auto& file : arguments.files) {
         store::ImportResult result;
         if (arguments.format == "jsonl") {
-            result = store::importJsonl(database, dataset, file, {.textField = arguments.textField});
+            result =
+                store::importJsonl(database, dataset, file, {.textField = arguments.textField});
         } else {
             store::PlainTextImportOptions options;
             options.unit = arguments.format == "lines"        ? store::TextUnit::Line
@@ -77,68 +80,81 @@ void addDataCommands(CLI::App& app)
 
     auto importArguments = std::make_shared<ImportArguments>();
     auto* import = app.add_subcommand("import", "Import text files into a dataset");
-    import->add_option("files", importArguments->files, "Files to import")->required()->check(CLI::ExistingFile);
-    import->add_option("-p,--project", importArguments->project, "Project folder")->capture_default_str();
-    import->add_option("-n,--name", importArguments->name, "Dataset name (created if new)")->required();
+    import->add_option("files", importArguments->files, "Files to import")
+        ->required()
+        ->check(CLI::ExistingFile);
+    import->add_option("-p,--project", importArguments->project, "Project folder")
+        ->capture_default_str();
+    import->add_option("-n,--name", importArguments->name, "Dataset name (created if new)")
+        ->required();
     import->add_option("-f,--format", importArguments->format, "lines, paragraphs, file or jsonl")
         ->check(CLI::IsMember({"lines", "paragraphs", "file", "jsonl"}))
         ->capture_default_str();
     import->add_option("--text-field", importArguments->textField, "JSONL field holding the text")
         ->capture_default_str();
-    import->callback([=] { importFiles(*importArguments); });
+    import->callback([=] { importFiles(*importArguments);
+});
 
-    struct TokenizerArguments {
-        std::string project = ".", dataset, name = "bpe", pattern = "llama3";
-        uint32_t vocab = 8192;
-        uint64_t minFrequency = 2;
-    };
-    auto tokenizerArguments = std::make_shared<TokenizerArguments>();
-    auto* tokenizer = app.add_subcommand("tokenizer", "Byte-level BPE tokenizers");
-    tokenizer->require_subcommand(1);
-    auto* trainTokenizer = tokenizer->add_subcommand("train", "Train a tokenizer on a dataset");
-    trainTokenizer->add_option("-p,--project", tokenizerArguments->project, "Project folder")->capture_default_str();
-    trainTokenizer->add_option("-d,--dataset", tokenizerArguments->dataset, "Dataset to learn from")->required();
-    trainTokenizer->add_option("-n,--name", tokenizerArguments->name, "Tokenizer name")->capture_default_str();
-    trainTokenizer->add_option("--vocab", tokenizerArguments->vocab, "Vocabulary size")->capture_default_str();
-    trainTokenizer->add_option("--pattern", tokenizerArguments->pattern, "gpt2 or llama3")
-        ->check(CLI::IsMember({"gpt2", "llama3"}))
-        ->capture_default_str();
-    trainTokenizer->add_option("--min-frequency", tokenizerArguments->minFrequency, "Rarest pair to merge")
-        ->capture_default_str();
-    trainTokenizer->callback([=] {
-        store::Project project = store::Project::open(tokenizerArguments->project);
-        text::TrainConfig config;
-        config.vocabSize = tokenizerArguments->vocab;
-        config.pattern = tokenizerArguments->pattern == "gpt2" ? text::PatternFlavour::Gpt2
-                                                               : text::PatternFlavour::Llama3;
-        config.minFrequency = tokenizerArguments->minFrequency;
-        const auto path = data::trainProjectTokenizer(
-            project, requireDataset(project, tokenizerArguments->dataset), tokenizerArguments->name, config);
-        std::cout << "tokenizer '" << tokenizerArguments->name << "' saved to " << path << std::endl;
-    });
+struct TokenizerArguments {
+    std::string project = ".", dataset, name = "bpe", pattern = "llama3";
+    uint32_t vocab = 8192;
+    uint64_t minFrequency = 2;
+};
+auto tokenizerArguments = std::make_shared<TokenizerArguments>();
+auto* tokenizer = app.add_subcommand("tokenizer", "Byte-level BPE tokenizers");
+tokenizer->require_subcommand(1);
+auto* trainTokenizer = tokenizer->add_subcommand("train", "Train a tokenizer on a dataset");
+trainTokenizer->add_option("-p,--project", tokenizerArguments->project, "Project folder")
+    ->capture_default_str();
+trainTokenizer->add_option("-d,--dataset", tokenizerArguments->dataset, "Dataset to learn from")
+    ->required();
+trainTokenizer->add_option("-n,--name", tokenizerArguments->name, "Tokenizer name")
+    ->capture_default_str();
+trainTokenizer->add_option("--vocab", tokenizerArguments->vocab, "Vocabulary size")
+    ->capture_default_str();
+trainTokenizer->add_option("--pattern", tokenizerArguments->pattern, "gpt2 or llama3")
+    ->check(CLI::IsMember({"gpt2", "llama3"}))
+    ->capture_default_str();
+trainTokenizer
+    ->add_option("--min-frequency", tokenizerArguments->minFrequency, "Rarest pair to merge")
+    ->capture_default_str();
+trainTokenizer->callback([=] {
+    store::Project project = store::Project::open(tokenizerArguments->project);
+    text::TrainConfig config;
+    config.vocabSize = tokenizerArguments->vocab;
+    config.pattern = tokenizerArguments->pattern == "gpt2" ? text::PatternFlavour::Gpt2
+                                                           : text::PatternFlavour::Llama3;
+    config.minFrequency = tokenizerArguments->minFrequency;
+    const auto path =
+        data::trainProjectTokenizer(project, requireDataset(project, tokenizerArguments->dataset),
+                                    tokenizerArguments->name, config);
+    std::cout << "tokenizer '" << tokenizerArguments->name << "' saved to " << path << std::endl;
+});
 
-    struct TokenizeArguments {
-        std::string project = ".", dataset, tokenizer = "bpe";
-        double valFraction = 0.05;
-    };
-    auto tokenizeArguments = std::make_shared<TokenizeArguments>();
-    auto* tokenize = app.add_subcommand("tokenize", "Write a dataset's train/val token files");
-    tokenize->add_option("-p,--project", tokenizeArguments->project, "Project folder")->capture_default_str();
-    tokenize->add_option("-d,--dataset", tokenizeArguments->dataset, "Dataset to tokenize")->required();
-    tokenize->add_option("-t,--tokenizer", tokenizeArguments->tokenizer, "Tokenizer name")->capture_default_str();
-    tokenize->add_option("--val-fraction", tokenizeArguments->valFraction, "Share held out")
-        ->check(CLI::Range(0.0, 0.5))
-        ->capture_default_str();
-    tokenize->callback([=] {
-        store::Project project = store::Project::open(tokenizeArguments->project);
-        const auto result = data::writeTokenSplits(project, requireDataset(project, tokenizeArguments->dataset),
-                                                   tokenizeArguments->tokenizer,
-                                                   {.valFraction = tokenizeArguments->valFraction});
-        std::cout << result.trainPath << ": " << result.trainTokens << " tokens ("
-                  << result.trainDocuments << " documents)\n"
-                  << result.valPath << ": " << result.valTokens << " tokens ("
-                  << result.valDocuments << " documents)" << std::endl;
-    });
-}
+struct TokenizeArguments {
+    std::string project = ".", dataset, tokenizer = "bpe";
+    double valFraction = 0.05;
+};
+auto tokenizeArguments = std::make_shared<TokenizeArguments>();
+auto* tokenize = app.add_subcommand("tokenize", "Write a dataset's train/val token files");
+tokenize->add_option("-p,--project", tokenizeArguments->project, "Project folder")
+    ->capture_default_str();
+tokenize->add_option("-d,--dataset", tokenizeArguments->dataset, "Dataset to tokenize")->required();
+tokenize->add_option("-t,--tokenizer", tokenizeArguments->tokenizer, "Tokenizer name")
+    ->capture_default_str();
+tokenize->add_option("--val-fraction", tokenizeArguments->valFraction, "Share held out")
+    ->check(CLI::Range(0.0, 0.5))
+    ->capture_default_str();
+tokenize->callback([=] {
+    store::Project project = store::Project::open(tokenizeArguments->project);
+    const auto result = data::writeTokenSplits(
+        project, requireDataset(project, tokenizeArguments->dataset), tokenizeArguments->tokenizer,
+        {.valFraction = tokenizeArguments->valFraction});
+    std::cout << result.trainPath << ": " << result.trainTokens << " tokens ("
+              << result.trainDocuments << " documents)\n"
+              << result.valPath << ": " << result.valTokens << " tokens (" << result.valDocuments
+              << " documents)" << std::endl;
+});
+} // namespace rlhf::cli
 
 } // namespace rlhf::cli

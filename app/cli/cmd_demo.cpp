@@ -52,7 +52,8 @@ void exportBible(const fs::path& file)
     free(line);
     if (verses < 1000)
         throw Error("the demo reads the King James Bible through Debian's `bible` program "
-                    "(apt-get install bible-kjv); it produced " + std::to_string(verses) + " verses");
+                    "(apt-get install bible-kjv); it produced " +
+                    std::to_string(verses) + " verses");
 }
 
 nlohmann::json demoStage(const data::TokenSplitResult& splits, const std::string& tokenizer,
@@ -63,14 +64,28 @@ nlohmann::json demoStage(const data::TokenSplitResult& splits, const std::string
         {"name", "demo-gpt2"},
         {"tokenizer", tokenizer},
         {"data", {{"train", splits.trainPath}, {"val", splits.valPath}}},
-        {"model", {{"flavour", "gpt2"}, {"vocab_size", vocabSize}, {"context_length", 128},
-                   {"layers", 4}, {"heads", 4}, {"dim", 256}}},
-        {"optimizer", {{"lr", 2e-3}, {"min_lr", 2e-4}, {"warmup_steps", arguments.steps / 10},
-                       {"weight_decay", 0.1}, {"grad_clip", 1.0}}},
-        {"training", {{"steps", arguments.steps}, {"batch_size", 16}, {"seed", 1337},
-                      {"threads", arguments.threads}, {"log_every", 10},
-                      {"eval_every", std::max<int64_t>(1, arguments.steps / 10)},
-                      {"eval_batches", 8}, {"checkpoint_every", 0}}},
+        {"model",
+         {{"flavour", "gpt2"},
+          {"vocab_size", vocabSize},
+          {"context_length", 128},
+          {"layers", 4},
+          {"heads", 4},
+          {"dim", 256}}},
+        {"optimizer",
+         {{"lr", 2e-3},
+          {"min_lr", 2e-4},
+          {"warmup_steps", arguments.steps / 10},
+          {"weight_decay", 0.1},
+          {"grad_clip", 1.0}}},
+        {"training",
+         {{"steps", arguments.steps},
+          {"batch_size", 16},
+          {"seed", 1337},
+          {"threads", arguments.threads},
+          {"log_every", 10},
+          {"eval_every", std::max<int64_t>(1, arguments.steps / 10)},
+          {"eval_batches", 8},
+          {"checkpoint_every", 0}}},
     };
 }
 
@@ -78,7 +93,7 @@ void runDemo(const DemoArguments& arguments)
 {
     const fs::path folder = arguments.folder;
     store::Project project = fs::exists(folder / "project.sqlite") ? store::Project::open(folder)
-                                                                    : store::Project::create(folder);
+                                                                   : store::Project::create(folder);
     auto& database = project.database();
     std::cout << "project " << fs::absolute(folder).string() << std::endl;
 
@@ -89,7 +104,8 @@ void runDemo(const DemoArguments& arguments)
         const store::Id id = database.addDataset("kjv", store::DatasetKind::Text, "bible-kjv");
         const auto result = store::importPlainText(database, id, text);
         fs::remove(text);
-        std::cout << "imported " << result.imported << " verses of the King James Bible" << std::endl;
+        std::cout << "imported " << result.imported << " verses of the King James Bible"
+                  << std::endl;
         dataset = database.dataset(id);
     }
     if (!database.tokenizer("kjv-bpe")) {
@@ -99,7 +115,8 @@ void runDemo(const DemoArguments& arguments)
         std::cout << "trained tokenizer kjv-bpe (4096 tokens)" << std::endl;
     }
     const auto tokenizer = *database.tokenizer("kjv-bpe");
-    const auto splits = data::writeTokenSplits(project, dataset->id, "kjv-bpe", {.valFraction = 0.02});
+    const auto splits =
+        data::writeTokenSplits(project, dataset->id, "kjv-bpe", {.valFraction = 0.02});
     std::cout << "tokens: " << splits.trainTokens << " train, " << splits.valTokens << " validation"
               << std::endl;
 
@@ -115,7 +132,8 @@ void runDemo(const DemoArguments& arguments)
 
     std::cout << "\nvalidation perplexity by step:" << std::endl;
     for (const auto& sample : database.metricSeries(report.runId, "val/perplexity"))
-        std::printf("  step %5lld  perplexity %8.2f\n", static_cast<long long>(sample.step), sample.value);
+        std::printf("  step %5lld  perplexity %8.2f\n", static_cast<long long>(sample.step),
+                    sample.value);
 
     gen::CheckpointGenerator generator(report.result.lastCheckpoint);
     gen::TextRequest request;
@@ -134,9 +152,11 @@ void addDemoCommand(CLI::App& app)
 {
     auto arguments = std::make_shared<DemoArguments>();
     auto* demo = app.add_subcommand("demo", "Pretrain a small GPT-2 on the King James Bible");
-    demo->add_option("--dir", arguments->folder, "Project folder (reused when present)")->capture_default_str();
+    demo->add_option("--dir", arguments->folder, "Project folder (reused when present)")
+        ->capture_default_str();
     demo->add_option("--steps", arguments->steps, "Optimizer steps")->capture_default_str();
-    demo->add_option("--threads", arguments->threads, "CPU threads (0 = all cores)")->capture_default_str();
+    demo->add_option("--threads", arguments->threads, "CPU threads (0 = all cores)")
+        ->capture_default_str();
     demo->callback([=] { runDemo(*arguments); });
 }
 

@@ -23,24 +23,32 @@ void addGenerateCommand(CLI::App& app)
     command->add_option("-c,--checkpoint", arguments->checkpoint, "Checkpoint folder")
         ->required()
         ->check(CLI::ExistingDirectory);
-    command->add_option("prompts", arguments->prompts, "Prompt texts (one completion each)")->required();
-    command->add_option("--max-new-tokens", generation.maxNewTokens, "Tokens to generate at most")->capture_default_str();
+    command->add_option("prompts", arguments->prompts, "Prompt texts (one completion each)")
+        ->required();
+    command->add_option("--max-new-tokens", generation.maxNewTokens, "Tokens to generate at most")
+        ->capture_default_str();
     command->add_option("--temperature", sampling.temperature, "0 = greedy")->capture_default_str();
-    command->add_option("--top-k", sampling.topK, "Keep the k likeliest tokens (0 = off)")->capture_default_str();
-    command->add_option("--top-p", sampling.topP, "Nucleus probability (1 = off)")->capture_default_str();
-    command->add_option("--repetition-penalty", sampling.repetitionPenalty, "1 = off")->capture_default_str();
+    command->add_option("--top-k", sampling.topK, "Keep the k likeliest tokens (0 = off)")
+        ->capture_default_str();
+    command->add_option("--top-p", sampling.topP, "Nucleus probability (1 = off)")
+        ->capture_default_str();
+    command->add_option("--repetition-penalty", sampling.repetitionPenalty, "1 = off")
+        ->capture_default_str();
     command->add_option("--seed", sampling.seed, "Sampling seed")->capture_default_str();
     command->add_option("--stop", generation.stopStrings, "Stop at this text (repeatable)");
-    command->add_option("--beams", arguments->request.beams, "Beam search with this many beams")->capture_default_str();
-    command->add_option("--length-penalty", arguments->request.lengthPenalty, "Beam length penalty")->capture_default_str();
+    command->add_option("--beams", arguments->request.beams, "Beam search with this many beams")
+        ->capture_default_str();
+    command->add_option("--length-penalty", arguments->request.lengthPenalty, "Beam length penalty")
+        ->capture_default_str();
     command->callback([=] {
         gen::CheckpointGenerator generator(arguments->checkpoint);
         arguments->request.prompts = arguments->prompts;
         const bool stream = arguments->prompts.size() == 1 && arguments->request.beams == 1;
         if (stream) std::cout << arguments->prompts.front() << std::flush;
-        const auto texts = generator.complete(arguments->request, [&](int64_t, const std::string& piece) {
-            if (stream) std::cout << piece << std::flush;
-        });
+        const auto texts =
+            generator.complete(arguments->request, [&](int64_t, const std::string& piece) {
+                if (stream) std::cout << piece << std::flush;
+            });
         if (stream) {
             std::cout << std::endl;
             return;

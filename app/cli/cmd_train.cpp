@@ -4,12 +4,12 @@
 
 #include "core/train/stage_runner.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <csignal>
-#include <fstream>
 #include <iostream>
 
 namespace rlhf::cli {
@@ -25,16 +25,6 @@ void handleInterrupt(int)
 
 } // namespace
 
-nlohmann::json readJsonFile(const std::filesystem::path& file)
-{
-    std::ifstream in(file);
-    if (!in) throw Error(file.string() + ": cannot open");
-    try {
-        return nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& error) {
-        throw Error(file.string() + ": invalid JSON: " + error.what());
-    }
-}
 
 int runStageDocument(const std::filesystem::path& project, const std::filesystem::path& configFile)
 {
@@ -43,7 +33,8 @@ int runStageDocument(const std::filesystem::path& project, const std::filesystem
     train::StopToken stop;
     g_stopOnInterrupt = &stop;
     std::signal(SIGINT, handleInterrupt);
-    const auto report = train::runStage(project, document, configFile.filename().string(), printer, stop);
+    const auto report =
+        train::runStage(project, document, configFile.filename().string(), printer, stop);
     std::signal(SIGINT, SIG_DFL);
     g_stopOnInterrupt = nullptr;
     printer.onLog("run " + std::to_string(report.runId) + " " + report.status + " after " +

@@ -33,7 +33,8 @@ void ProgressPrinter::clearBar()
 
 void ProgressPrinter::onMetrics(const train::StepMetrics& metrics)
 {
-    for (const auto& [name, value] : metrics.values) m_latest[name] = value;
+    for (const auto& [name, value] : metrics.values)
+        m_latest[name] = value;
 }
 
 void ProgressPrinter::onLog(const std::string& line)
@@ -56,7 +57,8 @@ void ProgressPrinter::onProgress(int64_t step, int64_t total)
     if (m_latest.count("train/loss")) text += "  loss " + format("%.4f", m_latest["train/loss"]);
     if (m_latest.count("train/tokens_per_s"))
         text += "  " + format("%.0f", m_latest["train/tokens_per_s"]) + " tok/s";
-    if (step > 0) text += "  eta " + format("%.0f", elapsed / double(step) * double(total - step)) + " s";
+    if (step > 0)
+        text += "  eta " + format("%.0f", elapsed / double(step) * double(total - step)) + " s";
     std::cerr << text << std::flush;
     m_barShown = true;
 }

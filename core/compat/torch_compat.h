@@ -7,74 +7,52 @@
 
 namespace rlhf::compat {
 
-// CPU autocast to `dtype` (bf16): on in this scope, restored on exit.
-class CpuAutocast {
+// Autocast of `device` (CPU or CUDA) to `dtype` (bf16) in this scope; restored on exit.
+class Autocast {
 public:
-    CpuAutocast(bool enabled, at::ScalarType dtype)
+    Autocast(c10::DeviceType device, bool enabled, at::ScalarType dtype) : m_device(device)
     {
-#if TORCH_VERSION_MAJOR >= 2
-        m_wasEnabled = at::autocast::is_autocast_enabled(at::kCPU);
-        m_oldDtype = at::autocast::get_autocast_dtype(at::kCPU);
-        at::autocast::set_autocast_enabled(at::kCPU, enabled);
-        at::autocast::set_autocast_dtype(at::kCPU, dtype);
-#else
-        m_wasEnabled = at::autocast::is_cpu_enabled();
-        m_oldDtype = at::autocast::get_autocast_cpu_dtype();
-        at::autocast::set_cpu_enabled(enabled);
-        at::autocast::set_autocast_cpu_dtype(dtype);
-#endif
+        m_wasEnabled = isEnabled();
+        m_oldDtype = currentDtype();
+        set(enabled, dtype);
     }
-    ~CpuAutocast()
+    ~Autocast()
     {
-#if TORCH_VERSION_MAJOR >= 2
-        at::autocast::set_autocast_enabled(at::kCPU, m_wasEnabled);
-        at::autocast::set_autocast_dtype(at::kCPU, m_oldDtype);
-#else
-        at::autocast::set_cpu_enabled(m_wasEnabled);
-        at::autocast::set_autocast_cpu_dtype(m_oldDtype);
-#endif
+        set(m_wasEnabled, m_oldDtype);
         at::autocast::clear_cache();
     }
-    CpuAutocast(const CpuAutocast&) = delete;
-    CpuAutocast& operator=(const CpuAutocast&) = delete;
+    Autocast(const Autocast&) = delete;
+    Autocast& operator=(const Autocast&) = delete;
 
 private:
-    bool m_wasEnabled = false;
-    at::ScalarType m_oldDtype = at::kBFloat16;
-};
-
-// CUDA autocast to `dtype`, same shape as CpuAutocast.
-class CudaAutocast {
-public:
-    CudaAutocast(bool enabled, at::ScalarType dtype)
-    {
+    bool cpu() const { return m_device == c10::DeviceType::CPU; }
 #if TORCH_VERSION_MAJOR >= 2
-        m_wasEnabled = at::autocast::is_autocast_enabled(at::kCUDA);
-        m_oldDtype = at::autocast::get_autocast_dtype(at::kCUDA);
-        at::autocast::set_autocast_enabled(at::kCUDA, enabled);
-        at::autocast::set_autocast_dtype(at::kCUDA, dtype);
-#else
-        m_wasEnabled = at::autocast::is_enabled();
-        m_oldDtype = at::autocast::get_autocast_gpu_dtype();
-        at::autocast::set_enabled(enabled);
-        at::autocast::set_autocast_gpu_dtype(dtype);
-#endif
-    }
-    ~CudaAutocast()
+    bool isEnabled() const { return at::autocast::is_autocast_enabled(m_device); }
+    at::ScalarType currentDtype() const { return at::autocast::get_autocast_dtype(m_device); }
+    void set(bool enabled, at::ScalarType dtype)
     {
-#if TORCH_VERSION_MAJOR >= 2
-        at::autocast::set_autocast_enabled(at::kCUDA, m_wasEnabled);
-        at::autocast::set_autocast_dtype(at::kCUDA, m_oldDtype);
-#else
-        at::autocast::set_enabled(m_wasEnabled);
-        at::autocast::set_autocast_gpu_dtype(m_oldDtype);
-#endif
-        at::autocast::clear_cache();
+        at::autocast::set_autocast_enabled(m_device, enabled);
+        at::autocast::set_autocast_dtype(m_device, dtype);
     }
-    CudaAutocast(const CudaAutocast&) = delete;
-    CudaAutocast& operator=(const CudaAutocast&) = delete;
+#else
+    bool isEnabled() const { return cpu() ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled(); }
+    at::ScalarType currentDtype() const
+    {
+        return cpu() ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype();
+    }
+    void set(bool enabled, at::ScalarType dtype)
+    {
+        if (cpu()) {
+            at::autocast::set_cpu_enabled(enabled);
+            at::autocast::set_autocast_cpu_dtype(dtype);
+        } else {
+            at::autocast::set_enabled(enabled);
+            at::autocast::set_autocast_gpu_dtype(dtype);
+        }
+    }
+#endif
 
-private:
+    c10::DeviceType m_device;
     bool m_wasEnabled = false;
     at::ScalarType m_oldDtype = at::kBFloat16;
 };

@@ -26,10 +26,10 @@ std::string trainProjectTokenizer(store::Project& project, store::Id dataset,
                                   const std::string& name, const text::TrainConfig& config)
 {
     text::BpeTrainer trainer(config);
-    project.database().forEachDocument(dataset, [&](const store::Document& document) {
-        trainer.addText(document.text);
-    });
-    if (trainer.distinctWords() == 0) throw Error("dataset " + std::to_string(dataset) + " has no text to train a tokenizer on");
+    project.database().forEachDocument(
+        dataset, [&](const store::Document& document) { trainer.addText(document.text); });
+    if (trainer.distinctWords() == 0)
+        throw Error("dataset " + std::to_string(dataset) + " has no text to train a tokenizer on");
     const text::Tokenizer tokenizer = trainer.train();
     const auto file = project.paths().tokenizers() / (name + ".json");
     text::saveTokenizerJson(tokenizer, file);
@@ -48,13 +48,17 @@ TokenSplitResult writeTokenSplits(store::Project& project, store::Id dataset,
     if (!record) throw Error("no tokenizer named '" + tokenizerName + "' in this project");
     const auto datasetRecord = database.dataset(dataset);
     if (!datasetRecord) throw Error("no dataset with id " + std::to_string(dataset));
-    const text::Tokenizer tokenizer = text::loadTokenizerJson(project.paths().absolute(record->path));
+    const text::Tokenizer tokenizer =
+        text::loadTokenizerJson(project.paths().absolute(record->path));
     const auto eos = tokenizer.specialTokenId(text::special::eos);
-    if (!eos) throw Error("tokenizer '" + tokenizerName + "' has no <|eos|> token to end documents");
+    if (!eos)
+        throw Error("tokenizer '" + tokenizerName + "' has no <|eos|> token to end documents");
 
     const auto& paths = project.paths();
-    const auto trainFile = paths.tokenFile(datasetRecord->name, tokenizerName, store::TokenSplit::Train);
-    const auto valFile = paths.tokenFile(datasetRecord->name, tokenizerName, store::TokenSplit::Validation);
+    const auto trainFile =
+        paths.tokenFile(datasetRecord->name, tokenizerName, store::TokenSplit::Train);
+    const auto valFile =
+        paths.tokenFile(datasetRecord->name, tokenizerName, store::TokenSplit::Validation);
     store::TokenFileWriter train(trainFile), val(valFile);
     TokenSplitResult result;
     const int64_t total = database.documentCount(dataset);

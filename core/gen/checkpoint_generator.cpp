@@ -90,8 +90,10 @@ CheckpointGenerator::complete(const TextRequest& request,
         onToken = [&](int64_t row, int64_t token) {
             streamed[row].push_back(token);
             // Show only whole characters: decode the row so far and print what is new.
-            const std::string sofar = tokenizer.decode(toUint32(streamed[row]), text::SpecialTokenOutput::Skip);
-            const bool partial = sofar.size() >= 3 && sofar.compare(sofar.size() - 3, 3, "\xEF\xBF\xBD") == 0;
+            const std::string sofar =
+                tokenizer.decode(toUint32(streamed[row]), text::SpecialTokenOutput::Skip);
+            const bool partial =
+                sofar.size() >= 3 && sofar.compare(sofar.size() - 3, 3, "\xEF\xBF\xBD") == 0;
             if (!partial && sofar.size() > shownBytes[row]) {
                 onText(row, sofar.substr(shownBytes[row]));
                 shownBytes[row] = sofar.size();

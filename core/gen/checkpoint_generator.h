@@ -16,9 +16,9 @@ namespace rlhf::gen {
 
 struct TextRequest {
     std::vector<std::string> prompts;
-    GenerationConfig generation;  // sampling or greedy; eos of the tokenizer is added
-    int64_t beams = 1;            // > 1: beam search instead of sampling
-    double lengthPenalty = 1.0;   // beam search only
+    GenerationConfig generation; // sampling or greedy; eos of the tokenizer is added
+    int64_t beams = 1;           // > 1: beam search instead of sampling
+    double lengthPenalty = 1.0;  // beam search only
 };
 
 class CheckpointGenerator {
@@ -29,8 +29,9 @@ public:
 
     // Completions in prompt order. `onText` streams each row's text as it grows (row, piece),
     // only when sampling.
-    std::vector<std::string> complete(const TextRequest& request,
-                                      const std::function<void(int64_t, const std::string&)>& onText = {});
+    std::vector<std::string>
+    complete(const TextRequest& request,
+             const std::function<void(int64_t, const std::string&)>& onText = {});
 
 private:
     struct State;

@@ -3,6 +3,7 @@
 #include "core/compat/torch_compat.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 namespace rlhf::gen {
 
@@ -15,12 +16,11 @@ at::Tensor TransformerSource::forward(const DecodeInput& input)
 {
     at::NoGradGuard noGrad;
     const auto device = m_model->parameters().front().device();
-    compat::CpuAutocast cpuAutocast(m_bf16 && device.is_cpu(), at::kBFloat16);
-    compat::CudaAutocast cudaAutocast(m_bf16 && device.is_cuda(), at::kBFloat16);
+    compat::Autocast autocast(device.type(), m_bf16, at::kBFloat16);
     auto positions = input.positions.defined() ? input.positions.to(device) : at::Tensor();
     auto keyValid = input.keyValid.defined() ? input.keyValid.to(device) : at::Tensor();
     auto hidden = m_model->hiddenStates(input.tokens.to(device), &m_cache, positions, keyValid);
-    auto last = hidden.select(1, hidden.size(1) - 1).unsqueeze(1);   // (B, 1, dim)
+    auto last = hidden.select(1, hidden.size(1) - 1).unsqueeze(1);       // (B, 1, dim)
     return m_model->logits(last).squeeze(1).to(at::kFloat).to(at::kCPU); // (B, vocab)
 }
 

@@ -2,13 +2,14 @@
 
 #include "core/model/transformer.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <map>
 
 namespace rlhf::model {
@@ -17,24 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void writeJsonFile(const fs::path& file, const nlohmann::json& json)
-{
-    std::ofstream out(file);
-    out << json.dump(2) << '\n';
-    out.close();
-    if (!out) throw Error(file.string() + ": cannot write");
-}
 
-nlohmann::json readJsonFile(const fs::path& file)
-{
-    std::ifstream in(file);
-    if (!in) throw Error(file.string() + ": cannot open");
-    try {
-        return nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& error) {
-        throw Error(file.string() + ": invalid JSON: " + error.what());
-    }
-}
 
 // fsync of a file or folder, so a rename that follows publishes complete data.
 void syncPath(const fs::path& path)
@@ -53,12 +37,14 @@ bool isBufferName(const std::string& name)
         return name.size() >= suffix.size() &&
                name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
-    return endsWith(".attn.bias") || endsWith(".attn.masked_bias") || endsWith("rotary_emb.inv_freq");
+    return endsWith(".attn.bias") || endsWith(".attn.masked_bias") ||
+           endsWith("rotary_emb.inv_freq");
 }
 
 } // namespace
 
-void saveCheckpoint(const fs::path& folder, TransformerImpl& model, const CheckpointContents& contents)
+void saveCheckpoint(const fs::path& folder, TransformerImpl& model,
+                    const CheckpointContents& contents)
 {
     withContext("saving checkpoint " + folder.string(), [&] {
         const fs::path staging = folder.string() + ".tmp";
@@ -66,7 +52,8 @@ void saveCheckpoint(const fs::path& folder, TransformerImpl& model, const Checkp
         fs::create_directories(staging);
 
         NamedTensors weights;
-        for (const auto& item : model.named_parameters()) weights.emplace_back(item.key(), item.value());
+        for (const auto& item : model.named_parameters())
+            weights.emplace_back(item.key(), item.value());
         writeTensors(staging / "model.safetensors", weights, {{"format", "pt"}});
         writeJsonFile(staging / "config.json", toHfConfig(model.config()));
         if (!contents.optimizerState.empty())
@@ -76,7 +63,8 @@ void saveCheckpoint(const fs::path& folder, TransformerImpl& model, const Checkp
         if (!contents.tokenizer.empty())
             fs::copy_file(contents.tokenizer, staging / "tokenizer.json",
                           fs::copy_options::overwrite_existing);
-        for (const auto& entry : fs::directory_iterator(staging)) syncPath(entry.path());
+        for (const auto& entry : fs::directory_iterator(staging))
+            syncPath(entry.path());
         syncPath(staging);
 
         fs::remove_all(folder);
@@ -88,7 +76,8 @@ void saveCheckpoint(const fs::path& folder, TransformerImpl& model, const Checkp
 ModelConfig loadCheckpointConfig(const fs::path& folder)
 {
     const fs::path file = folder / "config.json";
-    return withContext(file.string(), [&] { return fromHfConfig(readJsonFile(file)); });
+    const nlohmann::json json = readJsonFile(file);
+    return withContext(file.string(), [&] { return fromHfConfig(json); });
 }
 
 void loadCheckpointWeights(const fs::path& folder, TransformerImpl& model)

@@ -16,9 +16,9 @@ namespace rlhf::model {
 class TransformerImpl;
 
 struct CheckpointContents {
-    NamedTensors optimizerState;      // empty: no optimizer.safetensors is written
-    nlohmann::json trainerState;      // e.g. {"step": 400, "config": {...}}; null: not written
-    std::filesystem::path tokenizer;  // tokenizer.json to copy in; empty: none
+    NamedTensors optimizerState;     // empty: no optimizer.safetensors is written
+    nlohmann::json trainerState;     // e.g. {"step": 400, "config": {...}}; null: not written
+    std::filesystem::path tokenizer; // tokenizer.json to copy in; empty: none
 };
 
 // Saves `model` and `contents` as `folder` atomically (replacing an older folder of that name).

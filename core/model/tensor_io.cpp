@@ -14,35 +14,57 @@ namespace {
 DType toDType(at::ScalarType type, const std::string& name)
 {
     switch (type) {
-    case at::kFloat: return DType::F32;
-    case at::kDouble: return DType::F64;
-    case at::kHalf: return DType::F16;
-    case at::kBFloat16: return DType::BF16;
-    case at::kLong: return DType::I64;
-    case at::kInt: return DType::I32;
-    case at::kShort: return DType::I16;
-    case at::kChar: return DType::I8;
-    case at::kByte: return DType::U8;
-    case at::kBool: return DType::Bool;
-    default: throw Error("tensor '" + name + "': dtype " + std::string(c10::toString(type)) +
-                         " has no safetensors equivalent");
+    case at::kFloat:
+        return DType::F32;
+    case at::kDouble:
+        return DType::F64;
+    case at::kHalf:
+        return DType::F16;
+    case at::kBFloat16:
+        return DType::BF16;
+    case at::kLong:
+        return DType::I64;
+    case at::kInt:
+        return DType::I32;
+    case at::kShort:
+        return DType::I16;
+    case at::kChar:
+        return DType::I8;
+    case at::kByte:
+        return DType::U8;
+    case at::kBool:
+        return DType::Bool;
+    default:
+        throw Error("tensor '" + name + "': dtype " + std::string(c10::toString(type)) +
+                    " has no safetensors equivalent");
     }
 }
 
 std::optional<at::ScalarType> toScalarType(DType dtype)
 {
     switch (dtype) {
-    case DType::F32: return at::kFloat;
-    case DType::F64: return at::kDouble;
-    case DType::F16: return at::kHalf;
-    case DType::BF16: return at::kBFloat16;
-    case DType::I64: return at::kLong;
-    case DType::I32: return at::kInt;
-    case DType::I16: return at::kShort;
-    case DType::I8: return at::kChar;
-    case DType::U8: return at::kByte;
-    case DType::Bool: return at::kBool;
-    default: return std::nullopt; // unsigned wide ints and fp8 have no LibTorch 1.13 type
+    case DType::F32:
+        return at::kFloat;
+    case DType::F64:
+        return at::kDouble;
+    case DType::F16:
+        return at::kHalf;
+    case DType::BF16:
+        return at::kBFloat16;
+    case DType::I64:
+        return at::kLong;
+    case DType::I32:
+        return at::kInt;
+    case DType::I16:
+        return at::kShort;
+    case DType::I8:
+        return at::kChar;
+    case DType::U8:
+        return at::kByte;
+    case DType::Bool:
+        return at::kBool;
+    default:
+        return std::nullopt; // unsigned wide ints and fp8 have no LibTorch 1.13 type
     }
 }
 

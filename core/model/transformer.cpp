@@ -1,6 +1,7 @@
 #include "core/model/transformer.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
@@ -201,13 +202,13 @@ at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, K
     // additive mask of 0 / -inf that baddbmm adds while it computes the scaled scores.
     const float minusInf = -std::numeric_limits<float>::infinity();
     auto mask = at::full({T, total}, minusInf, q.options()).triu(past + 1); // (T, total)
-    if (keyValid.defined()) {
+    if (keyValid.defined()) { // padding differs per row: one (T, total) mask per row and head
         auto padding = at::zeros({B, 1, 1, total}, q.options())
                            .masked_fill_(keyValid.logical_not().view({B, 1, 1, total}), minusInf);
-        mask = mask.view({1, 1, T, total}) + padding; // (B, 1, T, total)
-    }
-    auto scores = at::baddbmm(mask.expand({B, heads, T, total}).reshape({B * heads, T, total}),
-                              q.reshape({B * heads, T, headDim}),
+        mask = (mask.view({1, 1, T, total}) + padding).expand({B, heads, T, total});
+        mask = mask.reshape({B * heads, T, total});
+    } // else baddbmm broadcasts the one (T, total) mask over every row and head
+    auto scores = at::baddbmm(mask, q.reshape({B * heads, T, headDim}),
                               k.reshape({B * heads, total, headDim}).transpose(1, 2),
                               /*beta=*/1.0, /*alpha=*/1.0 / std::sqrt(double(headDim)));
     auto weights = at::softmax(scores, -1, at::kFloat);        // (B*h, T, total)
@@ -237,7 +238,10 @@ at::Tensor TransformerImpl::hiddenStates(const at::Tensor& tokens, KvCache* cach
                    : at::arange(past, past + T, tokens.options().dtype(at::kLong)).expand({B, T});
 
     auto x = at::embedding(m_tokenEmbedding, tokens); // (B, T, dim)
-    if (m_config.flavour == Flavour::Gpt2) x = x + at::embedding(m_positionEmbedding, pos);
+    if (m_config.flavour == Flavour::Gpt2)
+        x = x + (positions.defined()
+                     ? at::embedding(m_positionEmbedding, pos)
+                     : m_positionEmbedding.narrow(0, past, T)); // (T, dim) broadcast
 
     if (cache && cache->keys.size() != m_blocks.size()) {
         cache->keys.assign(m_blocks.size(), at::Tensor());

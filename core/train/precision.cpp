@@ -12,17 +12,12 @@
 namespace rlhf::train {
 
 struct AutocastScope::State {
-    std::optional<compat::CpuAutocast> cpu;
-    std::optional<compat::CudaAutocast> cuda;
+    std::optional<compat::Autocast> autocast;
 };
 
 AutocastScope::AutocastScope(c10::Device device, bool enabled) : m_state(std::make_unique<State>())
 {
-    if (!enabled) return;
-    if (device.is_cuda())
-        m_state->cuda.emplace(true, at::kBFloat16);
-    else
-        m_state->cpu.emplace(true, at::kBFloat16);
+    if (enabled) m_state->autocast.emplace(device.type(), true, at::kBFloat16);
 }
 
 AutocastScope::~AutocastScope() = default;

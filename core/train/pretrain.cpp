@@ -10,6 +10,7 @@
 #include "core/util/threads.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <chrono>
 #include <optional>
@@ -33,12 +34,18 @@ std::string summaryLine(const StepMetrics& metrics, int64_t totalSteps)
     std::string line = "step " + std::to_string(metrics.step) + "/" + std::to_string(totalSteps);
     char text[64];
     for (const auto& [name, value] : metrics.values) {
-        if (name == "train/loss") std::snprintf(text, sizeof(text), "  loss %.4f", value);
-        else if (name == "train/lr") std::snprintf(text, sizeof(text), "  lr %.2e", value);
-        else if (name == "train/tokens_per_s") std::snprintf(text, sizeof(text), "  %.0f tok/s", value);
-        else if (name == "val/loss") std::snprintf(text, sizeof(text), "  val loss %.4f", value);
-        else if (name == "val/perplexity") std::snprintf(text, sizeof(text), "  perplexity %.2f", value);
-        else continue;
+        if (name == "train/loss")
+            std::snprintf(text, sizeof(text), "  loss %.4f", value);
+        else if (name == "train/lr")
+            std::snprintf(text, sizeof(text), "  lr %.2e", value);
+        else if (name == "train/tokens_per_s")
+            std::snprintf(text, sizeof(text), "  %.0f tok/s", value);
+        else if (name == "val/loss")
+            std::snprintf(text, sizeof(text), "  val loss %.4f", value);
+        else if (name == "val/perplexity")
+            std::snprintf(text, sizeof(text), "  perplexity %.2f", value);
+        else
+            continue;
         line += text;
     }
     return line;

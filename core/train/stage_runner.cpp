@@ -18,7 +18,9 @@ namespace {
 class RecordingObserver final : public StageObserver {
 public:
     RecordingObserver(store::Project& project, store::Id run, StageObserver& next)
-        : m_project(project), m_run(run), m_next(next) {}
+        : m_project(project), m_run(run), m_next(next)
+    {
+    }
 
     void onMetrics(const StepMetrics& metrics) override
     {
@@ -57,7 +59,8 @@ void checkTokenIds(const store::TokenFileReader& file, const PretrainConfig& con
                     " is too small for token id " + std::to_string(largest) + " in " +
                     file.path().string());
     if (int64_t(tokens.size()) <= config.model.contextLength)
-        throw Error(where + ": " + file.path().string() + " holds " + std::to_string(tokens.size()) +
+        throw Error(where + ": " + file.path().string() + " holds " +
+                    std::to_string(tokens.size()) +
                     " tokens, fewer than one window of model.context_length + 1 = " +
                     std::to_string(config.model.contextLength + 1));
 }
@@ -86,20 +89,22 @@ StageRunReport runStage(const std::filesystem::path& projectFolder, const nlohma
     if (val) checkTokenIds(*val, config, where);
 
     StageRunReport report;
-    report.runId = project.database().createRun(store::RunStage::Pretrain, config.name,
-                                                document.dump(2));
+    report.runId =
+        project.database().createRun(store::RunStage::Pretrain, config.name, document.dump(2));
     RecordingObserver recorder(project, report.runId, observer);
     dist::LocalCommunicator communicator;
     const auto checkpointRoot = paths.checkpoints() / ("run-" + std::to_string(report.runId));
     try {
-        report.result = runPretrain(config, {train.tokens(), val ? val->tokens() : std::span<const uint32_t>()},
-                                    checkpointRoot, recorder, stop, communicator);
+        report.result =
+            runPretrain(config, {train.tokens(), val ? val->tokens() : std::span<const uint32_t>()},
+                        checkpointRoot, recorder, stop, communicator);
     } catch (...) {
         project.database().finishRun(report.runId, store::RunStatus::Failed);
         report.status = "failed";
         throw;
     }
-    const auto status = report.result.stopped ? store::RunStatus::Stopped : store::RunStatus::Completed;
+    const auto status =
+        report.result.stopped ? store::RunStatus::Stopped : store::RunStatus::Completed;
     project.database().finishRun(report.runId, status);
     report.status = std::string(store::runStatusName(status));
     return report;

@@ -16,8 +16,8 @@
 namespace rlhf::train {
 
 struct StageRunReport {
-    int64_t runId = 0;           // row id in the project's runs table
-    std::string status;          // "completed", "stopped" or "failed"
+    int64_t runId = 0;  // row id in the project's runs table
+    std::string status; // "completed", "stopped" or "failed"
     PretrainResult result;
 };
 
