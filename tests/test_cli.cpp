@@ -34,6 +34,10 @@ private Q_SLOTS:
     {
         const QString fortunes = "/usr/share/games/fortunes/computers";
         if (!QFile::exists(fortunes)) QSKIP("fortunes not installed (packaging/install-deps.sh)");
+        const Result version = runCli({"--version"});
+        RUN_OK(version);
+        QVERIFY2(version.out.startsWith("rlhf 0."), qPrintable(version.out));
+
         QTemporaryDir dir;
         const QString project = dir.filePath("project");
         RUN_OK(runCli({"init", project}));

@@ -23,6 +23,7 @@ train::Precision parsePrecision(const std::string& name)
 int main(int argc, char** argv)
 {
     CLI::App app{"RLHF Studio command line: projects, data, tokenizers, training, generation"};
+    app.set_version_flag("--version", std::string("rlhf ") + RLHF_VERSION);
     app.require_subcommand(1);
     rlhf::cli::addDemoCommand(app);
     rlhf::cli::addDataCommands(app);
