@@ -21,6 +21,7 @@ struct StepMetrics {
 class StageObserver {
 public:
     virtual ~StageObserver() = default;
+    virtual void onRunRecorded(int64_t /*runId*/) {} // the run's row exists in the project database
     virtual void onMetrics(const StepMetrics&) {}
     virtual void onLog(const std::string&) {}
     virtual void onProgress(int64_t /*step*/, int64_t /*total*/) {}
@@ -31,6 +32,7 @@ public:
 class StopToken {
 public:
     void requestStop() { m_stop = true; }
+    void reset() { m_stop = false, m_paused = false; } // ready for the next run
     void setPaused(bool paused) { m_paused = paused; }
     bool stopRequested() const { return m_stop; }
     bool paused() const { return m_paused; }

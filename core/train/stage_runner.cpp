@@ -91,6 +91,7 @@ StageRunReport runStage(const std::filesystem::path& projectFolder, const nlohma
     StageRunReport report;
     report.runId =
         project.database().createRun(store::RunStage::Pretrain, config.name, document.dump(2));
+    observer.onRunRecorded(report.runId);
     RecordingObserver recorder(project, report.runId, observer);
     dist::LocalCommunicator communicator;
     const auto checkpointRoot = paths.checkpoints() / ("run-" + std::to_string(report.runId));
