@@ -60,4 +60,8 @@ if dpkg -L rlhf-studio | grep -qx /usr/bin/rlhf-studio; then
   [ -z "$missing" ] || fail "unresolved libraries: $missing"
 fi
 
+if [ "${RLHF_DEB_KEEP:-0}" != 1 ]; then
+  trap - EXIT
+  apt-get remove -y -qq rlhf-studio >/dev/null
+fi
 echo "test-deb: OK: $got from /usr/bin/rlhf, in $(( $(date +%s) - start )) s"
