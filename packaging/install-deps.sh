@@ -13,7 +13,7 @@ gui=(qt6-base-dev libqcustomplot-dev libqt6sql6-sqlite)
 # transformer step takes 2.6 s with the reference BLAS, 0.17 s with this on both cores.
 runtime=(libopenblas0-openmp)
 data=(bible-kjv bible-kjv-text fortunes fortunes-zh)        # real text for the demo and the tests
-test=(python3-torch python3-venv python3-pip xvfb xauth)
+test=(python3-torch python3-venv python3-pip xvfb xauth desktop-file-utils appstream)  # last two: test-deb.sh
 
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${build[@]}" "${gui[@]}" "${runtime[@]}" "${data[@]}" "${test[@]}"
