@@ -174,9 +174,38 @@ private Q_SLOTS:
         QVERIFY(data->size() > 0 && data->size() <= 4 * width + 2);
         QVERIFY(data->at(1)->key >= 1000.0 && data->at(data->size() - 2)->key <= 2000.0);
 
+        plot.resetView(); // what a double click does: fit the data again
+        QCOMPARE(plot.plot()->xAxis->range().upper, 0.5 * 199'999);
+
         plot.clear();
         QCOMPARE(plot.plot()->graphCount(), 0);
         QVERIFY(plot.allRows().isEmpty());
+    }
+
+    void hoverShowsNearestPoint()
+    {
+        MetricPlot plot;
+        plot.resize(600, 400);
+        plot.show();
+        plot.setRuns({4});
+        plot.setRunLabel(4, QStringLiteral("ppo"));
+        plot.setMetric(QStringLiteral("reward"));
+        plot.setSmoothing(0.0);
+        plot.appendPoints(4, QStringLiteral("reward"), ramp(101, [](int i) { return 0.5 * i; }));
+        plot.redrawNow();
+        QCustomPlot* custom = plot.plot();
+        const QPointF at(custom->xAxis->coordToPixel(40.2), custom->yAxis->coordToPixel(20.0));
+        QMouseEvent move(QEvent::MouseMove, at, custom->mapToGlobal(at), Qt::NoButton, Qt::NoButton,
+                         Qt::NoModifier);
+        QCoreApplication::sendEvent(custom, &move);
+        auto* tracer = qobject_cast<QCPItemTracer*>(custom->item(0));
+        auto* readout = qobject_cast<QCPItemText*>(custom->item(1));
+        QVERIFY(tracer && readout);
+        QVERIFY(tracer->visible());
+        QCOMPARE(tracer->position->coords(), QPointF(40.0, 20.0));
+        QVERIFY2(readout->text().contains(QStringLiteral("ppo")) &&
+                     readout->text().contains(QStringLiteral("step 40")),
+                 qPrintable(readout->text()));
     }
 
     void csvRoundTripsExactly()
