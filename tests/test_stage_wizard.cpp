@@ -75,6 +75,7 @@ class TestStageWizard : public QObject {
 private Q_SLOTS:
     void gpt2SmallHasHuggingFaceParameterCount();
     void llamaParameterCountMatchesHandCount();
+    void memoryEstimateFollowsItsFormula();
     void writesDocumentTheCliAccepts();
     void invalidShapeBlocksNext();
     void missingTokenFilesNameTheCommand();
@@ -130,6 +131,21 @@ void TestStageWizard::llamaParameterCountMatchesHandCount()
     llama7b.contextLength = 4096;
     llama7b.tieEmbeddings = false;
     QCOMPARE(StageWizard::parameterCount(llama7b), int64_t(6'738'415'616));
+}
+
+void TestStageWizard::memoryEstimateFollowsItsFormula()
+{
+    model::ModelConfig tiny; // gpt2, 2 layers, 2 heads, dim 128, ctx 128, vocab 512
+    tiny.vocabSize = vocabSize;
+    tiny.layers = 2;
+    tiny.heads = 2;
+    tiny.dim = 128;
+    tiny.contextLength = 128;
+    const int64_t batch = 4;
+    const int64_t states = 16 * StageWizard::parameterCount(tiny); // fp32 weights, grads, m, v
+    const int64_t activations = 2 * (batch * 128 * 128 * 34 + 5 * batch * 2 * 128 * 128);
+    const int64_t logits = 8 * batch * 128 * vocabSize;
+    QCOMPARE(rlhf::widgets::trainingMemoryBytes(tiny, batch), states + activations + logits);
 }
 
 void TestStageWizard::writesDocumentTheCliAccepts()
