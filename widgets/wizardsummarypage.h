@@ -1,0 +1,37 @@
+// Last page of the StageWizard: the stage document as it will be written, where it goes, the
+// CLI command that runs it, and any reason the CLI would refuse it (which blocks Finish).
+#pragma once
+
+#include <QWizardPage>
+
+class QLabel;
+class QPlainTextEdit;
+class QPushButton;
+
+namespace rlhf::widgets {
+
+class StageWizard;
+
+class WizardSummaryPage : public QWizardPage {
+    Q_OBJECT
+
+public:
+    // `stage` builds and checks the document; it owns this page and so outlives it.
+    explicit WizardSummaryPage(const StageWizard* stage, QWidget* parent = nullptr);
+
+    void initializePage() override;
+    bool isComplete() const override;
+    bool validatePage() override;
+
+private:
+    void refresh();
+
+    const StageWizard* m_stage = nullptr; // not owned
+    QString m_problem;                    // why the document would be refused; empty when valid
+    QLabel* m_path = nullptr;             // owned by the page, like every widget below
+    QPlainTextEdit* m_preview = nullptr;
+    QPushButton* m_copy = nullptr;
+    QLabel* m_message = nullptr;
+};
+
+} // namespace rlhf::widgets
