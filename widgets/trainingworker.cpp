@@ -25,7 +25,11 @@ double unixNow()
 // Core observer -> worker signals. Runs on the worker thread; the signals are queued to the GUI.
 class SignalObserver final : public train::StageObserver {
 public:
-    explicit SignalObserver(TrainingWorker& worker) : m_worker(worker) { m_sinceFlush.start(); }
+    SignalObserver(TrainingWorker& worker, const train::StopToken& stop)
+        : m_worker(worker), m_stop(stop)
+    {
+        m_sinceFlush.start();
+    }
 
     void onRunRecorded(int64_t runId) override
     {
@@ -43,7 +47,11 @@ public:
     {
         Q_EMIT m_worker.logLine(QString::fromStdString(line));
     }
-    void onProgress(int64_t step, int64_t total) override { Q_EMIT m_worker.progress(step, total); }
+    void onProgress(int64_t step, int64_t total) override
+    {
+        if (m_stop.paused() || m_stop.stopRequested()) flush(); // show every step before a pause
+        Q_EMIT m_worker.progress(step, total);
+    }
     void onCheckpoint(const std::string& path, int64_t step) override
     {
         flush();
@@ -60,6 +68,7 @@ public:
 
 private:
     TrainingWorker& m_worker;
+    const train::StopToken& m_stop;
     QList<MetricValue> m_pending;
     QElapsedTimer m_sinceFlush;
     qint64 m_runId = 0;
@@ -92,7 +101,7 @@ void TrainingWorker::cancel()
 void TrainingWorker::run(const QString& project, const QString& documentJson)
 {
     m_control->stop.reset();
-    SignalObserver observer(*this);
+    SignalObserver observer(*this, m_control->stop);
     try {
         const auto document = nlohmann::json::parse(documentJson.toStdString());
         const auto report = train::runStage(project.toStdString(), document, "stage document",

@@ -145,12 +145,12 @@ void Database::appendMetrics(Id run, std::span<const MetricPoint> points)
 std::vector<MetricSample> Database::metricSeries(Id run, std::string_view name) const
 {
     return withContext(context("reading metric '" + std::string(name) + "'"), [&] {
-        Statement query(handle(), "SELECT step, value FROM metrics "
+        Statement query(handle(), "SELECT step, value, wall_time FROM metrics "
                                   "WHERE run = ? AND name = ? ORDER BY step");
         query.bindAll(run, name);
         std::vector<MetricSample> result;
         while (query.step())
-            result.push_back({query.columnInt64(0), query.columnDouble(1)});
+            result.push_back({query.columnInt64(0), query.columnDouble(1), query.columnDouble(2)});
         return result;
     });
 }

@@ -88,6 +88,7 @@ struct MetricPoint {
 struct MetricSample {
     int64_t step = 0;
     double value = 0;
+    double wallTime = 0; // when it was measured, seconds since the Unix epoch
 };
 
 struct Checkpoint {

@@ -85,6 +85,8 @@ StageRunReport runStage(const std::filesystem::path& projectFolder, const nlohma
     const store::TokenFileReader train(config.trainTokens);
     std::optional<store::TokenFileReader> val;
     if (!config.valTokens.empty()) val.emplace(config.valTokens);
+    if (!config.tokenizer.empty() && !std::filesystem::exists(config.tokenizer))
+        throw Error(where + ": tokenizer: " + config.tokenizer + " does not exist");
     checkTokenIds(train, config, where);
     if (val) checkTokenIds(*val, config, where);
 

@@ -2,6 +2,7 @@
 
 #include "core/util/cpu_features.h"
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
 namespace rlhf {
@@ -11,6 +12,11 @@ int setComputeThreads(int threads)
     const int count = threads > 0 ? threads : availableCores();
     at::set_num_threads(count);
     return at::get_num_threads();
+}
+
+bool cudaAvailable()
+{
+    return at::hasCUDA();
 }
 
 } // namespace rlhf

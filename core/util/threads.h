@@ -8,4 +8,7 @@ namespace rlhf {
 // Returns the count in force afterwards.
 int setComputeThreads(int threads);
 
+// True when LibTorch was built with CUDA and sees at least one GPU.
+bool cudaAvailable();
+
 } // namespace rlhf

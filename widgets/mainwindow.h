@@ -1,0 +1,93 @@
+// The studio's main window: a project's run history beside the live metric plot, a log pane, and
+// the menus that create/open projects and start, pause, cancel and resume runs. Training happens
+// on the TrainingWorker's thread; this class only reacts to its signals.
+#pragma once
+
+#include "widgets/trainingworker.h"
+
+#include <QMainWindow>
+#include <QThread>
+
+class QComboBox;
+class QLabel;
+class QMenu;
+class QPlainTextEdit;
+class QProgressBar;
+class QTableView;
+class QAction;
+
+namespace rlhf::widgets {
+
+class MetricPlot;
+class RunListModel;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens the project folder; false (after a message box) when it is no project.
+    bool openProject(const QString& folder);
+    QString projectFolder() const { return m_project; }
+
+    // Starts a stage document in the current project (what the wizard's Finish does).
+    void startRun(const QString& documentJson);
+    bool isTraining() const { return m_training; }
+
+    RunListModel* runModel() const { return m_runs; }
+    MetricPlot* plot() const { return m_plot; }
+    QTableView* runTable() const { return m_runTable; }
+
+public Q_SLOTS:
+    void newProject();
+    void openProjectDialog();
+    void newRun();
+    void togglePause();
+    void cancelRun();
+    void resumeSelectedRun();
+    void compareSelectedConfigs();
+    void openCheckpointsFolder();
+
+Q_SIGNALS:
+    void runFinished(qint64 runId, const QString& status);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildMenus();
+    void buildCentral();
+    void updateActions();
+    void rememberProject(const QString& folder);
+    void rebuildRecentMenu();
+    void showSelectedRuns();
+    void refreshMetricNames();
+    void appendLog(const QString& line);
+    void onMetrics(qint64 runId, const QList<MetricValue>& values);
+    void onProgress(qint64 step, qint64 total);
+    void onFinished(qint64 runId, const QString& status);
+    QList<int> selectedRows() const;
+
+    QString m_project;
+    RunListModel* m_runs = nullptr;
+    QTableView* m_runTable = nullptr;
+    MetricPlot* m_plot = nullptr;
+    QComboBox* m_metricChooser = nullptr;
+    QPlainTextEdit* m_log = nullptr;
+    QLabel* m_jobLabel = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QAction *m_newRun = nullptr, *m_pause = nullptr, *m_cancel = nullptr, *m_resume = nullptr,
+            *m_compare = nullptr, *m_openCheckpoints = nullptr;
+
+    QThread m_thread;
+    TrainingWorker* m_worker = nullptr; // lives on m_thread
+    bool m_training = false;
+    bool m_paused = false;
+    qint64 m_liveRun = 0;
+    qint64 m_progressStart = 0;
+    double m_progressStartTime = 0;
+};
+
+} // namespace rlhf::widgets
