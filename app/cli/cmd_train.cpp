@@ -25,7 +25,6 @@ void handleInterrupt(int)
 
 } // namespace
 
-
 int runStageDocument(const std::filesystem::path& project, const std::filesystem::path& configFile)
 {
     const auto document = readJsonFile(configFile);

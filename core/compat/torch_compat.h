@@ -27,18 +27,28 @@ public:
 private:
     bool cpu() const { return m_device == c10::DeviceType::CPU; }
 #if TORCH_VERSION_MAJOR >= 2
-    bool isEnabled() const { return at::autocast::is_autocast_enabled(m_device); }
-    at::ScalarType currentDtype() const { return at::autocast::get_autocast_dtype(m_device); }
+    bool isEnabled() const
+    {
+        return at::autocast::is_autocast_enabled(m_device);
+    }
+    at::ScalarType currentDtype() const
+    {
+        return at::autocast::get_autocast_dtype(m_device);
+    }
     void set(bool enabled, at::ScalarType dtype)
     {
         at::autocast::set_autocast_enabled(m_device, enabled);
         at::autocast::set_autocast_dtype(m_device, dtype);
     }
 #else
-    bool isEnabled() const { return cpu() ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled(); }
+    bool isEnabled() const
+    {
+        return cpu() ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled();
+    }
     at::ScalarType currentDtype() const
     {
-        return cpu() ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype();
+        return cpu() ? at::autocast::get_autocast_cpu_dtype()
+                     : at::autocast::get_autocast_gpu_dtype();
     }
     void set(bool enabled, at::ScalarType dtype)
     {

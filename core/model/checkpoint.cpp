@@ -18,8 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
-
 // fsync of a file or folder, so a rename that follows publishes complete data.
 void syncPath(const fs::path& path)
 {
