@@ -3,7 +3,13 @@
 
 #include "core/util/error.h"
 
-#include <ATen/ATen.h>
+// Per-operator headers: less compile time than <ATen/ATen.h>.
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/cat.h>
+#include <ATen/ops/full.h>
+#include <ATen/ops/ones.h>
+#include <ATen/ops/tensor.h>
+#include <ATen/ops/zeros.h>
 
 #include <algorithm>
 #include <string>

@@ -1,7 +1,8 @@
 // Drives a LogitSource over a left-padded batch of rows of different lengths: builds each
 // DecodeInput (tokens, per-row positions, keyValid) and keeps keyValid and the row lengths in
 // step with the source's cache when rows are dropped, duplicated or reordered.
-// Shared by generate() and beamSearch(); it does no sampling and no scoring.
+// Shared by generate() and beamSearch(); it does no sampling and no scoring. Everything it
+// hands the source (DecodeInput, selectRows' rows) is on the CPU; a GPU source moves it.
 #pragma once
 
 #include "core/gen/logit_source.h"

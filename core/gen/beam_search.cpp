@@ -6,7 +6,9 @@
 #include "core/gen/batch_decoder.h"
 #include "core/util/error.h"
 
-#include <ATen/ATen.h>
+// Per-operator headers and Tensor methods (no operators): less compile time than <ATen/ATen.h>.
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/tensor.h>
 
 #include <algorithm>
 #include <cmath>
@@ -42,7 +44,7 @@ public:
             sums.push_back(beam.sumLogProb);
         const int64_t vocab = logProbs.size(1);
         const at::Tensor scores = // (n * vocab): sum of log p of each continuation
-            (logProbs + at::tensor(sums, logProbs.options()).view({-1, 1})).reshape(-1);
+            logProbs.add(at::tensor(sums, logProbs.options()).view({-1, 1})).reshape(-1);
         const int64_t count = std::min(2 * m_config.numBeams, scores.numel());
         const auto [values, indices] = scores.topk(count); // (count) each, best first
         const at::Tensor valuesCpu = values.to(at::kCPU), indicesCpu = indices.to(at::kCPU);

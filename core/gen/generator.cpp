@@ -4,7 +4,9 @@
 
 #include "core/gen/batch_decoder.h"
 
-#include <ATen/ATen.h>
+// Per-operator headers: less compile time than <ATen/ATen.h>.
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/tensor.h>
 
 #include <algorithm>
 #include <numeric>

@@ -3,7 +3,15 @@
 
 #include "core/util/error.h"
 
-#include <ATen/ATen.h>
+// Per-operator headers and Tensor methods (no operators): less compile time than <ATen/ATen.h>.
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/cat.h>
+#include <ATen/ops/full_like.h>
+#include <ATen/ops/ones_like.h>
+#include <ATen/ops/rand.h>
+#include <ATen/ops/where.h>
+#include <ATen/ops/zeros.h>
+#include <ATen/ops/zeros_like.h>
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <limits>
@@ -30,14 +38,14 @@ at::Tensor tokenPresence(const at::Tensor& tokens, const at::Tensor& valid, int6
     // (B, vocab): how often each token occurs among the valid ones; duplicates add up.
     const at::Tensor counts = at::zeros({tokens.size(0), vocabSize}, weight.options())
                                   .scatter_add_(1, tokens.to(at::kLong), weight);
-    return counts > 0;
+    return counts.gt(0);
 }
 
 at::Tensor applyRepetitionPenalty(const at::Tensor& logits, const at::Tensor& seen, float penalty)
 {
     checkLogits(logits, "repetition penalty");
     if (penalty == 1.0f) return logits;
-    const at::Tensor penalized = at::where(logits > 0, logits / penalty, logits * penalty);
+    const at::Tensor penalized = at::where(logits.gt(0), logits.div(penalty), logits.mul(penalty));
     return at::where(seen, penalized, logits); // (B, vocab)
 }
 
@@ -46,7 +54,7 @@ at::Tensor applyTemperature(const at::Tensor& logits, float temperature)
     checkLogits(logits, "temperature");
     if (!(temperature > 0.0f))
         throw Error("temperature must be > 0, got " + std::to_string(temperature));
-    return logits / temperature;
+    return logits.div(temperature);
 }
 
 at::Tensor applyTopK(const at::Tensor& logits, int64_t k)
@@ -68,7 +76,7 @@ at::Tensor applyTopP(const at::Tensor& logits, float p)
     const at::Tensor before =
         at::cat({at::zeros_like(cumulative.narrow(1, 0, 1)), cumulative.narrow(1, 0, vocab - 1)},
                 /*dim=*/1);
-    at::Tensor removeSorted = before >= p;
+    at::Tensor removeSorted = before.ge(p);
     removeSorted.select(1, 0).fill_(false); // the most likely token always stays
     const at::Tensor remove = at::zeros_like(removeSorted).scatter_(1, order, removeSorted);
     return logits.masked_fill(remove, negativeInfinity);
@@ -87,8 +95,8 @@ at::Tensor drawToken(const at::Tensor& logits, at::Generator& generator)
             .to(logits.device());
     // Token j is drawn when cumulative[j-1] <= u * total < cumulative[j]: probability probs[j],
     // and never a token whose probability is 0.
-    const at::Tensor threshold = uniform * total;                          // (B, 1)
-    return (cumulative <= threshold).sum(1).clamp_max(logits.size(1) - 1); // (B) int64
+    const at::Tensor threshold = uniform.mul(total);                      // (B, 1)
+    return cumulative.le(threshold).sum(1).clamp_max(logits.size(1) - 1); // (B) int64
 }
 
 at::Tensor greedyToken(const at::Tensor& logits)
