@@ -41,6 +41,7 @@ StageWizard::StageWizard(const QString& projectPath, bool gpuAvailable, QWidget*
 {
     setWindowTitle(tr("New training run"));
     setOption(QWizard::NoBackButtonOnStartPage);
+    resize(680, 560);
     m_data = new WizardDataPage(m_projectPath, this);
     m_model = new WizardModelPage(m_data, this);
     m_run = new WizardRunPage(gpuAvailable, this);

@@ -55,6 +55,11 @@ WizardModelPage::WizardModelPage(const WizardDataPage* data, QWidget* parent)
     m_size = new QLabel(this);
     m_size->setObjectName(QStringLiteral("modelSize"));
     m_size->setWordWrap(true);
+    m_size->setToolTip(tr("Memory: 16 bytes per parameter (fp32 weights, gradients and AdamW's "
+                          "two moments) plus activations kept for backward (about "
+                          "34*batch*ctx*dim + 5*batch*heads*ctx^2 bytes per layer) plus fp32 "
+                          "logits and their gradient. The batch size is set on the Optimisation "
+                          "page."));
     m_message = new QLabel(this);
     m_message->setObjectName(QStringLiteral("modelMessage"));
     m_message->setWordWrap(true);
@@ -168,9 +173,7 @@ void WizardModelPage::refresh()
     const QVariant batchField = wizard() ? field(QStringLiteral("batchSize")) : QVariant();
     const int64_t batch = batchField.isValid() ? batchField.toInt() : 8;
     const QLocale locale;
-    m_size->setText(tr("%1 parameters (vocab %2). Training memory about %3 at batch size %4: "
-                       "16 bytes per parameter (fp32 weights, gradients, AdamW moments) plus "
-                       "activations and logits.")
+    m_size->setText(tr("%1 parameters (vocab %2)\nTraining memory about %3 at batch size %4")
                         .arg(locale.toString(qint64(parameterCount(config))))
                         .arg(locale.toString(qint64(config.vocabSize)))
                         .arg(locale.formattedDataSize(trainingMemoryBytes(config, batch)))
