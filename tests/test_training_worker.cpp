@@ -8,6 +8,7 @@
 #include "widgets/trainingworker.h"
 
 #include <nlohmann/json.hpp>
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QThread>
 #include <QtTest>
@@ -83,12 +84,16 @@ private Q_SLOTS:
         QSignalSpy finished(m_worker, &TrainingWorker::finished);
         QSignalSpy metrics(m_worker, &TrainingWorker::metrics);
         QSignalSpy progress(m_worker, &TrainingWorker::progress);
+        QElapsedTimer elapsed;
+        elapsed.start();
         start(tinyDocument(30));
         QVERIFY(finished.wait(60000));
+        const qint64 runMs = elapsed.elapsed();
         QCOMPARE(finished.first().at(1).toString(), QString("completed"));
         QCOMPARE(progress.count(), 30);
         QVERIFY(metrics.count() >= 1);
-        QVERIFY2(metrics.count() < 30, "metrics must be batched, not one signal per step");
+        QVERIFY2(metrics.count() <= runMs / 100 + 2, // at most ~10 deliveries a second
+                 qPrintable(QString("%1 metric signals in %2 ms").arg(metrics.count()).arg(runMs)));
         int losses = 0;
         for (const auto& call : metrics)
             for (const auto& value : call.at(1).value<QList<widgets::MetricValue>>())
@@ -113,7 +118,7 @@ private Q_SLOTS:
         start(tinyDocument(100000));
         QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 3, 30000);
         m_worker->pause();
-        QTest::qWait(300); // a step in flight may finish
+        QTest::qWait(1000); // the step in flight (and a validation pass) may still finish
         const int held = progress.count();
         QTest::qWait(500);
         QCOMPARE(progress.count(), held); // nothing moves while paused
