@@ -1,0 +1,86 @@
+// Importing files into a dataset of the project: read (any format) -> clean (the pipeline) ->
+// split -> store, streaming with batched transactions, progress and cancel. Everything that a
+// reader or a cleaning step turns away goes to the quarantine with its reason, its source
+// file:line and (for duplicates) the ordinal of the document it duplicates; a removed record
+// keeps its document form there, so it can be restored.
+#pragma once
+
+#include "core/data/cleaning/cleaning.h"
+#include "core/data/readers/reader.h"
+#include "core/store/records.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace rlhf::store {
+class Project;
+}
+
+namespace rlhf::data {
+
+// Everything an import needs: the CLI's JSON recipe file and the import wizard's result.
+//   {"dataset": "dialogs", "files": ["a.jsonl.gz"], "format": "auto", "unit": "line",
+//    "shape": "auto", "mapping": {"text": "body"}, "cleaning": {"steps": [...]},
+//    "split": {"val": 0.05, "test": 0.0, "seed": 0}, "tokenizer": "bpe-8k"}
+struct ImportRecipe {
+    std::string dataset;                 // created if missing; appended to if it exists
+    std::vector<std::filesystem::path> files;
+    ReadOptions read;
+    CleaningConfig cleaning = CleaningConfig::defaults();
+    SplitConfig split;
+    std::string tokenizer; // project tokenizer for token-length bounds; "" = none
+    size_t batchDocuments = 10000; // documents per transaction
+
+    static ImportRecipe fromJson(std::string_view json); // strict; relative files stay relative
+    std::string toJson() const;
+};
+
+struct ImportProgress {
+    std::string file;        // the file being read
+    uint64_t bytesDone = 0;  // over all files
+    uint64_t bytesTotal = 0; // over all files
+    int64_t records = 0;     // read so far
+    int64_t imported = 0;
+    int64_t quarantined = 0;
+};
+// Called a few times a second at most; return false to cancel (batches committed stay).
+using ImportProgressFn = std::function<bool(const ImportProgress&)>;
+
+struct ImportReport {
+    store::Id dataset = 0;
+    RecordKind kind = RecordKind::Text;
+    int64_t records = 0;      // read from the files
+    int64_t readProblems = 0; // rows the readers could not use
+    int64_t imported = 0;
+    int64_t quarantined = 0; // readProblems + records the cleaning removed
+    int64_t train = 0, val = 0, test = 0;
+    std::vector<StepReport> steps;
+    std::vector<std::pair<std::string, int64_t>> languages; // e.g. {"en", 9120}, most first
+    uint64_t bytes = 0;    // input bytes read
+    double seconds = 0;    // wall time
+    size_t indexBytes = 0; // dedup index memory at the end
+    bool cancelled = false;
+    std::string toJson() const; // also stored with the dataset
+};
+
+// Throws rlhf::Error for what stops the whole import (missing file, a dataset of another kind,
+// a database error); row-level trouble is quarantined.
+ImportReport importDataset(store::Project& project, const ImportRecipe& recipe,
+                           const ImportProgressFn& progress = {});
+
+// A dry run over the first `maxRecords` records of the recipe's first file, no database: what
+// the wizard shows live while the user edits the cleaning steps.
+struct CleaningPreview {
+    std::vector<Record> kept;                        // the first few kept records, cleaned
+    std::vector<std::pair<Record, Verdict>> removed; // the first few removed, with why
+    std::vector<ReadProblem> problems;               // the first few read problems
+    std::vector<StepReport> steps;
+    int64_t records = 0, readProblems = 0;
+};
+CleaningPreview previewCleaning(const ImportRecipe& recipe, size_t maxRecords,
+                                const text::Tokenizer* tokenizer = nullptr);
+
+} // namespace rlhf::data
