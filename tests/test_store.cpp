@@ -102,6 +102,7 @@ private Q_SLOTS:
     void metricsRoundTrip();
     void checkpointsAndTokenizers();
     void utf8Validation();
+    void quarantineSearchAndRestore();
     void importPlainTextLines();
     void importPlainTextParagraphs();
     void importPlainTextWholeFile();
@@ -181,7 +182,8 @@ void TestStore::migratesFromEmptyFile()
         QCOMPARE(migrations()[i].version, int(i) + 1);
 
     const Id dataset = database.addDataset("d", DatasetKind::Text, "f");
-    database.addRejected(dataset, std::vector<RejectedRow>{{"f", 3, "text", "why", "raw"}});
+    database.addRejected(dataset, std::vector<RejectedRow>{
+                                          {.sourceFile = "f", .sourceLine = 3, .reason = "why"}});
     QCOMPARE(database.rejectedCount(dataset), int64_t(1));
     database.addTokenizer("t", "tokenizers/t.json", 256);
     QVERIFY(database.tokenizer("t"));
@@ -192,7 +194,7 @@ void TestStore::migratesFromVersion1()
     const fs::path file = path("v1.sqlite");
     rawSql(file, schemaVersion1);
     Database database(file, OpenMode::ExistingOnly);
-    QCOMPARE(database.schemaVersion(), 2);
+    QCOMPARE(database.schemaVersion(), 3);
     QCOMPARE(database.schemaVersion(), currentSchemaVersion());
 
     const std::optional<Dataset> old = database.datasetByName("old");
@@ -205,12 +207,68 @@ void TestStore::migratesFromVersion1()
     QCOMPARE(database.metricSeries(1, "train/loss").size(), size_t(1));
 
     // The tables version 2 added work on the migrated file.
-    database.addRejected(old->id, std::vector<RejectedRow>{{"f", 7, "text", "blank", ""}});
+    database.addRejected(old->id, std::vector<RejectedRow>{{.sourceFile = "f",
+                                                            .sourceLine = 7,
+                                                            .field = "text",
+                                                            .reason = "blank"}});
     QCOMPARE(database.rejectedRows(old->id).at(0).sourceLine, int64_t(7));
     database.addTokenizer("bpe", "tokenizers/bpe.json", 512);
     QCOMPARE(database.tokenizer("bpe")->vocabSize, int64_t(512));
     database.addDocuments(old->id, std::vector<Document>{{0, "third", "new.txt", 1}});
     QCOMPARE(database.documents(old->id, 2, 10).at(0).ordinal, int64_t(2));
+    // Version 3: documents from before splits existed are training documents.
+    QCOMPARE(database.documentCount(old->id, "train"), int64_t(3));
+    QCOMPARE(database.datasetByName("old")->reportJson, std::string("{}"));
+}
+
+void TestStore::quarantineSearchAndRestore()
+{
+    Database database(path("quarantine.sqlite"));
+    const Id dataset = database.addDataset("q", DatasetKind::Text, "in.jsonl");
+    const std::vector<Document> kept{{.text = "kept", .sourceFile = "in.jsonl", .sourceLine = 1},
+                                     {.text = "held out", .sourceLine = 2, .split = "val"}};
+    const std::vector<RejectedRow> removed{
+        {.step = "read", .sourceFile = "in.jsonl", .sourceLine = 3, .field = "text",
+         .reason = "invalid JSON: unclosed string", .raw = "{\"text\": \"Kep"},
+        {.step = "exact_dedup", .sourceFile = "in.jsonl", .sourceLine = 4,
+         .reason = "duplicate of document 0", .raw = "{\"text\": \"KEPT\"}",
+         .duplicateOf = 0, .document = "KEPT"},
+        {.step = "language", .sourceFile = "other.jsonl", .sourceLine = 9,
+         .reason = "language fr (0.97) not in [en]", .document = "Bonjour", .split = "test"},
+    };
+    database.addImportBatch(dataset, kept, removed);
+    QCOMPARE(database.documentCount(dataset), int64_t(2));
+    QCOMPARE(database.documentCount(dataset, "val"), int64_t(1));
+    QCOMPARE(database.rejectedCount(dataset), int64_t(3));
+
+    // Search: by text anywhere (case-insensitive), by step, both.
+    QCOMPARE(database.countRejected(dataset, {.text = "kep"}), int64_t(2)); // raw of both rows
+    QCOMPARE(database.countRejected(dataset, {.text = "OTHER.JSONL"}), int64_t(1));
+    QCOMPARE(database.countRejected(dataset, {.step = "exact_dedup"}), int64_t(1));
+    QCOMPARE(database.countRejected(dataset, {.text = "fr", .step = "read"}), int64_t(0));
+    const auto page = database.searchRejected(dataset, {}, 1, 1);
+    QCOMPARE(page.size(), size_t(1));
+    QCOMPARE(page[0].step, std::string("exact_dedup"));
+    QCOMPARE(page[0].duplicateOf.value_or(-1), int64_t(0));
+    QCOMPARE(page[0].document.value_or(""), std::string("KEPT"));
+
+    // Restore: appends the document in its split, marks the row, refuses twice.
+    const auto rows = database.rejectedRows(dataset);
+    QCOMPARE(database.restoreRejected(rows[2].id), int64_t(2));
+    const Document restored = database.documents(dataset, 2, 1).at(0);
+    QCOMPARE(restored.text, std::string("Bonjour"));
+    QCOMPARE(restored.split, std::string("test"));
+    QCOMPARE(restored.sourceFile, std::string("other.jsonl"));
+    QCOMPARE(database.rejectedRows(dataset)[2].restoredAs.value_or(-1), int64_t(2));
+    QCOMPARE(database.countRejected(dataset, {.includeRestored = false}), int64_t(2));
+    QVERIFY(errorOf([&] { database.restoreRejected(rows[2].id); }).contains("already restored"));
+    // A read problem has no document to restore: the message says what to do instead.
+    const QString unreadable = errorOf([&] { database.restoreRejected(rows[0].id); });
+    QVERIFY2(unreadable.contains("in.jsonl:3"), qPrintable(unreadable));
+    QCOMPARE(database.documentCount(dataset), int64_t(3));
+
+    database.setDatasetReport(dataset, R"({"imported": 2})");
+    QCOMPARE(database.dataset(dataset)->reportJson, std::string(R"({"imported": 2})"));
 }
 
 void TestStore::refusesNewerSchema()
@@ -218,7 +276,9 @@ void TestStore::refusesNewerSchema()
     const fs::path file = path("future.sqlite");
     rawSql(file, "PRAGMA user_version = 99");
     const QString error = errorOf([&] { Database database(file); });
-    QVERIFY2(error.contains("schema version 99 is newer than this build supports (2)"),
+    const QString expected = QString("schema version 99 is newer than this build supports (%1)")
+                                 .arg(currentSchemaVersion());
+    QVERIFY2(error.contains(expected),
              qPrintable(error));
 }
 

@@ -2,6 +2,7 @@
 // Runs, metrics, checkpoints and tokenizers are in database_runs.cpp.
 #include "core/store/database.h"
 
+#include "core/store/row_inserts.h"
 #include "core/store/schema.h"
 #include "core/store/statement.h"
 #include "core/store/transaction.h"
@@ -13,7 +14,7 @@ namespace rlhf::store {
 
 namespace {
 
-constexpr std::string_view datasetColumns = "id, name, kind, source_path, created";
+constexpr std::string_view datasetColumns = "id, name, kind, source_path, created, report";
 
 Dataset readDataset(const Statement& row)
 {
@@ -23,6 +24,7 @@ Dataset readDataset(const Statement& row)
     dataset.kind = parseDatasetKind(row.columnText(2));
     dataset.sourcePath = row.columnText(3);
     dataset.created = row.columnDouble(4);
+    dataset.reportJson = row.columnText(5);
     return dataset;
 }
 
@@ -32,6 +34,7 @@ void readDocument(const Statement& row, Document& document)
     document.text.assign(row.columnText(1));
     document.sourceFile.assign(row.columnText(2));
     document.sourceLine = row.columnInt64(3);
+    document.split.assign(row.columnText(4));
 }
 
 std::string quoted(std::string_view name)
@@ -146,22 +149,36 @@ std::optional<Dataset> Database::datasetByName(std::string_view name) const
 
 void Database::addDocuments(Id dataset, std::span<const Document> documents)
 {
+    addImportBatch(dataset, documents, {});
+}
+
+void Database::addImportBatch(Id dataset, std::span<const Document> documents,
+                              std::span<const RejectedRow> rejected)
+{
     withContext(context("adding documents to dataset " + std::to_string(dataset)), [&] {
         Transaction transaction(handle());
-        Statement next(handle(), "SELECT COALESCE(MAX(ordinal) + 1, 0) FROM documents "
-                                 "WHERE dataset = ?");
-        next.bindAll(dataset);
-        next.step();
-        int64_t ordinal = next.columnInt64(0);
-        Statement insert(handle(), "INSERT INTO documents "
-                                   "(dataset, ordinal, text, source_file, source_line) "
-                                   "VALUES (?, ?, ?, ?, ?)");
-        for (const Document& document : documents) {
-            insert.bindAll(dataset, ordinal++, document.text, document.sourceFile,
-                           document.sourceLine);
-            insert.run();
-        }
+        insertDocuments(handle(), dataset, documents);
+        insertRejected(handle(), dataset, rejected);
         transaction.commit();
+    });
+}
+
+int64_t Database::documentCount(Id dataset, std::string_view split) const
+{
+    return withContext(context("counting documents"), [&] {
+        Statement query(handle(), "SELECT COUNT(*) FROM documents WHERE dataset = ? AND split = ?");
+        query.bindAll(dataset, split);
+        query.step();
+        return query.columnInt64(0);
+    });
+}
+
+void Database::setDatasetReport(Id dataset, std::string_view reportJson)
+{
+    withContext(context("storing the import report of dataset " + std::to_string(dataset)), [&] {
+        Statement update(handle(), "UPDATE datasets SET report = ? WHERE id = ?");
+        update.bindAll(reportJson, dataset);
+        update.run();
     });
 }
 
@@ -177,7 +194,7 @@ int64_t Database::documentCount(Id dataset) const
 
 void Database::forEachDocument(Id dataset, const std::function<void(const Document&)>& visit) const
 {
-    Statement query(handle(), "SELECT ordinal, text, source_file, source_line FROM documents "
+    Statement query(handle(), "SELECT ordinal, text, source_file, source_line, split FROM documents "
                               "WHERE dataset = ? ORDER BY ordinal");
     query.bindAll(dataset);
     Document document; // reused: its strings keep their capacity from row to row
@@ -190,59 +207,13 @@ void Database::forEachDocument(Id dataset, const std::function<void(const Docume
 std::vector<Document> Database::documents(Id dataset, int64_t offset, int64_t limit) const
 {
     return withContext(context("reading documents"), [&] {
-        Statement query(handle(), "SELECT ordinal, text, source_file, source_line FROM documents "
+        Statement query(handle(), "SELECT ordinal, text, source_file, source_line, split FROM documents "
                                   "WHERE dataset = ? AND ordinal >= ? ORDER BY ordinal LIMIT ?");
         query.bindAll(dataset, offset, limit);
         std::vector<Document> result;
         while (query.step())
             readDocument(query, result.emplace_back());
         return result;
-    });
-}
-
-void Database::addRejected(Id dataset, std::span<const RejectedRow> rows)
-{
-    withContext(context("adding rejected rows to dataset " + std::to_string(dataset)), [&] {
-        Transaction transaction(handle());
-        Statement insert(handle(), "INSERT INTO rejected_rows "
-                                   "(dataset, source_file, source_line, field, reason, raw) "
-                                   "VALUES (?, ?, ?, ?, ?, ?)");
-        for (const RejectedRow& row : rows) {
-            insert.bindAll(dataset, row.sourceFile, row.sourceLine, row.field, row.reason);
-            insert.bindBlob(6, std::as_bytes(std::span(row.raw)));
-            insert.run();
-        }
-        transaction.commit();
-    });
-}
-
-std::vector<RejectedRow> Database::rejectedRows(Id dataset) const
-{
-    return withContext(context("reading rejected rows"), [&] {
-        Statement query(handle(), "SELECT source_file, source_line, field, reason, raw "
-                                  "FROM rejected_rows WHERE dataset = ? ORDER BY id");
-        query.bindAll(dataset);
-        std::vector<RejectedRow> result;
-        while (query.step()) {
-            RejectedRow& row = result.emplace_back();
-            row.sourceFile = query.columnText(0);
-            row.sourceLine = query.columnInt64(1);
-            row.field = query.columnText(2);
-            row.reason = query.columnText(3);
-            const std::span<const std::byte> raw = query.columnBlob(4);
-            row.raw.assign(reinterpret_cast<const char*>(raw.data()), raw.size());
-        }
-        return result;
-    });
-}
-
-int64_t Database::rejectedCount(Id dataset) const
-{
-    return withContext(context("counting rejected rows"), [&] {
-        Statement query(handle(), "SELECT COUNT(*) FROM rejected_rows WHERE dataset = ?");
-        query.bindAll(dataset);
-        query.step();
-        return query.columnInt64(0);
     });
 }
 

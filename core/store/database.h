@@ -53,15 +53,28 @@ public:
     // Appends after the dataset's last document; ordinals are assigned here (the input's are
     // ignored). Batch many documents per call: one call is one transaction.
     void addDocuments(Id dataset, std::span<const Document> documents);
+    // Documents and quarantined rows together, in one transaction: the importer's batch.
+    void addImportBatch(Id dataset, std::span<const Document> documents,
+                        std::span<const RejectedRow> rejected);
     int64_t documentCount(Id dataset) const;
+    int64_t documentCount(Id dataset, std::string_view split) const;
+    void setDatasetReport(Id dataset, std::string_view reportJson);
     // Calls `visit` for each document in ordinal order; the reference is valid during the call.
     void forEachDocument(Id dataset, const std::function<void(const Document&)>& visit) const;
     std::vector<Document> documents(Id dataset, int64_t offset, int64_t limit) const;
 
-    // The import quarantine.
+    // The import quarantine (database_quarantine.cpp).
     void addRejected(Id dataset, std::span<const RejectedRow> rows);
     std::vector<RejectedRow> rejectedRows(Id dataset) const; // in insertion order
     int64_t rejectedCount(Id dataset) const;
+    // Rows matching `filter`, in insertion order, a page at a time.
+    std::vector<RejectedRow> searchRejected(Id dataset, const RejectedFilter& filter,
+                                            int64_t offset, int64_t limit) const;
+    int64_t countRejected(Id dataset, const RejectedFilter& filter) const;
+    // Appends the row's document to its dataset (in its split) and marks the row restored;
+    // returns the new ordinal. Throws for a row without a document form (a read problem: fix
+    // the source and import again) and for a row restored already.
+    int64_t restoreRejected(Id row);
 
     // Runs: created Running, moved between Running and Paused, ended by finishRun with a final
     // status (Completed, Stopped, Failed) which also stamps the end time.

@@ -82,9 +82,24 @@ CREATE TABLE tokenizers (
 );
 )sql";
 
-constexpr std::array<Migration, 2> allMigrations{{
+// Version 3: the cleaning pipeline. Documents carry their split; a quarantined row records the
+// step that removed it, the document it duplicates, and its document form so it can be
+// restored; a dataset keeps the report of its import.
+constexpr std::string_view schemaVersion3 = R"sql(
+ALTER TABLE documents ADD COLUMN split TEXT NOT NULL DEFAULT 'train';
+CREATE INDEX documents_by_split ON documents (dataset, split);
+ALTER TABLE rejected_rows ADD COLUMN step TEXT NOT NULL DEFAULT 'read';
+ALTER TABLE rejected_rows ADD COLUMN duplicate_of INTEGER;
+ALTER TABLE rejected_rows ADD COLUMN document TEXT;
+ALTER TABLE rejected_rows ADD COLUMN split TEXT NOT NULL DEFAULT 'train';
+ALTER TABLE rejected_rows ADD COLUMN restored_as INTEGER;
+ALTER TABLE datasets ADD COLUMN report TEXT NOT NULL DEFAULT '{}';
+)sql";
+
+constexpr std::array<Migration, 3> allMigrations{{
     {1, "datasets, documents, runs, metrics, checkpoints", schemaVersion1},
     {2, "rejected rows, tokenizers", schemaVersion2},
+    {3, "splits, restorable quarantine, import reports", schemaVersion3},
 }};
 
 // Element i must take version i to i + 1: migrate() indexes the table by version.

@@ -37,8 +37,11 @@ public:
 
     void reject(int64_t line, std::string field, std::string reason, std::string_view raw)
     {
-        m_rejected.push_back({m_sourceFile, line, std::move(field), std::move(reason),
-                              std::string(raw.substr(0, maxRawBytes))});
+        m_rejected.push_back({.sourceFile = m_sourceFile,
+                              .sourceLine = line,
+                              .field = std::move(field),
+                              .reason = std::move(reason),
+                              .raw = std::string(raw.substr(0, maxRawBytes))});
         if (m_rejected.size() >= m_batchDocuments) flush();
     }
 
