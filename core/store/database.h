@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 struct sqlite3;
@@ -75,6 +76,8 @@ public:
     // returns the new ordinal. Throws for a row without a document form (a read problem: fix
     // the source and import again) and for a row restored already.
     int64_t restoreRejected(Id row);
+    // (step, rows) still in the quarantine, by step name (database_quarantine_views.cpp).
+    std::vector<std::pair<std::string, int64_t>> rejectedSteps(Id dataset) const;
 
     // Runs: created Running, moved between Running and Paused, ended by finishRun with a final
     // status (Completed, Stopped, Failed) which also stamps the end time.
