@@ -2,6 +2,9 @@
 
 #include "core/store/project.h"
 #include "core/util/threads.h"
+#include "widgets/dataview.h"
+#include "widgets/importrunpage.h"
+#include "widgets/importwizard.h"
 #include "widgets/metricplot.h"
 #include "widgets/runlistmodel.h"
 #include "widgets/stagewizard.h"
@@ -26,6 +29,7 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -132,7 +136,12 @@ void MainWindow::buildCentral()
     splitter->addWidget(plotPane);
     splitter->setStretchFactor(1, 2);
     splitter->setSizes({460, 820});
-    setCentralWidget(splitter);
+    m_data = new DataView;
+    m_tabs = new QTabWidget;
+    m_tabs->setObjectName("mainTabs");
+    m_tabs->addTab(splitter, "Runs");
+    m_tabs->addTab(m_data, "Data");
+    setCentralWidget(m_tabs);
 
     m_log = new QPlainTextEdit;
     m_log->setReadOnly(true);
@@ -158,6 +167,9 @@ void MainWindow::buildMenus()
     file->addAction("&Open Project…", QKeySequence::Open, this, &MainWindow::openProjectDialog);
     m_recentMenu = file->addMenu("Open &Recent");
     rebuildRecentMenu();
+    file->addSeparator();
+    m_importData = file->addAction("&Import Data…", QKeySequence(Qt::CTRL | Qt::Key_I), this,
+                                   &MainWindow::importData);
     file->addSeparator();
     file->addAction("&Quit", QKeySequence::Quit, this, &QWidget::close);
 
@@ -189,6 +201,7 @@ void MainWindow::updateActions()
     const bool project = !m_project.isEmpty();
     const auto rows = selectedRows();
     m_newRun->setEnabled(project && !m_training);
+    m_importData->setEnabled(project);
     m_pause->setEnabled(m_training);
     m_pause->setText(m_paused ? "Res&ume" : "&Pause");
     m_cancel->setEnabled(m_training);
@@ -211,6 +224,7 @@ bool MainWindow::openProject(const QString& folder)
     }
     setWindowTitle(QString("%1 — RLHF Studio").arg(QFileInfo(folder).fileName()));
     rememberProject(folder);
+    m_data->setProject(folder);
     refreshMetricNames();
     if (m_runs->rowCount() > 0) m_runTable->selectRow(m_runs->rowCount() - 1);
     updateActions();
@@ -261,6 +275,15 @@ void MainWindow::newRun()
     StageWizard wizard(m_project, cudaAvailable(), this);
     if (wizard.exec() != QDialog::Accepted) return;
     startRun(QString::fromStdString(wizard.document().dump()));
+}
+
+void MainWindow::importData()
+{
+    ImportWizard wizard(m_project, this);
+    wizard.exec();
+    if (!wizard.runPage()->isDone()) return;
+    m_data->refresh(QString::fromStdString(wizard.recipe().dataset));
+    m_tabs->setCurrentWidget(m_data);
 }
 
 void MainWindow::startRun(const QString& documentJson)

@@ -14,10 +14,12 @@ class QMenu;
 class QPlainTextEdit;
 class QProgressBar;
 class QTableView;
+class QTabWidget;
 class QAction;
 
 namespace rlhf::widgets {
 
+class DataView;
 class MetricPlot;
 class RunListModel;
 
@@ -48,6 +50,7 @@ public Q_SLOTS:
     void resumeSelectedRun();
     void compareSelectedConfigs();
     void openCheckpointsFolder();
+    void importData(); // File > Import data…: the ImportWizard, then its dataset in the Data tab
 
 Q_SIGNALS:
     void runFinished(qint64 runId, const QString& status);
@@ -80,6 +83,10 @@ private:
     QMenu* m_recentMenu = nullptr;
     QAction *m_newRun = nullptr, *m_pause = nullptr, *m_cancel = nullptr, *m_resume = nullptr,
             *m_compare = nullptr, *m_openCheckpoints = nullptr;
+
+    DataView* m_data = nullptr; // the Data tab
+    QTabWidget* m_tabs = nullptr;
+    QAction* m_importData = nullptr;
 
     QThread m_thread;
     TrainingWorker* m_worker = nullptr; // lives on m_thread
