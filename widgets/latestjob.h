@@ -20,6 +20,7 @@ public:
     LatestJob(QObject* context, std::function<void(const Result&)> done) : m_done(std::move(done))
     {
         QObject::connect(&m_watcher, &QFutureWatcherBase::finished, context, [this] {
+            m_started = false;
             if (m_waiting) {
                 start(std::exchange(m_waiting, std::nullopt).value());
                 return; // the finished result is already stale
@@ -33,21 +34,24 @@ public:
 
     void request(std::function<Result()> work)
     {
-        if (m_watcher.isRunning())
+        if (m_started)
             m_waiting = std::move(work);
         else
             start(std::move(work));
     }
-    bool busy() const { return m_watcher.isRunning() || m_waiting.has_value(); }
+    // True from a request until its result was handed to `done` (or replaced).
+    bool busy() const { return m_started || m_waiting.has_value(); }
 
 private:
     void start(std::function<Result()> work)
     {
+        m_started = true;
         m_watcher.setFuture(QtConcurrent::run(std::move(work)));
     }
 
     std::function<void(const Result&)> m_done;
     std::optional<std::function<Result()>> m_waiting;
+    bool m_started = false; // a computation runs, or its finished() is not handled yet
     QFutureWatcher<Result> m_watcher;
 };
 
