@@ -51,13 +51,14 @@ Histogram makeHistogram(std::span<const int64_t> values, int bins)
     std::nth_element(sorted.begin(), middle, sorted.end());
     histogram.median = *middle;
 
-    const int64_t width = std::max<int64_t>(1, (histogram.maximum + bins) / bins);
-    const int used = int(std::min<int64_t>(bins, histogram.maximum / width + 1));
+    const int64_t span = histogram.maximum - histogram.minimum + 1; // whole units covered
+    const int64_t width = std::max<int64_t>(1, (span + bins - 1) / bins);
+    const int used = int((span + width - 1) / width);
     histogram.counts.assign(size_t(used), 0);
     for (int i = 0; i <= used; ++i)
-        histogram.edges.push_back(double(int64_t(i) * width));
+        histogram.edges.push_back(double(histogram.minimum + int64_t(i) * width));
     for (int64_t value : values)
-        ++histogram.counts[size_t(std::min<int64_t>(value / width, used - 1))];
+        ++histogram.counts[size_t((value - histogram.minimum) / width)];
     return histogram;
 }
 

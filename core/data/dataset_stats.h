@@ -19,10 +19,10 @@ class Tokenizer;
 
 namespace rlhf::data {
 
-// Equal-width bins over [0, maximum]: bin i counts the values in [edges[i], edges[i + 1]), the
-// last bin also counts `maximum` itself.
+// Equal-width bins from the smallest value to the largest: bin i counts the values in
+// [edges[i], edges[i + 1]).
 struct Histogram {
-    std::vector<double> edges;   // bins + 1 ascending edges, edges[0] = 0
+    std::vector<double> edges;   // bins + 1 ascending edges, edges[0] = minimum
     std::vector<int64_t> counts; // one per bin
     int64_t total = 0;           // values counted
     int64_t minimum = 0, maximum = 0;
@@ -30,8 +30,9 @@ struct Histogram {
     int64_t median = 0;
 };
 
-// `bins` >= 1. Values must be >= 0. Bin width is a whole number (at least 1), so a bin of
-// lengths never splits a unit. Empty input: empty edges and counts.
+// At most `bins` bins (>= 1) of a whole-number width (at least 1), so a bin of lengths never
+// splits a unit: ten values 50..59 in 40 bins make ten bins of width 1. Empty input: empty
+// edges and counts.
 Histogram makeHistogram(std::span<const int64_t> values, int bins);
 
 // Code points in UTF-8 `text` (bytes that do not continue a sequence).
