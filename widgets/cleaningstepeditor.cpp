@@ -14,6 +14,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <exception>
 #include <vector>
 
 namespace rlhf::widgets {
@@ -93,6 +94,15 @@ QString CleaningStepEditor::title(data::StepKind kind)
         return tr("Near-duplicate removal");
     }
     return {};
+}
+
+QString CleaningStepEditor::title(const std::string& stepName)
+{
+    try {
+        return title(data::parseStepKind(stepName));
+    } catch (const std::exception&) {
+        return QString::fromStdString(stepName);
+    }
 }
 
 QString CleaningStepEditor::describe(data::StepKind kind)

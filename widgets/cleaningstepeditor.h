@@ -35,6 +35,7 @@ public:
 
     // A step's name in the list ("Near-duplicate removal") and what it does (its tooltip).
     static QString title(data::StepKind kind);
+    static QString title(const std::string& stepName); // as reported; unknown names as they are
     static QString describe(data::StepKind kind);
 
 Q_SIGNALS:

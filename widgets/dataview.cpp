@@ -22,6 +22,7 @@ DataView::DataView(QWidget* parent) : QWidget(parent)
 {
     m_list = new QListWidget(this);
     m_list->setObjectName(QStringLiteral("datasetList"));
+    m_list->setSpacing(3);
     m_page = new DatasetPage(this);
     m_page->setObjectName(QStringLiteral("datasetPage"));
     auto* splitter = new QSplitter(this);

@@ -29,6 +29,10 @@ HistogramPlot::HistogramPlot(const QString& title, const QString& unit, QWidget*
     m_bars->setPen(QPen(QColor(kBarColour).darker(130)));
     m_bars->setBrush(QColor(kBarColour));
     m_bars->setWidthType(QCPBars::wtPlotCoords);
+    auto ticker = QSharedPointer<QCPAxisTickerFixed>::create(); // document counts are whole
+    ticker->setTickStep(1.0);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    m_plot->yAxis->setTicker(ticker);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_caption);
@@ -53,7 +57,8 @@ void HistogramPlot::setHistogram(const data::Histogram& histogram)
     const double width = histogram.edges[1] - histogram.edges[0];
     m_bars->setWidth(width);
     m_bars->setData(keys, values, /*alreadySorted=*/true);
-    m_plot->xAxis->setRange(0, histogram.edges.back());
+    m_plot->xAxis->setRange(histogram.edges.front() - width / 2,
+                            histogram.edges.back() + width / 2);
     m_plot->yAxis->setRange(0, double(highest) * 1.08 + 0.5);
     const QLocale locale;
     m_caption->setText(tr("<b>%1</b>: %2 documents, mean %3, median %4, max %5")

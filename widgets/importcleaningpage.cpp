@@ -48,6 +48,8 @@ CleaningPreviewResult computeCleaningPreview(const data::ImportRecipe& recipe,
                                              const std::string& projectPath)
 {
     CleaningPreviewResult result;
+    if (!recipe.files.empty())
+        result.file = QString::fromStdString(recipe.files.front().filename().string());
     try {
         std::optional<text::Tokenizer> tokenizer;
         if (!recipe.tokenizer.empty() && needsTokenizer(recipe.cleaning)) {
@@ -76,6 +78,15 @@ QString snippet(const std::string& text)
     QString value = QString::fromUtf8(text).simplified();
     if (value.size() > kExampleChars) value = value.left(kExampleChars) + QChar(0x2026);
     return value.toHtmlEscaped();
+}
+
+// ", duplicate of record 7" unless the reason already names the record.
+QString duplicateNote(const data::Verdict& verdict)
+{
+    if (!verdict.duplicateOf ||
+        verdict.reason.find(std::to_string(*verdict.duplicateOf)) != std::string::npos)
+        return {};
+    return QObject::tr(", duplicate of record %1").arg(*verdict.duplicateOf);
 }
 
 } // namespace
@@ -136,6 +147,7 @@ ImportCleaningPage::ImportCleaningPage(const ImportWizard* wizard, const QString
     m_counts->setHorizontalHeaderLabels({tr("Step"), tr("Examined"), tr("Changed"), tr("Removed")});
     m_counts->verticalHeader()->hide();
     m_counts->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_counts->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_counts->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_counts->verticalHeader()->setDefaultSectionSize(m_counts->fontMetrics().height() + 6);
     m_examples = new QTextBrowser(this);
@@ -235,20 +247,14 @@ void ImportCleaningPage::showPreview(const CleaningPreviewResult& result)
         return;
     }
     const auto& preview = result.preview;
-    m_status->setText(
-        tr("Sample: the first %1 records of %2 (%3 rows the reader could not use).")
-            .arg(QLocale().toString(qint64(preview.records)))
-            .arg(QFileInfo(m_wizard->recipe().files.empty()
-                               ? QString()
-                               : QString::fromStdString(m_wizard->recipe().files.front().string()))
-                     .fileName())
-            .arg(QLocale().toString(qint64(preview.readProblems))));
+    m_status->setText(tr("Sample: %1 records read from %2; %n row(s) could not be read.", nullptr,
+                         int(preview.readProblems))
+                          .arg(QLocale().toString(qint64(preview.records)), result.file));
     m_counts->setRowCount(int(preview.steps.size()));
     for (int row = 0; row < int(preview.steps.size()); ++row) {
         const auto& step = preview.steps[size_t(row)];
-        const auto kind = data::parseStepKind(step.step);
         const QStringList cells = {
-            CleaningStepEditor::title(kind), QLocale().toString(qint64(step.examined)),
+            CleaningStepEditor::title(step.step), QLocale().toString(qint64(step.examined)),
             QLocale().toString(qint64(step.changed)), QLocale().toString(qint64(step.removed))};
         for (int column = 0; column < cells.size(); ++column) {
             auto* item = new QTableWidgetItem(cells[column]);
@@ -258,15 +264,12 @@ void ImportCleaningPage::showPreview(const CleaningPreviewResult& result)
     }
     QString html;
     for (const auto& [record, verdict] : preview.removed) {
-        html +=
-            QStringLiteral("<p><b>%1</b> %2 <span style='color:#666666'>%3%4</span><br>"
-                           "<span style='color:#444444'>%5</span></p>")
-                .arg(QString::fromStdString(verdict.step).toHtmlEscaped(),
-                     QString::fromStdString(verdict.reason).toHtmlEscaped(),
-                     location(record.source),
-                     verdict.duplicateOf ? tr(", duplicate of record %1").arg(*verdict.duplicateOf)
-                                         : QString(),
-                     snippet(data::joinedText(record)));
+        html += QStringLiteral("<p><b>%1</b> %2 <span style='color:#666666'>%3%4</span><br>"
+                               "<span style='color:#444444'>%5</span></p>")
+                    .arg(QString::fromStdString(verdict.step).toHtmlEscaped(),
+                         QString::fromStdString(verdict.reason).toHtmlEscaped(),
+                         location(record.source), duplicateNote(verdict),
+                         snippet(data::joinedText(record)));
     }
     for (const auto& problem : preview.problems) {
         html += QStringLiteral("<p><b>read</b> %1%2 <span style='color:#666666'>%3</span></p>")

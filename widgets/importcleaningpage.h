@@ -26,6 +26,7 @@ template <typename Result> class LatestJob;
 // A cleaning preview, or why it could not run.
 struct CleaningPreviewResult {
     data::CleaningPreview preview;
+    QString file; // the sampled file's name
     QString error;
 };
 

@@ -57,8 +57,8 @@ QString reportHtml(const data::ImportReport& report)
     for (const auto& step : report.steps)
         html += QStringLiteral("<tr><td>%1</td><td align='right'>%2</td><td align='right'>%3</td>"
                                "<td align='right'>%4</td></tr>")
-                    .arg(CleaningStepEditor::title(data::parseStepKind(step.step)),
-                         number(step.examined), number(step.changed), number(step.removed));
+                    .arg(CleaningStepEditor::title(step.step), number(step.examined),
+                         number(step.changed), number(step.removed));
     html += QStringLiteral("</table>");
     if (!report.languages.empty()) {
         QStringList languages;
