@@ -148,6 +148,7 @@ void TestImportWizard::importsShareGptThroughEveryPage()
              qPrintable(transcript));
     QVERIFY(transcript.contains(QStringLiteral("assistant")));
     QVERIFY(child<QTableView>(wizard, "previewTable")->model()->rowCount() >= 10);
+    saveScreenshot(wizard, QStringLiteral("import_wizard_format.png"));
     clickNext(wizard);
 
     // Mapping: the ShareGPT field is found under its own name.

@@ -413,7 +413,9 @@ void DatasetPage::showQuarantine(const QuarantinePage& page)
                                 .arg(QLocale().toString(qint64(page.rows.size())),
                                      QLocale().toString(qint64(page.matching))));
     else
-        m_matching->setText(tr("%n row(s)", nullptr, int(page.matching)));
+        m_matching->setText(page.matching == 1
+                                ? tr("1 row")
+                                : tr("%1 rows").arg(QLocale().toString(qint64(page.matching))));
     Q_EMIT quarantineLoaded();
 }
 

@@ -247,9 +247,11 @@ void ImportCleaningPage::showPreview(const CleaningPreviewResult& result)
         return;
     }
     const auto& preview = result.preview;
-    m_status->setText(tr("Sample: %1 records read from %2; %n row(s) could not be read.", nullptr,
-                         int(preview.readProblems))
-                          .arg(QLocale().toString(qint64(preview.records)), result.file));
+    m_status->setText(tr("Sample: %1 records read from %2; %3 could not be read.")
+                          .arg(QLocale().toString(qint64(preview.records)), result.file,
+                               preview.readProblems == 1 ? tr("1 row")
+                                                         : tr("%1 rows").arg(QLocale().toString(
+                                                               qint64(preview.readProblems)))));
     m_counts->setRowCount(int(preview.steps.size()));
     for (int row = 0; row < int(preview.steps.size()); ++row) {
         const auto& step = preview.steps[size_t(row)];

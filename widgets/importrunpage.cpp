@@ -18,7 +18,8 @@ namespace rlhf::widgets {
 
 namespace {
 
-constexpr int kProgressSteps = 1000; // progress bar resolution
+constexpr int kProgressSteps = 1000;           // progress bar resolution
+constexpr double kMinimumSecondsForRate = 0.1; // a shorter import's MB/s says nothing
 
 ImportOutcome runImport(const data::ImportRecipe& recipe, const std::string& projectPath,
                         const data::ImportProgressFn& progress)
@@ -41,12 +42,14 @@ QString number(int64_t value)
 QString reportHtml(const data::ImportReport& report)
 {
     QString html =
-        QObject::tr("<p><b>%1 documents imported</b> (train %2, validation %3, test "
-                    "%4) from %5 records read; <b>%6 quarantined</b> (%7 rows the "
-                    "readers could not use, %8 removed by cleaning).</p>")
+        QObject::tr("<p><b>%1 documents imported</b> (train %2, validation %3, test %4) from %5 "
+                    "records read; <b>%6 quarantined</b>: %7 removed by cleaning, ")
             .arg(number(report.imported), number(report.train), number(report.val),
                  number(report.test), number(report.records), number(report.quarantined),
-                 number(report.readProblems), number(report.quarantined - report.readProblems));
+                 number(report.quarantined - report.readProblems)) +
+        (report.readProblems == 1 ? QObject::tr("1 row the readers could not use.</p>")
+                                  : QObject::tr("%1 rows the readers could not use.</p>")
+                                        .arg(number(report.readProblems)));
     if (report.cancelled)
         html += QObject::tr("<p style='color:#b00020'>Cancelled: the batches stored before the "
                             "cancel stay in the dataset.</p>");
@@ -67,11 +70,14 @@ QString reportHtml(const data::ImportReport& report)
                                                      number(count));
         html += QObject::tr("<p>Languages: %1</p>").arg(languages.join(QLatin1String(", ")));
     }
-    const double megabytes = double(report.bytes) / 1e6;
-    html += QObject::tr("<p>%1 MB in %2 s (%3 MB/s).</p>")
-                .arg(megabytes, 0, 'f', 1)
-                .arg(report.seconds, 0, 'f', 1)
-                .arg(report.seconds > 0 ? megabytes / report.seconds : 0.0, 0, 'f', 1);
+    const QLocale locale;
+    html += QObject::tr("<p>%1 read in %2 s")
+                .arg(locale.formattedDataSize(qint64(report.bytes)),
+                     locale.toString(report.seconds, 'f', 2));
+    if (report.seconds >= kMinimumSecondsForRate)
+        html += QObject::tr(" (%1/s)").arg(
+            locale.formattedDataSize(qint64(double(report.bytes) / report.seconds)));
+    html += QStringLiteral(".</p>");
     return html;
 }
 
