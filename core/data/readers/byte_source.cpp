@@ -56,6 +56,8 @@ public:
     size_t read(char* out, size_t capacity) override
     {
         const size_t n = std::min(capacity, m_data.size() - m_pos);
+        if (n == 0) // an empty view may have a null data(): memcpy must not see it
+            return 0;
         std::memcpy(out, m_data.data() + m_pos, n);
         m_pos += n;
         return n;
@@ -191,7 +193,9 @@ private:
 
 std::unique_ptr<ByteSource> makeSource(std::unique_ptr<RawInput> raw, Compression compression)
 {
-    std::vector<char> chunk(kRawChunk);
+    // A small input gets a small chunk: the fuzz targets open thousands per second.
+    const uint64_t total = raw->size();
+    std::vector<char> chunk(total > 0 && total < kRawChunk ? total + 1 : kRawChunk);
     const size_t size = raw->read(chunk.data(), chunk.size());
     if (compression == Compression::Auto) compression = sniffCompression({chunk.data(), size});
     if (compression == Compression::Gzip)

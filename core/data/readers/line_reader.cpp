@@ -1,12 +1,26 @@
 // InputBuffer and LineReader: memchr over a large buffer, no allocation per line.
 #include "core/data/readers/line_reader.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace rlhf::data {
 
+namespace {
+
+// An uncompressed input smaller than the requested buffer needs no more than its size: the
+// buffer still grows if needed.
+size_t fittedCapacity(const ByteSource& source, size_t requested)
+{
+    if (source.compression() == Compression::None && source.bytesTotal() > 0)
+        return std::max<size_t>(4096, std::min<uint64_t>(requested, source.bytesTotal() + 1));
+    return requested;
+}
+
+} // namespace
+
 InputBuffer::InputBuffer(ByteSource& source, size_t initialCapacity)
-    : m_source(source), m_buffer(initialCapacity + kBufferPadding)
+    : m_source(source), m_buffer(fittedCapacity(source, initialCapacity) + kBufferPadding)
 {
 }
 

@@ -85,7 +85,7 @@ void readStackExchange(ReadContext& context, ByteSource& source)
     Parse parse{context, parser, {}};
     XML_SetUserData(parser, &parse);
     XML_SetStartElementHandler(parser, startElement);
-    std::vector<char> buffer(1u << 20);
+    std::vector<char> buffer(std::clamp<uint64_t>(source.bytesTotal(), 4096, 1u << 20));
     bool failed = false;
     for (;;) {
         const size_t got = source.read(buffer.data(), buffer.size());
