@@ -77,9 +77,10 @@ void readMessages(ondemand::array array, const std::string& name, FieldValue& va
 {
     size_t index = 0;
     for (ondemand::value element : array) {
-        const std::string where = name + "[" + std::to_string(index) + "]";
+        // Built only for a problem: this loop runs for every message of every row.
+        const auto where = [&] { return name + "[" + std::to_string(index) + "]"; };
         if (element.type() != ondemand::json_type::object) {
-            value.listProblemField = where;
+            value.listProblemField = where();
             value.listProblem =
                 "expected an object, found " + std::string(typeName(element.type()));
             return;
@@ -92,14 +93,14 @@ void readMessages(ondemand::array array, const std::string& name, FieldValue& va
             if (key == "role" || key == "from") {
                 roleKey = std::string(key);
                 if (field.value().type() != ondemand::json_type::string) {
-                    value.listProblemField = where + "." + roleKey;
+                    value.listProblemField = where() + "." + roleKey;
                     value.listProblem = "expected a string";
                     return;
                 }
                 const std::string_view role = field.value().get_string();
                 message.role = std::string(canonicalRole(role));
                 if (message.role.empty()) {
-                    value.listProblemField = where + "." + roleKey;
+                    value.listProblemField = where() + "." + roleKey;
                     value.listProblem = "unknown role '" + std::string(role) + "'";
                     return;
                 }
@@ -107,7 +108,7 @@ void readMessages(ondemand::array array, const std::string& name, FieldValue& va
             } else if (key == "content" || key == "value") {
                 std::string why;
                 if (!contentText(field.value(), message.content, why)) {
-                    value.listProblemField = where + "." + std::string(key);
+                    value.listProblemField = where() + "." + std::string(key);
                     value.listProblem = why;
                     return;
                 }
@@ -115,7 +116,7 @@ void readMessages(ondemand::array array, const std::string& name, FieldValue& va
             }
         }
         if (!hasRole || !hasContent) {
-            value.listProblemField = where;
+            value.listProblemField = where();
             value.listProblem =
                 hasRole ? "message has no 'content' or 'value'" : "message has no 'role' or 'from'";
             return;
