@@ -8,6 +8,10 @@
 
 #include <QtTest>
 
+#include <utf8proc.h>
+
+#include <cstdlib>
+
 using namespace rlhf::data;
 
 namespace {
@@ -101,6 +105,34 @@ private Q_SLOTS:
         pipeline.process(ascii, 0);
         QCOMPARE(ascii.text, "plain ASCII stays as it is.");
         QCOMPARE(pipeline.report().at(0).changed, 0);
+    }
+
+    void nfkcMatchesUtf8procOnWholeTexts()
+    {
+        // The step sends only non-ASCII runs (with the ASCII character before each) through
+        // utf8proc and copies Latin-1 letters as they are; the result must equal utf8proc's
+        // NFKC of the whole text.
+        const std::vector<std::string> texts = {
+            "Cafe\xCC\x81 au lait",                 // e + combining acute
+            "x\xCC\x81\xCC\x82y e\xCC\xA7\xCC\x81", // stacked marks, reordered
+            "\xC3\x80\xC3\x89\xC3\x8E\xC3\x95\xC3\x9C \xC3\x9F \xC3\xBF \xC3\x97 \xC3\xB7", // Latin-1
+            "A\xCC\x8A and \xE2\x84\xAB", // A + ring, Angstrom sign
+            "\xEF\xBC\xA8\xEF\xBD\x85llo \xE2\x91\xA0\xE2\x91\xA1 \xEF\xBD\xB6\xEF\xBE\x80", // fullwidth,
+                                                                                             // circled,
+                                                                                             // halfwidth
+                                                                                             // kana
+            "\xED\x95\x9C\xEA\xB5\xAD\xEC\x96\xB4 \xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB", // Hangul,
+                                                                                         // jamo
+            "\xC3\xA9\xCC\x81 caf\xC3\xA9\xC2\xA0bar", // é + acute, NBSP
+        };
+        for (const std::string& text : texts) {
+            utf8proc_uint8_t* reference =
+                utf8proc_NFKC(reinterpret_cast<const utf8proc_uint8_t*>(text.c_str()));
+            QVERIFY(reference);
+            const std::string expected(reinterpret_cast<const char*>(reference));
+            std::free(reference);
+            QCOMPARE(cleaned(StepKind::Nfkc, text), expected);
+        }
     }
 
     void controlAndZeroWidth()

@@ -113,6 +113,11 @@ private Q_SLOTS:
              std::nullopt},
             {"STRASSE", 106}, // casefold: ß -> ss
             {"hello world!", 104},
+            {"\xC3\x80\xC3\x89\xC3\x8E\xC3\x95\xC3\x9C \xC3\x97", std::nullopt}, // ÀÉÎÕÜ ×
+            {"\xC3\xA0\xC3\xA9\xC3\xAE\xC3\xB5\xC3\xBC \xC3\x97", 109},          // àéîõü ×
+            {"\xC3\xA0\xC3\xA9\xC3\xAE\xC3\xB5\xC3\xBC \xC3\xB7", std::nullopt}, // ÷ differs
+            {"Cafe\xCC\x81", std::nullopt}, // e + combining acute
+            {"CAF\xC3\x89", 112},           // É, precomposed
         };
         for (size_t i = 0; i < cases.size(); ++i) {
             Record record;
@@ -122,7 +127,7 @@ private Q_SLOTS:
             QCOMPARE(verdict.duplicateOf, cases[i].second);
             if (!verdict.keep) QCOMPARE(verdict.step, "exact_dedup");
         }
-        QCOMPARE(pipeline.report().at(0).removed, 5);
+        QCOMPARE(pipeline.report().at(0).removed, 7);
         QVERIFY(pipeline.indexBytes() >= 5 * 16); // 16-byte slots, at least one per kept text
 
         // Chats are compared by all their text, so a different reply is a different record.

@@ -4,6 +4,7 @@
 
 #include <utf8proc.h>
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -14,15 +15,16 @@ bool isAscii(std::string_view text)
 {
     const char* p = text.data();
     size_t n = text.size();
-    uint64_t any = 0;
-    for (; n >= 8; p += 8, n -= 8) {
-        uint64_t word;
-        std::memcpy(&word, p, 8);
-        any |= word;
+    for (; n >= 32; p += 32, n -= 32) { // 32 bytes a round, stopping at the first non-ASCII
+        uint64_t words[4];
+        std::memcpy(words, p, 32);
+        if (((words[0] | words[1] | words[2] | words[3]) & 0x8080808080808080ULL) != 0)
+            return false;
     }
+    uint64_t any = 0;
     for (; n > 0; ++p, --n)
         any |= static_cast<unsigned char>(*p);
-    return (any & 0x8080808080808080ULL) == 0;
+    return (any & 0x80) == 0;
 }
 
 int64_t countCodePoints(std::string_view text)
@@ -52,40 +54,148 @@ void appendUtf8(std::string& out, char32_t cp)
     }
 }
 
-bool nfkc(std::string_view text, std::string& out, bool casefold)
+namespace {
+
+// utf8proc's NFKC (and casefold) of one piece, appended to `out`.
+bool mapPiece(std::string_view piece, std::string& out, bool casefold)
 {
     int options = UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE;
     if (casefold) options |= UTF8PROC_CASEFOLD;
     utf8proc_uint8_t* mapped = nullptr;
     const utf8proc_ssize_t length =
-        utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-                     static_cast<utf8proc_ssize_t>(text.size()), &mapped,
+        utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(piece.data()),
+                     static_cast<utf8proc_ssize_t>(piece.size()), &mapped,
                      static_cast<utf8proc_option_t>(options));
     if (length < 0) return false; // utf8proc_map frees nothing on failure: mapped stays null
     std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(mapped, &std::free);
-    out.assign(reinterpret_cast<const char*>(mapped), static_cast<size_t>(length));
+    out.append(reinterpret_cast<const char*>(mapped), static_cast<size_t>(length));
+    return true;
+}
+
+void appendAscii(std::string_view ascii, std::string& out, bool lower)
+{
+    if (!lower) {
+        out.append(ascii);
+        return;
+    }
+    const size_t at = out.size();
+    out.resize(at + ascii.size());
+    char* o = out.data() + at;
+    for (unsigned char c : ascii)
+        *o++ = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
+size_t nextNonAscii(std::string_view text, size_t i)
+{
+    for (uint64_t word; i + 8 <= text.size(); i += 8) {
+        std::memcpy(&word, text.data() + i, 8);
+        if ((word & 0x8080808080808080ULL) != 0) break;
+    }
+    while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80)
+        ++i;
+    return i;
+}
+
+// True when `run` holds only U+00C0..U+00FF (bytes C3 80..C3 BF), the Latin-1 letters of
+// French, German, Spanish...: they are NFKC already, and with no combining mark in the run
+// nothing composes with them.
+bool latin1Letters(std::string_view run)
+{
+    if (run.size() % 2 != 0) return false;
+    for (size_t i = 0; i < run.size(); i += 2)
+        if (run[i] != '\xC3' || static_cast<unsigned char>(run[i + 1]) < 0x80 ||
+            static_cast<unsigned char>(run[i + 1]) > 0xBF)
+            return false;
+    return true;
+}
+
+// Appends a latin1Letters() run, casefolded as utf8proc would: À..Þ -> à..þ (not ×), ß -> ss.
+void appendLatin1(std::string_view run, std::string& out, bool casefold)
+{
+    if (!casefold) {
+        out.append(run);
+        return;
+    }
+    for (size_t i = 0; i < run.size(); i += 2) {
+        const auto second = static_cast<unsigned char>(run[i + 1]);
+        if (second == 0x9F) {
+            out.append("ss");
+        } else {
+            out.push_back('\xC3');
+            out.push_back(
+                static_cast<char>(second <= 0x9E && second != 0x97 ? second + 0x20 : second));
+        }
+    }
+}
+
+} // namespace
+
+bool nfkc(std::string_view text, std::string& out, bool casefold)
+{
+    // utf8proc costs ~100 ns a character, so only the non-ASCII runs go through it. That is
+    // exact: every ASCII character is a normalisation boundary (a starter that never composes
+    // with what precedes it), so NFKC of the text is NFKC of the pieces between boundaries.
+    // The ASCII character just before a run goes with it, as it may compose with the run's
+    // combining marks ("e" + U+0301 -> "é").
+    out.clear();
+    out.reserve(text.size());
+    size_t i = 0;
+    while (i < text.size()) {
+        const size_t run = nextNonAscii(text, i);
+        if (run == text.size()) {
+            appendAscii(text.substr(i), out, casefold);
+            break;
+        }
+        const size_t runStart = run > i ? run - 1 : run;
+        appendAscii(text.substr(i, runStart - i), out, casefold);
+        size_t runEnd = run;
+        while (runEnd < text.size() && static_cast<unsigned char>(text[runEnd]) >= 0x80)
+            ++runEnd;
+        if (latin1Letters(text.substr(run, runEnd - run))) {
+            appendAscii(text.substr(runStart, run - runStart), out, casefold);
+            appendLatin1(text.substr(run, runEnd - run), out, casefold);
+        } else if (!mapPiece(text.substr(runStart, runEnd - runStart), out, casefold)) {
+            return false;
+        }
+        i = runEnd;
+    }
     return true;
 }
 
 namespace {
 
-// Appends `text` with ASCII letters lowered and whitespace runs collapsed to one space; the
-// caller trims. Lowering here is exactly NFKC-casefold on ASCII, which is why the fast path
-// needs no utf8proc call.
+// Byte -> its dedup form: ASCII letters lowered, ASCII white space -> ' ', others as they are.
+constexpr std::array<char, 256> foldTable()
+{
+    std::array<char, 256> table{};
+    for (int c = 0; c < 256; ++c)
+        table[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    for (char c : {'\t', '\n', '\r', '\f', '\v'})
+        table[static_cast<unsigned char>(c)] = ' ';
+    return table;
+}
+constexpr std::array<char, 256> kFold = foldTable();
+
+// Appends `text` with ASCII letters lowered and white space runs collapsed to one space,
+// trimmed. Lowering is exactly
+// NFKC-casefold on ASCII, which is why ASCII needs no utf8proc call. Branch-free: every byte
+// is written, and the write position advances unless it repeats a space.
 void collapseLowered(std::string_view text, std::string& out)
 {
-    bool pendingSpace = false;
+    const size_t at = out.size();
+    out.resize(at + text.size()); // the result is never longer
+    char* const begin = out.data() + at;
+    char* o = begin;
+    int previousSpace = 1; // drops leading space
     for (unsigned char c : text) {
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-            pendingSpace = !out.empty();
-            continue;
-        }
-        if (pendingSpace) {
-            out.push_back(' ');
-            pendingSpace = false;
-        }
-        out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+        const char folded = kFold[c];
+        const int space = folded == ' ';
+        *o = folded;
+        o += !(space & previousSpace);
+        previousSpace = space;
     }
+    if (o != begin && o[-1] == ' ') --o;
+    out.resize(at + static_cast<size_t>(o - begin));
 }
 
 } // namespace
@@ -97,13 +207,11 @@ void normaliseForDedup(std::string_view text, std::string& out)
         collapseLowered(text, out);
         return;
     }
-    std::string valid;
-    if (firstInvalidUtf8(text) != std::string_view::npos) {
+    thread_local std::string valid, folded;       // reused: no allocation per record
+    if (!nfkc(text, folded, /*casefold=*/true)) { // not UTF-8: normalise its repaired form
         repairUtf8(text, valid);
-        text = valid;
+        if (!nfkc(valid, folded, /*casefold=*/true)) folded = valid;
     }
-    std::string folded;
-    if (!nfkc(text, folded, /*casefold=*/true)) folded.assign(text);
     // Non-ASCII white space (NBSP, ideographic space) became U+0020 under NFKC already.
     collapseLowered(folded, out);
 }

@@ -10,7 +10,7 @@
 
 namespace rlhf::data::cleaning {
 
-// True when every byte is < 0x80. Checks 8 bytes at a time: this is the fast path of the
+// True when every byte is < 0x80. Checks 32 bytes a round: this is the fast path of the
 // default steps on the mostly-ASCII text they usually see.
 bool isAscii(std::string_view text);
 
@@ -23,8 +23,8 @@ void appendUtf8(std::string& out, char32_t codePoint);
 // (cleared first). Invalid UTF-8 is normalised as if it had been repaired first.
 void normaliseForDedup(std::string_view text, std::string& out);
 
-// Unicode NFKC of valid UTF-8 into `out`; false (and `out` untouched) when utf8proc rejects
-// the input, i.e. it is not valid UTF-8.
+// Unicode NFKC (and, with `casefold`, NFKC_Casefold) of valid UTF-8 into `out` (cleared
+// first); false, with `out` unspecified, when utf8proc rejects the input as invalid UTF-8.
 bool nfkc(std::string_view text, std::string& out, bool casefold = false);
 
 } // namespace rlhf::data::cleaning
