@@ -3,6 +3,7 @@
 // whitespace, HTML, length, PII (positives and the look-alikes that must survive), blocklist,
 // and the pipeline's stop-at-first-removal and per-step counts.
 #include "core/data/cleaning/cleaning.h"
+#include "core/data/cleaning/minhash.h" // internal: the LSH shape choice
 #include "core/text/bpe_trainer.h"
 #include "core/util/error.h"
 
@@ -309,6 +310,57 @@ private Q_SLOTS:
         QCOMPARE(report[1].removed, 1);
         QCOMPARE(report[2].examined, 1);
         QCOMPARE(report[2].changed, 1);
+    }
+
+    void lshShapeFavoursRecallAtTheThreshold()
+    {
+        using rlhf::data::cleaning::candidateProbability;
+        using rlhf::data::cleaning::chooseLshShape;
+        const auto shape = chooseLshShape(0.8, 128);
+        QCOMPARE(shape.rows, 6);
+        QCOMPARE(shape.bands, 21);
+        QVERIFY(candidateProbability(0.8, shape) >= 0.995);
+        QVERIFY(candidateProbability(0.3, shape) < 0.05); // few chance candidates to verify
+        const auto loose = chooseLshShape(0.5, 128);
+        QCOMPARE(loose.rows, 3);
+        QCOMPARE(loose.bands, 42);
+        QCOMPARE(chooseLshShape(1.0, 16).rows, 16); // identical signatures only: one band
+    }
+
+    void garbageNeverCrashes()
+    {
+        // Random bytes biased towards what the steps look for: markup, entities, digits,
+        // separators, lead bytes of multi-byte sequences, NUL.
+        const std::string alphabet =
+            std::string("<>&#;:/.-+@ \t\n\r0123456789abcxAZ!\"'") +
+            std::string("\x00\x80\xBF\xC2\xC3\xE2\xED\xEF\xF0\xF4\xFF", 11);
+        std::vector<StepConfig> steps;
+        for (StepKind kind :
+             {StepKind::Utf8, StepKind::Html, StepKind::Pii, StepKind::Nfkc, StepKind::Control,
+              StepKind::Whitespace, StepKind::Language, StepKind::Blocklist, StepKind::Length,
+              StepKind::ExactDedup, StepKind::NearDedup})
+            steps.push_back(stepOf(kind));
+        steps[0].repairUtf8 = false;
+        steps[6].keepUnknownLanguage = true;
+        steps[7].blocklist = {"abc", "<x>"};
+        steps.erase(steps.begin()); // run without the utf8 step first: others see bad UTF-8
+        CleaningPipeline raw(CleaningConfig{steps});
+        steps.insert(steps.begin(), stepOf(StepKind::Utf8));
+        CleaningPipeline repaired(CleaningConfig{steps});
+        uint64_t state = 99;
+        for (int i = 0; i < 3000; ++i) {
+            Record record;
+            const size_t length = (state = state * 6364136223846793005ULL + 1) >> 56;
+            for (size_t k = 0; k < length; ++k) {
+                state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+                record.text.push_back(alphabet[(state >> 33) % alphabet.size()]);
+            }
+            Record copy = record;
+            raw.process(record, i);
+            repaired.process(copy, i);
+        }
+        QCOMPARE(raw.report().front().examined, 3000);
+        QCOMPARE(repaired.report().front().examined, 3000);
     }
 
     void chatAndPreferenceFieldsAreEdited()
