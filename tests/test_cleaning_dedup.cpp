@@ -293,14 +293,18 @@ private Q_SLOTS:
                     chinese += detectLanguage(entry) == "zh";
                 }
         QVERIFY2(chineseTotal >= 50, "fortunes-zh is needed");
-        QVERIFY2(chinese >= chineseTotal * 0.9,
+        std::printf("language: %d of %d English fortunes -> en, %d of %d Chinese -> zh\n", english,
+                    englishTotal, chinese, chineseTotal);
+        QVERIFY2(chinese >= chineseTotal * 0.95,
                  qPrintable(QString("%1 of %2 Chinese fortunes").arg(chinese).arg(chineseTotal)));
 
         double confidence = 1;
         QCOMPARE(detectLanguage("", &confidence), "un");
         QCOMPARE(confidence, 0.0);
         QCOMPARE(detectLanguage("12345 67 !!! ???"), "un");
-        QCOMPARE(detectLanguage("\xFF\xFE garbage \xC3"), "un");
+        // One word is a guess at best: whatever it is, it comes with a low confidence.
+        detectLanguage("\xFF\xFE garbage \xC3", &confidence);
+        QVERIFY(confidence < 0.5);
     }
 
     void languageStepKeepsOnlyTheListed()

@@ -4,6 +4,7 @@
 #include "core/data/cleaning/text_utils.h"
 
 #include <cld2/public/compact_lang_det.h>
+#include <cld2/public/encodings.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -27,15 +28,30 @@ std::string detectLanguage(std::string_view utf8, double* confidence)
         --length; // do not cut a character in two
     CLD2::Language top3[3];
     int percent3[3] = {0, 0, 0};
+    double scores3[3] = {0, 0, 0};
     int textBytes = 0;
     bool reliable = false;
-    const CLD2::Language language = CLD2::ExtDetectLanguageSummary(
-        utf8.data(), static_cast<int>(length), /*is_plain_text=*/true, top3, percent3, &textBytes,
-        &reliable);
+    const CLD2::CLDHints hints = {nullptr, nullptr, CLD2::UNKNOWN_ENCODING, CLD2::UNKNOWN_LANGUAGE};
+    const auto detect = [&](int flags) {
+        return CLD2::ExtDetectLanguageSummary(utf8.data(), static_cast<int>(length),
+                                              /*is_plain_text=*/true, &hints, flags, top3, percent3,
+                                              scores3, /*resultchunkvector=*/nullptr, &textBytes,
+                                              &reliable);
+    };
+    CLD2::Language language = detect(0);
+    // CLD2 gives up on short texts (a four-line Tang poem, one word). Its best-effort guess
+    // is still worth a language mix, but it calls even one word "reliable": such a guess
+    // counts as unreliable here, so its confidence is halved below the usual 0.5 bar.
+    if (language == CLD2::UNKNOWN_LANGUAGE) {
+        language = detect(CLD2::kCLDFlagBestEffort);
+        reliable = false;
+    }
     if (language == CLD2::UNKNOWN_LANGUAGE || language == CLD2::TG_UNKNOWN_LANGUAGE) return "un";
     std::string code = CLD2::LanguageCode(language);
     // CLD2 tells scripts apart ("zh-Hant", "sr-ME"); the language is the part before the dash.
     if (const size_t dash = code.find('-'); dash != std::string::npos) code.resize(dash);
+    // Best effort may name a pseudo-language with no code ("") or a script-only one ("xx").
+    if (code.empty() || code == "xx") return "un";
     if (confidence) {
         int percent = 0;
         for (int i = 0; i < 3; ++i)
