@@ -188,6 +188,14 @@ private Q_SLOTS:
                  "\n\none\n\ntwo\n\n");
         QCOMPARE(cleaned(StepKind::Html, "&#0; &#xD800; &#1114112;"),
                  kReplacement + " " + kReplacement + " " + kReplacement);
+        // Unclosed openers, many of them: linear, not quadratic (this took minutes before).
+        std::string unclosed;
+        for (int i = 0; i < 100000; ++i)
+            unclosed += i % 2 ? "<!-- " : "<!a <b <a href=\"x ";
+        QElapsedTimer timer;
+        timer.start();
+        QCOMPARE(cleaned(StepKind::Html, unclosed), unclosed);
+        QVERIFY(timer.elapsed() < 5000);
         // Prose with '<', '>' and '&' is not markup.
         for (const std::string prose :
              {"if a < b and c > d then", "x<y and y>z", "AT&T & &unknown; & &amp", "a <3 b",

@@ -70,20 +70,21 @@ size_t findNoCase(std::string_view text, std::string_view needle, size_t from)
     return std::string_view::npos;
 }
 
-// The '>' ending the tag that starts at text[from], skipping quoted attribute values.
+// The '>' ending the tag that starts at text[from], skipping '>' in quoted attribute values.
+// A '<' anywhere (quoted or not) means this was no tag: that bounds every scan by the next
+// '<', which keeps the step linear on text full of unclosed openers.
 size_t tagEnd(std::string_view text, size_t from)
 {
     char quote = 0;
     for (size_t i = from; i < text.size(); ++i) {
         const char c = text[i];
+        if (c == '<') return std::string_view::npos;
         if (quote) {
             if (c == quote) quote = 0;
         } else if (c == '"' || c == '\'') {
             quote = c;
         } else if (c == '>') {
             return i;
-        } else if (c == '<') {
-            return std::string_view::npos; // a new '<' first: this was no tag
         }
     }
     return std::string_view::npos;
@@ -97,6 +98,7 @@ protected:
         const std::string_view text = value;
         std::string& out = m_scratch;
         out.clear();
+        m_noCommentEnd = m_noTagEnd = false;
         size_t i = 0;
         while (i < text.size()) {
             const size_t next = text.find_first_of("<&", i);
@@ -111,16 +113,20 @@ protected:
 
 private:
     // Handles the '<' at text[at]; returns where to continue.
-    static size_t markup(std::string_view text, size_t at, std::string& out)
+    size_t markup(std::string_view text, size_t at, std::string& out)
     {
         if (text.compare(at, 4, "<!--") == 0) {
-            const size_t close = text.find("-->", at + 4);
+            // Once no "-->" (or '>') follows, none follows any later opener either: searching
+            // again for each would make a text full of unclosed "<!--" quadratic.
+            const size_t close = m_noCommentEnd ? std::string_view::npos : text.find("-->", at + 4);
             if (close != std::string_view::npos) return close + 3;
+            m_noCommentEnd = true;
         } else if (at + 1 < text.size() &&
                    (text[at + 1] == '?' ||
                     (text[at + 1] == '!' && at + 2 < text.size() && isAlpha(text[at + 2])))) {
-            const size_t close = text.find('>', at);
+            const size_t close = m_noTagEnd ? std::string_view::npos : text.find('>', at);
             if (close != std::string_view::npos) return close + 1; // <!DOCTYPE ...>, <?xml ?>
+            m_noTagEnd = true;
         } else {
             size_t p = at + 1;
             const bool closing = p < text.size() && text[p] == '/';
@@ -149,6 +155,9 @@ private:
         out.push_back('<');
         return at + 1;
     }
+
+    bool m_noCommentEnd = false; // no "-->" after the last "<!--" searched, in this field
+    bool m_noTagEnd = false;     // no '>' after the last "<!" / "<?" searched, in this field
 
     // Handles the '&' at text[at]; returns where to continue.
     static size_t entity(std::string_view text, size_t at, std::string& out)
