@@ -173,7 +173,8 @@ void TestImportWizard::importsShareGptThroughEveryPage()
     const QRect lengthRect = steps->visualItemRect(length);
     QTest::mouseClick(steps->viewport(), Qt::LeftButton, {}, lengthRect.center());
     QCOMPARE(steps->currentItem(), length);
-    length->setCheckState(Qt::Checked); // what clicking its check box does
+    QTest::keyClick(steps, Qt::Key_Space); // ticks the current step
+    QCOMPARE(length->checkState(), Qt::Checked);
     const int shownBefore = cleaning->previewsShown();
     auto* minChars = child<QSpinBox>(wizard, "minChars");
     minChars->setFocus();
@@ -316,6 +317,10 @@ void TestImportWizard::savedRecipeReadsBackAndCommandNamesIt()
     QCOMPARE(wizard.currentId(), int(ImportWizard::CleaningPage));
     auto* steps = child<QListWidget>(wizard, "cleaningSteps");
     stepItem(*steps, QStringLiteral("Near-duplicate removal"))->setCheckState(Qt::Checked);
+    // Reordering the list reorders the pipeline: exact dedup moved to the top runs first.
+    const int exactRow = steps->row(stepItem(*steps, QStringLiteral("Exact deduplication")));
+    QVERIFY(steps->model()->moveRow({}, exactRow, {}, 0));
+    QCOMPARE(wizard.recipe().cleaning.steps.front().kind, data::StepKind::ExactDedup);
 
     // Copy as command: writes the recipe into the project and puts the command on the clipboard.
     QAbstractButton* copy = wizard.button(QWizard::CustomButton2);
