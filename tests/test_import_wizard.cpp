@@ -272,8 +272,10 @@ void TestImportWizard::csvMappingMustNameExistingFields()
     QVERIFY(!wizard.button(QWizard::NextButton)->isEnabled());
     QVERIFY(child<QLabel>(wizard, "mappingMessage")->text().contains(QStringLiteral("\"text\"")));
     text->setCurrentText(QStringLiteral("body"));
+    QVERIFY(child<QLabel>(wizard, "sample_text")->text().contains(QStringLiteral("first note")));
     QVERIFY(wizard.button(QWizard::NextButton)->isEnabled());
     QVERIFY(child<QLabel>(wizard, "mappingMessage")->text().isEmpty());
+    saveScreenshot(wizard, QStringLiteral("import_wizard_mapping.png"));
     QCOMPARE(wizard.recipe().read.mapping.at("text"), std::string("body"));
     clickNext(wizard);
 

@@ -226,6 +226,7 @@ void ImportFormatPage::showPreview(const FormatPreview& preview)
         return;
     }
     m_detection = preview.detections.front();
+    m_rows = preview.table;
     QStringList lines;
     for (int i = 0; i < int(preview.detections.size()); ++i) {
         const auto& detection = preview.detections[size_t(i)];

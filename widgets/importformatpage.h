@@ -43,6 +43,8 @@ public:
     // What was detected for the first file (with the overrides applied); valid once
     // previewReady() was emitted.
     const data::Detection& detection() const { return m_detection; }
+    // The previewed file's first rows, as shown in the table.
+    const data::PreviewTable& previewTable() const { return m_rows; }
     bool previewBusy() const;
 
     void initializePage() override;
@@ -58,6 +60,7 @@ private:
     const ImportFilesPage* m_files; // the wizard's first page
     QStringList m_requestedFiles;   // files of the latest request
     data::Detection m_detection;
+    data::PreviewTable m_rows; // of the latest preview
     bool m_ready = false;
     std::unique_ptr<LatestJob<FormatPreview>> m_job;
     QComboBox* m_previewFile = nullptr; // owned by the page, like the widgets below

@@ -4,6 +4,7 @@
 
 #include <QComboBox>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QVBoxLayout>
 
@@ -88,7 +89,13 @@ void ImportMappingPage::rebuild()
                               .arg(QString::fromUtf8(data::recordShapeName(m_shape)),
                                    found.isEmpty() ? tr("none") : found.join(QLatin1String(", "))));
     for (const auto& canonical : canonicalFields(m_shape)) {
-        Row row{canonical, /*optional=*/canonical == "input", new QComboBox(this)};
+        Row row{canonical, /*optional=*/canonical == "input", new QComboBox(this),
+                new QLabel(this)};
+        row.sample->setObjectName(
+            QStringLiteral("sample_%1").arg(QString::fromStdString(canonical)));
+        row.sample->setStyleSheet(QStringLiteral("color: #555555"));
+        row.sample->setMinimumWidth(200);
+        row.combo->setMinimumContentsLength(16);
         row.combo->setObjectName(QStringLiteral("map_%1").arg(QString::fromStdString(canonical)));
         if (row.optional) row.combo->addItem(kAbsent);
         row.combo->addItems(found);
@@ -98,7 +105,10 @@ void ImportMappingPage::rebuild()
         else if (!row.optional)
             row.combo->setCurrentIndex(-1); // nothing sensible: the user must choose
         connect(row.combo, &QComboBox::currentIndexChanged, this, &ImportMappingPage::refresh);
-        m_form->addRow(same, row.combo);
+        auto* line = new QHBoxLayout;
+        line->addWidget(row.combo);
+        line->addWidget(row.sample, /*stretch=*/1);
+        m_form->addRow(same, line);
         m_rows.push_back(row);
     }
     refresh();
@@ -135,8 +145,24 @@ QString ImportMappingPage::problem() const
     return {};
 }
 
+QString ImportMappingPage::sampleValue(const QString& field) const
+{
+    const auto& table = m_format->previewTable();
+    const auto column = std::find(table.columns.begin(), table.columns.end(), field.toStdString());
+    if (column == table.columns.end() || table.rows.empty()) return {};
+    const auto& cell = table.rows.front()[size_t(column - table.columns.begin())];
+    return QString::fromStdString(cell).simplified();
+}
+
 void ImportMappingPage::refresh()
 {
+    for (const auto& row : m_rows) {
+        const QString value = sampleValue(row.combo->currentText());
+        row.sample->setToolTip(value);
+        row.sample->setText(value.isEmpty() ? QString()
+                                            : row.sample->fontMetrics().elidedText(
+                                                  tr("e.g. %1").arg(value), Qt::ElideRight, 420));
+    }
     const QString text = problem();
     m_message->setText(text);
     m_message->setVisible(!text.isEmpty());

@@ -42,11 +42,13 @@ private:
     struct Row {
         std::string canonical;
         bool optional = false;
-        QComboBox* combo = nullptr; // owned by the page
+        QComboBox* combo = nullptr; // owned by the page, like the label
+        QLabel* sample = nullptr;   // the chosen field's value in the first row
     };
 
     void rebuild();
     void refresh();
+    QString sampleValue(const QString& field) const; // in the first previewed row
 
     const ImportFormatPage* m_format;  // the wizard's format page
     std::vector<std::string> m_fields; // detected in the files
