@@ -59,6 +59,16 @@ inline ShareGptFile writeShareGpt(const QDir& folder)
     return file;
 }
 
+// big.jsonl: `count` distinct ShareGPT dialogues (about 330 bytes each), for cancelling.
+inline QString writeBigShareGpt(const QDir& folder, int count)
+{
+    const QString path = folder.filePath(QStringLiteral("big.jsonl"));
+    std::ofstream out(path.toStdString(), std::ios::binary);
+    for (int i = 0; i < count; ++i)
+        out << shareGptLine(i) << '\n';
+    return path;
+}
+
 // notes.csv: header "id,body", 6 rows (one body with an embedded, quoted newline).
 inline QString writeCsv(const QDir& folder)
 {

@@ -115,6 +115,7 @@ private Q_SLOTS:
     void importsShareGptThroughEveryPage();
     void csvMappingMustNameExistingFields();
     void savedRecipeReadsBackAndCommandNamesIt();
+    void cancelStopsTheImportAndKeepsWhatWasStored();
 };
 
 void TestImportWizard::importsShareGptThroughEveryPage()
@@ -343,6 +344,48 @@ void TestImportWizard::savedRecipeReadsBackAndCommandNamesIt()
     QCOMPARE(recipe.cleaning.steps.back().kind, data::StepKind::NearDedup);
     QCOMPARE(recipe.cleaning.toJson(), expected.cleaning.toJson());
     QCOMPARE(recipe.split.valFraction, expected.split.valFraction);
+}
+
+void TestImportWizard::cancelStopsTheImportAndKeepsWhatWasStored()
+{
+    QTemporaryDir dir;
+    const QString projectPath = makeProject(dir);
+    constexpr int dialogues = 60000; // about 20 MB: seconds to import, cancelled well before
+    const QString big = fixtures::writeBigShareGpt(QDir(dir.path()), dialogues);
+
+    ImportWizard wizard(projectPath);
+    wizard.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&wizard));
+    dropFiles(wizard.currentPage(), {big});
+    clickNext(wizard);
+    auto* format = qobject_cast<ImportFormatPage*>(wizard.currentPage());
+    QTRY_VERIFY_WITH_TIMEOUT(format->isComplete(), 10000);
+    clickNext(wizard); // mapping
+    clickNext(wizard); // cleaning
+    auto* cleaning = qobject_cast<ImportCleaningPage*>(wizard.currentPage());
+    QTRY_VERIFY_WITH_TIMEOUT(cleaning->previewsShown() >= 1 && !cleaning->previewBusy(), 20000);
+    clickNext(wizard); // split
+    clickNext(wizard); // Import
+
+    // Cancel while importing stops the import but keeps the wizard open with the outcome.
+    QVERIFY(wizard.runPage()->isRunning());
+    QTest::mouseClick(wizard.button(QWizard::CancelButton), Qt::LeftButton);
+    QVERIFY(wizard.isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(wizard.runPage()->isDone(), kImportTimeoutMs);
+    const auto& outcome = wizard.runPage()->outcome();
+    QVERIFY2(outcome.error.isEmpty(), qPrintable(outcome.error));
+    QVERIFY(outcome.report.cancelled);
+    QVERIFY2(outcome.report.imported < dialogues,
+             qPrintable(QString::number(outcome.report.imported)));
+    qInfo("cancelled after %lld of %d dialogues", static_cast<long long>(outcome.report.imported),
+          dialogues);
+    QCOMPARE(child<QLabel>(wizard, "importCounts")->text(), QStringLiteral("Cancelled."));
+    QVERIFY(wizard.button(QWizard::FinishButton)->isEnabled());
+
+    auto project = store::Project::open(projectPath.toStdString());
+    const auto dataset = project.database().datasetByName("big");
+    QVERIFY(dataset);
+    QCOMPARE(project.database().documentCount(dataset->id), outcome.report.imported);
 }
 
 QTEST_MAIN(TestImportWizard)
