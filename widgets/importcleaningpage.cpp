@@ -80,6 +80,20 @@ QString snippet(const std::string& text)
     return value.toHtmlEscaped();
 }
 
+QTableWidget* countsTable(QWidget* parent)
+{
+    auto* table = new QTableWidget(0, 4, parent);
+    table->setObjectName(QStringLiteral("stepCounts"));
+    table->setHorizontalHeaderLabels({QObject::tr("Step"), QObject::tr("Examined"),
+                                      QObject::tr("Changed"), QObject::tr("Removed")});
+    table->verticalHeader()->hide();
+    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 6);
+    return table;
+}
+
 // ", duplicate of record 7" unless the reason already names the record.
 QString duplicateNote(const data::Verdict& verdict)
 {
@@ -102,30 +116,7 @@ ImportCleaningPage::ImportCleaningPage(const ImportWizard* wizard, const QString
                    "first %1 records.")
                     .arg(QLocale().toString(qulonglong(kSampleRecords))));
 
-    for (auto kind : kAllSteps)
-        m_configs[kind].kind = kind;
-    const auto defaults = data::CleaningConfig::defaults();
-    for (const auto& step : defaults.steps)
-        m_configs[step.kind] = step;
-
-    m_steps = new QListWidget(this);
-    m_steps->setObjectName(QStringLiteral("cleaningSteps"));
-    m_steps->setDragDropMode(QAbstractItemView::InternalMove);
-    m_steps->setDefaultDropAction(Qt::MoveAction);
-    auto addItem = [this](data::StepKind kind, bool checked) {
-        auto* item = new QListWidgetItem(CleaningStepEditor::title(kind), m_steps);
-        item->setData(kKindRole, int(kind));
-        item->setToolTip(CleaningStepEditor::describe(kind));
-        item->setFlags(item->flags() | Qt::ItemIsUserCheckable | Qt::ItemIsDragEnabled);
-        item->setFlags(item->flags() & ~Qt::ItemIsDropEnabled);
-        item->setCheckState(checked ? Qt::Checked : Qt::Unchecked);
-    };
-    for (const auto& step : defaults.steps)
-        addItem(step.kind, /*checked=*/true);
-    for (auto kind : kAllSteps)
-        if (std::none_of(defaults.steps.begin(), defaults.steps.end(),
-                         [kind](const data::StepConfig& step) { return step.kind == kind; }))
-            addItem(kind, /*checked=*/false);
+    buildStepList();
 
     m_editor = new CleaningStepEditor(this);
     m_editor->setObjectName(QStringLiteral("stepEditor"));
@@ -142,14 +133,7 @@ ImportCleaningPage::ImportCleaningPage(const ImportWizard* wizard, const QString
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("cleaningStatus"));
     m_status->setWordWrap(true);
-    m_counts = new QTableWidget(0, 4, this);
-    m_counts->setObjectName(QStringLiteral("stepCounts"));
-    m_counts->setHorizontalHeaderLabels({tr("Step"), tr("Examined"), tr("Changed"), tr("Removed")});
-    m_counts->verticalHeader()->hide();
-    m_counts->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_counts->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_counts->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
-    m_counts->verticalHeader()->setDefaultSectionSize(m_counts->fontMetrics().height() + 6);
+    m_counts = countsTable(this);
     m_examples = new QTextBrowser(this);
     m_examples->setObjectName(QStringLiteral("removedExamples"));
 
@@ -185,6 +169,35 @@ ImportCleaningPage::ImportCleaningPage(const ImportWizard* wizard, const QString
 }
 
 ImportCleaningPage::~ImportCleaningPage() = default;
+
+// Every step, the default pipeline's ticked and in its order, the others unticked below it.
+void ImportCleaningPage::buildStepList()
+{
+    for (auto kind : kAllSteps)
+        m_configs[kind].kind = kind;
+    const auto defaults = data::CleaningConfig::defaults();
+    for (const auto& step : defaults.steps)
+        m_configs[step.kind] = step;
+
+    m_steps = new QListWidget(this);
+    m_steps->setObjectName(QStringLiteral("cleaningSteps"));
+    m_steps->setDragDropMode(QAbstractItemView::InternalMove);
+    m_steps->setDefaultDropAction(Qt::MoveAction);
+    auto addItem = [this](data::StepKind kind, bool checked) {
+        auto* item = new QListWidgetItem(CleaningStepEditor::title(kind), m_steps);
+        item->setData(kKindRole, int(kind));
+        item->setToolTip(CleaningStepEditor::describe(kind));
+        item->setFlags(item->flags() | Qt::ItemIsUserCheckable | Qt::ItemIsDragEnabled);
+        item->setFlags(item->flags() & ~Qt::ItemIsDropEnabled);
+        item->setCheckState(checked ? Qt::Checked : Qt::Unchecked);
+    };
+    for (const auto& step : defaults.steps)
+        addItem(step.kind, /*checked=*/true);
+    for (auto kind : kAllSteps)
+        if (std::none_of(defaults.steps.begin(), defaults.steps.end(),
+                         [kind](const data::StepConfig& step) { return step.kind == kind; }))
+            addItem(kind, /*checked=*/false);
+}
 
 data::CleaningConfig ImportCleaningPage::config() const
 {

@@ -54,6 +54,7 @@ Q_SIGNALS:
     void previewShown();
 
 private:
+    void buildStepList();
     void schedulePreview();
     void runPreview();
     void showPreview(const CleaningPreviewResult& result);
