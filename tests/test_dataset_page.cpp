@@ -159,6 +159,14 @@ void TestDatasetPage::histogramBinsCountEveryValue()
     QCOMPARE(tens.edges.back(), 60.0);
     QCOMPARE(data::makeHistogram(std::vector<int64_t>{3, 3}, 40).counts, std::vector<int64_t>{2});
     QVERIFY(data::makeHistogram({}, 10).counts.empty());
+
+    // A sample measures about the asked number of documents and knows the dataset's size.
+    const store::Database database(store::ProjectPaths(m_project.toStdString()).database());
+    const auto sampled =
+        data::computeDatasetStats(database, database.datasetByName("dialogs")->id, nullptr, 40, 10);
+    QCOMPARE(sampled.documents, int64_t(10));
+    QCOMPARE(sampled.total, int64_t(kDocuments));
+    QCOMPARE(sampled.characters.total, int64_t(10));
     QCOMPARE(data::codePointCount("héllo ✓"), int64_t(7));
 }
 
@@ -275,8 +283,16 @@ void TestDatasetPage::mainWindowHasDataTabAndImportShortcut()
     QVERIFY(window.openProject(m_project));
     auto* tabs = child<QTabWidget>(window, "mainTabs");
     QCOMPARE(tabs->tabText(1), QStringLiteral("Data"));
+    QCOMPARE(child<QListWidget>(window, "datasetList")->count(), 1);
+    // The Data tab reads its dataset when it is first shown, not when the project opens.
+    auto* page = child<DatasetPage>(window, "datasetPage");
+    QCOMPARE(page->summary().train, int64_t(0));
     tabs->setCurrentIndex(1);
-    QTRY_COMPARE(child<QListWidget>(window, "datasetList")->count(), 1);
+    const store::Database database(store::ProjectPaths(m_project.toStdString()).database());
+    const int64_t train =
+        database.documentCount(database.datasetByName("dialogs")->id, "train"); // 17: one restored
+    QTRY_COMPARE_WITH_TIMEOUT(page->summary().train, train, kWaitMs);
+    waitIdle(*page);
 
     // Ctrl+I opens the import wizard on this project; closing it imports nothing.
     QString wizardProject;

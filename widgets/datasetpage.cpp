@@ -18,6 +18,7 @@
 #include <QLineEdit>
 #include <QLocale>
 #include <QPushButton>
+#include <QShowEvent>
 #include <QSplitter>
 #include <QTableView>
 #include <QTimer>
@@ -79,8 +80,9 @@ DatasetStatsResult readStats(const std::string& projectPath, store::Id id,
             tokenizer =
                 text::loadTokenizerJson(store::ProjectPaths(projectPath).absolute(entry->path));
         }
-        result.stats = data::computeDatasetStats(database, id, tokenizer ? &*tokenizer : nullptr,
-                                                 DatasetPage::kHistogramBins);
+        result.stats =
+            data::computeDatasetStats(database, id, tokenizer ? &*tokenizer : nullptr,
+                                      DatasetPage::kHistogramBins, DatasetPage::kStatsSample);
     } catch (const std::exception& error) {
         result.error = QString::fromUtf8(error.what());
     }
@@ -297,10 +299,21 @@ void DatasetPage::showDataset(const QString& projectPath, store::Id dataset)
 void DatasetPage::reload()
 {
     if (m_dataset == 0) return;
+    if (!isVisible()) { // a hidden tab: read when shown, not on every project open or import
+        m_reloadWhenShown = true;
+        return;
+    }
+    m_reloadWhenShown = false;
     m_title->setText(tr("Reading…"));
     const std::string projectPath = m_projectPath.toStdString();
     const store::Id dataset = m_dataset;
     m_summaryJob->request([projectPath, dataset] { return readSummary(projectPath, dataset); });
+}
+
+void DatasetPage::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (m_reloadWhenShown) reload();
 }
 
 bool DatasetPage::busy() const
@@ -383,8 +396,9 @@ void DatasetPage::showStats(const DatasetStatsResult& result)
         m_characters->setMessage(result.error);
         m_tokens->setMessage(result.error);
     } else {
-        m_characters->setHistogram(result.stats.characters);
-        if (!result.tokenizer.isEmpty()) m_tokens->setHistogram(result.stats.tokens);
+        m_characters->setHistogram(result.stats.characters, result.stats.total);
+        if (!result.tokenizer.isEmpty())
+            m_tokens->setHistogram(result.stats.tokens, result.stats.total);
     }
     Q_EMIT statsLoaded();
 }

@@ -58,6 +58,7 @@ class DatasetPage : public QWidget {
 
 public:
     static constexpr int kHistogramBins = 40;
+    static constexpr int64_t kStatsSample = 20000;       // documents the histograms measure at most
     static constexpr int64_t kQuarantinePageRows = 1000; // rows the table shows at most
 
     explicit DatasetPage(QWidget* parent = nullptr);
@@ -87,6 +88,9 @@ Q_SIGNALS:
     void restoreFinished(int restored);
     void documentsChanged(qint64 dataset); // after a restore added documents
 
+protected:
+    void showEvent(QShowEvent* event) override;
+
 private:
     QWidget* buildSummary();
     QWidget* buildQuarantine();
@@ -99,6 +103,7 @@ private:
 
     QString m_projectPath;
     store::Id m_dataset = 0;
+    bool m_reloadWhenShown = false; // reload() was asked while hidden
     DatasetSummary m_summary;
     std::unique_ptr<LatestJob<DatasetSummary>> m_summaryJob;
     std::unique_ptr<LatestJob<DatasetStatsResult>> m_statsJob;

@@ -40,7 +40,7 @@ HistogramPlot::HistogramPlot(const QString& title, const QString& unit, QWidget*
     setMessage(tr("No data"));
 }
 
-void HistogramPlot::setHistogram(const data::Histogram& histogram)
+void HistogramPlot::setHistogram(const data::Histogram& histogram, int64_t population)
 {
     m_histogram = histogram;
     if (histogram.counts.empty()) {
@@ -61,9 +61,14 @@ void HistogramPlot::setHistogram(const data::Histogram& histogram)
                             histogram.edges.back() + width / 2);
     m_plot->yAxis->setRange(0, double(highest) * 1.08 + 0.5);
     const QLocale locale;
-    m_caption->setText(tr("<b>%1</b>: %2 documents, mean %3, median %4, max %5")
-                           .arg(m_title, locale.toString(qint64(histogram.total)),
-                                locale.toString(histogram.mean, 'f', 0),
+    const QString documents =
+        population > histogram.total
+            ? tr("a sample of %1 of %2 documents")
+                  .arg(locale.toString(qint64(histogram.total)),
+                       locale.toString(qint64(population)))
+            : tr("%1 documents").arg(locale.toString(qint64(histogram.total)));
+    m_caption->setText(tr("<b>%1</b>: %2, mean %3, median %4, max %5")
+                           .arg(m_title, documents, locale.toString(histogram.mean, 'f', 0),
                                 locale.toString(qint64(histogram.median)),
                                 locale.toString(qint64(histogram.maximum))));
     m_plot->replot();

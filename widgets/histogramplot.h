@@ -20,7 +20,8 @@ public:
     // `unit` names the x axis, e.g. "characters".
     HistogramPlot(const QString& title, const QString& unit, QWidget* parent = nullptr);
 
-    void setHistogram(const data::Histogram& histogram);
+    // `population`: documents the histogram stands for, when it measured a sample of them.
+    void setHistogram(const data::Histogram& histogram, int64_t population = 0);
     // Shown instead of bars, e.g. "Computing…" or "Choose a tokenizer".
     void setMessage(const QString& message);
     // Bars currently drawn (0 when a message is shown): for tests.

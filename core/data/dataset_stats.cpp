@@ -14,6 +14,7 @@ namespace rlhf::data {
 namespace {
 
 constexpr int64_t kPageDocuments = 2000; // documents read per database query
+constexpr int64_t kSampleRun = 250;      // consecutive documents per sampled run
 
 // The text a length means: the document itself for text datasets, the record's joined text
 // for chats and preference pairs (a document that does not parse counts as it is stored).
@@ -63,7 +64,7 @@ Histogram makeHistogram(std::span<const int64_t> values, int bins)
 }
 
 DatasetStats computeDatasetStats(const store::Database& database, store::Id dataset,
-                                 const text::Tokenizer* tokenizer, int bins,
+                                 const text::Tokenizer* tokenizer, int bins, int64_t maxDocuments,
                                  const StatsProgress& progress)
 {
     const auto entry = database.dataset(dataset);
@@ -71,17 +72,30 @@ DatasetStats computeDatasetStats(const store::Database& database, store::Id data
     const RecordKind kind = parseRecordKind(store::datasetKindName(entry->kind));
     const int64_t total = database.documentCount(dataset);
 
+    // (first ordinal, documents) of each read: every page, or evenly spaced sample runs.
+    std::vector<std::pair<int64_t, int64_t>> reads;
+    if (maxDocuments <= 0 || total <= maxDocuments) {
+        for (int64_t offset = 0; offset < total; offset += kPageDocuments)
+            reads.emplace_back(offset, kPageDocuments);
+    } else {
+        const int64_t runs = std::max<int64_t>(1, maxDocuments / kSampleRun);
+        for (int64_t run = 0; run < runs; ++run)
+            reads.emplace_back(run * (total / runs), std::min(kSampleRun, maxDocuments));
+    }
+
     DatasetStats stats;
+    stats.total = total;
     std::vector<int64_t> characters, tokens;
-    characters.reserve(size_t(total));
-    if (tokenizer) tokens.reserve(size_t(total));
-    for (int64_t offset = 0; offset < total; offset += kPageDocuments) {
-        for (const auto& document : database.documents(dataset, offset, kPageDocuments)) {
+    const int64_t expected = maxDocuments > 0 ? std::min(total, maxDocuments) : total;
+    characters.reserve(size_t(expected));
+    if (tokenizer) tokens.reserve(size_t(expected));
+    for (const auto& [offset, limit] : reads) {
+        for (const auto& document : database.documents(dataset, offset, limit)) {
             const std::string text = measuredText(kind, document.text);
             characters.push_back(codePointCount(text));
             if (tokenizer) tokens.push_back(int64_t(tokenizer->encode(text).size()));
         }
-        if (progress && !progress(int64_t(characters.size()), total)) {
+        if (progress && !progress(int64_t(characters.size()), expected)) {
             stats.cancelled = true;
             break;
         }

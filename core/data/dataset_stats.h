@@ -40,6 +40,7 @@ int64_t codePointCount(std::string_view text);
 
 struct DatasetStats {
     int64_t documents = 0; // documents measured
+    int64_t total = 0;     // documents in the dataset (more than measured when sampled)
     Histogram characters;  // length of each document's joined text, in code points
     Histogram tokens;      // in tokens; empty (total 0) without a tokenizer
     bool cancelled = false;
@@ -48,10 +49,12 @@ struct DatasetStats {
 // Called with (documents done, documents total); return false to cancel.
 using StatsProgress = std::function<bool(int64_t done, int64_t total)>;
 
-// Reads the documents of `dataset` in pages (memory: 16 bytes per document for the lengths).
+// Reads the documents of `dataset` in pages (memory: 16 bytes per document measured).
+// `maxDocuments` > 0 measures a sample of about that many: runs of consecutive documents at
+// evenly spaced ordinals, so every part of the dataset (every imported file) is represented.
 // `tokenizer` may be null. Throws rlhf::Error for an unknown dataset.
 DatasetStats computeDatasetStats(const store::Database& database, store::Id dataset,
                                  const text::Tokenizer* tokenizer, int bins,
-                                 const StatsProgress& progress = {});
+                                 int64_t maxDocuments = 0, const StatsProgress& progress = {});
 
 } // namespace rlhf::data
