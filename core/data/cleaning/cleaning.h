@@ -32,22 +32,22 @@ enum class StepKind {
     NearDedup,  // MinHash over word shingles + LSH bands, at a Jaccard threshold
 };
 
-std::string_view stepKindName(StepKind kind); // "utf8", "nfkc", "control", ... "near_dedup"
+std::string_view stepKindName(StepKind kind);  // "utf8", "nfkc", "control", ... "near_dedup"
 StepKind parseStepKind(std::string_view word); // throws rlhf::Error on unknown words
 
 struct StepConfig {
     StepKind kind = StepKind::Utf8;
-    bool repairUtf8 = true;              // Utf8: true = repair, false = reject
-    int64_t minChars = 0, maxChars = 0;  // Length: in code points; 0 = no bound
+    bool repairUtf8 = true;               // Utf8: true = repair, false = reject
+    int64_t minChars = 0, maxChars = 0;   // Length: in code points; 0 = no bound
     int64_t minTokens = 0, maxTokens = 0; // Length: 0 = no bound; nonzero needs a tokenizer
-    std::vector<std::string> languages;  // Language: ISO 639-1 codes to keep, e.g. {"en"}
-    double minLanguageConfidence = 0.5;  // Language: below this the record is "unknown"
-    bool keepUnknownLanguage = false;    // Language: keep text CLD2 cannot identify
+    std::vector<std::string> languages;   // Language: ISO 639-1 codes to keep, e.g. {"en"}
+    double minLanguageConfidence = 0.5;   // Language: below this the record is "unknown"
+    bool keepUnknownLanguage = false;     // Language: keep text CLD2 cannot identify
     std::vector<std::string> piiTypes = {"email", "phone", "ip", "card"}; // Pii: which to scrub
-    std::vector<std::string> blocklist;  // Blocklist: words or phrases
-    double jaccardThreshold = 0.8;       // NearDedup: remove at estimated Jaccard >= this
-    int shingleWords = 5;                // NearDedup: words per shingle
-    int permutations = 128;              // NearDedup: MinHash signature length
+    std::vector<std::string> blocklist; // Blocklist: words or phrases
+    double jaccardThreshold = 0.8;      // NearDedup: remove at estimated Jaccard >= this
+    int shingleWords = 5;               // NearDedup: words per shingle
+    int permutations = 128;             // NearDedup: MinHash signature length
 };
 
 // The recipe's "cleaning" part: {"steps": [{"step": "nfkc"}, {"step": "length", "min_chars":
@@ -62,9 +62,9 @@ struct CleaningConfig {
 // What the pipeline decided about one record.
 struct Verdict {
     bool keep = true;
-    std::string step;                  // the removing step's name, e.g. "near_dedup"
-    std::string field;                 // the field that decided it, "" for the whole record
-    std::string reason;                // e.g. "language fr (0.97) not in [en]"
+    std::string step;                   // the removing step's name, e.g. "near_dedup"
+    std::string field;                  // the field that decided it, "" for the whole record
+    std::string reason;                 // e.g. "language fr (0.97) not in [en]"
     std::optional<int64_t> duplicateOf; // ExactDedup / NearDedup: the kept record's id
 };
 
@@ -102,9 +102,9 @@ std::string_view splitName(Split split); // "train", "val", "test"
 Split parseSplit(std::string_view word);
 
 struct SplitConfig {
-    double valFraction = 0.05;  // e.g. 0.05
-    double testFraction = 0.0;  // e.g. 0.01
-    uint64_t seed = 0;          // another seed, another (equally sized) split
+    double valFraction = 0.05; // e.g. 0.05
+    double testFraction = 0.0; // e.g. 0.01
+    uint64_t seed = 0;         // another seed, another (equally sized) split
 };
 
 // Deterministic by a hash of the record's normalised text: the same record lands in the same
