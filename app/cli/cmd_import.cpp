@@ -176,6 +176,15 @@ void runImport(const ImportArguments& arguments)
             return true;
         });
     if (terminal) std::cerr << "\n";
+    for (const auto& problem : report.firstProblems) {
+        std::cerr << problem.source.file << ":" << problem.source.line
+                  << (problem.field.empty() ? "" : ": field '" + problem.field + "'") << ": "
+                  << problem.reason << "\n";
+    }
+    if (report.readProblems > int64_t(report.firstProblems.size())) {
+        std::cerr << "... and " << report.readProblems - int64_t(report.firstProblems.size())
+                  << " more: rlhf quarantine -d " << recipe.dataset << " --step read\n";
+    }
     printReport(report);
 }
 

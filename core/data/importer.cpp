@@ -124,6 +124,7 @@ public:
     void problem(ReadProblem&& problem) override
     {
         if (problem.raw.size() > maxRawBytes) problem.raw.resize(maxRawBytes);
+        if (m_report.firstProblems.size() < 20) m_report.firstProblems.push_back(problem);
         m_rejected.push_back({.step = "read",
                               .sourceFile = std::move(problem.source.file),
                               .sourceLine = problem.source.line,
@@ -192,7 +193,7 @@ private:
     std::map<std::string, int64_t> m_languages;
     ImportProgress m_progressState;
     uint64_t m_bytesBefore = 0;
-    Clock::time_point m_lastReport = Clock::now();
+    Clock::time_point m_lastReport{}; // the first check reports at once
 };
 
 } // namespace

@@ -54,6 +54,7 @@ struct ImportReport {
     RecordKind kind = RecordKind::Text;
     int64_t records = 0;      // read from the files
     int64_t readProblems = 0; // rows the readers could not use
+    std::vector<ReadProblem> firstProblems; // the first 20 of them, for messages
     int64_t imported = 0;
     int64_t quarantined = 0; // readProblems + records the cleaning removed
     int64_t train = 0, val = 0, test = 0;
