@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rlhf::text {
@@ -73,10 +74,13 @@ struct StepReport {
     int64_t examined = 0; // records that reached this step
     int64_t changed = 0;  // records it edited
     int64_t removed = 0;  // records it removed
+    // The step's own tallies, e.g. Pii: {"email", 3}, {"phone", 1}, ... (replacements).
+    std::vector<std::pair<std::string, int64_t>> counts;
 };
 
-// Not thread-safe: one pipeline per import. Memory grows only with the dedup indexes (about
-// 8 bytes per kept record for exact, bands x 8 bytes for near dedup).
+// Not thread-safe: one pipeline per import. Memory grows only with the dedup indexes: about
+// 16-46 bytes per kept record for exact dedup (a 16-byte slot, table at most 70% full), and
+// for near dedup the signature (4 x permutations bytes) plus about 16-46 bytes per LSH band.
 class CleaningPipeline {
 public:
     // `tokenizer` may be null unless a Length step has token bounds (then: rlhf::Error).

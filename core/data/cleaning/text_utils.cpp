@@ -1,0 +1,219 @@
+// ASCII detection, code point counting and the dedup normal form. The UTF-8 validator and
+// repairer live in utf8_step.cpp beside the step that uses them most.
+#include "core/data/cleaning/text_utils.h"
+
+#include <utf8proc.h>
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+namespace rlhf::data::cleaning {
+
+bool isAscii(std::string_view text)
+{
+    const char* p = text.data();
+    size_t n = text.size();
+    for (; n >= 32; p += 32, n -= 32) { // 32 bytes a round, stopping at the first non-ASCII
+        uint64_t words[4];
+        std::memcpy(words, p, 32);
+        if (((words[0] | words[1] | words[2] | words[3]) & 0x8080808080808080ULL) != 0)
+            return false;
+    }
+    uint64_t any = 0;
+    for (; n > 0; ++p, --n)
+        any |= static_cast<unsigned char>(*p);
+    return (any & 0x80) == 0;
+}
+
+int64_t countCodePoints(std::string_view text)
+{
+    int64_t count = 0;
+    for (unsigned char c : text)
+        count += (c & 0xC0) != 0x80;
+    return count;
+}
+
+void appendUtf8(std::string& out, char32_t cp)
+{
+    if (cp < 0x80) {
+        out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+}
+
+namespace {
+
+// utf8proc's NFKC (and casefold) of one piece, appended to `out`.
+bool mapPiece(std::string_view piece, std::string& out, bool casefold)
+{
+    int options = UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE;
+    if (casefold) options |= UTF8PROC_CASEFOLD;
+    utf8proc_uint8_t* mapped = nullptr;
+    const utf8proc_ssize_t length =
+        utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(piece.data()),
+                     static_cast<utf8proc_ssize_t>(piece.size()), &mapped,
+                     static_cast<utf8proc_option_t>(options));
+    if (length < 0) return false; // utf8proc_map frees nothing on failure: mapped stays null
+    std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(mapped, &std::free);
+    out.append(reinterpret_cast<const char*>(mapped), static_cast<size_t>(length));
+    return true;
+}
+
+void appendAscii(std::string_view ascii, std::string& out, bool lower)
+{
+    if (!lower) {
+        out.append(ascii);
+        return;
+    }
+    const size_t at = out.size();
+    out.resize(at + ascii.size());
+    char* o = out.data() + at;
+    for (unsigned char c : ascii)
+        *o++ = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
+size_t nextNonAscii(std::string_view text, size_t i)
+{
+    for (uint64_t word; i + 8 <= text.size(); i += 8) {
+        std::memcpy(&word, text.data() + i, 8);
+        if ((word & 0x8080808080808080ULL) != 0) break;
+    }
+    while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80)
+        ++i;
+    return i;
+}
+
+// True when `run` holds only U+00C0..U+00FF (bytes C3 80..C3 BF), the Latin-1 letters of
+// French, German, Spanish...: they are NFKC already, and with no combining mark in the run
+// nothing composes with them.
+bool latin1Letters(std::string_view run)
+{
+    if (run.size() % 2 != 0) return false;
+    for (size_t i = 0; i < run.size(); i += 2)
+        if (run[i] != '\xC3' || static_cast<unsigned char>(run[i + 1]) < 0x80 ||
+            static_cast<unsigned char>(run[i + 1]) > 0xBF)
+            return false;
+    return true;
+}
+
+// Appends a latin1Letters() run, casefolded as utf8proc would: À..Þ -> à..þ (not ×), ß -> ss.
+void appendLatin1(std::string_view run, std::string& out, bool casefold)
+{
+    if (!casefold) {
+        out.append(run);
+        return;
+    }
+    for (size_t i = 0; i < run.size(); i += 2) {
+        const auto second = static_cast<unsigned char>(run[i + 1]);
+        if (second == 0x9F) {
+            out.append("ss");
+        } else {
+            out.push_back('\xC3');
+            out.push_back(
+                static_cast<char>(second <= 0x9E && second != 0x97 ? second + 0x20 : second));
+        }
+    }
+}
+
+} // namespace
+
+bool nfkc(std::string_view text, std::string& out, bool casefold)
+{
+    // utf8proc costs ~100 ns a character, so only the non-ASCII runs go through it. That is
+    // exact: every ASCII character is a normalisation boundary (a starter that never composes
+    // with what precedes it), so NFKC of the text is NFKC of the pieces between boundaries.
+    // The ASCII character just before a run goes with it, as it may compose with the run's
+    // combining marks ("e" + U+0301 -> "é").
+    out.clear();
+    out.reserve(text.size());
+    size_t i = 0;
+    while (i < text.size()) {
+        const size_t run = nextNonAscii(text, i);
+        if (run == text.size()) {
+            appendAscii(text.substr(i), out, casefold);
+            break;
+        }
+        const size_t runStart = run > i ? run - 1 : run;
+        appendAscii(text.substr(i, runStart - i), out, casefold);
+        size_t runEnd = run;
+        while (runEnd < text.size() && static_cast<unsigned char>(text[runEnd]) >= 0x80)
+            ++runEnd;
+        if (latin1Letters(text.substr(run, runEnd - run))) {
+            appendAscii(text.substr(runStart, run - runStart), out, casefold);
+            appendLatin1(text.substr(run, runEnd - run), out, casefold);
+        } else if (!mapPiece(text.substr(runStart, runEnd - runStart), out, casefold)) {
+            return false;
+        }
+        i = runEnd;
+    }
+    return true;
+}
+
+namespace {
+
+// Byte -> its dedup form: ASCII letters lowered, ASCII white space -> ' ', others as they are.
+constexpr std::array<char, 256> foldTable()
+{
+    std::array<char, 256> table{};
+    for (int c = 0; c < 256; ++c)
+        table[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    for (char c : {'\t', '\n', '\r', '\f', '\v'})
+        table[static_cast<unsigned char>(c)] = ' ';
+    return table;
+}
+constexpr std::array<char, 256> kFold = foldTable();
+
+// Appends `text` with ASCII letters lowered and white space runs collapsed to one space,
+// trimmed. Lowering is exactly
+// NFKC-casefold on ASCII, which is why ASCII needs no utf8proc call. Branch-free: every byte
+// is written, and the write position advances unless it repeats a space.
+void collapseLowered(std::string_view text, std::string& out)
+{
+    const size_t at = out.size();
+    out.resize(at + text.size()); // the result is never longer
+    char* const begin = out.data() + at;
+    char* o = begin;
+    int previousSpace = 1; // drops leading space
+    for (unsigned char c : text) {
+        const char folded = kFold[c];
+        const int space = folded == ' ';
+        *o = folded;
+        o += !(space & previousSpace);
+        previousSpace = space;
+    }
+    if (o != begin && o[-1] == ' ') --o;
+    out.resize(at + static_cast<size_t>(o - begin));
+}
+
+} // namespace
+
+void normaliseForDedup(std::string_view text, std::string& out)
+{
+    out.clear();
+    if (isAscii(text)) {
+        collapseLowered(text, out);
+        return;
+    }
+    thread_local std::string valid, folded;       // reused: no allocation per record
+    if (!nfkc(text, folded, /*casefold=*/true)) { // not UTF-8: normalise its repaired form
+        repairUtf8(text, valid);
+        if (!nfkc(valid, folded, /*casefold=*/true)) folded = valid;
+    }
+    // Non-ASCII white space (NBSP, ideographic space) became U+0020 under NFKC already.
+    collapseLowered(folded, out);
+}
+
+} // namespace rlhf::data::cleaning
