@@ -37,15 +37,21 @@ void writeFile(const fs::path& file, std::string_view bytes)
 
 // A ShareGPT file: 6 dialogues, one an exact duplicate of the first in other case and spacing,
 // one line of broken JSON (line 4).
+// (moc cannot read raw string literals that span lines: plain literals here.)
 constexpr std::string_view shareGpt =
-    R"({"conversations": [{"from": "human", "value": "What is the capital of France?"}, {"from": "gpt", "value": "Paris."}]}
-{"conversations": [{"from": "human", "value": "Name a prime number."}, {"from": "gpt", "value": "Seven is prime."}]}
-{"conversations": [{"from": "human", "value": "WHAT IS THE   capital of France?"}, {"from": "gpt", "value": "PARIS."}]}
-{"conversations": [{"from": "human", "value": "unterminated
-{"conversations": [{"from": "human", "value": "How many legs has a spider?"}, {"from": "gpt", "value": "Eight."}]}
-{"conversations": [{"from": "human", "value": "Spell cat backwards."}, {"from": "gpt", "value": "tac"}]}
-{"conversations": [{"from": "human", "value": "Is water wet?"}, {"from": "gpt", "value": "Yes,\u200b mostly."}]}
-)";
+    "{\"conversations\": [{\"from\": \"human\", \"value\": \"What is the capital of France?\"}, "
+    "{\"from\": \"gpt\", \"value\": \"Paris.\"}]}\n"
+    "{\"conversations\": [{\"from\": \"human\", \"value\": \"Name a prime number.\"}, {\"from\": "
+    "\"gpt\", \"value\": \"Seven is prime.\"}]}\n"
+    "{\"conversations\": [{\"from\": \"human\", \"value\": \"WHAT IS THE   capital of France?\"}, "
+    "{\"from\": \"gpt\", \"value\": \"PARIS.\"}]}\n"
+    "{\"conversations\": [{\"from\": \"human\", \"value\": \"unterminated\n"
+    "{\"conversations\": [{\"from\": \"human\", \"value\": \"How many legs has a spider?\"}, "
+    "{\"from\": \"gpt\", \"value\": \"Eight.\"}]}\n"
+    "{\"conversations\": [{\"from\": \"human\", \"value\": \"Spell cat backwards.\"}, {\"from\": "
+    "\"gpt\", \"value\": \"tac\"}]}\n"
+    "{\"conversations\": [{\"from\": \"human\", \"value\": \"Is water wet?\"}, {\"from\": \"gpt\", "
+    "\"value\": \"Yes,\\u200b mostly.\"}]}\n";
 
 } // namespace
 
@@ -168,13 +174,16 @@ private Q_SLOTS:
         recipe.read.format = FileFormat::Text;
         recipe.batchDocuments = 1000;
         int calls = 0;
-        const ImportReport report = importDataset(*m_project, recipe, [&](const ImportProgress& p) {
-            ++calls;
-            QVERIFY(p.bytesDone <= p.bytesTotal);
-            return false; // cancel at the first report
-        });
+        bool bytesInRange = true;
+        const ImportReport report =
+            importDataset(*m_project, recipe, [&](const ImportProgress& progress) -> bool {
+                ++calls;
+                bytesInRange = bytesInRange && progress.bytesDone <= progress.bytesTotal;
+                return false; // cancel at the first report
+            });
         QVERIFY(report.cancelled);
         QVERIFY(calls >= 1);
+        QVERIFY(bytesInRange);
         QVERIFY2(report.imported > 0 && report.imported < 20000,
                  qPrintable(QString::number(report.imported)));
         const auto dataset = m_project->database().datasetByName("lines");

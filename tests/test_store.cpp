@@ -5,7 +5,6 @@
 #include "core/store/database.h"
 #include "core/store/project.h"
 #include "core/store/schema.h"
-#include "core/store/utf8.h"
 #include "core/util/error.h"
 
 #include <sqlite3.h>
@@ -94,7 +93,6 @@ private Q_SLOTS:
     void runsRoundTrip();
     void metricsRoundTrip();
     void checkpointsAndTokenizers();
-    void utf8Validation();
     void quarantineSearchAndRestore();
     void concurrentWriters();
 
@@ -402,20 +400,6 @@ void TestStore::checkpointsAndTokenizers()
     QCOMPARE(database.tokenizers()[1].name, std::string("bpe-1k"));
 }
 
-void TestStore::utf8Validation()
-{
-    QVERIFY(!findInvalidUtf8("plain ascii, long enough for the fast path"));
-    QVERIFY(!findInvalidUtf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80")); // é € 😀
-    QCOMPARE(findInvalidUtf8("abc\xFF"), std::optional<size_t>(3));
-    QCOMPARE(findInvalidUtf8("\xC0\xAF"), std::optional<size_t>(0));         // overlong '/'
-    QCOMPARE(findInvalidUtf8("ok \xED\xA0\x80"), std::optional<size_t>(3));  // surrogate
-    QCOMPARE(findInvalidUtf8("\xF4\x90\x80\x80"), std::optional<size_t>(0)); // above U+10FFFF
-    QCOMPARE(findInvalidUtf8("12345678\xE2\x82"), std::optional<size_t>(8)); // truncated
-    QCOMPARE(findInvalidUtf8("\x80"), std::optional<size_t>(0));             // lone continuation
-}
-
-// Worker processes of a distributed run each write metrics through their own connection:
-// writers queue on the busy timeout instead of failing with "database is locked".
 void TestStore::concurrentWriters()
 {
     const fs::path file = path("concurrent.sqlite");

@@ -31,7 +31,7 @@ struct ImportArguments {
     bool printRecipe = false;
     int64_t minChars = 0, maxChars = 0, minTokens = 0, maxTokens = 0;
     std::vector<std::string> languages, piiTypes;
-    double minLanguageConfidence = 0.5, nearDupThreshold = 0.8;
+    double minLanguageConfidence = 0.5, nearDupThreshold = 0.5;
     std::string blocklistFile;
     double val = 0.05, test = 0.0;
     uint64_t seed = 0;

@@ -2,6 +2,7 @@
 #include "core/data/importer.h"
 
 #include "core/data/cleaning/language.h"
+#include "core/data/cleaning/text_utils.h"
 #include "core/store/project.h"
 #include "core/text/tokenizer.h"
 #include "core/text/tokenizer_json.h"
@@ -59,6 +60,24 @@ RecordKind recipeKind(const ImportRecipe& recipe)
     return kind.value_or(RecordKind::Text);
 }
 
+// Documents are UTF-8 (chat and preference documents are JSON): a record that still holds
+// invalid UTF-8 after cleaning (the utf8 step was left out) is quarantined, never mangled.
+Verdict requireUtf8(const Record& record)
+{
+    Verdict verdict;
+    forEachField(record, [&](std::string_view field, const std::string& value) {
+        const size_t bad = cleaning::firstInvalidUtf8(value);
+        if (verdict.keep && bad != std::string_view::npos) {
+            verdict = {.keep = false,
+                       .step = "utf8",
+                       .field = std::string(field),
+                       .reason = "invalid UTF-8 at byte " + std::to_string(bad) +
+                                 " (the utf8 cleaning step repairs it)"};
+        }
+    });
+    return verdict;
+}
+
 // Receives the records of every file of one import and writes them in batches.
 class ImportSink final : public RecordSink {
 public:
@@ -80,16 +99,21 @@ public:
     bool record(Record&& record) override
     {
         ++m_report.records;
-        const Verdict verdict = m_pipeline.process(record, m_nextOrdinal);
+        Verdict verdict = m_pipeline.process(record, m_nextOrdinal);
+        if (verdict.keep) verdict = requireUtf8(record);
         const Split split = assignSplit(record, m_recipe.split);
         if (!verdict.keep) {
-            std::string document = toDocumentText(record);
+            // Only valid UTF-8 can become a document again; the rest keeps its raw bytes.
+            std::optional<std::string> document;
+            if (requireUtf8(record).keep) document = toDocumentText(record);
+            std::string raw = document ? document->substr(0, maxRawBytes) : joinedText(record);
+            if (raw.size() > maxRawBytes) raw.resize(maxRawBytes);
             m_rejected.push_back({.step = verdict.step,
                                   .sourceFile = record.source.file,
                                   .sourceLine = record.source.line,
                                   .field = verdict.field,
                                   .reason = verdict.reason,
-                                  .raw = document.substr(0, maxRawBytes),
+                                  .raw = std::move(raw),
                                   .duplicateOf = verdict.duplicateOf,
                                   .document = std::move(document),
                                   .split = std::string(splitName(split))});
