@@ -1,16 +1,14 @@
 // The project database on real SQLite files: folder layout, schema and migrations (from an
 // empty file and from a hand-made version 1), runs/metrics/checkpoints/tokenizers round trips,
-// plain text and JSONL import with their rejected rows, and the import speed.
+// documents with splits and the searchable, restorable quarantine. Importing files is
+// test_importer.cpp.
 #include "core/store/database.h"
 #include "core/store/project.h"
 #include "core/store/schema.h"
-#include "core/store/text_import.h"
-#include "core/store/utf8.h"
 #include "core/util/error.h"
 
 #include <sqlite3.h>
 
-#include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -32,12 +30,6 @@ template <typename Body> QString errorOf(Body&& body)
         return QString::fromStdString(error.what());
     }
     return {};
-}
-
-void writeFile(const fs::path& file, std::string_view bytes)
-{
-    std::ofstream out(file, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 // Runs raw SQL on a file through SQLite directly, bypassing Database.
@@ -101,13 +93,7 @@ private Q_SLOTS:
     void runsRoundTrip();
     void metricsRoundTrip();
     void checkpointsAndTokenizers();
-    void utf8Validation();
     void quarantineSearchAndRestore();
-    void importPlainTextLines();
-    void importPlainTextParagraphs();
-    void importPlainTextWholeFile();
-    void importJsonlWithBadLines();
-    void importSpeed();
     void concurrentWriters();
 
 private:
@@ -182,8 +168,8 @@ void TestStore::migratesFromEmptyFile()
         QCOMPARE(migrations()[i].version, int(i) + 1);
 
     const Id dataset = database.addDataset("d", DatasetKind::Text, "f");
-    database.addRejected(dataset, std::vector<RejectedRow>{
-                                          {.sourceFile = "f", .sourceLine = 3, .reason = "why"}});
+    database.addRejected(
+        dataset, std::vector<RejectedRow>{{.sourceFile = "f", .sourceLine = 3, .reason = "why"}});
     QCOMPARE(database.rejectedCount(dataset), int64_t(1));
     database.addTokenizer("t", "tokenizers/t.json", 256);
     QVERIFY(database.tokenizer("t"));
@@ -207,10 +193,9 @@ void TestStore::migratesFromVersion1()
     QCOMPARE(database.metricSeries(1, "train/loss").size(), size_t(1));
 
     // The tables version 2 added work on the migrated file.
-    database.addRejected(old->id, std::vector<RejectedRow>{{.sourceFile = "f",
-                                                            .sourceLine = 7,
-                                                            .field = "text",
-                                                            .reason = "blank"}});
+    database.addRejected(
+        old->id, std::vector<RejectedRow>{
+                     {.sourceFile = "f", .sourceLine = 7, .field = "text", .reason = "blank"}});
     QCOMPARE(database.rejectedRows(old->id).at(0).sourceLine, int64_t(7));
     database.addTokenizer("bpe", "tokenizers/bpe.json", 512);
     QCOMPARE(database.tokenizer("bpe")->vocabSize, int64_t(512));
@@ -228,13 +213,25 @@ void TestStore::quarantineSearchAndRestore()
     const std::vector<Document> kept{{.text = "kept", .sourceFile = "in.jsonl", .sourceLine = 1},
                                      {.text = "held out", .sourceLine = 2, .split = "val"}};
     const std::vector<RejectedRow> removed{
-        {.step = "read", .sourceFile = "in.jsonl", .sourceLine = 3, .field = "text",
-         .reason = "invalid JSON: unclosed string", .raw = "{\"text\": \"Kep"},
-        {.step = "exact_dedup", .sourceFile = "in.jsonl", .sourceLine = 4,
-         .reason = "duplicate of document 0", .raw = "{\"text\": \"KEPT\"}",
-         .duplicateOf = 0, .document = "KEPT"},
-        {.step = "language", .sourceFile = "other.jsonl", .sourceLine = 9,
-         .reason = "language fr (0.97) not in [en]", .document = "Bonjour", .split = "test"},
+        {.step = "read",
+         .sourceFile = "in.jsonl",
+         .sourceLine = 3,
+         .field = "text",
+         .reason = "invalid JSON: unclosed string",
+         .raw = "{\"text\": \"Kep"},
+        {.step = "exact_dedup",
+         .sourceFile = "in.jsonl",
+         .sourceLine = 4,
+         .reason = "duplicate of document 0",
+         .raw = "{\"text\": \"KEPT\"}",
+         .duplicateOf = 0,
+         .document = "KEPT"},
+        {.step = "language",
+         .sourceFile = "other.jsonl",
+         .sourceLine = 9,
+         .reason = "language fr (0.97) not in [en]",
+         .document = "Bonjour",
+         .split = "test"},
     };
     database.addImportBatch(dataset, kept, removed);
     QCOMPARE(database.documentCount(dataset), int64_t(2));
@@ -278,8 +275,7 @@ void TestStore::refusesNewerSchema()
     const QString error = errorOf([&] { Database database(file); });
     const QString expected = QString("schema version 99 is newer than this build supports (%1)")
                                  .arg(currentSchemaVersion());
-    QVERIFY2(error.contains(expected),
-             qPrintable(error));
+    QVERIFY2(error.contains(expected), qPrintable(error));
 }
 
 void TestStore::documentsRoundTrip()
@@ -404,181 +400,6 @@ void TestStore::checkpointsAndTokenizers()
     QCOMPARE(database.tokenizers()[1].name, std::string("bpe-1k"));
 }
 
-void TestStore::utf8Validation()
-{
-    QVERIFY(!findInvalidUtf8("plain ascii, long enough for the fast path"));
-    QVERIFY(!findInvalidUtf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80")); // é € 😀
-    QCOMPARE(findInvalidUtf8("abc\xFF"), std::optional<size_t>(3));
-    QCOMPARE(findInvalidUtf8("\xC0\xAF"), std::optional<size_t>(0));         // overlong '/'
-    QCOMPARE(findInvalidUtf8("ok \xED\xA0\x80"), std::optional<size_t>(3));  // surrogate
-    QCOMPARE(findInvalidUtf8("\xF4\x90\x80\x80"), std::optional<size_t>(0)); // above U+10FFFF
-    QCOMPARE(findInvalidUtf8("12345678\xE2\x82"), std::optional<size_t>(8)); // truncated
-    QCOMPARE(findInvalidUtf8("\x80"), std::optional<size_t>(0));             // lone continuation
-}
-
-void TestStore::importPlainTextLines()
-{
-    Database database(path("lines.sqlite"));
-    const Id dataset = database.addDataset("lines", DatasetKind::Text, "lines.txt");
-    const fs::path file = path("lines.txt");
-    writeFile(file, "\xEF\xBB\xBF"
-                    "first line\r\n\nsecond line\n   \nbad \xC3\x28 byte\nlast");
-    const ImportResult result = importPlainText(database, dataset, file, {TextUnit::Line, 2});
-    QCOMPARE(result.imported, int64_t(3));
-    QCOMPARE(result.rejected, int64_t(1));
-    QCOMPARE(texts(database, dataset),
-             (std::vector<std::string>{"first line", "second line", "last"}));
-    const std::vector<Document> documents = database.documents(dataset, 0, 10);
-    QCOMPARE(documents[1].sourceLine, int64_t(3));
-    QCOMPARE(documents[2].sourceLine, int64_t(6));
-    QCOMPARE(documents[2].sourceFile, file.string());
-
-    const std::vector<RejectedRow> rejected = database.rejectedRows(dataset);
-    QCOMPARE(rejected.size(), size_t(1));
-    QCOMPARE(rejected[0].sourceLine, int64_t(5));
-    QCOMPARE(rejected[0].field, std::string());
-    QCOMPARE(rejected[0].reason, std::string("invalid UTF-8 at byte 5 of the line"));
-    QCOMPARE(rejected[0].raw, std::string("bad \xC3\x28 byte"));
-    QCOMPARE(rejected[0].sourceFile, file.string());
-
-    const QString missing = errorOf([&] { importPlainText(database, dataset, path("no.txt")); });
-    QVERIFY2(missing.contains("no.txt: cannot open"), qPrintable(missing));
-}
-
-void TestStore::importPlainTextParagraphs()
-{
-    Database database(path("paragraphs.sqlite"));
-    const Id dataset = database.addDataset("paragraphs", DatasetKind::Text, "p.txt");
-    const fs::path file = path("paragraphs.txt");
-    writeFile(file, "\n\nOne\r\nstill one\n\n\n  \nTwo\n\nThree a\nThree \xE0\x80\x80 b\n\nFour");
-    const ImportResult result = importPlainText(database, dataset, file, {TextUnit::Paragraph});
-    QCOMPARE(result.imported, int64_t(3));
-    QCOMPARE(result.rejected, int64_t(1));
-    QCOMPARE(texts(database, dataset), (std::vector<std::string>{"One\nstill one", "Two", "Four"}));
-    const std::vector<Document> documents = database.documents(dataset, 0, 10);
-    QCOMPARE(documents[0].sourceLine, int64_t(3));
-    QCOMPARE(documents[1].sourceLine, int64_t(8));
-    QCOMPARE(documents[2].sourceLine, int64_t(13));
-    const std::vector<RejectedRow> rejected = database.rejectedRows(dataset);
-    QCOMPARE(rejected.size(), size_t(1));
-    QCOMPARE(rejected[0].sourceLine,
-             int64_t(11)); // the line of the bad byte, not the paragraph's first
-    QCOMPARE(rejected[0].reason, std::string("invalid UTF-8 at byte 7 of the line"));
-    QCOMPARE(rejected[0].raw, std::string("Three a\nThree \xE0\x80\x80 b"));
-}
-
-void TestStore::importPlainTextWholeFile()
-{
-    Database database(path("whole.sqlite"));
-    const Id dataset = database.addDataset("whole", DatasetKind::Text, "w.txt");
-    writeFile(path("whole.txt"), "Title\r\n\r\nBody line.\n");
-    writeFile(path("blank.txt"), " \n\n");
-    writeFile(path("broken.txt"), "fine\nfine\nnot \xFF fine\n");
-    const PlainTextImportOptions whole{TextUnit::File};
-    QCOMPARE(importPlainText(database, dataset, path("whole.txt"), whole).imported, int64_t(1));
-    QCOMPARE(importPlainText(database, dataset, path("blank.txt"), whole).imported, int64_t(0));
-    const ImportResult broken = importPlainText(database, dataset, path("broken.txt"), whole);
-    QCOMPARE(broken.imported, int64_t(0));
-    QCOMPARE(broken.rejected, int64_t(1));
-    QCOMPARE(texts(database, dataset), (std::vector<std::string>{"Title\n\nBody line.\n"}));
-    QCOMPARE(database.rejectedRows(dataset).at(0).sourceLine, int64_t(3));
-}
-
-void TestStore::importJsonlWithBadLines()
-{
-    Database database(path("jsonl.sqlite"));
-    const Id dataset = database.addDataset("jsonl", DatasetKind::Text, "data.jsonl");
-    const fs::path file = path("data.jsonl");
-    writeFile(file, R"({"text": "good one", "id": 1})"
-                    "\n"
-                    R"({"text": "unterminated)"
-                    "\n"
-                    R"({"title": "no text field"})"
-                    "\n"
-                    R"({"text": 42})"
-                    "\n"
-                    "{\"text\": \"bad \xC3 byte\"}\n"
-                    "\n"
-                    R"(["text", "an array"])"
-                    "\n"
-                    R"({"text": "  "})"
-                    "\r\n"
-                    R"({"text": "caf\u00e9\nline two"})"
-                    "\r\n");
-    const ImportResult result = importJsonl(database, dataset, file);
-    QCOMPARE(result.imported, int64_t(2));
-    QCOMPARE(result.rejected, int64_t(6));
-    QCOMPARE(texts(database, dataset),
-             (std::vector<std::string>{"good one", "caf\xC3\xA9\nline two"}));
-    QCOMPARE(database.documents(dataset, 1, 1).at(0).sourceLine, int64_t(9));
-
-    const std::vector<RejectedRow> rejected = database.rejectedRows(dataset);
-    QCOMPARE(rejected.size(), size_t(6));
-    const std::vector<std::tuple<int64_t, std::string, std::string>> expected{
-        {2, "", "invalid JSON: "},
-        {3, "text", "missing field 'text'"},
-        {4, "text", "field 'text' is number, expected a string"},
-        {5, "", "invalid UTF-8 at byte 15 of the line"},
-        {7, "", "not a JSON object but array"},
-        {8, "text", "field 'text' is blank"},
-    };
-    for (size_t i = 0; i < expected.size(); ++i) {
-        const auto& [line, field, reason] = expected[i];
-        QCOMPARE(rejected[i].sourceLine, line);
-        QCOMPARE(rejected[i].field, field);
-        QVERIFY2(rejected[i].reason.starts_with(reason), rejected[i].reason.c_str());
-        QCOMPARE(rejected[i].sourceFile, file.string());
-    }
-    QCOMPARE(rejected[0].raw, std::string("{\"text\": \"unterminated"));
-    QVERIFY2(rejected[0].reason.find("line 1, column") != std::string::npos,
-             rejected[0].reason.c_str());
-
-    // Another field name, as the import wizard will map it.
-    writeFile(path("content.jsonl"), R"({"content": "mapped"})"
-                                     "\n"
-                                     R"({"text": "ignored"})");
-    const ImportResult mapped = importJsonl(database, dataset, path("content.jsonl"), {"content"});
-    QCOMPARE(mapped.imported, int64_t(1));
-    QCOMPARE(database.rejectedRows(dataset).back().field, std::string("content"));
-}
-
-// Documents per second through importPlainText / importJsonl, file to committed rows.
-void TestStore::importSpeed()
-{
-    constexpr int lines = 200000;
-    std::string plain;
-    std::string jsonl;
-    for (int i = 0; i < lines; ++i) {
-        const std::string sentence =
-            "Line " + std::to_string(i) + ": the quick brown fox jumps over the lazy dog, again.";
-        plain += sentence + "\n";
-        jsonl += R"({"id": )" + std::to_string(i) + R"(, "text": ")" + sentence + "\"}\n";
-    }
-    writeFile(path("speed.txt"), plain);
-    writeFile(path("speed.jsonl"), jsonl);
-    Database database(path("speed.sqlite"));
-
-    auto measure = [&](const char* name, auto&& import) {
-        const Id dataset = database.addDataset(name, DatasetKind::Text, name);
-        QElapsedTimer timer;
-        timer.start();
-        const ImportResult result = import(dataset);
-        const double seconds = std::max(static_cast<double>(timer.nsecsElapsed()) * 1e-9, 1e-9);
-        QCOMPARE(result.imported, int64_t(lines));
-        QCOMPARE(database.documentCount(dataset), int64_t(lines));
-        const double rate = lines / seconds;
-        qInfo("%s: imported %d documents in %.3f s: %.0f documents/s", name, lines, seconds, rate);
-        // The target is >100k documents/s; the floor leaves room for a loaded shared machine.
-        QVERIFY2(rate > 50000, qPrintable(QString("only %1 documents/s").arg(rate)));
-    };
-    measure("plain text",
-            [&](Id dataset) { return importPlainText(database, dataset, path("speed.txt")); });
-    measure("jsonl",
-            [&](Id dataset) { return importJsonl(database, dataset, path("speed.jsonl")); });
-}
-
-// Worker processes of a distributed run each write metrics through their own connection:
-// writers queue on the busy timeout instead of failing with "database is locked".
 void TestStore::concurrentWriters()
 {
     const fs::path file = path("concurrent.sqlite");

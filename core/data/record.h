@@ -57,10 +57,11 @@ struct ReadProblem {
 
 // Calls `visit(field, value)` for every string of the record a cleaning step may edit, in a
 // fixed order: "text"; "messages[i].content"; "chosen"; "rejected".
-void forEachField(Record& record, const std::function<void(std::string_view field,
-                                                           std::string& value)>& visit);
-void forEachField(const Record& record,
-                  const std::function<void(std::string_view field, const std::string& value)>& visit);
+void forEachField(Record& record,
+                  const std::function<void(std::string_view field, std::string& value)>& visit);
+void forEachField(
+    const Record& record,
+    const std::function<void(std::string_view field, const std::string& value)>& visit);
 
 // All text of the record joined with '\n' (message contents, then chosen, then rejected): what
 // deduplication, language detection and length filters look at.

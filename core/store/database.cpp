@@ -194,8 +194,9 @@ int64_t Database::documentCount(Id dataset) const
 
 void Database::forEachDocument(Id dataset, const std::function<void(const Document&)>& visit) const
 {
-    Statement query(handle(), "SELECT ordinal, text, source_file, source_line, split FROM documents "
-                              "WHERE dataset = ? ORDER BY ordinal");
+    Statement query(handle(),
+                    "SELECT ordinal, text, source_file, source_line, split FROM documents "
+                    "WHERE dataset = ? ORDER BY ordinal");
     query.bindAll(dataset);
     Document document; // reused: its strings keep their capacity from row to row
     while (withContext(context("reading documents"), [&] { return query.step(); })) {
@@ -207,8 +208,9 @@ void Database::forEachDocument(Id dataset, const std::function<void(const Docume
 std::vector<Document> Database::documents(Id dataset, int64_t offset, int64_t limit) const
 {
     return withContext(context("reading documents"), [&] {
-        Statement query(handle(), "SELECT ordinal, text, source_file, source_line, split FROM documents "
-                                  "WHERE dataset = ? AND ordinal >= ? ORDER BY ordinal LIMIT ?");
+        Statement query(handle(),
+                        "SELECT ordinal, text, source_file, source_line, split FROM documents "
+                        "WHERE dataset = ? AND ordinal >= ? ORDER BY ordinal LIMIT ?");
         query.bindAll(dataset, offset, limit);
         std::vector<Document> result;
         while (query.step())

@@ -118,9 +118,9 @@ int64_t Database::restoreRejected(Id row)
             throw Error("already restored as document " + std::to_string(*rejected.restoredAs));
         }
         if (!rejected.document) {
-            throw Error("it could not be read (" + rejected.reason +
-                        "); fix " + rejected.sourceFile + ":" +
-                        std::to_string(rejected.sourceLine) + " and import it again");
+            throw Error("it could not be read (" + rejected.reason + "); fix " +
+                        rejected.sourceFile + ":" + std::to_string(rejected.sourceLine) +
+                        " and import it again");
         }
         const Document document{.text = *rejected.document,
                                 .sourceFile = rejected.sourceFile,

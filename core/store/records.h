@@ -53,24 +53,24 @@ struct Dataset {
 };
 
 struct Document {
-    int64_t ordinal = 0;    // position in its dataset, 0-based; assigned by addDocuments
-    std::string text;       // UTF-8
-    std::string sourceFile; // file it came from
-    int64_t sourceLine = 0; // 1-based line of its first character in that file
+    int64_t ordinal = 0;         // position in its dataset, 0-based; assigned by addDocuments
+    std::string text;            // UTF-8
+    std::string sourceFile;      // file it came from
+    int64_t sourceLine = 0;      // 1-based line of its first character in that file
     std::string split = "train"; // "train", "val" or "test"
 };
 
 // A row that an import could not use or that cleaning removed, kept with the reason so the
 // user can fix the source or restore it.
 struct RejectedRow {
-    Id id = 0;              // assigned by addRejected
+    Id id = 0;                 // assigned by addRejected
     std::string step = "read"; // what turned it away: "read" (the reader) or a cleaning step
     std::string sourceFile;
     int64_t sourceLine = 0; // 1-based
     std::string field;      // the offending field, e.g. "text"; empty when the whole row is bad
     std::string reason;     // e.g. "invalid JSON: unexpected end of input"
     std::string raw;        // the row's bytes as found (possibly not UTF-8), possibly truncated
-    std::optional<int64_t> duplicateOf; // ordinal of the document it duplicates
+    std::optional<int64_t> duplicateOf;  // ordinal of the document it duplicates
     std::optional<std::string> document; // its document form when it was readable: restorable
     std::string split = "train";         // where a restored document goes
     std::optional<int64_t> restoredAs;   // the ordinal it got when restored
@@ -78,8 +78,8 @@ struct RejectedRow {
 
 // What searchRejected matches: every non-empty criterion must hold.
 struct RejectedFilter {
-    std::string text;   // substring of the reason, field, source file or row (case-insensitive)
-    std::string step;   // exact step name, e.g. "exact_dedup"
+    std::string text; // substring of the reason, field, source file or row (case-insensitive)
+    std::string step; // exact step name, e.g. "exact_dedup"
     bool includeRestored = true;
 };
 

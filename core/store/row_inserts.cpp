@@ -16,8 +16,8 @@ int64_t insertDocuments(sqlite3* db, Id dataset, std::span<const Document> docum
                          "(dataset, ordinal, text, source_file, source_line, split) "
                          "VALUES (?, ?, ?, ?, ?, ?)");
     for (const Document& document : documents) {
-        insert.bindAll(dataset, ordinal++, document.text, document.sourceFile,
-                       document.sourceLine, document.split);
+        insert.bindAll(dataset, ordinal++, document.text, document.sourceFile, document.sourceLine,
+                       document.split);
         insert.run();
     }
     return first;

@@ -46,9 +46,11 @@ struct StepConfig {
     bool keepUnknownLanguage = false;     // Language: keep text CLD2 cannot identify
     std::vector<std::string> piiTypes = {"email", "phone", "ip", "card"}; // Pii: which to scrub
     std::vector<std::string> blocklist; // Blocklist: words or phrases
-    double jaccardThreshold = 0.8;      // NearDedup: remove at estimated Jaccard >= this
-    int shingleWords = 5;               // NearDedup: words per shingle
-    int permutations = 128;             // NearDedup: MinHash signature length
+    // NearDedup: 3-word shingles at Jaccard 0.5 find copies with 5% of words edited (recall
+    // 0.99 on Genesis, test_cleaning_dedup) while distinct passages share at most 0.3.
+    double jaccardThreshold = 0.5; // NearDedup: remove at estimated Jaccard >= this
+    int shingleWords = 3;          // NearDedup: words per shingle
+    int permutations = 128;        // NearDedup: MinHash signature length
 };
 
 // The recipe's "cleaning" part: {"steps": [{"step": "nfkc"}, {"step": "length", "min_chars":

@@ -1,0 +1,322 @@
+// importDataset and previewCleaning: readers -> cleaning pipeline -> split -> database batches.
+#include "core/data/importer.h"
+
+#include "core/data/cleaning/language.h"
+#include "core/data/cleaning/text_utils.h"
+#include "core/store/project.h"
+#include "core/text/tokenizer.h"
+#include "core/text/tokenizer_json.h"
+#include "core/util/error.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <optional>
+
+namespace rlhf::data {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t maxRawBytes = 4096;              // of a quarantined row's source bytes
+constexpr int64_t languageEveryRecordUpTo = 5000; // then every languageStride-th record
+constexpr int64_t languageStride = 16;
+
+store::DatasetKind datasetKind(RecordKind kind)
+{
+    switch (kind) {
+    case RecordKind::Text:
+        return store::DatasetKind::Text;
+    case RecordKind::Chat:
+        return store::DatasetKind::Chat;
+    case RecordKind::Preference:
+        return store::DatasetKind::Preference;
+    }
+    return store::DatasetKind::Text;
+}
+
+std::optional<text::Tokenizer> projectTokenizer(store::Project& project, const std::string& name)
+{
+    if (name.empty()) return std::nullopt;
+    const auto entry = project.database().tokenizer(name);
+    if (!entry) throw Error("no tokenizer named '" + name + "' in the project");
+    return text::loadTokenizerJson(project.paths().absolute(entry->path));
+}
+
+// The kind every file of the recipe yields; files that disagree cannot share a dataset.
+RecordKind recipeKind(const ImportRecipe& recipe)
+{
+    std::optional<RecordKind> kind;
+    for (const auto& file : recipe.files) {
+        const Detection detection = detectFormat(file, recipe.read);
+        if (kind && *kind != detection.kind) {
+            throw Error(file.string() + ": holds " + std::string(recordKindName(detection.kind)) +
+                        " records, the files before it " + std::string(recordKindName(*kind)) +
+                        " records");
+        }
+        kind = detection.kind;
+    }
+    return kind.value_or(RecordKind::Text);
+}
+
+// Documents are UTF-8 (chat and preference documents are JSON): a record that still holds
+// invalid UTF-8 after cleaning (the utf8 step was left out) is quarantined, never mangled.
+Verdict requireUtf8(const Record& record)
+{
+    Verdict verdict;
+    forEachField(record, [&](std::string_view field, const std::string& value) {
+        const size_t bad = cleaning::firstInvalidUtf8(value);
+        if (verdict.keep && bad != std::string_view::npos) {
+            verdict = {.keep = false,
+                       .step = "utf8",
+                       .field = std::string(field),
+                       .reason = "invalid UTF-8 at byte " + std::to_string(bad) +
+                                 " (the utf8 cleaning step repairs it)"};
+        }
+    });
+    return verdict;
+}
+
+// Receives the records of every file of one import and writes them in batches.
+class ImportSink final : public RecordSink {
+public:
+    ImportSink(store::Database& database, store::Id dataset, const ImportRecipe& recipe,
+               CleaningPipeline& pipeline, const ImportProgressFn& progress, ImportReport& report)
+        : m_database(database), m_dataset(dataset), m_recipe(recipe), m_pipeline(pipeline),
+          m_progress(progress), m_report(report), m_nextOrdinal(database.documentCount(dataset))
+    {
+        for (const auto& file : recipe.files) {
+            std::error_code error;
+            const auto size = std::filesystem::file_size(file, error);
+            if (!error) m_progressState.bytesTotal += size;
+        }
+    }
+
+    void startFile(const std::filesystem::path& file) { m_progressState.file = file.string(); }
+    void finishFile(uint64_t bytes) { m_bytesBefore += bytes; }
+
+    bool record(Record&& record) override
+    {
+        ++m_report.records;
+        Verdict verdict = m_pipeline.process(record, m_nextOrdinal);
+        if (verdict.keep) verdict = requireUtf8(record);
+        const Split split = assignSplit(record, m_recipe.split);
+        if (!verdict.keep) {
+            // Only valid UTF-8 can become a document again; the rest keeps its raw bytes.
+            std::optional<std::string> document;
+            if (requireUtf8(record).keep) document = toDocumentText(record);
+            std::string raw = document ? document->substr(0, maxRawBytes) : joinedText(record);
+            if (raw.size() > maxRawBytes) raw.resize(maxRawBytes);
+            m_rejected.push_back({.step = verdict.step,
+                                  .sourceFile = record.source.file,
+                                  .sourceLine = record.source.line,
+                                  .field = verdict.field,
+                                  .reason = verdict.reason,
+                                  .raw = std::move(raw),
+                                  .duplicateOf = verdict.duplicateOf,
+                                  .document = std::move(document),
+                                  .split = std::string(splitName(split))});
+            ++m_report.quarantined;
+            return flushIfFull();
+        }
+        if (m_report.imported < languageEveryRecordUpTo ||
+            m_report.imported % languageStride == 0) {
+            ++m_languages[detectLanguage(joinedText(record))];
+            ++m_report.languagesSampled;
+        }
+        switch (split) {
+        case Split::Train:
+            ++m_report.train;
+            break;
+        case Split::Val:
+            ++m_report.val;
+            break;
+        case Split::Test:
+            ++m_report.test;
+            break;
+        }
+        m_documents.push_back({.text = toDocumentText(record),
+                               .sourceFile = std::move(record.source.file),
+                               .sourceLine = record.source.line,
+                               .split = std::string(splitName(split))});
+        ++m_nextOrdinal;
+        ++m_report.imported;
+        return flushIfFull();
+    }
+
+    void problem(ReadProblem&& problem) override
+    {
+        if (problem.raw.size() > maxRawBytes) problem.raw.resize(maxRawBytes);
+        if (m_report.firstProblems.size() < 20) m_report.firstProblems.push_back(problem);
+        m_rejected.push_back({.step = "read",
+                              .sourceFile = std::move(problem.source.file),
+                              .sourceLine = problem.source.line,
+                              .field = std::move(problem.field),
+                              .reason = std::move(problem.reason),
+                              .raw = std::move(problem.raw)});
+        ++m_report.readProblems;
+        ++m_report.quarantined;
+        flushIfFull();
+    }
+
+    bool progress(uint64_t bytesDone, uint64_t) override
+    {
+        m_progressState.bytesDone = m_bytesBefore + bytesDone;
+        return report(false);
+    }
+
+    // Writes what is pending; the last call of an import.
+    void flush()
+    {
+        if (m_documents.empty() && m_rejected.empty()) return;
+        m_database.addImportBatch(m_dataset, m_documents, m_rejected);
+        m_documents.clear();
+        m_rejected.clear();
+    }
+
+    // Calls the progress callback when 200 ms have passed (or when `force`); false = cancel.
+    bool report(bool force)
+    {
+        if (!m_progress) return true;
+        const auto now = Clock::now();
+        if (!force && now - m_lastReport < std::chrono::milliseconds(200)) return true;
+        m_lastReport = now;
+        m_progressState.records = m_report.records;
+        m_progressState.imported = m_report.imported;
+        m_progressState.quarantined = m_report.quarantined;
+        return m_progress(m_progressState);
+    }
+
+    std::vector<std::pair<std::string, int64_t>> languages() const
+    {
+        std::vector<std::pair<std::string, int64_t>> sorted(m_languages.begin(), m_languages.end());
+        std::stable_sort(sorted.begin(), sorted.end(),
+                         [](const auto& a, const auto& b) { return a.second > b.second; });
+        return sorted;
+    }
+
+private:
+    bool flushIfFull()
+    {
+        if (m_documents.size() + m_rejected.size() >= m_recipe.batchDocuments) flush();
+        // Progress is checked every 256 records: the clock costs more than a short record.
+        if ((m_report.records & 255) == 0) return report(false);
+        return true;
+    }
+
+    store::Database& m_database;
+    store::Id m_dataset;
+    const ImportRecipe& m_recipe;
+    CleaningPipeline& m_pipeline;
+    const ImportProgressFn& m_progress;
+    ImportReport& m_report;
+    int64_t m_nextOrdinal;
+    std::vector<store::Document> m_documents;
+    std::vector<store::RejectedRow> m_rejected;
+    std::map<std::string, int64_t> m_languages;
+    ImportProgress m_progressState;
+    uint64_t m_bytesBefore = 0;
+    Clock::time_point m_lastReport{}; // the first check reports at once
+};
+
+} // namespace
+
+ImportReport importDataset(store::Project& project, const ImportRecipe& recipe,
+                           const ImportProgressFn& progress)
+{
+    const auto started = Clock::now();
+    if (recipe.dataset.empty()) throw Error("import: the dataset needs a name");
+    if (recipe.files.empty()) throw Error("import: no files to import");
+    return withContext("importing into dataset '" + recipe.dataset + "'", [&] {
+        ImportReport report;
+        report.kind = recipeKind(recipe);
+        store::Database& database = project.database();
+        if (const auto existing = database.datasetByName(recipe.dataset)) {
+            if (existing->kind != datasetKind(report.kind)) {
+                throw Error("the dataset holds " +
+                            std::string(store::datasetKindName(existing->kind)) +
+                            " documents; these files hold " +
+                            std::string(recordKindName(report.kind)) + " records");
+            }
+            report.dataset = existing->id;
+        } else {
+            report.dataset = database.addDataset(recipe.dataset, datasetKind(report.kind),
+                                                 recipe.files.front().string());
+        }
+        const std::optional<text::Tokenizer> tokenizer =
+            projectTokenizer(project, recipe.tokenizer);
+        CleaningPipeline pipeline(recipe.cleaning, tokenizer ? &*tokenizer : nullptr);
+        ImportSink sink(database, report.dataset, recipe, pipeline, progress, report);
+        for (const auto& file : recipe.files) {
+            sink.startFile(file);
+            const ReadSummary summary = readRecords(file, recipe.read, sink);
+            sink.finishFile(summary.bytes);
+            report.bytes += summary.bytes;
+            if (summary.cancelled) {
+                report.cancelled = true;
+                break;
+            }
+        }
+        sink.flush();
+        report.steps = pipeline.report();
+        report.languages = sink.languages();
+        report.indexBytes = pipeline.indexBytes();
+        report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        database.setDatasetReport(report.dataset, report.toJson());
+        sink.report(true);
+        return report;
+    });
+}
+
+namespace {
+
+// Collects the first records of a file and their verdicts, stopping after `limit` records.
+class PreviewSink final : public RecordSink {
+public:
+    PreviewSink(CleaningPipeline& pipeline, size_t limit, CleaningPreview& preview)
+        : m_pipeline(pipeline), m_limit(limit), m_preview(preview)
+    {
+    }
+
+    bool record(Record&& record) override
+    {
+        const Verdict verdict = m_pipeline.process(record, m_preview.records);
+        ++m_preview.records;
+        if (verdict.keep && m_preview.kept.size() < shown) {
+            m_preview.kept.push_back(std::move(record));
+        } else if (!verdict.keep && m_preview.removed.size() < shown) {
+            m_preview.removed.emplace_back(std::move(record), verdict);
+        }
+        return size_t(m_preview.records) < m_limit;
+    }
+
+    void problem(ReadProblem&& problem) override
+    {
+        ++m_preview.readProblems;
+        if (m_preview.problems.size() < shown) m_preview.problems.push_back(std::move(problem));
+    }
+
+private:
+    static constexpr size_t shown = 50; // examples of each kind the wizard can list
+
+    CleaningPipeline& m_pipeline;
+    size_t m_limit;
+    CleaningPreview& m_preview;
+};
+
+} // namespace
+
+CleaningPreview previewCleaning(const ImportRecipe& recipe, size_t maxRecords,
+                                const text::Tokenizer* tokenizer)
+{
+    CleaningPreview preview;
+    if (recipe.files.empty() || maxRecords == 0) return preview;
+    CleaningPipeline pipeline(recipe.cleaning, tokenizer);
+    PreviewSink sink(pipeline, maxRecords, preview);
+    readRecords(recipe.files.front(), recipe.read, sink);
+    preview.steps = pipeline.report();
+    return preview;
+}
+
+} // namespace rlhf::data
