@@ -23,6 +23,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMimeData>
+#include <QProcess>
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -241,6 +242,29 @@ void TestImportWizard::importsShareGptThroughEveryPage()
         QVERIFY(at(line)->duplicateOf.has_value());
         QVERIFY(at(line)->document.has_value());
     }
+
+    // The CLI twin: the saved recipe, run headless by `rlhf import`, makes the same dataset.
+    const QString recipePath = QDir(dir.path()).filePath(QStringLiteral("dialogs.json"));
+    QString error;
+    QVERIFY2(wizard.saveRecipe(recipePath, &error), qPrintable(error));
+    QProcess cli;
+    cli.start(QStringLiteral(RLHF_BINARY_DIR "/bin/rlhf"),
+              {QStringLiteral("import"), QStringLiteral("-p"), projectPath,
+               QStringLiteral("--recipe"), recipePath, QStringLiteral("-n"),
+               QStringLiteral("dialogs-cli")});
+    QVERIFY(cli.waitForFinished(kImportTimeoutMs));
+    QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
+    const auto twin = database.datasetByName("dialogs-cli");
+    QVERIFY(twin);
+    const auto wizardDocuments = database.documents(dataset->id, 0, 1000);
+    const auto cliDocuments = database.documents(twin->id, 0, 1000);
+    QCOMPARE(cliDocuments.size(), wizardDocuments.size());
+    for (size_t i = 0; i < cliDocuments.size(); ++i) {
+        QCOMPARE(cliDocuments[i].text, wizardDocuments[i].text);
+        QCOMPARE(cliDocuments[i].split, wizardDocuments[i].split);
+        QCOMPARE(cliDocuments[i].sourceLine, wizardDocuments[i].sourceLine);
+    }
+    QCOMPARE(database.rejectedCount(twin->id), database.rejectedCount(dataset->id));
 }
 
 void TestImportWizard::csvMappingMustNameExistingFields()
