@@ -324,6 +324,24 @@ void TestImportWizard::csvMappingMustNameExistingFields()
     QCOMPARE(int(documents.size()), 6);
     QCOMPARE(documents[1].text, std::string("A quoted note, with a comma\nand a second line."));
     QCOMPARE(documents[2].sourceLine, int64_t(5)); // row 3 starts after the two-line row
+
+    // Chats cannot join the text dataset: the format page says why and keeps Next disabled.
+    const auto chats = fixtures::writeShareGpt(QDir(dir.path()));
+    ImportWizard second(projectPath);
+    second.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&second));
+    dropFiles(second.currentPage(), {chats.path});
+    auto* name = child<QComboBox>(second, "datasetName");
+    name->lineEdit()->selectAll();
+    QTest::keyClicks(name->lineEdit(), QStringLiteral("notes"));
+    QVERIFY(child<QLabel>(second, "datasetInfo")->text().contains(QStringLiteral("existing text")));
+    clickNext(second);
+    auto* secondFormat = qobject_cast<ImportFormatPage*>(second.currentPage());
+    QTRY_VERIFY_WITH_TIMEOUT(!secondFormat->previewBusy(), 10000);
+    QVERIFY(!second.button(QWizard::NextButton)->isEnabled());
+    const QString detected = child<QLabel>(second, "detected")->text();
+    QVERIFY2(detected.contains(QStringLiteral("holds text documents; these files hold chat")),
+             qPrintable(detected));
 }
 
 void TestImportWizard::savedRecipeReadsBackAndCommandNamesIt()

@@ -94,6 +94,13 @@ QString ImportFilesPage::datasetName() const
     return m_dataset->currentText().trimmed();
 }
 
+QString ImportFilesPage::existingKind() const
+{
+    for (const auto& dataset : m_existing)
+        if (dataset.name == datasetName()) return dataset.kind;
+    return {};
+}
+
 void ImportFilesPage::addFiles(const QStringList& paths)
 {
     const QStringList listed = files();

@@ -19,6 +19,8 @@ public:
 
     QStringList files() const; // absolute paths, in the order shown
     QString datasetName() const;
+    // The kind ("text", "chat", "preference") of the existing dataset named; "" for a new one.
+    QString existingKind() const;
     // Adds files not already listed (what the file dialog and a drop do).
     void addFiles(const QStringList& paths);
 

@@ -235,6 +235,10 @@ void ImportFormatPage::showPreview(const FormatPreview& preview)
                           QString::fromStdString(detection.explanation).toHtmlEscaped(),
                           QString::fromUtf8(data::recordKindName(detection.kind)));
     }
+    const QString problem = kindProblem(preview);
+    if (!problem.isEmpty())
+        lines
+            << QStringLiteral("<span style='color:#b00020'>%1</span>").arg(problem.toHtmlEscaped());
     m_detected->setText(lines.join(QLatin1String("<br>")));
 
     QStringList headers;
@@ -256,9 +260,28 @@ void ImportFormatPage::showPreview(const FormatPreview& preview)
                               ? tr("<p><i>The readers made no record from the first rows: check "
                                    "the format and shape.</i></p>")
                               : recordsHtml(preview.records));
-    m_ready = true;
+    m_ready = problem.isEmpty();
     Q_EMIT completeChanged();
     Q_EMIT previewReady();
+}
+
+QString ImportFormatPage::kindProblem(const FormatPreview& preview) const
+{
+    const auto first = preview.detections.front().kind;
+    const QString kind = QString::fromUtf8(data::recordKindName(first));
+    for (size_t i = 1; i < preview.detections.size(); ++i) {
+        if (preview.detections[i].kind == first) continue;
+        return tr("%1 holds %2 records but %3 holds %4 records: a dataset holds one kind.")
+            .arg(QFileInfo(m_requestedFiles.value(int(i))).fileName(),
+                 QString::fromUtf8(data::recordKindName(preview.detections[i].kind)),
+                 QFileInfo(m_requestedFiles.value(0)).fileName(), kind);
+    }
+    const QString existing = m_files->existingKind();
+    if (!existing.isEmpty() && existing != kind)
+        return tr("The dataset %1 holds %2 documents; these files hold %3 records. Choose "
+                  "another dataset name, or override the record shape.")
+            .arg(m_files->datasetName(), existing, kind);
+    return {};
 }
 
 bool ImportFormatPage::isComplete() const

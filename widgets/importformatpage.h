@@ -56,6 +56,9 @@ Q_SIGNALS:
 private:
     void requestPreview();
     void showPreview(const FormatPreview& preview);
+    // Why these files cannot go into one dataset (kinds that differ from each other or from
+    // the existing dataset's); empty when they can.
+    QString kindProblem(const FormatPreview& preview) const;
 
     const ImportFilesPage* m_files; // the wizard's first page
     QStringList m_requestedFiles;   // files of the latest request
