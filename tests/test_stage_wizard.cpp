@@ -1,6 +1,7 @@
 // StageWizard on a real project folder: drives the pages with QTest, finishes, and checks the
 // written document parses with the CLI's own parser; checks the parameter-count arithmetic
-// against Hugging Face's published model sizes and a hand count.
+// against Hugging Face's published model sizes and a hand count, and that the memory estimate
+// follows the batch size.
 #include "widgets/stagewizard.h"
 
 #include "core/store/project.h"
@@ -76,6 +77,7 @@ private Q_SLOTS:
     void gpt2SmallHasHuggingFaceParameterCount();
     void llamaParameterCountMatchesHandCount();
     void memoryEstimateFollowsItsFormula();
+    void memoryEstimateFollowsTheBatchSize();
     void writesDocumentTheCliAccepts();
     void invalidShapeBlocksNext();
     void missingTokenFilesNameTheCommand();
@@ -146,6 +148,60 @@ void TestStageWizard::memoryEstimateFollowsItsFormula()
     const int64_t activations = 2 * (batch * 128 * 128 * 34 + 5 * batch * 2 * 128 * 128);
     const int64_t logits = 8 * batch * 128 * vocabSize;
     QCOMPARE(rlhf::widgets::trainingMemoryBytes(tiny, batch), states + activations + logits);
+}
+
+void TestStageWizard::memoryEstimateFollowsTheBatchSize()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    StageWizard wizard(makeProject(dir, /*withTokens=*/true), /*gpuAvailable=*/false);
+    wizard.show();
+    wizard.next();
+    wizard.next();
+    QCOMPARE(wizard.currentId(), int(StageWizard::ModelPage));
+    child<QComboBox>(wizard, "preset")->setCurrentIndex(0); // tiny
+    model::ModelConfig tiny;
+    tiny.vocabSize = vocabSize;
+    tiny.layers = 2;
+    tiny.heads = 2;
+    tiny.dim = 128;
+    tiny.contextLength = 128;
+    auto estimate = [&](int64_t batch) {
+        return QStringLiteral("Training memory about %1 at batch size %2")
+            .arg(QLocale().formattedDataSize(rlhf::widgets::trainingMemoryBytes(tiny, batch)))
+            .arg(batch);
+    };
+    auto* modelSize = child<QLabel>(wizard, "modelSize");
+    QVERIFY2(modelSize->text().contains(estimate(8)), qPrintable(modelSize->text()));
+
+    // Typing a batch size updates the estimate beside it at once.
+    wizard.next();
+    QCOMPARE(wizard.currentId(), int(StageWizard::OptimisationPage));
+    auto* memory = child<QLabel>(wizard, "optimisationMemory");
+    QCOMPARE(memory->text(), estimate(8));
+    auto* batch = child<QSpinBox>(wizard, "batchSize");
+    batch->selectAll();
+    QTest::keyClicks(batch, QStringLiteral("64"));
+    QCOMPARE(batch->value(), 64);
+    QCOMPARE(memory->text(), estimate(64));
+    QVERIFY(estimate(64) != estimate(8));
+
+    // The model page's label follows at once, though it is not shown now, and so does the
+    // summary.
+    QVERIFY2(modelSize->text().contains(estimate(64)), qPrintable(modelSize->text()));
+    wizard.next();
+    wizard.next();
+    QCOMPARE(wizard.currentId(), int(StageWizard::SummaryPage));
+    QCOMPARE(child<QLabel>(wizard, "summaryMemory")->text(), estimate(64));
+
+    // Back to the model page: QWizard discards the later pages' entries (batch 8 again), and
+    // the label says so.
+    wizard.back();
+    wizard.back();
+    wizard.back();
+    QCOMPARE(wizard.currentId(), int(StageWizard::ModelPage));
+    QCOMPARE(wizard.field(QStringLiteral("batchSize")).toInt(), 8);
+    QVERIFY2(modelSize->text().contains(estimate(8)), qPrintable(modelSize->text()));
 }
 
 void TestStageWizard::writesDocumentTheCliAccepts()
