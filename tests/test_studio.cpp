@@ -129,6 +129,16 @@ private Q_SLOTS:
         QVERIFY(window.isTraining());
         QTRY_VERIFY_WITH_TIMEOUT(window.runModel()->rowCount() == 2, 20000);
         const qint64 resumed = window.runModel()->runId(1);
+        // The resumed run is a new row that names the run it continues.
+        QCOMPARE(window.runModel()->parentRunId(1), run);
+        QCOMPARE(window.runModel()->parentRunId(0), qint64(0));
+        QCOMPARE(window.runModel()
+                     ->data(window.runModel()->index(1, widgets::RunListModel::ResumedFrom),
+                            Qt::DisplayRole)
+                     .toString(),
+                 QString("#%1").arg(run));
+        QCOMPARE(store::Project::open(m_project.toStdString()).database().run(resumed)->parent,
+                 std::optional<store::Id>(run));
         QTRY_VERIFY_WITH_TIMEOUT(pointsOf(window, resumed, "train/loss") >= 3, 60000);
         screenshot(window, "studio-resumed");
         window.cancelRun();

@@ -136,9 +136,14 @@ private Q_SLOTS:
         document["resume_from"] = checkpoint->path;
         QSignalSpy again(m_worker, &TrainingWorker::finished);
         QSignalSpy log(m_worker, &TrainingWorker::logLine);
+        QSignalSpy recordedAgain(m_worker, &TrainingWorker::runRecorded);
         start(document);
         QVERIFY(again.wait(60000));
         QCOMPARE(again.first().at(1).toString(), QString("completed"));
+        QCOMPARE(recordedAgain.count(), 1);
+        const auto resumedRun = project.database().run(recordedAgain.first().at(0).toLongLong());
+        QVERIFY(resumedRun.has_value());
+        QCOMPARE(resumedRun->parent, std::optional<store::Id>(runId)); // linked to its origin
         bool resumed = false;
         for (const auto& line : log)
             resumed |= line.at(0).toString().startsWith("resumed at step");
