@@ -23,14 +23,31 @@ double unitHash(uint64_t seed, int64_t ordinal)
 } // namespace
 
 std::string trainProjectTokenizer(store::Project& project, store::Id dataset,
-                                  const std::string& name, const text::TrainConfig& config)
+                                  const std::string& name, const text::TrainConfig& config,
+                                  const TokenizerProgress& progress)
 {
+    if (project.database().tokenizer(name))
+        throw Error("a tokenizer named '" + name + "' already exists in this project");
     text::BpeTrainer trainer(config);
-    project.database().forEachDocument(
-        dataset, [&](const store::Document& document) { trainer.addText(document.text); });
+    const int64_t total = progress ? project.database().documentCount(dataset) : 0;
+    int64_t done = 0;
+    bool cancelled = false;
+    project.database().forEachDocument(dataset, [&](const store::Document& document) {
+        if (cancelled) return;
+        trainer.addText(document.text);
+        if (progress && !progress(TokenizerPhase::CountingWords, ++done, total)) cancelled = true;
+    });
+    if (cancelled) throw Error("tokenizer training cancelled");
     if (trainer.distinctWords() == 0)
         throw Error("dataset " + std::to_string(dataset) + " has no text to train a tokenizer on");
-    const text::Tokenizer tokenizer = trainer.train();
+    text::TrainProgress merges;
+    if (progress)
+        merges = [&](std::size_t made, std::size_t wanted) {
+            cancelled = !progress(TokenizerPhase::Merging, int64_t(made), int64_t(wanted));
+            return !cancelled;
+        };
+    const text::Tokenizer tokenizer = trainer.train(merges);
+    if (cancelled) throw Error("tokenizer training cancelled");
     const auto file = project.paths().tokenizers() / (name + ".json");
     text::saveTokenizerJson(tokenizer, file);
     const std::string relative = project.paths().relative(file);

@@ -21,10 +21,21 @@ namespace rlhf::data {
 // Called with (documents done, documents total); return false to cancel.
 using DocumentProgress = std::function<bool(int64_t done, int64_t total)>;
 
+// The two parts of tokenizer training that report progress.
+enum class TokenizerPhase {
+    CountingWords, // done / total are documents read
+    Merging,       // done / total are merges made / merges wanted
+};
+
+// Called with (phase, done, total); return false to cancel.
+using TokenizerProgress = std::function<bool(TokenizerPhase phase, int64_t done, int64_t total)>;
+
 // Trains on every document of `dataset`, saves tokenizers/<name>.json and records it.
-// Returns the tokenizer's project-relative path.
+// Returns the tokenizer's project-relative path. Throws rlhf::Error when the name is taken (before
+// any work) or when `progress` cancels; a cancelled run writes and records nothing.
 std::string trainProjectTokenizer(store::Project& project, store::Id dataset,
-                                  const std::string& name, const text::TrainConfig& config);
+                                  const std::string& name, const text::TrainConfig& config,
+                                  const TokenizerProgress& progress = {});
 
 struct TokenSplitOptions {
     double valFraction = 0.05; // share of documents held out for validation, e.g. 0.05
