@@ -1,7 +1,10 @@
 // core/data/token_splits: trainProjectTokenizer reports counting then merging progress, refuses
 // a taken name before any work, and a cancel in either phase records and writes nothing; then
 // writeTokenSplits tokenizes every document into the train and validation files.
+#include "core/data/record.h"
 #include "core/data/token_splits.h"
+#include "core/text/tokenizer.h"
+#include "core/text/tokenizer_json.h"
 
 #include "core/store/project.h"
 
@@ -102,6 +105,39 @@ private Q_SLOTS:
         QCOMPARE(last, int64_t(kDocuments));
         QCOMPARE(splits.trainDocuments + splits.valDocuments, int64_t(kDocuments));
         QVERIFY(splits.trainTokens > 0 && splits.valTokens > 0);
+    }
+
+    // A chat dataset imported with a split: its documents are JSON, yet the tokenizer learns
+    // the messages (never the JSON punctuation), val documents go to val, test ones nowhere.
+    void chatDatasetFollowsItsStoredSplit()
+    {
+        QTemporaryDir dir;
+        auto project = store::Project::create(dir.filePath("project").toStdString());
+        auto& database = project.database();
+        const store::Id dataset = database.addDataset("chat", store::DatasetKind::Chat, "c.jsonl");
+        std::vector<store::Document> documents;
+        const char* splits[] = {"train", "train", "val", "test"};
+        for (int i = 0; i < 200; ++i) {
+            data::Record record{
+                .kind = data::RecordKind::Chat,
+                .messages = {{"user", "what is " + std::to_string(i) + "?"},
+                             {"assistant", "it is the number " + std::to_string(i)}}};
+            documents.push_back({.text = data::toDocumentText(record), .split = splits[i % 4]});
+        }
+        database.addDocuments(dataset, documents);
+        text::TrainConfig config;
+        config.vocabSize = 300;
+        data::trainProjectTokenizer(project, dataset, "bpe", config);
+        const text::Tokenizer tokenizer =
+            text::loadTokenizerJson(project.paths().absolute(database.tokenizer("bpe")->path));
+        // "content" and "role" appear in every JSON document: learnt only if JSON leaked in.
+        QVERIFY(tokenizer.encode("content").size() > 1);
+        QCOMPARE(tokenizer.encode(" number").size(), size_t(1));
+
+        const auto result = data::writeTokenSplits(project, dataset, "bpe");
+        QCOMPARE(result.trainDocuments, int64_t(100));
+        QCOMPARE(result.valDocuments, int64_t(50));
+        QCOMPARE(result.testDocuments, int64_t(50));
     }
 
     void cancelInEitherPhaseLeavesNothing()
