@@ -10,7 +10,7 @@ build=(build-essential cmake ninja-build pkg-config dpkg-dev libtorch-dev libglo
        libsqlite3-dev nlohmann-json3-dev libcli11-dev libpcre2-dev
        libsimdjson-dev zlib1g-dev libzstd-dev libexpat1-dev               # data readers
        libutf8proc-dev libre2-dev libxxhash-dev libcld2-dev clang)        # cleaning; fuzzing
-gui=(qt6-base-dev libqcustomplot-dev libqt6sql6-sqlite)
+gui=(qt6-base-dev libqcustomplot-dev libqt6sql6-sqlite qt6-qpa-plugins)  # last: xcb for Xvfb tests
 # OpenBLAS in its OpenMP flavour: one OpenMP pool shared with LibTorch. Measured here: a small
 # transformer step takes 2.6 s with the reference BLAS, 0.17 s with this on both cores.
 runtime=(libopenblas0-openmp)

@@ -6,9 +6,9 @@
 
 #include "core/gen/generator.h"
 #include "core/util/error.h"
+#include "tests/support/table_logit_source.h"
 
 #include <ATen/ATen.h>
-#include <ATen/CPUGeneratorImpl.h>
 
 #include <QtTest/QtTest>
 
@@ -23,83 +23,18 @@ using namespace rlhf::gen;
 
 namespace {
 
-using Tokens = std::vector<int64_t>;
+using rlhf::test_support::TableSource;
+using rlhf::test_support::Tokens;
 
 constexpr int64_t vocab = 5;
 constexpr int64_t eos = 0;
 
-// A deterministic causal "LM": the logits after a row are a seeded random table entry indexed by
-// its last two real tokens. The KV "cache" is each row's real-token history, reordered by
-// selectRows. Throws std::logic_error when the DecodeInput contract is broken (keyValid must
-// extend the cached mask; real tokens must carry their index in the row as position).
-class TableSource : public LogitSource {
-public:
-    explicit TableSource(uint64_t seed)
-        : m_table(at::randn({vocab + 1, vocab + 1, vocab}, at::detail::createCPUGenerator(seed)) *
-                  1.5f)
-    {
-    }
-
-    at::Tensor forward(const DecodeInput& input) override
-    {
-        const int64_t rows = input.tokens.size(0), length = input.tokens.size(1);
-        const int64_t cached = m_keyValid.defined() ? m_keyValid.size(1) : 0;
-        if (!m_keyValid.defined()) m_histories.assign(rows, {});
-        expect(rows == static_cast<int64_t>(m_histories.size()), "row count");
-        expect(input.keyValid.size(1) == cached + length, "keyValid length");
-        if (cached > 0)
-            expect(at::equal(input.keyValid.narrow(1, 0, cached), m_keyValid), "cached mask");
-        m_keyValid = input.keyValid.clone();
-        at::Tensor logits = at::empty({rows, vocab}); // (B, vocab)
-        for (int64_t row = 0; row < rows; ++row) {
-            for (int64_t column = 0; column < length; ++column) {
-                if (!input.keyValid[row][cached + column].item<bool>()) continue;
-                expect(input.positions[row][column].item<int64_t>() ==
-                           static_cast<int64_t>(m_histories[row].size()),
-                       "position");
-                m_histories[row].push_back(input.tokens[row][column].item<int64_t>());
-            }
-            logits[row] = logitsAfter(m_histories[row]);
-        }
-        return logits;
-    }
-
-    void selectRows(const at::Tensor& rows) override
-    {
-        std::vector<Tokens> selected;
-        for (int64_t index = 0; index < rows.size(0); ++index)
-            selected.push_back(m_histories.at(rows[index].item<int64_t>()));
-        m_histories = std::move(selected);
-        m_keyValid = m_keyValid.index_select(0, rows);
-    }
-
-    void reset() override
-    {
-        m_histories.clear();
-        m_keyValid = at::Tensor();
-    }
-
-    int64_t vocabSize() const override { return vocab; }
-    int64_t maxPositions() const override { return 64; }
-
-    // (vocab) logits after `history`: what forward() returns for a row holding it.
-    at::Tensor logitsAfter(const Tokens& history) const
-    {
-        const auto size = history.size();
-        return m_table[size >= 2 ? history[size - 2] : vocab]
-                      [size >= 1 ? history[size - 1] : vocab];
-    }
-
-private:
-    static void expect(bool condition, const char* what)
-    {
-        if (!condition) throw std::logic_error(std::string("TableSource: ") + what);
-    }
-
-    at::Tensor m_table;              // (vocab + 1, vocab + 1, vocab); index vocab = no token
-    std::vector<Tokens> m_histories; // real tokens of each cache row
-    at::Tensor m_keyValid;           // (B, Tcache) bool, as last fed
-};
+// The table "LM" of test_generation without the position term, at its original scale: these
+// seeds' tables are unchanged from when this file had its own copy.
+TableSource makeSource(uint64_t seed)
+{
+    return TableSource(vocab, seed, {/*maxPositions=*/64, /*positionPeriod=*/1, /*scale=*/1.5f});
+}
 
 const std::vector<Tokens> prompts{{2}, {1, 4, 3}, {3, 3}};
 
@@ -192,7 +127,7 @@ void TestBeamSearch::exhaustiveBeamsEqualBruteForce()
     config.maxNewTokens = depth;
     config.eosTokenIds = {eos};
     for (uint64_t seed = 1; seed <= 5; ++seed) {
-        TableSource source(seed);
+        TableSource source = makeSource(seed);
         const auto results = beamSearch(source, prompts, config); // all prompts in one batch
         QCOMPARE(results.size(), prompts.size());
         for (size_t prompt = 0; prompt < prompts.size(); ++prompt) {
@@ -240,7 +175,7 @@ void TestBeamSearch::oneBeamEqualsGreedy()
     greedy.sampling.repetitionPenalty = 1.0f;
     bool sawEos = false;
     for (uint64_t seed = 1; seed <= 10; ++seed) {
-        TableSource source(seed);
+        TableSource source = makeSource(seed);
         const auto beams = beamSearch(source, prompts, beam);
         const auto greedyResults = generate(source, prompts, greedy);
         for (size_t prompt = 0; prompt < prompts.size(); ++prompt) {
@@ -261,7 +196,7 @@ void TestBeamSearch::narrowBeamsReportTrueLogProbs()
     config.maxNewTokens = 10;
     config.eosTokenIds = {eos};
     for (uint64_t seed = 1; seed <= 10; ++seed) {
-        TableSource source(seed);
+        TableSource source = makeSource(seed);
         const auto results = beamSearch(source, prompts, config);
         for (size_t prompt = 0; prompt < prompts.size(); ++prompt) {
             QVERIFY(!results[prompt].empty());
@@ -288,7 +223,7 @@ void TestBeamSearch::laterEarlyStoppingFindsNoWorse()
     config.lengthPenalty = 1.5;
     config.eosTokenIds = {eos};
     for (uint64_t seed = 1; seed <= 10; ++seed) {
-        TableSource source(seed);
+        TableSource source = makeSource(seed);
         config.earlyStopping = EarlyStopping::WhenFull;
         const auto whenFull = beamSearch(source, prompts, config);
         config.earlyStopping = EarlyStopping::Heuristic;
@@ -304,7 +239,7 @@ void TestBeamSearch::laterEarlyStoppingFindsNoWorse()
 
 void TestBeamSearch::invalidConfigThrows()
 {
-    TableSource source(1);
+    TableSource source = makeSource(1);
     BeamSearchConfig config;
     config.numBeams = 0;
     QVERIFY_THROWS_EXCEPTION(rlhf::Error, beamSearch(source, prompts, config));

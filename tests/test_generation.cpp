@@ -4,9 +4,9 @@
 #include "core/gen/generator.h"
 
 #include "core/util/error.h"
+#include "tests/support/table_logit_source.h"
 
 #include <ATen/ATen.h>
-#include <ATen/CPUGeneratorImpl.h>
 
 #include <QtTest/QtTest>
 
@@ -19,97 +19,8 @@ using namespace rlhf::gen;
 
 namespace {
 
-using Tokens = std::vector<int64_t>;
-
-// A deterministic causal "LM": the logits after a row are a seeded random table entry indexed by
-// the row's last two real tokens and the next position (mod 3). Its KV "cache" is each row's real
-// token history. It checks the DecodeInput contract and throws std::logic_error when broken:
-// keyValid must repeat the cached mask and extend it by T, and every real token's position must
-// be its index in its row. Padding (keyValid false) never enters a history.
-class TableSource : public LogitSource {
-public:
-    TableSource(int64_t vocab, uint64_t seed, int64_t maxPositions = 64)
-        : m_vocab(vocab), m_maxPositions(maxPositions),
-          m_table(
-              at::randn({vocab + 1, vocab + 1, 3, vocab}, at::detail::createCPUGenerator(seed)) *
-              2.0f)
-    {
-    }
-
-    at::Tensor forward(const DecodeInput& input) override
-    {
-        const int64_t rows = input.tokens.size(0), length = input.tokens.size(1);
-        if (m_keyValid.defined()) {
-            expect(rows == m_keyValid.size(0), "row count changed without selectRows");
-            expect(input.keyValid.size(1) == m_keyValid.size(1) + length, "keyValid length");
-            expect(at::equal(input.keyValid.narrow(1, 0, m_keyValid.size(1)), m_keyValid),
-                   "keyValid does not repeat the cached mask");
-        } else {
-            expect(input.keyValid.size(1) == length, "keyValid length at prefill");
-            m_histories.assign(rows, {});
-        }
-        m_keyValid = input.keyValid.clone();
-        m_batchSizes.push_back(rows);
-        const at::Tensor newValid =
-            input.keyValid.narrow(1, input.keyValid.size(1) - length, length);
-        at::Tensor logits = at::empty({rows, m_vocab}); // (B, vocab)
-        for (int64_t row = 0; row < rows; ++row) {
-            Tokens& history = m_histories[row];
-            for (int64_t column = 0; column < length; ++column) {
-                if (!newValid[row][column].item<bool>()) continue;
-                expect(input.positions[row][column].item<int64_t>() ==
-                           static_cast<int64_t>(history.size()),
-                       "position of a real token");
-                history.push_back(input.tokens[row][column].item<int64_t>());
-            }
-            logits[row] = next(history);
-        }
-        return logits;
-    }
-
-    void selectRows(const at::Tensor& rows) override
-    {
-        std::vector<Tokens> selected;
-        for (int64_t index = 0; index < rows.size(0); ++index)
-            selected.push_back(m_histories.at(rows[index].item<int64_t>()));
-        m_histories = std::move(selected);
-        m_keyValid = m_keyValid.index_select(0, rows);
-    }
-
-    void reset() override
-    {
-        m_histories.clear();
-        m_keyValid = at::Tensor();
-        m_batchSizes.clear();
-    }
-
-    int64_t vocabSize() const override { return m_vocab; }
-    int64_t maxPositions() const override { return m_maxPositions; }
-
-    const std::vector<int64_t>& batchSizes() const { return m_batchSizes; }
-
-private:
-    // (vocab) logits after `history`.
-    at::Tensor next(const Tokens& history) const
-    {
-        const auto size = static_cast<int64_t>(history.size());
-        const int64_t last = size >= 1 ? history[size - 1] : m_vocab;
-        const int64_t beforeLast = size >= 2 ? history[size - 2] : m_vocab;
-        return m_table[beforeLast][last][size % 3];
-    }
-
-    static void expect(bool condition, const char* what)
-    {
-        if (!condition) throw std::logic_error(std::string("TableSource: ") + what);
-    }
-
-    int64_t m_vocab;
-    int64_t m_maxPositions;
-    at::Tensor m_table;                // (vocab + 1, vocab + 1, 3, vocab); index vocab = no token
-    std::vector<Tokens> m_histories;   // real tokens of each cache row
-    at::Tensor m_keyValid;             // (B, Tcache) bool, as last fed
-    std::vector<int64_t> m_batchSizes; // rows of each forward since reset
-};
+using rlhf::test_support::TableSource;
+using rlhf::test_support::Tokens;
 
 constexpr int64_t vocab = 12;
 const std::vector<Tokens> prompts{
@@ -327,13 +238,13 @@ void TestGeneration::maxNewTokensRespected()
 void TestGeneration::contextLimitEndsRows()
 {
     // The longest prompt has 8 tokens; a context of 12 holds 4 more fed tokens, so 5 are drawn.
-    TableSource source(vocab, 4, /*maxPositions=*/12);
+    TableSource source(vocab, 4, {/*maxPositions=*/12});
     const auto results = generate(source, prompts, greedy(50));
     for (const auto& result : results) {
         QCOMPARE(result.tokens.size(), size_t(5));
         QCOMPARE(result.reason, FinishReason::Length);
     }
-    TableSource small(vocab, 4, /*maxPositions=*/6);
+    TableSource small(vocab, 4, {/*maxPositions=*/6});
     QVERIFY_THROWS_EXCEPTION(rlhf::Error, generate(small, prompts, greedy(5)));
 }
 

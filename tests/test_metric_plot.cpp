@@ -258,6 +258,50 @@ private Q_SLOTS:
         QVERIFY(QFileInfo(pdf).size() > 0);
     }
 
+    void exportDecimatesForItsOwnWidth()
+    {
+        // A rising curve: each pixel column keeps its first (= min) and last (= max) point, so
+        // the decimated count is about two per column. (Pure noise would keep four, but Qt's
+        // stroker then takes minutes to draw 12,000 full-height segments into the PNG.)
+        constexpr int kCount = 1'000'000;
+        auto rising = [](int i) { return std::sqrt(double(i)); };
+        MetricPlot plot;
+        plot.resize(400, 300);
+        plot.setRuns({1});
+        plot.setMetric(QStringLiteral("train/loss"));
+        plot.appendPoints(1, QStringLiteral("train/loss"), ramp(kCount, rising));
+        plot.redrawNow();
+        const int screen = plot.plot()->width();
+        QCOMPARE(plot.plot()->graphCount(), 2); // raw (faint) and smoothed
+        const int onScreen = plot.plot()->graph(0)->data()->size();
+        QVERIFY2(onScreen <= 4 * screen + 2, qPrintable(QString::number(onScreen)));
+
+        QTemporaryDir dir;
+        QVERIFY(plot.exportPng(dir.filePath(QStringLiteral("wide.png")), 3000, 600));
+        const auto exported = plot.lastExportDecimation();
+        QCOMPARE(exported.columns, 3000);
+        QCOMPARE(exported.graphPoints.size(), 2);
+        // The raw curve holds exactly the min/max decimation at 3000 columns of the x range.
+        std::vector<double> xs(kCount), ys(kCount);
+        for (int i = 0; i < kCount; ++i) {
+            xs[size_t(i)] = i;
+            ys[size_t(i)] = rising(i);
+        }
+        const QCPRange range = plot.plot()->xAxis->range();
+        const auto expected = decimateMinMax(xs, ys, range.lower, range.upper, 3000);
+        QCOMPARE(exported.graphPoints[0], qsizetype(expected.size()));
+        // Far more than the screen's 4 points per column could hold, and per export column.
+        QVERIFY2(exported.graphPoints[0] > 2 * 2900 && exported.graphPoints[0] > 4 * screen + 2,
+                 qPrintable(QString::number(exported.graphPoints[0])));
+        QVERIFY(exported.graphPoints[1] > 4 * screen + 2 && exported.graphPoints[1] <= 4 * 3000);
+
+        // The screen keeps its own resolution, and a default-size export uses it.
+        QCOMPARE(plot.plot()->graph(0)->data()->size(), onScreen);
+        QVERIFY(plot.exportPdf(dir.filePath(QStringLiteral("screen.pdf"))));
+        QCOMPARE(plot.lastExportDecimation().columns, screen);
+        QCOMPARE(plot.lastExportDecimation().graphPoints[0], qsizetype(onScreen));
+    }
+
     void logScaleSkipsNonPositiveValues()
     {
         MetricPlot plot;

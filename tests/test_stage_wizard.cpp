@@ -1,6 +1,7 @@
 // StageWizard on a real project folder: drives the pages with QTest, finishes, and checks the
-// written document parses with the CLI's own parser; checks the parameter-count arithmetic
-// against Hugging Face's published model sizes and a hand count.
+// written document parses with the CLI's own parser; trains a tokenizer from the data page on a
+// worker thread; checks the parameter-count arithmetic against Hugging Face's published model
+// sizes and a hand count, and that the memory estimate follows the batch size.
 #include "widgets/stagewizard.h"
 
 #include "core/store/project.h"
@@ -16,11 +17,15 @@
 #include <QGuiApplication>
 #include <QLabel>
 #include <QLineEdit>
+#include <QElapsedTimer>
 #include <QPlainTextEdit>
+#include <QProgressBar>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <fstream>
 #include <vector>
@@ -60,6 +65,38 @@ QString makeProject(const QTemporaryDir& dir, bool withTokens)
     return QString::fromStdString(root.string());
 }
 
+// A project whose dataset "notes" holds `count` short documents of plain English words (a
+// deterministic mix), and no tokenizer unless `tokenizer` names one to record.
+QString makeProjectWithDocuments(const QTemporaryDir& dir, int count, const char* tokenizer)
+{
+    static const char* const words[] = {
+        "the",   "model", "learns", "from",  "text",    "and",     "tokens", "a",
+        "small", "run",   "loss",   "goes",  "down",    "while",   "we",     "watch",
+        "plots", "of",    "each",   "step",  "studio",  "project", "data",   "with",
+        "1024",  "2048",  "bytes",  "merge", "pairs",   "into",    "words",  "again,",
+        "it's",  "don't", "quick",  "brown", "fox",     "jumps",   "over",   "lazy",
+        "dog.",  "train", "val",    "split", "windows", "context", "heads",  "layers"};
+    const std::filesystem::path root = dir.filePath(QStringLiteral("project")).toStdString();
+    auto project = store::Project::create(root);
+    const auto dataset =
+        project.database().addDataset("notes", store::DatasetKind::Text, "/data/notes.txt");
+    std::vector<store::Document> documents(static_cast<size_t>(count));
+    uint64_t state = 12345;
+    for (int i = 0; i < count; ++i) {
+        const int length = 8 + i % 13;
+        for (int w = 0; w < length; ++w) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            documents[size_t(i)].text +=
+                std::string(w ? " " : "") + words[(state >> 33) % std::size(words)];
+        }
+        documents[size_t(i)].sourceFile = "notes.txt";
+        documents[size_t(i)].sourceLine = i + 1;
+    }
+    project.database().addDocuments(dataset, documents);
+    if (tokenizer) project.database().addTokenizer(tokenizer, "tokenizers/x.json", vocabSize);
+    return QString::fromStdString(root.string());
+}
+
 template <typename T> T* child(const QWidget& parent, const char* name)
 {
     auto* widget = parent.findChild<T*>(QLatin1String(name));
@@ -76,9 +113,12 @@ private Q_SLOTS:
     void gpt2SmallHasHuggingFaceParameterCount();
     void llamaParameterCountMatchesHandCount();
     void memoryEstimateFollowsItsFormula();
+    void memoryEstimateFollowsTheBatchSize();
     void writesDocumentTheCliAccepts();
     void invalidShapeBlocksNext();
     void missingTokenFilesNameTheCommand();
+    void trainsTokenizerFromTheDataPage();
+    void tokenizerErrorsAndCancelReachThePage();
     void cudaOnlyWithGpu();
 };
 
@@ -146,6 +186,60 @@ void TestStageWizard::memoryEstimateFollowsItsFormula()
     const int64_t activations = 2 * (batch * 128 * 128 * 34 + 5 * batch * 2 * 128 * 128);
     const int64_t logits = 8 * batch * 128 * vocabSize;
     QCOMPARE(rlhf::widgets::trainingMemoryBytes(tiny, batch), states + activations + logits);
+}
+
+void TestStageWizard::memoryEstimateFollowsTheBatchSize()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    StageWizard wizard(makeProject(dir, /*withTokens=*/true), /*gpuAvailable=*/false);
+    wizard.show();
+    wizard.next();
+    wizard.next();
+    QCOMPARE(wizard.currentId(), int(StageWizard::ModelPage));
+    child<QComboBox>(wizard, "preset")->setCurrentIndex(0); // tiny
+    model::ModelConfig tiny;
+    tiny.vocabSize = vocabSize;
+    tiny.layers = 2;
+    tiny.heads = 2;
+    tiny.dim = 128;
+    tiny.contextLength = 128;
+    auto estimate = [&](int64_t batch) {
+        return QStringLiteral("Training memory about %1 at batch size %2")
+            .arg(QLocale().formattedDataSize(rlhf::widgets::trainingMemoryBytes(tiny, batch)))
+            .arg(batch);
+    };
+    auto* modelSize = child<QLabel>(wizard, "modelSize");
+    QVERIFY2(modelSize->text().contains(estimate(8)), qPrintable(modelSize->text()));
+
+    // Typing a batch size updates the estimate beside it at once.
+    wizard.next();
+    QCOMPARE(wizard.currentId(), int(StageWizard::OptimisationPage));
+    auto* memory = child<QLabel>(wizard, "optimisationMemory");
+    QCOMPARE(memory->text(), estimate(8));
+    auto* batch = child<QSpinBox>(wizard, "batchSize");
+    batch->selectAll();
+    QTest::keyClicks(batch, QStringLiteral("64"));
+    QCOMPARE(batch->value(), 64);
+    QCOMPARE(memory->text(), estimate(64));
+    QVERIFY(estimate(64) != estimate(8));
+
+    // The model page's label follows at once, though it is not shown now, and so does the
+    // summary.
+    QVERIFY2(modelSize->text().contains(estimate(64)), qPrintable(modelSize->text()));
+    wizard.next();
+    wizard.next();
+    QCOMPARE(wizard.currentId(), int(StageWizard::SummaryPage));
+    QCOMPARE(child<QLabel>(wizard, "summaryMemory")->text(), estimate(64));
+
+    // Back to the model page: QWizard discards the later pages' entries (batch 8 again), and
+    // the label says so.
+    wizard.back();
+    wizard.back();
+    wizard.back();
+    QCOMPARE(wizard.currentId(), int(StageWizard::ModelPage));
+    QCOMPARE(wizard.field(QStringLiteral("batchSize")).toInt(), 8);
+    QVERIFY2(modelSize->text().contains(estimate(8)), qPrintable(modelSize->text()));
 }
 
 void TestStageWizard::writesDocumentTheCliAccepts()
@@ -303,6 +397,137 @@ void TestStageWizard::missingTokenFilesNameTheCommand()
     QVERIFY(!wizard.button(QWizard::NextButton)->isEnabled());
     wizard.next();
     QCOMPARE(wizard.currentId(), int(StageWizard::DataPage));
+}
+
+void TestStageWizard::trainsTokenizerFromTheDataPage()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString project = makeProjectWithDocuments(dir, 20000, /*tokenizer=*/nullptr);
+    StageWizard wizard(project, /*gpuAvailable=*/false);
+    wizard.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&wizard));
+    wizard.next();
+    QCOMPARE(wizard.currentId(), int(StageWizard::DataPage));
+    QVERIFY(child<QLabel>(wizard, "dataMessage")->text().contains("no tokenizer yet"));
+    QVERIFY(!wizard.button(QWizard::NextButton)->isEnabled());
+
+    // Fill the panel like a user: a name, a vocabulary size, the GPT-2 pattern.
+    auto* name = child<QLineEdit>(wizard, "tokenizerName");
+    QCOMPARE(name->text(), QStringLiteral("bpe"));
+    name->selectAll();
+    QTest::keyClicks(name, QStringLiteral("notes-bpe"));
+    auto* vocab = child<QSpinBox>(wizard, "tokenizerVocab");
+    vocab->selectAll();
+    QTest::keyClicks(vocab, QStringLiteral("1000"));
+    QCOMPARE(vocab->value(), 1000);
+    auto* pattern = child<QComboBox>(wizard, "tokenizerPattern");
+    QTest::keyClick(pattern, Qt::Key_Down);
+    QCOMPARE(pattern->currentText(), QStringLiteral("GPT-2"));
+
+    // The GUI thread keeps ticking while the worker trains and tokenizes.
+    QElapsedTimer clock;
+    qint64 lastTick = 0, longestGap = 0;
+    int ticks = 0;
+    QTimer ticker;
+    ticker.setInterval(5);
+    connect(&ticker, &QTimer::timeout, [&] {
+        const qint64 now = clock.elapsed();
+        longestGap = std::max(longestGap, now - lastTick);
+        lastTick = now;
+        ++ticks;
+    });
+    auto* progress = child<QProgressBar>(wizard, "tokenizerProgress");
+    QSignalSpy progressed(progress, &QProgressBar::valueChanged);
+    auto* cancel = child<QPushButton>(wizard, "cancelTokenizer");
+    clock.start();
+    ticker.start();
+    QTest::mouseClick(child<QPushButton>(wizard, "trainTokenizer"), Qt::LeftButton);
+    const qint64 clickReturned = clock.elapsed();
+    QVERIFY(cancel->isEnabled()); // running: the click returned before the work was done
+    QVERIFY(progress->isVisible());
+    QVERIFY(!wizard.button(QWizard::NextButton)->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(!cancel->isEnabled(), 120000);
+    const qint64 jobTime = clock.elapsed();
+    ticker.stop();
+
+    qInfo("tokenizer job: %d GUI ticks in %lld ms, longest gap %lld ms", ticks, jobTime,
+          longestGap);
+    const QString status = child<QLabel>(wizard, "tokenizerStatus")->text();
+    QVERIFY2(status.contains("'notes-bpe' trained"), qPrintable(status));
+    QVERIFY2(clickReturned < 200, qPrintable(QString::number(clickReturned)));
+    QVERIFY2(ticks >= 5 && longestGap < 1500,
+             qPrintable(QStringLiteral("%1 ticks in %2 ms, longest gap %3 ms")
+                            .arg(ticks)
+                            .arg(jobTime)
+                            .arg(longestGap)));
+    QVERIFY(progressed.count() >= 2); // progress reached the GUI thread during the job
+    QVERIFY(progress->isHidden());
+
+    // The tokenizer is in the database, its token files exist, and the page selected them.
+    auto opened = store::Project::open(project.toStdString());
+    const auto record = opened.database().tokenizer("notes-bpe");
+    QVERIFY(record.has_value());
+    QCOMPARE(record->path, std::string("tokenizers/notes-bpe.json"));
+    QVERIFY(record->vocabSize > 263 && record->vocabSize <= 1000);
+    QVERIFY(std::filesystem::is_regular_file(opened.paths().absolute(record->path)));
+    for (auto split : {store::TokenSplit::Train, store::TokenSplit::Validation})
+        QVERIFY(std::filesystem::file_size(opened.paths().tokenFile("notes", "notes-bpe", split)) >
+                0);
+    QVERIFY(child<QComboBox>(wizard, "tokenizer")->currentText().startsWith("notes-bpe (vocab"));
+    const QString trainLabel = child<QLabel>(wizard, "trainTokensLabel")->text();
+    QVERIFY2(trainLabel.endsWith(" tokens") && !trainLabel.contains("missing"),
+             qPrintable(trainLabel));
+    QVERIFY(child<QLabel>(wizard, "dataMessage")->isHidden());
+    QVERIFY(wizard.button(QWizard::NextButton)->isEnabled());
+    QCOMPARE(name->text(), QStringLiteral("bpe")); // a free name for the next one
+
+    wizard.next();
+    QCOMPARE(wizard.currentId(), int(StageWizard::ModelPage));
+    QVERIFY(child<QLabel>(wizard, "modelSize")
+                ->text()
+                .contains(
+                    QStringLiteral("vocab %1").arg(QLocale().toString(qint64(record->vocabSize)))));
+    QCOMPARE(wizard.document().at("tokenizer").get<std::string>(),
+             std::string("tokenizers/notes-bpe.json"));
+}
+
+void TestStageWizard::tokenizerErrorsAndCancelReachThePage()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString project = makeProjectWithDocuments(dir, 20000, /*tokenizer=*/"bpe");
+    StageWizard wizard(project, /*gpuAvailable=*/false);
+    wizard.show();
+    wizard.next();
+    QCOMPARE(wizard.currentId(), int(StageWizard::DataPage));
+    auto* name = child<QLineEdit>(wizard, "tokenizerName");
+    QCOMPARE(name->text(), QStringLiteral("bpe-2")); // "bpe" is taken
+    auto* train = child<QPushButton>(wizard, "trainTokenizer");
+    auto* cancel = child<QPushButton>(wizard, "cancelTokenizer");
+    auto* status = child<QLabel>(wizard, "tokenizerStatus");
+
+    // A taken name: the core refuses before any work, with its context.
+    name->selectAll();
+    QTest::keyClicks(name, QStringLiteral("bpe"));
+    QTest::mouseClick(train, Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(train->isEnabled(), 30000);
+    QVERIFY2(status->text().contains("training tokenizer 'bpe' on dataset 'notes': a tokenizer "
+                                     "named 'bpe' already exists"),
+             qPrintable(status->text()));
+
+    // Cancel right after starting: nothing is recorded or written.
+    name->selectAll();
+    QTest::keyClicks(name, QStringLiteral("never"));
+    QTest::mouseClick(train, Qt::LeftButton);
+    QVERIFY(cancel->isEnabled());
+    QTest::mouseClick(cancel, Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(train->isEnabled(), 30000);
+    QVERIFY2(status->text().contains("cancelled"), qPrintable(status->text()));
+    auto opened = store::Project::open(project.toStdString());
+    QVERIFY(!opened.database().tokenizer("never").has_value());
+    QVERIFY(!std::filesystem::exists(opened.paths().tokenizers() / "never.json"));
+    QVERIFY(!wizard.button(QWizard::NextButton)->isEnabled()); // still no token files
 }
 
 void TestStageWizard::cudaOnlyWithGpu()

@@ -386,6 +386,11 @@ void TestStore::checkpointsAndTokenizers()
     QCOMPARE(latest->path, std::string("checkpoints/run-1/step-400b"));
     QCOMPARE(latest->metricsJson, std::string(R"({"val/loss": 2.4})"));
     QCOMPARE(latest->run, run);
+    const std::optional<Checkpoint> at = database.checkpointAt("checkpoints/run-1/step-200");
+    QVERIFY(at);
+    QCOMPARE(at->run, run);
+    QCOMPARE(at->step, int64_t(200));
+    QVERIFY(!database.checkpointAt("checkpoints/run-1/step-400")); // replaced by step-400b
     QVERIFY(errorOf([&] {
                 database.addCheckpoint(run, 1, "p", "not json");
             }).contains("not valid JSON"));

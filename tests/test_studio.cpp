@@ -29,10 +29,13 @@ private:
     QTemporaryDir m_dir;
     QString m_project;
 
+    // build/screenshots/<name>.png offscreen, xvfb-<name>.png under a real X server (Xvfb).
     static void screenshot(QWidget& window, const QString& name)
     {
         QDir().mkpath(RLHF_BINARY_DIR "/screenshots");
-        const QString file = RLHF_BINARY_DIR "/screenshots/" + name + ".png";
+        const QString prefix =
+            QGuiApplication::platformName() == QLatin1String("xcb") ? "xvfb-" : QString();
+        const QString file = RLHF_BINARY_DIR "/screenshots/" + prefix + name + ".png";
         QVERIFY(window.grab().save(file));
     }
 
@@ -85,6 +88,10 @@ private Q_SLOTS:
             wizard->setField("runName", "studio-test");
             wizard->setField("steps", 100000); // long enough to pause and cancel
             wizard->setField("evalEvery", 5);
+            // The tiny shape on one thread: the GUI flow is under test, and on a shared 2-core
+            // machine the default small shape on two threads took 157 s for its first 10 steps.
+            wizard->setField("preset", "tiny");
+            wizard->setField("threads", 1);
             while (wizard->currentId() != wizard->pageIds().last()) {
                 const int before = wizard->currentId();
                 wizard->next();
@@ -129,6 +136,16 @@ private Q_SLOTS:
         QVERIFY(window.isTraining());
         QTRY_VERIFY_WITH_TIMEOUT(window.runModel()->rowCount() == 2, 20000);
         const qint64 resumed = window.runModel()->runId(1);
+        // The resumed run is a new row that names the run it continues.
+        QCOMPARE(window.runModel()->parentRunId(1), run);
+        QCOMPARE(window.runModel()->parentRunId(0), qint64(0));
+        QCOMPARE(window.runModel()
+                     ->data(window.runModel()->index(1, widgets::RunListModel::ResumedFrom),
+                            Qt::DisplayRole)
+                     .toString(),
+                 QString("#%1").arg(run));
+        QCOMPARE(store::Project::open(m_project.toStdString()).database().run(resumed)->parent,
+                 std::optional<store::Id>(run));
         QTRY_VERIFY_WITH_TIMEOUT(pointsOf(window, resumed, "train/loss") >= 3, 60000);
         screenshot(window, "studio-resumed");
         window.cancelRun();

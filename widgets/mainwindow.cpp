@@ -112,6 +112,7 @@ void MainWindow::buildCentral()
     m_runTable->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_runTable->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_runTable->verticalHeader()->hide();
+    m_runTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_runTable->horizontalHeader()->setStretchLastSection(true);
     connect(m_runTable->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         showSelectedRuns();
@@ -135,7 +136,7 @@ void MainWindow::buildCentral()
     splitter->addWidget(m_runTable);
     splitter->addWidget(plotPane);
     splitter->setStretchFactor(1, 2);
-    splitter->setSizes({460, 820});
+    splitter->setSizes({590, 690}); // room for every run column at 1280 px
     m_data = new DataView;
     m_tabs = new QTabWidget;
     m_tabs->setObjectName("mainTabs");

@@ -275,14 +275,27 @@ void MetricPlot::setXAxisMode(XAxisMode mode)
 
 bool MetricPlot::exportPng(const QString& path, int width, int height)
 {
-    if (m_curvesChanged || m_redrawTimer.isActive()) redrawNow();
-    return m_plot->savePng(path, width, height);
+    return exportWith(width, [&] { return m_plot->savePng(path, width, height); });
 }
 
 bool MetricPlot::exportPdf(const QString& path, int width, int height)
 {
-    if (m_curvesChanged || m_redrawTimer.isActive()) redrawNow();
-    return m_plot->savePdf(path, width, height);
+    return exportWith(width, [&] { return m_plot->savePdf(path, width, height); });
+}
+
+bool MetricPlot::exportWith(int width, const std::function<bool()>& save)
+{
+    m_redrawTimer.stop();
+    if (m_curvesChanged) rebuildCurves();
+    const int columns = width > 0 ? width : screenColumns();
+    updateGraphData(columns);
+    m_lastExport = {columns, {}};
+    for (int i = 0; i < m_plot->graphCount(); ++i)
+        m_lastExport.graphPoints.append(m_plot->graph(i)->data()->size());
+    const bool saved = save();
+    updateGraphData(screenColumns()); // back to the screen's resolution
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    return saved;
 }
 
 bool MetricPlot::exportCsv(const QString& path) const
@@ -307,7 +320,7 @@ void MetricPlot::redrawNow()
 {
     m_redrawTimer.stop();
     if (m_curvesChanged) rebuildCurves();
-    updateGraphData();
+    updateGraphData(screenColumns());
     m_plot->replot(QCustomPlot::rpImmediateRefresh);
 }
 
@@ -408,7 +421,12 @@ void MetricPlot::rebuildCurves()
     m_curvesChanged = false;
 }
 
-void MetricPlot::updateGraphData()
+int MetricPlot::screenColumns() const
+{
+    return std::max(1, m_plot->width());
+}
+
+void MetricPlot::updateGraphData(int columns)
 {
     for (VisibleCurve& curve : m_curves)
         updateDerived(*findSeries(curve.run, m_metric));
@@ -426,7 +444,6 @@ void MetricPlot::updateGraphData()
         m_settingRange = false;
     }
     const QCPRange range = m_plot->xAxis->range();
-    const int columns = std::max(1, m_plot->width());
     const ValueFilter filter =
         m_yScale == YScale::Log ? ValueFilter::PositiveOnly : ValueFilter::All;
     for (VisibleCurve& curve : m_curves) {
@@ -475,8 +492,8 @@ void MetricPlot::onUserRangeChanged()
 {
     if (m_settingRange) return;
     m_autoRange = false;
-    if (m_curvesChanged) return; // the pending redraw rebuilds everything
-    updateGraphData(); // re-decimate for the new range; QCustomPlot replots after the gesture
+    if (m_curvesChanged) return;      // the pending redraw rebuilds everything
+    updateGraphData(screenColumns()); // re-decimate for the new range; replotted after the gesture
 }
 
 void MetricPlot::onMouseMove(QMouseEvent* event)

@@ -8,6 +8,7 @@
 #include "widgets/metriccsv.h"
 #include "widgets/metricpoint.h"
 
+#include <functional>
 #include <map>
 #include <utility>
 #include <vector>
@@ -59,9 +60,17 @@ public:
     void setXAxisMode(XAxisMode mode);
     XAxisMode xAxisMode() const { return m_xAxisMode; }
 
-    // Width or height 0 means the plot's current size.
+    // Width or height 0 means the plot's current size. The curves are decimated again for the
+    // export's width, so a 3000 px export keeps each of its pixel columns' min and max.
     bool exportPng(const QString& path, int width = 0, int height = 0);
     bool exportPdf(const QString& path, int width = 0, int height = 0);
+    // What the last PNG / PDF export drew: its decimation's column budget and the point count of
+    // each graph it held (raw and smoothed curves, in graph order).
+    struct ExportDecimation {
+        int columns = 0;
+        QList<qsizetype> graphPoints;
+    };
+    ExportDecimation lastExportDecimation() const { return m_lastExport; }
     bool exportCsv(const QString& path) const; // every raw point of every series
     QList<MetricCsvRow> allRows() const;       // what exportCsv writes, in (run, metric) order
 
@@ -99,7 +108,9 @@ private:
     void invalidateDerived();
     void updateDerived(Series& series) const;
     void rebuildCurves();
-    void updateGraphData();
+    int screenColumns() const; // the decimation budget on screen: one column per pixel
+    void updateGraphData(int columns);
+    bool exportWith(int width, const std::function<bool()>& save);
     void fitRanges();
     void onUserRangeChanged();
     void onMouseMove(QMouseEvent* event);
@@ -126,6 +137,7 @@ private:
     bool m_curvesChanged = true; // graphs must be recreated (runs, metric, labels, modes)
     bool m_autoRange = true;     // follow the data until the user zooms or pans
     bool m_settingRange = false; // our own range changes are not user interaction
+    ExportDecimation m_lastExport;
 };
 
 } // namespace rlhf::widgets

@@ -31,6 +31,7 @@ void RunListModel::refresh()
     for (const store::Run& run : m_database->runs()) {
         Row row;
         row.id = run.id;
+        row.parent = run.parent.value_or(0);
         row.name = QString::fromStdString(run.name);
         const auto stage = store::runStageName(run.stage),
                    status = store::runStatusName(run.status);
@@ -64,6 +65,11 @@ QString RunListModel::configJson(int row) const
     return row >= 0 && row < int(m_rows.size()) ? m_rows[row].configJson : QString();
 }
 
+qint64 RunListModel::parentRunId(int row) const
+{
+    return row >= 0 && row < int(m_rows.size()) ? m_rows[row].parent : 0;
+}
+
 int RunListModel::rowOfRun(qint64 runId) const
 {
     for (size_t i = 0; i < m_rows.size(); ++i)
@@ -85,7 +91,10 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const
 {
     if (!index.isValid() || index.row() >= int(m_rows.size())) return {};
     const Row& row = m_rows[index.row()];
-    if (role == Qt::ToolTipRole) return row.configJson;
+    if (role == Qt::ToolTipRole)
+        return index.column() == ResumedFrom && row.parent
+                   ? tr("Resumed from a checkpoint of run #%1").arg(row.parent)
+                   : row.configJson;
     if (role == Qt::TextAlignmentRole && index.column() != Name)
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role != Qt::DisplayRole) return {};
@@ -98,6 +107,8 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const
         return row.stage;
     case Status:
         return row.status;
+    case ResumedFrom:
+        return row.parent ? QString("#%1").arg(row.parent) : QString();
     case Duration:
         return row.seconds < 0 ? QString("-")
                                : QString("%1:%2")
@@ -117,8 +128,8 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const
 QVariant RunListModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-    static const char* names[] = {"Run",      "Name",          "Stage",          "Status",
-                                  "Duration", "Best val loss", "Best perplexity"};
+    static const char* names[] = {"Run",          "Name",     "Stage",         "Status",
+                                  "Resumed from", "Duration", "Best val loss", "Best perplexity"};
     return section >= 0 && section < ColumnCount ? QString(names[section]) : QVariant();
 }
 

@@ -1,5 +1,6 @@
-// The run history of a project as a table: name, stage, status, duration and the best validation
-// loss and perplexity of each run, read from the project database (its own read connection).
+// The run history of a project as a table: name, stage, status, the run a resume continued,
+// duration and the best validation loss and perplexity of each run, read from the project
+// database (its own read connection).
 #pragma once
 
 #include <QAbstractTableModel>
@@ -17,7 +18,17 @@ namespace rlhf::widgets {
 class RunListModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Id, Name, Stage, Status, Duration, BestValLoss, BestPerplexity, ColumnCount };
+    enum Column {
+        Id,
+        Name,
+        Stage,
+        Status,
+        ResumedFrom, // "#3" when the run continued run 3's checkpoint
+        Duration,
+        BestValLoss,
+        BestPerplexity,
+        ColumnCount
+    };
 
     explicit RunListModel(QObject* parent = nullptr);
     ~RunListModel() override;
@@ -28,7 +39,8 @@ public:
 
     qint64 runId(int row) const;
     QString configJson(int row) const;
-    int rowOfRun(qint64 runId) const; // -1 when absent
+    qint64 parentRunId(int row) const; // the run it was resumed from; 0 for a fresh start
+    int rowOfRun(qint64 runId) const;  // -1 when absent
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -38,6 +50,7 @@ public:
 private:
     struct Row {
         qint64 id = 0;
+        qint64 parent = 0; // 0 = not a resume
         QString name, stage, status, configJson;
         double seconds = -1;     // -1 while running
         double bestValLoss = -1; // -1 without validation

@@ -48,9 +48,13 @@ StageWizard::StageWizard(const QString& projectPath, bool gpuAvailable, QWidget*
     setPage(StagePage, new WizardStagePage(m_projectPath, this));
     setPage(DataPage, m_data);
     setPage(ModelPage, m_model);
-    setPage(OptimisationPage, new WizardOptimisationPage(this));
+    auto* optimisation = new WizardOptimisationPage(m_model, this);
+    setPage(OptimisationPage, optimisation);
     setPage(RunPage, m_run);
     setPage(SummaryPage, new WizardSummaryPage(this, this));
+    m_model->setBatchSize(field(QStringLiteral("batchSize")).toInt());
+    connect(optimisation, &WizardOptimisationPage::batchSizeChanged, m_model,
+            &WizardModelPage::setBatchSize);
 }
 
 int64_t StageWizard::parameterCount(const model::ModelConfig& config)
@@ -111,6 +115,11 @@ QString StageWizard::validationError() const
         return tr("The CLI would refuse this document: %1").arg(QString::fromUtf8(error.what()));
     }
     return {};
+}
+
+QString StageWizard::memoryEstimate() const
+{
+    return m_model->memoryEstimate(field(QStringLiteral("batchSize")).toInt());
 }
 
 void StageWizard::accept()

@@ -35,6 +35,8 @@ public:
     QString command() const;
     // Why the CLI would refuse document() (pretrainConfigFromJson's message); empty when valid.
     QString validationError() const;
+    // The model's training-memory estimate at the chosen batch size (see modelpresets.h).
+    QString memoryEstimate() const;
 
     // Exact trainable parameter count of a model shape (see modelpresets.h for the formula).
     static int64_t parameterCount(const model::ModelConfig& config);

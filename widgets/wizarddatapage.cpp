@@ -1,6 +1,7 @@
 #include "widgets/wizarddatapage.h"
 
 #include "core/store/project.h"
+#include "widgets/tokenizerpanel.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -8,7 +9,9 @@
 #include <QFormLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QSignalBlocker>
 
+#include <algorithm>
 #include <exception>
 
 namespace rlhf::widgets {
@@ -39,16 +42,12 @@ WizardDataPage::WizardDataPage(const QString& projectPath, QWidget* parent)
         auto project = store::Project::open(projectPath.toStdString());
         for (const auto& dataset : project.database().datasets())
             m_dataset->addItem(QString::fromStdString(dataset.name));
-        for (const auto& tokenizer : project.database().tokenizers()) {
-            m_tokenizers.push_back({QString::fromStdString(tokenizer.name),
-                                    QString::fromStdString(tokenizer.path), tokenizer.vocabSize});
-            m_tokenizer->addItem(tr("%1 (vocab %2)")
-                                     .arg(m_tokenizers.back().name)
-                                     .arg(QLocale().toString(qint64(tokenizer.vocabSize))));
-        }
     } catch (const std::exception& error) {
         m_loadError = tr("Cannot read the project %1: %2").arg(projectPath, error.what());
     }
+    m_tokenizerPanel = new TokenizerPanel(projectPath, this);
+    m_tokenizerPanel->setObjectName(QStringLiteral("tokenizerPanel"));
+    loadTokenizers({});
 
     m_trainLabel = new QLabel(this);
     m_trainLabel->setObjectName(QStringLiteral("trainTokensLabel"));
@@ -66,6 +65,7 @@ WizardDataPage::WizardDataPage(const QString& projectPath, QWidget* parent)
     layout->addRow(tr("Train tokens"), m_trainLabel);
     layout->addRow(tr("Validation tokens"), m_valLabel);
     layout->addRow(m_message);
+    layout->addRow(m_tokenizerPanel);
 
     registerField(QStringLiteral("dataset"), m_dataset, "currentText",
                   SIGNAL(currentTextChanged(QString)));
@@ -77,7 +77,39 @@ WizardDataPage::WizardDataPage(const QString& projectPath, QWidget* parent)
     };
     connect(m_dataset, &QComboBox::currentIndexChanged, this, changed);
     connect(m_tokenizer, &QComboBox::currentIndexChanged, this, changed);
+    connect(m_tokenizerPanel, &TokenizerPanel::runningChanged, this, changed);
+    connect(m_tokenizerPanel, &TokenizerPanel::trained, this, [this](const QString& name) {
+        loadTokenizers(name);
+        refresh();
+        Q_EMIT completeChanged();
+    });
     refresh();
+}
+
+void WizardDataPage::loadTokenizers(const QString& select)
+{
+    const QSignalBlocker blocker(m_tokenizer);
+    const int before = m_tokenizer->currentIndex();
+    m_tokenizers.clear();
+    m_tokenizer->clear();
+    QStringList names;
+    try {
+        auto project = store::Project::open(m_projectPath.toStdString());
+        for (const auto& tokenizer : project.database().tokenizers()) {
+            m_tokenizers.push_back({QString::fromStdString(tokenizer.name),
+                                    QString::fromStdString(tokenizer.path), tokenizer.vocabSize});
+            names << m_tokenizers.back().name;
+            m_tokenizer->addItem(tr("%1 (vocab %2)")
+                                     .arg(m_tokenizers.back().name)
+                                     .arg(QLocale().toString(qint64(tokenizer.vocabSize))));
+        }
+    } catch (const std::exception& error) {
+        m_loadError = tr("Cannot read the project %1: %2").arg(m_projectPath, error.what());
+    }
+    const int chosen = names.indexOf(select);
+    m_tokenizer->setCurrentIndex(chosen >= 0 ? chosen : std::min(before, int(names.size()) - 1));
+    if (m_tokenizer->currentIndex() < 0 && !names.isEmpty()) m_tokenizer->setCurrentIndex(0);
+    m_tokenizerPanel->setExistingTokenizers(names);
 }
 
 QString WizardDataPage::tokenFile(bool train) const
@@ -121,8 +153,8 @@ QString WizardDataPage::problem() const
                   "NAME`.")
             .arg(quoted(m_projectPath));
     if (m_tokenizer->count() == 0)
-        return tr("The project has no tokenizer yet: train one with `rlhf tokenizer train -p %1 "
-                  "-d %2`.")
+        return tr("The project has no tokenizer yet: train one below, or with `rlhf tokenizer "
+                  "train -p %1 -d %2`.")
             .arg(quoted(m_projectPath), quoted(m_dataset->currentText()));
     const QDir root(m_projectPath);
     QStringList missing;
@@ -132,7 +164,8 @@ QString WizardDataPage::problem() const
     }
     if (missing.isEmpty()) return {};
     const auto& tokenizer = m_tokenizers[size_t(m_tokenizer->currentIndex())];
-    return tr("Missing token file(s) %1. Write them with: rlhf tokenize -p %2 -d %3 -t %4")
+    return tr("Missing token file(s) %1. Train a new tokenizer below, or write them with: rlhf "
+              "tokenize -p %2 -d %3 -t %4")
         .arg(missing.join(QLatin1String(", ")), quoted(m_projectPath),
              quoted(m_dataset->currentText()), quoted(tokenizer.name));
 }
@@ -156,17 +189,18 @@ void WizardDataPage::refresh()
     const QString text = problem();
     m_message->setText(text);
     m_message->setVisible(!text.isEmpty());
+    m_tokenizerPanel->setDataset(m_loadError.isEmpty() ? m_dataset->currentText() : QString());
 }
 
 bool WizardDataPage::isComplete() const
 {
-    return problem().isEmpty();
+    return problem().isEmpty() && !m_tokenizerPanel->isRunning();
 }
 
 bool WizardDataPage::validatePage()
 {
     refresh();
-    return problem().isEmpty();
+    return isComplete();
 }
 
 } // namespace rlhf::widgets

@@ -1,5 +1,6 @@
 // Data page of the StageWizard: a dataset and a tokenizer from the project database, the train
-// and validation token files they produced (with token counts), and how to make missing ones.
+// and validation token files they produced (with token counts), and a TokenizerPanel that trains
+// a tokenizer and writes those files when they are missing.
 #pragma once
 
 #include <QWizardPage>
@@ -11,6 +12,8 @@ class QComboBox;
 class QLabel;
 
 namespace rlhf::widgets {
+
+class TokenizerPanel;
 
 class WizardDataPage : public QWizardPage {
     Q_OBJECT
@@ -37,6 +40,8 @@ private:
     QString tokenFile(bool train) const; // project-relative
     QString problem() const;             // empty when both split files exist
     void refresh();
+    // Re-reads the project's tokenizers and selects `select` (by name) when it is among them.
+    void loadTokenizers(const QString& select);
 
     QString m_projectPath;
     QString m_loadError; // why the project database could not be read
@@ -46,6 +51,7 @@ private:
     QLabel* m_trainLabel = nullptr;
     QLabel* m_valLabel = nullptr;
     QLabel* m_message = nullptr;
+    TokenizerPanel* m_tokenizerPanel = nullptr;
 };
 
 } // namespace rlhf::widgets

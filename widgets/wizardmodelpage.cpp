@@ -59,7 +59,7 @@ WizardModelPage::WizardModelPage(const WizardDataPage* data, QWidget* parent)
                           "two moments) plus activations kept for backward (about "
                           "34*batch*ctx*dim + 5*batch*heads*ctx^2 bytes per layer) plus fp32 "
                           "logits and their gradient. The batch size is set on the Optimisation "
-                          "page."));
+                          "page, which shows this estimate again as it changes."));
     m_message = new QLabel(this);
     m_message->setObjectName(QStringLiteral("modelMessage"));
     m_message->setWordWrap(true);
@@ -116,7 +116,7 @@ void WizardModelPage::applyPreset(int index)
 
 void WizardModelPage::initializePage()
 {
-    refresh(); // the tokenizer (vocabulary) and batch size may have changed since construction
+    refresh(); // the tokenizer (vocabulary) may have changed since construction
 }
 
 model::ModelConfig WizardModelPage::modelConfig() const
@@ -170,14 +170,24 @@ void WizardModelPage::refresh()
         return;
     }
     const auto config = modelConfig();
-    const QVariant batchField = wizard() ? field(QStringLiteral("batchSize")) : QVariant();
-    const int64_t batch = batchField.isValid() ? batchField.toInt() : 8;
-    const QLocale locale;
-    m_size->setText(tr("%1 parameters (vocab %2)\nTraining memory about %3 at batch size %4")
-                        .arg(locale.toString(qint64(parameterCount(config))))
-                        .arg(locale.toString(qint64(config.vocabSize)))
-                        .arg(locale.formattedDataSize(trainingMemoryBytes(config, batch)))
-                        .arg(batch));
+    m_size->setText(tr("%1 parameters (vocab %2)\n%3 (set on the Optimisation page)")
+                        .arg(QLocale().toString(qint64(parameterCount(config))))
+                        .arg(QLocale().toString(qint64(config.vocabSize)))
+                        .arg(memoryEstimate(m_batchSize)));
+}
+
+QString WizardModelPage::memoryEstimate(int64_t batchSize) const
+{
+    if (!problem().isEmpty()) return {};
+    return tr("Training memory about %1 at batch size %2")
+        .arg(QLocale().formattedDataSize(trainingMemoryBytes(modelConfig(), batchSize)))
+        .arg(batchSize);
+}
+
+void WizardModelPage::setBatchSize(int64_t batchSize)
+{
+    m_batchSize = batchSize;
+    refresh();
 }
 
 bool WizardModelPage::isComplete() const

@@ -1,10 +1,13 @@
 // Model page of the StageWizard: a preset shape (tiny, small, gpt2-124M) or a custom one, the
-// flavour (gpt2 / llama), and a live label with the exact parameter count and a memory estimate.
+// flavour (gpt2 / llama), and a live label with the exact parameter count and a memory estimate
+// at the batch size of the Optimisation page (which the wizard passes in as it changes).
 #pragma once
 
 #include "core/model/model_config.h"
 
 #include <QWizardPage>
+
+#include <cstdint>
 
 class QCheckBox;
 class QComboBox;
@@ -27,6 +30,9 @@ public:
     bool validatePage() override;
 
     model::ModelConfig modelConfig() const; // the shape as currently entered
+    // "Training memory about 1.2 GB at batch size 8"; empty while the shape is invalid.
+    QString memoryEstimate(int64_t batchSize) const;
+    void setBatchSize(int64_t batchSize); // the estimate's batch; 8 until the wizard sets it
 
 private:
     QString problem() const; // empty when the shape is valid
@@ -34,6 +40,7 @@ private:
     void refresh();
 
     const WizardDataPage* m_data = nullptr; // not owned
+    int64_t m_batchSize = 8;                // the Optimisation page's default
     QComboBox* m_preset = nullptr;          // owned by the page, like every widget below
     QComboBox* m_flavour = nullptr;
     QSpinBox* m_layers = nullptr;

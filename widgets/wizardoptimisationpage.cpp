@@ -1,5 +1,7 @@
 #include "widgets/wizardoptimisationpage.h"
 
+#include "widgets/wizardmodelpage.h"
+
 #include <QDoubleValidator>
 #include <QFormLayout>
 #include <QLabel>
@@ -38,7 +40,8 @@ QSpinBox* spinBox(QWidget* parent, const char* name, int minimum, int maximum, i
 
 } // namespace
 
-WizardOptimisationPage::WizardOptimisationPage(QWidget* parent) : QWizardPage(parent)
+WizardOptimisationPage::WizardOptimisationPage(const WizardModelPage* model, QWidget* parent)
+    : QWizardPage(parent), m_model(model)
 {
     setTitle(tr("Optimisation"));
     setSubTitle(tr("AdamW with linear warmup and cosine decay to the minimum learning rate."));
@@ -53,6 +56,8 @@ WizardOptimisationPage::WizardOptimisationPage(QWidget* parent) : QWizardPage(pa
     m_batchSize = spinBox(this, "batchSize", 1, 65536, 8);
     m_gradAccumulation = spinBox(this, "gradAccumulation", 1, 65536, 1);
     m_seed = spinBox(this, "seed", 0, most, 1337);
+    m_memory = new QLabel(this);
+    m_memory->setObjectName(QStringLiteral("optimisationMemory"));
     m_message = new QLabel(this);
     m_message->setObjectName(QStringLiteral("optimisationMessage"));
     m_message->setWordWrap(true);
@@ -66,6 +71,7 @@ WizardOptimisationPage::WizardOptimisationPage(QWidget* parent) : QWizardPage(pa
     layout->addRow(tr("Gradient clip"), m_gradClip);
     layout->addRow(tr("Steps"), m_steps);
     layout->addRow(tr("Batch size (sequences)"), m_batchSize);
+    layout->addRow(QString(), m_memory);
     layout->addRow(tr("Gradient accumulation"), m_gradAccumulation);
     layout->addRow(tr("Seed"), m_seed);
     layout->addRow(m_message);
@@ -88,7 +94,21 @@ WizardOptimisationPage::WizardOptimisationPage(QWidget* parent) : QWizardPage(pa
         connect(edit, &QLineEdit::textChanged, this, changed);
     for (QSpinBox* box : {m_warmup, m_steps, m_batchSize, m_gradAccumulation, m_seed})
         connect(box, &QSpinBox::valueChanged, this, changed);
+    connect(m_batchSize, &QSpinBox::valueChanged, this, [this](int batchSize) {
+        updateMemory();
+        Q_EMIT batchSizeChanged(batchSize);
+    });
     updateMessage();
+}
+
+void WizardOptimisationPage::initializePage()
+{
+    updateMemory(); // the model shape may have changed since this page was last shown
+}
+
+void WizardOptimisationPage::updateMemory()
+{
+    m_memory->setText(m_model ? m_model->memoryEstimate(m_batchSize->value()) : QString());
 }
 
 QString WizardOptimisationPage::problem() const

@@ -23,6 +23,8 @@ WizardSummaryPage::WizardSummaryPage(const StageWizard* stage, QWidget* parent)
     m_path = new QLabel(this);
     m_path->setObjectName(QStringLiteral("documentPath"));
     m_path->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_memory = new QLabel(this);
+    m_memory->setObjectName(QStringLiteral("summaryMemory"));
     m_preview = new QPlainTextEdit(this);
     m_preview->setObjectName(QStringLiteral("preview"));
     m_preview->setReadOnly(true);
@@ -36,6 +38,7 @@ WizardSummaryPage::WizardSummaryPage(const StageWizard* stage, QWidget* parent)
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_path);
+    layout->addWidget(m_memory);
     layout->addWidget(m_preview, /*stretch=*/1);
     layout->addWidget(m_copy, /*stretch=*/0, Qt::AlignLeft);
     layout->addWidget(m_message);
@@ -47,6 +50,7 @@ WizardSummaryPage::WizardSummaryPage(const StageWizard* stage, QWidget* parent)
 void WizardSummaryPage::refresh()
 {
     m_path->setText(tr("Document: %1").arg(m_stage->documentPath()));
+    m_memory->setText(m_stage->memoryEstimate());
     m_preview->setPlainText(QString::fromStdString(m_stage->document().dump(2)));
     m_problem = m_stage->validationError();
     m_message->setText(m_problem);

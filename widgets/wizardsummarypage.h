@@ -1,5 +1,6 @@
 // Last page of the StageWizard: the stage document as it will be written, where it goes, the
-// CLI command that runs it, and any reason the CLI would refuse it (which blocks Finish).
+// training-memory estimate at the final batch size, the CLI command that runs it, and any reason
+// the CLI would refuse it (which blocks Finish).
 #pragma once
 
 #include <QWizardPage>
@@ -29,6 +30,7 @@ private:
     const StageWizard* m_stage = nullptr; // not owned
     QString m_problem;                    // why the document would be refused; empty when valid
     QLabel* m_path = nullptr;             // owned by the page, like every widget below
+    QLabel* m_memory = nullptr;
     QPlainTextEdit* m_preview = nullptr;
     QPushButton* m_copy = nullptr;
     QLabel* m_message = nullptr;

@@ -83,7 +83,9 @@ void addDataCommands(CLI::App& app)
         ->required();
     tokenize->add_option("-t,--tokenizer", tokenizeArguments->tokenizer, "Tokenizer name")
         ->capture_default_str();
-    tokenize->add_option("--val-fraction", tokenizeArguments->valFraction, "Share held out")
+    tokenize
+        ->add_option("--val-fraction", tokenizeArguments->valFraction,
+                     "Share held out when the dataset has no validation split")
         ->check(CLI::Range(0.0, 0.5))
         ->capture_default_str();
     tokenize->callback([=] {

@@ -105,6 +105,7 @@ void runDemo(const DemoArguments& arguments)
         recipe.dataset = "kjv";
         recipe.files = {text};
         recipe.read.format = data::FileFormat::Text;
+        recipe.split.valFraction = 0.02;
         const data::ImportReport report = data::importDataset(project, recipe);
         fs::remove(text);
         std::cout << "imported " << report.imported << " verses of the King James Bible ("
@@ -118,8 +119,7 @@ void runDemo(const DemoArguments& arguments)
         std::cout << "trained tokenizer kjv-bpe (4096 tokens)" << std::endl;
     }
     const auto tokenizer = *database.tokenizer("kjv-bpe");
-    const auto splits =
-        data::writeTokenSplits(project, dataset->id, "kjv-bpe", {.valFraction = 0.02});
+    const auto splits = data::writeTokenSplits(project, dataset->id, "kjv-bpe");
     std::cout << "tokens: " << splits.trainTokens << " train, " << splits.valTokens << " validation"
               << std::endl;
 

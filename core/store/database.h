@@ -99,6 +99,9 @@ public:
                      std::string_view metricsJson = "{}");
     std::vector<Checkpoint> checkpoints(Id run) const; // by step
     std::optional<Checkpoint> latestCheckpoint(Id run) const;
+    // The checkpoint saved at `path` (project-relative, as stored), e.g. to find the run that a
+    // resume continues.
+    std::optional<Checkpoint> checkpointAt(std::string_view path) const;
 
     // Tokenizers by unique name.
     Id addTokenizer(std::string_view name, std::string_view path, int64_t vocabSize);

@@ -209,6 +209,16 @@ std::optional<Checkpoint> Database::latestCheckpoint(Id run) const
     });
 }
 
+std::optional<Checkpoint> Database::checkpointAt(std::string_view path) const
+{
+    return withContext(context("reading the checkpoint at " + std::string(path)), [&] {
+        Statement query(handle(), "SELECT " + std::string(checkpointColumns) +
+                                      " FROM checkpoints WHERE path = ? ORDER BY id DESC LIMIT 1");
+        query.bindAll(path);
+        return query.step() ? std::optional(readCheckpoint(query)) : std::nullopt;
+    });
+}
+
 Id Database::addTokenizer(std::string_view name, std::string_view path, int64_t vocabSize)
 {
     return withContext(context("adding tokenizer '" + std::string(name) + "'"), [&] {

@@ -90,9 +90,17 @@ StageRunReport runStage(const std::filesystem::path& projectFolder, const nlohma
     checkTokenIds(train, config, where);
     if (val) checkTokenIds(*val, config, where);
 
+    // A resume continues the run that saved the checkpoint: that run is the new one's parent.
+    std::optional<store::Id> parent;
+    if (!config.resumeFrom.empty()) {
+        const std::filesystem::path checkpoint = config.resumeFrom;
+        if (const auto saved =
+                project.database().checkpointAt(paths.relative(checkpoint.lexically_normal())))
+            parent = saved->run;
+    }
     StageRunReport report;
-    report.runId =
-        project.database().createRun(store::RunStage::Pretrain, config.name, document.dump(2));
+    report.runId = project.database().createRun(store::RunStage::Pretrain, config.name,
+                                                document.dump(2), parent);
     observer.onRunRecorded(report.runId);
     RecordingObserver recorder(project, report.runId, observer);
     dist::LocalCommunicator communicator;
