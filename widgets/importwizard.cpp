@@ -111,13 +111,21 @@ QString ImportWizard::command(const QString& recipePath) const
         .arg(shellQuoted(m_projectPath), shellQuoted(recipePath));
 }
 
+QString ImportWizard::defaultRecipePath() const
+{
+    // The dataset name as a file name: characters other than letters, digits, '.', '_' and '-'
+    // become '_' (as ProjectPaths does for token files), so "a/b" stays inside recipes/.
+    QString name = m_files->datasetName();
+    for (QChar& c : name)
+        if (!c.isLetterOrNumber() && c != QLatin1Char('.') && c != QLatin1Char('_') &&
+            c != QLatin1Char('-'))
+            c = QLatin1Char('_');
+    return QDir(m_projectPath).filePath(QStringLiteral("recipes/%1.json").arg(name));
+}
+
 void ImportWizard::saveRecipeDialog()
 {
-    const QString suggested =
-        m_recipePath.isEmpty()
-            ? QDir(m_projectPath)
-                  .filePath(QStringLiteral("recipes/%1.json").arg(m_files->datasetName()))
-            : m_recipePath;
+    const QString suggested = m_recipePath.isEmpty() ? defaultRecipePath() : m_recipePath;
     const QString path = QFileDialog::getSaveFileName(this, tr("Save import recipe"), suggested,
                                                       tr("JSON recipe (*.json)"));
     if (path.isEmpty()) return;
@@ -129,11 +137,7 @@ void ImportWizard::copyCommand()
 {
     // The command needs the recipe on disk: keep the saved one up to date, or write one into
     // the project's recipes/ folder.
-    const QString path =
-        m_recipePath.isEmpty()
-            ? QDir(m_projectPath)
-                  .filePath(QStringLiteral("recipes/%1.json").arg(m_files->datasetName()))
-            : m_recipePath;
+    const QString path = m_recipePath.isEmpty() ? defaultRecipePath() : m_recipePath;
     QString error;
     if (!saveRecipe(path, &error)) {
         QMessageBox::critical(this, windowTitle(), error);

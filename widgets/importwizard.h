@@ -43,6 +43,7 @@ public:
     void reject() override;
 
 private:
+    QString defaultRecipePath() const; // <project>/recipes/<dataset>.json
     void saveRecipeDialog();
     void copyCommand();
 
