@@ -1,6 +1,7 @@
 // The `rlhf` command line end to end, as a user runs it: init, import (with a bad JSONL row),
 // tokenizer training, tokenizing, a tiny pretraining run, generation, and clear refusals of bad
-// stage documents that record nothing.
+// stage documents that record nothing; import recipes and the quarantine; bench import's
+// dedup checked against its Python twin.
 #include "core/store/database.h"
 
 #include <QtTest>
@@ -110,6 +111,83 @@ private Q_SLOTS:
         QVERIFY2(small.err.contains("model.vocab_size: 10 is too small"), qPrintable(small.err));
         rlhf::store::Database database(project.toStdString() + "/project.sqlite");
         QCOMPARE(database.runs().size(), size_t(1));
+    }
+
+    // A recipe file and the quarantine commands: what the import wizard saves, run headless.
+    void importRecipeAndQuarantine()
+    {
+        QTemporaryDir dir;
+        const QString project = dir.filePath("project");
+        RUN_OK(runCli({"init", project}));
+        std::ofstream(dir.filePath("qa.jsonl").toStdString())
+            << R"({"q": "Two plus two?", "a": "Four."})"
+               "\n"
+            << R"({"q": "two plus  TWO?", "a": "four."})"
+               "\n"
+            << R"({"q": "Mail me", "a": "at ann@example.org"})"
+               "\n"
+            << R"({"q": 3, "a": "not a string"})"
+               "\n";
+        // The options become a recipe; the recipe (with a relative file name) imports.
+        const Result printed =
+            runCli({"import", "-n", "qa", "--shape", "alpaca", "--map", "instruction=q", "--map",
+                    "output=a", "--clean", "utf8,whitespace,pii,exact_dedup", "--val", "0",
+                    dir.filePath("qa.jsonl"), "--print-recipe"});
+        RUN_OK(printed);
+        const QString recipe = dir.filePath("recipe.json");
+        std::ofstream(recipe.toStdString()) << printed.out.toStdString().replace(
+            printed.out.toStdString().find(dir.filePath("qa.jsonl").toStdString()),
+            dir.filePath("qa.jsonl").size(), "qa.jsonl");
+        const Result imported = runCli({"import", "-p", project, "--recipe", recipe});
+        RUN_OK(imported);
+        QVERIFY2(imported.out.contains("3 records read"), qPrintable(imported.out));
+        QVERIFY2(imported.out.contains("2 imported"), qPrintable(imported.out));
+        // The message names the field as the file does (mapped "q"), with its line.
+        QVERIFY2(imported.err.contains("qa.jsonl:4: field 'q': expected a string"),
+                 qPrintable(imported.err));
+
+        rlhf::store::Database database(project.toStdString() + "/project.sqlite");
+        const auto qa = database.datasetByName("qa");
+        QVERIFY(qa);
+        const auto documents = database.documents(qa->id, 0, 10);
+        QCOMPARE(documents.size(), size_t(2));
+        QVERIFY2(QString::fromStdString(documents[1].text).contains("at <EMAIL>"),
+                 documents[1].text.c_str());
+
+        const Result listed =
+            runCli({"quarantine", "-p", project, "-d", "qa", "--step", "exact_dedup"});
+        RUN_OK(listed);
+        QVERIFY2(listed.out.startsWith("1 rows"), qPrintable(listed.out));
+        QVERIFY2(listed.out.contains("qa.jsonl:2"), qPrintable(listed.out));
+        const QString id = listed.out.section('#', 1, 1).section(' ', 0, 0);
+        RUN_OK(runCli({"quarantine", "-p", project, "-d", "qa", "--restore", id}));
+        QCOMPARE(database.documentCount(qa->id), int64_t(3));
+        const Result again = runCli({"quarantine", "-p", project, "-d", "qa", "--restore", id});
+        QCOMPARE(again.exitCode, 1);
+        QVERIFY2(again.err.contains("already restored"), qPrintable(again.err));
+    }
+
+    // The import benchmark runs end to end on a small corpus, and its exact dedup agrees with
+    // the Python twin's record for record (a correctness check; the speed is the benchmark's).
+    void benchImportAgreesWithPython()
+    {
+        QTemporaryDir dir;
+        const Result bench =
+            runCli({"bench", "import", "--megabytes", "2", "--file", dir.filePath("corpus.jsonl"),
+                    "--project", dir.filePath("scratch"), "--reference",
+                    RLHF_SOURCE_DIR "/tests/reference/bench_import.py", "--python",
+                    RLHF_REFERENCE_PYTHON});
+        RUN_OK(bench);
+        const QJsonObject report = QJsonDocument::fromJson(bench.out.toUtf8()).object();
+        const QJsonArray phases = report["phases"].toArray();
+        QCOMPARE(phases.size(), 4);
+        const QJsonObject clean = phases[1].toObject();
+        QCOMPARE(clean["phase"].toString(), QString("clean+exact"));
+        QVERIFY(clean["records"].toInt() > 1000);
+        QVERIFY(clean["kept"].toInt() < clean["records"].toInt()); // the corpus has duplicates
+        QCOMPARE(report["python"].toObject()["records"].toInt(), clean["records"].toInt());
+        QCOMPARE(report["python"].toObject()["kept"].toInt(), clean["kept"].toInt());
+        QCOMPARE(phases[3].toObject()["kept"].toInt(), clean["kept"].toInt()); // the import
     }
 };
 

@@ -2,6 +2,7 @@
 // " +++$+++ " files, folder or file path), Stack Exchange Posts.xml (question -> accepted
 // answer) and Reddit comment dumps (parent -> reply), each with its malformed rows reported.
 #include "core/data/readers/reader.h"
+#include "tests/support/record_collector.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -12,27 +13,12 @@
 #include <fstream>
 
 using namespace rlhf::data;
+using rlhf::testing::Collect;
+using rlhf::testing::readAll;
+using rlhf::testing::writeFile;
 namespace fs = std::filesystem;
 
 namespace {
-
-class Collect : public RecordSink {
-public:
-    bool record(Record&& record) override
-    {
-        records.push_back(std::move(record));
-        return true;
-    }
-    void problem(ReadProblem&& problem) override { problems.push_back(std::move(problem)); }
-    std::vector<Record> records;
-    std::vector<ReadProblem> problems;
-};
-
-void writeFile(const fs::path& file, std::string_view bytes)
-{
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 std::vector<Message> dialogue(std::initializer_list<const char*> turns)
 {

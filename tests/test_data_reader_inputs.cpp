@@ -2,6 +2,7 @@
 // their magic bytes, a corrupt stream, a 10 MB row against the row limit, empty files in every
 // format, and real text that Debian ships (the fortunes package).
 #include "core/data/readers/reader.h"
+#include "tests/support/record_collector.h"
 #include "core/util/error.h"
 
 #include <QTemporaryDir>
@@ -14,27 +15,12 @@
 #include <fstream>
 
 using namespace rlhf::data;
+using rlhf::testing::Collect;
+using rlhf::testing::readAll;
+using rlhf::testing::writeFile;
 namespace fs = std::filesystem;
 
 namespace {
-
-class Collect : public RecordSink {
-public:
-    bool record(Record&& record) override
-    {
-        records.push_back(std::move(record));
-        return true;
-    }
-    void problem(ReadProblem&& problem) override { problems.push_back(std::move(problem)); }
-    std::vector<Record> records;
-    std::vector<ReadProblem> problems;
-};
-
-void writeFile(const fs::path& file, std::string_view bytes)
-{
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 std::string gzip(std::string_view bytes)
 {
@@ -75,16 +61,6 @@ private:
     {
         return fs::path(m_dir.path().toStdString()) / name;
     }
-    Collect read(const fs::path& file, ReadOptions options = {})
-    {
-        Collect sink;
-        const ReadSummary summary = readRecords(file, options, sink);
-        [&] {
-            QCOMPARE(summary.records, static_cast<int64_t>(sink.records.size()));
-            QCOMPARE(summary.problems, static_cast<int64_t>(sink.problems.size()));
-        }();
-        return sink;
-    }
 };
 
 void TestDataReaderInputs::compressedVariants()
@@ -101,7 +77,7 @@ void TestDataReaderInputs::compressedVariants()
         const Detection detection = detectFormat(path(name));
         QCOMPARE(detection.format, FileFormat::Jsonl);
         QVERIFY(detection.compression != Compression::None);
-        Collect sink = read(path(name));
+        Collect sink = readAll(path(name));
         QCOMPARE(sink.records.size(), size_t(50000));
         QVERIFY(sink.problems.empty());
         QCOMPARE(sink.records[25000].text, std::string("row 25001"));
@@ -115,10 +91,10 @@ void TestDataReaderInputs::compressedVariants()
     writeFile(path("t.csv.gz"), gzip("text\n\"a,b\"\nc\n"));
     writeFile(path("t.txt.zst"), zstd("x\ny\n"));
     writeFile(path("t.json.gz"), gzip("[{\"text\":\"j\"}]"));
-    QCOMPARE(read(path("t.csv.gz")).records.size(), size_t(2));
-    QCOMPARE(read(path("t.csv.gz")).records[0].text, std::string("a,b"));
-    QCOMPARE(read(path("t.txt.zst")).records.size(), size_t(2));
-    QCOMPARE(read(path("t.json.gz")).records.at(0).text, std::string("j"));
+    QCOMPARE(readAll(path("t.csv.gz")).records.size(), size_t(2));
+    QCOMPARE(readAll(path("t.csv.gz")).records[0].text, std::string("a,b"));
+    QCOMPARE(readAll(path("t.txt.zst")).records.size(), size_t(2));
+    QCOMPARE(readAll(path("t.json.gz")).records.at(0).text, std::string("j"));
 
     // A corrupt or cut stream fails the whole file, with its name.
     std::string cut = gzip(jsonl);
@@ -142,7 +118,7 @@ void TestDataReaderInputs::longLineLimit()
     writeFile(file, "{\"text\":\"before\"}\n{\"text\":\"" + big + "\"}\n{\"text\":\"after\"}\n");
     ReadOptions options;
     options.maxRowBytes = 1u << 20;
-    Collect limited = read(file, options);
+    Collect limited = readAll(file, options);
     QCOMPARE(limited.records.size(), size_t(2));
     QCOMPARE(limited.records[0].text, std::string("before"));
     QCOMPARE(limited.records[1].text, std::string("after"));
@@ -152,19 +128,19 @@ void TestDataReaderInputs::longLineLimit()
     QVERIFY(limited.problems[0].reason.find("longer than") != std::string::npos);
     QCOMPARE(limited.problems[0].raw.size(), size_t(4096));
 
-    Collect unlimited = read(file);
+    Collect unlimited = readAll(file);
     QCOMPARE(unlimited.records.size(), size_t(3));
     QCOMPARE(unlimited.records[1].text.size(), big.size());
     QVERIFY(unlimited.problems.empty());
 
     // The same in plain text and CSV.
     writeFile(path("long.txt"), "a\n" + big + "\nb\n");
-    Collect text = read(path("long.txt"), options);
+    Collect text = readAll(path("long.txt"), options);
     QCOMPARE(text.records.size(), size_t(2));
     QCOMPARE(text.problems.size(), size_t(1));
     QCOMPARE(text.problems[0].source.line, int64_t(2));
     writeFile(path("long.csv"), "text\na\n\"" + big + "\"\nb\n");
-    Collect csv = read(path("long.csv"), options);
+    Collect csv = readAll(path("long.csv"), options);
     QCOMPARE(csv.records.size(), size_t(2));
     QCOMPARE(csv.records[1].text, std::string("b"));
     QCOMPARE(csv.problems.size(), size_t(1));
@@ -176,7 +152,7 @@ void TestDataReaderInputs::emptyFiles()
     for (const char* name :
          {"empty.txt", "empty.jsonl", "empty.json", "empty.csv", "empty.tsv", "empty.jsonl.gz"}) {
         writeFile(path(name), std::string_view(name).ends_with(".gz") ? gzip("") : "");
-        Collect sink = read(path(name));
+        Collect sink = readAll(path(name));
         QVERIFY2(sink.records.empty(), name);
         QVERIFY2(sink.problems.empty(), name);
     }
@@ -203,7 +179,7 @@ void TestDataReaderInputs::fortunesRealText()
     }
     writeFile(path("art.zst"), zstd(all));
     for (const fs::path& file : {fortunes, path("art.zst")}) {
-        Collect sink = read(file);
+        Collect sink = readAll(file);
         QCOMPARE(sink.records.size(), nonBlank);
         QCOMPARE(sink.records.back().text, lastLine);
     }

@@ -3,6 +3,7 @@
 // good row around it delivered), detection and preview. Compressed, over-long, empty and real
 // inputs are in test_data_reader_inputs.cpp; the corpus layouts in test_data_reader_corpora.cpp.
 #include "core/data/readers/reader.h"
+#include "tests/support/record_collector.h"
 #include "core/util/error.h"
 
 #include <QTemporaryDir>
@@ -12,27 +13,12 @@
 #include <fstream>
 
 using namespace rlhf::data;
+using rlhf::testing::Collect;
+using rlhf::testing::readAll;
+using rlhf::testing::writeFile;
 namespace fs = std::filesystem;
 
 namespace {
-
-class Collect : public RecordSink {
-public:
-    bool record(Record&& record) override
-    {
-        records.push_back(std::move(record));
-        return true;
-    }
-    void problem(ReadProblem&& problem) override { problems.push_back(std::move(problem)); }
-    std::vector<Record> records;
-    std::vector<ReadProblem> problems;
-};
-
-void writeFile(const fs::path& file, std::string_view bytes)
-{
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 Message user(std::string text)
 {
@@ -70,16 +56,6 @@ private:
     {
         return fs::path(m_dir.path().toStdString()) / name;
     }
-    Collect read(const fs::path& file, ReadOptions options = {})
-    {
-        Collect sink;
-        const ReadSummary summary = readRecords(file, options, sink);
-        [&] {
-            QCOMPARE(summary.records, static_cast<int64_t>(sink.records.size()));
-            QCOMPARE(summary.problems, static_cast<int64_t>(sink.problems.size()));
-        }();
-        return sink;
-    }
 };
 
 void TestDataReaders::names()
@@ -105,7 +81,7 @@ void TestDataReaders::textUnits()
                     "first line\r\nsecond line\r\n  \r\n\r\nthird\nfourth");
     ReadOptions options;
     options.unit = TextUnit::Line;
-    Collect lines = read(file, options);
+    Collect lines = readAll(file, options);
     QCOMPARE(lines.records.size(), size_t(4));
     QCOMPARE(lines.records[0].text, std::string("first line"));
     QCOMPARE(lines.records[0].source, (SourceLocation{file.string(), 1}));
@@ -117,14 +93,14 @@ void TestDataReaders::textUnits()
     QVERIFY(lines.problems.empty());
 
     options.unit = TextUnit::Paragraph;
-    Collect paragraphs = read(file, options);
+    Collect paragraphs = readAll(file, options);
     QCOMPARE(paragraphs.records.size(), size_t(2));
     QCOMPARE(paragraphs.records[0].text, std::string("first line\nsecond line"));
     QCOMPARE(paragraphs.records[1].text, std::string("third\nfourth"));
     QCOMPARE(paragraphs.records[1].source.line, int64_t(5));
 
     options.unit = TextUnit::File;
-    Collect whole = read(file, options);
+    Collect whole = readAll(file, options);
     QCOMPARE(whole.records.size(), size_t(1));
     QCOMPARE(whole.records[0].text, std::string("first line\nsecond line\n  \n\nthird\nfourth"));
     QCOMPARE(whole.records[0].kind, RecordKind::Text);
@@ -134,7 +110,7 @@ void TestDataReaders::textKeepsNulAndInvalidUtf8()
 {
     const fs::path file = path("nul.txt");
     writeFile(file, std::string("a\0b\n\xff\xfe bad utf8\nok\n", 18));
-    Collect sink = read(file);
+    Collect sink = readAll(file);
     QCOMPARE(sink.records.size(), size_t(3));
     QCOMPARE(sink.records[0].text, std::string("a\0b", 3));
     QCOMPARE(sink.records[1].text, std::string("\xff\xfe bad utf8"));
@@ -198,7 +174,7 @@ void TestDataReaders::jsonlShapes()
         if (static_cast<RecordShape>(shape) == RecordShape::Text && asked != RecordShape::Auto &&
             row.contains("content"))
             options.mapping["text"] = "content";
-        Collect sink = read(file, options);
+        Collect sink = readAll(file, options);
         QVERIFY2(sink.problems.empty(),
                  sink.problems.empty() ? "" : sink.problems[0].reason.c_str());
         QCOMPARE(sink.records.size(), size_t(2));
@@ -223,7 +199,7 @@ void TestDataReaders::jsonlMalformedCorpus()
                     "{\"text\":\"nul\\u0000inside\"}\n" // 8: good, escaped NUL
                     "{\"text\":\"two\"} trailing\n"     // 9: trailing garbage
                     "{\"text\":\"last\"}");             // 10: good, no line end
-    Collect sink = read(file);
+    Collect sink = readAll(file);
     QCOMPARE(sink.records.size(), size_t(3));
     QCOMPARE(sink.records[0].text, std::string("one"));
     QCOMPARE(sink.records[1].text, std::string("nul\0inside", 10));
@@ -253,7 +229,7 @@ void TestDataReaders::mappingNamesMissingField()
     ReadOptions options;
     options.shape = RecordShape::Text;
     options.mapping["text"] = "story";
-    Collect sink = read(path("mapped.jsonl"), options);
+    Collect sink = readAll(path("mapped.jsonl"), options);
     QCOMPARE(sink.records.size(), size_t(2));
     QCOMPARE(sink.records[1].text, std::string("s3"));
     QCOMPARE(sink.problems.size(), size_t(1));
@@ -263,7 +239,7 @@ void TestDataReaders::mappingNamesMissingField()
     writeFile(path("mapped.csv"), "prompt,answer\nhi,hello\n");
     options.shape = RecordShape::Alpaca;
     options.mapping = {{"instruction", "prompt"}, {"output", "reply"}};
-    Collect csv = read(path("mapped.csv"), options);
+    Collect csv = readAll(path("mapped.csv"), options);
     QCOMPARE(csv.records.size(), size_t(0));
     QCOMPARE(csv.problems.size(), size_t(1));
     QCOMPARE(csv.problems[0].field, std::string("reply"));
@@ -273,7 +249,7 @@ void TestDataReaders::mappingNamesMissingField()
     writeFile(path("roles.jsonl"),
               R"({"conversations":[{"from":"human","value":"q"},{"from":"robot","value":"a"}]})"
               "\n");
-    Collect roles = read(path("roles.jsonl"));
+    Collect roles = readAll(path("roles.jsonl"));
     QCOMPARE(roles.problems.size(), size_t(1));
     QCOMPARE(roles.problems[0].field, std::string("conversations[1].from"));
     QVERIFY(roles.problems[0].reason.find("robot") != std::string::npos);
@@ -292,7 +268,7 @@ void TestDataReaders::jsonArray()
                     "]\n");
     const Detection detection = detectFormat(file);
     QCOMPARE(detection.format, FileFormat::JsonArray);
-    Collect sink = read(file);
+    Collect sink = readAll(file);
     QCOMPARE(sink.records.size(), size_t(3));
     QCOMPARE(sink.records[0].text, std::string("a ] tricky } \" string ["));
     QCOMPARE(sink.records[0].source.line, int64_t(2));
@@ -310,7 +286,7 @@ void TestDataReaders::jsonArray()
     for (int i = 0; i < 100000; ++i)
         many += std::string(i ? "," : "") + "{\"text\":\"element " + std::to_string(i) + "\"}\n";
     writeFile(path("many.json"), many + "]");
-    Collect bulk = read(path("many.json"));
+    Collect bulk = readAll(path("many.json"));
     QCOMPARE(bulk.records.size(), size_t(100000));
     QCOMPARE(bulk.records[99999].text, std::string("element 99999"));
     QCOMPARE(bulk.records[99999].source.line, int64_t(100000));
@@ -320,7 +296,7 @@ void TestDataReaders::jsonArrayTruncated()
 {
     const fs::path file = path("truncated.json");
     writeFile(file, "[{\"text\":\"one\"},\n{\"text\":\"two\"},\n{\"text\":\"thr");
-    Collect sink = read(file, {});
+    Collect sink = readAll(file, {});
     QCOMPARE(sink.records.size(), size_t(2));
     QCOMPARE(sink.records[1].text, std::string("two"));
     QCOMPARE(sink.problems.size(), size_t(1));
@@ -328,14 +304,14 @@ void TestDataReaders::jsonArrayTruncated()
     QVERIFY(sink.problems[0].reason.find("truncated") != std::string::npos);
 
     writeFile(file, "[{\"text\":\"one\"}");
-    Collect unclosed = read(file);
+    Collect unclosed = readAll(file);
     QCOMPARE(unclosed.records.size(), size_t(1));
     QCOMPARE(unclosed.problems.size(), size_t(1));
 
     ReadOptions options;
     options.format = FileFormat::JsonArray;
     writeFile(file, "{\"text\":\"an object, not an array\"}");
-    Collect notArray = read(file, options);
+    Collect notArray = readAll(file, options);
     QCOMPARE(notArray.records.size(), size_t(0));
     QCOMPARE(notArray.problems.size(), size_t(1));
     QCOMPARE(notArray.problems[0].source.line, int64_t(1));
@@ -353,7 +329,7 @@ void TestDataReaders::csvQuotedFields()
     QCOMPARE(detection.format, FileFormat::Csv);
     QCOMPARE(detection.shape, RecordShape::Alpaca);
     QCOMPARE(detection.fields, (std::vector<std::string>{"instruction", "input", "output"}));
-    Collect sink = read(file);
+    Collect sink = readAll(file);
     QVERIFY(sink.problems.empty());
     QCOMPARE(sink.records.size(), size_t(3));
     QCOMPARE(sink.records[0].messages,
@@ -374,7 +350,7 @@ void TestDataReaders::csvProblems()
                     "good two,2\n"
                     "\"unclosed,3\n"
                     "swallowed,4\n");
-    Collect sink = read(file);
+    Collect sink = readAll(file);
     QCOMPARE(sink.records.size(), size_t(2));
     QCOMPARE(sink.records[0].text, std::string("good one"));
     QCOMPARE(sink.records[1].text, std::string("good two"));
@@ -398,7 +374,7 @@ void TestDataReaders::tsvPythonQuoting()
     QCOMPARE(detection.format, FileFormat::Tsv);
     QCOMPARE(detection.shape, RecordShape::Preference);
     QCOMPARE(detection.kind, RecordKind::Preference);
-    Collect sink = read(file);
+    Collect sink = readAll(file);
     QVERIFY(sink.problems.empty());
     QCOMPARE(sink.records.size(), size_t(2));
     QCOMPARE(sink.records[0].messages, (std::vector<Message>{user("a\ttab")}));

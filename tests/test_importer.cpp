@@ -5,6 +5,7 @@
 #include "core/data/importer.h"
 #include "core/store/project.h"
 #include "core/util/error.h"
+#include "tests/support/error_of.h"
 
 #include <nlohmann/json.hpp>
 
@@ -18,17 +19,9 @@ using namespace rlhf;
 using namespace rlhf::data;
 namespace fs = std::filesystem;
 
-namespace {
+using rlhf::testing::errorOf;
 
-template <typename Body> QString errorOf(Body&& body)
-{
-    try {
-        body();
-    } catch (const rlhf::Error& error) {
-        return QString::fromStdString(error.what());
-    }
-    return {};
-}
+namespace {
 
 void writeFile(const fs::path& file, std::string_view bytes)
 {

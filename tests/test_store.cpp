@@ -6,6 +6,7 @@
 #include "core/store/project.h"
 #include "core/store/schema.h"
 #include "core/util/error.h"
+#include "tests/support/error_of.h"
 
 #include <sqlite3.h>
 
@@ -19,19 +20,11 @@
 using namespace rlhf::store;
 namespace fs = std::filesystem;
 
+using rlhf::testing::errorOf;
+
 namespace {
 
 // The message of the rlhf::Error that `body` throws, or "" when it does not throw.
-template <typename Body> QString errorOf(Body&& body)
-{
-    try {
-        body();
-    } catch (const rlhf::Error& error) {
-        return QString::fromStdString(error.what());
-    }
-    return {};
-}
-
 // Runs raw SQL on a file through SQLite directly, bypassing Database.
 void rawSql(const fs::path& file, const char* sql)
 {

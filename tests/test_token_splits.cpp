@@ -7,6 +7,7 @@
 #include "core/text/tokenizer_json.h"
 
 #include "core/store/project.h"
+#include "tests/support/error_of.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -16,6 +17,8 @@
 #include <vector>
 
 using namespace rlhf;
+
+using rlhf::testing::errorOf;
 
 namespace {
 
@@ -31,16 +34,6 @@ store::Project makeProject(const QTemporaryDir& dir, store::Id& dataset)
                                     std::to_string(i * 7919 % 1000) + " again and again";
     project.database().addDocuments(dataset, documents);
     return project;
-}
-
-QString errorOf(const std::function<void()>& body)
-{
-    try {
-        body();
-    } catch (const std::exception& error) {
-        return QString::fromUtf8(error.what());
-    }
-    return {};
 }
 
 } // namespace
