@@ -6,7 +6,7 @@
 
 #include "core/data/importer.h"
 #include "core/store/project.h"
-#include "import_fixtures.h"
+#include "tests/support/import_fixtures.h"
 #include "widgets/importcleaningpage.h"
 #include "widgets/importformatpage.h"
 #include "widgets/importrunpage.h"
