@@ -1,6 +1,7 @@
 // ASCII detection, code point counting and the dedup normal form. The UTF-8 validator and
 // repairer live in utf8_step.cpp beside the step that uses them most.
 #include "core/data/cleaning/text_utils.h"
+#include "core/data/cleaning/byte_block.h"
 
 #include <utf8proc.h>
 
@@ -198,13 +199,71 @@ void collapseLowered(std::string_view text, std::string& out)
     out.resize(at + static_cast<size_t>(o - begin));
 }
 
+// What one pass over the text found: whether it is ASCII, and whether its white space is
+// already collapsed (no run of two, nothing white at either end).
+struct AsciiScan {
+    bool ascii = true;
+    bool collapsed = true;
+};
+
+AsciiScan scanForDedup(std::string_view text)
+{
+    AsciiScan scan;
+    if (text.empty()) return scan;
+    scan.collapsed = kFold[static_cast<unsigned char>(text.front())] != ' ' &&
+                     kFold[static_cast<unsigned char>(text.back())] != ' ';
+    uint64_t lastWhite = 0;
+    forEachBlock(text.data(), text.size(), 'x', [&](const ByteBlock& block) {
+        if (block.nonAscii() != 0) {
+            scan.ascii = false;
+            return false;
+        }
+        // \t \n \v \f \r are 0x09..0x0D.
+        const uint64_t white = (block.atMost(0x0D) & ~block.atMost(0x08)) | block.equal(' ');
+        if ((white & ((white << 1) | (lastWhite >> 63))) != 0) scan.collapsed = false;
+        lastWhite = white;
+        return true;
+    });
+    return scan;
+}
+
+// Appends ASCII `text` with letters lowered and each white space byte turned into ' ', 8
+// bytes a round: for bytes below 0x80, adding (0x80 - lo) sets a byte's top bit exactly when
+// it is >= lo, with no carry into the next byte.
+void appendFolded(std::string_view text, std::string& out)
+{
+    const size_t at = out.size();
+    out.resize(at + text.size());
+    char* o = out.data() + at;
+    constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    const auto atLeast = [&](uint64_t word, unsigned lo) { return (word + ones * (0x80 - lo)); };
+    size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+        uint64_t word;
+        std::memcpy(&word, text.data() + i, 8);
+        const uint64_t upper = atLeast(word, 'A') & ~atLeast(word, 'Z' + 1) & highs;
+        const uint64_t white = atLeast(word, 0x09) & ~atLeast(word, 0x0E) & highs;
+        const uint64_t whiteBytes = (white >> 7) * 0xFF;
+        word = ((word | (upper >> 2)) & ~whiteBytes) | (whiteBytes & (ones * ' '));
+        std::memcpy(o + i, &word, 8);
+    }
+    for (; i < text.size(); ++i)
+        o[i] = kFold[static_cast<unsigned char>(text[i])];
+}
+
 } // namespace
 
 void normaliseForDedup(std::string_view text, std::string& out)
 {
     out.clear();
-    if (isAscii(text)) {
-        collapseLowered(text, out);
+    const AsciiScan scan = scanForDedup(text);
+    if (scan.ascii) {
+        // Usually the whitespace step has run, and folding byte for byte is the whole job.
+        if (scan.collapsed) {
+            appendFolded(text, out);
+        } else {
+            collapseLowered(text, out);
+        }
         return;
     }
     thread_local std::string valid, folded;       // reused: no allocation per record
