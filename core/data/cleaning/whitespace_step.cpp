@@ -28,7 +28,8 @@ bool isNormal(std::string_view text)
     uint64_t lastSpaces = 0, lastNewlines = 0; // the previous block's masks
     return forEachBlock(text.data(), n, 'x', [&](const ByteBlock& block) {
         const uint64_t space = block.equal(' '), newline = block.equal('\n');
-        if ((block.equal('\t') | block.equal('\r')) != 0) return false;
+        if ((block.atMost('\r') & ~newline) != 0 && (block.equal('\t') | block.equal('\r')) != 0)
+            return false;
         const uint64_t afterSpace = (space << 1) | (lastSpaces >> 63);
         const uint64_t afterNewline = (newline << 1) | (lastNewlines >> 63);
         const uint64_t twoAfterNewline = (newline << 2) | (lastNewlines >> 62);
