@@ -20,8 +20,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t maxRawBytes = 4096;              // of a quarantined row's source bytes
-constexpr int64_t languageEveryRecordUpTo = 5000; // then every languageStride-th record
-constexpr int64_t languageStride = 16;
+// Language detection (CLD2) costs more than parsing, cleaning and storing a record together,
+// so the language mix is estimated from a sample: every record of a small file, then one in
+// 64 (for 1 M records: ~16,600 samples, a standard error under 0.4 points per language).
+constexpr int64_t languageEveryRecordUpTo = 1000; // then every languageStride-th record
+constexpr int64_t languageStride = 64;
 
 store::DatasetKind datasetKind(RecordKind kind)
 {
