@@ -14,18 +14,8 @@ namespace rlhf::data::cleaning {
 
 bool isAscii(std::string_view text)
 {
-    const char* p = text.data();
-    size_t n = text.size();
-    for (; n >= 32; p += 32, n -= 32) { // 32 bytes a round, stopping at the first non-ASCII
-        uint64_t words[4];
-        std::memcpy(words, p, 32);
-        if (((words[0] | words[1] | words[2] | words[3]) & 0x8080808080808080ULL) != 0)
-            return false;
-    }
-    uint64_t any = 0;
-    for (; n > 0; ++p, --n)
-        any |= static_cast<unsigned char>(*p);
-    return (any & 0x80) == 0;
+    return forEachBlock(text.data(), text.size(), 'x',
+                        [](const ByteBlock& block) { return block.nonAscii() == 0; });
 }
 
 int64_t countCodePoints(std::string_view text)
