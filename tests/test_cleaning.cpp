@@ -203,6 +203,12 @@ private Q_SLOTS:
             QVERIFY(dedup.process(first, 0).keep);
             QCOMPARE(dedup.process(second, 1).duplicateOf, std::optional<int64_t>(0));
             QVERIFY(dedup.process(third, 2).keep);
+            // ... and the same for non-ASCII text, which goes through NFKC first.
+            Record accented, shouting;
+            accented.text = around(" caf\xC3\xA9 ");
+            shouting.text = around("\tCAF\xC3\x89\n");
+            QVERIFY(dedup.process(accented, 3).keep);
+            QCOMPARE(dedup.process(shouting, 4).duplicateOf, std::optional<int64_t>(3));
         }
     }
 

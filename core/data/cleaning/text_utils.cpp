@@ -6,6 +6,7 @@
 #include <utf8proc.h>
 
 #include <array>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -82,10 +83,9 @@ void appendAscii(std::string_view ascii, std::string& out, bool lower)
 
 size_t nextNonAscii(std::string_view text, size_t i)
 {
-    for (uint64_t word; i + 8 <= text.size(); i += 8) {
-        std::memcpy(&word, text.data() + i, 8);
-        if ((word & 0x8080808080808080ULL) != 0) break;
-    }
+    for (; i + ByteBlock::kSize <= text.size(); i += ByteBlock::kSize)
+        if (const uint64_t high = ByteBlock(text.data() + i).nonAscii())
+            return i + static_cast<size_t>(std::countr_zero(high));
     while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80)
         ++i;
     return i;
@@ -200,7 +200,9 @@ struct AsciiScan {
     bool collapsed = true;
 };
 
-AsciiScan scanForDedup(std::string_view text)
+// One pass over `text`; with `stopAtNonAscii`, it ends (ascii = false, collapsed unknown) at
+// the first non-ASCII byte, else it judges the white space of any UTF-8.
+AsciiScan scanForDedup(std::string_view text, bool stopAtNonAscii)
 {
     AsciiScan scan;
     if (text.empty()) return scan;
@@ -210,7 +212,7 @@ AsciiScan scanForDedup(std::string_view text)
     forEachBlock(text.data(), text.size(), 'x', [&](const ByteBlock& block) {
         if (block.nonAscii() != 0) {
             scan.ascii = false;
-            return false;
+            if (stopAtNonAscii) return false;
         }
         // \t \n \v \f \r are 0x09..0x0D.
         const uint64_t white = (block.atMost(0x0D) & ~block.atMost(0x08)) | block.equal(' ');
@@ -221,9 +223,10 @@ AsciiScan scanForDedup(std::string_view text)
     return scan;
 }
 
-// Appends ASCII `text` with letters lowered and each white space byte turned into ' ', 16
-// bytes a round with SSE2, else 8 bytes a round: for bytes below 0x80, adding (0x80 - lo) sets a
-// byte's top bit exactly when it is >= lo, with no carry into the next byte.
+// Appends `text` with ASCII letters lowered and each ASCII white space byte turned into ' '
+// (other bytes as they are), 16 bytes a round with SSE2, else 8 bytes a round where they are
+// ASCII: for bytes below 0x80, adding (0x80 - lo) sets a byte's top bit exactly when it is
+// >= lo, with no carry into the next byte.
 void appendFolded(std::string_view text, std::string& out)
 {
     const size_t at = out.size();
@@ -233,7 +236,8 @@ void appendFolded(std::string_view text, std::string& out)
     const auto atLeast = [&](uint64_t word, unsigned lo) { return (word + ones * (0x80 - lo)); };
     size_t i = 0;
 #if defined(__SSE2__)
-    // 16 bytes a round where SSE2 is there (every x86-64); signed compares are right on ASCII.
+    // 16 bytes a round where SSE2 is there (every x86-64). Signed compares: bytes >= 0x80 are
+    // negative, never in a range, and stay as they are.
     const auto between = [](__m128i v, char lo, char hi) {
         return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
                              _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
@@ -249,6 +253,7 @@ void appendFolded(std::string_view text, std::string& out)
     for (; i + 8 <= text.size(); i += 8) {
         uint64_t word;
         std::memcpy(&word, text.data() + i, 8);
+        if ((word & highs) != 0) break; // non-ASCII: the byte loop below is right for any byte
         const uint64_t upper = atLeast(word, 'A') & ~atLeast(word, 'Z' + 1) & highs;
         const uint64_t white = atLeast(word, 0x09) & ~atLeast(word, 0x0E) & highs;
         const uint64_t whiteBytes = (white >> 7) * 0xFF;
@@ -264,7 +269,7 @@ void appendFolded(std::string_view text, std::string& out)
 void normaliseForDedup(std::string_view text, std::string& out)
 {
     out.clear();
-    const AsciiScan scan = scanForDedup(text);
+    const AsciiScan scan = scanForDedup(text, /*stopAtNonAscii=*/true);
     if (scan.ascii) {
         // Usually the whitespace step has run, and folding byte for byte is the whole job.
         if (scan.collapsed) {
@@ -280,7 +285,11 @@ void normaliseForDedup(std::string_view text, std::string& out)
         if (!nfkc(valid, folded, /*casefold=*/true)) folded = valid;
     }
     // Non-ASCII white space (NBSP, ideographic space) became U+0020 under NFKC already.
-    collapseLowered(folded, out);
+    if (scanForDedup(folded, /*stopAtNonAscii=*/false).collapsed) {
+        appendFolded(folded, out);
+    } else {
+        collapseLowered(folded, out);
+    }
 }
 
 } // namespace rlhf::data::cleaning
