@@ -175,6 +175,43 @@ private Q_SLOTS:
         QCOMPARE(cleaned(StepKind::Whitespace, " \t\r\n "), "");
     }
 
+    // The steps test 64 bytes at a time: put each rare byte sequence at every offset around
+    // the block edges (63/64, 127/128) and check it is still seen and handled.
+    void fastPathsAtBlockEdges()
+    {
+        const std::string letters(160, 'a');
+        for (size_t at = 1; at < 150; ++at) {
+            const std::string a = letters.substr(0, at), b = letters.substr(at);
+            const auto around = [&](const std::string& middle) { return a + middle + b; };
+            QCOMPARE(cleaned(StepKind::Whitespace, around("  ")), around(" "));
+            QCOMPARE(cleaned(StepKind::Whitespace, around("\t")), around(" "));
+            QCOMPARE(cleaned(StepKind::Whitespace, around("\r")), around("\n"));
+            QCOMPARE(cleaned(StepKind::Whitespace, around("\n ")), around("\n"));
+            QCOMPARE(cleaned(StepKind::Whitespace, around("\n\n\n")), around("\n\n"));
+            QCOMPARE(cleaned(StepKind::Whitespace, around("\n\n")), around("\n\n"));
+            QCOMPARE(cleaned(StepKind::Control, around("\x01")), letters);
+            QCOMPARE(cleaned(StepKind::Control, around("\x7F")), letters);
+            QCOMPARE(cleaned(StepKind::Control, around("\xE2\x80\x8B")), letters);
+            QCOMPARE(cleaned(StepKind::Control, around("\xC3\xA9")), around("\xC3\xA9"));
+            QCOMPARE(cleaned(StepKind::Utf8, around("\xFF")), around(kReplacement));
+            // Exact dedup: case and white space runs anywhere make no difference.
+            CleaningPipeline dedup(CleaningConfig{{stepOf(StepKind::ExactDedup)}});
+            Record first, second, third;
+            first.text = around(" ");
+            second.text = "A" + around("\n\t ").substr(1);
+            third.text = around("  x");
+            QVERIFY(dedup.process(first, 0).keep);
+            QCOMPARE(dedup.process(second, 1).duplicateOf, std::optional<int64_t>(0));
+            QVERIFY(dedup.process(third, 2).keep);
+            // ... and the same for non-ASCII text, which goes through NFKC first.
+            Record accented, shouting;
+            accented.text = around(" caf\xC3\xA9 ");
+            shouting.text = around("\tCAF\xC3\x89\n");
+            QVERIFY(dedup.process(accented, 3).keep);
+            QCOMPARE(dedup.process(shouting, 4).duplicateOf, std::optional<int64_t>(3));
+        }
+    }
+
     void html()
     {
         QCOMPARE(cleaned(StepKind::Html,

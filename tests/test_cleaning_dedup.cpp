@@ -2,6 +2,7 @@
 // English and Chinese fortunes; installed by packaging/install-deps.sh and read from their
 // installed paths): exact dedup, near-dup recall and false positives on perturbed copies, the
 // hash split, language identification, and the recipe's JSON form with its strict errors.
+#include "core/data/cleaning/band_index.h" // internal: near dedup's LSH buckets
 #include "core/data/cleaning/cleaning.h"
 #include "core/data/cleaning/language.h"
 #include "core/util/error.h"
@@ -220,6 +221,28 @@ private Q_SLOTS:
         QVERIFY(score.falsePositiveRate <= 0.01);
         const NearDupScore strict = scoreNearDedup(passages, 5, 0.8);
         QVERIFY(strict.falsePositiveRate <= 0.01);
+    }
+
+    // The LSH buckets keep every index filed under a key through the table's growths, and a
+    // key nobody filed finds nothing.
+    void bandIndexIsAMultimapThroughGrowth()
+    {
+        cleaning::BandIndex index;
+        const auto keyOf = [](uint64_t i) { return (i + 1) * 0x9E3779B97F4A7C15ULL; };
+        for (uint32_t i = 0; i < 20000; ++i)
+            index.insert(keyOf(i % 5000), i); // four indexes per key
+        for (uint64_t k : {0ULL, 1ULL, 777ULL, 4999ULL}) {
+            std::vector<uint32_t> found;
+            index.forEach(keyOf(k), [&](uint32_t i) { found.push_back(i); });
+            std::sort(found.begin(), found.end());
+            const std::vector<uint32_t> expected = {uint32_t(k), uint32_t(k + 5000),
+                                                    uint32_t(k + 10000), uint32_t(k + 15000)};
+            QCOMPARE(found, expected);
+        }
+        int strays = 0;
+        index.forEach(keyOf(123456), [&](uint32_t) { ++strays; });
+        QCOMPARE(strays, 0);
+        QVERIFY(index.bytes() <= 65536 * 8); // 8-byte slots, at least 30% used
     }
 
     void nearDedupOnTinyAndEmptyTexts()

@@ -72,6 +72,8 @@ void addImportBench(CLI::App& bench)
         phases.push_back({{"phase", phase.name},
                           {"seconds", phase.seconds},
                           {"mb_per_s", phase.megabytesPerSecond},
+                          {"cpu_s", phase.cpuSeconds},
+                          {"mb_per_cpu_s", phase.megabytesPerCpuSecond},
                           {"records", phase.records},
                           {"kept", phase.kept},
                           {"peak_rss_mb", double(phase.peakRssBytes) / 1e6},

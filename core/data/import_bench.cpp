@@ -11,6 +11,8 @@
 #include <fstream>
 #include <random>
 
+#include <sys/resource.h>
+
 namespace rlhf::data {
 
 namespace {
@@ -110,6 +112,23 @@ uint64_t peakRss()
     return 0;
 }
 
+// CPU seconds used so far by every thread of the process (user + system).
+double processCpuSeconds()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const auto seconds = [](const timeval& t) {
+        return double(t.tv_sec) + double(t.tv_usec) * 1e-6;
+    };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+void setCpu(ImportBenchPhase& phase, double cpuStart, uint64_t bytes)
+{
+    phase.cpuSeconds = processCpuSeconds() - cpuStart;
+    phase.megabytesPerCpuSecond = phase.cpuSeconds > 0 ? double(bytes) / 1e6 / phase.cpuSeconds : 0;
+}
+
 // Starts a new peak-memory measurement (Linux: writing 5 to clear_refs resets VmHWM).
 void resetPeakRss()
 {
@@ -138,6 +157,7 @@ ImportBenchPhase readPhase(const std::string& name, const fs::path& file,
                            const CleaningConfig* cleaning, uint64_t bytes)
 {
     resetPeakRss();
+    const double cpuStart = processCpuSeconds();
     const auto start = Clock::now();
     std::optional<CleaningPipeline> pipeline;
     if (cleaning) pipeline.emplace(*cleaning);
@@ -153,6 +173,7 @@ ImportBenchPhase readPhase(const std::string& name, const fs::path& file,
     phase.kept = sink.kept();
     phase.peakRssBytes = peakRss();
     phase.indexBytes = pipeline ? pipeline->indexBytes() : 0;
+    setCpu(phase, cpuStart, bytes);
     return phase;
 }
 
@@ -217,6 +238,7 @@ ImportBenchResult benchImport(const ImportBenchOptions& options)
         recipe.files = {options.file};
         recipe.read.format = FileFormat::Jsonl;
         resetPeakRss();
+        const double cpuStart = processCpuSeconds();
         const ImportReport report = importDataset(project, recipe);
         ImportBenchPhase phase;
         phase.name = "import";
@@ -226,6 +248,7 @@ ImportBenchResult benchImport(const ImportBenchOptions& options)
         phase.kept = report.imported;
         phase.peakRssBytes = peakRss();
         phase.indexBytes = report.indexBytes;
+        setCpu(phase, cpuStart, result.bytes); // two threads: it reads while a batch is stored
         result.phases.push_back(phase);
     }
     return result;

@@ -26,7 +26,9 @@ struct ImportBenchOptions {
 struct ImportBenchPhase {
     std::string name; // "parse", "clean+exact", "clean+exact+near", "import"
     double seconds = 0;
-    double megabytesPerSecond = 0; // input MB (1e6 bytes) per second of this phase
+    double megabytesPerSecond = 0;    // input MB (1e6 bytes) per second of this phase
+    double cpuSeconds = 0;            // CPU time of all the process's threads during the phase
+    double megabytesPerCpuSecond = 0; // input MB per CPU second: the per-core figure
     int64_t records = 0;
     int64_t kept = 0;
     uint64_t peakRssBytes = 0; // the process's peak resident memory during the phase

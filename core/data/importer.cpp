@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <map>
 #include <optional>
 
@@ -19,9 +20,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr size_t maxRawBytes = 4096;              // of a quarantined row's source bytes
-constexpr int64_t languageEveryRecordUpTo = 5000; // then every languageStride-th record
-constexpr int64_t languageStride = 16;
+constexpr size_t maxRawBytes = 4096; // of a quarantined row's source bytes
+// Language detection (CLD2) costs more than parsing, cleaning and storing a record together,
+// so the language mix is estimated from a sample: every record of a small file, then one in
+// 64 (for 1 M records: ~16,600 samples, a standard error under 0.4 points per language).
+constexpr int64_t languageEveryRecordUpTo = 1000; // then every languageStride-th record
+constexpr int64_t languageStride = 64;
 
 store::DatasetKind datasetKind(RecordKind kind)
 {
@@ -166,13 +170,11 @@ public:
         return report(false);
     }
 
-    // Writes what is pending; the last call of an import.
+    // Writes what is pending and waits for it; the last call of an import.
     void flush()
     {
-        if (m_documents.empty() && m_rejected.empty()) return;
-        m_database.addImportBatch(m_dataset, m_documents, m_rejected);
-        m_documents.clear();
-        m_rejected.clear();
+        startWriting();
+        waitForWriting();
     }
 
     // Calls the progress callback when 200 ms have passed (or when `force`); false = cancel.
@@ -197,9 +199,31 @@ public:
     }
 
 private:
+    // Hands the pending batch to a writer thread, once the previous batch is in: SQLite then
+    // stores one batch while this thread reads and cleans the next. Batches stay in order and
+    // one at a time, so the database sees exactly the calls of a single-threaded import.
+    void startWriting()
+    {
+        waitForWriting();
+        if (m_documents.empty() && m_rejected.empty()) return;
+        m_writingDocuments.swap(m_documents);
+        m_writingRejected.swap(m_rejected);
+        m_documents.clear();
+        m_rejected.clear();
+        m_writing = std::async(std::launch::async, [this] {
+            m_database.addImportBatch(m_dataset, m_writingDocuments, m_writingRejected);
+        });
+    }
+
+    // Waits for the batch being written, if any; rethrows its error here.
+    void waitForWriting()
+    {
+        if (m_writing.valid()) m_writing.get();
+    }
+
     bool flushIfFull()
     {
-        if (m_documents.size() + m_rejected.size() >= m_recipe.batchDocuments) flush();
+        if (m_documents.size() + m_rejected.size() >= m_recipe.batchDocuments) startWriting();
         // Progress is checked every 256 records: the clock costs more than a short record.
         if ((m_report.records & 255) == 0) return report(false);
         return true;
@@ -218,6 +242,11 @@ private:
     ImportProgress m_progressState;
     uint64_t m_bytesBefore = 0;
     Clock::time_point m_lastReport{}; // the first check reports at once
+    // The batch the writer thread is storing, and its task: declared last, so that on an
+    // error the task is joined (std::async's future waits) before the batch is destroyed.
+    std::vector<store::Document> m_writingDocuments;
+    std::vector<store::RejectedRow> m_writingRejected;
+    std::future<void> m_writing;
 };
 
 } // namespace

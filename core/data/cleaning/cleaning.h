@@ -82,7 +82,8 @@ struct StepReport {
 
 // Not thread-safe: one pipeline per import. Memory grows only with the dedup indexes: about
 // 16-46 bytes per kept record for exact dedup (a 16-byte slot, table at most 70% full), and
-// for near dedup the signature (4 x permutations bytes) plus about 16-46 bytes per LSH band.
+// for near dedup the signature's low bytes (1 x permutations bytes), an 8-byte id, and about
+// 8-23 bytes per LSH band.
 class CleaningPipeline {
 public:
     // `tokenizer` may be null unless a Length step has token bounds (then: rlhf::Error).

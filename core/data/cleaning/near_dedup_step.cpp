@@ -1,8 +1,11 @@
 // The near-dedup step: MinHash signature of the record's normalised text, LSH over bands of
 // it to find candidate earlier records, and each candidate verified by the estimated Jaccard
-// of the two stored signatures (share of equal entries) >= threshold. A record with a verified
-// candidate is removed as a duplicate of the most similar one; otherwise it is indexed.
-#include "core/data/cleaning/hash_id_table.h"
+// of the two signatures >= threshold. A record with a verified candidate is removed as a
+// duplicate of the most similar one; otherwise it is indexed. Memory per kept record: the
+// signature's low bytes (1 per permutation, b-bit MinHash), its id, and one 8-byte slot per
+// band: 128 + 8 + ~42 x 8 / load bytes at the defaults, where full signatures and 16-byte
+// slots took ~1.7 KB.
+#include "core/data/cleaning/band_index.h"
 #include "core/data/cleaning/minhash.h"
 #include "core/data/cleaning/step.h"
 #include "core/data/cleaning/text_utils.h"
@@ -10,6 +13,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace rlhf::data::cleaning {
@@ -40,21 +44,21 @@ public:
         m_checked.clear();
         for (int band = 0; band < m_shape.bands; ++band) {
             m_bandKeys[band] = bandKey(band, rows);
-            m_buckets.forEach(m_bandKeys[band], [&](int64_t index) {
+            m_buckets.forEach(m_bandKeys[band], [&](uint32_t index) {
                 for (int64_t seen : m_checked)
                     if (seen == index) return;
                 m_checked.push_back(index);
-                const uint32_t* other = m_signatures.data() + static_cast<size_t>(index) * perms;
+                const uint8_t* other = m_signatures.data() + static_cast<size_t>(index) * perms;
                 size_t equal = 0;
                 for (size_t i = 0; i < perms; ++i)
-                    equal += other[i] == m_signature[i];
+                    equal += other[i] == static_cast<uint8_t>(m_signature[i]);
                 if (equal > bestEqual) {
                     bestEqual = equal;
                     best = index;
                 }
             });
         }
-        const double jaccard = static_cast<double>(bestEqual) / static_cast<double>(perms);
+        const double jaccard = jaccardOfLowBytes(bestEqual, perms);
         if (best >= 0 && jaccard >= m_threshold) {
             const int64_t original = m_ids[static_cast<size_t>(best)];
             char estimate[16];
@@ -64,9 +68,11 @@ public:
                              " (estimated Jaccard " + estimate + ")";
             return Outcome::Removed;
         }
-        const auto index = static_cast<int64_t>(m_ids.size());
+        if (m_ids.size() >= UINT32_MAX) throw Error("near dedup indexes at most 2^32 records");
+        const auto index = static_cast<uint32_t>(m_ids.size());
         m_ids.push_back(id);
-        m_signatures.insert(m_signatures.end(), m_signature.begin(), m_signature.end());
+        for (const uint32_t value : m_signature)
+            m_signatures.push_back(static_cast<uint8_t>(value));
         for (int band = 0; band < m_shape.bands; ++band)
             m_buckets.insert(m_bandKeys[band], index);
         return Outcome::Unchanged;
@@ -74,11 +80,20 @@ public:
 
     size_t indexBytes() const override
     {
-        return m_signatures.capacity() * sizeof(uint32_t) + m_ids.capacity() * sizeof(int64_t) +
-               m_buckets.bytes();
+        return m_signatures.capacity() + m_ids.capacity() * sizeof(int64_t) + m_buckets.bytes();
     }
 
 private:
+    // Jaccard estimated from `equal` of `perms` low bytes: two different minima still share
+    // their low byte by chance 1 time in 256, so P(equal) = J + (1 - J) / 256 (Li and Konig's
+    // b-bit MinHash with b = 8), solved for J.
+    static double jaccardOfLowBytes(size_t equal, size_t perms)
+    {
+        constexpr double chance = 1.0 / 256;
+        const double share = static_cast<double>(equal) / static_cast<double>(perms);
+        return std::max(0.0, (share - chance) / (1 - chance));
+    }
+
     // The bucket of `band`: its rows hashed, seeded by the band number so that equal values
     // in different bands do not meet.
     uint64_t bandKey(int band, size_t rows) const
@@ -90,9 +105,9 @@ private:
     MinHasher m_hasher;
     double m_threshold;
     LshShape m_shape;
-    HashIdTable m_buckets;              // band key -> index of a kept record
-    std::vector<uint32_t> m_signatures; // kept records' signatures, back to back
-    std::vector<int64_t> m_ids;         // kept records' ids, by index
+    BandIndex m_buckets;               // band key -> index of a kept record
+    std::vector<uint8_t> m_signatures; // kept records' signatures' low bytes, back to back
+    std::vector<int64_t> m_ids;        // kept records' ids, by index
     // Reused per record, so the steady state allocates nothing.
     std::string m_normalised;
     std::vector<uint32_t> m_signature;

@@ -1,30 +1,26 @@
 // ASCII detection, code point counting and the dedup normal form. The UTF-8 validator and
 // repairer live in utf8_step.cpp beside the step that uses them most.
 #include "core/data/cleaning/text_utils.h"
+#include "core/data/cleaning/byte_block.h"
 
 #include <utf8proc.h>
 
 #include <array>
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace rlhf::data::cleaning {
 
 bool isAscii(std::string_view text)
 {
-    const char* p = text.data();
-    size_t n = text.size();
-    for (; n >= 32; p += 32, n -= 32) { // 32 bytes a round, stopping at the first non-ASCII
-        uint64_t words[4];
-        std::memcpy(words, p, 32);
-        if (((words[0] | words[1] | words[2] | words[3]) & 0x8080808080808080ULL) != 0)
-            return false;
-    }
-    uint64_t any = 0;
-    for (; n > 0; ++p, --n)
-        any |= static_cast<unsigned char>(*p);
-    return (any & 0x80) == 0;
+    return forEachBlock(text.data(), text.size(), 'x',
+                        [](const ByteBlock& block) { return block.nonAscii() == 0; });
 }
 
 int64_t countCodePoints(std::string_view text)
@@ -87,10 +83,9 @@ void appendAscii(std::string_view ascii, std::string& out, bool lower)
 
 size_t nextNonAscii(std::string_view text, size_t i)
 {
-    for (uint64_t word; i + 8 <= text.size(); i += 8) {
-        std::memcpy(&word, text.data() + i, 8);
-        if ((word & 0x8080808080808080ULL) != 0) break;
-    }
+    for (; i + ByteBlock::kSize <= text.size(); i += ByteBlock::kSize)
+        if (const uint64_t high = ByteBlock(text.data() + i).nonAscii())
+            return i + static_cast<size_t>(std::countr_zero(high));
     while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80)
         ++i;
     return i;
@@ -198,13 +193,92 @@ void collapseLowered(std::string_view text, std::string& out)
     out.resize(at + static_cast<size_t>(o - begin));
 }
 
+// What one pass over the text found: whether it is ASCII, and whether its white space is
+// already collapsed (no run of two, nothing white at either end).
+struct AsciiScan {
+    bool ascii = true;
+    bool collapsed = true; // when false, the white space may still be collapsed: only a hint
+};
+
+// One pass over `text`; with `stopAtNonAscii`, it ends (ascii = false, collapsed unknown) at
+// the first non-ASCII byte, else it judges the white space of any UTF-8.
+AsciiScan scanForDedup(std::string_view text, bool stopAtNonAscii)
+{
+    AsciiScan scan;
+    if (text.empty()) return scan;
+    scan.collapsed = static_cast<unsigned char>(text.front()) > ' ' &&
+                     static_cast<unsigned char>(text.back()) > ' ';
+    uint64_t lastWhite = 0;
+    forEachBlock(text.data(), text.size(), 'x', [&](const ByteBlock& block) {
+        if (block.nonAscii() != 0) {
+            scan.ascii = false;
+            if (stopAtNonAscii) return false;
+        }
+        // White space is \t \n \v \f \r (0x09..0x0D) and ' '; every byte <= ' ' is taken for
+        // it here, one compare instead of three: a control byte beside a space only sends the
+        // text down the exact (slower) collapse.
+        const uint64_t white = block.atMost(' ');
+        if ((white & ((white << 1) | (lastWhite >> 63))) != 0) scan.collapsed = false;
+        lastWhite = white;
+        return true;
+    });
+    return scan;
+}
+
+// Appends `text` with ASCII letters lowered and each ASCII white space byte turned into ' '
+// (other bytes as they are), 16 bytes a round with SSE2, else 8 bytes a round where they are
+// ASCII: for bytes below 0x80, adding (0x80 - lo) sets a byte's top bit exactly when it is
+// >= lo, with no carry into the next byte.
+void appendFolded(std::string_view text, std::string& out)
+{
+    const size_t at = out.size();
+    out.resize(at + text.size());
+    char* o = out.data() + at;
+    constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    const auto atLeast = [&](uint64_t word, unsigned lo) { return (word + ones * (0x80 - lo)); };
+    size_t i = 0;
+#if defined(__SSE2__)
+    // 16 bytes a round where SSE2 is there (every x86-64). Signed compares: bytes >= 0x80 are
+    // negative, never in a range, and stay as they are.
+    const auto between = [](__m128i v, char lo, char hi) {
+        return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                             _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
+    };
+    for (; i + 16 <= text.size(); i += 16) {
+        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+        const __m128i upper = between(v, 'A', 'Z'), white = between(v, 0x09, 0x0D);
+        v = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+        v = _mm_or_si128(_mm_andnot_si128(white, v), _mm_and_si128(white, _mm_set1_epi8(' ')));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + i), v);
+    }
+#endif
+    for (; i + 8 <= text.size(); i += 8) {
+        uint64_t word;
+        std::memcpy(&word, text.data() + i, 8);
+        if ((word & highs) != 0) break; // non-ASCII: the byte loop below is right for any byte
+        const uint64_t upper = atLeast(word, 'A') & ~atLeast(word, 'Z' + 1) & highs;
+        const uint64_t white = atLeast(word, 0x09) & ~atLeast(word, 0x0E) & highs;
+        const uint64_t whiteBytes = (white >> 7) * 0xFF;
+        word = ((word | (upper >> 2)) & ~whiteBytes) | (whiteBytes & (ones * ' '));
+        std::memcpy(o + i, &word, 8);
+    }
+    for (; i < text.size(); ++i)
+        o[i] = kFold[static_cast<unsigned char>(text[i])];
+}
+
 } // namespace
 
 void normaliseForDedup(std::string_view text, std::string& out)
 {
     out.clear();
-    if (isAscii(text)) {
-        collapseLowered(text, out);
+    const AsciiScan scan = scanForDedup(text, /*stopAtNonAscii=*/true);
+    if (scan.ascii) {
+        // Usually the whitespace step has run, and folding byte for byte is the whole job.
+        if (scan.collapsed) {
+            appendFolded(text, out);
+        } else {
+            collapseLowered(text, out);
+        }
         return;
     }
     thread_local std::string valid, folded;       // reused: no allocation per record
@@ -213,7 +287,11 @@ void normaliseForDedup(std::string_view text, std::string& out)
         if (!nfkc(valid, folded, /*casefold=*/true)) folded = valid;
     }
     // Non-ASCII white space (NBSP, ideographic space) became U+0020 under NFKC already.
-    collapseLowered(folded, out);
+    if (scanForDedup(folded, /*stopAtNonAscii=*/false).collapsed) {
+        appendFolded(folded, out);
+    } else {
+        collapseLowered(folded, out);
+    }
 }
 
 } // namespace rlhf::data::cleaning

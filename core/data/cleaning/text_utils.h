@@ -10,7 +10,7 @@
 
 namespace rlhf::data::cleaning {
 
-// True when every byte is < 0x80. Checks 32 bytes a round: this is the fast path of the
+// True when every byte is < 0x80. Checks 64 bytes a round: this is the fast path of the
 // default steps on the mostly-ASCII text they usually see.
 bool isAscii(std::string_view text);
 

@@ -1,8 +1,11 @@
 // The UTF-8 step and the decoder behind it: validate each field, then either repair it (each
 // invalid sequence -> U+FFFD, one per WHATWG "maximal subpart") or reject the record naming the
 // field and the byte offset of the first bad sequence.
+#include "core/data/cleaning/byte_block.h"
 #include "core/data/cleaning/step.h"
 #include "core/data/cleaning/text_utils.h"
+
+#include <bit>
 
 namespace rlhf::data::cleaning {
 
@@ -40,11 +43,12 @@ int sequenceAt(std::string_view text, size_t i)
     return length;
 }
 
-// Skips ASCII 8 bytes at a time; returns the index of the first non-ASCII byte at or after i.
+// Returns the index of the first non-ASCII byte at or after i (or the size): 64 bytes a round.
 size_t skipAscii(std::string_view text, size_t i)
 {
-    while (i + 8 <= text.size() && isAscii(text.substr(i, 8)))
-        i += 8;
+    for (; i + ByteBlock::kSize <= text.size(); i += ByteBlock::kSize)
+        if (const uint64_t high = ByteBlock(text.data() + i).nonAscii())
+            return i + static_cast<size_t>(std::countr_zero(high));
     while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80)
         ++i;
     return i;

@@ -1,5 +1,7 @@
 // JSONL and JSON-array readers: rows cut by LineReader or JsonArrayScanner, parsed in place by
-// simdjson, shaped into Records. The parser, the row fields and the record are reused.
+// simdjson, shaped into Records. The parser, the row fields and the record are reused: a sink
+// that does not move a record's strings away gets them back with their capacity, so the
+// steady state allocates nothing per row.
 #include "core/data/readers/json_array_scanner.h"
 #include "core/data/readers/json_row.h"
 #include "core/data/readers/read_context.h"
@@ -9,14 +11,13 @@ namespace {
 
 // Shapes one parsed row and hands it on; false once the sink cancelled.
 bool deliver(ReadContext& context, JsonRowParser& parser, const JsonRowBytes& row, int64_t line,
-             RecordShape shape, RowFields& fields)
+             RecordShape shape, RowFields& fields, Record& record)
 {
     std::string field, reason;
     if (!parser.fields(row, fields, field, reason)) {
         context.problem(line, std::move(field), std::move(reason), {row.data, row.size});
         return true;
     }
-    Record record;
     if (!buildRecord(shape, fields, record, field, reason)) {
         context.problem(line, std::move(field), std::move(reason), {row.data, row.size});
         return true;
@@ -32,6 +33,7 @@ void readJsonl(ReadContext& context, ByteSource& source, RecordShape shape,
     LineReader lines(source, context.options.maxRowBytes);
     JsonRowParser parser;
     RowFields fields(mapping);
+    Record record;
     Line line;
     int64_t sinceProgress = 0;
     while (lines.next(line)) {
@@ -45,7 +47,7 @@ void readJsonl(ReadContext& context, ByteSource& source, RecordShape shape,
         }
         if (isBlank(line.text)) continue;
         const JsonRowBytes row{line.text.data(), line.text.size(), lines.readableEnd()};
-        if (!deliver(context, parser, row, line.number, shape, fields)) return;
+        if (!deliver(context, parser, row, line.number, shape, fields, record)) return;
     }
     context.progress(source);
 }
@@ -56,6 +58,7 @@ void readJsonArray(ReadContext& context, ByteSource& source, RecordShape shape,
     JsonArrayScanner scanner(source, context.options.maxRowBytes);
     JsonRowParser parser;
     RowFields fields(mapping);
+    Record record;
     JsonArrayScanner::Element element;
     int64_t sinceProgress = 0;
     while (scanner.next(element)) {
@@ -65,7 +68,7 @@ void readJsonArray(ReadContext& context, ByteSource& source, RecordShape shape,
                             {element.bytes.data, element.bytes.size});
             continue;
         }
-        if (!deliver(context, parser, element.bytes, element.line, shape, fields)) return;
+        if (!deliver(context, parser, element.bytes, element.line, shape, fields, record)) return;
     }
     context.progress(source);
 }

@@ -23,7 +23,8 @@ public:
     // False once the sink cancelled: the reader stops.
     bool record(Record&& record, int64_t line)
     {
-        record.source = {file, line};
+        record.source.file = file; // assigned, not rebuilt: a reused record keeps its capacity
+        record.source.line = line;
         ++summary.records;
         if (!m_sink.record(std::move(record))) summary.cancelled = true;
         return !summary.cancelled;
