@@ -6,6 +6,7 @@
 #include "core/data/cleaning/html_entities.h"
 #include "core/data/cleaning/step.h"
 #include "core/data/cleaning/text_utils.h"
+#include "core/text/utf8.h"
 
 #include <algorithm>
 #include <iterator>
@@ -190,7 +191,7 @@ private:
             codePoint = namedEntity(text.substr(nameStart, p - nameStart));
         }
         if (p < text.size() && text[p] == ';' && (numeric || codePoint != 0)) {
-            appendUtf8(out, codePoint);
+            text::appendUtf8(out, codePoint);
             return p + 1;
         }
         out.push_back('&');

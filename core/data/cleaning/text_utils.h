@@ -17,8 +17,6 @@ bool isAscii(std::string_view text);
 // Code points in valid UTF-8 (bytes that are not continuation bytes).
 int64_t countCodePoints(std::string_view text);
 
-void appendUtf8(std::string& out, char32_t codePoint);
-
 // NFKC + casefold (utf8proc) and whitespace runs collapsed to one space, trimmed, into `out`
 // (cleared first). Invalid UTF-8 is normalised as if it had been repaired first.
 void normaliseForDedup(std::string_view text, std::string& out);
