@@ -208,6 +208,32 @@ private Q_SLOTS:
                  qPrintable(readout->text()));
     }
 
+    // Zoomed into a few steps (as after a resume), the step axis still ticks whole steps.
+    void stepAxisTicksAreWholeNumbers()
+    {
+        MetricPlot plot;
+        plot.resize(600, 400);
+        plot.show();
+        plot.setRuns({1});
+        plot.setMetric(QStringLiteral("train/loss"));
+        plot.appendPoints(1, QStringLiteral("train/loss"),
+                          ramp(30, [](int i) { return 1.0 / (i + 1); }));
+        plot.redrawNow();
+        QCustomPlot* custom = plot.plot();
+        custom->xAxis->setRange(14, 16);
+        custom->replot();
+        const QVector<double> ticks = custom->xAxis->tickVector();
+        QVERIFY(ticks.size() >= 2);
+        for (const double tick : ticks)
+            QCOMPARE(tick, std::round(tick));
+        plot.setXAxisMode(MetricPlot::XAxisMode::WallTime); // wall time may tick fractions
+        plot.setXAxisMode(MetricPlot::XAxisMode::Step);
+        custom->xAxis->setRange(14, 16);
+        custom->replot();
+        for (const double tick : custom->xAxis->tickVector())
+            QCOMPARE(tick, std::round(tick));
+    }
+
     void csvRoundTripsExactly()
     {
         MetricPlot plot;

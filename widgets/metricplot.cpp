@@ -97,6 +97,7 @@ MetricPlot::MetricPlot(QWidget* parent) : QWidget(parent)
     m_plot->setPlottingHint(QCP::phFastPolylines, true);
     m_plot->legend->setVisible(true);
     m_plot->xAxis->setLabel(tr("step"));
+    useStepTicks(true);
 
     m_tracer = new QCPItemTracer(m_plot);
     m_tracer->setStyle(QCPItemTracer::tsCircle);
@@ -125,6 +126,19 @@ MetricPlot::MetricPlot(QWidget* parent) : QWidget(parent)
 }
 
 MetricPlot::~MetricPlot() = default;
+
+void MetricPlot::useStepTicks(bool steps)
+{
+    if (!steps) {
+        m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
+        return;
+    }
+    // Steps are whole numbers: ticks at multiples of 1, never at 14.2 when zoomed in.
+    auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
+    ticker->setTickStep(1.0);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    m_plot->xAxis->setTicker(ticker);
+}
 
 void MetricPlot::buildToolbar()
 {
@@ -268,6 +282,7 @@ void MetricPlot::setXAxisMode(XAxisMode mode)
     const QSignalBlocker blocker(m_xModeCombo);
     m_xModeCombo->setCurrentIndex(mode == XAxisMode::Step ? 0 : 1);
     m_plot->xAxis->setLabel(mode == XAxisMode::Step ? tr("step") : tr("wall time (s)"));
+    useStepTicks(mode == XAxisMode::Step);
     invalidateDerived();
     m_autoRange = true;
     markCurvesChanged();

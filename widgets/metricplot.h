@@ -84,6 +84,7 @@ protected:
     void resizeEvent(QResizeEvent* event) override;
 
 private:
+    void useStepTicks(bool steps); // integer ticks on a step axis
     struct Series {
         std::vector<MetricPoint> points; // sorted by step
         // Derived for the current x mode and smoothing, sorted by x; rebuilt when stale.
