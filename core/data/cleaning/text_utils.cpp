@@ -62,16 +62,6 @@ void appendAscii(std::string_view ascii, std::string& out, bool lower)
         *o++ = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
 }
 
-size_t nextNonAscii(std::string_view text, size_t i)
-{
-    for (; i + ByteBlock::kSize <= text.size(); i += ByteBlock::kSize)
-        if (const uint64_t high = ByteBlock(text.data() + i).nonAscii())
-            return i + static_cast<size_t>(std::countr_zero(high));
-    while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80)
-        ++i;
-    return i;
-}
-
 // True when `run` holds only U+00C0..U+00FF (bytes C3 80..C3 BF), the Latin-1 letters of
 // French, German, Spanish...: they are NFKC already, and with no combining mark in the run
 // nothing composes with them.
@@ -106,6 +96,16 @@ void appendLatin1(std::string_view run, std::string& out, bool casefold)
 
 } // namespace
 
+size_t firstNonAscii(std::string_view text, size_t i)
+{
+    for (; i + ByteBlock::kSize <= text.size(); i += ByteBlock::kSize)
+        if (const uint64_t high = ByteBlock(text.data() + i).nonAscii())
+            return i + static_cast<size_t>(std::countr_zero(high));
+    while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80)
+        ++i;
+    return i;
+}
+
 bool nfkc(std::string_view text, std::string& out, bool casefold)
 {
     // utf8proc costs ~100 ns a character, so only the non-ASCII runs go through it. That is
@@ -117,7 +117,7 @@ bool nfkc(std::string_view text, std::string& out, bool casefold)
     out.reserve(text.size());
     size_t i = 0;
     while (i < text.size()) {
-        const size_t run = nextNonAscii(text, i);
+        const size_t run = firstNonAscii(text, i);
         if (run == text.size()) {
             appendAscii(text.substr(i), out, casefold);
             break;

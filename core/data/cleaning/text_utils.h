@@ -14,6 +14,9 @@ namespace rlhf::data::cleaning {
 // default steps on the mostly-ASCII text they usually see.
 bool isAscii(std::string_view text);
 
+// The index of the first byte >= 0x80 at or after `from`, or the size: 64 bytes a round.
+size_t firstNonAscii(std::string_view text, size_t from);
+
 // Code points in valid UTF-8 (bytes that are not continuation bytes).
 int64_t countCodePoints(std::string_view text);
 

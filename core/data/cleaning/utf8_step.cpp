@@ -43,17 +43,6 @@ int sequenceAt(std::string_view text, size_t i)
     return length;
 }
 
-// Returns the index of the first non-ASCII byte at or after i (or the size): 64 bytes a round.
-size_t skipAscii(std::string_view text, size_t i)
-{
-    for (; i + ByteBlock::kSize <= text.size(); i += ByteBlock::kSize)
-        if (const uint64_t high = ByteBlock(text.data() + i).nonAscii())
-            return i + static_cast<size_t>(std::countr_zero(high));
-    while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80)
-        ++i;
-    return i;
-}
-
 class Utf8Step final : public FieldStep {
 public:
     explicit Utf8Step(bool repair) : m_repair(repair) {}
@@ -80,11 +69,11 @@ private:
 
 size_t firstInvalidUtf8(std::string_view text)
 {
-    size_t i = skipAscii(text, 0);
+    size_t i = firstNonAscii(text, 0);
     while (i < text.size()) {
         const int length = sequenceAt(text, i);
         if (length < 0) return i;
-        i = skipAscii(text, i + static_cast<size_t>(length));
+        i = firstNonAscii(text, i + static_cast<size_t>(length));
     }
     return std::string_view::npos;
 }
