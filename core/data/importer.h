@@ -52,8 +52,8 @@ using ImportProgressFn = std::function<bool(const ImportProgress&)>;
 struct ImportReport {
     store::Id dataset = 0;
     RecordKind kind = RecordKind::Text;
-    int64_t records = 0;      // read from the files
-    int64_t readProblems = 0; // rows the readers could not use
+    int64_t records = 0;                    // read from the files
+    int64_t readProblems = 0;               // rows the readers could not use
     std::vector<ReadProblem> firstProblems; // the first 20 of them, for messages
     int64_t imported = 0;
     int64_t quarantined = 0; // readProblems + records the cleaning removed
