@@ -60,7 +60,7 @@ struct ImportReport {
     int64_t train = 0, val = 0, test = 0;
     std::vector<StepReport> steps;
     // Language mix of the imported records, most first, e.g. {"en", 9120}: measured on every
-    // record up to the first 5,000, then on every 16th (CLD2 costs more than the rest of a
+    // record up to the first 1,000, then on every 64th (CLD2 costs more than the rest of a
     // default import), so the counts add up to languagesSampled.
     std::vector<std::pair<std::string, int64_t>> languages;
     int64_t languagesSampled = 0;
