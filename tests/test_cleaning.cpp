@@ -6,6 +6,7 @@
 #include "core/data/cleaning/minhash.h" // internal: the LSH shape choice
 #include "core/text/bpe_trainer.h"
 #include "core/util/error.h"
+#include "tests/support/error_of.h"
 
 #include <QtTest>
 
@@ -14,6 +15,8 @@
 #include <cstdlib>
 
 using namespace rlhf::data;
+
+using rlhf::testing::errorOf;
 
 namespace {
 
@@ -41,16 +44,6 @@ std::string cleaned(StepKind kind, std::string text)
     const Verdict verdict = runOne(stepOf(kind), text);
     if (!verdict.keep) throw rlhf::Error("unexpectedly removed: " + verdict.reason);
     return text;
-}
-
-std::string errorOf(const std::function<void()>& body)
-{
-    try {
-        body();
-    } catch (const rlhf::Error& error) {
-        return error.what();
-    }
-    return {};
 }
 
 const std::string kReplacement = "\xEF\xBF\xBD";
@@ -262,8 +255,7 @@ private Q_SLOTS:
         tokens.minTokens = 0;
         tokens.maxTokens = 5;
         QCOMPARE(runOne(tokens, text, &tokenizer).reason, "6 tokens > max 5");
-        QVERIFY(errorOf([&] { runOne(tokens, text); }).find("need a tokenizer") !=
-                std::string::npos);
+        QVERIFY(errorOf([&] { runOne(tokens, text); }).contains("need a tokenizer"));
     }
 
     void piiPositives()

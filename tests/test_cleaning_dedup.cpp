@@ -6,6 +6,7 @@
 #include "core/data/cleaning/cleaning.h"
 #include "core/data/cleaning/language.h"
 #include "core/util/error.h"
+#include "tests/support/error_of.h"
 
 #include <QDir>
 #include <QFile>
@@ -17,6 +18,8 @@
 
 using namespace rlhf::data;
 
+using rlhf::testing::errorOf;
+
 namespace {
 
 StepConfig stepOf(StepKind kind)
@@ -24,16 +27,6 @@ StepConfig stepOf(StepKind kind)
     StepConfig step;
     step.kind = kind;
     return step;
-}
-
-std::string errorOf(const std::function<void()>& body)
-{
-    try {
-        body();
-    } catch (const rlhf::Error& error) {
-        return error.what();
-    }
-    return {};
 }
 
 // Genesis from bible-kjv-text, verse references stripped, joined into texts of >= `minWords`.
@@ -288,7 +281,7 @@ private Q_SLOTS:
             QCOMPARE(assignSplit(a, config), assignSplit(b, config));
         }
         QCOMPARE(parseSplit(splitName(Split::Test)), Split::Test);
-        QVERIFY(!errorOf([] { parseSplit("dev"); }).empty());
+        QVERIFY(!errorOf([] { parseSplit("dev"); }).isEmpty());
     }
 
     void languageOfRealText()
@@ -415,7 +408,7 @@ private Q_SLOTS:
         QCOMPARE(error(R"({"steps": [{"step": "nfkc", "min_chars": 20}]})"),
                  "cleaning: steps[0].min_chars: unknown field");
         QVERIFY(error(R"({"steps": [{"step": "nfc"}]})")
-                    .starts_with("cleaning: steps[0].step: unknown cleaning step 'nfc'"));
+                    .startsWith("cleaning: steps[0].step: unknown cleaning step 'nfc'"));
         QCOMPARE(error(R"({"steps": [{"min_chars": 3}]})"),
                  "cleaning: steps[0].step: missing required field");
         QCOMPARE(error(R"({"steps": [{"step": "near_dedup", "threshold": 1.5}]})"),
@@ -426,16 +419,16 @@ private Q_SLOTS:
                  "cleaning: steps[0].min_chars: is larger than max_chars");
         QCOMPARE(error(R"({"step": []})"), "cleaning: step: unknown field");
         QCOMPARE(error(R"({"steps": {}})"), "cleaning: steps: expected an array, got {}");
-        QVERIFY(error(R"({"steps": [)").starts_with("cleaning: invalid JSON"));
-        QVERIFY(error(R"([1, 2])").starts_with("cleaning: expected a JSON object"));
+        QVERIFY(error(R"({"steps": [)").startsWith("cleaning: invalid JSON"));
+        QVERIFY(error(R"([1, 2])").startsWith("cleaning: expected a JSON object"));
         QVERIFY(error(R"({"steps": [{"step": "language", "languages": "en"}]})")
-                    .starts_with("cleaning: steps[0].languages: "));
+                    .startsWith("cleaning: steps[0].languages: "));
         // A config built in code gets the same checks when the pipeline is made.
         StepConfig near = stepOf(StepKind::NearDedup);
         near.permutations = 0;
         QVERIFY(errorOf([&] {
                     CleaningPipeline pipeline(CleaningConfig{{near}});
-                }).find("permutations") != std::string::npos);
+                }).contains("permutations"));
     }
 };
 
