@@ -103,6 +103,12 @@ public:
     // resume continues.
     std::optional<Checkpoint> checkpointAt(std::string_view path) const;
 
+    // PPO / GRPO rollouts (database_rollouts.cpp): a step's rows replace any stored for that
+    // (run, step), so a resumed run overwrites the steps it repeats.
+    void addRollouts(Id run, int64_t step, std::span<const Rollout> rollouts);
+    std::vector<Rollout> rollouts(Id run, int64_t step) const; // by index
+    std::vector<int64_t> rolloutSteps(Id run) const;           // ascending
+
     // Tokenizers by unique name.
     Id addTokenizer(std::string_view name, std::string_view path, int64_t vocabSize);
     std::optional<Tokenizer> tokenizer(std::string_view name) const;

@@ -21,12 +21,13 @@ constexpr WordTable<DatasetKind, 3> datasetKindWords{{
     {DatasetKind::Preference, "preference"},
 }};
 
-constexpr WordTable<RunStage, 5> runStageWords{{
+constexpr WordTable<RunStage, 6> runStageWords{{
     {RunStage::Pretrain, "pretrain"},
     {RunStage::Sft, "sft"},
     {RunStage::Reward, "reward"},
     {RunStage::Ppo, "ppo"},
     {RunStage::Dpo, "dpo"},
+    {RunStage::Grpo, "grpo"},
 }};
 
 constexpr WordTable<RunStatus, 5> runStatusWords{{

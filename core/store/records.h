@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rlhf::store {
 
@@ -21,7 +22,7 @@ enum class DatasetKind {
     Preference, // prompt with chosen and rejected responses, for reward models and DPO
 };
 
-enum class RunStage { Pretrain, Sft, Reward, Ppo, Dpo };
+enum class RunStage { Pretrain, Sft, Reward, Ppo, Dpo, Grpo };
 
 enum class RunStatus {
     Running,   // set by createRun
@@ -114,6 +115,20 @@ struct Checkpoint {
     std::string path;               // relative to the project folder, e.g. "checkpoints/3/step-400"
     std::string metricsJson = "{}"; // metrics at save time, e.g. {"val/loss": 2.31}
     double created = 0;
+};
+
+// One sampled response of a PPO / GRPO step, kept so the user can read what the policy wrote
+// when a reward or KL curve does something odd.
+struct Rollout {
+    int64_t step = 0;  // the optimizer step whose batch it was, 1-based
+    int64_t index = 0; // position in that step's batch, 0-based
+    std::string prompt;
+    std::string response;
+    double score = 0;  // reward model and/or rule score of the whole response
+    double reward = 0; // score minus the KL penalty summed over the response
+    double kl = 0;     // KL(policy || reference) summed over the response's tokens
+    std::optional<double> trueScore; // the task's ground-truth rule, where the data has one
+    std::vector<double> tokenKl;     // per response token
 };
 
 struct Tokenizer {
