@@ -58,6 +58,8 @@ void saveCheckpoint(const fs::path& folder, TransformerImpl& model,
             writeTensors(staging / "optimizer.safetensors", contents.optimizerState);
         if (!contents.trainerState.is_null())
             writeJsonFile(staging / "trainer_state.json", contents.trainerState);
+        for (const auto& [name, tensors] : contents.tensorFiles)
+            writeTensors(staging / name, tensors);
         if (!contents.tokenizer.empty())
             fs::copy_file(contents.tokenizer, staging / "tokenizer.json",
                           fs::copy_options::overwrite_existing);

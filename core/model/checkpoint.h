@@ -1,6 +1,7 @@
 // A checkpoint is a Hugging Face model folder plus training state:
 //   config.json (HF names), model.safetensors, tokenizer.json (when known),
-//   optimizer.safetensors (AdamW moments + step), trainer_state.json (step, config, metrics).
+//   optimizer.safetensors (AdamW moments + step), trainer_state.json (step, config, metrics),
+//   and any stage extras (score.safetensors: the scalar head of a reward or value model).
 // Written to "<folder>.tmp", fsynced, then renamed, so a crash never leaves half a checkpoint.
 #pragma once
 
@@ -19,6 +20,8 @@ struct CheckpointContents {
     NamedTensors optimizerState;     // empty: no optimizer.safetensors is written
     nlohmann::json trainerState;     // e.g. {"step": 400, "config": {...}}; null: not written
     std::filesystem::path tokenizer; // tokenizer.json to copy in; empty: none
+    // More safetensors files by name, e.g. {"score.safetensors", reward head}: stage extras.
+    std::vector<std::pair<std::string, NamedTensors>> tensorFiles;
 };
 
 // Saves `model` and `contents` as `folder` atomically (replacing an older folder of that name).

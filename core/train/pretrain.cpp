@@ -21,13 +21,6 @@ namespace rlhf::train {
 
 namespace {
 
-std::string stepFolderName(int64_t step)
-{
-    char name[32];
-    std::snprintf(name, sizeof(name), "step-%06lld", static_cast<long long>(step));
-    return name;
-}
-
 // "step 30/300  loss 5.5349  lr 2.00e-03  3393 tok/s  val loss 5.4456  perplexity 231.73"
 std::string summaryLine(const StepMetrics& metrics, int64_t totalSteps)
 {
@@ -172,6 +165,7 @@ PretrainResult runPretrain(const PretrainConfig& config, const PretrainData& dat
             metrics.values.emplace_back("val/perplexity", std::exp(result.lastValLoss));
         }
         observer.onMetrics(metrics);
+        result.lastMetrics = metrics.values;
         if (last || step % config.logEvery == 0 || metrics.values.size() > 4)
             observer.onLog(summaryLine(metrics, config.steps));
         observer.onProgress(step, config.steps);

@@ -20,12 +20,9 @@ struct PretrainData {
     std::span<const uint32_t> val;   // may be empty: no validation
 };
 
-struct PretrainResult {
-    int64_t stepsDone = 0; // optimizer steps completed, resumed ones included
-    bool stopped = false;  // ended by a stop request before `steps`
+struct PretrainResult : StageResult {
     double lastTrainLoss = 0;
     double lastValLoss = 0; // 0 when there was no validation split
-    std::filesystem::path lastCheckpoint;
 };
 
 // Runs `config` to completion or until `stop` asks. Checkpoints go to

@@ -3,9 +3,12 @@
 // Torch-free and Qt-free, so both sides can include it.
 #pragma once
 
+#include "core/store/records.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <utility>
@@ -18,6 +21,14 @@ struct StepMetrics {
     std::vector<std::pair<std::string, double>> values; // e.g. {"train/loss", 3.2}
 };
 
+// What a finished (or stopped) stage hands back.
+struct StageResult {
+    int64_t stepsDone = 0; // optimizer steps (PPO / GRPO: iterations) completed, resumed included
+    bool stopped = false;  // ended by a stop request before the last step
+    std::filesystem::path lastCheckpoint;
+    std::vector<std::pair<std::string, double>> lastMetrics; // the last step's metrics
+};
+
 class StageObserver {
 public:
     virtual ~StageObserver() = default;
@@ -26,6 +37,8 @@ public:
     virtual void onLog(const std::string&) {}
     virtual void onProgress(int64_t /*step*/, int64_t /*total*/) {}
     virtual void onCheckpoint(const std::string& /*path*/, int64_t /*step*/) {}
+    // PPO / GRPO: the sampled responses of one step (all of them carry the same step).
+    virtual void onRollouts(const std::vector<store::Rollout>& /*rollouts*/) {}
 };
 
 // Set from any thread; the stage checks it between optimizer steps.

@@ -18,7 +18,7 @@ namespace rlhf::train {
 struct StageRunReport {
     int64_t runId = 0;  // row id in the project's runs table
     std::string status; // "completed", "stopped" or "failed"
-    PretrainResult result;
+    StageResult result;
 };
 
 // `where` names the document in messages (usually its file name). Throws rlhf::Error for a bad

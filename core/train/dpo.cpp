@@ -1,0 +1,201 @@
+#include "core/train/dpo.h"
+
+#include "core/model/checkpoint.h"
+#include "core/train/precision.h"
+#include "core/train/preference_batch.h"
+#include "core/train/stage_loop.h"
+#include "core/util/error.h"
+#include "core/util/json_reader.h"
+
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+
+namespace rlhf::train {
+
+DpoConfig dpoConfigFromJson(const nlohmann::json& json, const std::string& where)
+{
+    DpoConfig config;
+    JsonReader root(json, where);
+    readFineTuneConfig(root, "dpo", config);
+    JsonReader dpo = root.child("dpo");
+    std::string loss = "dpo";
+    dpo.read("beta", config.beta);
+    dpo.read("loss", loss);
+    dpo.rejectUnknown();
+    if (config.beta <= 0) dpo.fail("beta", "must be positive");
+    if (loss == "dpo")
+        config.loss = PreferenceLoss::Dpo;
+    else if (loss == "ipo")
+        config.loss = PreferenceLoss::Ipo;
+    else
+        dpo.fail("loss", "expected dpo or ipo, got \"" + loss + "\"");
+    root.rejectUnknown();
+    return config;
+}
+
+nlohmann::json toJson(const DpoConfig& config)
+{
+    nlohmann::json document = fineTuneJson(config);
+    document["dpo"] = {{"beta", config.beta},
+                       {"loss", config.loss == PreferenceLoss::Dpo ? "dpo" : "ipo"}};
+    return document;
+}
+
+namespace {
+
+// Summed reply log-probability of each row: (2B) for a pair batch.
+at::Tensor replyLogProbs(model::TransformerImpl& model, const SequenceBatch& batch,
+                         c10::Device device)
+{
+    const auto tokens = batch.tokens.to(device);
+    return (targetLogProbs(model.forward(tokens), tokens) * batch.targetMask.to(device)).sum(1);
+}
+
+struct Cached {
+    std::vector<float> chosen, rejected; // reference log-probabilities per pair
+};
+
+Cached referenceLogProbs(model::TransformerImpl& reference, const std::vector<EncodedPair>& pairs,
+                         int64_t batchSize, int64_t padTokenId, const ComputeSetup& setup)
+{
+    at::NoGradGuard noGrad;
+    Cached cached;
+    for (size_t start = 0; start < pairs.size(); start += size_t(batchSize)) {
+        const auto indices = indexRange(start, size_t(batchSize), pairs.size());
+        at::Tensor logProbs;
+        {
+            auto scope = setup.autocast();
+            logProbs = replyLogProbs(reference, pairBatch(pairs, indices, padTokenId), setup.device)
+                           .to(at::kFloat)
+                           .cpu();
+        }
+        const int64_t B = int64_t(indices.size());
+        for (int64_t i = 0; i < B; ++i) {
+            cached.chosen.push_back(logProbs[i].item<float>());
+            cached.rejected.push_back(logProbs[B + i].item<float>());
+        }
+    }
+    return cached;
+}
+
+at::Tensor gather(const std::vector<float>& values, const std::vector<int64_t>& indices,
+                  c10::Device device)
+{
+    std::vector<float> picked;
+    for (const int64_t index : indices)
+        picked.push_back(values[size_t(index)]);
+    return at::tensor(picked, at::kFloat).to(device);
+}
+
+MetricValues dpoMetrics(const std::string& prefix, const DpoLoss& loss)
+{
+    const auto margin = (loss.chosenReward - loss.rejectedReward).to(at::kDouble);
+    return {{prefix + "loss", loss.loss.item<double>()},
+            {prefix + "reward_chosen", loss.chosenReward.to(at::kDouble).mean().item<double>()},
+            {prefix + "reward_rejected", loss.rejectedReward.to(at::kDouble).mean().item<double>()},
+            {prefix + "margin", margin.mean().item<double>()},
+            {prefix + "accuracy", (margin > 0).to(at::kDouble).mean().item<double>()}};
+}
+
+} // namespace
+
+StageResult runDpo(const DpoConfig& config, const ChatData& data,
+                   const std::filesystem::path& checkpointRoot, StageObserver& observer,
+                   const StopToken& stop)
+{
+    const ComputeSetup setup = resolveCompute(config.device, config.precision, config.threads);
+    observer.onLog("device " + setup.description());
+    const bool resuming = !config.resumeFrom.empty();
+    model::Transformer policy = loadTransformer(resuming ? config.resumeFrom : config.init);
+    model::Transformer reference = loadTransformer(config.init);
+    policy->to(setup.device);
+    reference->to(setup.device);
+    const NamedTensors parameters = namedParameters(*policy);
+    AdamW optimizer(parameters, config.optimizer);
+    int64_t startStep = 0;
+    if (resuming) {
+        withContext("resuming from " + config.resumeFrom, [&] {
+            optimizer.loadState(model::loadOptimizerState(config.resumeFrom));
+            startStep = savedStep(config.resumeFrom);
+        });
+        observer.onLog("resumed at step " + std::to_string(startStep));
+    }
+
+    const ChatEncoder encoder(data.tokenizer, config.chatTemplate);
+    const int64_t context = policy->config().contextLength;
+    const int64_t maxLength = config.maxLength > 0 ? std::min(config.maxLength, context) : context;
+    const auto train = encodePairs(data.train, encoder, maxLength, "train", observer);
+    const auto val = encodePairs(data.val, encoder, maxLength, "val", observer);
+    if (train.empty()) throw Error("dpo: no training pair fits max_length");
+    const Cached trainRef =
+        referenceLogProbs(*reference, train, config.batchSize, encoder.padTokenId(), setup);
+    const Cached valRef =
+        referenceLogProbs(*reference, val, config.batchSize, encoder.padTokenId(), setup);
+    reference = nullptr; // cached: the reference model is no longer needed
+    std::vector<int64_t> lengths;
+    for (const auto& pair : train)
+        lengths.push_back(int64_t(std::max(pair.chosen.tokens.size(), pair.rejected.tokens.size())));
+    const BatchPlan plan(lengths, config.batchSize, config.seed);
+    observer.onLog(std::to_string(train.size()) + " training pairs, " + std::to_string(val.size()) +
+                   " held-out pairs; reference log-probabilities cached");
+
+    auto pairLoss = [&](const std::vector<EncodedPair>& pairs, const Cached& ref,
+                        const std::vector<int64_t>& indices) {
+        at::Tensor logProbs;
+        {
+            auto scope = setup.autocast();
+            logProbs = replyLogProbs(*policy, pairBatch(pairs, indices, encoder.padTokenId()),
+                                     setup.device)
+                           .to(at::kFloat);
+        }
+        const int64_t B = int64_t(indices.size());
+        return preferenceLoss(logProbs.narrow(0, 0, B), logProbs.narrow(0, B, B),
+                              gather(ref.chosen, indices, setup.device),
+                              gather(ref.rejected, indices, setup.device), config.beta,
+                              config.loss);
+    };
+
+    StageHooks hooks;
+    hooks.trainStep = [&](int64_t step, double lr) -> MetricValues {
+        optimizer.zeroGrad();
+        std::vector<at::Tensor> losses, chosen, rejected;
+        for (int64_t micro = 0; micro < config.gradAccumulation; ++micro) {
+            const DpoLoss loss =
+                pairLoss(train, trainRef, plan.batch(step * config.gradAccumulation + micro));
+            (loss.loss / double(config.gradAccumulation)).backward();
+            losses.push_back(loss.loss.detach());
+            chosen.push_back(loss.chosenReward);
+            rejected.push_back(loss.rejectedReward);
+        }
+        const double gradNorm = applyGradients(optimizer, parameters, config, lr);
+        MetricValues metrics =
+            dpoMetrics("train/", {at::stack(losses).mean(), at::cat(chosen), at::cat(rejected)});
+        metrics.emplace_back("train/grad_norm", gradNorm);
+        return metrics;
+    };
+    if (!val.empty())
+        hooks.evaluate = [&](int64_t) -> MetricValues {
+            at::NoGradGuard noGrad;
+            std::vector<at::Tensor> losses, chosen, rejected;
+            const auto limit = std::min(val.size(), size_t(config.evalBatches * config.batchSize));
+            for (size_t start = 0; start < limit; start += size_t(config.batchSize)) {
+                const auto indices = indexRange(start, size_t(config.batchSize), limit);
+                const DpoLoss loss = pairLoss(val, valRef, indices);
+                losses.push_back(loss.loss * double(indices.size()));
+                chosen.push_back(loss.chosenReward);
+                rejected.push_back(loss.rejectedReward);
+            }
+            return dpoMetrics("val/", {at::stack(losses).sum() / double(limit), at::cat(chosen),
+                                       at::cat(rejected)});
+        };
+    hooks.save = [&](const std::filesystem::path& folder, int64_t step) {
+        model::CheckpointContents contents;
+        contents.optimizerState = optimizer.state();
+        contents.trainerState = {{"step", step}, {"config", toJson(config)}};
+        contents.tokenizer = config.tokenizer;
+        model::saveCheckpoint(folder, *policy, contents);
+    };
+    return runStageLoop(config, startStep, hooks, checkpointRoot, "dpo", observer, stop);
+}
+
+} // namespace rlhf::train

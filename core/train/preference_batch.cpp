@@ -1,0 +1,74 @@
+#include "core/train/preference_batch.h"
+
+#include <algorithm>
+
+namespace rlhf::train {
+
+namespace {
+
+EncodedChat withReply(const std::vector<data::Message>& prompt, const std::string& reply,
+                      const ChatEncoder& encoder)
+{
+    std::vector<data::Message> messages = prompt;
+    messages.push_back({"assistant", reply});
+    return encoder.encode(messages);
+}
+
+bool hasTrainedToken(const EncodedChat& chat)
+{
+    return std::find(chat.trained.begin() + 1, chat.trained.end(), 1) != chat.trained.end();
+}
+
+} // namespace
+
+std::vector<EncodedPair> encodePairs(const std::vector<data::Record>& records,
+                                     const ChatEncoder& encoder, int64_t maxLength,
+                                     const std::string& split, StageObserver& observer)
+{
+    std::vector<EncodedPair> pairs;
+    int64_t cut = 0, dropped = 0;
+    std::string firstDropped;
+    for (const data::Record& record : records) {
+        EncodedPair pair{withReply(record.messages, record.chosen, encoder),
+                         withReply(record.messages, record.rejected, encoder), 0};
+        pair.promptTokens = int64_t(encoder.encodePrompt(record.messages).size());
+        const bool cutChosen = truncateChat(pair.chosen, maxLength);
+        const bool cutRejected = truncateChat(pair.rejected, maxLength);
+        cut += cutChosen || cutRejected ? 1 : 0;
+        if (!hasTrainedToken(pair.chosen) || !hasTrainedToken(pair.rejected)) {
+            if (dropped++ == 0)
+                firstDropped = record.source.file + ":" + std::to_string(record.source.line);
+            continue;
+        }
+        pairs.push_back(std::move(pair));
+    }
+    if (cut > 0)
+        observer.onLog(split + ": " + std::to_string(cut) + " pairs cut to " +
+                       std::to_string(maxLength) + " tokens");
+    if (dropped > 0)
+        observer.onLog(split + ": " + std::to_string(dropped) +
+                       " pairs have a prompt longer than max_length and are left out (first: " +
+                       firstDropped + ")");
+    return pairs;
+}
+
+SequenceBatch pairBatch(const std::vector<EncodedPair>& pairs, const std::vector<int64_t>& indices,
+                        int64_t padTokenId)
+{
+    std::vector<const EncodedChat*> rows;
+    for (const int64_t index : indices)
+        rows.push_back(&pairs[size_t(index)].chosen);
+    for (const int64_t index : indices)
+        rows.push_back(&pairs[size_t(index)].rejected);
+    return makeSequenceBatch(rows, padTokenId);
+}
+
+std::vector<int64_t> indexRange(size_t first, size_t count, size_t size)
+{
+    std::vector<int64_t> indices;
+    for (size_t i = first; i < std::min(size, first + count); ++i)
+        indices.push_back(int64_t(i));
+    return indices;
+}
+
+} // namespace rlhf::train

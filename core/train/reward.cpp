@@ -1,0 +1,163 @@
+#include "core/train/reward.h"
+
+#include "core/train/precision.h"
+#include "core/train/preference_batch.h"
+#include "core/train/reward_report.h"
+#include "core/train/rl_losses.h"
+#include "core/train/scalar_model.h"
+#include "core/train/stage_loop.h"
+#include "core/util/error.h"
+#include "core/util/json_file.h"
+#include "core/util/json_reader.h"
+
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+
+namespace rlhf::train {
+
+FineTuneConfig rewardConfigFromJson(const nlohmann::json& json, const std::string& where)
+{
+    FineTuneConfig config;
+    JsonReader root(json, where);
+    readFineTuneConfig(root, "reward", config);
+    root.rejectUnknown();
+    return config;
+}
+
+namespace {
+
+struct PairScores {
+    at::Tensor chosen, rejected; // (B)
+};
+
+PairScores scorePairs(ScalarModel& model, const SequenceBatch& batch, c10::Device device)
+{
+    const auto scores = model.atLastToken(batch.tokens.to(device), batch.lengths.to(device));
+    const int64_t pairs = scores.size(0) / 2;
+    return {scores.narrow(0, 0, pairs), scores.narrow(0, pairs, pairs)};
+}
+
+MetricValues pairMetrics(const std::string& prefix, const at::Tensor& chosen,
+                         const at::Tensor& rejected)
+{
+    const auto all = at::cat({chosen, rejected}).to(at::kDouble);
+    return {{prefix + "accuracy", (chosen > rejected).to(at::kDouble).mean().item<double>()},
+            {prefix + "margin", (chosen - rejected).to(at::kDouble).mean().item<double>()},
+            {prefix + "reward_mean", all.mean().item<double>()},
+            {prefix + "reward_std", all.std().item<double>()}};
+}
+
+} // namespace
+
+StageResult runReward(const FineTuneConfig& config, const ChatData& data,
+                      const std::filesystem::path& checkpointRoot, StageObserver& observer,
+                      const StopToken& stop)
+{
+    const ComputeSetup setup = resolveCompute(config.device, config.precision, config.threads);
+    observer.onLog("device " + setup.description());
+    const bool resuming = !config.resumeFrom.empty();
+    ScalarModel model = ScalarModel::fromCheckpoint(resuming ? config.resumeFrom : config.init);
+    model.to(setup.device);
+    const NamedTensors parameters = model.parameters();
+    AdamW optimizer(parameters, config.optimizer);
+    int64_t startStep = 0;
+    if (resuming) {
+        withContext("resuming from " + config.resumeFrom, [&] {
+            optimizer.loadState(model::loadOptimizerState(config.resumeFrom));
+            startStep = savedStep(config.resumeFrom);
+        });
+        observer.onLog("resumed at step " + std::to_string(startStep));
+    }
+
+    const ChatEncoder encoder(data.tokenizer, config.chatTemplate);
+    const int64_t context = model.body().config().contextLength;
+    const int64_t maxLength = config.maxLength > 0 ? std::min(config.maxLength, context) : context;
+    const auto train = encodePairs(data.train, encoder, maxLength, "train", observer);
+    const auto val = encodePairs(data.val, encoder, maxLength, "val", observer);
+    if (train.empty()) throw Error("reward: no training pair fits max_length");
+    std::vector<int64_t> lengths;
+    for (const auto& pair : train)
+        lengths.push_back(int64_t(std::max(pair.chosen.tokens.size(), pair.rejected.tokens.size())));
+    const BatchPlan plan(lengths, config.batchSize, config.seed);
+    observer.onLog(std::to_string(train.size()) + " training pairs, " + std::to_string(val.size()) +
+                   " held-out pairs");
+
+    // Scores of the held-out pairs, in order (for metrics and the report).
+    auto scoreValidation = [&](size_t limit) {
+        at::NoGradGuard noGrad;
+        std::vector<PairScore> scored;
+        for (size_t start = 0; start < limit; start += size_t(config.batchSize)) {
+            const auto indices = indexRange(start, size_t(config.batchSize), limit);
+            auto scope = setup.autocast();
+            const auto scores =
+                scorePairs(model, pairBatch(val, indices, encoder.padTokenId()), setup.device);
+            for (size_t i = 0; i < indices.size(); ++i) {
+                const EncodedPair& pair = val[size_t(indices[i])];
+                scored.push_back({pair.promptTokens,
+                                  int64_t(pair.chosen.tokens.size()) - pair.promptTokens,
+                                  int64_t(pair.rejected.tokens.size()) - pair.promptTokens,
+                                  scores.chosen[int64_t(i)].item<double>(),
+                                  scores.rejected[int64_t(i)].item<double>()});
+            }
+        }
+        return scored;
+    };
+
+    StageHooks hooks;
+    hooks.trainStep = [&](int64_t step, double lr) -> MetricValues {
+        optimizer.zeroGrad();
+        std::vector<at::Tensor> chosen, rejected;
+        for (int64_t micro = 0; micro < config.gradAccumulation; ++micro) {
+            const auto batch = pairBatch(train, plan.batch(step * config.gradAccumulation + micro),
+                                         encoder.padTokenId());
+            PairScores scores;
+            {
+                auto scope = setup.autocast();
+                scores = scorePairs(model, batch, setup.device);
+            }
+            (rewardModelLoss(scores.chosen, scores.rejected) / double(config.gradAccumulation))
+                .backward();
+            chosen.push_back(scores.chosen.detach());
+            rejected.push_back(scores.rejected.detach());
+        }
+        const double gradNorm = applyGradients(optimizer, parameters, config, lr);
+        const auto allChosen = at::cat(chosen), allRejected = at::cat(rejected);
+        MetricValues metrics{{"train/loss", rewardModelLoss(allChosen, allRejected).item<double>()},
+                             {"train/grad_norm", gradNorm}};
+        for (auto& value : pairMetrics("train/", allChosen, allRejected))
+            metrics.push_back(std::move(value));
+        return metrics;
+    };
+    if (!val.empty())
+        hooks.evaluate = [&](int64_t) -> MetricValues {
+            const auto scored =
+                scoreValidation(std::min(val.size(), size_t(config.evalBatches * config.batchSize)));
+            std::vector<double> chosen, rejected;
+            for (const auto& pair : scored) {
+                chosen.push_back(pair.chosen);
+                rejected.push_back(pair.rejected);
+            }
+            const auto c = at::tensor(chosen, at::kDouble), r = at::tensor(rejected, at::kDouble);
+            MetricValues metrics{{"val/loss", rewardModelLoss(c, r).item<double>()}};
+            for (auto& value : pairMetrics("val/", c, r))
+                metrics.push_back(std::move(value));
+            return metrics;
+        };
+    hooks.save = [&](const std::filesystem::path& folder, int64_t step) {
+        model::CheckpointContents contents;
+        contents.optimizerState = optimizer.state();
+        contents.trainerState = {{"step", step}, {"config", fineTuneJson(config)}};
+        contents.tokenizer = config.tokenizer;
+        model.save(folder, contents);
+    };
+    StageResult result =
+        runStageLoop(config, startStep, hooks, checkpointRoot, "reward", observer, stop);
+    if (!val.empty() && !result.lastCheckpoint.empty()) {
+        const RewardReport report = rewardReport(scoreValidation(val.size()));
+        writeJsonFile(result.lastCheckpoint / "reward_report.json", report.toJson());
+        observer.onLog(report.summary());
+    }
+    return result;
+}
+
+} // namespace rlhf::train

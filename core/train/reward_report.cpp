@@ -1,0 +1,141 @@
+#include "core/train/reward_report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+
+namespace rlhf::train {
+
+namespace {
+
+double pearson(const std::vector<double>& x, const std::vector<double>& y)
+{
+    const double n = double(x.size());
+    if (x.size() < 2) return 0;
+    double mx = 0, my = 0;
+    for (size_t i = 0; i < x.size(); ++i)
+        mx += x[i] / n, my += y[i] / n;
+    double sxy = 0, sxx = 0, syy = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) * (x[i] - mx);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0;
+}
+
+// Up to four buckets split at the quartiles of `length(pair)`; equal lengths share a bucket.
+std::vector<LengthBucket> quartileBuckets(const std::vector<PairScore>& pairs,
+                                          const std::function<int64_t(const PairScore&)>& length)
+{
+    std::vector<int64_t> sorted;
+    for (const auto& pair : pairs)
+        sorted.push_back(length(pair));
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<LengthBucket> buckets;
+    for (int quarter = 0; quarter < 4 && !sorted.empty(); ++quarter) {
+        const auto from = sorted[sorted.size() * size_t(quarter) / 4];
+        const auto to = sorted[std::min(sorted.size() - 1, sorted.size() * size_t(quarter + 1) / 4)];
+        if (!buckets.empty() && from <= buckets.back().to) {
+            buckets.back().to = std::max(buckets.back().to, to);
+            continue;
+        }
+        buckets.push_back({from, to, 0, 0});
+    }
+    if (!buckets.empty()) buckets.back().to = sorted.back();
+    for (auto& bucket : buckets) {
+        int64_t right = 0;
+        for (const auto& pair : pairs) {
+            const int64_t value = length(pair);
+            if (value < bucket.from || value > bucket.to) continue;
+            ++bucket.pairs;
+            right += pair.chosen > pair.rejected ? 1 : 0;
+        }
+        bucket.accuracy = bucket.pairs > 0 ? double(right) / double(bucket.pairs) : 0;
+    }
+    return buckets;
+}
+
+nlohmann::json bucketsJson(const std::vector<LengthBucket>& buckets)
+{
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& bucket : buckets)
+        list.push_back({{"from", bucket.from},
+                        {"to", bucket.to},
+                        {"pairs", bucket.pairs},
+                        {"accuracy", bucket.accuracy}});
+    return list;
+}
+
+std::string bucketsLine(const char* title, const std::vector<LengthBucket>& buckets)
+{
+    std::string line = title;
+    char text[64];
+    for (const auto& bucket : buckets) {
+        std::snprintf(text, sizeof(text), "  %lld-%lld: %.3f (%lld)", (long long)bucket.from,
+                      (long long)bucket.to, bucket.accuracy, (long long)bucket.pairs);
+        line += text;
+    }
+    return line;
+}
+
+} // namespace
+
+RewardReport rewardReport(const std::vector<PairScore>& pairs)
+{
+    RewardReport report;
+    report.pairs = int64_t(pairs.size());
+    if (pairs.empty()) return report;
+    std::vector<double> scores, lengths;
+    int64_t right = 0;
+    for (const auto& pair : pairs) {
+        right += pair.chosen > pair.rejected ? 1 : 0;
+        report.meanMargin += (pair.chosen - pair.rejected) / double(pairs.size());
+        scores.push_back(pair.chosen);
+        scores.push_back(pair.rejected);
+        lengths.push_back(double(pair.chosenTokens));
+        lengths.push_back(double(pair.rejectedTokens));
+    }
+    report.accuracy = double(right) / double(pairs.size());
+    for (const double score : scores)
+        report.scoreMean += score / double(scores.size());
+    double variance = 0;
+    for (const double score : scores)
+        variance += (score - report.scoreMean) * (score - report.scoreMean) / double(scores.size());
+    report.scoreStd = std::sqrt(variance);
+    report.byPromptLength =
+        quartileBuckets(pairs, [](const PairScore& pair) { return pair.promptTokens; });
+    report.byResponseLength = quartileBuckets(pairs, [](const PairScore& pair) {
+        return (pair.chosenTokens + pair.rejectedTokens) / 2;
+    });
+    report.lengthCorrelation = pearson(lengths, scores);
+    return report;
+}
+
+nlohmann::json RewardReport::toJson() const
+{
+    return {{"pairs", pairs},
+            {"accuracy", accuracy},
+            {"mean_margin", meanMargin},
+            {"score_mean", scoreMean},
+            {"score_std", scoreStd},
+            {"by_prompt_length", bucketsJson(byPromptLength)},
+            {"by_response_length", bucketsJson(byResponseLength)},
+            {"length_correlation", lengthCorrelation}};
+}
+
+std::string RewardReport::summary() const
+{
+    char text[160];
+    std::snprintf(text, sizeof(text),
+                  "reward model on %lld held-out pairs: accuracy %.3f, margin %.3f, score %.3f +- "
+                  "%.3f, length correlation %+.3f\n",
+                  (long long)pairs, accuracy, meanMargin, scoreMean, scoreStd, lengthCorrelation);
+    return text + bucketsLine("  accuracy by prompt length:", byPromptLength) + "\n" +
+           bucketsLine("  accuracy by response length:", byResponseLength);
+}
+
+} // namespace rlhf::train

@@ -1,0 +1,121 @@
+#include "core/train/rl_stage.h"
+
+#include "core/model/checkpoint.h"
+#include "core/util/error.h"
+
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+
+#include <algorithm>
+
+namespace rlhf::train {
+
+RlSession::RlSession(const RlConfig& config_, const RlData& data_, StageObserver& observer)
+    : config(config_), data(data_),
+      setup(resolveCompute(config_.device, config_.precision, config_.threads))
+{
+    observer.onLog("device " + setup.description());
+    if (data.train.empty()) throw Error(config.stage + ": the prompt dataset has no prompts");
+    const bool resuming = !config.resumeFrom.empty();
+    policy = loadTransformer(resuming ? config.resumeFrom : config.init);
+    reference = loadTransformer(config.init);
+    policy->to(setup.device);
+    reference->to(setup.device);
+    for (auto& parameter : reference->parameters())
+        parameter.set_requires_grad(false);
+    parameters = namedParameters(*policy);
+    optimizer = std::make_unique<AdamW>(parameters, config.optimizer);
+    if (resuming) {
+        withContext("resuming from " + config.resumeFrom, [&] {
+            optimizer->loadState(model::loadOptimizerState(config.resumeFrom));
+            startStep = savedStep(config.resumeFrom);
+        });
+        observer.onLog("resumed at step " + std::to_string(startStep));
+    }
+    encoder = std::make_unique<ChatEncoder>(data.tokenizer, config.chatTemplate);
+    scorer = std::make_unique<RolloutScorer>(config, setup);
+    std::vector<int64_t> lengths;
+    for (const auto& prompt : data.train)
+        lengths.push_back(int64_t(encoder->encodePrompt(prompt.messages).size()));
+    const int64_t context = policy->config().contextLength;
+    const int64_t longest = *std::max_element(lengths.begin(), lengths.end());
+    if (longest + config.maxNewTokens > context)
+        observer.onLog("note: prompts of up to " + std::to_string(longest) +
+                       " tokens leave fewer than rollout.max_new_tokens in a context of " +
+                       std::to_string(context) + "; such replies end at the context");
+    plan = std::make_unique<BatchPlan>(lengths, config.batchSize, config.seed);
+    observer.onLog(std::to_string(data.train.size()) + " prompts, " +
+                   std::to_string(config.batchSize * config.groupSize) + " rollouts per step");
+}
+
+MetricValues RlSession::evaluate() const
+{
+    if (config.evalPrompts == 0 || data.val.empty()) return {};
+    const Evaluation evaluation =
+        evaluatePolicy(policy, data.val, config.evalPrompts, *encoder, config, setup);
+    MetricValues metrics;
+    if (evaluation.greedyAccuracy)
+        metrics.emplace_back("eval/accuracy_greedy", *evaluation.greedyAccuracy);
+    if (evaluation.sampledAccuracy)
+        metrics.emplace_back("eval/accuracy_sampled", *evaluation.sampledAccuracy);
+    if (!metrics.empty())
+        metrics.emplace_back("eval/response_tokens", evaluation.meanResponseTokens);
+    return metrics;
+}
+
+void RlSession::save(const std::filesystem::path& folder, int64_t step,
+                     std::vector<std::pair<std::string, NamedTensors>> extra,
+                     const nlohmann::json& extraState)
+{
+    model::CheckpointContents contents;
+    contents.optimizerState = optimizer->state();
+    contents.trainerState = {{"step", step}, {"config", toJson(config)}};
+    contents.trainerState.update(extraState);
+    contents.tokenizer = config.tokenizer;
+    contents.tensorFiles = std::move(extra);
+    model::saveCheckpoint(folder, *policy, contents);
+}
+
+MetricValues rolloutMetrics(const RolloutBatch& batch, const at::Tensor& tokenKl,
+                            const std::vector<double>& rewards)
+{
+    const double B = double(batch.texts.size());
+    double score = 0, reward = 0, length = 0, finished = 0, right = 0, known = 0;
+    for (size_t b = 0; b < batch.texts.size(); ++b) {
+        score += batch.scores[b] / B;
+        reward += rewards[b] / B;
+        length += double(batch.responses[b].size()) / B;
+        finished += double(batch.finished[b]) / B;
+        if (batch.truth[b]) {
+            right += *batch.truth[b];
+            known += 1;
+        }
+    }
+    const double kl = (tokenKl.to(at::kDouble).cpu() * batch.mask.to(at::kDouble)).sum().item<double>() / B;
+    MetricValues metrics{{"rl/score", score},       {"rl/reward", reward},
+                         {"rl/kl", kl},             {"rl/response_length", length},
+                         {"rl/eos_rate", finished}, {"time/generation_s", batch.generationSeconds}};
+    if (known > 0) metrics.emplace_back("task/accuracy", right / known);
+    return metrics;
+}
+
+void MeanMetrics::add(const std::string& name, double value)
+{
+    for (auto& [key, sum] : m_sums)
+        if (key == name) {
+            sum.first += value;
+            ++sum.second;
+            return;
+        }
+    m_sums.push_back({name, {value, 1}});
+}
+
+MetricValues MeanMetrics::values() const
+{
+    MetricValues values;
+    for (const auto& [key, sum] : m_sums)
+        values.emplace_back(key, sum.first / double(sum.second));
+    return values;
+}
+
+} // namespace rlhf::train

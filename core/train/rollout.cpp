@@ -1,0 +1,235 @@
+#include "core/train/rollout.h"
+
+#include "core/gen/generator.h"
+#include "core/gen/transformer_source.h"
+#include "core/train/scalar_model.h"
+#include "core/util/error.h"
+
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace rlhf::train {
+
+namespace {
+
+// The task's ground truth: the reply is exactly the reference answer (white space aside).
+double matchesReference(const std::string& reply, const std::string& reference)
+{
+    static const RuleReward exactAnswer({{"exact_answer"}});
+    return exactAnswer.score(reply, reference);
+}
+
+gen::GenerationConfig generationConfig(const RlConfig& config, const ChatEncoder& encoder,
+                                       double temperature, uint64_t seed)
+{
+    gen::GenerationConfig generation;
+    generation.maxNewTokens = config.maxNewTokens;
+    generation.eosTokenIds = {encoder.endTokenId()};
+    generation.padTokenId = encoder.padTokenId();
+    generation.sampling.temperature = float(temperature);
+    generation.sampling.topK = config.topK;
+    generation.sampling.topP = float(config.topP);
+    generation.sampling.repetitionPenalty = 1.0f; // the policy's own distribution, unbent
+    generation.sampling.seed = seed;
+    return generation;
+}
+
+std::vector<gen::GeneratedSequence> sample(model::Transformer policy,
+                                           const std::vector<std::vector<int64_t>>& prompts,
+                                           const gen::GenerationConfig& generation,
+                                           const ComputeSetup& setup)
+{
+    gen::TransformerSource source(std::move(policy), setup.bf16);
+    return gen::generate(source, prompts, generation);
+}
+
+} // namespace
+
+RolloutBatch sampleRollouts(model::Transformer policy, const std::vector<PromptExample>& prompts,
+                            const std::vector<int64_t>& promptIndex, const ChatEncoder& encoder,
+                            const RlConfig& config, const ComputeSetup& setup, uint64_t seed)
+{
+    const auto start = std::chrono::steady_clock::now();
+    RolloutBatch batch;
+    batch.promptIndex = promptIndex;
+    std::vector<std::vector<int64_t>> promptTokens;
+    for (const int64_t index : promptIndex)
+        promptTokens.push_back(encoder.encodePrompt(prompts[size_t(index)].messages));
+    const auto generated =
+        sample(policy, promptTokens, generationConfig(config, encoder, config.temperature, seed),
+               setup);
+
+    std::vector<EncodedChat> rows;
+    int64_t longestResponse = 1;
+    for (size_t b = 0; b < generated.size(); ++b) {
+        std::vector<int64_t> response = generated[b].tokens;
+        const bool finished = generated[b].reason == gen::FinishReason::Eos;
+        batch.texts.push_back(encoder.decodeReply(response));
+        if (finished) response.push_back(encoder.endTokenId());
+        EncodedChat row{promptTokens[b], std::vector<uint8_t>(promptTokens[b].size(), 0)};
+        row.tokens.insert(row.tokens.end(), response.begin(), response.end());
+        row.trained.resize(row.tokens.size(), 1);
+        longestResponse = std::max<int64_t>(longestResponse, int64_t(response.size()));
+        batch.finished.push_back(finished ? 1 : 0);
+        batch.responses.push_back(std::move(response));
+        rows.push_back(std::move(row));
+    }
+    std::vector<const EncodedChat*> pointers;
+    for (const auto& row : rows)
+        pointers.push_back(&row);
+    batch.rows = makeSequenceBatch(pointers, encoder.padTokenId());
+
+    const auto B = int64_t(rows.size());
+    batch.positions = at::zeros({B, longestResponse}, at::kLong);
+    batch.mask = at::zeros({B, longestResponse}, at::kFloat);
+    auto positions = batch.positions.accessor<int64_t, 2>();
+    auto mask = batch.mask.accessor<float, 2>();
+    for (int64_t b = 0; b < B; ++b) {
+        const auto promptLength = int64_t(promptTokens[size_t(b)].size());
+        for (int64_t k = 0; k < int64_t(batch.responses[size_t(b)].size()); ++k) {
+            positions[b][k] = promptLength - 1 + k; // target position predicting token P + k
+            mask[b][k] = 1.0f;
+        }
+    }
+    batch.generationSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return batch;
+}
+
+RolloutBatch selectRows(const RolloutBatch& batch, const at::Tensor& rows)
+{
+    RolloutBatch subset;
+    subset.rows.tokens = batch.rows.tokens.index_select(0, rows);
+    subset.rows.lengths = batch.rows.lengths.index_select(0, rows);
+    subset.positions = batch.positions.index_select(0, rows);
+    subset.mask = batch.mask.index_select(0, rows);
+    return subset;
+}
+
+at::Tensor atResponse(const at::Tensor& perTarget, const RolloutBatch& batch)
+{
+    auto index = batch.positions.to(perTarget.device());
+    if (perTarget.dim() == 3)
+        return perTarget.gather(
+            1, index.unsqueeze(2).expand({index.size(0), index.size(1), perTarget.size(2)}));
+    return perTarget.gather(1, index);
+}
+
+at::Tensor responseLogProbs(model::TransformerImpl& model, const RolloutBatch& batch,
+                            double temperature, c10::Device device, at::Tensor* logits)
+{
+    const auto tokens = batch.rows.tokens.to(device);
+    auto all = model.forward(tokens).to(at::kFloat);
+    if (temperature != 1.0) all = all / temperature;
+    const int64_t T = tokens.size(1);
+    const auto perTarget = all.narrow(1, 0, T - 1); // (B, T - 1, V)
+    const auto response = atResponse(perTarget, batch); // (B, R, V)
+    const auto targets = tokens.narrow(1, 1, T - 1).gather(1, batch.positions.to(device));
+    if (logits) *logits = response;
+    return at::log_softmax(response, -1).gather(2, targets.unsqueeze(2)).squeeze(2);
+}
+
+RolloutScorer::RolloutScorer(const RlConfig& config, const ComputeSetup& setup)
+    : m_config(config), m_setup(setup), m_rules(config.rules, "reward.rules")
+{
+    if (!config.rewardModel.empty()) {
+        m_rewardModel = std::make_unique<ScalarModel>(withContext(
+            "reward model " + config.rewardModel,
+            [&] { return ScalarModel::fromCheckpoint(config.rewardModel); }));
+        m_rewardModel->to(setup.device);
+        m_rewardModel->train(false);
+    }
+}
+
+RolloutScorer::~RolloutScorer() = default;
+
+void RolloutScorer::score(RolloutBatch& batch, const std::vector<PromptExample>& prompts) const
+{
+    const size_t B = batch.texts.size();
+    batch.scores.assign(B, 0.0);
+    batch.truth.assign(B, std::nullopt);
+    if (m_rewardModel) {
+        at::NoGradGuard noGrad;
+        auto scope = m_setup.autocast();
+        const auto scores = m_rewardModel
+                                ->atLastToken(batch.rows.tokens.to(m_setup.device),
+                                              batch.rows.lengths.to(m_setup.device))
+                                .to(at::kDouble)
+                                .cpu();
+        for (size_t b = 0; b < B; ++b)
+            batch.scores[b] += m_config.rewardModelWeight * scores[int64_t(b)].item<double>();
+    }
+    for (size_t b = 0; b < B; ++b) {
+        const std::string& reference = prompts[size_t(batch.promptIndex[b])].reference;
+        if (!m_rules.empty()) batch.scores[b] += m_rules.score(batch.texts[b], reference);
+        if (!batch.finished[b]) batch.scores[b] += m_config.missingEosPenalty;
+        if (!reference.empty())
+            batch.truth[b] = matchesReference(batch.texts[b], reference);
+    }
+}
+
+std::vector<store::Rollout> rolloutRows(const RolloutBatch& batch,
+                                        const std::vector<PromptExample>& prompts,
+                                        const at::Tensor& tokenKl,
+                                        const std::vector<double>& rewards, int64_t step)
+{
+    const auto kl = (tokenKl.to(at::kDouble).cpu() * batch.mask.to(at::kDouble)).contiguous();
+    const auto perToken = kl.accessor<double, 2>();
+    std::vector<store::Rollout> rows;
+    for (size_t b = 0; b < batch.texts.size(); ++b) {
+        store::Rollout row;
+        row.step = step;
+        row.index = int64_t(b);
+        for (const auto& message : prompts[size_t(batch.promptIndex[b])].messages)
+            row.prompt += (row.prompt.empty() ? "" : "\n") + message.role + ": " + message.content;
+        row.response = batch.texts[b];
+        row.score = batch.scores[b];
+        row.reward = rewards[b];
+        row.trueScore = batch.truth[b];
+        for (size_t k = 0; k < batch.responses[b].size(); ++k) {
+            row.tokenKl.push_back(perToken[int64_t(b)][int64_t(k)]);
+            row.kl += row.tokenKl.back();
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+Evaluation evaluatePolicy(model::Transformer policy, const std::vector<PromptExample>& prompts,
+                          int64_t count, const ChatEncoder& encoder, const RlConfig& config,
+                          const ComputeSetup& setup)
+{
+    Evaluation evaluation;
+    std::vector<std::vector<int64_t>> promptTokens;
+    std::vector<const PromptExample*> chosen;
+    for (const auto& prompt : prompts) {
+        if (int64_t(chosen.size()) >= count) break;
+        if (prompt.reference.empty()) continue;
+        chosen.push_back(&prompt);
+        promptTokens.push_back(encoder.encodePrompt(prompt.messages));
+    }
+    if (chosen.empty()) return evaluation;
+    auto accuracy = [&](double temperature, double* meanTokens) {
+        const auto generated =
+            sample(policy, promptTokens, generationConfig(config, encoder, temperature, 4242),
+                   setup);
+        int64_t right = 0, tokens = 0;
+        for (size_t i = 0; i < generated.size(); ++i) {
+            right += matchesReference(encoder.decodeReply(generated[i].tokens),
+                                      chosen[i]->reference) > 0.5
+                         ? 1
+                         : 0;
+            tokens += int64_t(generated[i].tokens.size());
+        }
+        if (meanTokens) *meanTokens = double(tokens) / double(generated.size());
+        return double(right) / double(generated.size());
+    };
+    evaluation.greedyAccuracy = accuracy(0.0, nullptr);
+    evaluation.sampledAccuracy = accuracy(config.temperature, &evaluation.meanResponseTokens);
+    return evaluation;
+}
+
+} // namespace rlhf::train

@@ -1,0 +1,78 @@
+#include "core/train/scalar_model.h"
+
+#include "core/model/tensor_io.h"
+#include "core/util/error.h"
+
+#include <ATen/ATen.h>
+
+namespace rlhf::train {
+
+ScalarModel ScalarModel::fromCheckpoint(const std::filesystem::path& folder)
+{
+    ScalarModel model;
+    model.m_body = model::Transformer(model::loadCheckpointConfig(folder));
+    model::loadCheckpointWeights(folder, *model.m_body);
+    const int64_t dim = model.m_body->config().dim;
+    model.m_weight = at::zeros({1, dim});
+    model.m_bias = at::zeros({1});
+    if (std::filesystem::exists(folder / scalarHeadFile)) {
+        for (auto& [name, tensor] : model::readTensors(folder / scalarHeadFile)) {
+            at::Tensor* target = name == "score.weight" ? &model.m_weight
+                                 : name == "score.bias"   ? &model.m_bias
+                                                          : nullptr;
+            if (!target)
+                throw Error((folder / scalarHeadFile).string() + ": unexpected tensor " + name);
+            if (tensor.sizes() != target->sizes())
+                throw Error((folder / scalarHeadFile).string() + ": " + name +
+                            " has the wrong shape for a model of dim " + std::to_string(dim));
+            *target = tensor.to(at::kFloat).contiguous();
+        }
+    }
+    model.m_weight.set_requires_grad(true);
+    model.m_bias.set_requires_grad(true);
+    return model;
+}
+
+at::Tensor ScalarModel::perToken(const at::Tensor& tokens)
+{
+    const auto hidden = m_body->hiddenStates(tokens, nullptr, {}, {}); // (B, T, dim)
+    return at::linear(hidden.to(at::kFloat), m_weight, m_bias).squeeze(-1);
+}
+
+at::Tensor ScalarModel::atLastToken(const at::Tensor& tokens, const at::Tensor& lengths)
+{
+    const auto hidden = m_body->hiddenStates(tokens, nullptr, {}, {}); // (B, T, dim)
+    const auto last = (lengths - 1).to(hidden.device()).view({-1, 1, 1}).expand(
+        {hidden.size(0), 1, hidden.size(2)});
+    const auto final = hidden.gather(1, last).squeeze(1); // (B, dim)
+    return at::linear(final.to(at::kFloat), m_weight, m_bias).squeeze(-1);
+}
+
+model::NamedTensors ScalarModel::parameters() const
+{
+    model::NamedTensors all;
+    for (const auto& item : m_body->named_parameters())
+        all.emplace_back(item.key(), item.value());
+    all.emplace_back("score.weight", m_weight);
+    all.emplace_back("score.bias", m_bias);
+    return all;
+}
+
+void ScalarModel::to(const c10::Device& device)
+{
+    m_body->to(device);
+    at::NoGradGuard noGrad;
+    m_weight = m_weight.to(device).detach().set_requires_grad(true);
+    m_bias = m_bias.to(device).detach().set_requires_grad(true);
+}
+
+void ScalarModel::train(bool on) { m_body->train(on); }
+
+void ScalarModel::save(const std::filesystem::path& folder, model::CheckpointContents contents)
+{
+    contents.tensorFiles.push_back({scalarHeadFile, {{"score.weight", m_weight.detach().cpu()},
+                                                     {"score.bias", m_bias.detach().cpu()}}});
+    model::saveCheckpoint(folder, *m_body, contents);
+}
+
+} // namespace rlhf::train

@@ -1,0 +1,44 @@
+// A Transformer with a scalar head instead of (beside) its language-model head: the reward
+// model (a score read at each sequence's last token) and PPO's value model (a value at every
+// token). The head is score.weight (1, dim) and score.bias (1), saved as score.safetensors
+// next to the body's model.safetensors, so a reward checkpoint is still a loadable HF folder.
+#pragma once
+
+#include "core/model/checkpoint.h"
+#include "core/model/transformer.h"
+
+#include <ATen/core/Tensor.h>
+
+#include <filesystem>
+
+namespace rlhf::train {
+
+inline constexpr const char* scalarHeadFile = "score.safetensors";
+
+class ScalarModel {
+public:
+    // Body loaded from `folder`; head from its score.safetensors when present, else new
+    // (zero weight and bias: the first scores are 0, so the first updates are well scaled).
+    static ScalarModel fromCheckpoint(const std::filesystem::path& folder);
+
+    // (B, T) one scalar per token, from the final hidden states.
+    at::Tensor perToken(const at::Tensor& tokens);
+    // (B): the scalar at token lengths[b] - 1 of each right-padded row.
+    at::Tensor atLastToken(const at::Tensor& tokens, const at::Tensor& lengths);
+
+    model::TransformerImpl& body() { return *m_body; }
+    model::Transformer bodyHandle() const { return m_body; }
+    // Body parameters (HF names) and the head's "score.weight" / "score.bias".
+    model::NamedTensors parameters() const;
+    void to(const c10::Device& device);
+    void train(bool on);
+    // Saves body and head (and `contents`) as one checkpoint folder.
+    void save(const std::filesystem::path& folder, model::CheckpointContents contents);
+
+private:
+    model::Transformer m_body{nullptr};
+    at::Tensor m_weight; // (1, dim)
+    at::Tensor m_bias;   // (1)
+};
+
+} // namespace rlhf::train

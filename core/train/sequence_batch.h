@@ -1,0 +1,53 @@
+// Batches of dialogues for the fine-tuning stages: right-padded token tensors with a mask of
+// the trained targets, a seeded batch order that groups similar lengths (little padding) and
+// is a pure function of the step (so a resumed run sees the same batches), and the per-token
+// log-probabilities every alignment loss starts from.
+#pragma once
+
+#include "core/train/chat_template.h"
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace rlhf::train {
+
+struct SequenceBatch {
+    at::Tensor tokens;     // (B, T) int64, right-padded with the pad id
+    at::Tensor targetMask; // (B, T - 1) float: 1 where tokens[:, t + 1] is a trained target
+    at::Tensor lengths;    // (B) int64: real tokens per row
+};
+
+// Rows longer than `maxLength` must have been cut before. CPU tensors.
+SequenceBatch makeSequenceBatch(const std::vector<const EncodedChat*>& rows, int64_t padTokenId);
+
+// Cuts `chat` to its first `maxLength` tokens; returns whether anything was cut.
+bool truncateChat(EncodedChat& chat, int64_t maxLength);
+
+// log p(tokens[:, t + 1] | tokens[:, ..t]) from logits (B, T, V) of tokens (B, T): (B, T - 1)
+// float32, differentiable.
+at::Tensor targetLogProbs(const at::Tensor& logits, const at::Tensor& tokens);
+
+// A seeded order over examples of the given lengths: each epoch shuffles them, sorts windows
+// of 32 batches by length and shuffles the batches, so a batch holds similar lengths.
+class BatchPlan {
+public:
+    BatchPlan(std::vector<int64_t> lengths, int64_t batchSize, uint64_t seed);
+
+    // Example indices of batch `index` (0-based, counting across epochs).
+    std::vector<int64_t> batch(int64_t index) const;
+    int64_t batchesPerEpoch() const { return m_batchesPerEpoch; }
+
+private:
+    std::vector<std::vector<int64_t>> epoch(int64_t number) const;
+
+    std::vector<int64_t> m_lengths;
+    int64_t m_batchSize = 1;
+    uint64_t m_seed = 0;
+    int64_t m_batchesPerEpoch = 0;
+    mutable int64_t m_cachedEpoch = -1;
+    mutable std::vector<std::vector<int64_t>> m_cached;
+};
+
+} // namespace rlhf::train

@@ -1,0 +1,168 @@
+#include "core/train/sft.h"
+
+#include "core/model/checkpoint.h"
+#include "core/text/tokenizer.h"
+#include "core/train/precision.h"
+#include "core/train/sequence_batch.h"
+#include "core/train/stage_loop.h"
+#include "core/util/error.h"
+#include "core/util/json_reader.h"
+
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+
+#include <cmath>
+
+namespace rlhf::train {
+
+FineTuneConfig sftConfigFromJson(const nlohmann::json& json, const std::string& where)
+{
+    FineTuneConfig config;
+    JsonReader root(json, where);
+    readFineTuneConfig(root, "sft", config);
+    root.rejectUnknown();
+    return config;
+}
+
+namespace {
+
+// The dialogues as trained token rows, cut to `maxLength`. Rows left without any assistant
+// token teach nothing: they are counted and named in the log, not silently kept or lost.
+std::vector<EncodedChat> encodeDialogues(const std::vector<data::Record>& records,
+                                         const ChatEncoder& encoder, int64_t maxLength,
+                                         const std::string& split, StageObserver& observer)
+{
+    std::vector<EncodedChat> rows;
+    int64_t cut = 0, empty = 0;
+    std::string firstEmpty;
+    for (const data::Record& record : records) {
+        EncodedChat chat = encoder.encode(record.messages);
+        cut += truncateChat(chat, maxLength) ? 1 : 0;
+        bool trained = false;
+        for (size_t i = 1; i < chat.trained.size(); ++i)
+            trained = trained || chat.trained[i];
+        if (!trained) {
+            if (empty++ == 0)
+                firstEmpty = record.source.file + ":" + std::to_string(record.source.line);
+            continue;
+        }
+        rows.push_back(std::move(chat));
+    }
+    if (cut > 0)
+        observer.onLog(split + ": " + std::to_string(cut) + " dialogues cut to " +
+                       std::to_string(maxLength) + " tokens");
+    if (empty > 0)
+        observer.onLog(split + ": " + std::to_string(empty) +
+                       " dialogues have no assistant tokens within max_length and are left out "
+                       "(first: " + firstEmpty + ")");
+    return rows;
+}
+
+// Summed negative log-likelihood of the trained targets and their count.
+std::pair<at::Tensor, at::Tensor> responseNll(model::TransformerImpl& model,
+                                              const SequenceBatch& batch, c10::Device device)
+{
+    const auto tokens = batch.tokens.to(device);
+    const auto mask = batch.targetMask.to(device);
+    const auto logProbs = targetLogProbs(model.forward(tokens), tokens);
+    return {-(logProbs * mask).sum(), mask.sum()};
+}
+
+std::vector<const EncodedChat*> rowsOf(const std::vector<EncodedChat>& rows,
+                                       const std::vector<int64_t>& indices)
+{
+    std::vector<const EncodedChat*> batch;
+    for (const int64_t index : indices)
+        batch.push_back(&rows[size_t(index)]);
+    return batch;
+}
+
+} // namespace
+
+StageResult runSft(const FineTuneConfig& config, const ChatData& data,
+                   const std::filesystem::path& checkpointRoot, StageObserver& observer,
+                   const StopToken& stop)
+{
+    const ComputeSetup setup = resolveCompute(config.device, config.precision, config.threads);
+    observer.onLog("device " + setup.description());
+    const bool resuming = !config.resumeFrom.empty();
+    model::Transformer model = loadTransformer(resuming ? config.resumeFrom : config.init);
+    model->to(setup.device);
+    const NamedTensors parameters = namedParameters(*model);
+    AdamW optimizer(parameters, config.optimizer);
+    int64_t startStep = 0;
+    if (resuming) {
+        withContext("resuming from " + config.resumeFrom, [&] {
+            optimizer.loadState(model::loadOptimizerState(config.resumeFrom));
+            startStep = savedStep(config.resumeFrom);
+        });
+        observer.onLog("resumed at step " + std::to_string(startStep));
+    }
+
+    const ChatEncoder encoder(data.tokenizer, config.chatTemplate);
+    const int64_t context = model->config().contextLength;
+    const int64_t maxLength = config.maxLength > 0 ? std::min(config.maxLength, context) : context;
+    const auto train = encodeDialogues(data.train, encoder, maxLength, "train", observer);
+    const auto val = encodeDialogues(data.val, encoder, maxLength, "val", observer);
+    if (train.empty()) throw Error("sft: no training dialogue has an assistant turn to learn");
+    std::vector<int64_t> lengths;
+    for (const auto& row : train)
+        lengths.push_back(int64_t(row.tokens.size()));
+    const BatchPlan plan(lengths, config.batchSize, config.seed);
+    observer.onLog(std::to_string(train.size()) + " training dialogues, " +
+                   std::to_string(val.size()) + " validation dialogues, " +
+                   std::to_string(plan.batchesPerEpoch()) + " batches per epoch");
+
+    StageHooks hooks;
+    hooks.trainStep = [&](int64_t step, double lr) -> MetricValues {
+        optimizer.zeroGrad();
+        std::vector<SequenceBatch> batches;
+        double nll = 0, targets = 0;
+        for (int64_t micro = 0; micro < config.gradAccumulation; ++micro) {
+            batches.push_back(makeSequenceBatch(
+                rowsOf(train, plan.batch(step * config.gradAccumulation + micro)),
+                encoder.padTokenId()));
+            targets += batches.back().targetMask.sum().item<double>();
+        }
+        // Every trained token weighs the same across the accumulated micro-batches.
+        for (const SequenceBatch& batch : batches) {
+            at::Tensor sum;
+            {
+                auto scope = setup.autocast();
+                sum = responseNll(*model, batch, setup.device).first;
+            }
+            (sum / std::max(targets, 1.0)).backward();
+            nll += sum.item<double>();
+        }
+        const double gradNorm = applyGradients(optimizer, parameters, config, lr);
+        return {{"train/loss", nll / std::max(targets, 1.0)}, {"train/grad_norm", gradNorm}};
+    };
+    if (!val.empty())
+        hooks.evaluate = [&](int64_t) -> MetricValues {
+            at::NoGradGuard noGrad;
+            double nll = 0, targets = 0;
+            const auto limit = std::min<size_t>(val.size(), size_t(config.evalBatches * config.batchSize));
+            for (size_t start = 0; start < limit; start += size_t(config.batchSize)) {
+                std::vector<const EncodedChat*> rows;
+                for (size_t i = start; i < std::min(limit, start + size_t(config.batchSize)); ++i)
+                    rows.push_back(&val[i]);
+                auto scope = setup.autocast();
+                const auto [sum, count] =
+                    responseNll(*model, makeSequenceBatch(rows, encoder.padTokenId()), setup.device);
+                nll += sum.item<double>();
+                targets += count.item<double>();
+            }
+            const double loss = nll / std::max(targets, 1.0);
+            return {{"val/loss", loss}, {"val/perplexity", std::exp(loss)}};
+        };
+    hooks.save = [&](const std::filesystem::path& folder, int64_t step) {
+        model::CheckpointContents contents;
+        contents.optimizerState = optimizer.state();
+        contents.trainerState = {{"step", step}, {"config", fineTuneJson(config)}};
+        contents.tokenizer = config.tokenizer;
+        model::saveCheckpoint(folder, *model, contents);
+    };
+    return runStageLoop(config, startStep, hooks, checkpointRoot, "sft", observer, stop);
+}
+
+} // namespace rlhf::train

@@ -1,0 +1,33 @@
+// Supervised fine-tuning: next-token loss on the assistant turns of chat dialogues only (the
+// chat template marks them), right-padded batches of similar lengths, validation loss and
+// perplexity on the validation split's responses.
+#pragma once
+
+#include "core/data/record.h"
+#include "core/train/finetune_config.h"
+#include "core/train/stage_observer.h"
+
+#include <filesystem>
+#include <vector>
+
+namespace rlhf::text {
+class Tokenizer;
+}
+
+namespace rlhf::train {
+
+// A stage document with "stage": "sft" and only the shared fine-tuning fields.
+FineTuneConfig sftConfigFromJson(const nlohmann::json& json, const std::string& where);
+
+struct ChatData {
+    const text::Tokenizer& tokenizer;
+    std::vector<data::Record> train; // chat records
+    std::vector<data::Record> val;   // may be empty: no validation
+};
+
+// Paths in `config` are absolute here. Checkpoints go to checkpointRoot/step-NNNNNN.
+StageResult runSft(const FineTuneConfig& config, const ChatData& data,
+                   const std::filesystem::path& checkpointRoot, StageObserver& observer,
+                   const StopToken& stop);
+
+} // namespace rlhf::train
