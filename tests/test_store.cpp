@@ -1,7 +1,7 @@
 // The project database on real SQLite files: folder layout, schema and migrations (from an
-// empty file and from a hand-made version 1), runs/metrics/checkpoints/tokenizers round trips,
-// documents with splits and the searchable, restorable quarantine. Importing files is
-// test_importer.cpp.
+// empty file, from a hand-made version 1 and from version 3), runs/metrics/checkpoints/tokenizers
+// round trips, documents with splits, the searchable, restorable quarantine and PPO / GRPO
+// rollouts. Importing files is test_importer.cpp.
 #include "core/store/database.h"
 #include "core/store/project.h"
 #include "core/store/schema.h"
@@ -71,6 +71,21 @@ INSERT INTO metrics VALUES (1, 10, 'train/loss', 2.5, 1700000050);
 PRAGMA user_version = 1;
 )sql";
 
+// A rollout of step `step` whose numbers all derive from `index`, so any mix-up shows.
+Rollout sampleRollout(int64_t step, int64_t index)
+{
+    const double x = double(index);
+    return Rollout{.step = step,
+                   .index = index,
+                   .prompt = "prompt " + std::to_string(index),
+                   .response = "response " + std::to_string(step) + "/" + std::to_string(index),
+                   .score = 1.5 + x,
+                   .reward = 1.25 + x,
+                   .kl = 0.25,
+                   .trueScore = std::nullopt,
+                   .tokenKl = {0.125, -0.5}};
+}
+
 } // namespace
 
 class TestStore : public QObject {
@@ -88,6 +103,10 @@ private Q_SLOTS:
     void checkpointsAndTokenizers();
     void quarantineSearchAndRestore();
     void concurrentWriters();
+    void rolloutsRoundTrip();
+    void rolloutsReplaceTheirStep();
+    void rolloutsGoWithTheirRun();
+    void migratesFromVersion3();
 
 private:
     QTemporaryDir m_dir;
@@ -173,7 +192,7 @@ void TestStore::migratesFromVersion1()
     const fs::path file = path("v1.sqlite");
     rawSql(file, schemaVersion1);
     Database database(file, OpenMode::ExistingOnly);
-    QCOMPARE(database.schemaVersion(), 3);
+    QCOMPARE(database.schemaVersion(), 4);
     QCOMPARE(database.schemaVersion(), currentSchemaVersion());
 
     const std::optional<Dataset> old = database.datasetByName("old");
@@ -429,6 +448,134 @@ void TestStore::concurrentWriters()
         const std::string name = "rank" + std::to_string(rank) + "/loss";
         QCOMPARE(database.metricSeries(run, name).size(), size_t(batches));
     }
+}
+
+void TestStore::rolloutsRoundTrip()
+{
+    Database database(path("rollouts.sqlite"));
+    const Id run = database.createRun(RunStage::Grpo, "grpo", "{}");
+    std::vector<Rollout> batch{sampleRollout(3, 0), sampleRollout(3, 1), sampleRollout(3, 2)};
+    batch[1].trueScore = 1.0;
+    batch[1].prompt = "What is 2+3?\nAnswer: \"5\"";
+    batch[2].trueScore = 0.0;
+    batch[2].tokenKl = {};                   // an empty response
+    batch[0].tokenKl = {0.1, 3.0e-5, 14.75}; // 0.1 and 3e-5 are not exact in float32
+    std::swap(batch[0], batch[2]);           // stored by index, not by arrival
+    database.addRollouts(run, 3, batch);
+
+    const std::vector<Rollout> stored = database.rollouts(run, 3);
+    QCOMPARE(stored.size(), size_t(3));
+    for (int64_t i = 0; i < 3; ++i) {
+        QCOMPARE(stored[size_t(i)].index, i);
+        QCOMPARE(stored[size_t(i)].step, int64_t(3));
+        QCOMPARE(stored[size_t(i)].score, 1.5 + double(i));
+        QCOMPARE(stored[size_t(i)].reward, 1.25 + double(i));
+        QCOMPARE(stored[size_t(i)].kl, 0.25);
+    }
+    QCOMPARE(stored[0].prompt, std::string("prompt 0"));
+    QCOMPARE(stored[0].response, std::string("response 3/0"));
+    QCOMPARE(stored[1].prompt, std::string("What is 2+3?\nAnswer: \"5\""));
+    QVERIFY(!stored[0].trueScore);
+    QCOMPARE(stored[1].trueScore, std::optional<double>(1.0));
+    QCOMPARE(stored[2].trueScore, std::optional<double>(0.0)); // zero is not "absent"
+    // float32 storage: exact for dyadic values, rounded to float for the others.
+    QCOMPARE(stored[0].tokenKl, (std::vector<double>{double(0.1f), double(3.0e-5f), 14.75}));
+    QVERIFY(stored[0].tokenKl[0] != 0.1);
+    QCOMPARE(stored[1].tokenKl, (std::vector<double>{0.125, -0.5}));
+    QVERIFY(stored[2].tokenKl.empty());
+
+    QVERIFY(database.rollouts(run, 4).empty());
+    QVERIFY(database.rollouts(run + 1, 3).empty());
+    QVERIFY(errorOf([&] {
+                database.addRollouts(run + 1, 1, std::vector<Rollout>{sampleRollout(1, 0)});
+            }).contains("FOREIGN KEY"));
+    // A failed replacement is all or nothing: the step keeps its old rows.
+    QVERIFY(errorOf([&] {
+                database.addRollouts(
+                    run, 3, std::vector<Rollout>{sampleRollout(3, 0), sampleRollout(3, 0)});
+            }).contains("UNIQUE"));
+    QCOMPARE(database.rollouts(run, 3).size(), size_t(3));
+    QCOMPARE(database.rollouts(run, 3)[1].prompt, stored[1].prompt);
+}
+
+void TestStore::rolloutsReplaceTheirStep()
+{
+    Database database(path("rollouts-replace.sqlite"));
+    const Id run = database.createRun(RunStage::Ppo, "ppo", "{}");
+    const Id other = database.createRun(RunStage::Ppo, "other", "{}");
+    database.addRollouts(
+        run, 20,
+        std::vector<Rollout>{sampleRollout(20, 0), sampleRollout(20, 1), sampleRollout(20, 2)});
+    database.addRollouts(run, 10, std::vector<Rollout>{sampleRollout(10, 0)});
+    database.addRollouts(run, 5, std::vector<Rollout>{sampleRollout(99, 0)});
+    QCOMPARE(database.rollouts(run, 5).at(0).step, int64_t(5)); // the argument, not the row's
+    database.addRollouts(other, 7, std::vector<Rollout>{sampleRollout(7, 0)});
+    QCOMPARE(database.rolloutSteps(run), (std::vector<int64_t>{5, 10, 20}));
+    QCOMPARE(database.rolloutSteps(other), (std::vector<int64_t>{7}));
+
+    // The resumed run samples step 20 again with a smaller batch: no row of the first try stays.
+    Rollout again = sampleRollout(20, 1);
+    again.response = "second try";
+    database.addRollouts(run, 20, std::vector<Rollout>{again});
+    const std::vector<Rollout> step20 = database.rollouts(run, 20);
+    QCOMPARE(step20.size(), size_t(1));
+    QCOMPARE(step20[0].index, int64_t(1));
+    QCOMPARE(step20[0].response, std::string("second try"));
+    QCOMPARE(database.rollouts(run, 10).size(), size_t(1)); // other steps untouched
+    QCOMPARE(database.rollouts(other, 7).size(), size_t(1));
+
+    // An empty batch clears the step, which then no longer lists.
+    database.addRollouts(run, 10, std::vector<Rollout>{});
+    QCOMPARE(database.rolloutSteps(run), (std::vector<int64_t>{5, 20}));
+    QVERIFY(database.rolloutSteps(other + 1).empty());
+}
+
+void TestStore::rolloutsGoWithTheirRun()
+{
+    // Database has no way to delete a run yet; delete it with SQL, as a later "delete run"
+    // would, and check that the schema's cascade takes the rollouts along.
+    const fs::path file = path("rollouts-cascade.sqlite");
+    Id doomed = 0;
+    Id kept = 0;
+    {
+        Database database(file);
+        doomed = database.createRun(RunStage::Grpo, "doomed", "{}");
+        kept = database.createRun(RunStage::Grpo, "kept", "{}");
+        database.addRollouts(doomed, 1, std::vector<Rollout>{sampleRollout(1, 0)});
+        database.addRollouts(kept, 1, std::vector<Rollout>{sampleRollout(1, 0)});
+    }
+    // Without the cascade, this DELETE would fail the foreign key and rawSql would fail the test.
+    rawSql(file, "PRAGMA foreign_keys = ON; DELETE FROM runs WHERE name = 'doomed'");
+    Database database(file, OpenMode::ExistingOnly);
+    QCOMPARE(database.runs().size(), size_t(1));
+    QVERIFY(database.rollouts(doomed, 1).empty());
+    QVERIFY(database.rolloutSteps(doomed).empty());
+    QCOMPARE(database.rollouts(kept, 1).size(), size_t(1));
+}
+
+void TestStore::migratesFromVersion3()
+{
+    // A version 3 file made by this build's own first three migrations, with a run in it.
+    const fs::path file = path("v3.sqlite");
+    std::string script;
+    for (const Migration& migration : migrations().first(3))
+        script += std::string(migration.sql) + ";\n";
+    script += "INSERT INTO runs VALUES (1, 'ppo', 'old ppo', '{}', 'stopped', 1700000000, "
+              "1700000100, NULL);\n"
+              "PRAGMA user_version = 3;";
+    rawSql(file, script.c_str());
+
+    Database database(file, OpenMode::ExistingOnly);
+    QCOMPARE(database.schemaVersion(), 4);
+    QCOMPARE(database.run(1)->name, std::string("old ppo"));
+    QVERIFY(database.rolloutSteps(1).empty());
+    Rollout rollout = sampleRollout(40, 0);
+    rollout.trueScore = 0.5;
+    database.addRollouts(1, 40, std::vector<Rollout>{rollout});
+    const std::vector<Rollout> stored = database.rollouts(1, 40);
+    QCOMPARE(stored.size(), size_t(1));
+    QCOMPARE(stored[0].trueScore, std::optional<double>(0.5));
+    QCOMPARE(stored[0].tokenKl, (std::vector<double>{0.125, -0.5}));
 }
 
 QTEST_GUILESS_MAIN(TestStore)

@@ -104,7 +104,8 @@ public:
     std::optional<Checkpoint> checkpointAt(std::string_view path) const;
 
     // PPO / GRPO rollouts (database_rollouts.cpp): a step's rows replace any stored for that
-    // (run, step), so a resumed run overwrites the steps it repeats.
+    // (run, step), so a resumed run overwrites the steps it repeats. The rows' own `step` is
+    // ignored (the argument wins); tokenKl is stored as float32 and reads back rounded to it.
     void addRollouts(Id run, int64_t step, std::span<const Rollout> rollouts);
     std::vector<Rollout> rollouts(Id run, int64_t step) const; // by index
     std::vector<int64_t> rolloutSteps(Id run) const;           // ascending

@@ -96,10 +96,32 @@ ALTER TABLE rejected_rows ADD COLUMN restored_as INTEGER;
 ALTER TABLE datasets ADD COLUMN report TEXT NOT NULL DEFAULT '{}';
 )sql";
 
-constexpr std::array<Migration, 3> allMigrations{{
+// Version 4: the sampled responses of PPO / GRPO steps. token_kl is the per-token KL as a
+// little-endian float32 array (4 bytes a token, no header): compact, and float precision is
+// plenty for a value shown in a heat strip. A step's rows are replaced together (addRollouts).
+// The UNIQUE index on (run, step, idx) is also the index by (run, step): its prefix serves the
+// step queries and the listing of steps, so no second index is kept.
+constexpr std::string_view schemaVersion4 = R"sql(
+CREATE TABLE rollouts (
+    run        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step       INTEGER NOT NULL,
+    idx        INTEGER NOT NULL,
+    prompt     TEXT NOT NULL,
+    response   TEXT NOT NULL,
+    score      REAL NOT NULL,
+    reward     REAL NOT NULL,
+    kl         REAL NOT NULL,
+    true_score REAL,
+    token_kl   BLOB NOT NULL,
+    UNIQUE (run, step, idx)
+);
+)sql";
+
+constexpr std::array<Migration, 4> allMigrations{{
     {1, "datasets, documents, runs, metrics, checkpoints", schemaVersion1},
     {2, "rejected rows, tokenizers", schemaVersion2},
     {3, "splits, restorable quarantine, import reports", schemaVersion3},
+    {4, "PPO / GRPO rollouts", schemaVersion4},
 }};
 
 // Element i must take version i to i + 1: migrate() indexes the table by version.

@@ -9,6 +9,28 @@
 //   value_diverging  value loss above 10x its minimum over the last window, or not finite
 //   weak_reward_model  reward model held-out accuracy below 0.6 (too weak to train against)
 // Torch-free and Qt-free.
+//
+// The details, each check judged on the series as they stood at every logged step so that a
+// warning names the first step where it held:
+//   kl_negative      the mean of rl/kl over the last 5 points (fewer at the start) is below
+//                    -0.01: one batch's k1 estimate may dip below zero, five running may not.
+//   kl_exploding     rl/kl above maxKl or not finite; or 3 consecutive points each at least
+//                    double the one before, starting from a value of at least maxKl / 10 (below
+//                    that, doubling is ordinary early growth from a KL near zero).
+//   ratio_drift      rl/ratio_mean outside [0.8, 1.25] or rl/ratio_var above 1 (either one
+//                    not finite counts as outside).
+//   reward_hacking   with q = max(1, n / 4) points of a series of n: rl/score's last-q mean
+//                    minus its first-q mean exceeds the (population) std of its first q, with
+//                    n >= 8 so that std has at least 2 points, while task/accuracy's last-q
+//                    mean (its own n >= 4) is below its first-q mean; both series cut at the
+//                    same step. Or rl/response_length above 3x, or below 1/3 of, its first
+//                    point.
+//   value_diverging  rl/value_loss above 10x the smallest positive value among the 10 points
+//                    before it, or not finite.
+//   weak_reward_model  the latest val/accuracy is below minRewardModelAccuracy (the latest
+//                    only: every reward model starts near 0.5), named at that point's step.
+// Each check is reported at most once; a check with two conditions reports the one that held
+// first. Warnings come in step order (checks in the order above at the same step).
 #pragma once
 
 #include <cstdint>
