@@ -1,6 +1,15 @@
 #include "core/train/stage_runner.h"
 
 #include "core/dist/communicator.h"
+#include "core/model/checkpoint.h"
+#include "core/text/tokenizer.h"
+#include "core/text/tokenizer_json.h"
+#include "core/train/dpo.h"
+#include "core/train/grpo.h"
+#include "core/train/health_checks.h"
+#include "core/train/ppo.h"
+#include "core/train/reward.h"
+#include "core/train/sft.h"
 #include "core/store/project.h"
 #include "core/store/token_file.h"
 #include "core/util/error.h"
@@ -34,6 +43,12 @@ public:
     }
     void onLog(const std::string& line) override { m_next.onLog(line); }
     void onProgress(int64_t step, int64_t total) override { m_next.onProgress(step, total); }
+    void onRollouts(const std::vector<store::Rollout>& rollouts) override
+    {
+        if (!rollouts.empty())
+            m_project.database().addRollouts(m_run, rollouts.front().step, rollouts);
+        m_next.onRollouts(rollouts);
+    }
     void onCheckpoint(const std::string& path, int64_t step) override
     {
         m_project.database().addCheckpoint(m_run, step, m_project.paths().relative(path),
@@ -65,13 +80,53 @@ void checkTokenIds(const store::TokenFileReader& file, const PretrainConfig& con
                     std::to_string(config.model.contextLength + 1));
 }
 
-} // namespace
+// The run that saved `checkpoint` (project-relative), if this project has it: a resume
+// continues that run, and a later stage descends from the run its init checkpoint came from.
+std::optional<store::Id> runOfCheckpoint(store::Project& project, const std::string& checkpoint)
+{
+    if (checkpoint.empty()) return std::nullopt;
+    const std::filesystem::path path = checkpoint;
+    if (const auto saved = project.database().checkpointAt(
+            project.paths().relative(path.lexically_normal())))
+        return saved->run;
+    return std::nullopt;
+}
 
-StageRunReport runStage(const std::filesystem::path& projectFolder, const nlohmann::json& document,
-                        const std::string& where, StageObserver& observer, const StopToken& stop)
+// Records the run, runs `body` with the recording observer and the run's checkpoint folder,
+// and stamps the final status (failed on an exception, which is rethrown).
+StageRunReport recordRun(store::Project& project, store::RunStage stage, const std::string& name,
+                         const nlohmann::json& document, std::optional<store::Id> parent,
+                         StageObserver& observer,
+                         const std::function<StageResult(StageObserver&,
+                                                         const std::filesystem::path&)>& body)
+{
+    StageRunReport report;
+    report.runId = project.database().createRun(stage, name, document.dump(2), parent);
+    observer.onRunRecorded(report.runId);
+    RecordingObserver recorder(project, report.runId, observer);
+    const auto checkpointRoot =
+        project.paths().checkpoints() / ("run-" + std::to_string(report.runId));
+    try {
+        report.result = body(recorder, checkpointRoot);
+    } catch (...) {
+        project.database().finishRun(report.runId, store::RunStatus::Failed);
+        report.status = "failed";
+        throw;
+    }
+    const auto status =
+        report.result.stopped ? store::RunStatus::Stopped : store::RunStatus::Completed;
+    project.database().finishRun(report.runId, status);
+    report.status = std::string(store::runStatusName(status));
+    for (const auto& warning : runHealth(project.database(), report.runId))
+        observer.onLog("health: " + warning.message);
+    return report;
+}
+
+StageRunReport runPretrainStage(store::Project& project, const nlohmann::json& document,
+                                const std::string& where, StageObserver& observer,
+                                const StopToken& stop)
 {
     PretrainConfig config = pretrainConfigFromJson(document, where);
-    store::Project project = store::Project::open(projectFolder);
     const store::ProjectPaths& paths = project.paths();
 
     // Resolve project-relative paths and map the token files before anything is recorded.
@@ -90,35 +145,116 @@ StageRunReport runStage(const std::filesystem::path& projectFolder, const nlohma
     checkTokenIds(train, config, where);
     if (val) checkTokenIds(*val, config, where);
 
-    // A resume continues the run that saved the checkpoint: that run is the new one's parent.
-    std::optional<store::Id> parent;
-    if (!config.resumeFrom.empty()) {
-        const std::filesystem::path checkpoint = config.resumeFrom;
-        if (const auto saved =
-                project.database().checkpointAt(paths.relative(checkpoint.lexically_normal())))
-            parent = saved->run;
+    return recordRun(project, store::RunStage::Pretrain, config.name, document,
+                     runOfCheckpoint(project, config.resumeFrom), observer,
+                     [&](StageObserver& recorder, const std::filesystem::path& checkpoints) {
+                         dist::LocalCommunicator communicator;
+                         return StageResult(runPretrain(
+                             config,
+                             {train.tokens(), val ? val->tokens() : std::span<const uint32_t>()},
+                             checkpoints, recorder, stop, communicator));
+                     });
+}
+
+// Makes the shared paths absolute and checks that the checkpoints and tokenizer exist.
+void resolveFineTune(const store::ProjectPaths& paths, FineTuneConfig& config,
+                     const std::string& where)
+{
+    auto resolve = [&](std::string& path) {
+        if (!path.empty()) path = paths.absolute(path).string();
+    };
+    resolve(config.init);
+    resolve(config.resumeFrom);
+    resolve(config.tokenizer);
+    if (!std::filesystem::exists(std::filesystem::path(config.init) / "config.json"))
+        throw Error(where + ": init: " + config.init + " is not a checkpoint folder");
+    if (config.tokenizer.empty())
+        config.tokenizer = (std::filesystem::path(config.init) / "tokenizer.json").string();
+    if (!std::filesystem::exists(config.tokenizer))
+        throw Error(where + ": tokenizer: " + config.tokenizer + " does not exist");
+}
+
+StageRunReport runFineTuneStage(store::Project& project, const std::string& stage,
+                                const nlohmann::json& document, const std::string& where,
+                                StageObserver& observer, const StopToken& stop)
+{
+    const store::ProjectPaths& paths = project.paths();
+    const store::Database& database = project.database();
+    // Parse and load everything before a run is recorded: a bad document records nothing.
+    std::unique_ptr<FineTuneConfig> config;
+    if (stage == "sft")
+        config = std::make_unique<FineTuneConfig>(sftConfigFromJson(document, where));
+    else if (stage == "reward")
+        config = std::make_unique<FineTuneConfig>(rewardConfigFromJson(document, where));
+    else if (stage == "dpo")
+        config = std::make_unique<DpoConfig>(dpoConfigFromJson(document, where));
+    else if (stage == "ppo" || stage == "grpo")
+        config = std::make_unique<RlConfig>(rlConfigFromJson(document, stage, where));
+    else
+        throw Error(where + ": stage: expected pretrain, sft, reward, dpo, ppo or grpo, got \"" +
+                    stage + "\"");
+    resolveFineTune(paths, *config, where);
+    const text::Tokenizer tokenizer = text::loadTokenizerJson(config->tokenizer);
+    const auto parent = runOfCheckpoint(
+        project, paths.relative(config->resumeFrom.empty() ? config->init : config->resumeFrom));
+    const auto runStageKind = store::parseRunStage(stage);
+    const auto& data = config->data;
+
+    if (stage == "sft" || stage == "reward" || stage == "dpo") {
+        const auto kind = stage == "sft" ? data::RecordKind::Chat : data::RecordKind::Preference;
+        ChatData records{tokenizer, loadStageRecords(database, data.dataset, data.train, kind, where),
+                         data.val.empty() ? std::vector<data::Record>()
+                                          : loadStageRecords(database, data.dataset, data.val,
+                                                             kind, where)};
+        return recordRun(project, runStageKind, config->name, document, parent, observer,
+                         [&](StageObserver& recorder, const std::filesystem::path& checkpoints) {
+                             if (stage == "sft")
+                                 return runSft(*config, records, checkpoints, recorder, stop);
+                             if (stage == "reward")
+                                 return runReward(*config, records, checkpoints, recorder, stop);
+                             return runDpo(static_cast<const DpoConfig&>(*config), records,
+                                           checkpoints, recorder, stop);
+                         });
     }
-    StageRunReport report;
-    report.runId = project.database().createRun(store::RunStage::Pretrain, config.name,
-                                                document.dump(2), parent);
-    observer.onRunRecorded(report.runId);
-    RecordingObserver recorder(project, report.runId, observer);
-    dist::LocalCommunicator communicator;
-    const auto checkpointRoot = paths.checkpoints() / ("run-" + std::to_string(report.runId));
-    try {
-        report.result =
-            runPretrain(config, {train.tokens(), val ? val->tokens() : std::span<const uint32_t>()},
-                        checkpointRoot, recorder, stop, communicator);
-    } catch (...) {
-        project.database().finishRun(report.runId, store::RunStatus::Failed);
-        report.status = "failed";
-        throw;
-    }
-    const auto status =
-        report.result.stopped ? store::RunStatus::Stopped : store::RunStatus::Completed;
-    project.database().finishRun(report.runId, status);
-    report.status = std::string(store::runStatusName(status));
-    return report;
+
+    auto& rl = static_cast<RlConfig&>(*config);
+    auto resolve = [&](std::string& path) {
+        if (!path.empty()) path = paths.absolute(path).string();
+    };
+    resolve(rl.rewardModel);
+    resolve(rl.ptxTokens);
+    std::optional<store::TokenFileReader> ptx;
+    if (!rl.ptxTokens.empty()) ptx.emplace(rl.ptxTokens);
+    RlData prompts{tokenizer, loadStagePrompts(database, data.dataset, data.train, where),
+                   data.val.empty() ? std::vector<PromptExample>()
+                                    : loadStagePrompts(database, data.dataset, data.val, where),
+                   ptx ? ptx->tokens() : std::span<const uint32_t>()};
+    return recordRun(project, runStageKind, rl.name, document, parent, observer,
+                     [&](StageObserver& recorder, const std::filesystem::path& checkpoints) {
+                         return stage == "ppo" ? runPpo(rl, prompts, checkpoints, recorder, stop)
+                                               : runGrpo(rl, prompts, checkpoints, recorder, stop);
+                     });
+}
+
+} // namespace
+
+std::vector<HealthWarning> runHealth(const store::Database& database, int64_t runId)
+{
+    return checkRunHealth([&](std::string_view name) {
+        std::vector<SeriesPoint> points;
+        for (const auto& sample : database.metricSeries(runId, name))
+            points.push_back({sample.step, sample.value});
+        return points;
+    });
+}
+
+StageRunReport runStage(const std::filesystem::path& projectFolder, const nlohmann::json& document,
+                        const std::string& where, StageObserver& observer, const StopToken& stop)
+{
+    const std::string stage = stageOf(document, where);
+    store::Project project = store::Project::open(projectFolder);
+    if (stage == "pretrain") return runPretrainStage(project, document, where, observer, stop);
+    return runFineTuneStage(project, stage, document, where, observer, stop);
 }
 
 } // namespace rlhf::train

@@ -1,9 +1,10 @@
-// Runs one stage document inside a project, the way both the CLI and the studio's worker
+// Runs one stage document (pretrain, sft, reward, dpo, ppo or grpo) inside a project, the way both the CLI and the studio's worker
 // thread do: records the run in the project database, maps its token files, drives the stage,
 // and stores every metric and checkpoint as it happens. Paths in the document are relative to
 // the project folder.
 #pragma once
 
+#include "core/train/health_checks.h"
 #include "core/train/pretrain.h"
 #include "core/train/stage_observer.h"
 
@@ -12,6 +13,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+
+namespace rlhf::store {
+class Database;
+}
 
 namespace rlhf::train {
 
@@ -26,5 +31,8 @@ struct StageRunReport {
 // rethrows.
 StageRunReport runStage(const std::filesystem::path& project, const nlohmann::json& document,
                         const std::string& where, StageObserver& observer, const StopToken& stop);
+
+// The health warnings of a recorded run, from its metrics in the project database.
+std::vector<HealthWarning> runHealth(const store::Database& database, int64_t runId);
 
 } // namespace rlhf::train
