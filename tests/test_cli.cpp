@@ -1,7 +1,7 @@
 // The `rlhf` command line end to end, as a user runs it: init, import (with a bad JSONL row),
 // tokenizer training, tokenizing, a tiny pretraining run, generation, and clear refusals of bad
 // stage documents that record nothing; import recipes and the quarantine; bench import's
-// dedup checked against its Python twin.
+// dedup checked against its Python twin; the generated arithmetic task.
 #include "core/store/database.h"
 
 #include <QtTest>
@@ -188,6 +188,24 @@ private Q_SLOTS:
         QCOMPARE(report["python"].toObject()["records"].toInt(), clean["records"].toInt());
         QCOMPARE(report["python"].toObject()["kept"].toInt(), clean["kept"].toInt());
         QCOMPARE(phases[3].toObject()["kept"].toInt(), clean["kept"].toInt()); // the import
+    }
+
+    void taskArithmetic()
+    {
+        QTemporaryDir dir;
+        const QString project = dir.filePath("task"); // made by the command
+        const Result written = runCli({"task", "arithmetic", "--project", project, "--max-operand",
+                                       "9", "--pairs-per-problem", "3"});
+        RUN_OK(written);
+        QVERIFY2(written.out.contains("arith-sft (chat): 100 documents (train "),
+                 qPrintable(written.out));
+        QVERIFY2(written.out.contains("arith-pairs (preference): 300 documents"),
+                 qPrintable(written.out));
+        QVERIFY2(written.out.contains("arith-prompts (chat): 100 documents"),
+                 qPrintable(written.out));
+        const Result again = runCli({"task", "arithmetic", "--project", project});
+        QCOMPARE(again.exitCode, 1); // never over existing datasets
+        QVERIFY2(again.err.contains("'arith-sft' already exists"), qPrintable(again.err));
     }
 };
 

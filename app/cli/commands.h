@@ -18,6 +18,7 @@ void addImportBench(CLI::App& bench);   // cmd_bench_import.cpp: bench import
 void addTrainCommand(CLI::App& app);    // cmd_train.cpp: train
 void addGenerateCommand(CLI::App& app); // cmd_generate.cpp: generate
 void addDemoCommand(CLI::App& app);     // cmd_demo.cpp: demo
+void addTaskCommands(CLI::App& app);    // cmd_task.cpp: task arithmetic
 
 // "auto" / "fp32" / "bf16" -> Precision; throws rlhf::Error otherwise.
 train::Precision parsePrecision(const std::string& name);

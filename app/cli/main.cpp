@@ -28,6 +28,7 @@ int main(int argc, char** argv)
     rlhf::cli::addDemoCommand(app);
     rlhf::cli::addDataCommands(app);
     rlhf::cli::addImportCommands(app);
+    rlhf::cli::addTaskCommands(app);
     rlhf::cli::addTrainCommand(app);
     rlhf::cli::addGenerateCommand(app);
     rlhf::cli::addBenchCommands(app);

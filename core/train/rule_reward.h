@@ -17,18 +17,18 @@
 namespace rlhf::train {
 
 struct RuleRewardTerm {
-    std::string rule;  // "exact_answer", "regex", "length" or "keywords"
-    double weight = 1; // multiplies the rule's [0, 1] score; may be negative
+    std::string rule;                  // "exact_answer", "regex", "length" or "keywords"
+    double weight = 1;                 // multiplies the rule's [0, 1] score; may be negative
     std::string pattern;               // regex: RE2 syntax
     int64_t targetLength = 0;          // length: target in code points (> 0)
     std::vector<std::string> keywords; // keywords: at least one
 };
 
-// A parsed, compiled set of terms. Throws rlhf::Error naming `where`.terms[i].<field> for an
+// A parsed, compiled set of terms. Throws rlhf::Error naming `where`[i].<field> for an
 // unknown rule, a bad regex, a non-positive target or an empty keyword list.
 class RuleReward {
 public:
-    RuleReward() = default; // no terms: score() is always 0
+    RuleReward(); // no terms: score() is always 0 (defined where Compiled is complete)
     explicit RuleReward(std::vector<RuleRewardTerm> terms, const std::string& where = "rules");
     ~RuleReward();
     RuleReward(RuleReward&&) noexcept;
