@@ -191,8 +191,7 @@ StageRunReport runFineTuneStage(store::Project& project, const std::string& stag
     else if (stage == "ppo" || stage == "grpo")
         config = std::make_unique<RlConfig>(rlConfigFromJson(document, stage, where));
     else
-        throw Error(where + ": stage: expected pretrain, sft, reward, dpo, ppo or grpo, got \"" +
-                    stage + "\"");
+        validateStageDocument(document, where); // throws the unknown-stage message
     resolveFineTune(paths, *config, where);
     const text::Tokenizer tokenizer = text::loadTokenizerJson(config->tokenizer);
     const auto parent = runOfCheckpoint(
@@ -246,6 +245,24 @@ std::vector<HealthWarning> runHealth(const store::Database& database, int64_t ru
             points.push_back({sample.step, sample.value});
         return points;
     });
+}
+
+void validateStageDocument(const nlohmann::json& document, const std::string& where)
+{
+    const std::string stage = stageOf(document, where);
+    if (stage == "pretrain")
+        pretrainConfigFromJson(document, where);
+    else if (stage == "sft")
+        sftConfigFromJson(document, where);
+    else if (stage == "reward")
+        rewardConfigFromJson(document, where);
+    else if (stage == "dpo")
+        dpoConfigFromJson(document, where);
+    else if (stage == "ppo" || stage == "grpo")
+        rlConfigFromJson(document, stage, where);
+    else
+        throw Error(where + ": stage: expected pretrain, sft, reward, dpo, ppo or grpo, got \"" +
+                    stage + "\"");
 }
 
 StageRunReport runStage(const std::filesystem::path& projectFolder, const nlohmann::json& document,

@@ -32,6 +32,11 @@ struct StageRunReport {
 StageRunReport runStage(const std::filesystem::path& project, const nlohmann::json& document,
                         const std::string& where, StageObserver& observer, const StopToken& stop);
 
+// Parses `document` with its stage's strict parser (pretrain, sft, reward, dpo, ppo, grpo) and
+// throws rlhf::Error naming the field, exactly as runStage would, without touching a project:
+// what the stage wizard's final check and `rlhf train --check` call.
+void validateStageDocument(const nlohmann::json& document, const std::string& where);
+
 // The health warnings of a recorded run, from its metrics in the project database.
 std::vector<HealthWarning> runHealth(const store::Database& database, int64_t runId);
 
