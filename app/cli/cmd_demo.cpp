@@ -9,6 +9,7 @@
 #include "core/gen/checkpoint_generator.h"
 #include "core/store/project.h"
 #include "core/data/importer.h"
+#include "core/train/alignment_demo.h"
 #include "core/train/stage_runner.h"
 #include "core/util/error.h"
 
@@ -28,8 +29,11 @@ namespace {
 
 struct DemoArguments {
     std::string folder = "rlhf-demo";
+    bool bible = false; // the foundation demo: pretraining on the King James Bible
     int64_t steps = 300;
     int threads = 0;
+    double scale = 1.0;
+    bool json = false;
 };
 
 // Writes the whole Bible, one verse per line without its "Ge1:1 " reference, to `file`.
@@ -149,18 +153,49 @@ void runDemo(const DemoArguments& arguments)
         std::cout << "  " << request.prompts[i] << texts[i] << std::endl;
 }
 
+// The alignment pipeline on the arithmetic task (core/train/alignment_demo.h), its table at the
+// end (or, with --json, one JSON object on stdout and the progress on stderr).
+void runPipelineDemo(const DemoArguments& arguments)
+{
+    train::AlignmentDemoOptions options;
+    options.folder = arguments.folder;
+    options.scale = arguments.scale;
+    options.threads = arguments.threads;
+    ProgressPrinter printer(arguments.json ? std::cerr : std::cout);
+    train::StopToken stop;
+    const auto result = train::runAlignmentDemo(options, printer, stop);
+    if (arguments.json)
+        std::cout << result.toJson().dump(2) << std::endl;
+    else
+        std::cout << "\n" << result.table();
+}
+
 } // namespace
 
 void addDemoCommand(CLI::App& app)
 {
     auto arguments = std::make_shared<DemoArguments>();
-    auto* demo = app.add_subcommand("demo", "Pretrain a small GPT-2 on the King James Bible");
+    auto* demo = app.add_subcommand(
+        "demo", "The whole pipeline on a verifiable task: SFT, reward model, PPO, DPO, GRPO");
     demo->add_option("--dir", arguments->folder, "Project folder (reused when present)")
         ->capture_default_str();
-    demo->add_option("--steps", arguments->steps, "Optimizer steps")->capture_default_str();
     demo->add_option("--threads", arguments->threads, "CPU threads (0 = all cores)")
         ->capture_default_str();
-    demo->callback([=] { runDemo(*arguments); });
+    demo->add_option("--scale", arguments->scale,
+                     "Multiplies every stage's steps (1 = the full demo)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.01, 10.0));
+    demo->add_flag("--json", arguments->json, "Print the result table as one JSON object");
+    demo->add_flag("--bible", arguments->bible,
+                   "Instead: pretrain a small GPT-2 on the King James Bible");
+    demo->add_option("--steps", arguments->steps, "--bible: optimizer steps")
+        ->capture_default_str();
+    demo->callback([=] {
+        if (arguments->bible)
+            runDemo(*arguments);
+        else
+            runPipelineDemo(*arguments);
+    });
 }
 
 } // namespace rlhf::cli

@@ -18,7 +18,10 @@ std::string format(const char* pattern, double value)
 
 } // namespace
 
-ProgressPrinter::ProgressPrinter() : m_terminal(isatty(STDERR_FILENO) == 1) {}
+ProgressPrinter::ProgressPrinter(std::ostream& log)
+    : m_log(log), m_terminal(isatty(STDERR_FILENO) == 1)
+{
+}
 
 ProgressPrinter::~ProgressPrinter()
 {
@@ -40,7 +43,7 @@ void ProgressPrinter::onMetrics(const train::StepMetrics& metrics)
 void ProgressPrinter::onLog(const std::string& line)
 {
     clearBar();
-    std::cout << line << std::endl;
+    m_log << line << std::endl;
 }
 
 void ProgressPrinter::onProgress(int64_t step, int64_t total)

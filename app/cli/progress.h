@@ -2,6 +2,8 @@
 // at most 10 times a second), plain log lines otherwise (pipes, CI logs).
 #pragma once
 
+#include <iostream>
+
 #include "core/train/stage_observer.h"
 
 #include <chrono>
@@ -12,7 +14,8 @@ namespace rlhf::cli {
 
 class ProgressPrinter final : public train::StageObserver {
 public:
-    ProgressPrinter();
+    // Log lines go to `log` (stdout, or stderr when stdout carries a JSON result).
+    explicit ProgressPrinter(std::ostream& log = std::cout);
     ~ProgressPrinter() override;
 
     void onMetrics(const train::StepMetrics& metrics) override;
@@ -22,6 +25,8 @@ public:
 
 private:
     void clearBar();
+
+    std::ostream& m_log;
 
     bool m_terminal = false;
     bool m_barShown = false;

@@ -51,15 +51,17 @@ RlSession::RlSession(const RlConfig& config_, const RlData& data_, StageObserver
 MetricValues RlSession::evaluate() const
 {
     if (config.evalPrompts == 0 || data.val.empty()) return {};
-    const Evaluation evaluation =
-        evaluatePolicy(policy, data.val, config.evalPrompts, *encoder, config, setup);
+    const Evaluation evaluation = evaluatePolicy(policy, reference, data.val, config.evalPrompts,
+                                                 *encoder, config, setup);
     MetricValues metrics;
     if (evaluation.greedyAccuracy)
         metrics.emplace_back("eval/accuracy_greedy", *evaluation.greedyAccuracy);
     if (evaluation.sampledAccuracy)
         metrics.emplace_back("eval/accuracy_sampled", *evaluation.sampledAccuracy);
-    if (!metrics.empty())
+    if (!metrics.empty()) {
         metrics.emplace_back("eval/response_tokens", evaluation.meanResponseTokens);
+        metrics.emplace_back("eval/kl", evaluation.klToReference.value_or(0));
+    }
     return metrics;
 }
 

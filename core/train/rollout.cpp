@@ -2,6 +2,7 @@
 
 #include "core/gen/generator.h"
 #include "core/gen/transformer_source.h"
+#include "core/train/rl_losses.h"
 #include "core/train/scalar_model.h"
 #include "core/util/error.h"
 
@@ -198,37 +199,47 @@ std::vector<store::Rollout> rolloutRows(const RolloutBatch& batch,
     return rows;
 }
 
-Evaluation evaluatePolicy(model::Transformer policy, const std::vector<PromptExample>& prompts,
-                          int64_t count, const ChatEncoder& encoder, const RlConfig& config,
+Evaluation evaluatePolicy(model::Transformer policy, model::Transformer reference,
+                          const std::vector<PromptExample>& prompts, int64_t count,
+                          const ChatEncoder& encoder, const RlConfig& config,
                           const ComputeSetup& setup)
 {
     Evaluation evaluation;
-    std::vector<std::vector<int64_t>> promptTokens;
-    std::vector<const PromptExample*> chosen;
-    for (const auto& prompt : prompts) {
-        if (int64_t(chosen.size()) >= count) break;
-        if (prompt.reference.empty()) continue;
-        chosen.push_back(&prompt);
-        promptTokens.push_back(encoder.encodePrompt(prompt.messages));
-    }
+    std::vector<int64_t> chosen;
+    for (size_t i = 0; i < prompts.size() && int64_t(chosen.size()) < count; ++i)
+        if (!prompts[i].reference.empty()) chosen.push_back(int64_t(i));
+    evaluation.prompts = int64_t(chosen.size());
     if (chosen.empty()) return evaluation;
-    auto accuracy = [&](double temperature, double* meanTokens) {
-        const auto generated =
-            sample(policy, promptTokens, generationConfig(config, encoder, temperature, 4242),
-                   setup);
-        int64_t right = 0, tokens = 0;
-        for (size_t i = 0; i < generated.size(); ++i) {
-            right += matchesReference(encoder.decodeReply(generated[i].tokens),
-                                      chosen[i]->reference) > 0.5
-                         ? 1
-                         : 0;
-            tokens += int64_t(generated[i].tokens.size());
-        }
-        if (meanTokens) *meanTokens = double(tokens) / double(generated.size());
-        return double(right) / double(generated.size());
+    auto accuracyOf = [&](const std::vector<std::string>& replies) {
+        double right = 0;
+        for (size_t i = 0; i < replies.size(); ++i)
+            right += matchesReference(replies[i], prompts[size_t(chosen[i])].reference);
+        return right / double(replies.size());
     };
-    evaluation.greedyAccuracy = accuracy(0.0, nullptr);
-    evaluation.sampledAccuracy = accuracy(config.temperature, &evaluation.meanResponseTokens);
+
+    std::vector<std::vector<int64_t>> promptTokens;
+    for (const int64_t index : chosen)
+        promptTokens.push_back(encoder.encodePrompt(prompts[size_t(index)].messages));
+    std::vector<std::string> greedy;
+    for (const auto& sequence :
+         sample(policy, promptTokens, generationConfig(config, encoder, 0.0, 4242), setup))
+        greedy.push_back(encoder.decodeReply(sequence.tokens));
+    evaluation.greedyAccuracy = accuracyOf(greedy);
+
+    const RolloutBatch batch =
+        sampleRollouts(policy, prompts, chosen, encoder, config, setup, 4242);
+    evaluation.sampledAccuracy = accuracyOf(batch.texts);
+    for (const auto& response : batch.responses)
+        evaluation.meanResponseTokens += double(response.size()) / double(chosen.size());
+    if (reference) {
+        at::NoGradGuard noGrad;
+        auto scope = setup.autocast();
+        const auto mask = batch.mask.to(setup.device);
+        const auto kl = klPerToken(
+            responseLogProbs(*policy, batch, config.temperature, setup.device),
+            responseLogProbs(*reference, batch, config.temperature, setup.device), KlEstimator::K1);
+        evaluation.klToReference = (kl * mask).sum().item<double>() / double(chosen.size());
+    }
     return evaluation;
 }
 

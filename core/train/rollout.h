@@ -77,14 +77,19 @@ std::vector<store::Rollout> rolloutRows(const RolloutBatch& batch,
                                         const at::Tensor& tokenKl,
                                         const std::vector<double>& rewards, int64_t step);
 
-// Task accuracy (exact reference answer) of `policy` on the first `count` prompts that have a
-// reference: greedy and sampled at the rollout temperature. Empty values when none has one.
+// A policy on the first `count` prompts that have a reference answer: task accuracy (the
+// exact reference answer) greedy and sampled at the rollout temperature, the mean reply length,
+// and, given a reference model, KL(policy || reference) summed over a sampled reply (k1,
+// averaged over replies). Empty values when no prompt has a reference.
 struct Evaluation {
     std::optional<double> greedyAccuracy, sampledAccuracy;
     double meanResponseTokens = 0;
+    std::optional<double> klToReference;
+    int64_t prompts = 0;
 };
-Evaluation evaluatePolicy(model::Transformer policy, const std::vector<PromptExample>& prompts,
-                          int64_t count, const ChatEncoder& encoder, const RlConfig& config,
+Evaluation evaluatePolicy(model::Transformer policy, model::Transformer reference,
+                          const std::vector<PromptExample>& prompts, int64_t count,
+                          const ChatEncoder& encoder, const RlConfig& config,
                           const ComputeSetup& setup);
 
 } // namespace rlhf::train

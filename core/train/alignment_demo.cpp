@@ -1,0 +1,254 @@
+#include "core/train/alignment_demo.h"
+
+#include "core/data/token_splits.h"
+#include "core/store/project.h"
+#include "core/text/tokenizer_json.h"
+#include "core/train/rollout.h"
+#include "core/train/stage_loop.h"
+#include "core/train/stage_runner.h"
+#include "core/util/error.h"
+#include "core/util/json_file.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+namespace rlhf::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* tokenizerName = "arith-bpe";
+// 256 bytes + 7 chat tokens + 7 merges ("What", " is", " +", ...): merging stops before digit
+// pairs, so every number is spelt digit by digit and the model can learn to add.
+constexpr int64_t vocabSize = 270;
+
+int64_t scaled(int64_t steps, double scale) { return std::max<int64_t>(1, std::llround(steps * scale)); }
+
+nlohmann::json training(int64_t steps, int64_t batch, uint64_t seed, const AlignmentDemoOptions& options,
+                        int64_t evalEvery)
+{
+    return {{"steps", steps},
+            {"batch_size", batch},
+            {"seed", seed},
+            {"threads", options.threads},
+            {"log_every", std::max<int64_t>(1, steps / 10)},
+            {"eval_every", std::max<int64_t>(1, evalEvery)},
+            {"eval_batches", 8},
+            {"checkpoint_every", 0}};
+}
+
+nlohmann::json optimizer(double lr, double minLr, int64_t warmup, double weightDecay = 0.0)
+{
+    return {{"lr", lr}, {"min_lr", minLr}, {"warmup_steps", warmup}, {"weight_decay", weightDecay}};
+}
+
+// Runs a stage document (written to runs/<file> first) and returns its report.
+StageRunReport runDocument(const fs::path& folder, const std::string& file,
+                           const nlohmann::json& document, StageObserver& observer,
+                           const StopToken& stop)
+{
+    fs::create_directories(folder / "runs");
+    writeJsonFile(folder / "runs" / file, document);
+    observer.onLog("== " + file + " (rerun: rlhf train -p " + folder.string() + " " +
+                   (folder / "runs" / file).string() + ")");
+    StageRunReport report = runStage(folder, document, file, observer, stop);
+    if (report.status != "completed")
+        throw Error(file + ": the run ended " + report.status + " before its last step");
+    return report;
+}
+
+std::string relative(const store::Project& project, const fs::path& path)
+{
+    return project.paths().relative(path);
+}
+
+double metric(const StageResult& result, const std::string& name)
+{
+    for (const auto& [key, value] : result.lastMetrics)
+        if (key == name) return value;
+    throw Error("the run logged no " + name);
+}
+
+} // namespace
+
+nlohmann::json AlignmentDemoResult::toJson() const
+{
+    nlohmann::json methods = nlohmann::json::array();
+    for (const auto& row : rows)
+        methods.push_back({{"method", row.method},
+                           {"run", row.runId},
+                           {"checkpoint", row.checkpoint.string()},
+                           {"test_accuracy_sampled", row.sampledAccuracy},
+                           {"test_accuracy_greedy", row.greedyAccuracy},
+                           {"kl_to_sft", row.klToSft},
+                           {"seconds", row.seconds}});
+    return {{"methods", methods},
+            {"reward_model_test_accuracy", rewardModelAccuracy},
+            {"reward_model_test_pairs", rewardModelPairs},
+            {"test_prompts", testPrompts},
+            {"total_seconds", totalSeconds}};
+}
+
+std::string AlignmentDemoResult::table() const
+{
+    std::string text = "method  test accuracy (sampled, T=1)  (greedy)  KL to SFT  minutes\n";
+    char line[160];
+    for (const auto& row : rows) {
+        std::snprintf(line, sizeof(line), "%-6s  %28.3f  %8.3f  %9.3f  %7.1f\n",
+                      row.method.c_str(), row.sampledAccuracy, row.greedyAccuracy, row.klToSft,
+                      row.seconds / 60.0);
+        text += line;
+    }
+    std::snprintf(line, sizeof(line),
+                  "reward model accuracy on %lld held-out pairs: %.3f\n%lld test questions; "
+                  "whole pipeline %.1f minutes\n",
+                  (long long)rewardModelPairs, rewardModelAccuracy, (long long)testPrompts,
+                  totalSeconds / 60.0);
+    return text + line;
+}
+
+AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageObserver& observer,
+                                     const StopToken& stop)
+{
+    const auto started = std::chrono::steady_clock::now();
+    const fs::path folder = options.folder;
+    {
+        store::Project project = fs::exists(folder / "project.sqlite")
+                                     ? store::Project::open(folder)
+                                     : store::Project::create(folder);
+        if (!project.database().datasetByName("arith-sft")) {
+            const auto datasets = data::writeArithmeticTask(folder, "arith", options.task);
+            observer.onLog("task: " + std::to_string(datasets.sftDocuments) + " SFT dialogues, " +
+                           std::to_string(datasets.pairDocuments) + " preference pairs, " +
+                           std::to_string(datasets.promptDocuments) + " prompts");
+        }
+        project = store::Project::open(folder);
+        const auto sft = *project.database().datasetByName("arith-sft");
+        if (!project.database().tokenizer(tokenizerName)) {
+            text::TrainConfig config;
+            config.vocabSize = vocabSize;
+            data::trainProjectTokenizer(project, sft.id, tokenizerName, config);
+        }
+    }
+    store::Project project = store::Project::open(folder);
+    const auto sftDataset = *project.database().datasetByName("arith-sft");
+    const auto tokenizer = *project.database().tokenizer(tokenizerName);
+    const auto splits = data::writeTokenSplits(project, sftDataset.id, tokenizerName);
+    const double scale = options.scale;
+    AlignmentDemoResult result;
+
+    // Pretraining on the task's own text (questions and noisy answers, no chat template).
+    nlohmann::json pretrain = {
+        {"stage", "pretrain"},
+        {"name", "arith-pretrain"},
+        {"tokenizer", tokenizer.path},
+        {"data", {{"train", splits.trainPath}, {"val", splits.valPath}}},
+        {"model",
+         {{"flavour", "gpt2"},
+          {"vocab_size", tokenizer.vocabSize},
+          {"context_length", 32},
+          {"layers", 3},
+          {"heads", 4},
+          {"dim", 128}}},
+        {"optimizer", optimizer(3e-3, 3e-4, 30, 0.1)},
+        {"training", training(scaled(300, scale), 32, 1, options, scaled(300, scale))}};
+    const auto pretrained = runDocument(folder, "arith-pretrain.json", pretrain, observer, stop);
+
+    auto fineTune = [&](const std::string& stage, const std::string& name, const fs::path& init,
+                        const std::string& dataset, const std::string& val) {
+        return nlohmann::json{{"stage", stage},
+                              {"name", name},
+                              {"init", relative(project, init)},
+                              {"data", {{"dataset", dataset}, {"train", "train"}, {"val", val}}}};
+    };
+
+    nlohmann::json sft = fineTune("sft", "arith-sft", pretrained.result.lastCheckpoint, "arith-sft", "val");
+    sft["optimizer"] = optimizer(2e-3, 2e-4, 30, 0.1);
+    sft["training"] = training(scaled(1500, scale), 64, 2, options, scaled(500, scale));
+    const auto sftStart = std::chrono::steady_clock::now();
+    const auto sftRun = runDocument(folder, "arith-sft.json", sft, observer, stop);
+    const double sftSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - sftStart).count();
+    const fs::path sftCheckpoint = sftRun.result.lastCheckpoint;
+
+    nlohmann::json reward = fineTune("reward", "arith-reward", sftCheckpoint, "arith-pairs", "test");
+    reward["optimizer"] = optimizer(1e-3, 1e-4, 20, 0.0);
+    reward["training"] = training(scaled(600, scale), 32, 3, options, scaled(200, scale));
+    reward["training"]["eval_batches"] = 1000; // every held-out pair
+    const auto rewardRun = runDocument(folder, "arith-reward.json", reward, observer, stop);
+    result.rewardModelAccuracy = metric(rewardRun.result, "val/accuracy");
+    result.rewardModelPairs = project.database().documentCount(
+        project.database().datasetByName("arith-pairs")->id, "test");
+
+    // The three ways on from SFT, each from the same checkpoint.
+    nlohmann::json ppo = fineTune("ppo", "arith-ppo", sftCheckpoint, "arith-prompts", "test");
+    ppo["reward"] = {{"model", relative(project, rewardRun.result.lastCheckpoint)}};
+    ppo["rollout"] = {{"max_new_tokens", 6}};
+    ppo["kl"] = {{"estimator", "k1"}, {"coef", 0.02}};
+    ppo["policy"] = {{"epochs", 2}};
+    ppo["value"] = {{"init", "reward_model"}};
+    ppo["eval"] = {{"prompts", options.evalPrompts}};
+    ppo["optimizer"] = optimizer(2e-4, 2e-4, 0);
+    ppo["training"] = training(scaled(100, scale), 64, 4, options, scaled(100, scale));
+
+    nlohmann::json dpo = fineTune("dpo", "arith-dpo", sftCheckpoint, "arith-pairs", "test");
+    dpo["dpo"] = {{"beta", 0.1}, {"loss", "dpo"}};
+    dpo["optimizer"] = optimizer(2e-4, 2e-4, 0);
+    dpo["training"] = training(scaled(300, scale), 32, 5, options, scaled(300, scale));
+
+    nlohmann::json grpo = fineTune("grpo", "arith-grpo", sftCheckpoint, "arith-prompts", "test");
+    grpo["reward"] = {{"rules", {{{"rule", "exact_answer"}, {"weight", 1.0}}}}};
+    grpo["rollout"] = {{"max_new_tokens", 6}, {"group_size", 8}};
+    grpo["kl"] = {{"estimator", "k3"}, {"coef", 0.02}};
+    grpo["policy"] = {{"epochs", 2}};
+    grpo["eval"] = {{"prompts", options.evalPrompts}};
+    grpo["optimizer"] = optimizer(2e-4, 2e-4, 0);
+    grpo["training"] = training(scaled(60, scale), 16, 6, options, scaled(60, scale));
+
+    // Every model judged alike: the test questions, the task rule, KL to the SFT model.
+    const auto setup = resolveCompute("auto", Precision::Auto, options.threads);
+    const text::Tokenizer text = text::loadTokenizerJson(project.paths().absolute(tokenizer.path));
+    const ChatEncoder encoder(text, ChatTemplate{});
+    const auto prompts =
+        loadStagePrompts(project.database(), "arith-prompts", "test", "demo");
+    RlConfig judging;
+    judging.maxNewTokens = 6;
+    model::Transformer reference = loadTransformer(sftCheckpoint);
+    reference->to(setup.device);
+    auto judge = [&](const std::string& method, const StageRunReport& report, double seconds) {
+        model::Transformer model = loadTransformer(report.result.lastCheckpoint);
+        model->to(setup.device);
+        const Evaluation evaluation = evaluatePolicy(model, reference, prompts,
+                                                     options.evalPrompts, encoder, judging, setup);
+        result.testPrompts = evaluation.prompts;
+        result.rows.push_back({method, report.runId, report.result.lastCheckpoint,
+                               evaluation.sampledAccuracy.value_or(0),
+                               evaluation.greedyAccuracy.value_or(0),
+                               evaluation.klToReference.value_or(0), seconds});
+        observer.onLog(method + ": test accuracy " + std::to_string(result.rows.back().sampledAccuracy) +
+                       " sampled, " + std::to_string(result.rows.back().greedyAccuracy) +
+                       " greedy, KL to SFT " + std::to_string(result.rows.back().klToSft));
+    };
+    auto timed = [&](const std::string& file, const nlohmann::json& document) {
+        const auto start = std::chrono::steady_clock::now();
+        auto report = runDocument(folder, file, document, observer, stop);
+        return std::make_pair(
+            report, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    };
+    judge("SFT", sftRun, sftSeconds);
+    for (const auto& [method, file, document] :
+         {std::tuple{"PPO", "arith-ppo.json", ppo}, std::tuple{"DPO", "arith-dpo.json", dpo},
+          std::tuple{"GRPO", "arith-grpo.json", grpo}}) {
+        const auto [report, seconds] = timed(file, document);
+        judge(method, report, seconds);
+    }
+    result.totalSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return result;
+}
+
+} // namespace rlhf::train

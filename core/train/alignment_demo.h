@@ -1,0 +1,53 @@
+// The whole pipeline on the verifiable arithmetic task, as `rlhf demo` runs it: task datasets,
+// a tokenizer, a short pretraining on the task's text, SFT on deliberately imperfect answers, a
+// reward model on rule-labelled pairs, then PPO (against the reward model), DPO (on the pairs)
+// and GRPO (against the task's rule), each from the same SFT checkpoint. Every model is then
+// judged by the same ground-truth rule on the held-out test questions, which no stage trains on.
+// Every stage document is written to runs/ so each step can be rerun with `rlhf train`.
+#pragma once
+
+#include "core/data/tasks/arithmetic_task.h"
+#include "core/train/stage_observer.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rlhf::train {
+
+struct AlignmentDemoOptions {
+    std::filesystem::path folder; // the project folder (created, or reused with its runs)
+    double scale = 1.0;           // multiplies every stage's steps: 1 the demo, ~0.15 a CI check
+    int threads = 0;              // CPU threads; 0 = all cores
+    int64_t evalPrompts = 238;    // held-out test questions each model is judged on
+    data::ArithmeticTaskOptions task;
+};
+
+struct AlignmentDemoRow {
+    std::string method; // "SFT", "PPO", "DPO", "GRPO"
+    int64_t runId = 0;
+    std::filesystem::path checkpoint;
+    double sampledAccuracy = 0; // share of test questions answered right, sampling at T = 1
+    double greedyAccuracy = 0;  // the same, greedy
+    double klToSft = 0;         // KL(model || SFT) per reply, nats (k1 on sampled replies)
+    double seconds = 0;         // wall time of the stage
+};
+
+struct AlignmentDemoResult {
+    std::vector<AlignmentDemoRow> rows;
+    double rewardModelAccuracy = 0; // on the test split's pairs
+    int64_t rewardModelPairs = 0;
+    int64_t testPrompts = 0;
+    double totalSeconds = 0;
+
+    nlohmann::json toJson() const;
+    std::string table() const; // the text table `rlhf demo` prints
+};
+
+AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageObserver& observer,
+                                     const StopToken& stop);
+
+} // namespace rlhf::train
