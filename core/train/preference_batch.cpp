@@ -16,7 +16,9 @@ EncodedChat withReply(const std::vector<data::Message>& prompt, const std::strin
 
 bool hasTrainedToken(const EncodedChat& chat)
 {
-    return std::find(chat.trained.begin() + 1, chat.trained.end(), 1) != chat.trained.end();
+    // trained[0] is never a target (nothing predicts the first token); maxLength may be < 2.
+    return chat.trained.size() > 1 &&
+           std::find(chat.trained.begin() + 1, chat.trained.end(), 1) != chat.trained.end();
 }
 
 } // namespace
@@ -34,12 +36,12 @@ std::vector<EncodedPair> encodePairs(const std::vector<data::Record>& records,
         pair.promptTokens = int64_t(encoder.encodePrompt(record.messages).size());
         const bool cutChosen = truncateChat(pair.chosen, maxLength);
         const bool cutRejected = truncateChat(pair.rejected, maxLength);
-        cut += cutChosen || cutRejected ? 1 : 0;
         if (!hasTrainedToken(pair.chosen) || !hasTrainedToken(pair.rejected)) {
             if (dropped++ == 0)
                 firstDropped = record.source.file + ":" + std::to_string(record.source.line);
             continue;
         }
+        cut += cutChosen || cutRejected ? 1 : 0; // a dropped pair is counted once, as dropped
         pairs.push_back(std::move(pair));
     }
     if (cut > 0)

@@ -36,9 +36,12 @@ std::vector<LengthBucket> quartileBuckets(const std::vector<PairScore>& pairs,
         sorted.push_back(length(pair));
     std::sort(sorted.begin(), sorted.end());
     std::vector<LengthBucket> buckets;
-    for (int quarter = 0; quarter < 4 && !sorted.empty(); ++quarter) {
-        const auto from = sorted[sorted.size() * size_t(quarter) / 4];
-        const auto to = sorted[std::min(sorted.size() - 1, sorted.size() * size_t(quarter + 1) / 4)];
+    for (size_t quarter = 0; quarter < 4; ++quarter) {
+        // Quarter q holds sorted[begin, end); with fewer than four pairs some quarters are empty.
+        const size_t begin = sorted.size() * quarter / 4, end = sorted.size() * (quarter + 1) / 4;
+        if (begin == end) continue;
+        const auto from = sorted[begin];
+        const auto to = sorted[end - 1];
         if (!buckets.empty() && from <= buckets.back().to) {
             buckets.back().to = std::max(buckets.back().to, to);
             continue;
@@ -108,9 +111,8 @@ RewardReport rewardReport(const std::vector<PairScore>& pairs)
     report.scoreStd = std::sqrt(variance);
     report.byPromptLength =
         quartileBuckets(pairs, [](const PairScore& pair) { return pair.promptTokens; });
-    report.byResponseLength = quartileBuckets(pairs, [](const PairScore& pair) {
-        return (pair.chosenTokens + pair.rejectedTokens) / 2;
-    });
+    report.byResponseLength = quartileBuckets(
+        pairs, [](const PairScore& pair) { return (pair.chosenTokens + pair.rejectedTokens) / 2; });
     report.lengthCorrelation = pearson(lengths, scores);
     return report;
 }
