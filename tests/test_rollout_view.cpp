@@ -141,6 +141,7 @@ private Q_SLOTS:
         QVERIFY(!view->isVisible()); // a pretrain run stores no rollouts
         selectRun(window, m_exploding);
         QVERIFY(view->isVisible());
+        QVERIFY2(view->height() > 200, qPrintable(QString::number(view->height()))); // 2/5 of 800
         QCOMPARE(view->model()->rowCount(), 0);
 
         QCustomPlot* custom = window.plot()->plot();

@@ -24,6 +24,18 @@ bool storesRollouts(const RunListModel& runs, qint64 run)
     return stage == QLatin1String("ppo") || stage == QLatin1String("grpo");
 }
 
+// Shows the rollout view below the plot. A splitter gives a child that was hidden when it was
+// laid out no height at all, so the first showing splits the space 3:2 itself.
+void reveal(QWidget* rollouts)
+{
+    if (!rollouts->isHidden()) return;
+    rollouts->setVisible(true);
+    auto* splitter = qobject_cast<QSplitter*>(rollouts->parentWidget());
+    const int total = splitter->height();
+    if (total > 0) // not laid out yet: its first layout makes room for the view
+        splitter->setSizes({total * 3 / 5, total - total * 3 / 5});
+}
+
 } // namespace
 
 QWidget* MainWindow::buildInspectors(QWidget* plotPane)
@@ -53,7 +65,7 @@ QWidget* MainWindow::buildInspectors(QWidget* plotPane)
 
     connect(m_plot, &MetricPlot::pointClicked, this, [this](qint64 run, double step) {
         if (!storesRollouts(*m_runs, run)) return;
-        m_rollouts->setVisible(true);
+        reveal(m_rollouts);
         try {
             m_rollouts->showStep(run, qRound64(step));
         } catch (const std::exception& error) {
@@ -74,7 +86,7 @@ void MainWindow::showInspectors()
         rollouts = rollouts || storesRollouts(*m_runs, run);
         shownSelected = shownSelected || run == m_rollouts->shownRun();
     }
-    m_rollouts->setVisible(rollouts);
+    rollouts ? reveal(m_rollouts) : m_rollouts->setVisible(false);
     if (rollouts && !shownSelected)
         m_rollouts->showMessage(tr("Click a point of a PPO or GRPO run on the plot to see that "
                                    "step's rollouts."));

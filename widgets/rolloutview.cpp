@@ -17,7 +17,7 @@ namespace rlhf::widgets {
 
 namespace {
 
-constexpr int kTextColumnWidth = 320; // px for the prompt and response columns at first
+constexpr int kTextColumnWidth = 320; // px at most for the prompt column at first
 
 // The stored step closest to `step` (the earlier one on a tie); `steps` ascending, not empty.
 qint64 nearestStep(const std::vector<int64_t>& steps, qint64 step)
@@ -39,6 +39,7 @@ RolloutView::RolloutView(QWidget* parent) : QWidget(parent)
     m_header->setObjectName("rolloutHeader");
     m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_header->setWordWrap(true);
+    m_header->setContentsMargins(4, 0, 4, 0);
     m_model = new RolloutModel(this);
     m_table = new QTableView(this);
     m_table->setModel(m_model);
@@ -48,6 +49,7 @@ RolloutView::RolloutView(QWidget* parent) : QWidget(parent)
     m_table->verticalHeader()->hide();
     QHeaderView* header = m_table->horizontalHeader();
     header->setSectionResizeMode(QHeaderView::Interactive);
+    header->setSectionResizeMode(RolloutModel::Response, QHeaderView::Stretch); // the longest text
     header->setStretchLastSection(false);
     layout->addWidget(m_header);
     layout->addWidget(m_table, 1);
@@ -99,8 +101,8 @@ void RolloutView::showStep(qint64 run, qint64 step)
     m_step = shown;
     m_header->setText(text);
     m_table->resizeColumnsToContents();
-    for (const int column : {RolloutModel::Prompt, RolloutModel::Response})
-        m_table->setColumnWidth(column, std::min(m_table->columnWidth(column), kTextColumnWidth));
+    m_table->setColumnWidth(RolloutModel::Prompt,
+                            std::min(m_table->columnWidth(RolloutModel::Prompt), kTextColumnWidth));
 }
 
 QString RolloutView::headerText() const
