@@ -222,6 +222,7 @@ private Q_SLOTS:
         QVERIFY(item->foreground().color() != panel->list()->palette().text().color());
 
         selectRun(window, m_healthy);
+        QCOMPARE(panel->run(), qint64(m_healthy));
         QCOMPARE(healthLines(*panel), QStringList{"No warnings"});
 
         // The live run's metrics: a burst within a second of the last read waits for the second.

@@ -25,12 +25,12 @@ HealthPanel::HealthPanel(QWidget* parent) : QWidget(parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 4, 0, 0);
     layout->setSpacing(2);
-    auto* title = new QLabel(tr("<b>Run health</b>"), this);
+    m_title = new QLabel(this);
     m_list = new QListWidget(this);
     m_list->setObjectName("healthList");
     m_list->setWordWrap(true);
     m_list->setSelectionMode(QAbstractItemView::NoSelection);
-    layout->addWidget(title);
+    layout->addWidget(m_title);
     layout->addWidget(m_list, 1);
     m_throttle.setSingleShot(true);
     connect(&m_throttle, &QTimer::timeout, this, &HealthPanel::refresh);
@@ -71,6 +71,7 @@ void HealthPanel::refresh()
     m_throttle.stop();
     m_sinceRefresh.start();
     m_list->clear();
+    m_title->setText(m_run ? tr("<b>Health of run #%1</b>").arg(m_run) : tr("<b>Run health</b>"));
     if (!m_database || m_run == 0) {
         m_list->addItem(tr("No run selected"));
         return;

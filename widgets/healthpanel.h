@@ -11,6 +11,7 @@
 
 #include <memory>
 
+class QLabel;
 class QListWidget;
 
 namespace rlhf::store {
@@ -39,6 +40,7 @@ public:
 
 private:
     std::unique_ptr<store::Database> m_database; // read-only use: this panel never writes
+    QLabel* m_title = nullptr;                   // owned by this widget; names the run
     QListWidget* m_list = nullptr;               // owned by this widget
     QTimer m_throttle;                           // single shot: the refresh a burst deferred
     QElapsedTimer m_sinceRefresh;                // since the last refresh()

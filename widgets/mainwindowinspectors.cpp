@@ -32,7 +32,7 @@ void reveal(QWidget* rollouts)
     rollouts->setVisible(true);
     auto* splitter = qobject_cast<QSplitter*>(rollouts->parentWidget());
     const int total = splitter->height();
-    if (total > 0) // not laid out yet: its first layout makes room for the view
+    if (total > 0) // 0 before the first layout, which makes room for the view by itself
         splitter->setSizes({total * 3 / 5, total - total * 3 / 5});
 }
 
