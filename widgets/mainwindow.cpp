@@ -3,9 +3,11 @@
 #include "core/store/project.h"
 #include "core/util/threads.h"
 #include "widgets/dataview.h"
+#include "widgets/healthpanel.h"
 #include "widgets/importrunpage.h"
 #include "widgets/importwizard.h"
 #include "widgets/metricplot.h"
+#include "widgets/rolloutview.h"
 #include "widgets/runlistmodel.h"
 #include "widgets/stagewizard.h"
 
@@ -132,11 +134,7 @@ void MainWindow::buildCentral()
     plotLayout->addLayout(chooserRow);
     plotLayout->addWidget(m_plot, 1);
 
-    auto* splitter = new QSplitter;
-    splitter->addWidget(m_runTable);
-    splitter->addWidget(plotPane);
-    splitter->setStretchFactor(1, 2);
-    splitter->setSizes({590, 690}); // room for every run column at 1280 px
+    QWidget* splitter = buildInspectors(plotPane);
     m_data = new DataView;
     m_tabs = new QTabWidget;
     m_tabs->setObjectName("mainTabs");
@@ -219,6 +217,8 @@ bool MainWindow::openProject(const QString& folder)
         store::Project::open(folder.toStdString()); // validates and migrates
         m_project = folder;
         m_runs->setProject(folder);
+        m_rollouts->setProject(folder);
+        m_health->setProject(folder);
     } catch (const std::exception& error) {
         QMessageBox::warning(this, "Cannot open project", QString::fromUtf8(error.what()));
         return false;
@@ -425,6 +425,7 @@ void MainWindow::showSelectedRuns()
         appendLog(QString("reading metrics: ") + error.what());
     }
     m_plot->setRuns(ids);
+    showInspectors();
 }
 
 void MainWindow::appendLog(const QString& line)
@@ -439,6 +440,7 @@ void MainWindow::onMetrics(qint64 runId, const QList<MetricValue>& values)
         byName[value.name].append({value.step, value.wallTime, value.value});
     for (const auto& [name, points] : byName)
         m_plot->appendPoints(runId, name, points);
+    if (runId == m_health->run()) m_health->refreshSoon();
 }
 
 void MainWindow::onProgress(qint64 step, qint64 total)

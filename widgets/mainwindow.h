@@ -20,7 +20,9 @@ class QAction;
 namespace rlhf::widgets {
 
 class DataView;
+class HealthPanel;
 class MetricPlot;
+class RolloutView;
 class RunListModel;
 
 class MainWindow : public QMainWindow {
@@ -40,6 +42,8 @@ public:
     RunListModel* runModel() const { return m_runs; }
     MetricPlot* plot() const { return m_plot; }
     QTableView* runTable() const { return m_runTable; }
+    RolloutView* rolloutView() const { return m_rollouts; }
+    HealthPanel* healthPanel() const { return m_health; }
 
 public Q_SLOTS:
     void newProject();
@@ -66,6 +70,8 @@ private:
     void rebuildRecentMenu();
     void showSelectedRuns();
     void refreshMetricNames();
+    QWidget* buildInspectors(QWidget* plotPane); // plot over rollouts; run table over health
+    void showInspectors();                       // follow the run selection
     void appendLog(const QString& line);
     void onMetrics(qint64 runId, const QList<MetricValue>& values);
     void onProgress(qint64 step, qint64 total);
@@ -77,6 +83,8 @@ private:
     QTableView* m_runTable = nullptr;
     MetricPlot* m_plot = nullptr;
     QComboBox* m_metricChooser = nullptr;
+    RolloutView* m_rollouts = nullptr; // below the plot; shown for PPO / GRPO runs
+    HealthPanel* m_health = nullptr;   // below the run table
     QPlainTextEdit* m_log = nullptr;
     QLabel* m_jobLabel = nullptr;
     QProgressBar* m_progress = nullptr;

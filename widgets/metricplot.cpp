@@ -11,6 +11,7 @@
 #include <limits>
 #include <numeric>
 
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
@@ -119,6 +120,9 @@ MetricPlot::MetricPlot(QWidget* parent) : QWidget(parent)
     });
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this] { resetView(); });
     connect(m_plot, &QCustomPlot::mouseMove, this, &MetricPlot::onMouseMove);
+    connect(m_plot, &QCustomPlot::mousePress, this,
+            [this](QMouseEvent* event) { m_pressAt = event->position(); });
+    connect(m_plot, &QCustomPlot::mouseRelease, this, &MetricPlot::onMouseRelease);
 
     m_redrawTimer.setSingleShot(true);
     m_redrawTimer.setInterval(kRedrawIntervalMs);
@@ -511,47 +515,64 @@ void MetricPlot::onUserRangeChanged()
     updateGraphData(screenColumns()); // re-decimate for the new range; replotted after the gesture
 }
 
-void MetricPlot::onMouseMove(QMouseEvent* event)
+// The point nearest `pixel` among each curve's two neighbours of its x, on the smoothed curve
+// or on the raw one where that is drawn (the user may point at either).
+MetricPlot::NearestPoint MetricPlot::nearestPoint(QPointF pixel) const
 {
-    const double mouseX = event->position().x();
-    const double mouseY = event->position().y();
-    const double key = m_plot->xAxis->pixelToCoord(mouseX);
+    const double key = m_plot->xAxis->pixelToCoord(pixel.x());
     const bool log = m_yScale == YScale::Log;
     double bestDistance = std::numeric_limits<double>::infinity();
-    const VisibleCurve* bestCurve = nullptr;
-    std::size_t bestIndex = 0;
+    NearestPoint best;
     for (const VisibleCurve& curve : m_curves) {
         const std::vector<double>& xs = curve.series->x;
-        const std::vector<double>& ys = curve.series->smoothed;
         const auto at =
             static_cast<std::size_t>(std::lower_bound(xs.begin(), xs.end(), key) - xs.begin());
         for (const std::size_t index : {at - 1, at}) {
-            if (index >= xs.size() || std::isnan(ys[index]) || (log && ys[index] <= 0.0)) continue;
-            const double dx = m_plot->xAxis->coordToPixel(xs[index]) - mouseX;
-            const double dy = m_plot->yAxis->coordToPixel(ys[index]) - mouseY;
-            const double distance = dx * dx + dy * dy;
-            if (distance < bestDistance) {
-                bestDistance = distance;
-                bestCurve = &curve;
-                bestIndex = index;
+            if (index >= xs.size()) continue;
+            const double dx = m_plot->xAxis->coordToPixel(xs[index]) - pixel.x();
+            const double ys[] = {curve.series->smoothed[index], curve.series->raw[index]};
+            for (int i = 0; i < (curve.rawGraph->visible() ? 2 : 1); ++i) {
+                if (std::isnan(ys[i]) || (log && ys[i] <= 0.0)) continue;
+                const double dy = m_plot->yAxis->coordToPixel(ys[i]) - pixel.y();
+                if (dx * dx + dy * dy < bestDistance) {
+                    bestDistance = dx * dx + dy * dy;
+                    best = {&curve, index};
+                }
             }
         }
     }
-    m_tracer->setVisible(bestCurve != nullptr);
-    m_readout->setVisible(bestCurve != nullptr);
-    if (bestCurve) {
-        const Series& series = *bestCurve->series;
-        m_tracer->position->setCoords(series.x[bestIndex], series.smoothed[bestIndex]);
-        m_tracer->setPen(bestCurve->smoothedGraph->pen());
-        QString text = tr("%1\nstep %2").arg(runLabel(bestCurve->run)).arg(series.steps[bestIndex]);
-        if (m_xAxisMode == XAxisMode::WallTime)
-            text += tr(", %1 s").arg(series.x[bestIndex], 0, 'g', 6);
-        text += tr("\nvalue %1").arg(series.raw[bestIndex], 0, 'g', 6);
-        if (m_smoothing > 0.0)
-            text += tr(" (smoothed %1)").arg(series.smoothed[bestIndex], 0, 'g', 6);
+    return best;
+}
+
+void MetricPlot::onMouseMove(QMouseEvent* event)
+{
+    const NearestPoint nearest = nearestPoint(event->position());
+    m_tracer->setVisible(nearest.curve != nullptr);
+    m_readout->setVisible(nearest.curve != nullptr);
+    if (nearest.curve) {
+        const Series& series = *nearest.curve->series;
+        const std::size_t i = nearest.index;
+        m_tracer->position->setCoords(series.x[i], series.smoothed[i]);
+        m_tracer->setPen(nearest.curve->smoothedGraph->pen());
+        QString text = tr("%1\nstep %2").arg(runLabel(nearest.curve->run)).arg(series.steps[i]);
+        if (m_xAxisMode == XAxisMode::WallTime) text += tr(", %1 s").arg(series.x[i], 0, 'g', 6);
+        text += tr("\nvalue %1").arg(series.raw[i], 0, 'g', 6);
+        if (m_smoothing > 0.0) text += tr(" (smoothed %1)").arg(series.smoothed[i], 0, 'g', 6);
         m_readout->setText(text);
     }
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void MetricPlot::onMouseRelease(QMouseEvent* event)
+{
+    // A release away from the press ended a pan, not a click.
+    if (event->button() != Qt::LeftButton ||
+        (event->position() - m_pressAt).manhattanLength() >= QApplication::startDragDistance())
+        return;
+    const NearestPoint nearest = nearestPoint(event->position());
+    if (nearest.curve)
+        Q_EMIT pointClicked(nearest.curve->run,
+                            static_cast<double>(nearest.curve->series->steps[nearest.index]));
 }
 
 QString MetricPlot::runLabel(qint64 run) const

@@ -15,6 +15,7 @@
 
 #include <QHash>
 #include <QList>
+#include <QPointF>
 #include <QString>
 #include <QTimer>
 #include <QVector>
@@ -80,6 +81,11 @@ public:
     void resetView();
     QCustomPlot* plot() const { return m_plot; }
 
+Q_SIGNALS:
+    // A click without drag on the plot: the series point nearest the cursor (what the hover
+    // readout shows), as its run and step.
+    void pointClicked(qint64 run, double step);
+
 protected:
     void resizeEvent(QResizeEvent* event) override;
 
@@ -115,6 +121,12 @@ private:
     void fitRanges();
     void onUserRangeChanged();
     void onMouseMove(QMouseEvent* event);
+    void onMouseRelease(QMouseEvent* event);
+    struct NearestPoint {
+        const VisibleCurve* curve = nullptr; // nullptr when no point is shown
+        std::size_t index = 0;               // into the curve's derived arrays
+    };
+    NearestPoint nearestPoint(QPointF pixel) const;
     QString runLabel(qint64 run) const;
     Series* findSeries(qint64 run, const QString& metric);
 
@@ -138,6 +150,7 @@ private:
     bool m_curvesChanged = true; // graphs must be recreated (runs, metric, labels, modes)
     bool m_autoRange = true;     // follow the data until the user zooms or pans
     bool m_settingRange = false; // our own range changes are not user interaction
+    QPointF m_pressAt;           // where the last press was, to tell a click from a drag
     ExportDecimation m_lastExport;
 };
 
