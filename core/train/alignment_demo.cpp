@@ -26,10 +26,13 @@ constexpr const char* tokenizerName = "arith-bpe";
 // pairs, so every number is spelt digit by digit and the model can learn to add.
 constexpr int64_t vocabSize = 270;
 
-int64_t scaled(int64_t steps, double scale) { return std::max<int64_t>(1, std::llround(steps * scale)); }
+int64_t scaled(int64_t steps, double scale)
+{
+    return std::max<int64_t>(1, std::llround(steps * scale));
+}
 
-nlohmann::json training(int64_t steps, int64_t batch, uint64_t seed, const AlignmentDemoOptions& options,
-                        int64_t evalEvery)
+nlohmann::json training(int64_t steps, int64_t batch, uint64_t seed,
+                        const AlignmentDemoOptions& options, int64_t evalEvery)
 {
     return {{"steps", steps},
             {"batch_size", batch},
@@ -98,9 +101,8 @@ std::string AlignmentDemoResult::table() const
     std::string text = "method  test accuracy (sampled, T=1)  (greedy)  KL to SFT  minutes\n";
     char line[160];
     for (const auto& row : rows) {
-        std::snprintf(line, sizeof(line), "%-6s  %28.3f  %8.3f  %9.3f  %7.1f\n",
-                      row.method.c_str(), row.sampledAccuracy, row.greedyAccuracy, row.klToSft,
-                      row.seconds / 60.0);
+        std::snprintf(line, sizeof(line), "%-6s  %28.3f  %8.3f  %9.3f  %7.1f\n", row.method.c_str(),
+                      row.sampledAccuracy, row.greedyAccuracy, row.klToSft, row.seconds / 60.0);
         text += line;
     }
     std::snprintf(line, sizeof(line),
@@ -166,7 +168,8 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageO
                               {"data", {{"dataset", dataset}, {"train", "train"}, {"val", val}}}};
     };
 
-    nlohmann::json sft = fineTune("sft", "arith-sft", pretrained.result.lastCheckpoint, "arith-sft", "val");
+    nlohmann::json sft =
+        fineTune("sft", "arith-sft", pretrained.result.lastCheckpoint, "arith-sft", "val");
     sft["optimizer"] = optimizer(2e-3, 2e-4, 30, 0.1);
     sft["training"] = training(scaled(1500, scale), 64, 2, options, scaled(500, scale));
     const auto sftStart = std::chrono::steady_clock::now();
@@ -175,7 +178,8 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageO
         std::chrono::duration<double>(std::chrono::steady_clock::now() - sftStart).count();
     const fs::path sftCheckpoint = sftRun.result.lastCheckpoint;
 
-    nlohmann::json reward = fineTune("reward", "arith-reward", sftCheckpoint, "arith-pairs", "test");
+    nlohmann::json reward =
+        fineTune("reward", "arith-reward", sftCheckpoint, "arith-pairs", "test");
     reward["optimizer"] = optimizer(1e-3, 1e-4, 20, 0.0);
     reward["training"] = training(scaled(600, scale), 32, 3, options, scaled(200, scale));
     reward["training"]["eval_batches"] = 1000; // every held-out pair
@@ -213,8 +217,7 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageO
     const auto setup = resolveCompute("auto", Precision::Auto, options.threads);
     const text::Tokenizer text = text::loadTokenizerJson(project.paths().absolute(tokenizer.path));
     const ChatEncoder encoder(text, ChatTemplate{});
-    const auto prompts =
-        loadStagePrompts(project.database(), "arith-prompts", "test", "demo");
+    const auto prompts = loadStagePrompts(project.database(), "arith-prompts", "test", "demo");
     RlConfig judging;
     judging.maxNewTokens = 6;
     model::Transformer reference = loadTransformer(sftCheckpoint);
@@ -222,22 +225,24 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageO
     auto judge = [&](const std::string& method, const StageRunReport& report, double seconds) {
         model::Transformer model = loadTransformer(report.result.lastCheckpoint);
         model->to(setup.device);
-        const Evaluation evaluation = evaluatePolicy(model, reference, prompts,
-                                                     options.evalPrompts, encoder, judging, setup);
+        const Evaluation evaluation =
+            evaluatePolicy(model, reference, prompts, options.evalPrompts, encoder, judging, setup);
         result.testPrompts = evaluation.prompts;
         result.rows.push_back({method, report.runId, report.result.lastCheckpoint,
                                evaluation.sampledAccuracy.value_or(0),
                                evaluation.greedyAccuracy.value_or(0),
                                evaluation.klToReference.value_or(0), seconds});
-        observer.onLog(method + ": test accuracy " + std::to_string(result.rows.back().sampledAccuracy) +
-                       " sampled, " + std::to_string(result.rows.back().greedyAccuracy) +
-                       " greedy, KL to SFT " + std::to_string(result.rows.back().klToSft));
+        observer.onLog(method + ": test accuracy " +
+                       std::to_string(result.rows.back().sampledAccuracy) + " sampled, " +
+                       std::to_string(result.rows.back().greedyAccuracy) + " greedy, KL to SFT " +
+                       std::to_string(result.rows.back().klToSft));
     };
     auto timed = [&](const std::string& file, const nlohmann::json& document) {
         const auto start = std::chrono::steady_clock::now();
         auto report = runDocument(folder, file, document, observer, stop);
         return std::make_pair(
-            report, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+            report,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     };
     judge("SFT", sftRun, sftSeconds);
     for (const auto& [method, file, document] :

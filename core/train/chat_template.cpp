@@ -27,13 +27,12 @@ nlohmann::json toJson(const ChatTemplate& chat)
 
 namespace {
 
-int64_t requireToken(const text::Tokenizer& tokenizer, const std::string& token,
-                     const char* field)
+int64_t requireToken(const text::Tokenizer& tokenizer, const std::string& token, const char* field)
 {
     const auto id = tokenizer.specialTokenId(token);
     if (!id)
-        throw Error(std::string("chat_template.") + field + ": the tokenizer has no special token \"" +
-                    token + "\"");
+        throw Error(std::string("chat_template.") + field +
+                    ": the tokenizer has no special token \"" + token + "\"");
     return int64_t(*id);
 }
 

@@ -134,7 +134,8 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data,
     reference = nullptr; // cached: the reference model is no longer needed
     std::vector<int64_t> lengths;
     for (const auto& pair : train)
-        lengths.push_back(int64_t(std::max(pair.chosen.tokens.size(), pair.rejected.tokens.size())));
+        lengths.push_back(
+            int64_t(std::max(pair.chosen.tokens.size(), pair.rejected.tokens.size())));
     const BatchPlan plan(lengths, config.batchSize, config.seed);
     observer.onLog(std::to_string(train.size()) + " training pairs, " + std::to_string(val.size()) +
                    " held-out pairs; reference log-probabilities cached");

@@ -95,7 +95,8 @@ StageResult runGrpo(const RlConfig& config, const RlData& data,
             metrics.push_back(std::move(stat));
         metrics.emplace_back(
             "time/optimisation_s",
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - optimiseStart).count());
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - optimiseStart)
+                .count());
         observer.onRollouts(rolloutRows(batch, data.train, tokenKl, rewards, step + 1));
         return metrics;
     };

@@ -115,7 +115,8 @@ StageResult runPpo(const RlConfig& config, const RlData& data,
         // 2. Several epochs of minibatches over the batch: policy, then value.
         const int64_t B = int64_t(batch.texts.size());
         const int64_t minibatch = config.minibatchSize > 0 ? std::min(config.minibatchSize, B) : B;
-        at::Generator shuffle = at::make_generator<at::CPUGeneratorImpl>(config.seed * 7919 + uint64_t(step));
+        at::Generator shuffle =
+            at::make_generator<at::CPUGeneratorImpl>(config.seed * 7919 + uint64_t(step));
         MeanMetrics stats;
         for (int64_t epoch = 0; epoch < config.epochs; ++epoch) {
             const auto order = at::randperm(B, shuffle, at::kLong);
@@ -130,8 +131,8 @@ StageResult runPpo(const RlConfig& config, const RlData& data,
                 at::Tensor loss;
                 {
                     auto scope = setup.autocast();
-                    const auto logProbs =
-                        responseLogProbs(*session.policy, part, config.temperature, device, &logits);
+                    const auto logProbs = responseLogProbs(*session.policy, part,
+                                                           config.temperature, device, &logits);
                     policyLoss = clippedPolicyLoss(logProbs, oldLogProbs.index_select(0, onDevice),
                                                    advantages.index_select(0, onDevice), partMask,
                                                    config.clipRange);
@@ -152,7 +153,8 @@ StageResult runPpo(const RlConfig& config, const RlData& data,
                 if (epoch == 0) stats.add("rl/entropy", maskedEntropy(logits.detach(), partMask));
                 session.optimizer->zeroGrad();
                 loss.backward();
-                stats.add("rl/grad_norm", applyGradients(*session.optimizer, session.parameters, config, lr));
+                stats.add("rl/grad_norm",
+                          applyGradients(*session.optimizer, session.parameters, config, lr));
                 stats.add("rl/policy_loss", policyLoss.loss.item<double>());
                 stats.add("rl/clip_fraction", policyLoss.clipFraction);
                 stats.add("rl/approx_kl", policyLoss.approxKl);
@@ -194,7 +196,8 @@ StageResult runPpo(const RlConfig& config, const RlData& data,
         metrics.emplace_back("rl/kl_coef", klCoef);
         metrics.emplace_back(
             "time/optimisation_s",
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - optimiseStart).count());
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - optimiseStart)
+                .count());
         observer.onRollouts(rolloutRows(batch, data.train, tokenKl, totalRewards, step + 1));
         return metrics;
     };

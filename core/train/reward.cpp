@@ -77,7 +77,8 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data,
     if (train.empty()) throw Error("reward: no training pair fits max_length");
     std::vector<int64_t> lengths;
     for (const auto& pair : train)
-        lengths.push_back(int64_t(std::max(pair.chosen.tokens.size(), pair.rejected.tokens.size())));
+        lengths.push_back(
+            int64_t(std::max(pair.chosen.tokens.size(), pair.rejected.tokens.size())));
     const BatchPlan plan(lengths, config.batchSize, config.seed);
     observer.onLog(std::to_string(train.size()) + " training pairs, " + std::to_string(val.size()) +
                    " held-out pairs");
@@ -130,8 +131,8 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data,
     };
     if (!val.empty())
         hooks.evaluate = [&](int64_t) -> MetricValues {
-            const auto scored =
-                scoreValidation(std::min(val.size(), size_t(config.evalBatches * config.batchSize)));
+            const auto scored = scoreValidation(
+                std::min(val.size(), size_t(config.evalBatches * config.batchSize)));
             std::vector<double> chosen, rejected;
             for (const auto& pair : scored) {
                 chosen.push_back(pair.chosen);

@@ -25,9 +25,9 @@ struct LengthBucket {
 
 struct RewardReport {
     int64_t pairs = 0;
-    double accuracy = 0;   // share of pairs with chosen > rejected
-    double meanMargin = 0; // mean of chosen - rejected
-    double scoreMean = 0, scoreStd = 0;    // over all replies, chosen and rejected
+    double accuracy = 0;                        // share of pairs with chosen > rejected
+    double meanMargin = 0;                      // mean of chosen - rejected
+    double scoreMean = 0, scoreStd = 0;         // over all replies, chosen and rejected
     std::vector<LengthBucket> byPromptLength;   // quartiles of the prompt length
     std::vector<LengthBucket> byResponseLength; // quartiles of the pair's mean reply length
     double lengthCorrelation = 0; // Pearson r of score and reply length over all replies

@@ -51,8 +51,8 @@ RlSession::RlSession(const RlConfig& config_, const RlData& data_, StageObserver
 MetricValues RlSession::evaluate() const
 {
     if (config.evalPrompts == 0 || data.val.empty()) return {};
-    const Evaluation evaluation = evaluatePolicy(policy, reference, data.val, config.evalPrompts,
-                                                 *encoder, config, setup);
+    const Evaluation evaluation =
+        evaluatePolicy(policy, reference, data.val, config.evalPrompts, *encoder, config, setup);
     MetricValues metrics;
     if (evaluation.greedyAccuracy)
         metrics.emplace_back("eval/accuracy_greedy", *evaluation.greedyAccuracy);
@@ -93,10 +93,14 @@ MetricValues rolloutMetrics(const RolloutBatch& batch, const at::Tensor& tokenKl
             known += 1;
         }
     }
-    const double kl = (tokenKl.to(at::kDouble).cpu() * batch.mask.to(at::kDouble)).sum().item<double>() / B;
-    MetricValues metrics{{"rl/score", score},       {"rl/reward", reward},
-                         {"rl/kl", kl},             {"rl/response_length", length},
-                         {"rl/eos_rate", finished}, {"time/generation_s", batch.generationSeconds}};
+    const double kl =
+        (tokenKl.to(at::kDouble).cpu() * batch.mask.to(at::kDouble)).sum().item<double>() / B;
+    MetricValues metrics{{"rl/score", score},
+                         {"rl/reward", reward},
+                         {"rl/kl", kl},
+                         {"rl/response_length", length},
+                         {"rl/eos_rate", finished},
+                         {"time/generation_s", batch.generationSeconds}};
     if (known > 0) metrics.emplace_back("task/accuracy", right / known);
     return metrics;
 }

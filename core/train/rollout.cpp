@@ -59,9 +59,8 @@ RolloutBatch sampleRollouts(model::Transformer policy, const std::vector<PromptE
     std::vector<std::vector<int64_t>> promptTokens;
     for (const int64_t index : promptIndex)
         promptTokens.push_back(encoder.encodePrompt(prompts[size_t(index)].messages));
-    const auto generated =
-        sample(policy, promptTokens, generationConfig(config, encoder, config.temperature, seed),
-               setup);
+    const auto generated = sample(
+        policy, promptTokens, generationConfig(config, encoder, config.temperature, seed), setup);
 
     std::vector<EncodedChat> rows;
     int64_t longestResponse = 1;
@@ -126,7 +125,7 @@ at::Tensor responseLogProbs(model::TransformerImpl& model, const RolloutBatch& b
     auto all = model.forward(tokens).to(at::kFloat);
     if (temperature != 1.0) all = all / temperature;
     const int64_t T = tokens.size(1);
-    const auto perTarget = all.narrow(1, 0, T - 1); // (B, T - 1, V)
+    const auto perTarget = all.narrow(1, 0, T - 1);     // (B, T - 1, V)
     const auto response = atResponse(perTarget, batch); // (B, R, V)
     const auto targets = tokens.narrow(1, 1, T - 1).gather(1, batch.positions.to(device));
     if (logits) *logits = response;
@@ -137,9 +136,10 @@ RolloutScorer::RolloutScorer(const RlConfig& config, const ComputeSetup& setup)
     : m_config(config), m_setup(setup), m_rules(config.rules, "reward.rules")
 {
     if (!config.rewardModel.empty()) {
-        m_rewardModel = std::make_unique<ScalarModel>(withContext(
-            "reward model " + config.rewardModel,
-            [&] { return ScalarModel::fromCheckpoint(config.rewardModel); }));
+        m_rewardModel =
+            std::make_unique<ScalarModel>(withContext("reward model " + config.rewardModel, [&] {
+                return ScalarModel::fromCheckpoint(config.rewardModel);
+            }));
         m_rewardModel->to(setup.device);
         m_rewardModel->train(false);
     }
@@ -167,8 +167,7 @@ void RolloutScorer::score(RolloutBatch& batch, const std::vector<PromptExample>&
         const std::string& reference = prompts[size_t(batch.promptIndex[b])].reference;
         if (!m_rules.empty()) batch.scores[b] += m_rules.score(batch.texts[b], reference);
         if (!batch.finished[b]) batch.scores[b] += m_config.missingEosPenalty;
-        if (!reference.empty())
-            batch.truth[b] = matchesReference(batch.texts[b], reference);
+        if (!reference.empty()) batch.truth[b] = matchesReference(batch.texts[b], reference);
     }
 }
 

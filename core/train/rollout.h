@@ -24,15 +24,15 @@ namespace rlhf::train {
 class ScalarModel;
 
 struct RolloutBatch {
-    std::vector<int64_t> promptIndex;                // which prompt each row answers
-    std::vector<std::vector<int64_t>> responses;     // generated tokens, with the end token
-    std::vector<uint8_t> finished;                   // ended with the end token
-    std::vector<std::string> texts;                  // the replies as text
-    SequenceBatch rows;      // prompt + response, right-padded; targets = response tokens
-    at::Tensor positions;    // (B, R) int64: target positions (in T - 1) of each response token
-    at::Tensor mask;         // (B, R) float: 1 on real response tokens
-    std::vector<double> scores;                  // reward model + rules + penalty
-    std::vector<std::optional<double>> truth;    // the task rule, where a reference exists
+    std::vector<int64_t> promptIndex;            // which prompt each row answers
+    std::vector<std::vector<int64_t>> responses; // generated tokens, with the end token
+    std::vector<uint8_t> finished;               // ended with the end token
+    std::vector<std::string> texts;              // the replies as text
+    SequenceBatch rows;         // prompt + response, right-padded; targets = response tokens
+    at::Tensor positions;       // (B, R) int64: target positions (in T - 1) of each response token
+    at::Tensor mask;            // (B, R) float: 1 on real response tokens
+    std::vector<double> scores; // reward model + rules + penalty
+    std::vector<std::optional<double>> truth; // the task rule, where a reference exists
     double generationSeconds = 0;
 };
 

@@ -18,8 +18,8 @@ ScalarModel ScalarModel::fromCheckpoint(const std::filesystem::path& folder)
     if (std::filesystem::exists(folder / scalarHeadFile)) {
         for (auto& [name, tensor] : model::readTensors(folder / scalarHeadFile)) {
             at::Tensor* target = name == "score.weight" ? &model.m_weight
-                                 : name == "score.bias"   ? &model.m_bias
-                                                          : nullptr;
+                                 : name == "score.bias" ? &model.m_bias
+                                                        : nullptr;
             if (!target)
                 throw Error((folder / scalarHeadFile).string() + ": unexpected tensor " + name);
             if (tensor.sizes() != target->sizes())
@@ -42,8 +42,10 @@ at::Tensor ScalarModel::perToken(const at::Tensor& tokens)
 at::Tensor ScalarModel::atLastToken(const at::Tensor& tokens, const at::Tensor& lengths)
 {
     const auto hidden = m_body->hiddenStates(tokens, nullptr, {}, {}); // (B, T, dim)
-    const auto last = (lengths - 1).to(hidden.device()).view({-1, 1, 1}).expand(
-        {hidden.size(0), 1, hidden.size(2)});
+    const auto last = (lengths - 1)
+                          .to(hidden.device())
+                          .view({-1, 1, 1})
+                          .expand({hidden.size(0), 1, hidden.size(2)});
     const auto final = hidden.gather(1, last).squeeze(1); // (B, dim)
     return at::linear(final.to(at::kFloat), m_weight, m_bias).squeeze(-1);
 }
@@ -66,12 +68,16 @@ void ScalarModel::to(const c10::Device& device)
     m_bias = m_bias.to(device).detach().set_requires_grad(true);
 }
 
-void ScalarModel::train(bool on) { m_body->train(on); }
+void ScalarModel::train(bool on)
+{
+    m_body->train(on);
+}
 
 void ScalarModel::save(const std::filesystem::path& folder, model::CheckpointContents contents)
 {
-    contents.tensorFiles.push_back({scalarHeadFile, {{"score.weight", m_weight.detach().cpu()},
-                                                     {"score.bias", m_bias.detach().cpu()}}});
+    contents.tensorFiles.push_back(
+        {scalarHeadFile,
+         {{"score.weight", m_weight.detach().cpu()}, {"score.bias", m_bias.detach().cpu()}}});
     model::saveCheckpoint(folder, *m_body, contents);
 }
 

@@ -54,7 +54,8 @@ std::vector<EncodedChat> encodeDialogues(const std::vector<data::Record>& record
     if (empty > 0)
         observer.onLog(split + ": " + std::to_string(empty) +
                        " dialogues have no assistant tokens within max_length and are left out "
-                       "(first: " + firstEmpty + ")");
+                       "(first: " +
+                       firstEmpty + ")");
     return rows;
 }
 
@@ -119,9 +120,9 @@ StageResult runSft(const FineTuneConfig& config, const ChatData& data,
         std::vector<SequenceBatch> batches;
         double nll = 0, targets = 0;
         for (int64_t micro = 0; micro < config.gradAccumulation; ++micro) {
-            batches.push_back(makeSequenceBatch(
-                rowsOf(train, plan.batch(step * config.gradAccumulation + micro)),
-                encoder.padTokenId()));
+            batches.push_back(
+                makeSequenceBatch(rowsOf(train, plan.batch(step * config.gradAccumulation + micro)),
+                                  encoder.padTokenId()));
             targets += batches.back().targetMask.sum().item<double>();
         }
         // Every trained token weighs the same across the accumulated micro-batches.
@@ -141,14 +142,15 @@ StageResult runSft(const FineTuneConfig& config, const ChatData& data,
         hooks.evaluate = [&](int64_t) -> MetricValues {
             at::NoGradGuard noGrad;
             double nll = 0, targets = 0;
-            const auto limit = std::min<size_t>(val.size(), size_t(config.evalBatches * config.batchSize));
+            const auto limit =
+                std::min<size_t>(val.size(), size_t(config.evalBatches * config.batchSize));
             for (size_t start = 0; start < limit; start += size_t(config.batchSize)) {
                 std::vector<const EncodedChat*> rows;
                 for (size_t i = start; i < std::min(limit, start + size_t(config.batchSize)); ++i)
                     rows.push_back(&val[i]);
                 auto scope = setup.autocast();
-                const auto [sum, count] =
-                    responseNll(*model, makeSequenceBatch(rows, encoder.padTokenId()), setup.device);
+                const auto [sum, count] = responseNll(
+                    *model, makeSequenceBatch(rows, encoder.padTokenId()), setup.device);
                 nll += sum.item<double>();
                 targets += count.item<double>();
             }

@@ -16,15 +16,13 @@ store::Dataset requireDataset(const store::Database& database, const std::string
     return *dataset;
 }
 
-std::vector<data::Record> readSplit(const store::Database& database,
-                                    const store::Dataset& dataset, const std::string& split,
-                                    data::RecordKind kind)
+std::vector<data::Record> readSplit(const store::Database& database, const store::Dataset& dataset,
+                                    const std::string& split, data::RecordKind kind)
 {
     std::vector<data::Record> records;
     database.forEachDocument(dataset.id, [&](const store::Document& document) {
         if (document.split != split) return;
-        withContext("dataset \"" + dataset.name + "\" document " +
-                        std::to_string(document.ordinal),
+        withContext("dataset \"" + dataset.name + "\" document " + std::to_string(document.ordinal),
                     [&] {
                         records.push_back(data::fromDocumentText(
                             kind, document.text, {document.sourceFile, document.sourceLine}));
@@ -35,16 +33,17 @@ std::vector<data::Record> readSplit(const store::Database& database,
 
 } // namespace
 
-std::vector<data::Record> loadStageRecords(const store::Database& database,
-                                           const std::string& name, const std::string& split,
-                                           data::RecordKind kind, const std::string& where)
+std::vector<data::Record> loadStageRecords(const store::Database& database, const std::string& name,
+                                           const std::string& split, data::RecordKind kind,
+                                           const std::string& where)
 {
     const store::Dataset dataset = requireDataset(database, name, where);
     const auto stored = data::parseRecordKind(store::datasetKindName(dataset.kind));
     if (stored != kind)
         throw Error(where + ": data.dataset: \"" + name + "\" holds " +
-                    std::string(store::datasetKindName(dataset.kind)) + " records; this stage needs " +
-                    std::string(data::recordKindName(kind)) + " records");
+                    std::string(store::datasetKindName(dataset.kind)) +
+                    " records; this stage needs " + std::string(data::recordKindName(kind)) +
+                    " records");
     return readSplit(database, dataset, split, kind);
 }
 

@@ -15,7 +15,7 @@ class Database;
 namespace rlhf::train {
 
 struct StageDataset {
-    std::string dataset;       // dataset name in the project, e.g. "arith-sft"
+    std::string dataset;         // dataset name in the project, e.g. "arith-sft"
     std::string train = "train"; // split trained on
     std::string val = "val";     // split evaluated on; empty: no evaluation
 };

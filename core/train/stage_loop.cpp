@@ -29,10 +29,9 @@ std::string summaryLine(const std::string& label, int64_t step, int64_t total,
 
 } // namespace
 
-StageResult runStageLoop(const TrainingOptions& options, int64_t startStep,
-                         const StageHooks& hooks, const std::filesystem::path& checkpointRoot,
-                         const std::string& label, StageObserver& observer,
-                         const StopToken& stop)
+StageResult runStageLoop(const TrainingOptions& options, int64_t startStep, const StageHooks& hooks,
+                         const std::filesystem::path& checkpointRoot, const std::string& label,
+                         StageObserver& observer, const StopToken& stop)
 {
     StageResult result;
     auto saveAt = [&](int64_t step) {

@@ -30,10 +30,9 @@ struct StageHooks {
 };
 
 // Runs steps startStep .. options.steps - 1. `label` starts the log lines ("sft", "ppo").
-StageResult runStageLoop(const TrainingOptions& options, int64_t startStep,
-                         const StageHooks& hooks, const std::filesystem::path& checkpointRoot,
-                         const std::string& label, StageObserver& observer,
-                         const StopToken& stop);
+StageResult runStageLoop(const TrainingOptions& options, int64_t startStep, const StageHooks& hooks,
+                         const std::filesystem::path& checkpointRoot, const std::string& label,
+                         StageObserver& observer, const StopToken& stop);
 
 // A Transformer with the weights of the checkpoint folder `folder`.
 model::Transformer loadTransformer(const std::filesystem::path& folder);

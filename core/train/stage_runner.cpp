@@ -86,19 +86,18 @@ std::optional<store::Id> runOfCheckpoint(store::Project& project, const std::str
 {
     if (checkpoint.empty()) return std::nullopt;
     const std::filesystem::path path = checkpoint;
-    if (const auto saved = project.database().checkpointAt(
-            project.paths().relative(path.lexically_normal())))
+    if (const auto saved =
+            project.database().checkpointAt(project.paths().relative(path.lexically_normal())))
         return saved->run;
     return std::nullopt;
 }
 
 // Records the run, runs `body` with the recording observer and the run's checkpoint folder,
 // and stamps the final status (failed on an exception, which is rethrown).
-StageRunReport recordRun(store::Project& project, store::RunStage stage, const std::string& name,
-                         const nlohmann::json& document, std::optional<store::Id> parent,
-                         StageObserver& observer,
-                         const std::function<StageResult(StageObserver&,
-                                                         const std::filesystem::path&)>& body)
+StageRunReport
+recordRun(store::Project& project, store::RunStage stage, const std::string& name,
+          const nlohmann::json& document, std::optional<store::Id> parent, StageObserver& observer,
+          const std::function<StageResult(StageObserver&, const std::filesystem::path&)>& body)
 {
     StageRunReport report;
     report.runId = project.database().createRun(stage, name, document.dump(2), parent);
@@ -201,10 +200,10 @@ StageRunReport runFineTuneStage(store::Project& project, const std::string& stag
 
     if (stage == "sft" || stage == "reward" || stage == "dpo") {
         const auto kind = stage == "sft" ? data::RecordKind::Chat : data::RecordKind::Preference;
-        ChatData records{tokenizer, loadStageRecords(database, data.dataset, data.train, kind, where),
-                         data.val.empty() ? std::vector<data::Record>()
-                                          : loadStageRecords(database, data.dataset, data.val,
-                                                             kind, where)};
+        ChatData records{
+            tokenizer, loadStageRecords(database, data.dataset, data.train, kind, where),
+            data.val.empty() ? std::vector<data::Record>()
+                             : loadStageRecords(database, data.dataset, data.val, kind, where)};
         return recordRun(project, runStageKind, config->name, document, parent, observer,
                          [&](StageObserver& recorder, const std::filesystem::path& checkpoints) {
                              if (stage == "sft")

@@ -1,7 +1,7 @@
-// Runs one stage document (pretrain, sft, reward, dpo, ppo or grpo) inside a project, the way both the CLI and the studio's worker
-// thread do: records the run in the project database, maps its token files, drives the stage,
-// and stores every metric and checkpoint as it happens. Paths in the document are relative to
-// the project folder.
+// Runs one stage document (pretrain, sft, reward, dpo, ppo or grpo) inside a project, the way both
+// the CLI and the studio's worker thread do: records the run in the project database, maps its
+// token files, drives the stage, and stores every metric and checkpoint as it happens. Paths in the
+// document are relative to the project folder.
 #pragma once
 
 #include "core/train/health_checks.h"
