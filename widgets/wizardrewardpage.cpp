@@ -17,7 +17,9 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <exception>
+#include <initializer_list>
 #include <utility>
 
 namespace rlhf::widgets {
@@ -33,13 +35,27 @@ QFormLayout* formIn(QWidget* widget)
     return form;
 }
 
+// Gives the label columns of forms stacked in one tab the same width, so their fields line up.
+void alignLabels(std::initializer_list<QFormLayout*> forms)
+{
+    int widest = 0;
+    for (QFormLayout* form : forms)
+        for (int row = 0; row < form->rowCount(); ++row)
+            if (QLayoutItem* label = form->itemAt(row, QFormLayout::LabelRole))
+                widest = std::max(widest, label->widget()->sizeHint().width());
+    for (QFormLayout* form : forms)
+        for (int row = 0; row < form->rowCount(); ++row)
+            if (QLayoutItem* label = form->itemAt(row, QFormLayout::LabelRole))
+                label->widget()->setMinimumWidth(widest);
+}
+
 } // namespace
 
 WizardRewardPage::WizardRewardPage(const QString& projectPath, const WizardStagePage* stage,
                                    QWidget* parent)
     : QWizardPage(parent), m_projectPath(projectPath), m_stagePage(stage)
 {
-    setTitle(tr("Rewards && KL"));
+    setTitle(tr("Rewards & KL")); // titles show & as is; tab labels need &&
     setSubTitle(tr("What the policy is rewarded for, how replies are sampled, and how far the "
                    "policy may move from the starting checkpoint."));
     m_tabs = new QTabWidget(this);
@@ -136,6 +152,7 @@ QWidget* WizardRewardPage::rolloutTab()
     klForm->addRow(tr("Coefficient"), m_klCoef);
     klForm->addRow(tr("Adaptive target"), m_klTarget);
     klForm->addRow(tr("Adaptive horizon"), m_klHorizon);
+    alignLabels({m_rolloutForm, klForm});
 
     auto* layout = new QVBoxLayout(tab);
     layout->addWidget(rollout);
@@ -210,6 +227,7 @@ QWidget* WizardRewardPage::valueTab()
     auto* ptxForm = formIn(ptx);
     ptxForm->addRow(tr("Coefficient"), m_ptxCoef);
     ptxForm->addRow(tr("Token file"), m_ptxTokens);
+    alignLabels({valueForm, ptxForm});
 
     auto* layout = new QVBoxLayout(tab);
     layout->addWidget(value);
