@@ -163,6 +163,7 @@ private Q_SLOTS:
     void sftWritesDocumentThatRuns();
     void ppoRewardsPageWritesDocumentThatRuns();
     void dpoAndGrpoShowTheirOwnFields();
+    void rewardRunsOfferTheirCheckpoints();
     void projectWithoutCheckpointSaysSo();
 };
 
@@ -413,6 +414,40 @@ void TestStageWizardStages::dpoAndGrpoShowTheirOwnFields()
     QCOMPARE(config.groupSize, int64_t(4));
     QCOMPARE(config.klCoef, 0.04);
     QCOMPARE(config.rules.at(0).keywords, (std::vector<std::string>{"1", "2"}));
+}
+
+void TestStageWizardStages::rewardRunsOfferTheirCheckpoints()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString project = makeProject(dir);
+    {
+        auto opened = store::Project::open(project.toStdString());
+        const auto run = opened.database().createRun(store::RunStage::Reward, "rm", "{}");
+        opened.database().addCheckpoint(run, 5, checkpointPath); // the folder is only listed
+    }
+    StageWizard wizard(project, /*gpuAvailable=*/false);
+    wizard.show();
+    chooseStage(wizard, "ppo");
+    wizard.next();
+    auto* init = child<QComboBox>(wizard, QStringLiteral("initCheckpoint"));
+    QCOMPARE(init->count(), 2);
+    QCOMPARE(init->itemText(0), QStringLiteral("run #2 rm (reward) step 5")); // newest first
+    wizard.next();
+    QCOMPARE(wizard.currentId(), int(StageWizard::RewardPage));
+    auto* rewardModel = child<QComboBox>(wizard, QStringLiteral("rewardModel"));
+    QCOMPARE(rewardModel->count(), 2); // none, and the reward run's checkpoint
+    QCOMPARE(rewardModel->currentText(), QStringLiteral("run #2 rm step 5"));
+    QCOMPARE(child<QComboBox>(wizard, QStringLiteral("valueInit"))->currentData().toString(),
+             QStringLiteral("reward_model"));
+    QVERIFY(wizard.button(QWizard::NextButton)->isEnabled()); // the model alone is a reward
+    QCOMPARE(wizard.validationError(), QString());
+    const auto json = wizard.document();
+    QCOMPARE(json.at("reward").at("model").get<std::string>(), std::string(checkpointPath));
+    QCOMPARE(json.at("value").at("init").get<std::string>(), std::string("reward_model"));
+    QVERIFY(json.at("reward").at("rules").empty());
+    rewardModel->setCurrentIndex(0); // none: no reward source left
+    QVERIFY(!wizard.button(QWizard::NextButton)->isEnabled());
 }
 
 void TestStageWizardStages::projectWithoutCheckpointSaysSo()
