@@ -164,6 +164,7 @@ private Q_SLOTS:
     void ppoRewardsPageWritesDocumentThatRuns();
     void dpoAndGrpoShowTheirOwnFields();
     void rewardRunsOfferTheirCheckpoints();
+    void anotherStageAfterBackGetsItsOwnData();
     void projectWithoutCheckpointSaysSo();
 };
 
@@ -448,6 +449,30 @@ void TestStageWizardStages::rewardRunsOfferTheirCheckpoints()
     QVERIFY(json.at("reward").at("rules").empty());
     rewardModel->setCurrentIndex(0); // none: no reward source left
     QVERIFY(!wizard.button(QWizard::NextButton)->isEnabled());
+}
+
+void TestStageWizardStages::anotherStageAfterBackGetsItsOwnData()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    StageWizard wizard(makeProject(dir), /*gpuAvailable=*/false);
+    wizard.show();
+    QCOMPARE(wizard.pageIds().last(), int(StageWizard::SummaryPage));
+    chooseStage(wizard, "sft");
+    wizard.next();
+    auto* dataset = child<QComboBox>(wizard, QStringLiteral("startDataset"));
+    auto* valSplit = child<QComboBox>(wizard, QStringLiteral("valSplit"));
+    QCOMPARE(dataset->count(), 2);
+    QCOMPARE(valSplit->currentData().toString(), QStringLiteral("val"));
+    wizard.back();
+    chooseStage(wizard, "ppo");
+    QCOMPARE(child<QLineEdit>(wizard, QStringLiteral("runName"))->text(), QStringLiteral("ppo-1"));
+    wizard.next();
+    QCOMPARE(wizard.currentId(), int(StageWizard::StartPage));
+    QCOMPARE(dataset->count(), 3);
+    QCOMPARE(valSplit->currentData().toString(), QStringLiteral("test"));
+    wizard.next();
+    QCOMPARE(wizard.currentId(), int(StageWizard::RewardPage));
 }
 
 void TestStageWizardStages::projectWithoutCheckpointSaysSo()

@@ -27,16 +27,17 @@ class StageWizard : public QWizard {
     Q_OBJECT
 
 public:
+    // In the order the pages are shown, so pageIds().last() is the summary.
     enum PageId {
         StagePage,
-        DataPage,  // pretrain only
-        ModelPage, // pretrain only
-        OptimisationPage,
-        RunPage,
-        SummaryPage,
+        DataPage,   // pretrain only
+        ModelPage,  // pretrain only
         StartPage,  // the stages after pretrain: init checkpoint and data
         DpoPage,    // dpo only
         RewardPage, // ppo and grpo only
+        OptimisationPage,
+        RunPage,
+        SummaryPage,
     };
 
     // `projectPath` is a project folder (holding project.sqlite). CUDA is offered only when

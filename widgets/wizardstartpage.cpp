@@ -154,6 +154,11 @@ void WizardStartPage::loadDatasets(const QString& stage)
         m_loadError = tr("Cannot read the project %1: %2").arg(m_projectPath, error.what());
     }
     m_loadedStage = stage;
+    {
+        const QSignalBlocker trainBlocker(m_train), valBlocker(m_val);
+        m_train->clear(); // the stage's own default splits, not the previous stage's choice
+        m_val->clear();
+    }
     refreshSplits();
 }
 
