@@ -1,12 +1,18 @@
 #include "widgets/stagewizard.h"
 
+#include "core/train/dpo.h"
 #include "core/train/pretrain_config.h"
+#include "core/train/rl_config.h"
+#include "core/train/stage_runner.h"
 #include "widgets/modelpresets.h"
 #include "widgets/wizarddatapage.h"
+#include "widgets/wizarddpopage.h"
 #include "widgets/wizardmodelpage.h"
 #include "widgets/wizardoptimisationpage.h"
+#include "widgets/wizardrewardpage.h"
 #include "widgets/wizardrunpage.h"
 #include "widgets/wizardstagepage.h"
+#include "widgets/wizardstartpage.h"
 #include "widgets/wizardsummarypage.h"
 
 #include <nlohmann/json.hpp>
@@ -34,6 +40,11 @@ double number(const QVariant& text)
     return QLocale::c().toDouble(text.toString()); // the fields hold C-locale text, e.g. "3e-4"
 }
 
+bool isRl(const QString& stage)
+{
+    return stage == QLatin1String("ppo") || stage == QLatin1String("grpo");
+}
+
 } // namespace
 
 StageWizard::StageWizard(const QString& projectPath, bool gpuAvailable, QWidget* parent)
@@ -41,13 +52,20 @@ StageWizard::StageWizard(const QString& projectPath, bool gpuAvailable, QWidget*
 {
     setWindowTitle(tr("New training run"));
     setOption(QWizard::NoBackButtonOnStartPage);
-    resize(680, 560);
+    resize(720, 620);
+    m_stage = new WizardStagePage(m_projectPath, this);
     m_data = new WizardDataPage(m_projectPath, this);
     m_model = new WizardModelPage(m_data, this);
     m_run = new WizardRunPage(gpuAvailable, this);
-    setPage(StagePage, new WizardStagePage(m_projectPath, this));
+    m_start = new WizardStartPage(m_projectPath, m_stage, this);
+    m_dpo = new WizardDpoPage(this);
+    m_reward = new WizardRewardPage(m_projectPath, m_stage, this);
+    setPage(StagePage, m_stage);
     setPage(DataPage, m_data);
     setPage(ModelPage, m_model);
+    setPage(StartPage, m_start);
+    setPage(DpoPage, m_dpo);
+    setPage(RewardPage, m_reward);
     auto* optimisation = new WizardOptimisationPage(m_model, this);
     setPage(OptimisationPage, optimisation);
     setPage(RunPage, m_run);
@@ -62,7 +80,92 @@ int64_t StageWizard::parameterCount(const model::ModelConfig& config)
     return widgets::parameterCount(config);
 }
 
+QString StageWizard::stage() const
+{
+    return m_stage->stage();
+}
+
+int StageWizard::nextId() const
+{
+    const QString stage = this->stage();
+    switch (currentId()) {
+    case StagePage:
+        return stage == QLatin1String("pretrain") ? DataPage : StartPage;
+    case StartPage:
+        if (stage == QLatin1String("dpo")) return DpoPage;
+        return isRl(stage) ? RewardPage : OptimisationPage;
+    case DataPage:
+        return ModelPage;
+    case ModelPage:
+    case DpoPage:
+    case RewardPage:
+        return OptimisationPage;
+    case OptimisationPage:
+        return RunPage;
+    case RunPage:
+        return SummaryPage;
+    default:
+        return -1;
+    }
+}
+
+// The optimizer and training blocks, the same fields for every stage.
+template <typename Options>
+void readOptions(const QWizard& wizard, const WizardRunPage& run, Options& config)
+{
+    auto field = [&](const char* name) { return wizard.field(QLatin1String(name)); };
+    config.schedule.peak = number(field("lr"));
+    config.schedule.minimum = number(field("minLr"));
+    config.schedule.warmupSteps = field("warmupSteps").toInt();
+    config.optimizer.weightDecay = number(field("weightDecay"));
+    config.gradClip = number(field("gradClip"));
+    config.steps = field("steps").toInt();
+    config.schedule.totalSteps = config.steps;
+    config.batchSize = field("batchSize").toInt();
+    config.gradAccumulation = field("gradAccumulation").toInt();
+    config.seed = uint64_t(field("seed").toInt());
+    const QString precision = run.precision();
+    config.precision = precision == QLatin1String("fp32")   ? train::Precision::Float32
+                       : precision == QLatin1String("bf16") ? train::Precision::BFloat16
+                                                            : train::Precision::Auto;
+    config.threads = field("threads").toInt();
+    config.device = run.device().toStdString();
+    config.evalEvery = field("evalEvery").toInt();
+    config.checkpointEvery = field("checkpointEvery").toInt();
+}
+
 nlohmann::json StageWizard::document() const
+{
+    return stage() == QLatin1String("pretrain") ? pretrainDocument() : fineTuneDocument();
+}
+
+nlohmann::json StageWizard::fineTuneDocument() const
+{
+    const QString stage = this->stage();
+    auto fill = [&](train::FineTuneConfig& config) {
+        config.stage = stage.toStdString();
+        config.name = field(QStringLiteral("runName")).toString().toStdString();
+        m_start->apply(config);
+        readOptions(*this, *m_run, config);
+    };
+    if (stage == QLatin1String("dpo")) {
+        train::DpoConfig config;
+        fill(config);
+        m_dpo->apply(config);
+        return train::toJson(config);
+    }
+    if (isRl(stage)) {
+        train::RlConfig config;
+        fill(config);
+        m_reward->apply(config);
+        return train::toJson(config);
+    }
+    train::FineTuneConfig config; // sft and reward have only the shared fields
+    fill(config);
+    return train::fineTuneJson(config);
+}
+
+nlohmann::json StageWizard::pretrainDocument() const
 {
     train::PretrainConfig config;
     config.name = field(QStringLiteral("runName")).toString().toStdString();
@@ -70,24 +173,7 @@ nlohmann::json StageWizard::document() const
     config.valTokens = m_data->valTokens().toStdString();
     config.tokenizer = m_data->tokenizerPath().toStdString();
     config.model = m_model->modelConfig();
-    config.schedule.peak = number(field(QStringLiteral("lr")));
-    config.schedule.minimum = number(field(QStringLiteral("minLr")));
-    config.schedule.warmupSteps = field(QStringLiteral("warmupSteps")).toInt();
-    config.optimizer.weightDecay = number(field(QStringLiteral("weightDecay")));
-    config.gradClip = number(field(QStringLiteral("gradClip")));
-    config.steps = field(QStringLiteral("steps")).toInt();
-    config.schedule.totalSteps = config.steps;
-    config.batchSize = field(QStringLiteral("batchSize")).toInt();
-    config.gradAccumulation = field(QStringLiteral("gradAccumulation")).toInt();
-    config.seed = uint64_t(field(QStringLiteral("seed")).toInt());
-    const QString precision = m_run->precision();
-    config.precision = precision == QLatin1String("fp32")   ? train::Precision::Float32
-                       : precision == QLatin1String("bf16") ? train::Precision::BFloat16
-                                                            : train::Precision::Auto;
-    config.threads = field(QStringLiteral("threads")).toInt();
-    config.device = m_run->device().toStdString();
-    config.evalEvery = field(QStringLiteral("evalEvery")).toInt();
-    config.checkpointEvery = field(QStringLiteral("checkpointEvery")).toInt();
+    readOptions(*this, *m_run, config);
     return train::toJson(config);
 }
 
@@ -106,11 +192,14 @@ QString StageWizard::command() const
 QString StageWizard::validationError() const
 {
     const auto json = document();
-    if (json.at("data").at("train").get<std::string>().empty())
+    if (json.at("name").get<std::string>().empty()) return tr("The run needs a name (Stage page).");
+    if (stage() == QLatin1String("pretrain") &&
+        json.at("data").at("train").get<std::string>().empty())
         return tr("Choose a dataset and tokenizer whose token files exist (Data page).");
+    if (stage() != QLatin1String("pretrain") && json.at("init").get<std::string>().empty())
+        return tr("Choose the checkpoint to start from (Start from page).");
     try {
-        const auto parsed = train::pretrainConfigFromJson(json, documentPath().toStdString());
-        if (parsed.name.empty()) return tr("The run needs a name (Stage page).");
+        train::validateStageDocument(json, documentPath().toStdString());
     } catch (const std::exception& error) {
         return tr("The CLI would refuse this document: %1").arg(QString::fromUtf8(error.what()));
     }
@@ -119,7 +208,37 @@ QString StageWizard::validationError() const
 
 QString StageWizard::memoryEstimate() const
 {
-    return m_model->memoryEstimate(field(QStringLiteral("batchSize")).toInt());
+    return memoryEstimateAt(field(QStringLiteral("batchSize")).toInt());
+}
+
+QString StageWizard::memoryEstimateAt(int64_t batchSize) const
+{
+    const QString stage = this->stage();
+    if (stage == QLatin1String("pretrain")) return m_model->memoryEstimate(batchSize);
+    auto shape = m_start->modelConfig();
+    if (!shape) return {};
+    if (m_start->maxLength() > 0) shape->contextLength = m_start->maxLength();
+    // A pair is two sequences; a GRPO prompt is group_size rollouts.
+    const int64_t sequences =
+        stage == QLatin1String("reward") || stage == QLatin1String("dpo") ? 2 * batchSize
+        : stage == QLatin1String("grpo") ? batchSize * field(QStringLiteral("groupSize")).toInt()
+                                         : batchSize;
+    QString text = tr("Training memory about %1 for %2 sequences of %3 tokens")
+                       .arg(QLocale().formattedDataSize(trainingMemoryBytes(*shape, sequences)))
+                       .arg(sequences)
+                       .arg(shape->contextLength);
+    if (isRl(stage) || stage == QLatin1String("dpo"))
+        text += tr(" (policy only: the frozen reference%1 add more)")
+                    .arg(stage == QLatin1String("ppo") ? tr(", value and reward models") : "");
+    return text;
+}
+
+QString StageWizard::batchUnit() const
+{
+    const QString stage = this->stage();
+    if (stage == QLatin1String("reward") || stage == QLatin1String("dpo")) return tr("pairs");
+    if (isRl(stage)) return tr("prompts per step");
+    return tr("sequences");
 }
 
 void StageWizard::accept()

@@ -1,5 +1,7 @@
-// The wizard that writes a stage document (runs/<name>.json) for a project: stage and name,
-// data, model shape, optimisation, run settings, then a checked preview. It only writes the
+// The wizard that writes a stage document (runs/<name>.json) for a project: stage and name, then
+// for pretrain the data and model shape, for the later stages (sft, reward, dpo, ppo, grpo) the
+// checkpoint and data to start from and the stage's own settings (DPO's beta, PPO / GRPO's
+// rewards and KL), then optimisation, run settings and a checked preview. It only writes the
 // document; running it is `rlhf train` or the studio's run view. Torch-free header.
 #pragma once
 
@@ -14,41 +16,69 @@
 namespace rlhf::widgets {
 
 class WizardDataPage;
+class WizardDpoPage;
 class WizardModelPage;
+class WizardRewardPage;
 class WizardRunPage;
+class WizardStagePage;
+class WizardStartPage;
 
 class StageWizard : public QWizard {
     Q_OBJECT
 
 public:
-    enum PageId { StagePage, DataPage, ModelPage, OptimisationPage, RunPage, SummaryPage };
+    // In the order the pages are shown, so pageIds().last() is the summary.
+    enum PageId {
+        StagePage,
+        DataPage,   // pretrain only
+        ModelPage,  // pretrain only
+        StartPage,  // the stages after pretrain: init checkpoint and data
+        DpoPage,    // dpo only
+        RewardPage, // ppo and grpo only
+        OptimisationPage,
+        RunPage,
+        SummaryPage,
+    };
 
     // `projectPath` is a project folder (holding project.sqlite). CUDA is offered only when
     // `gpuAvailable`.
     StageWizard(const QString& projectPath, bool gpuAvailable, QWidget* parent = nullptr);
 
-    // The stage document as currently entered ("stage": "pretrain"), in the CLI's format.
+    // The stage being configured: "pretrain", "sft", "reward", "dpo", "ppo" or "grpo".
+    QString stage() const;
+    // The stage document as currently entered, in the CLI's format.
     nlohmann::json document() const;
     // Where Finish writes it: <project>/runs/<name>.json (absolute).
     QString documentPath() const;
     // `rlhf train -p '<project>' '<document>'`, shell-quoted, for a terminal.
     QString command() const;
-    // Why the CLI would refuse document() (pretrainConfigFromJson's message); empty when valid.
+    // Why the CLI would refuse document() (validateStageDocument's message); empty when valid.
     QString validationError() const;
     // The model's training-memory estimate at the chosen batch size (see modelpresets.h).
     QString memoryEstimate() const;
+    QString memoryEstimateAt(int64_t batchSize) const;
+    // What one unit of training.batch_size is for this stage: "sequences", "pairs", "prompts".
+    QString batchUnit() const;
 
     // Exact trainable parameter count of a model shape (see modelpresets.h for the formula).
     static int64_t parameterCount(const model::ModelConfig& config);
 
+    int nextId() const override; // skips the pages of other stages
     // Writes document() to documentPath() and closes; stays open with a message on failure.
     void accept() override;
 
 private:
+    nlohmann::json pretrainDocument() const;
+    nlohmann::json fineTuneDocument() const;
+
     QString m_projectPath;
-    WizardDataPage* m_data = nullptr; // owned by the wizard, like the pages below
+    WizardStagePage* m_stage = nullptr; // owned by the wizard, like the pages below
+    WizardDataPage* m_data = nullptr;
     WizardModelPage* m_model = nullptr;
     WizardRunPage* m_run = nullptr;
+    WizardStartPage* m_start = nullptr;
+    WizardDpoPage* m_dpo = nullptr;
+    WizardRewardPage* m_reward = nullptr;
 };
 
 } // namespace rlhf::widgets

@@ -1,8 +1,9 @@
 #include "widgets/wizardoptimisationpage.h"
 
+#include "widgets/stagewizard.h"
+#include "widgets/wizardfields.h"
 #include "widgets/wizardmodelpage.h"
 
-#include <QDoubleValidator>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -14,48 +15,35 @@
 
 namespace rlhf::widgets {
 
-namespace {
-
-// A number field in C locale ("3e-4"), so the text is what the JSON document will hold.
-QLineEdit* numberEdit(QWidget* parent, const char* name, const QString& text, double minimum,
-                      double maximum)
-{
-    auto* edit = new QLineEdit(text, parent);
-    edit->setObjectName(QLatin1String(name));
-    auto* validator = new QDoubleValidator(minimum, maximum, /*decimals=*/12, edit);
-    validator->setNotation(QDoubleValidator::ScientificNotation);
-    validator->setLocale(QLocale::c());
-    edit->setValidator(validator);
-    return edit;
-}
-
-QSpinBox* spinBox(QWidget* parent, const char* name, int minimum, int maximum, int value)
-{
-    auto* box = new QSpinBox(parent);
-    box->setObjectName(QLatin1String(name));
-    box->setRange(minimum, maximum);
-    box->setValue(value);
-    return box;
-}
-
-} // namespace
-
 WizardOptimisationPage::WizardOptimisationPage(const WizardModelPage* model, QWidget* parent)
     : QWizardPage(parent), m_model(model)
 {
     setTitle(tr("Optimisation"));
     setSubTitle(tr("AdamW with linear warmup and cosine decay to the minimum learning rate."));
     const int most = std::numeric_limits<int>::max();
-    m_lr = numberEdit(this, "lr", QStringLiteral("3e-4"), 0.0, 10.0);
-    m_minLr = numberEdit(this, "minLr", QStringLiteral("3e-5"), 0.0, 10.0);
-    m_warmup = spinBox(this, "warmupSteps", 0, most, 100);
-    m_weightDecay = numberEdit(this, "weightDecay", QStringLiteral("0.1"), 0.0, 10.0);
-    m_gradClip = numberEdit(this, "gradClip", QStringLiteral("1.0"), 0.0, 1e6);
-    m_gradClip->setToolTip(tr("Largest global gradient L2 norm; 0 disables clipping"));
-    m_steps = spinBox(this, "steps", 1, most, 1000);
-    m_batchSize = spinBox(this, "batchSize", 1, 65536, 8);
-    m_gradAccumulation = spinBox(this, "gradAccumulation", 1, 65536, 1);
-    m_seed = spinBox(this, "seed", 0, most, 1337);
+    m_lr = numberEdit(this, "lr", QStringLiteral("3e-4"), 0.0, 10.0,
+                      tr("Peak learning rate, reached after the warmup, e.g. 3e-4 for "
+                         "pretraining, 1e-5 to 1e-6 for fine-tuning and RL."));
+    m_minLr = numberEdit(this, "minLr", QStringLiteral("3e-5"), 0.0, 10.0,
+                         tr("The learning rate the cosine decay ends at, at the last step."));
+    m_warmup = spinBox(this, "warmupSteps", 0, most, 100,
+                       tr("Steps of linear warmup from 0 to the peak learning rate."));
+    m_weightDecay = numberEdit(this, "weightDecay", QStringLiteral("0.1"), 0.0, 10.0,
+                               tr("AdamW's decoupled weight decay on the weight matrices."));
+    m_gradClip = numberEdit(this, "gradClip", QStringLiteral("1.0"), 0.0, 1e6,
+                            tr("Largest global gradient L2 norm; 0 disables clipping"));
+    m_steps = spinBox(this, "steps", 1, most, 1000,
+                      tr("Optimizer steps in total (PPO / GRPO: iterations of sampling and "
+                         "updating)."));
+    m_batchSize = spinBox(this, "batchSize", 1, 65536, 8,
+                          tr("Examples per micro-batch: sequences (pretrain, SFT), preference "
+                             "pairs (reward, DPO) or prompts per iteration (PPO, GRPO)."));
+    m_gradAccumulation = spinBox(this, "gradAccumulation", 1, 65536, 1,
+                                 tr("Micro-batches whose gradients are summed per optimizer "
+                                    "step: a larger effective batch in the same memory."));
+    m_seed = spinBox(this, "seed", 0, most, 1337,
+                     tr("Seeds the weights, the batch order and sampling: the same seed "
+                        "repeats a run."));
     m_memory = new QLabel(this);
     m_memory->setObjectName(QStringLiteral("optimisationMemory"));
     m_message = new QLabel(this);
@@ -70,7 +58,9 @@ WizardOptimisationPage::WizardOptimisationPage(const WizardModelPage* model, QWi
     layout->addRow(tr("Weight decay"), m_weightDecay);
     layout->addRow(tr("Gradient clip"), m_gradClip);
     layout->addRow(tr("Steps"), m_steps);
-    layout->addRow(tr("Batch size (sequences)"), m_batchSize);
+    m_batchLabel = new QLabel(tr("Batch size (sequences)"), this);
+    m_batchLabel->setObjectName(QStringLiteral("batchSizeLabel"));
+    layout->addRow(m_batchLabel, m_batchSize);
     layout->addRow(QString(), m_memory);
     layout->addRow(tr("Gradient accumulation"), m_gradAccumulation);
     layout->addRow(tr("Seed"), m_seed);
@@ -103,12 +93,18 @@ WizardOptimisationPage::WizardOptimisationPage(const WizardModelPage* model, QWi
 
 void WizardOptimisationPage::initializePage()
 {
-    updateMemory(); // the model shape may have changed since this page was last shown
+    // The stage and model shape may have changed since this page was last shown.
+    if (const auto* stage = qobject_cast<const StageWizard*>(wizard()))
+        m_batchLabel->setText(tr("Batch size (%1)").arg(stage->batchUnit()));
+    updateMemory();
 }
 
 void WizardOptimisationPage::updateMemory()
 {
-    m_memory->setText(m_model ? m_model->memoryEstimate(m_batchSize->value()) : QString());
+    const auto* stage = qobject_cast<const StageWizard*>(wizard());
+    m_memory->setText(stage     ? stage->memoryEstimateAt(m_batchSize->value())
+                      : m_model ? m_model->memoryEstimate(m_batchSize->value())
+                                : QString());
 }
 
 QString WizardOptimisationPage::problem() const

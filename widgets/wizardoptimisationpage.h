@@ -40,6 +40,7 @@ private:
     QLineEdit* m_gradClip = nullptr;
     QSpinBox* m_steps = nullptr;
     QSpinBox* m_batchSize = nullptr;
+    QLabel* m_batchLabel = nullptr;
     QSpinBox* m_gradAccumulation = nullptr;
     QSpinBox* m_seed = nullptr;
     QLabel* m_memory = nullptr;

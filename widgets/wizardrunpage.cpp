@@ -41,6 +41,13 @@ WizardRunPage::WizardRunPage(bool gpuAvailable, QWidget* parent) : QWizardPage(p
     m_threads->setMaximum(1024);
     m_evalEvery = spinBox(this, "evalEvery", 100, tr("only at the end"));
     m_checkpointEvery = spinBox(this, "checkpointEvery", 500, tr("only at the end"));
+    m_device->setToolTip(tr("Where the run computes: the GPU when there is one, else the CPU."));
+    m_precision->setToolTip(tr("Number format of the matmuls: bf16 autocast is faster where the "
+                               "hardware supports it; weights stay fp32 either way."));
+    m_threads->setToolTip(tr("CPU threads LibTorch uses; all cores when 0."));
+    m_evalEvery->setToolTip(tr("Steps between evaluations on the validation split."));
+    m_checkpointEvery->setToolTip(tr("Steps between checkpoints (resumable, and usable as the "
+                                     "start of a later stage)."));
 
     auto* layout = new QFormLayout(this);
     layout->addRow(tr("Device"), m_device);

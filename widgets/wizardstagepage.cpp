@@ -17,6 +17,30 @@ QString runDocument(const QString& projectPath, const QString& name)
     return QDir(projectPath).filePath(QStringLiteral("runs/%1.json").arg(name));
 }
 
+struct StageChoice {
+    const char* id;
+    const char* title;
+    const char* explanation;
+};
+
+// In the order a model goes through them.
+constexpr StageChoice stageChoices[] = {
+    {"pretrain", "Pretrain", "Next-token prediction on a token file: a new model from scratch."},
+    {"sft", "SFT (supervised fine-tuning)",
+     "Teaches a checkpoint to answer: next-token loss on the assistant turns of chat data."},
+    {"reward", "Reward model",
+     "Trains a scalar score from preference pairs (chosen beats rejected), for PPO and GRPO."},
+    {"dpo", "DPO / IPO",
+     "Learns from preference pairs directly, anchored to the starting checkpoint; no reward "
+     "model."},
+    {"ppo", "PPO",
+     "Reinforcement learning: samples replies to prompts, scores them with a reward model and/or "
+     "rules, and updates the policy with a value model and a KL penalty."},
+    {"grpo", "GRPO",
+     "Reinforcement learning without a value model: several samples per prompt, each scored "
+     "against its group's mean (DeepSeekMath)."},
+};
+
 } // namespace
 
 WizardStagePage::WizardStagePage(const QString& projectPath, QWidget* parent)
@@ -27,18 +51,22 @@ WizardStagePage::WizardStagePage(const QString& projectPath, QWidget* parent)
 
     m_stage = new QComboBox(this);
     m_stage->setObjectName(QStringLiteral("stage"));
-    m_stage->addItem(tr("Pretrain (next-token prediction on a token file)"),
-                     QStringLiteral("pretrain"));
+    for (const auto& choice : stageChoices) {
+        m_stage->addItem(tr(choice.title), QLatin1String(choice.id));
+        m_stage->setItemData(m_stage->count() - 1, tr(choice.explanation), Qt::ToolTipRole);
+    }
+    m_stage->setToolTip(tr("The training stage this document configures. Every stage after "
+                           "pretrain starts from a checkpoint of an earlier run."));
+    m_explanation = new QLabel(this);
+    m_explanation->setObjectName(QStringLiteral("stageExplanation"));
+    m_explanation->setWordWrap(true);
 
     m_name = new QLineEdit(this);
     m_name->setObjectName(QStringLiteral("runName"));
     m_name->setValidator(new QRegularExpressionValidator(
         QRegularExpression(QStringLiteral("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")), m_name));
     m_name->setToolTip(tr("Letters, digits, '.', '_' and '-'; the document is runs/<name>.json"));
-    int suffix = 1;
-    while (QFileInfo::exists(runDocument(projectPath, QStringLiteral("pretrain-%1").arg(suffix))))
-        ++suffix;
-    m_name->setText(QStringLiteral("pretrain-%1").arg(suffix));
+    m_name->setText(freeName(stage()));
 
     m_message = new QLabel(this);
     m_message->setObjectName(QStringLiteral("stageMessage"));
@@ -47,15 +75,44 @@ WizardStagePage::WizardStagePage(const QString& projectPath, QWidget* parent)
 
     auto* layout = new QFormLayout(this);
     layout->addRow(tr("Stage"), m_stage);
+    layout->addRow(QString(), m_explanation);
     layout->addRow(tr("Run name"), m_name);
     layout->addRow(m_message);
 
     registerField(QStringLiteral("runName"), m_name);
+    registerField(QStringLiteral("stage"), m_stage, "currentIndex",
+                  SIGNAL(currentIndexChanged(int)));
     connect(m_name, &QLineEdit::textChanged, this, [this] {
         updateMessage();
         Q_EMIT completeChanged();
     });
+    connect(m_stage, &QComboBox::currentIndexChanged, this, [this] {
+        // A proposed name follows the stage; one the user typed stays.
+        if (m_name->text().contains(QRegularExpression(QStringLiteral("^[a-z]+-\\d+$"))))
+            m_name->setText(freeName(stage()));
+        updateExplanation();
+    });
+    updateExplanation();
     updateMessage();
+}
+
+QString WizardStagePage::stage() const
+{
+    return m_stage->currentData().toString();
+}
+
+QString WizardStagePage::freeName(const QString& stage) const
+{
+    int suffix = 1;
+    while (QFileInfo::exists(
+        runDocument(m_projectPath, QStringLiteral("%1-%2").arg(stage).arg(suffix))))
+        ++suffix;
+    return QStringLiteral("%1-%2").arg(stage).arg(suffix);
+}
+
+void WizardStagePage::updateExplanation()
+{
+    m_explanation->setText(m_stage->currentData(Qt::ToolTipRole).toString());
 }
 
 QString WizardStagePage::problem() const

@@ -1,5 +1,6 @@
-// First page of the StageWizard: which training stage to configure (pretrain is the only one so
-// far) and the run's name, which also names the document runs/<name>.json.
+// First page of the StageWizard: which training stage to configure (pretrain, sft, reward, dpo,
+// ppo or grpo, each with a one-line explanation) and the run's name, which also names the
+// document runs/<name>.json.
 #pragma once
 
 #include <QWizardPage>
@@ -19,12 +20,18 @@ public:
     bool isComplete() const override;
     bool validatePage() override;
 
+    QString stage() const; // "pretrain", "sft", "reward", "dpo", "ppo" or "grpo"
+
 private:
     QString problem() const; // empty when the name is usable
     void updateMessage();
+    void updateExplanation();
+    // "<stage>-N" with the first N whose document does not exist yet.
+    QString freeName(const QString& stage) const;
 
     QString m_projectPath;
     QComboBox* m_stage = nullptr; // owned by the page
+    QLabel* m_explanation = nullptr;
     QLineEdit* m_name = nullptr;
     QLabel* m_message = nullptr;
 };
