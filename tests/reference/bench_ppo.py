@@ -77,7 +77,10 @@ def hidden(model, tokens, cache=None, start=0):
             cache[i][0][:, :, start:start + T] = k
             cache[i][1][:, :, start:start + T] = v
             k, v = cache[i][0][:, :, :start + T], cache[i][1][:, :, :start + T]
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=T > 1)  # T > 1 only at start 0
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(hd)  # (B, h, T, start + T)
+        if T > 1:  # a whole sequence (start 0); one new token attends to everything cached
+            att = att.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+        y = att.softmax(-1) @ v
         x = x + y.transpose(1, 2).reshape(B, T, D) @ P[h + "attn.c_proj.weight"] + P[h + "attn.c_proj.bias"]
         y = F.layer_norm(x, (D,), P[h + "ln_2.weight"], P[h + "ln_2.bias"], model.eps)
         y = F.gelu(y @ P[h + "mlp.c_fc.weight"] + P[h + "mlp.c_fc.bias"], approximate="tanh")
