@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -58,6 +59,14 @@ nlohmann::json runPythonTwin(const PpoBenchArguments& arguments, const train::Pp
     return nlohmann::json::parse(output.substr(lineStart == std::string::npos ? 0 : lineStart + 1));
 }
 
+// The 1-minute load average: the numbers of a shared machine need it beside them.
+double loadAverage()
+{
+    double load = -1;
+    std::ifstream("/proc/loadavg") >> load;
+    return load;
+}
+
 nlohmann::json report(const PpoBenchArguments& arguments, const train::PpoBenchResult& result)
 {
     const auto& options = arguments.options;
@@ -85,6 +94,7 @@ nlohmann::json report(const PpoBenchArguments& arguments, const train::PpoBenchR
          {{"generation_s", result.generationSeconds},
           {"optimisation_s", result.optimisationSeconds},
           {"total_s", result.totalSeconds},
+          {"best_total_s", result.bestTotalSeconds},
           {"generation_tokens_per_s", result.generationTokensPerSecond},
           {"response_length", result.responseLength},
           {"setup", result.setup},
@@ -103,8 +113,10 @@ void runPpoBench(const PpoBenchArguments& arguments)
         if (temporary && !run.keep) fs::remove_all(run.options.folder);
     };
     try {
+        const double loadBefore = loadAverage();
         const train::PpoBenchResult result = train::benchPpo(run.options);
         nlohmann::json json = report(run, result);
+        json["load_average"] = {{"before", loadBefore}, {"after_ours", loadAverage()}};
         if (!run.python.empty()) {
             json["python"] = runPythonTwin(run, result);
             const auto& python = json["python"];
@@ -113,7 +125,9 @@ void runPpoBench(const PpoBenchArguments& arguments)
                 {"generation", python["generation_s"].get<double>() / result.generationSeconds},
                 {"optimisation",
                  python["optimisation_s"].get<double>() / result.optimisationSeconds},
-                {"total", python["total_s"].get<double>() / result.totalSeconds}};
+                {"total", python["total_s"].get<double>() / result.totalSeconds},
+                {"best_total", python["best_total_s"].get<double>() / result.bestTotalSeconds}};
+            json["load_average"]["after_python"] = loadAverage();
         }
         cleanUp();
         std::cout << json.dump(2) << std::endl;

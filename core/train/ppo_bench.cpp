@@ -231,6 +231,7 @@ PpoBenchResult benchPpo(const PpoBenchOptions& options)
     result.generationSeconds = median(generation);
     result.optimisationSeconds = median(optimisation);
     result.totalSeconds = median(total);
+    result.bestTotalSeconds = *std::min_element(total.begin(), total.end());
     result.generationTokensPerSecond =
         double(options.batchSize) * result.responseLength / result.generationSeconds;
     return result;

@@ -43,8 +43,9 @@ struct PpoBenchResult {
     double generationSeconds = 0;              // median over timed iterations
     double optimisationSeconds = 0;            // median
     double totalSeconds = 0;                   // median of generation + optimisation
-    double generationTokensPerSecond = 0;      // batch * mean reply length / median generation time
-    double responseLength = 0;                 // mean over timed iterations
+    double bestTotalSeconds = 0; // fastest iteration: the least disturbed on a shared machine
+    double generationTokensPerSecond = 0; // batch * mean reply length / median generation time
+    double responseLength = 0;            // mean over timed iterations
     int64_t modelVocab = 0;
     int64_t parameters = 0;
     std::string setup;                 // e.g. "cpu, 2 threads, fp32"

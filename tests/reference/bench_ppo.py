@@ -197,6 +197,7 @@ generation = statistics.median(t[0] for t in times)
 optimisation = statistics.median(t[1] for t in times)
 print(json.dumps({"generation_s": generation, "optimisation_s": optimisation,
                   "total_s": statistics.median(t[0] + t[1] for t in times),
+                  "best_total_s": min(t[0] + t[1] for t in times),
                   "generation_tokens_per_s": args.batch * args.new_tokens / generation,
                   "response_length": args.new_tokens,
                   "iterations": [{"generation_s": g, "optimisation_s": o} for g, o in times],
