@@ -1,7 +1,8 @@
 // The `rlhf` command line end to end, as a user runs it: init, import (with a bad JSONL row),
 // tokenizer training, tokenizing, a tiny pretraining run, generation, and clear refusals of bad
 // stage documents that record nothing; import recipes and the quarantine; bench import's
-// dedup checked against its Python twin; the generated arithmetic task.
+// dedup checked against its Python twin; bench ppo on a tiny shape; the generated arithmetic
+// task.
 #include "core/store/database.h"
 
 #include <QtTest>
@@ -188,6 +189,82 @@ private Q_SLOTS:
         QCOMPARE(report["python"].toObject()["records"].toInt(), clean["records"].toInt());
         QCOMPARE(report["python"].toObject()["kept"].toInt(), clean["kept"].toInt());
         QCOMPARE(phases[3].toObject()["kept"].toInt(), clean["kept"].toInt()); // the import
+    }
+
+    // The PPO benchmark runs the real stage on a tiny shape: the JSON has every field, the
+    // timings are positive and add up, replies stay within the limit, every prompt is exactly
+    // --prompt-tokens long, and the scratch project records one completed ppo run.
+    void benchPpoTinyShape()
+    {
+        QTemporaryDir dir;
+        const QString scratch = dir.filePath("scratch");
+        const Result bench = runCli({"bench",
+                                     "ppo",
+                                     "--layers",
+                                     "1",
+                                     "--heads",
+                                     "2",
+                                     "--dim",
+                                     "32",
+                                     "--ctx",
+                                     "32",
+                                     "--tokenizer-vocab",
+                                     "300",
+                                     "--prompts",
+                                     "6",
+                                     "--prompt-tokens",
+                                     "12",
+                                     "--batch",
+                                     "4",
+                                     "--new-tokens",
+                                     "8",
+                                     "--epochs",
+                                     "2",
+                                     "--minibatch",
+                                     "2",
+                                     "--iterations",
+                                     "1",
+                                     "--warmup",
+                                     "0",
+                                     "--dir",
+                                     scratch});
+        RUN_OK(bench);
+        const QJsonObject report = QJsonDocument::fromJson(bench.out.toUtf8()).object();
+        QVERIFY2(!report.contains("python"), qPrintable(bench.out)); // no --python given
+        const QJsonObject shape = report["shape"].toObject();
+        QCOMPARE(shape["layers"].toInt(), 1);
+        QCOMPARE(shape["batch"].toInt(), 4);
+        QCOMPARE(shape["max_new_tokens"].toInt(), 8);
+        // 256 bytes + 7 special tokens + merges up to 300 ids, rounded up to a multiple of 64.
+        QCOMPARE(shape["vocab"].toInt(), 320);
+
+        const QJsonObject ours = report["ours"].toObject();
+        const double generation = ours["generation_s"].toDouble();
+        const double optimisation = ours["optimisation_s"].toDouble();
+        const double length = ours["response_length"].toDouble();
+        QVERIFY2(generation > 0 && optimisation > 0, qPrintable(bench.out));
+        QCOMPARE(ours["total_s"].toDouble(), generation + optimisation); // one iteration
+        QVERIFY2(length >= 1 && length <= 8, qPrintable(bench.out));
+        QVERIFY(qFuzzyCompare(ours["generation_tokens_per_s"].toDouble(), 4 * length / generation));
+        QCOMPARE(ours["iterations"].toArray().size(), 1);
+        QVERIFY2(ours["setup"].toString().startsWith("cpu") ||
+                     ours["setup"].toString().startsWith("cuda"),
+                 qPrintable(bench.out));
+
+        QFile prompts(scratch + "/prompts.json");
+        QVERIFY(prompts.open(QIODevice::ReadOnly));
+        const QJsonArray rows = QJsonDocument::fromJson(prompts.readAll())["prompts"].toArray();
+        QCOMPARE(rows.size(), 6);
+        for (const auto& row : rows)
+            QCOMPARE(row.toArray().size(), 12);
+        rlhf::store::Database database(scratch.toStdString() + "/project.sqlite");
+        QCOMPARE(database.runs().size(), size_t(1));
+        QCOMPARE(database.runs().front().status, rlhf::store::RunStatus::Completed);
+
+        const Result tooLong = runCli({"bench", "ppo", "--ctx", "32", "--prompt-tokens", "30",
+                                       "--new-tokens", "8", "--dir", dir.filePath("other")});
+        QCOMPARE(tooLong.exitCode, 1);
+        QVERIFY2(tooLong.err.contains("exceed --ctx"), qPrintable(tooLong.err));
     }
 
     void taskArithmetic()

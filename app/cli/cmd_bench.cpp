@@ -1,5 +1,5 @@
 // `rlhf bench pretrain` and `rlhf bench gemm`: one JSON line of throughput numbers each.
-// `rlhf bench import` is cmd_bench_import.cpp.
+// `rlhf bench import` is cmd_bench_import.cpp, `rlhf bench ppo` cmd_bench_ppo.cpp.
 #include "app/cli/commands.h"
 
 #include "core/train/pretrain_bench.h"
@@ -16,6 +16,7 @@ void addBenchCommands(CLI::App& app)
     auto* bench = app.add_subcommand("bench", "Measure training throughput (prints JSON)");
     bench->require_subcommand(1);
     addImportBench(*bench);
+    addPpoBench(*bench);
 
     auto options = std::make_shared<train::PretrainBenchOptions>();
     auto flavour = std::make_shared<std::string>("gpt2");
