@@ -57,7 +57,7 @@ private Q_SLOTS:
 
     void everyMethodIsJudgedOnTheTestQuestions()
     {
-        QCOMPARE(m_result.rows.size(), size_t(4));
+        QCOMPARE(m_result.rows.size(), size_t(5));
         QCOMPARE(m_result.rows[0].method, std::string("SFT"));
         QCOMPARE(m_result.testPrompts, int64_t(64));
         QCOMPARE(m_result.rows[0].klToSft, 0.0); // the SFT model against itself
@@ -68,7 +68,7 @@ private Q_SLOTS:
         }
         QVERIFY(m_result.rewardModelPairs > 0);
         const auto json = m_result.toJson();
-        QCOMPARE(json["methods"].size(), size_t(4));
+        QCOMPARE(json["methods"].size(), size_t(5));
         QVERIFY(m_result.table().find("GRPO") != std::string::npos);
     }
 
@@ -117,7 +117,7 @@ private Q_SLOTS:
         const auto pretrain = runNamed(database, "arith-pretrain");
         const auto sft = runNamed(database, "arith-sft");
         QCOMPARE(sft.parent.value_or(0), pretrain.id);
-        for (const char* name : {"arith-reward", "arith-ppo", "arith-dpo", "arith-grpo"}) {
+        for (const char* name : {"arith-reward", "arith-ppo", "arith-ppo-rule", "arith-dpo", "arith-grpo"}) {
             const auto run = runNamed(database, name);
             QCOMPARE(run.parent.value_or(0), sft.id);
             QCOMPARE(run.status, store::RunStatus::Completed);

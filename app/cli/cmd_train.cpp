@@ -1,4 +1,6 @@
-// `rlhf train RUN.json`: runs a stage document in a project, exactly as the studio does.
+// `rlhf train RUN.json`: runs a stage document (pretrain, sft, reward, dpo, ppo, grpo) in a
+// project, exactly as the studio does; health warnings of the run are printed at its end.
+// `--check` only parses the document with the same strict checks.
 #include "app/cli/commands.h"
 #include "app/cli/progress.h"
 
@@ -46,10 +48,21 @@ void addTrainCommand(CLI::App& app)
 {
     auto project = std::make_shared<std::string>(".");
     auto config = std::make_shared<std::string>();
-    auto* train = app.add_subcommand("train", "Run a stage document (pretrain) in a project");
+    auto check = std::make_shared<bool>(false);
+    auto* train = app.add_subcommand(
+        "train", "Run a stage document (pretrain, sft, reward, dpo, ppo, grpo) in a project");
     train->add_option("config", *config, "Stage document, e.g. runs/pretrain.json")->required();
     train->add_option("-p,--project", *project, "Project folder")->capture_default_str();
-    train->callback([=] { runStageDocument(*project, *config); });
+    train->add_flag("--check", *check, "Only check the document (field names, types, ranges)");
+    train->callback([=] {
+        if (!*check) {
+            runStageDocument(*project, *config);
+            return;
+        }
+        train::validateStageDocument(readJsonFile(*config),
+                                     std::filesystem::path(*config).filename().string());
+        std::cout << *config << ": ok" << std::endl;
+    });
 }
 
 } // namespace rlhf::cli

@@ -98,10 +98,11 @@ nlohmann::json AlignmentDemoResult::toJson() const
 
 std::string AlignmentDemoResult::table() const
 {
-    std::string text = "method  test accuracy (sampled, T=1)  (greedy)  KL to SFT  minutes\n";
+    std::string text =
+        "method              test accuracy (sampled, T=1)  (greedy)  KL to SFT  minutes\n";
     char line[160];
     for (const auto& row : rows) {
-        std::snprintf(line, sizeof(line), "%-6s  %28.3f  %8.3f  %9.3f  %7.1f\n", row.method.c_str(),
+        std::snprintf(line, sizeof(line), "%-18s  %28.3f  %8.3f  %9.3f  %7.1f\n", row.method.c_str(),
                       row.sampledAccuracy, row.greedyAccuracy, row.klToSft, row.seconds / 60.0);
         text += line;
     }
@@ -157,7 +158,7 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageO
           {"heads", 4},
           {"dim", 128}}},
         {"optimizer", optimizer(3e-3, 3e-4, 30, 0.1)},
-        {"training", training(scaled(300, scale), 32, 1, options, scaled(300, scale))}};
+        {"training", training(scaled(400, scale), 32, 1, options, scaled(400, scale))}};
     const auto pretrained = runDocument(folder, "arith-pretrain.json", pretrain, observer, stop);
 
     auto fineTune = [&](const std::string& stage, const std::string& name, const fs::path& init,
@@ -171,7 +172,7 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageO
     nlohmann::json sft =
         fineTune("sft", "arith-sft", pretrained.result.lastCheckpoint, "arith-sft", "val");
     sft["optimizer"] = optimizer(2e-3, 2e-4, 30, 0.1);
-    sft["training"] = training(scaled(1500, scale), 64, 2, options, scaled(500, scale));
+    sft["training"] = training(scaled(3000, scale), 64, 2, options, scaled(1000, scale));
     const auto sftStart = std::chrono::steady_clock::now();
     const auto sftRun = runDocument(folder, "arith-sft.json", sft, observer, stop);
     const double sftSeconds =
@@ -180,8 +181,8 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageO
 
     nlohmann::json reward =
         fineTune("reward", "arith-reward", sftCheckpoint, "arith-pairs", "test");
-    reward["optimizer"] = optimizer(1e-3, 1e-4, 20, 0.0);
-    reward["training"] = training(scaled(600, scale), 32, 3, options, scaled(200, scale));
+    reward["optimizer"] = optimizer(3e-4, 3e-5, 20, 0.0);
+    reward["training"] = training(scaled(1500, scale), 32, 3, options, scaled(500, scale));
     reward["training"]["eval_batches"] = 1000; // every held-out pair
     const auto rewardRun = runDocument(folder, "arith-reward.json", reward, observer, stop);
     result.rewardModelAccuracy = metric(rewardRun.result, "val/accuracy");
@@ -189,29 +190,35 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageO
         project.database().datasetByName("arith-pairs")->id, "test");
 
     // The three ways on from SFT, each from the same checkpoint.
+    // PPO twice: against the reward model (RLHF proper), and against the task's rule, which
+    // shows what PPO itself reaches when the reward is right.
     nlohmann::json ppo = fineTune("ppo", "arith-ppo", sftCheckpoint, "arith-prompts", "test");
     ppo["reward"] = {{"model", relative(project, rewardRun.result.lastCheckpoint)}};
     ppo["rollout"] = {{"max_new_tokens", 6}};
-    ppo["kl"] = {{"estimator", "k1"}, {"coef", 0.02}};
-    ppo["policy"] = {{"epochs", 2}};
+    ppo["kl"] = {{"estimator", "k1"}, {"coef", 0.05}};
+    ppo["policy"] = {{"epochs", 4}, {"minibatch_size", 32}};
     ppo["value"] = {{"init", "reward_model"}};
-    ppo["eval"] = {{"prompts", options.evalPrompts}};
-    ppo["optimizer"] = optimizer(2e-4, 2e-4, 0);
-    ppo["training"] = training(scaled(100, scale), 64, 4, options, scaled(100, scale));
+    ppo["eval"] = {{"prompts", 300}};
+    ppo["optimizer"] = optimizer(1e-4, 1e-4, 0);
+    ppo["training"] = training(scaled(120, scale), 64, 4, options, scaled(40, scale));
+    nlohmann::json ppoRule = ppo;
+    ppoRule["name"] = "arith-ppo-rule";
+    ppoRule["reward"] = {{"rules", {{{"rule", "exact_answer"}, {"weight", 1.0}}}}};
+    ppoRule["value"] = {{"init", "policy"}};
 
     nlohmann::json dpo = fineTune("dpo", "arith-dpo", sftCheckpoint, "arith-pairs", "test");
-    dpo["dpo"] = {{"beta", 0.1}, {"loss", "dpo"}};
-    dpo["optimizer"] = optimizer(2e-4, 2e-4, 0);
-    dpo["training"] = training(scaled(300, scale), 32, 5, options, scaled(300, scale));
+    dpo["dpo"] = {{"beta", 0.5}, {"loss", "dpo"}};
+    dpo["optimizer"] = optimizer(1e-4, 1e-4, 0);
+    dpo["training"] = training(scaled(400, scale), 32, 5, options, scaled(200, scale));
 
     nlohmann::json grpo = fineTune("grpo", "arith-grpo", sftCheckpoint, "arith-prompts", "test");
     grpo["reward"] = {{"rules", {{{"rule", "exact_answer"}, {"weight", 1.0}}}}};
     grpo["rollout"] = {{"max_new_tokens", 6}, {"group_size", 8}};
     grpo["kl"] = {{"estimator", "k3"}, {"coef", 0.02}};
     grpo["policy"] = {{"epochs", 2}};
-    grpo["eval"] = {{"prompts", options.evalPrompts}};
-    grpo["optimizer"] = optimizer(2e-4, 2e-4, 0);
-    grpo["training"] = training(scaled(60, scale), 16, 6, options, scaled(60, scale));
+    grpo["eval"] = {{"prompts", 300}};
+    grpo["optimizer"] = optimizer(3e-4, 3e-4, 0);
+    grpo["training"] = training(scaled(100, scale), 16, 6, options, scaled(50, scale));
 
     // Every model judged alike: the test questions, the task rule, KL to the SFT model.
     const auto setup = resolveCompute("auto", Precision::Auto, options.threads);
@@ -246,8 +253,9 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageO
     };
     judge("SFT", sftRun, sftSeconds);
     for (const auto& [method, file, document] :
-         {std::tuple{"PPO", "arith-ppo.json", ppo}, std::tuple{"DPO", "arith-dpo.json", dpo},
-          std::tuple{"GRPO", "arith-grpo.json", grpo}}) {
+         {std::tuple{"PPO (reward model)", "arith-ppo.json", ppo},
+          std::tuple{"PPO (task rule)", "arith-ppo-rule.json", ppoRule},
+          std::tuple{"DPO", "arith-dpo.json", dpo}, std::tuple{"GRPO", "arith-grpo.json", grpo}}) {
         const auto [report, seconds] = timed(file, document);
         judge(method, report, seconds);
     }

@@ -1,7 +1,8 @@
 // The whole pipeline on the verifiable arithmetic task, as `rlhf demo` runs it: task datasets,
 // a tokenizer, a short pretraining on the task's text, SFT on deliberately imperfect answers, a
 // reward model on rule-labelled pairs, then PPO (against the reward model), DPO (on the pairs)
-// and GRPO (against the task's rule), each from the same SFT checkpoint. Every model is then
+// and GRPO (against the task's rule), each from the same SFT checkpoint; PPO runs a second time
+// against the task's rule, to separate what PPO reaches from what the reward model lets it. Every model is then
 // judged by the same ground-truth rule on the held-out test questions, which no stage trains on.
 // Every stage document is written to runs/ so each step can be rerun with `rlhf train`.
 #pragma once
@@ -22,12 +23,12 @@ struct AlignmentDemoOptions {
     std::filesystem::path folder; // the project folder (created, or reused with its runs)
     double scale = 1.0;           // multiplies every stage's steps: 1 the demo, ~0.15 a CI check
     int threads = 0;              // CPU threads; 0 = all cores
-    int64_t evalPrompts = 238;    // held-out test questions each model is judged on
-    data::ArithmeticTaskOptions task;
+    int64_t evalPrompts = 1000;   // held-out test questions each model is judged on (at most)
+    data::ArithmeticTaskOptions task{.maxOperand = 99}; // 10,000 questions, 958 of them test
 };
 
 struct AlignmentDemoRow {
-    std::string method; // "SFT", "PPO", "DPO", "GRPO"
+    std::string method; // "SFT", "PPO (reward model)", "PPO (task rule)", "DPO", "GRPO"
     int64_t runId = 0;
     std::filesystem::path checkpoint;
     double sampledAccuracy = 0; // share of test questions answered right, sampling at T = 1

@@ -56,8 +56,9 @@ Found earlier(Found first, Found second)
 
 Found klNegative(const Series& kl)
 {
-    for (size_t i = 0; i < kl.size(); ++i) {
-        const size_t count = std::min(i + 1, klMeanPoints);
+    // A full window only: the first steps' k1 estimates are a few nats of noise around zero.
+    for (size_t i = klMeanPoints - 1; i < kl.size(); ++i) {
+        const size_t count = klMeanPoints;
         double sum = 0;
         for (size_t j = i + 1 - count; j <= i; ++j)
             sum += kl[j].value;
@@ -221,16 +222,17 @@ Found valueDiverging(const Series& valueLoss)
         const int64_t step = valueLoss[i].step;
         if (!std::isfinite(value))
             return warning("value_diverging", step, "value loss " + number(value) + atStep(step));
+        // The first steps only calibrate a fresh value head: judge once a full window exists.
+        if (i < valueLossWindow) continue;
         double minimum = std::numeric_limits<double>::infinity();
-        for (size_t j = i - std::min(i, valueLossWindow); j < i; ++j) {
+        for (size_t j = i - valueLossWindow; j < i; ++j) {
             if (valueLoss[j].value > 0) minimum = std::min(minimum, valueLoss[j].value);
         }
         if (std::isfinite(minimum) && value > maxValueLossFactor * minimum) {
             return warning("value_diverging", step,
                            "value loss " + number(value) + atStep(step) + ", " +
                                number(value / minimum) + "x the minimum " + number(minimum) +
-                               " of the " + std::to_string(std::min(i, valueLossWindow)) +
-                               " points before");
+                               " of the " + std::to_string(valueLossWindow) + " points before");
         }
     }
     return std::nullopt;

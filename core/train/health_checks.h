@@ -26,7 +26,8 @@
 //                    same step. Or rl/response_length above 3x, or below 1/3 of, its first
 //                    point.
 //   value_diverging  rl/value_loss above 10x the smallest positive value among the 10 points
-//                    before it, or not finite.
+//                    before it (judged from the 11th point on: a fresh value head is still
+//                    calibrating before that), or not finite.
 //   weak_reward_model  the latest val/accuracy is below minRewardModelAccuracy (the latest
 //                    only: every reward model starts near 0.5), named at that point's step.
 // Each check is reported at most once; a check with two conditions reports the one that held

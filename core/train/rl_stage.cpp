@@ -43,7 +43,10 @@ RlSession::RlSession(const RlConfig& config_, const RlData& data_, StageObserver
         observer.onLog("note: prompts of up to " + std::to_string(longest) +
                        " tokens leave fewer than rollout.max_new_tokens in a context of " +
                        std::to_string(context) + "; such replies end at the context");
-    plan = std::make_unique<BatchPlan>(lengths, config.batchSize, config.seed);
+    // Prompts in plain shuffled order: length-sorted batches (what SFT uses to save padding)
+    // would swing in difficulty from one step to the next, which a value model cannot follow.
+    plan = std::make_unique<BatchPlan>(std::vector<int64_t>(lengths.size(), 1), config.batchSize,
+                                       config.seed);
     observer.onLog(std::to_string(data.train.size()) + " prompts, " +
                    std::to_string(config.batchSize * config.groupSize) + " rollouts per step");
 }
