@@ -209,7 +209,7 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageO
     nlohmann::json dpo = fineTune("dpo", "arith-dpo", sftCheckpoint, "arith-pairs", "test");
     dpo["dpo"] = {{"beta", 0.5}, {"loss", "dpo"}};
     dpo["optimizer"] = optimizer(1e-4, 1e-4, 0);
-    dpo["training"] = training(scaled(400, scale), 32, 5, options, scaled(200, scale));
+    dpo["training"] = training(scaled(300, scale), 32, 5, options, scaled(150, scale));
 
     nlohmann::json grpo = fineTune("grpo", "arith-grpo", sftCheckpoint, "arith-prompts", "test");
     grpo["reward"] = {{"rules", {{{"rule", "exact_answer"}, {"weight", 1.0}}}}};
