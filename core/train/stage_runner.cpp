@@ -193,8 +193,8 @@ StageRunReport runFineTuneStage(store::Project& project, const std::string& stag
         validateStageDocument(document, where); // throws the unknown-stage message
     resolveFineTune(paths, *config, where);
     const text::Tokenizer tokenizer = text::loadTokenizerJson(config->tokenizer);
-    const auto parent = runOfCheckpoint(
-        project, paths.relative(config->resumeFrom.empty() ? config->init : config->resumeFrom));
+    const auto parent =
+        runOfCheckpoint(project, config->resumeFrom.empty() ? config->init : config->resumeFrom);
     const auto runStageKind = store::parseRunStage(stage);
     const auto& data = config->data;
 
