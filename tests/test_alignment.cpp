@@ -80,13 +80,14 @@ private Q_SLOTS:
         const auto kl = database.metricSeries(ppo.id, "rl/kl");
         QVERIFY(score.size() >= 9);
         const size_t third = score.size() / 3;
-        const double early = meanOf(score, 0, third), late = meanOf(score, score.size() - third, score.size());
+        const double early = meanOf(score, 0, third),
+                     late = meanOf(score, score.size() - third, score.size());
         QVERIFY2(late > early, (std::to_string(early) + " -> " + std::to_string(late)).c_str());
         for (const auto& sample : kl)
             QVERIFY2(sample.value < 5.0, std::to_string(sample.value).c_str());
-        for (const char* name : {"rl/entropy", "rl/clip_fraction", "rl/approx_kl", "rl/value_loss",
-                                 "rl/ratio_mean", "rl/eos_rate", "time/generation_s",
-                                 "time/optimisation_s", "task/accuracy"})
+        for (const char* name :
+             {"rl/entropy", "rl/clip_fraction", "rl/approx_kl", "rl/value_loss", "rl/ratio_mean",
+              "rl/eos_rate", "time/generation_s", "time/optimisation_s", "task/accuracy"})
             QVERIFY2(!database.metricSeries(ppo.id, name).empty(), name);
     }
 
@@ -117,7 +118,8 @@ private Q_SLOTS:
         const auto pretrain = runNamed(database, "arith-pretrain");
         const auto sft = runNamed(database, "arith-sft");
         QCOMPARE(sft.parent.value_or(0), pretrain.id);
-        for (const char* name : {"arith-reward", "arith-ppo", "arith-ppo-rule", "arith-dpo", "arith-grpo"}) {
+        for (const char* name :
+             {"arith-reward", "arith-ppo", "arith-ppo-rule", "arith-dpo", "arith-grpo"}) {
             const auto run = runNamed(database, name);
             QCOMPARE(run.parent.value_or(0), sft.id);
             QCOMPARE(run.status, store::RunStatus::Completed);
@@ -130,6 +132,43 @@ private Q_SLOTS:
         QVERIFY(margin.back().value > margin.front().value);
     }
 
+    void ppoResumesWhereItStopped()
+    {
+        // PPO with the parts the demo leaves off: PPO-ptx, k3 and the adaptive coefficient, a
+        // checkpoint every 2 steps. Resumed from step 2 it must repeat steps 3 and 4 exactly:
+        // policy, value model, both optimizers and the KL coefficient are all restored.
+        auto document = readJsonFile(m_folder / "runs" / "arith-ppo.json");
+        document["name"] = "ppo-ptx";
+        document["ptx"] = {{"coef", 0.1}, {"tokens", ptxTokens()}};
+        document["kl"] = {{"estimator", "k3"}, {"coef", 0.05}, {"target", 0.2}, {"horizon", 1000}};
+        document["training"]["steps"] = 4;
+        document["training"]["checkpoint_every"] = 2;
+        document["training"]["batch_size"] = 16;
+        document["eval"] = {{"prompts", 0}};
+        train::StageObserver quiet;
+        train::StopToken stop;
+        const auto straight = train::runStage(m_folder, document, "ptx.json", quiet, stop);
+        document["name"] = "ppo-ptx-resumed";
+        document["resume_from"] =
+            (straight.result.lastCheckpoint.parent_path() / "step-000002").string();
+        const auto resumed = train::runStage(m_folder, document, "ptx.json", quiet, stop);
+        QCOMPARE(resumed.result.stepsDone, int64_t(4));
+
+        store::Database database(m_folder / "project.sqlite", store::OpenMode::ExistingOnly);
+        QCOMPARE(database.run(resumed.runId)->parent.value_or(0), straight.runId);
+        for (const char* name :
+             {"rl/score", "rl/kl", "rl/kl_coef", "rl/ptx_loss", "rl/value_loss"}) {
+            const auto a = database.metricSeries(straight.runId, name);
+            const auto b = database.metricSeries(resumed.runId, name);
+            QCOMPARE(a.size(), size_t(4));
+            QCOMPARE(b.size(), size_t(2)); // steps 3 and 4 only
+            QCOMPARE(b[1].value, a[3].value);
+            QCOMPARE(b[0].value, a[2].value);
+        }
+        const auto coef = database.metricSeries(straight.runId, "rl/kl_coef");
+        QVERIFY(coef.back().value != 0.05); // the adaptive controller moved it
+    }
+
     void badDocumentsNameTheField()
     {
         const auto sft = readJsonFile(m_folder / "runs" / "arith-sft.json");
@@ -140,7 +179,8 @@ private Q_SLOTS:
         };
         auto missingInit = sft;
         missingInit.erase("init");
-        QVERIFY(run(missingInit).find("bad.json: init: missing required field") != std::string::npos);
+        QVERIFY(run(missingInit).find("bad.json: init: missing required field") !=
+                std::string::npos);
         auto wrongKind = sft;
         wrongKind["data"]["dataset"] = "arith-pairs";
         QVERIFY2(run(wrongKind).find("holds preference records") != std::string::npos,
@@ -158,6 +198,15 @@ private Q_SLOTS:
     }
 
 private:
+    // The project-relative training token file the demo wrote for pretraining.
+    std::string ptxTokens()
+    {
+        for (const auto& entry : fs::directory_iterator(m_folder / "tokens"))
+            if (entry.path().filename().string().find("-train.u32") != std::string::npos)
+                return "tokens/" + entry.path().filename().string();
+        throw Error("no training token file");
+    }
+
     store::Run runNamed(const store::Database& database, const std::string& name)
     {
         for (const auto& run : database.runs())

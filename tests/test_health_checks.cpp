@@ -209,12 +209,13 @@ private Q_SLOTS:
     void valueDiverging()
     {
         // Step 12: 6.0 against the minimum 0.5 of the 10 points before (steps 2-11): 12x.
-        HealthWarning w = only({{"rl/value_loss",
-                                 series({4, 2, 1, 0.5, 0.6, 0.55, 0.7, 0.6, 0.8, 0.9, 0.7, 6.0})}});
+        HealthWarning w = only(
+            {{"rl/value_loss", series({4, 2, 1, 0.5, 0.6, 0.55, 0.7, 0.6, 0.8, 0.9, 0.7, 6.0})}});
         QCOMPARE(w.check, std::string("value_diverging"));
         QCOMPARE(w.step, int64_t(12));
-        QCOMPARE(w.message,
-                 std::string("value loss 6 at step 12, 12x the minimum 0.5 of the 10 points before"));
+        QCOMPARE(
+            w.message,
+            std::string("value loss 6 at step 12, 12x the minimum 0.5 of the 10 points before"));
 
         // A fresh value head's first steps swing widely: not judged before a full window.
         QVERIFY(check({{"rl/value_loss", series({1.3, 15.1, 1.2, 0.9})}}).empty());

@@ -102,8 +102,9 @@ std::string AlignmentDemoResult::table() const
         "method              test accuracy (sampled, T=1)  (greedy)  KL to SFT  minutes\n";
     char line[160];
     for (const auto& row : rows) {
-        std::snprintf(line, sizeof(line), "%-18s  %28.3f  %8.3f  %9.3f  %7.1f\n", row.method.c_str(),
-                      row.sampledAccuracy, row.greedyAccuracy, row.klToSft, row.seconds / 60.0);
+        std::snprintf(line, sizeof(line), "%-18s  %28.3f  %8.3f  %9.3f  %7.1f\n",
+                      row.method.c_str(), row.sampledAccuracy, row.greedyAccuracy, row.klToSft,
+                      row.seconds / 60.0);
         text += line;
     }
     std::snprintf(line, sizeof(line),

@@ -2,9 +2,9 @@
 // a tokenizer, a short pretraining on the task's text, SFT on deliberately imperfect answers, a
 // reward model on rule-labelled pairs, then PPO (against the reward model), DPO (on the pairs)
 // and GRPO (against the task's rule), each from the same SFT checkpoint; PPO runs a second time
-// against the task's rule, to separate what PPO reaches from what the reward model lets it. Every model is then
-// judged by the same ground-truth rule on the held-out test questions, which no stage trains on.
-// Every stage document is written to runs/ so each step can be rerun with `rlhf train`.
+// against the task's rule, to separate what PPO reaches from what the reward model lets it. Every
+// model is then judged by the same ground-truth rule on the held-out test questions, which no stage
+// trains on. Every stage document is written to runs/ so each step can be rerun with `rlhf train`.
 #pragma once
 
 #include "core/data/tasks/arithmetic_task.h"
