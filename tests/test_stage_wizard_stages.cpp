@@ -222,7 +222,7 @@ void TestStageWizardStages::sftWritesDocumentThatRuns()
     const auto json = writtenDocument(wizard);
     QVERIFY(json == wizard.document());
     train::validateStageDocument(json, "sft-1.json");
-    const auto config = train::sftConfigFromJson(json, "sft-1.json");
+    const auto config = train::fineTuneConfigFromJson(json, "sft", "sft-1.json");
     QCOMPARE(config.stage, std::string("sft"));
     QCOMPARE(config.name, std::string("sft-1"));
     QCOMPARE(config.init, std::string(checkpointPath));

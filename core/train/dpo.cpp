@@ -105,21 +105,14 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data,
 {
     const ComputeSetup setup = resolveCompute(config.device, config.precision, config.threads);
     observer.onLog("device " + setup.description());
-    const bool resuming = !config.resumeFrom.empty();
-    model::Transformer policy = loadTransformer(resuming ? config.resumeFrom : config.init);
+    model::Transformer policy =
+        loadTransformer(config.resumeFrom.empty() ? config.init : config.resumeFrom);
     model::Transformer reference = loadTransformer(config.init);
     policy->to(setup.device);
     reference->to(setup.device);
     const NamedTensors parameters = namedParameters(*policy);
     AdamW optimizer(parameters, config.optimizer);
-    int64_t startStep = 0;
-    if (resuming) {
-        withContext("resuming from " + config.resumeFrom, [&] {
-            optimizer.loadState(model::loadOptimizerState(config.resumeFrom));
-            startStep = savedStep(config.resumeFrom);
-        });
-        observer.onLog("resumed at step " + std::to_string(startStep));
-    }
+    const int64_t startStep = resumeOptimizer(config.resumeFrom, optimizer, observer);
 
     const ChatEncoder encoder(data.tokenizer, config.chatTemplate);
     const int64_t context = policy->config().contextLength;

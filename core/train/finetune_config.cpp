@@ -26,6 +26,16 @@ void readFineTuneConfig(JsonReader& root, const std::string& stage, FineTuneConf
     readTrainingOptions(root, config);
 }
 
+FineTuneConfig fineTuneConfigFromJson(const nlohmann::json& json, const std::string& stage,
+                                      const std::string& where)
+{
+    FineTuneConfig config;
+    JsonReader root(json, where);
+    readFineTuneConfig(root, stage, config);
+    root.rejectUnknown();
+    return config;
+}
+
 nlohmann::json fineTuneJson(const FineTuneConfig& config)
 {
     nlohmann::json document = {

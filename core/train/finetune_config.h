@@ -31,6 +31,10 @@ struct FineTuneConfig : TrainingOptions {
     int64_t maxLength = 0; // tokens per sequence; longer ones are cut; 0: the model's context
 };
 
+// A document of a stage with only the shared fields (sft, reward), strictly parsed.
+FineTuneConfig fineTuneConfigFromJson(const nlohmann::json& json, const std::string& stage,
+                                      const std::string& where);
+
 // Reads the shared fields of `root` (stage must be `stage`). The stage's own fields are read by
 // the caller before it calls root.rejectUnknown().
 void readFineTuneConfig(JsonReader& root, const std::string& stage, FineTuneConfig& config);

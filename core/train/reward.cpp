@@ -15,15 +15,6 @@
 
 namespace rlhf::train {
 
-FineTuneConfig rewardConfigFromJson(const nlohmann::json& json, const std::string& where)
-{
-    FineTuneConfig config;
-    JsonReader root(json, where);
-    readFineTuneConfig(root, "reward", config);
-    root.rejectUnknown();
-    return config;
-}
-
 namespace {
 
 struct PairScores {
@@ -55,19 +46,12 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data,
 {
     const ComputeSetup setup = resolveCompute(config.device, config.precision, config.threads);
     observer.onLog("device " + setup.description());
-    const bool resuming = !config.resumeFrom.empty();
-    ScalarModel model = ScalarModel::fromCheckpoint(resuming ? config.resumeFrom : config.init);
+    ScalarModel model =
+        ScalarModel::fromCheckpoint(config.resumeFrom.empty() ? config.init : config.resumeFrom);
     model.to(setup.device);
     const NamedTensors parameters = model.parameters();
     AdamW optimizer(parameters, config.optimizer);
-    int64_t startStep = 0;
-    if (resuming) {
-        withContext("resuming from " + config.resumeFrom, [&] {
-            optimizer.loadState(model::loadOptimizerState(config.resumeFrom));
-            startStep = savedStep(config.resumeFrom);
-        });
-        observer.onLog("resumed at step " + std::to_string(startStep));
-    }
+    const int64_t startStep = resumeOptimizer(config.resumeFrom, optimizer, observer);
 
     const ChatEncoder encoder(data.tokenizer, config.chatTemplate);
     const int64_t context = model.body().config().contextLength;

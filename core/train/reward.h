@@ -9,8 +9,7 @@
 
 namespace rlhf::train {
 
-FineTuneConfig rewardConfigFromJson(const nlohmann::json& json, const std::string& where);
-
+// Its document has only the shared fine-tuning fields: fineTuneConfigFromJson(json, "reward").
 // data.train / data.val hold preference records.
 StageResult runReward(const FineTuneConfig& config, const ChatData& data,
                       const std::filesystem::path& checkpointRoot, StageObserver& observer,

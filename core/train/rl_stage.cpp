@@ -16,8 +16,7 @@ RlSession::RlSession(const RlConfig& config_, const RlData& data_, StageObserver
 {
     observer.onLog("device " + setup.description());
     if (data.train.empty()) throw Error(config.stage + ": the prompt dataset has no prompts");
-    const bool resuming = !config.resumeFrom.empty();
-    policy = loadTransformer(resuming ? config.resumeFrom : config.init);
+    policy = loadTransformer(config.resumeFrom.empty() ? config.init : config.resumeFrom);
     reference = loadTransformer(config.init);
     policy->to(setup.device);
     reference->to(setup.device);
@@ -25,13 +24,7 @@ RlSession::RlSession(const RlConfig& config_, const RlData& data_, StageObserver
         parameter.set_requires_grad(false);
     parameters = namedParameters(*policy);
     optimizer = std::make_unique<AdamW>(parameters, config.optimizer);
-    if (resuming) {
-        withContext("resuming from " + config.resumeFrom, [&] {
-            optimizer->loadState(model::loadOptimizerState(config.resumeFrom));
-            startStep = savedStep(config.resumeFrom);
-        });
-        observer.onLog("resumed at step " + std::to_string(startStep));
-    }
+    startStep = resumeOptimizer(config.resumeFrom, *optimizer, observer);
     encoder = std::make_unique<ChatEncoder>(data.tokenizer, config.chatTemplate);
     scorer = std::make_unique<RolloutScorer>(config, setup);
     std::vector<int64_t> lengths;

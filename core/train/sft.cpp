@@ -15,15 +15,6 @@
 
 namespace rlhf::train {
 
-FineTuneConfig sftConfigFromJson(const nlohmann::json& json, const std::string& where)
-{
-    FineTuneConfig config;
-    JsonReader root(json, where);
-    readFineTuneConfig(root, "sft", config);
-    root.rejectUnknown();
-    return config;
-}
-
 namespace {
 
 // The dialogues as trained token rows, cut to `maxLength`. Rows left without any assistant
@@ -86,19 +77,12 @@ StageResult runSft(const FineTuneConfig& config, const ChatData& data,
 {
     const ComputeSetup setup = resolveCompute(config.device, config.precision, config.threads);
     observer.onLog("device " + setup.description());
-    const bool resuming = !config.resumeFrom.empty();
-    model::Transformer model = loadTransformer(resuming ? config.resumeFrom : config.init);
+    model::Transformer model =
+        loadTransformer(config.resumeFrom.empty() ? config.init : config.resumeFrom);
     model->to(setup.device);
     const NamedTensors parameters = namedParameters(*model);
     AdamW optimizer(parameters, config.optimizer);
-    int64_t startStep = 0;
-    if (resuming) {
-        withContext("resuming from " + config.resumeFrom, [&] {
-            optimizer.loadState(model::loadOptimizerState(config.resumeFrom));
-            startStep = savedStep(config.resumeFrom);
-        });
-        observer.onLog("resumed at step " + std::to_string(startStep));
-    }
+    const int64_t startStep = resumeOptimizer(config.resumeFrom, optimizer, observer);
 
     const ChatEncoder encoder(data.tokenizer, config.chatTemplate);
     const int64_t context = model->config().contextLength;

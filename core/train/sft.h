@@ -16,9 +16,7 @@ class Tokenizer;
 
 namespace rlhf::train {
 
-// A stage document with "stage": "sft" and only the shared fine-tuning fields.
-FineTuneConfig sftConfigFromJson(const nlohmann::json& json, const std::string& where);
-
+// Its document has only the shared fine-tuning fields: fineTuneConfigFromJson(json, "sft").
 struct ChatData {
     const text::Tokenizer& tokenizer;
     std::vector<data::Record> train; // chat records

@@ -101,6 +101,17 @@ double applyGradients(AdamW& optimizer, const NamedTensors& parameters,
     return norm;
 }
 
+int64_t resumeOptimizer(const std::string& resumeFrom, AdamW& optimizer, StageObserver& observer)
+{
+    if (resumeFrom.empty()) return 0;
+    const int64_t step = withContext("resuming from " + resumeFrom, [&] {
+        optimizer.loadState(model::loadOptimizerState(resumeFrom));
+        return savedStep(resumeFrom);
+    });
+    observer.onLog("resumed at step " + std::to_string(step));
+    return step;
+}
+
 int64_t savedStep(const std::filesystem::path& folder)
 {
     const auto state = model::loadTrainerState(folder);

@@ -48,4 +48,8 @@ double applyGradients(AdamW& optimizer, const NamedTensors& parameters,
 // Resume state read from a checkpoint's trainer_state.json: the step it was saved after.
 int64_t savedStep(const std::filesystem::path& folder);
 
+// Restores `optimizer` from the checkpoint `resumeFrom` and returns the step it was saved
+// after (logged); 0, restoring nothing, when resumeFrom is empty.
+int64_t resumeOptimizer(const std::string& resumeFrom, AdamW& optimizer, StageObserver& observer);
+
 } // namespace rlhf::train

@@ -181,10 +181,8 @@ StageRunReport runFineTuneStage(store::Project& project, const std::string& stag
     const store::Database& database = project.database();
     // Parse and load everything before a run is recorded: a bad document records nothing.
     std::unique_ptr<FineTuneConfig> config;
-    if (stage == "sft")
-        config = std::make_unique<FineTuneConfig>(sftConfigFromJson(document, where));
-    else if (stage == "reward")
-        config = std::make_unique<FineTuneConfig>(rewardConfigFromJson(document, where));
+    if (stage == "sft" || stage == "reward")
+        config = std::make_unique<FineTuneConfig>(fineTuneConfigFromJson(document, stage, where));
     else if (stage == "dpo")
         config = std::make_unique<DpoConfig>(dpoConfigFromJson(document, where));
     else if (stage == "ppo" || stage == "grpo")
@@ -251,10 +249,8 @@ void validateStageDocument(const nlohmann::json& document, const std::string& wh
     const std::string stage = stageOf(document, where);
     if (stage == "pretrain")
         pretrainConfigFromJson(document, where);
-    else if (stage == "sft")
-        sftConfigFromJson(document, where);
-    else if (stage == "reward")
-        rewardConfigFromJson(document, where);
+    else if (stage == "sft" || stage == "reward")
+        fineTuneConfigFromJson(document, stage, where);
     else if (stage == "dpo")
         dpoConfigFromJson(document, where);
     else if (stage == "ppo" || stage == "grpo")
