@@ -124,9 +124,9 @@ struct Rollout {
     int64_t index = 0; // position in that step's batch, 0-based
     std::string prompt;
     std::string response;
-    double score = 0;  // reward model and/or rule score of the whole response
-    double reward = 0; // score minus the KL penalty summed over the response
-    double kl = 0;     // KL(policy || reference) summed over the response's tokens
+    double score = 0;                // reward model and/or rule score of the whole response
+    double reward = 0;               // score minus the KL penalty summed over the response
+    double kl = 0;                   // KL(policy || reference) summed over the response's tokens
     std::optional<double> trueScore; // the task's ground-truth rule, where the data has one
     std::vector<double> tokenKl;     // per response token
 };

@@ -22,12 +22,12 @@
 namespace rlhf::data {
 
 struct ArithmeticTaskOptions {
-    int maxOperand = 49;       // operands are 0..maxOperand, e.g. 49 -> 2,500 problems
-    double errorRate = 0.4;    // share of SFT answers that are mistakes, e.g. 0.4
-    int pairsPerProblem = 2;   // preference pairs per training problem (different mistakes)
-    double valShare = 0.05;    // share of problems in the val split
-    double testShare = 0.10;   // share of problems in the test split (held out everywhere)
-    uint64_t seed = 7;         // seeds the mistakes; the problems and splits do not depend on it
+    int maxOperand = 49;     // operands are 0..maxOperand, e.g. 49 -> 2,500 problems
+    double errorRate = 0.4;  // share of SFT answers that are mistakes, e.g. 0.4
+    int pairsPerProblem = 2; // preference pairs per training problem (different mistakes)
+    double valShare = 0.05;  // share of problems in the val split
+    double testShare = 0.10; // share of problems in the test split (held out everywhere)
+    uint64_t seed = 7;       // seeds the mistakes; the problems and splits do not depend on it
 };
 
 struct ArithmeticProblem {
