@@ -4,6 +4,7 @@
 // layout (project.h) and not the import formats (text_import.h).
 #pragma once
 
+#include "core/store/label_records.h"
 #include "core/store/records.h"
 
 #include <cstdint>
@@ -109,6 +110,30 @@ public:
     void addRollouts(Id run, int64_t step, std::span<const Rollout> rollouts);
     std::vector<Rollout> rollouts(Id run, int64_t step) const; // by index
     std::vector<int64_t> rolloutSteps(Id run) const;           // ascending
+
+    // Labeling (database_labels.cpp). Items are added in one transaction; an item whose
+    // (source, origin) is stored already is skipped. Returns how many were added.
+    int64_t addComparisonItems(std::span<const ComparisonItem> items);
+    std::optional<ComparisonItem> comparisonItem(Id id) const;
+    std::vector<ComparisonItem> comparisonItems() const; // by id
+    int64_t comparisonItemCount() const;
+    // Items `annotator` has not labelled yet, by id, at most `limit` (< 0: all).
+    std::vector<ComparisonItem> unlabelledItems(std::string_view annotator,
+                                                int64_t limit = -1) const;
+    int64_t unlabelledCount(std::string_view annotator) const;
+    // Stores label.annotator's judgment of label.item, replacing that annotator's earlier label
+    // of the item; committed (durable) when it returns. Returns the label's id. Throws for an
+    // unknown item or an empty annotator.
+    Id setLabel(const Label& label);
+    // Removes `annotator`'s label of `item` (undo); false when there was none.
+    bool removeLabel(Id item, std::string_view annotator);
+    std::optional<Label> label(Id item, std::string_view annotator) const;
+    std::vector<Label> labels() const;           // by item, then annotator
+    std::vector<std::string> annotators() const; // who labelled anything, sorted
+    // Arena battles (database_arena.cpp): one row per vote, committed when it returns.
+    Id addBattle(const Battle& battle);
+    std::vector<Battle> battles() const; // by id
+    std::optional<Battle> battle(Id id) const;
 
     // Tokenizers by unique name.
     Id addTokenizer(std::string_view name, std::string_view path, int64_t vocabSize);

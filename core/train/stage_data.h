@@ -4,7 +4,9 @@
 #pragma once
 
 #include "core/data/record.h"
+#include "core/eval/label_pairs.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,11 +16,23 @@ class Database;
 
 namespace rlhf::train {
 
+// Where a stage's examples come from: a dataset of the project, or (reward and DPO stages) the
+// labels of this project, {"labels": {<filter>}, "val_fraction": 0.1} in the document's "data".
 struct StageDataset {
-    std::string dataset;         // dataset name in the project, e.g. "arith-sft"
+    std::string dataset;         // dataset name in the project, e.g. "arith-sft"; empty with labels
     std::string train = "train"; // split trained on
     std::string val = "val";     // split evaluated on; empty: no evaluation
+    // The labels of this project instead of a dataset: the filtered labelled pairs, split by a
+    // hash of the item id into "train" and "val" (valFraction of them).
+    std::optional<eval::LabelFilter> labels;
+    double valFraction = 0.1;
 };
+
+// The labelled pairs of `split` ("train" or "val") as preference Records, by item id. Throws
+// rlhf::Error naming `where`.data.labels when no pair passes the filter.
+std::vector<data::Record> loadLabelRecords(const store::Database& database,
+                                           const eval::LabelFilter& filter, double valFraction,
+                                           const std::string& split, const std::string& where);
 
 // The records of `split`, in document order. Throws rlhf::Error naming `where`.data.dataset when
 // the dataset is missing or of another kind than `kind` (a chat dataset is accepted where a
