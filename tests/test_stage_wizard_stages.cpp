@@ -7,16 +7,13 @@
 // without a checkpoint says so. Saves build/screenshots/wizard-ppo*.png of the rewards page.
 #include "widgets/stagewizard.h"
 
-#include "core/data/tasks/arithmetic_task.h"
-#include "core/model/checkpoint.h"
-#include "core/model/transformer.h"
 #include "core/store/project.h"
-#include "core/text/bpe_trainer.h"
-#include "core/text/tokenizer_json.h"
 #include "core/train/dpo.h"
 #include "core/train/rl_config.h"
 #include "core/train/sft.h"
 #include "core/train/stage_runner.h"
+#include "support/arithmetic_project.h"
+#include "support/wizard_steps.h"
 
 #include <nlohmann/json.hpp>
 
@@ -36,73 +33,28 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+using fixtures::child;
+using fixtures::chooseData;
+using fixtures::chooseStage;
+using fixtures::finishQuickly;
+using fixtures::writtenDocument;
 using rlhf::widgets::StageWizard;
-namespace model = rlhf::model;
 namespace store = rlhf::store;
 namespace train = rlhf::train;
 
 namespace {
 
-const char* const checkpointPath = "checkpoints/1/step-000010";
+const char* const checkpointPath = "checkpoints/1/step-000010"; // writeArithmeticProject's
 
 // The project every test here uses (see the file comment); a text dataset "notes" too, which
 // no stage after pretraining may offer.
 QString makeProject(const QTemporaryDir& dir)
 {
     const std::filesystem::path root = dir.filePath(QStringLiteral("project")).toStdString();
-    rlhf::data::ArithmeticTaskOptions task;
-    task.maxOperand = 9; // 100 problems: 5 val, 10 test
-    rlhf::data::writeArithmeticTask(root, "arith", task);
+    fixtures::writeArithmeticProject(root);
     auto project = store::Project::open(root);
-    auto& database = project.database();
-    database.addDataset("notes", store::DatasetKind::Text, "/data/notes.txt");
-
-    rlhf::text::TrainConfig tokenizerConfig;
-    tokenizerConfig.vocabSize = 300;
-    rlhf::text::BpeTrainer trainer(tokenizerConfig);
-    trainer.addText("What is 3 + 4? 7. What is 12 + 9? 21. What is 45 + 45? 90.");
-    const auto tokenizerFile = project.paths().tokenizers() / "bpe.json";
-    const auto tokenizer = trainer.train();
-    rlhf::text::saveTokenizerJson(tokenizer, tokenizerFile);
-    database.addTokenizer("bpe", "tokenizers/bpe.json", tokenizer.vocabSize());
-
-    model::ModelConfig shape;
-    shape.flavour = model::Flavour::Llama;
-    shape.vocabSize = tokenizer.vocabSize();
-    shape.contextLength = 96;
-    shape.layers = 2;
-    shape.heads = 4;
-    shape.kvHeads = 2;
-    shape.dim = 32;
-    torch::manual_seed(3);
-    model::Transformer transformer(shape);
-    model::CheckpointContents contents;
-    contents.tokenizer = tokenizerFile;
-    model::saveCheckpoint(project.paths().absolute(checkpointPath), *transformer, contents);
-    const auto run = database.createRun(store::RunStage::Pretrain, "base", "{}");
-    database.addCheckpoint(run, 10, checkpointPath);
-    database.finishRun(run, store::RunStatus::Completed);
+    project.database().addDataset("notes", store::DatasetKind::Text, "/data/notes.txt");
     return QString::fromStdString(root.string());
-}
-
-template <typename T> T* child(const QWidget& parent, const QString& name)
-{
-    auto* widget = parent.findChild<T*>(name);
-    if (!widget) qFatal("no child widget '%s'", qPrintable(name));
-    return widget;
-}
-
-void chooseStage(StageWizard& wizard, const char* stage)
-{
-    auto* combo = child<QComboBox>(wizard, QStringLiteral("stage"));
-    combo->setCurrentIndex(combo->findData(QLatin1String(stage)));
-}
-
-void chooseData(QComboBox* combo, const QString& data)
-{
-    const int index = combo->findData(data);
-    if (index < 0) qFatal("no item '%s'", qPrintable(data));
-    combo->setCurrentIndex(index);
 }
 
 // "train (85 documents)" as the start page shows a split of `dataset`.
@@ -113,39 +65,6 @@ QString splitText(const QString& project, const char* dataset, const char* split
     return QStringLiteral("%1 (%2 documents)")
         .arg(QLatin1String(split),
              QLocale().toString(qint64(opened.database().documentCount(id, split))));
-}
-
-// Quick optimisation and run settings for a step or two on one CPU thread, then Finish.
-void finishQuickly(StageWizard& wizard, int steps, int batch)
-{
-    QCOMPARE(wizard.currentId(), int(StageWizard::OptimisationPage));
-    child<QLineEdit>(wizard, QStringLiteral("lr"))->setText(QStringLiteral("1e-3"));
-    child<QLineEdit>(wizard, QStringLiteral("minLr"))->setText(QStringLiteral("1e-4"));
-    child<QSpinBox>(wizard, QStringLiteral("warmupSteps"))->setValue(0);
-    child<QSpinBox>(wizard, QStringLiteral("steps"))->setValue(steps);
-    child<QSpinBox>(wizard, QStringLiteral("batchSize"))->setValue(batch);
-    QTest::mouseClick(wizard.button(QWizard::NextButton), Qt::LeftButton);
-    QCOMPARE(wizard.currentId(), int(StageWizard::RunPage));
-    child<QComboBox>(wizard, QStringLiteral("precision"))->setCurrentIndex(1); // fp32
-    child<QSpinBox>(wizard, QStringLiteral("threads"))->setValue(1);
-    child<QSpinBox>(wizard, QStringLiteral("evalEvery"))->setValue(0);
-    child<QSpinBox>(wizard, QStringLiteral("checkpointEvery"))->setValue(0);
-    QTest::mouseClick(wizard.button(QWizard::NextButton), Qt::LeftButton);
-    QCOMPARE(wizard.currentId(), int(StageWizard::SummaryPage));
-    QVERIFY2(child<QLabel>(wizard, QStringLiteral("summaryMessage"))->isHidden(),
-             qPrintable(child<QLabel>(wizard, QStringLiteral("summaryMessage"))->text()));
-    QTest::mouseClick(child<QPushButton>(wizard, QStringLiteral("copyCommand")), Qt::LeftButton);
-    QCOMPARE(QGuiApplication::clipboard()->text(), wizard.command());
-    QVERIFY(wizard.button(QWizard::FinishButton)->isEnabled());
-    QTest::mouseClick(wizard.button(QWizard::FinishButton), Qt::LeftButton);
-    QCOMPARE(wizard.result(), int(QDialog::Accepted));
-}
-
-nlohmann::json writtenDocument(const StageWizard& wizard)
-{
-    QFile file(wizard.documentPath());
-    if (!file.open(QIODevice::ReadOnly)) qFatal("cannot read %s", qPrintable(file.fileName()));
-    return nlohmann::json::parse(file.readAll().toStdString());
 }
 
 void screenshot(QWidget& widget, const QString& name)

@@ -2,6 +2,7 @@
 
 #include "core/store/project.h"
 #include "core/train/finetune_config.h"
+#include "widgets/labelfilterfields.h"
 #include "widgets/wizardfields.h"
 #include "widgets/wizardstagepage.h"
 
@@ -76,12 +77,17 @@ WizardStartPage::WizardStartPage(const QString& projectPath, const WizardStagePa
                              "uses the checkpoint's context length."));
     m_maxLength->setSpecialValueText(tr("the model's context"));
     m_message = messageLabel(this, "startMessage");
+    m_labels = new LabelFilterFields(projectPath, this);
+    m_labels->setObjectName(QStringLiteral("labelFilter"));
 
     auto* layout = new QFormLayout(this);
     layout->addRow(tr("Init checkpoint"), m_init);
     layout->addRow(QString(), m_shape);
     layout->addRow(tr("Tokenizer"), m_tokenizer);
     layout->addRow(tr("Dataset"), m_dataset);
+    layout->addRow(tr("Which labels"), m_labels);
+    layout->setRowVisible(m_labels, false);
+    m_form = layout;
     layout->addRow(tr("Train split"), m_train);
     layout->addRow(tr("Validation split"), m_val);
     layout->addRow(tr("Max length (tokens)"), m_maxLength);
@@ -101,6 +107,12 @@ WizardStartPage::WizardStartPage(const QString& projectPath, const WizardStagePa
     connect(m_train, &QComboBox::currentIndexChanged, this, changed);
     connect(m_val, &QComboBox::currentIndexChanged, this, changed);
     connect(m_maxLength, &QSpinBox::valueChanged, this, changed);
+    connect(m_labels, &LabelFilterFields::changed, this, changed);
+}
+
+bool WizardStartPage::usesLabels() const
+{
+    return m_dataset->currentData(labelsRole).toBool();
 }
 
 void WizardStartPage::loadCheckpoints()
@@ -150,6 +162,11 @@ void WizardStartPage::loadDatasets(const QString& stage)
                 QString::fromStdString(dataset.name));
             m_dataset->setItemData(m_dataset->count() - 1, qint64(dataset.id), Qt::UserRole + 1);
         }
+        if (stage == QLatin1String("reward") || stage == QLatin1String("dpo")) {
+            m_dataset->addItem(tr("Labels of this project (Labeling tab and arena votes)"),
+                               QString());
+            m_dataset->setItemData(m_dataset->count() - 1, true, labelsRole);
+        }
     } catch (const std::exception& error) {
         m_loadError = tr("Cannot read the project %1: %2").arg(m_projectPath, error.what());
     }
@@ -164,6 +181,11 @@ void WizardStartPage::loadDatasets(const QString& stage)
 
 void WizardStartPage::refreshSplits()
 {
+    const bool labels = usesLabels(); // labelled pairs are split by item, not by a stored split
+    m_form->setRowVisible(m_labels, labels);
+    m_form->setRowVisible(m_train, !labels);
+    m_form->setRowVisible(m_val, !labels);
+    if (labels) m_labels->recount();
     const QString stage = m_loadedStage;
     const bool rl = stage == QLatin1String("ppo") || stage == QLatin1String("grpo");
     const QSignalBlocker trainBlocker(m_train), valBlocker(m_val);
@@ -234,19 +256,22 @@ QString WizardStartPage::problem() const
         return tr("%1 holds no tokenizer.json: choose the project's tokenizer the model was "
                   "trained with.")
             .arg(path);
+    if (usesLabels() && m_labels->passingPairs() <= 0)
+        return tr("No labelled pair passes this filter: judge some in the Labeling tab (or vote "
+                  "in the arena), or loosen the filter.");
     if (m_dataset->count() == 0)
         return tr("The project has no %1 dataset: import one with the Import wizard or `rlhf "
                   "import FILES -p PROJECT -n NAME --shape %2`.")
             .arg(kindsOf(m_loadedStage), m_loadedStage == QLatin1String("sft")
                                              ? QStringLiteral("messages")
                                              : QStringLiteral("preference"));
-    if (m_train->currentText().contains(QLatin1String("(0 ")))
+    if (!usesLabels() && m_train->currentText().contains(QLatin1String("(0 ")))
         return tr("The train split \"%1\" of %2 is empty.")
             .arg(m_train->currentData().toString(), m_dataset->currentData().toString());
-    if (m_val->currentText().contains(QLatin1String("(0 ")))
+    if (!usesLabels() && m_val->currentText().contains(QLatin1String("(0 ")))
         return tr("The validation split \"%1\" is empty: choose another, or none.")
             .arg(m_val->currentData().toString());
-    if (!m_val->currentData().toString().isEmpty() &&
+    if (!usesLabels() && !m_val->currentData().toString().isEmpty() &&
         m_val->currentData() == m_train->currentData())
         return tr("Validation on the training split says nothing about held-out data: choose "
                   "another split, or none.");
@@ -287,9 +312,17 @@ void WizardStartPage::apply(train::FineTuneConfig& config) const
 {
     config.init = m_init->currentData().toString().toStdString();
     config.tokenizer = m_tokenizer->currentData().toString().toStdString();
-    config.data.dataset = m_dataset->currentData().toString().toStdString();
-    config.data.train = m_train->currentData().toString().toStdString();
-    config.data.val = m_val->currentData().toString().toStdString();
+    if (usesLabels()) {
+        config.data.dataset.clear();
+        config.data.labels = m_labels->filter();
+        config.data.valFraction = m_labels->valFraction();
+        config.data.train = "train";
+        config.data.val = config.data.valFraction > 0 ? "val" : "";
+    } else {
+        config.data.dataset = m_dataset->currentData().toString().toStdString();
+        config.data.train = m_train->currentData().toString().toStdString();
+        config.data.val = m_val->currentData().toString().toStdString();
+    }
     config.maxLength = m_maxLength->value();
 }
 

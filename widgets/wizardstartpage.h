@@ -11,6 +11,7 @@
 #include <optional>
 
 class QComboBox;
+class QFormLayout;
 class QLabel;
 class QSpinBox;
 
@@ -20,6 +21,7 @@ struct FineTuneConfig;
 
 namespace rlhf::widgets {
 
+class LabelFilterFields;
 class WizardStagePage;
 
 class WizardStartPage : public QWizardPage {
@@ -41,6 +43,8 @@ public:
     int maxLength() const; // 0: the model's context
 
 private:
+    static constexpr int labelsRole = Qt::UserRole + 2; // the "labels of this project" entry
+    bool usesLabels() const;
     QString problem() const; // empty when the choices are usable
     void loadCheckpoints();
     void loadDatasets(const QString& stage);
@@ -59,6 +63,8 @@ private:
     QComboBox* m_val = nullptr;
     QSpinBox* m_maxLength = nullptr;
     QLabel* m_message = nullptr;
+    LabelFilterFields* m_labels = nullptr; // shown for "labels of this project"
+    QFormLayout* m_form = nullptr;
 };
 
 } // namespace rlhf::widgets

@@ -1,0 +1,64 @@
+// A small real project for the tests of the stages after pretraining and of the human-preference
+// panes: the arithmetic task's chat, preference ("arith-pairs") and prompt datasets, a BPE
+// tokenizer with the chat template's special tokens, and a tiny Llama checkpoint (seeded random
+// weights) registered as a finished pretrain run, so every pane that lists checkpoints offers it.
+#pragma once
+
+#include "core/data/tasks/arithmetic_task.h"
+#include "core/model/checkpoint.h"
+#include "core/model/transformer.h"
+#include "core/store/project.h"
+#include "core/text/bpe_trainer.h"
+#include "core/text/tokenizer_json.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <string>
+
+namespace fixtures {
+
+// Writes the project into `root` (which must not hold one); returns the project-relative path of
+// its checkpoint, "checkpoints/1/step-000010". `seed` seeds the weights; `maxOperand` the task's
+// size (9: 100 problems).
+inline std::string writeArithmeticProject(const std::filesystem::path& root, int seed = 3,
+                                          int maxOperand = 9)
+{
+    namespace model = rlhf::model;
+    namespace store = rlhf::store;
+    const std::string checkpointPath = "checkpoints/1/step-000010";
+    rlhf::data::ArithmeticTaskOptions task;
+    task.maxOperand = maxOperand;
+    rlhf::data::writeArithmeticTask(root, "arith", task);
+    auto project = store::Project::open(root);
+    auto& database = project.database();
+
+    rlhf::text::TrainConfig tokenizerConfig;
+    tokenizerConfig.vocabSize = 300;
+    rlhf::text::BpeTrainer trainer(tokenizerConfig);
+    trainer.addText("What is 3 + 4? 7. What is 12 + 9? 21. What is 45 + 45? 90.");
+    const auto tokenizerFile = project.paths().tokenizers() / "bpe.json";
+    const auto tokenizer = trainer.train();
+    rlhf::text::saveTokenizerJson(tokenizer, tokenizerFile);
+    database.addTokenizer("bpe", "tokenizers/bpe.json", tokenizer.vocabSize());
+
+    model::ModelConfig shape;
+    shape.flavour = model::Flavour::Llama;
+    shape.vocabSize = tokenizer.vocabSize();
+    shape.contextLength = 96;
+    shape.layers = 2;
+    shape.heads = 4;
+    shape.kvHeads = 2;
+    shape.dim = 32;
+    torch::manual_seed(seed);
+    model::Transformer transformer(shape);
+    model::CheckpointContents contents;
+    contents.tokenizer = tokenizerFile;
+    model::saveCheckpoint(project.paths().absolute(checkpointPath), *transformer, contents);
+    const auto run = database.createRun(store::RunStage::Pretrain, "base", "{}");
+    database.addCheckpoint(run, 10, checkpointPath);
+    database.finishRun(run, store::RunStatus::Completed);
+    return checkpointPath;
+}
+
+} // namespace fixtures
