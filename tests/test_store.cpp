@@ -192,7 +192,7 @@ void TestStore::migratesFromVersion1()
     const fs::path file = path("v1.sqlite");
     rawSql(file, schemaVersion1);
     Database database(file, OpenMode::ExistingOnly);
-    QCOMPARE(database.schemaVersion(), 4);
+    QCOMPARE(database.schemaVersion(), 5);
     QCOMPARE(database.schemaVersion(), currentSchemaVersion());
 
     const std::optional<Dataset> old = database.datasetByName("old");
@@ -566,7 +566,7 @@ void TestStore::migratesFromVersion3()
     rawSql(file, script.c_str());
 
     Database database(file, OpenMode::ExistingOnly);
-    QCOMPARE(database.schemaVersion(), 4);
+    QCOMPARE(database.schemaVersion(), 5);
     QCOMPARE(database.run(1)->name, std::string("old ppo"));
     QVERIFY(database.rolloutSteps(1).empty());
     Rollout rollout = sampleRollout(40, 0);

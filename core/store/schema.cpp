@@ -117,11 +117,54 @@ CREATE TABLE rollouts (
 );
 )sql";
 
-constexpr std::array<Migration, 4> allMigrations{{
+// Version 5: human judgment. Comparison items wait in the labeling pane, unique per (source,
+// origin) so queueing the same pair twice adds nothing; an annotator has at most one label per
+// item (setLabel upserts on that key), and an item's labels go with it. The UNIQUE (item,
+// annotator) index also serves "items this annotator has not labelled". Battles are the arena's
+// votes, one row each, with both sides' conversations and settings as JSON.
+constexpr std::string_view schemaVersion5 = R"sql(
+CREATE TABLE comparison_items (
+    id         INTEGER PRIMARY KEY,
+    source     TEXT NOT NULL,
+    origin     TEXT NOT NULL,
+    prompt     TEXT NOT NULL,
+    response_a TEXT NOT NULL,
+    response_b TEXT NOT NULL,
+    model_a    TEXT NOT NULL,
+    model_b    TEXT NOT NULL,
+    created    REAL NOT NULL,
+    UNIQUE (source, origin)
+);
+CREATE TABLE labels (
+    id        INTEGER PRIMARY KEY,
+    item      INTEGER NOT NULL REFERENCES comparison_items(id) ON DELETE CASCADE,
+    annotator TEXT NOT NULL,
+    judgment  TEXT NOT NULL,
+    swapped   INTEGER NOT NULL,
+    comment   TEXT NOT NULL,
+    created   REAL NOT NULL,
+    UNIQUE (item, annotator)
+);
+CREATE TABLE battles (
+    id             INTEGER PRIMARY KEY,
+    model_a        TEXT NOT NULL,
+    model_b        TEXT NOT NULL,
+    conversation_a TEXT NOT NULL,
+    conversation_b TEXT NOT NULL,
+    settings_a     TEXT NOT NULL,
+    settings_b     TEXT NOT NULL,
+    vote           TEXT NOT NULL,
+    voter          TEXT NOT NULL,
+    created        REAL NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 5> allMigrations{{
     {1, "datasets, documents, runs, metrics, checkpoints", schemaVersion1},
     {2, "rejected rows, tokenizers", schemaVersion2},
     {3, "splits, restorable quarantine, import reports", schemaVersion3},
     {4, "PPO / GRPO rollouts", schemaVersion4},
+    {5, "comparison items, labels, arena battles", schemaVersion5},
 }};
 
 // Element i must take version i to i + 1: migrate() indexes the table by version.
