@@ -259,6 +259,11 @@ void LabelingPane::reloadQueue()
     showProgress();
 }
 
+void LabelingPane::refreshSources()
+{
+    m_queueBar->setProject(m_project);
+}
+
 qint64 LabelingPane::exportLabels(const QString& file)
 {
     if (!m_database) return 0;

@@ -66,7 +66,8 @@ public Q_SLOTS:
     void back();
     void forward();
     void undo();
-    void reloadQueue(); // picks up newly queued items
+    void reloadQueue();    // picks up newly queued items
+    void refreshSources(); // re-reads the datasets and checkpoints the queue bar offers
     void exportDialog();
 
 Q_SIGNALS:

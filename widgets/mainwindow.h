@@ -21,6 +21,7 @@ namespace rlhf::widgets {
 
 class DataView;
 class HealthPanel;
+class LabelingPane;
 class MetricPlot;
 class RolloutView;
 class RunListModel;
@@ -44,6 +45,7 @@ public:
     QTableView* runTable() const { return m_runTable; }
     RolloutView* rolloutView() const { return m_rollouts; }
     HealthPanel* healthPanel() const { return m_health; }
+    LabelingPane* labelingPane() const { return m_labeling; }
 
 public Q_SLOTS:
     void newProject();
@@ -92,7 +94,8 @@ private:
     QAction *m_newRun = nullptr, *m_pause = nullptr, *m_cancel = nullptr, *m_resume = nullptr,
             *m_compare = nullptr, *m_openCheckpoints = nullptr;
 
-    DataView* m_data = nullptr; // the Data tab
+    DataView* m_data = nullptr;         // the Data tab
+    LabelingPane* m_labeling = nullptr; // the Labeling tab
     QTabWidget* m_tabs = nullptr;
     QAction* m_importData = nullptr;
 
