@@ -3,10 +3,11 @@
 // runs the real LabelingPane on the project's SQLite file and labels as fast as it can with
 // QTest key events, printing each step on stdout: "intent <item> <judgment>" before pressing
 // Enter, "ack <item> <judgment>" once the pane reports the label committed, "undoing <item>" /
-// "undone <item>" around Ctrl+Z (the item is the session's latest label, which undo removes). The parent SIGKILLs the child at a random moment, reads what it
-// printed, starts the next child on the same database, and after every round checks the labels
-// table against the acknowledged history: every acknowledged label present with its judgment,
-// every acknowledged undo absent, and only the one action in flight at the kill undecided.
+// "undone <item>" around Ctrl+Z (the item is the session's latest label, which undo removes). The
+// parent SIGKILLs the child at a random moment, reads what it printed, starts the next child on the
+// same database, and after every round checks the labels table against the acknowledged history:
+// every acknowledged label present with its judgment, every acknowledged undo absent, and only the
+// one action in flight at the kill undecided.
 #include "widgets/labelingpane.h"
 
 #include "core/eval/label_queue.h"
@@ -52,11 +53,12 @@ int runLabeler(const QString& project, quint64 seed)
     pane.show();
     std::mt19937_64 random(seed);
     std::vector<qint64> latest; // this session's labels, latest last: what Ctrl+Z removes
-    QObject::connect(&pane, &LabelingPane::labelCommitted, [&](qint64 item, const QString& judgment) {
-        std::erase(latest, item);
-        latest.push_back(item);
-        say("ack " + std::to_string(item) + " " + judgment.toStdString());
-    });
+    QObject::connect(&pane, &LabelingPane::labelCommitted,
+                     [&](qint64 item, const QString& judgment) {
+                         std::erase(latest, item);
+                         latest.push_back(item);
+                         say("ack " + std::to_string(item) + " " + judgment.toStdString());
+                     });
     QObject::connect(&pane, &LabelingPane::labelUndone, [&](qint64 item) {
         std::erase(latest, item);
         say("undone " + std::to_string(item));
@@ -91,7 +93,7 @@ int runLabeler(const QString& project, quint64 seed)
 
 // What the parent knows of one item's label.
 struct Expected {
-    std::optional<std::string> judgment;  // acknowledged state: a judgment, or no label
+    std::optional<std::string> judgment;    // acknowledged state: a judgment, or no label
     std::optional<std::string> alternative; // the in-flight state at a kill, may have landed
     bool undecided = false;                 // the in-flight action may or may not have landed
 };
@@ -173,13 +175,13 @@ void TestLabelCrash::labelsSurviveKill9()
             const auto found = stored.find(item);
             const std::optional<std::string> actual =
                 found == stored.end() ? std::nullopt : std::optional(found->second);
-            const bool matches = actual == entry.judgment ||
-                                 (entry.undecided && actual == entry.alternative);
-            QVERIFY2(matches, qPrintable(QString("item %1: stored %2, acknowledged %3")
-                                             .arg(item)
-                                             .arg(actual ? actual->c_str() : "none")
-                                             .arg(entry.judgment ? entry.judgment->c_str()
-                                                                 : "none")));
+            const bool matches =
+                actual == entry.judgment || (entry.undecided && actual == entry.alternative);
+            QVERIFY2(matches,
+                     qPrintable(QString("item %1: stored %2, acknowledged %3")
+                                    .arg(item)
+                                    .arg(actual ? actual->c_str() : "none")
+                                    .arg(entry.judgment ? entry.judgment->c_str() : "none")));
             // What the database holds now is what the next child starts from.
             entry = {actual, std::nullopt, false};
         }

@@ -1,10 +1,9 @@
-// The labeling pane as an annotator uses it, on a real project (tests/support/arithmetic_project.h):
-// the arithmetic task's preference pairs queued through the queue bar, judged with the keyboard
-// (1-4, Enter, arrows, Ctrl+Z) and the mouse, each label read back from the SQLite file right
-// after it was acknowledged; a second annotator, the agreement table against a hand-computed
-// Cohen's kappa, the JSONL export, and a reward model trained from "labels of this project"
-// chosen in the stage wizard.
-// Saves build/screenshots/labeling.png.
+// The labeling pane as an annotator uses it, on a real project
+// (tests/support/arithmetic_project.h): the arithmetic task's preference pairs queued through the
+// queue bar, judged with the keyboard (1-4, Enter, arrows, Ctrl+Z) and the mouse, each label read
+// back from the SQLite file right after it was acknowledged; a second annotator, the agreement
+// table against a hand-computed Cohen's kappa, the JSONL export, and a reward model trained from
+// "labels of this project" chosen in the stage wizard. Saves build/screenshots/labeling.png.
 #include "widgets/labelingpane.h"
 
 #include "core/eval/label_pairs.h"
@@ -35,8 +34,8 @@
 #include <memory>
 
 using rlhf::widgets::LabelingPane;
-using rlhf::widgets::StageWizard;
 using rlhf::widgets::ScreenChoice;
+using rlhf::widgets::StageWizard;
 namespace store = rlhf::store;
 namespace train = rlhf::train;
 
@@ -190,12 +189,13 @@ void TestLabelingPane::secondAnnotatorAgreementAndExport()
     // Bob sees the queue in id order; he judges alice's seven items: the first five as she did,
     // the sixth the other way, the seventh both bad.
     for (size_t i = 0; i < m_aliceItems.size(); ++i) {
-        while (pane.session()->current()->id != m_aliceItems[i]) pane.skip();
-        const auto judgment = i < 5 ? store::Judgment::A
+        while (pane.session()->current()->id != m_aliceItems[i])
+            pane.skip();
+        const auto judgment = i < 5    ? store::Judgment::A
                               : i == 5 ? store::Judgment::B
                                        : store::Judgment::BothBad;
-        QTest::keyClick(&pane, judgment == store::Judgment::BothBad ? Qt::Key_4
-                                                                     : keyFor(pane, judgment));
+        QTest::keyClick(&pane,
+                        judgment == store::Judgment::BothBad ? Qt::Key_4 : keyFor(pane, judgment));
         QTest::keyClick(&pane, Qt::Key_Enter);
     }
     // Cohen's kappa by hand over the 7 common items. Alice: A x6, both-bad x1; bob: A x5, B x1,

@@ -199,7 +199,8 @@ QPushButton* LabelingPane::choiceButton(ScreenChoice choice) const
 void LabelingPane::choose(ScreenChoice choice)
 {
     m_choice = choice;
-    for (int i = 0; i < 4; ++i) m_choices[i]->setChecked(i == int(choice));
+    for (int i = 0; i < 4; ++i)
+        m_choices[i]->setChecked(i == int(choice));
 }
 
 void LabelingPane::submit()
@@ -214,8 +215,8 @@ void LabelingPane::submit()
         setStatus(QString("Saved item %1").arg(label.item));
         m_comment->clear();
         showCurrent();
-        Q_EMIT labelCommitted(label.item, QString::fromStdString(
-                                              std::string(store::judgmentName(label.judgment))));
+        Q_EMIT labelCommitted(
+            label.item, QString::fromStdString(std::string(store::judgmentName(label.judgment))));
     } catch (const std::exception& error) {
         setStatus(QString("Not saved: %1").arg(error.what())); // the item stays on screen
     }
@@ -278,8 +279,8 @@ qint64 LabelingPane::exportLabels(const QString& file)
 
 void LabelingPane::exportDialog()
 {
-    const auto file = QFileDialog::getSaveFileName(this, "Export labels", m_project + "/labels.jsonl",
-                                                   "Preference JSONL (*.jsonl)");
+    const auto file = QFileDialog::getSaveFileName(
+        this, "Export labels", m_project + "/labels.jsonl", "Preference JSONL (*.jsonl)");
     if (file.isEmpty()) return;
     try {
         setStatus(QString("Exported %1 pairs to %2").arg(exportLabels(file)).arg(file));
@@ -291,15 +292,31 @@ void LabelingPane::exportDialog()
 void LabelingPane::keyPressEvent(QKeyEvent* event)
 {
     switch (event->key()) {
-    case Qt::Key_1: choose(ScreenChoice::Left); break;
-    case Qt::Key_2: choose(ScreenChoice::Right); break;
-    case Qt::Key_3: choose(ScreenChoice::Tie); break;
-    case Qt::Key_4: choose(ScreenChoice::BothBad); break;
+    case Qt::Key_1:
+        choose(ScreenChoice::Left);
+        break;
+    case Qt::Key_2:
+        choose(ScreenChoice::Right);
+        break;
+    case Qt::Key_3:
+        choose(ScreenChoice::Tie);
+        break;
+    case Qt::Key_4:
+        choose(ScreenChoice::BothBad);
+        break;
     case Qt::Key_Return:
-    case Qt::Key_Enter: submit(); break;
-    case Qt::Key_Left: back(); break;
-    case Qt::Key_Right: forward(); break;
-    default: QWidget::keyPressEvent(event); return;
+    case Qt::Key_Enter:
+        submit();
+        break;
+    case Qt::Key_Left:
+        back();
+        break;
+    case Qt::Key_Right:
+        forward();
+        break;
+    default:
+        QWidget::keyPressEvent(event);
+        return;
     }
     event->accept();
 }

@@ -18,8 +18,8 @@ namespace {
 
 std::unique_ptr<store::Database> openDatabase(const QString& project)
 {
-    return std::make_unique<store::Database>(
-        store::ProjectPaths(project.toStdString()).database(), store::OpenMode::ExistingOnly);
+    return std::make_unique<store::Database>(store::ProjectPaths(project.toStdString()).database(),
+                                             store::OpenMode::ExistingOnly);
 }
 
 } // namespace
@@ -114,10 +114,9 @@ void LabelQueueBar::setProject(const QString& project)
         if (run.stage == store::RunStage::Reward) continue; // a reward model does not chat
         for (const auto& checkpoint : database->checkpoints(run.id)) {
             const auto path = QString::fromStdString(checkpoint.path);
-            m_checkpoints->addItem(QString("%1 · step %2")
-                                       .arg(QString::fromStdString(run.name))
-                                       .arg(checkpoint.step),
-                                   path);
+            m_checkpoints->addItem(
+                QString("%1 · step %2").arg(QString::fromStdString(run.name)).arg(checkpoint.step),
+                path);
         }
     }
 }

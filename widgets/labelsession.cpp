@@ -12,10 +12,14 @@ namespace rlhf::widgets {
 store::Judgment judgmentOf(ScreenChoice choice, bool swapped)
 {
     switch (choice) {
-    case ScreenChoice::Left: return swapped ? store::Judgment::B : store::Judgment::A;
-    case ScreenChoice::Right: return swapped ? store::Judgment::A : store::Judgment::B;
-    case ScreenChoice::Tie: return store::Judgment::Tie;
-    case ScreenChoice::BothBad: return store::Judgment::BothBad;
+    case ScreenChoice::Left:
+        return swapped ? store::Judgment::B : store::Judgment::A;
+    case ScreenChoice::Right:
+        return swapped ? store::Judgment::A : store::Judgment::B;
+    case ScreenChoice::Tie:
+        return store::Judgment::Tie;
+    case ScreenChoice::BothBad:
+        return store::Judgment::BothBad;
     }
     return store::Judgment::Tie;
 }
@@ -23,10 +27,14 @@ store::Judgment judgmentOf(ScreenChoice choice, bool swapped)
 ScreenChoice screenChoiceOf(store::Judgment judgment, bool swapped)
 {
     switch (judgment) {
-    case store::Judgment::A: return swapped ? ScreenChoice::Right : ScreenChoice::Left;
-    case store::Judgment::B: return swapped ? ScreenChoice::Left : ScreenChoice::Right;
-    case store::Judgment::Tie: return ScreenChoice::Tie;
-    case store::Judgment::BothBad: return ScreenChoice::BothBad;
+    case store::Judgment::A:
+        return swapped ? ScreenChoice::Right : ScreenChoice::Left;
+    case store::Judgment::B:
+        return swapped ? ScreenChoice::Left : ScreenChoice::Right;
+    case store::Judgment::Tie:
+        return ScreenChoice::Tie;
+    case store::Judgment::BothBad:
+        return ScreenChoice::BothBad;
     }
     return ScreenChoice::Tie;
 }
@@ -42,7 +50,8 @@ LabelSession::LabelSession(store::Database& database, std::string annotator, uin
 int64_t LabelSession::reload()
 {
     std::set<store::Id> known;
-    for (const auto& item : m_queue) known.insert(item.id);
+    for (const auto& item : m_queue)
+        known.insert(item.id);
     int64_t appended = 0;
     for (auto& item : m_database.unlabelledItems(m_annotator)) {
         if (known.count(item.id)) continue;

@@ -78,8 +78,8 @@ private:
     std::mt19937_64 m_random;
     std::vector<store::ComparisonItem> m_queue;
     std::map<store::Id, bool> m_swapped; // drawn when an item is first shown
-    std::set<store::Id> m_labelled; // labelled by this annotator (queue items)
-    std::vector<store::Id> m_history; // items labelled in this session, latest last (for undo)
+    std::set<store::Id> m_labelled;      // labelled by this annotator (queue items)
+    std::vector<store::Id> m_history;    // items labelled in this session, latest last (for undo)
     int64_t m_position = 0;
 };
 

@@ -51,8 +51,8 @@ void PairSampler::sample(const PairSamplingRequest& request)
         for (size_t i = 0; i < prompts.size() && queued < request.count && !m_stop; ++i) {
             store::ComparisonItem item;
             item.source = store::ItemSource::Sampled;
-            item.origin = checkpoint + "#" + dataset + ":" + split + "#" + std::to_string(i) +
-                          "#" + std::to_string(request.seed);
+            item.origin = checkpoint + "#" + dataset + ":" + split + "#" + std::to_string(i) + "#" +
+                          std::to_string(request.seed);
             if (queuedBefore.count(item.origin)) continue;
             const auto replies = model.replies(prompts[i].messages, 2, settings);
             item.promptJson = promptJsonOf(prompts[i].messages);

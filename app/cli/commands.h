@@ -18,6 +18,7 @@ void addImportBench(CLI::App& bench);   // cmd_bench_import.cpp: bench import
 void addPpoBench(CLI::App& bench);      // cmd_bench_ppo.cpp: bench ppo
 void addTrainCommand(CLI::App& app);    // cmd_train.cpp: train
 void addGenerateCommand(CLI::App& app); // cmd_generate.cpp: generate
+void addChatCommand(CLI::App& app);     // cmd_chat.cpp: chat
 void addDemoCommand(CLI::App& app);     // cmd_demo.cpp: demo
 void addTaskCommands(CLI::App& app);    // cmd_task.cpp: task arithmetic
 

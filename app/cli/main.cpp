@@ -31,6 +31,7 @@ int main(int argc, char** argv)
     rlhf::cli::addTaskCommands(app);
     rlhf::cli::addTrainCommand(app);
     rlhf::cli::addGenerateCommand(app);
+    rlhf::cli::addChatCommand(app);
     rlhf::cli::addBenchCommands(app);
     try {
         app.parse(argc, argv);
