@@ -32,6 +32,7 @@ int main(int argc, char** argv)
     rlhf::cli::addTrainCommand(app);
     rlhf::cli::addGenerateCommand(app);
     rlhf::cli::addBenchCommands(app);
+    rlhf::cli::addArenaCommands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
