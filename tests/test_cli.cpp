@@ -2,9 +2,12 @@
 // tokenizer training, tokenizing, a tiny pretraining run, generation, and clear refusals of bad
 // stage documents that record nothing; import recipes and the quarantine; bench import's
 // dedup checked against its Python twin; bench ppo on a tiny shape; the generated arithmetic
-// task.
+// task; the arena leaderboard from hand-inserted battles.
 #include "core/store/database.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QtTest>
 
 #include <fstream>
@@ -283,6 +286,75 @@ private Q_SLOTS:
         const Result again = runCli({"task", "arithmetic", "--project", project});
         QCOMPARE(again.exitCode, 1); // never over existing datasets
         QVERIFY2(again.err.contains("'arith-sft' already exists"), qPrintable(again.err));
+    }
+
+    // Battles stored by hand (P, Q, R are three checkpoints): the leaderboard's order and counts.
+    void arenaLeaderboard()
+    {
+        QTemporaryDir dir;
+        const QString project = dir.filePath("arena");
+        RUN_OK(runCli({"init", project}));
+        const std::string p = "checkpoints/run-1/step-000100", q = "checkpoints/run-1/step-000200",
+                          r = "checkpoints/run-2/step-000050";
+        {
+            using rlhf::store::Judgment;
+            rlhf::store::Database database(project.toStdString() + "/project.sqlite");
+            auto battle = [&](const std::string& a, const std::string& b, Judgment vote) {
+                rlhf::store::Battle stored;
+                stored.modelA = a;
+                stored.modelB = b;
+                stored.vote = vote;
+                database.addBattle(stored);
+            };
+            battle(q, p, Judgment::A);       // Q wins
+            battle(q, p, Judgment::A);       // Q wins
+            battle(p, q, Judgment::B);       // Q wins
+            battle(p, q, Judgment::A);       // P wins
+            battle(q, r, Judgment::Tie);     // tie
+            battle(r, q, Judgment::BothBad); // a tie as well
+            battle(p, r, Judgment::A);       // P wins
+            battle(r, p, Judgment::A);       // R wins
+        }
+        const Result result =
+            runCli({"arena", "leaderboard", "--project", project, "--json", "--rounds", "200"});
+        RUN_OK(result);
+        const QJsonObject json = QJsonDocument::fromJson(result.out.toUtf8()).object();
+        QCOMPARE(json["battles"].toInt(), 8);
+        const QJsonArray models = json["models"].toArray();
+        QCOMPARE(models.size(), 3);
+        // Q: 6 battles, 3 W 1 L 2 T. P: 6 battles, 2 W 4 L. R: 4 battles, 1 W 1 L 2 T.
+        // R scored exactly half against both Q and P (with the prior's virtual ties too), so its
+        // likelihood equation is sigma(R - Q) + sigma(R - P) = 1, i.e. R = (Q + P) / 2: R sits
+        // at the mean, the centre 1000, with Q above (3-1 over P) and P below.
+        const auto row = [&](int i) { return models[i].toObject(); };
+        QCOMPARE(row(0)["model"].toString().toStdString(), q);
+        QCOMPARE(row(1)["model"].toString().toStdString(), r);
+        QCOMPARE(row(2)["model"].toString().toStdString(), p);
+        QCOMPARE(row(0)["battles"].toInt(), 6);
+        QCOMPARE(row(0)["wins"].toInt(), 3);
+        QCOMPARE(row(0)["losses"].toInt(), 1);
+        QCOMPARE(row(0)["ties"].toInt(), 2);
+        QCOMPARE(row(1)["battles"].toInt(), 4);
+        QCOMPARE(row(1)["wins"].toInt(), 1);
+        QCOMPARE(row(1)["losses"].toInt(), 1);
+        QCOMPARE(row(1)["ties"].toInt(), 2);
+        QCOMPARE(row(2)["battles"].toInt(), 6);
+        QCOMPARE(row(2)["wins"].toInt(), 2);
+        QCOMPARE(row(2)["losses"].toInt(), 4);
+        QCOMPARE(row(2)["ties"].toInt(), 0);
+        QVERIFY(qAbs(row(1)["rating"].toDouble() - 1000.0) < 1e-6);
+        for (int i = 0; i < 3; ++i) {
+            QVERIFY(row(i)["low"].toDouble() <= row(i)["rating"].toDouble());
+            QVERIFY(row(i)["rating"].toDouble() <= row(i)["high"].toDouble());
+        }
+        // Seeded: the same command prints the same table.
+        const Result again =
+            runCli({"arena", "leaderboard", "--project", project, "--json", "--rounds", "200"});
+        QCOMPARE(again.out, result.out);
+        const Result table = runCli({"arena", "leaderboard", "--project", project});
+        RUN_OK(table);
+        QVERIFY2(table.out.contains("3/1/2"), qPrintable(table.out));
+        QVERIFY2(table.out.contains("95% interval"), qPrintable(table.out));
     }
 };
 

@@ -21,6 +21,9 @@ void addGenerateCommand(CLI::App& app); // cmd_generate.cpp: generate
 void addChatCommand(CLI::App& app);     // cmd_chat.cpp: chat
 void addDemoCommand(CLI::App& app);     // cmd_demo.cpp: demo
 void addTaskCommands(CLI::App& app);    // cmd_task.cpp: task arithmetic
+void addArenaCommands(CLI::App& app);   // cmd_arena.cpp: arena leaderboard
+// cmd_label_agreement.cpp: labels agreement, added to the `labels` group (addLabelCommands)
+void addLabelAgreement(CLI::App& labels);
 
 // "auto" / "fp32" / "bf16" -> Precision; throws rlhf::Error otherwise.
 train::Precision parsePrecision(const std::string& name);

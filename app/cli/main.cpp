@@ -33,6 +33,7 @@ int main(int argc, char** argv)
     rlhf::cli::addGenerateCommand(app);
     rlhf::cli::addChatCommand(app);
     rlhf::cli::addBenchCommands(app);
+    rlhf::cli::addArenaCommands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

@@ -4,6 +4,8 @@
 
 #include "core/util/error.h"
 
+#include <algorithm>
+#include <iterator>
 #include <map>
 
 namespace rlhf::eval {

@@ -10,6 +10,7 @@
 #include <limits>
 #include <random>
 #include <unordered_map>
+#include <utility>
 
 namespace rlhf::eval {
 
