@@ -174,8 +174,6 @@ void TestLabelingPane::labelWithTheKeyboard()
     QVERIFY(!database.label(skipped, "alice"));
 
     QCOMPARE(int64_t(database.labels().size()), int64_t(7));
-    QDir().mkpath(RLHF_BINARY_DIR "/screenshots");
-    QVERIFY(pane.grab().save(RLHF_BINARY_DIR "/screenshots/labeling.png"));
 }
 
 void TestLabelingPane::secondAnnotatorAgreementAndExport()
@@ -203,10 +201,22 @@ void TestLabelingPane::secondAnnotatorAgreementAndExport()
     // (1/7)(1/7) [both bad] = 31/49. kappa = (42/49 - 31/49) / (1 - 31/49) = 11/18 = 0.611.
     auto* table = pane.agreementPanel()->table();
     QCOMPARE(table->rowCount(), 1);
-    QCOMPARE(table->item(0, 0)->text(), QString("alice"));
-    QCOMPARE(table->item(0, 1)->text(), QString("bob"));
-    QCOMPARE(table->item(0, 2)->text(), QString("7"));
-    QCOMPARE(table->item(0, 3)->text(), QString::number(11.0 / 18.0, 'f', 3));
+    QCOMPARE(table->item(0, 0)->text(), QString("alice · bob"));
+    QCOMPARE(table->item(0, 1)->text(), QString("7"));
+    QCOMPARE(table->item(0, 2)->text(), QString::number(11.0 / 18.0, 'f', 3));
+    // Fleiss by hand over the same 7 items, 2 raters each. P_i = 1 on the 6 agreed items, 0 on
+    // item 6: mean P = 6/7. Category shares over 14 ratings: A 11/14, B 1/14, both bad 2/14;
+    // Pe = (121 + 1 + 4) / 196 = 126/196. kappa = (6/7 - 126/196) / (1 - 126/196)
+    // = (168 - 126) / (196 - 126) = 42/70 = 0.600.
+    QVERIFY2(pane.agreementPanel()->summaryText().startsWith("Fleiss' κ 0.600 over 7 items"),
+             qPrintable(pane.agreementPanel()->summaryText()));
+
+    pane.resize(1400, 860);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    QTest::keyClick(&pane, Qt::Key_2); // chosen, not committed: how a judgment looks
+    QDir().mkpath(RLHF_BINARY_DIR "/screenshots");
+    QVERIFY(pane.grab().save(RLHF_BINARY_DIR "/screenshots/labeling.png"));
 
     // Export: items 1-5 (both say A) make pairs; item 6 is split 1-1 and item 7 both bad: none.
     const QString file = m_dir.filePath("labels.jsonl");
@@ -251,7 +261,8 @@ void TestLabelingPane::rewardModelTrainsFromTheLabels()
     fixtures::finishQuickly(wizard, /*steps=*/12, /*batch=*/6, "3e-3");
 
     const auto document = fixtures::writtenDocument(wizard);
-    QCOMPARE(document.at("data").at("labels").at("annotators"), nlohmann::json({"alice"}));
+    QVERIFY2(document.at("data").at("labels").at("annotators") == nlohmann::json::array({"alice"}),
+             document.dump().c_str());
     train::StageObserver quiet;
     train::StopToken stop;
     const auto report =

@@ -1,4 +1,4 @@
-// The agreement table: one row per annotator pair, Fleiss' kappa underneath.
+// The agreement table: one row per annotator pair, Fleiss' kappa above it.
 #include "widgets/agreementpanel.h"
 
 #include "core/eval/agreement.h"
@@ -22,9 +22,10 @@ QString kappaText(const std::optional<double>& kappa)
 
 AgreementPanel::AgreementPanel(QWidget* parent) : QWidget(parent)
 {
-    m_table = new QTableWidget(0, 4);
-    m_table->setHorizontalHeaderLabels({"Annotator", "Annotator", "Common items", "Cohen's κ"});
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_table = new QTableWidget(0, 3);
+    m_table->setHorizontalHeaderLabels({"Annotators", "Items", "Cohen's κ"});
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setFocusPolicy(Qt::NoFocus);
@@ -43,9 +44,9 @@ void AgreementPanel::refresh(const store::Database& database)
     m_table->setRowCount(int(report.pairs.size()));
     for (int row = 0; row < int(report.pairs.size()); ++row) {
         const auto& pair = report.pairs[size_t(row)];
-        const QStringList cells{QString::fromStdString(pair.first),
-                                QString::fromStdString(pair.second), QString::number(pair.items),
-                                kappaText(pair.kappa)};
+        const QStringList cells{QString::fromStdString(pair.first) + " · " +
+                                    QString::fromStdString(pair.second),
+                                QString::number(pair.items), kappaText(pair.kappa)};
         for (int column = 0; column < cells.size(); ++column)
             m_table->setItem(row, column, new QTableWidgetItem(cells[column]));
     }

@@ -107,7 +107,7 @@ LabelingPane::LabelingPane(QWidget* parent) : QWidget(parent)
     auto* progress = new QHBoxLayout;
     progress->addWidget(m_progressText);
     progress->addWidget(m_progress, 1);
-    progress->addWidget(m_status, 2);
+    progress->addWidget(m_status, 1);
 
     auto* responses = new QSplitter;
     responses->addWidget(titled("Left  ·  1", m_left));
@@ -125,6 +125,7 @@ LabelingPane::LabelingPane(QWidget* parent) : QWidget(parent)
     auto* exportButton = new QPushButton("Export preference JSONL…");
     exportButton->setFocusPolicy(Qt::NoFocus);
     auto* side = new QWidget;
+    side->setMinimumWidth(300);
     auto* sideLayout = new QVBoxLayout(side);
     sideLayout->setContentsMargins(0, 0, 0, 0);
     sideLayout->addWidget(titled("Agreement", m_agreement), 1);
@@ -135,6 +136,7 @@ LabelingPane::LabelingPane(QWidget* parent) : QWidget(parent)
     body->addWidget(side);
     body->setStretchFactor(0, 3);
     body->setStretchFactor(1, 1);
+    body->setSizes({1000, 330});
 
     auto* top = new QHBoxLayout;
     top->addWidget(new QLabel("Annotator"));
