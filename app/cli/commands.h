@@ -21,7 +21,10 @@ void addGenerateCommand(CLI::App& app); // cmd_generate.cpp: generate
 void addChatCommand(CLI::App& app);     // cmd_chat.cpp: chat
 void addDemoCommand(CLI::App& app);     // cmd_demo.cpp: demo
 void addTaskCommands(CLI::App& app);    // cmd_task.cpp: task arithmetic
-void addArenaCommands(CLI::App& app);   // cmd_arena.cpp: arena leaderboard
+// cmd_labels.cpp: labels queue, labels export, labels list. Returns the `labels` group so
+// other files can add their subcommands to it.
+CLI::App* addLabelCommands(CLI::App& app);
+void addArenaCommands(CLI::App& app); // cmd_arena.cpp: arena leaderboard
 // cmd_label_agreement.cpp: labels agreement, added to the `labels` group (addLabelCommands)
 void addLabelAgreement(CLI::App& labels);
 
