@@ -4,7 +4,8 @@
 // Enter streams into both sides at once; a click on "B is better" stores a battle with both
 // whole conversations, settings and the vote before the names are revealed; the leaderboard
 // then has both models, the winner first; a second prompt continues both conversations (four
-// messages each). The single chat answers, regenerates and clears. Saves
+// messages each). The single chat answers, regenerates, clears and reports a missing
+// checkpoint; a ChatWorker stops a cancelled request between tokens. Saves
 // build/screenshots/arena.png and build/screenshots/chat.png.
 #include "core/store/database.h"
 #include "core/store/project.h"
@@ -12,6 +13,7 @@
 #include "widgets/arenapane.h"
 #include "widgets/chatsettingseditor.h"
 #include "widgets/chatside.h"
+#include "widgets/chatworker.h"
 #include "widgets/leaderboardview.h"
 #include "widgets/singlechatpane.h"
 
@@ -257,6 +259,50 @@ private Q_SLOTS:
         QTest::mouseClick(pane.clearButton(), Qt::LeftButton);
         QVERIFY(pane.side()->conversation().empty());
         QVERIFY(pane.side()->transcriptText().trimmed().isEmpty());
+
+        // A checkpoint whose folder is gone fails on the worker thread and says why.
+        {
+            auto project = store::Project::open(m_project.toStdString());
+            const auto run = project.database().createRun(store::RunStage::Sft, "gone", "{}");
+            project.database().addCheckpoint(run, 5, "checkpoints/3/step-000005");
+        }
+        pane.refreshCheckpoints();
+        QVERIFY(pane.choose(QStringLiteral("checkpoints/3/step-000005")));
+        QSignalSpy failed(pane.side(), &ChatSide::replyFailed);
+        QTest::keyClicks(pane.promptBox(), "hi");
+        QTest::keyClick(pane.promptBox(), Qt::Key_Return);
+        QVERIFY(failed.wait(30000));
+        QVERIFY2(failed.at(0).at(0).toString().contains(QStringLiteral("config.json")),
+                 qPrintable(failed.at(0).at(0).toString()));
+        QVERIFY(pane.side()->statusLabel()->text().startsWith(QStringLiteral("Failed: ")));
+        QVERIFY(!pane.side()->busy());
+        QCOMPARE(pane.side()->conversation().size(), size_t(1)); // the question stays
+    }
+
+    void workerStopsWhenCancelled()
+    {
+        // Run on this thread: the stream's cancel check happens between tokens.
+        widgets::ChatWorker worker(m_dir.filePath("project/") + alphaPath);
+        QSignalSpy finished(&worker, &widgets::ChatWorker::finished);
+        QStringList pieces;
+        connect(&worker, &widgets::ChatWorker::piece, &worker,
+                [&](qint64 request, const QString& text) {
+                    pieces << text;
+                    if (request == 1) worker.cancel(request); // after its first piece
+                });
+        worker.generate(1, {{"user", "hi"}}, greedy());
+        QCOMPARE(pieces, QStringList{QStringLiteral("h")});
+        QCOMPARE(finished.count(), 1);
+        QCOMPARE(finished.at(0).at(1).toString(), QStringLiteral("h"));
+        // A request cancelled before it starts ends at once, empty.
+        worker.cancel(2);
+        worker.generate(2, {{"user", "hi"}}, greedy());
+        QCOMPARE(finished.count(), 2);
+        QCOMPARE(finished.at(1).at(1).toString(), QString());
+        // A later request runs in full.
+        pieces.clear();
+        worker.generate(3, {{"user", "hi"}}, greedy());
+        QCOMPARE(finished.at(2).at(1).toString(), QString::fromStdString(alphaReply));
     }
 };
 
