@@ -2,12 +2,13 @@
 // tokenizer training, tokenizing, a tiny pretraining run, generation, and clear refusals of bad
 // stage documents that record nothing; import recipes and the quarantine; bench import's
 // dedup checked against its Python twin; bench ppo on a tiny shape; the generated arithmetic
-// task.
+// task; the labels queue, list and export (read back by import).
 #include "core/store/database.h"
 
 #include <QtTest>
 
 #include <fstream>
+#include <sstream>
 
 namespace {
 
@@ -283,6 +284,119 @@ private Q_SLOTS:
         const Result again = runCli({"task", "arithmetic", "--project", project});
         QCOMPARE(again.exitCode, 1); // never over existing datasets
         QVERIFY2(again.err.contains("'arith-sft' already exists"), qPrintable(again.err));
+    }
+
+    void labelsQueueListExport()
+    {
+        QTemporaryDir dir;
+        const QString project = dir.filePath("labels");
+        RUN_OK(runCli({"init", project}));
+        const QString pairs = dir.filePath("pairs.jsonl");
+        std::ofstream(pairs.toStdString())
+            << "{\"prompt\": \"q0\", \"chosen\": \"c0\", \"rejected\": \"r0\"}\n"
+            << "{\"prompt\": \"q1\", \"chosen\": \"c1\", \"rejected\": \"r1\"}\n"
+            << "{\"prompt\": \"q2\", \"chosen\": \"c2\", \"rejected\": \"r2\"}\n";
+        // Held in a variable: RUN_OK evaluates its argument more than once.
+        const Result imported =
+            runCli({"import", "-p", project, "-n", "pairs", "--val", "0", "--no-clean", pairs});
+        RUN_OK(imported);
+
+        Result queued = runCli({"labels", "queue", "--project", project, "--dataset", "pairs"});
+        RUN_OK(queued);
+        QCOMPARE(queued.out, QString("queued 3 new items (3 in the queue)\n"));
+        queued = runCli({"labels", "queue", "--project", project, "--dataset", "pairs"});
+        QCOMPARE(queued.out, QString("queued 0 new items (3 in the queue)\n"));
+        const Result neither = runCli({"labels", "queue", "--project", project});
+        QCOMPARE(neither.exitCode, 1);
+        QVERIFY2(neither.err.contains("give either --dataset NAME or --battles"),
+                 qPrintable(neither.err));
+
+        // Labels as the pane would store them: alice on May 1st, bob on May 3rd (UTC).
+        const double may1 = 1714557600.0, may3 = 1714694400.0; // 10:00 and 00:00
+        {
+            using namespace rlhf::store;
+            Database database(project.toStdString() + "/project.sqlite", OpenMode::ExistingOnly);
+            const std::vector<ComparisonItem> items = database.comparisonItems();
+            QCOMPARE(items.size(), size_t(3));
+            const auto label = [&](size_t item, const char* who, Judgment judgment, double when) {
+                database.setLabel({.item = items[item].id,
+                                   .annotator = who,
+                                   .judgment = judgment,
+                                   .created = when});
+            };
+            label(0, "alice", Judgment::A, may1);
+            label(0, "bob", Judgment::A, may3);
+            label(1, "alice", Judgment::B, may1);
+            label(1, "bob", Judgment::A, may3); // item 1: A = B, no pair
+            label(2, "bob", Judgment::B, may3);
+            database.addBattle({.modelA = "checkpoints/run-1/step-000010",
+                                .modelB = "checkpoints/run-2/step-000010",
+                                .conversationA = "[{\"role\":\"user\",\"content\":\"hi\"},"
+                                                 "{\"role\":\"assistant\",\"content\":\"hello\"}]",
+                                .conversationB =
+                                    "[{\"role\":\"user\",\"content\":\"hi\"},"
+                                    "{\"role\":\"assistant\",\"content\":\"go away\"}]",
+                                .vote = Judgment::A,
+                                .voter = "carol"});
+        }
+        queued = runCli({"labels", "queue", "-p", project, "--battles"});
+        RUN_OK(queued);
+        QCOMPARE(queued.out, QString("queued 1 new items (4 in the queue)\n"));
+
+        const Result listed = runCli({"labels", "list", "-p", project});
+        RUN_OK(listed);
+        QCOMPARE(listed.out, QString("4 items, 6 labels\n"
+                                     "alice: 2 labelled, 2 unlabelled\n"
+                                     "arena:carol: 1 labelled, 3 unlabelled\n"
+                                     "bob: 3 labelled, 1 unlabelled\n"));
+
+        const auto exported = [&](const QStringList& filter, const QString& name) {
+            const QString out = dir.filePath(name);
+            const Result result =
+                runCli(QStringList{"labels", "export", "-p", project, "--out", out} + filter);
+            std::ostringstream text;
+            text << std::ifstream(out.toStdString()).rdbuf();
+            return std::pair(result, QString::fromStdString(text.str()));
+        };
+        const QString pair0 = "{\"prompt\":[{\"role\":\"user\",\"content\":\"q0\"}],"
+                              "\"chosen\":\"c0\",\"rejected\":\"r0\"}\n";
+        auto [all, allText] = exported({}, "all.jsonl");
+        RUN_OK(all);
+        QCOMPARE(all.out, "wrote 3 preference pairs to " + dir.filePath("all.jsonl") + "\n");
+        QCOMPARE(allText, pair0 + "{\"prompt\":[{\"role\":\"user\",\"content\":\"q2\"}],"
+                                  "\"chosen\":\"r2\",\"rejected\":\"c2\"}\n"
+                                  "{\"prompt\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                                  "\"chosen\":\"hello\",\"rejected\":\"go away\"}\n");
+
+        // alice's labels up to the end of May 1st: item 1 is hers alone now, B wins.
+        auto [alice, aliceText] =
+            exported({"--annotator", "alice", "--until", "2024-05-01"}, "alice.jsonl");
+        RUN_OK(alice);
+        QCOMPARE(aliceText, pair0 + "{\"prompt\":[{\"role\":\"user\",\"content\":\"q1\"}],"
+                                    "\"chosen\":\"r1\",\"rejected\":\"c1\"}\n");
+        // From May 2nd on: bob's labels (item 1 is his A alone now) and today's arena vote.
+        auto [since, sinceText] =
+            exported({"--since", "2024-05-02", "--min-labels", "1"}, "since.jsonl");
+        QVERIFY2(since.out.startsWith("wrote 4 preference pairs"), qPrintable(since.out));
+        QVERIFY2(sinceText.contains("\"chosen\":\"c1\""), qPrintable(sinceText));
+        // With two labels needed only item 0 is left.
+        auto [twice, twiceText] = exported({"--min-labels", "2"}, "twice.jsonl");
+        QCOMPARE(twiceText, pair0);
+        auto [agree, agreeText] = exported(
+            {"--annotator", "alice", "--annotator", "bob", "--min-agreement", "1"}, "agree.jsonl");
+        QVERIFY2(agree.out.startsWith("wrote 2 preference pairs"), qPrintable(agree.out));
+
+        const Result badDate = exported({"--since", "May 1"}, "bad.jsonl").first;
+        QCOMPARE(badDate.exitCode, 1);
+        QVERIFY2(badDate.err.contains("--since: expected an ISO date"), qPrintable(badDate.err));
+        QCOMPARE(exported({"--min-agreement", "1.5"}, "bad.jsonl").first.exitCode, 105);
+
+        // What export writes, import reads back as a preference dataset.
+        const Result reimported = runCli({"import", "-p", project, "-n", "relabelled", "--val", "0",
+                                          "--no-clean", dir.filePath("all.jsonl")});
+        RUN_OK(reimported);
+        QVERIFY2(reimported.out.contains("(preference): 3 records read, 3 imported"),
+                 qPrintable(reimported.out));
     }
 };
 

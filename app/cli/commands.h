@@ -20,6 +20,9 @@ void addTrainCommand(CLI::App& app);    // cmd_train.cpp: train
 void addGenerateCommand(CLI::App& app); // cmd_generate.cpp: generate
 void addDemoCommand(CLI::App& app);     // cmd_demo.cpp: demo
 void addTaskCommands(CLI::App& app);    // cmd_task.cpp: task arithmetic
+// cmd_labels.cpp: labels queue, labels export, labels list. Returns the `labels` group so
+// other files can add their subcommands to it.
+CLI::App* addLabelCommands(CLI::App& app);
 
 // "auto" / "fp32" / "bf16" -> Precision; throws rlhf::Error otherwise.
 train::Precision parsePrecision(const std::string& name);

@@ -29,6 +29,7 @@ int main(int argc, char** argv)
     rlhf::cli::addDataCommands(app);
     rlhf::cli::addImportCommands(app);
     rlhf::cli::addTaskCommands(app);
+    rlhf::cli::addLabelCommands(app);
     rlhf::cli::addTrainCommand(app);
     rlhf::cli::addGenerateCommand(app);
     rlhf::cli::addBenchCommands(app);

@@ -4,6 +4,42 @@
 
 namespace rlhf::train {
 
+namespace {
+
+// "data": a dataset with its splits, or (reward and dpo) this project's labels split by
+// val_fraction. Exactly one of the two: a document naming both would leave the reader guessing.
+void readStageDataset(JsonReader data, const std::string& stage, StageDataset& config)
+{
+    nlohmann::json labels; // null when absent
+    data.read("labels", labels);
+    data.read("dataset", config.dataset);
+    if (labels.is_null()) {
+        if (config.dataset.empty()) data.fail("dataset", "missing required field");
+        data.read("train", config.train);
+        data.read("val", config.val);
+        data.rejectUnknown(); // val_fraction without labels is unknown here
+        return;
+    }
+    if (!config.dataset.empty()) data.fail("labels", "give either dataset or labels, not both");
+    if (stage != "reward" && stage != "dpo")
+        data.fail("labels", "labels train only the reward and dpo stages, not " + stage);
+    config.labels = eval::labelFilterFromJson(labels.dump(), data.path("labels"));
+    data.read("val_fraction", config.valFraction);
+    if (!(config.valFraction >= 0.0 && config.valFraction < 1.0))
+        data.fail("val_fraction", "expected a share in [0, 1)");
+    // Labelled pairs have no named splits: they are split by val_fraction alone.
+    data.rejectUnknown();
+}
+
+nlohmann::json stageDatasetJson(const StageDataset& data)
+{
+    if (!data.labels) return {{"dataset", data.dataset}, {"train", data.train}, {"val", data.val}};
+    return {{"labels", nlohmann::json::parse(eval::labelFilterToJson(*data.labels))},
+            {"val_fraction", data.valFraction}};
+}
+
+} // namespace
+
 void readFineTuneConfig(JsonReader& root, const std::string& stage, FineTuneConfig& config)
 {
     root.require("stage", config.stage);
@@ -17,11 +53,7 @@ void readFineTuneConfig(JsonReader& root, const std::string& stage, FineTuneConf
     root.read("max_length", config.maxLength);
     if (config.maxLength < 0) root.fail("max_length", "must not be negative");
 
-    JsonReader data = root.child("data");
-    data.require("dataset", config.data.dataset);
-    data.read("train", config.data.train);
-    data.read("val", config.data.val);
-    data.rejectUnknown();
+    readStageDataset(root.child("data"), stage, config.data);
     readChatTemplate(root.child("chat_template"), config.chatTemplate);
     readTrainingOptions(root, config);
 }
@@ -45,10 +77,7 @@ nlohmann::json fineTuneJson(const FineTuneConfig& config)
         {"tokenizer", config.tokenizer},
         {"resume_from", config.resumeFrom},
         {"max_length", config.maxLength},
-        {"data",
-         {{"dataset", config.data.dataset},
-          {"train", config.data.train},
-          {"val", config.data.val}}},
+        {"data", stageDatasetJson(config.data)},
         {"chat_template", toJson(config.chatTemplate)},
     };
     writeTrainingOptions(config, document);

@@ -4,6 +4,8 @@
 //   {"stage": "sft", "name": "sft-arith", "init": "checkpoints/run-1/step-000300",
 //    "data": {"dataset": "arith-sft", "train": "train", "val": "val"},
 //    "chat_template": {...}, "optimizer": {...}, "training": {...}}
+// The reward and dpo stages may train on this project's labels instead of a dataset:
+//    "data": {"labels": {"annotators": ["alice"], "min_agreement": 0.66}, "val_fraction": 0.1}
 #pragma once
 
 #include "core/train/chat_template.h"

@@ -3,9 +3,42 @@
 #include "core/store/database.h"
 #include "core/util/error.h"
 
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+
 namespace rlhf::train {
 
 namespace {
+
+// splitmix64's finaliser: a well-mixed 64-bit hash of `z`, so consecutive item ids land in the
+// val split independently, and an item stays in its split however many labels arrive later.
+uint64_t mix64(uint64_t z)
+{
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+constexpr uint64_t splitBuckets = 1000; // val_fraction resolution: 0.1% of the items
+
+bool inValSplit(store::Id item, double valFraction)
+{
+    return double(mix64(uint64_t(item)) % splitBuckets) < valFraction * double(splitBuckets);
+}
+
+data::Record pairRecord(const eval::LabelledPair& pair)
+{
+    const nlohmann::json document{{"prompt", nlohmann::json::parse(pair.promptJson)},
+                                  {"chosen", pair.chosen},
+                                  {"rejected", pair.rejected}};
+    // Through the document form, which checks the prompt's messages.
+    return data::fromDocumentText(
+        data::RecordKind::Preference,
+        document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+        {"labelled item", pair.item});
+}
 
 store::Dataset requireDataset(const store::Database& database, const std::string& name,
                               const std::string& where)
@@ -45,6 +78,30 @@ std::vector<data::Record> loadStageRecords(const store::Database& database, cons
                     " records; this stage needs " + std::string(data::recordKindName(kind)) +
                     " records");
     return readSplit(database, dataset, split, kind);
+}
+
+std::vector<data::Record> loadLabelRecords(const store::Database& database,
+                                           const eval::LabelFilter& filter, double valFraction,
+                                           const std::string& split, const std::string& where)
+{
+    if (split != "train" && split != "val")
+        throw Error(where + ": data.labels: no split \"" + split + "\" (train or val)");
+    const std::vector<eval::LabelledPair> pairs = eval::labelledPairs(database, filter);
+    if (pairs.empty())
+        throw Error(where + ": data.labels: no labelled pair passes the filter (" +
+                    std::to_string(database.labels().size()) + " labels of " +
+                    std::to_string(database.comparisonItemCount()) + " items stored)");
+    std::vector<data::Record> records;
+    for (const eval::LabelledPair& pair : pairs) {
+        if (inValSplit(pair.item, valFraction) != (split == "val")) continue;
+        withContext(where + ": data.labels: item " + std::to_string(pair.item),
+                    [&] { records.push_back(pairRecord(pair)); });
+    }
+    if (records.empty() && split == "train")
+        throw Error(where + ": data.labels: all " + std::to_string(pairs.size()) +
+                    " labelled pairs fell in the val split (val_fraction " +
+                    std::to_string(valFraction) + ")");
+    return records;
 }
 
 std::vector<PromptExample> promptsOf(const std::vector<data::Record>& records)

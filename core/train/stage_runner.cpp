@@ -198,10 +198,16 @@ StageRunReport runFineTuneStage(store::Project& project, const std::string& stag
 
     if (stage == "sft" || stage == "reward" || stage == "dpo") {
         const auto kind = stage == "sft" ? data::RecordKind::Chat : data::RecordKind::Preference;
-        ChatData records{
-            tokenizer, loadStageRecords(database, data.dataset, data.train, kind, where),
-            data.val.empty() ? std::vector<data::Record>()
-                             : loadStageRecords(database, data.dataset, data.val, kind, where)};
+        ChatData records{tokenizer, {}, {}};
+        if (data.labels) { // reward and dpo only: the config parser refuses labels elsewhere
+            records.train =
+                loadLabelRecords(database, *data.labels, data.valFraction, "train", where);
+            records.val = loadLabelRecords(database, *data.labels, data.valFraction, "val", where);
+        } else {
+            records.train = loadStageRecords(database, data.dataset, data.train, kind, where);
+            if (!data.val.empty())
+                records.val = loadStageRecords(database, data.dataset, data.val, kind, where);
+        }
         return recordRun(project, runStageKind, config->name, document, parent, observer,
                          [&](StageObserver& recorder, const std::filesystem::path& checkpoints) {
                              if (stage == "sft")
