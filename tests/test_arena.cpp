@@ -113,6 +113,7 @@ private Q_SLOTS:
         QCOMPARE(pane.chooserA()->count(), 2);
         QVERIFY(pane.chooserA()->currentData() != pane.chooserB()->currentData());
         QVERIFY(!pane.namesHidden());
+        pane.setVoter(QStringLiteral("tester"));
 
         // A blind pair: two different checkpoints, names hidden.
         QVERIFY(pane.drawRandomPair());
@@ -176,6 +177,16 @@ private Q_SLOTS:
                      messages({{"user", "What is 2 + 3?"}, {"assistant", replyOf(b)}}));
             QCOMPARE(nlohmann::json::parse(battle.settingsA).at("temperature").get<double>(), 0.0);
             QCOMPARE(nlohmann::json::parse(battle.settingsB).at("max_new_tokens").get<int>(), 24);
+            QCOMPARE(battle.voter, std::string("tester"));
+            // Queued for labeling too, the vote as the voter's label.
+            const auto items = database.comparisonItems();
+            QCOMPARE(items.size(), size_t(1));
+            QCOMPARE(items[0].origin, "battle#" + std::to_string(battle.id));
+            QCOMPARE(items[0].responseA, replyOf(a));
+            QCOMPARE(items[0].responseB, replyOf(b));
+            const auto label = database.label(items[0].id, "arena:tester");
+            QVERIFY(label.has_value());
+            QCOMPARE(label->judgment, store::Judgment::B);
         }
         const QString labelA = modelA == alphaPath ? "alpha · step 10" : "beta · step 20";
         const QString labelB = modelB == alphaPath ? "alpha · step 10" : "beta · step 20";

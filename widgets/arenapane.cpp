@@ -1,6 +1,7 @@
 // The chat arena (see arenapane.h).
 #include "widgets/arenapane.h"
 
+#include "core/eval/label_queue.h"
 #include "core/store/database.h"
 #include "core/store/project.h"
 #include "core/train/chat_model.h"
@@ -310,11 +311,17 @@ bool ArenaPane::vote(store::Judgment judgment)
     try {
         // Stored (committed) first: the names are revealed only after the vote is safe.
         m_lastBattle = m_database->addBattle(battle);
-        // TODO(lead): eval::queueBattles(*m_database); once label_queue.cpp exists, so the
-        // vote also becomes a comparison item with its label.
     } catch (const std::exception& error) {
         m_status->setText(tr("The vote was not saved: %1").arg(QString::fromUtf8(error.what())));
         return false;
+    }
+    QString queueProblem;
+    try {
+        // The vote also becomes a comparison item with its label, for agreement and exports.
+        eval::queueBattles(*m_database);
+    } catch (const std::exception& error) {
+        queueProblem =
+            tr(" It could not be queued for labeling: %1").arg(QString::fromUtf8(error.what()));
     }
     m_voted = true;
     m_hidden = false;
@@ -322,7 +329,8 @@ bool ArenaPane::vote(store::Judgment judgment)
     m_status->setText(tr("Battle #%1 saved. Model A was %2, model B was %3.")
                           .arg(m_lastBattle)
                           .arg(checkpointLabel(m_choices, pathOf(m_chooserA)),
-                               checkpointLabel(m_choices, pathOf(m_chooserB))));
+                               checkpointLabel(m_choices, pathOf(m_chooserB))) +
+                      queueProblem);
     refreshLeaderboard();
     updateButtons();
     Q_EMIT voted(m_lastBattle);
