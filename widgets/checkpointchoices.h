@@ -1,0 +1,32 @@
+// The checkpoints of a project as the chat panes offer them: every run's checkpoints, newest run
+// first, each labelled "<run name> · step <n>" with its project-relative folder. Shared by the
+// arena and the single chat.
+#pragma once
+
+#include <QString>
+
+#include <vector>
+
+class QComboBox;
+
+namespace rlhf::store {
+class Database;
+}
+
+namespace rlhf::widgets {
+
+struct CheckpointChoice {
+    QString label; // e.g. "sft lr 1e-4 · step 400"
+    QString path;  // project-relative, e.g. "checkpoints/3/step-400"
+};
+
+std::vector<CheckpointChoice> checkpointChoices(const store::Database& database);
+
+// Refills `combo` (label shown, path as item data), keeping the chosen path when it is still
+// offered; a "(no checkpoint)" placeholder when there is none.
+void fillCheckpointCombo(QComboBox& combo, const std::vector<CheckpointChoice>& choices);
+
+// The label of `path` among `choices`, or the path itself when it is not one of them.
+QString checkpointLabel(const std::vector<CheckpointChoice>& choices, const QString& path);
+
+} // namespace rlhf::widgets
