@@ -4,7 +4,6 @@
 #include "core/util/threads.h"
 #include "widgets/dataview.h"
 #include "widgets/healthpanel.h"
-#include "widgets/labelingpane.h"
 #include "widgets/importrunpage.h"
 #include "widgets/importwizard.h"
 #include "widgets/metricplot.h"
@@ -141,8 +140,7 @@ void MainWindow::buildCentral()
     m_tabs->setObjectName("mainTabs");
     m_tabs->addTab(splitter, "Runs");
     m_tabs->addTab(m_data, "Data");
-    m_labeling = new LabelingPane;
-    m_tabs->addTab(m_labeling, "Labeling");
+    buildHumanPanes();
     setCentralWidget(m_tabs);
 
     m_log = new QPlainTextEdit;
@@ -222,6 +220,7 @@ bool MainWindow::openProject(const QString& folder)
         m_runs->setProject(folder);
         m_rollouts->setProject(folder);
         m_health->setProject(folder);
+        openHumanPanes(folder);
     } catch (const std::exception& error) {
         QMessageBox::warning(this, "Cannot open project", QString::fromUtf8(error.what()));
         return false;
@@ -229,7 +228,6 @@ bool MainWindow::openProject(const QString& folder)
     setWindowTitle(QString("%1 — RLHF Studio").arg(QFileInfo(folder).fileName()));
     rememberProject(folder);
     m_data->setProject(folder);
-    m_labeling->setProject(folder);
     refreshMetricNames();
     if (m_runs->rowCount() > 0) m_runTable->selectRow(m_runs->rowCount() - 1);
     updateActions();
@@ -288,7 +286,7 @@ void MainWindow::importData()
     wizard.exec();
     if (!wizard.runPage()->isDone()) return;
     m_data->refresh(QString::fromStdString(wizard.recipe().dataset));
-    m_labeling->refreshSources();
+    refreshHumanPanes();
     m_tabs->setCurrentWidget(m_data);
 }
 
@@ -479,7 +477,7 @@ void MainWindow::onFinished(qint64 runId, const QString& status)
     m_jobLabel->setText(QString("Run %1 %2").arg(runId).arg(status));
     appendLog(QString("run %1 %2").arg(runId).arg(status));
     m_runs->refresh();
-    m_labeling->refreshSources(); // the run's checkpoints can write pairs now
+    refreshHumanPanes(); // the run's checkpoints can write pairs and chat now
     refreshMetricNames();
     updateActions();
     Q_EMIT runFinished(runId, status);

@@ -21,7 +21,9 @@ namespace rlhf::widgets {
 
 class DataView;
 class HealthPanel;
+class ArenaPane;
 class LabelingPane;
+class SingleChatPane;
 class MetricPlot;
 class RolloutView;
 class RunListModel;
@@ -46,6 +48,8 @@ public:
     RolloutView* rolloutView() const { return m_rollouts; }
     HealthPanel* healthPanel() const { return m_health; }
     LabelingPane* labelingPane() const { return m_labeling; }
+    ArenaPane* arenaPane() const { return m_arena; }    // null before a project is open
+    SingleChatPane* chatPane() const { return m_chat; } // null before a project is open
 
 public Q_SLOTS:
     void newProject();
@@ -73,7 +77,10 @@ private:
     void showSelectedRuns();
     void refreshMetricNames();
     QWidget* buildInspectors(QWidget* plotPane); // plot over rollouts; run table over health
-    void showInspectors();                       // follow the run selection
+    void buildHumanPanes();                      // mainwindowpanes.cpp: Labeling, Arena, Chat
+    void openHumanPanes(const QString& folder);
+    void refreshHumanPanes(); // after a run or an import: new checkpoints and datasets
+    void showInspectors();    // follow the run selection
     void appendLog(const QString& line);
     void onMetrics(qint64 runId, const QList<MetricValue>& values);
     void onProgress(qint64 step, qint64 total);
@@ -96,6 +103,8 @@ private:
 
     DataView* m_data = nullptr;         // the Data tab
     LabelingPane* m_labeling = nullptr; // the Labeling tab
+    ArenaPane* m_arena = nullptr;       // the Arena tab, built per project
+    SingleChatPane* m_chat = nullptr;   // the Chat tab, built per project
     QTabWidget* m_tabs = nullptr;
     QAction* m_importData = nullptr;
 
