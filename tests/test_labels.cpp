@@ -591,10 +591,12 @@ void TestLabels::queueBattlesWithTheirVote()
     QCOMPARE(labels[1].annotator, std::string("arena:"));
     QCOMPARE(labels[1].judgment, Judgment::Tie);
 
-    // Queued once: a removed vote label is not put back, a new battle is added.
+    // Queued once, and a vote label missing from a queued battle (a process killed between the
+    // two writes) is put back; a new battle is added.
     database.removeLabel(items[1].id, "arena:");
     QCOMPARE(rlhf::eval::queueBattles(database), int64_t(0));
-    QCOMPARE(database.labels().size(), size_t(1));
+    QCOMPARE(database.labels().size(), size_t(2));
+    QCOMPARE(database.label(items[1].id, "arena:")->judgment, Judgment::Tie);
     database.addBattle(sampleBattle(Judgment::A, "bob"));
     QCOMPARE(rlhf::eval::queueBattles(database), int64_t(1));
     QCOMPARE(database.label(database.comparisonItems()[2].id, "arena:bob")->judgment, Judgment::A);

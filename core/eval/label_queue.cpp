@@ -103,8 +103,8 @@ int64_t queueBattles(store::Database& database)
     // Every new battle is checked before anything is written, so a malformed one leaves the
     // queue as it was.
     std::vector<store::ComparisonItem> items;
-    std::vector<store::Battle> newBattles;
-    for (const store::Battle& battle : database.battles()) {
+    const std::vector<store::Battle> battles = database.battles();
+    for (const store::Battle& battle : battles) {
         if (queued.count(battleOrigin(battle.id))) continue;
         const std::string what = "battle " + std::to_string(battle.id) + ": conversation ";
         const LastExchange a = lastExchange(battle.conversationA, what + "A");
@@ -117,19 +117,22 @@ int64_t queueBattles(store::Database& database)
                          .modelA = battle.modelA,
                          .modelB = battle.modelB,
                          .created = battle.created});
-        newBattles.push_back(battle);
     }
-    if (items.empty()) return 0;
-    const int64_t added = database.addComparisonItems(items);
+    const int64_t added = items.empty() ? 0 : database.addComparisonItems(items);
 
+    // The vote is a label like any other, so agreement and exports count it. Items and labels
+    // are separate transactions: a process killed between them left an item without its vote,
+    // so every battle's label is checked, not only the new ones (the kill -9 test found this).
     std::map<std::string, store::Id> idOf;
     for (const store::ComparisonItem& item : database.comparisonItems()) {
         if (item.source == store::ItemSource::Arena) idOf[item.origin] = item.id;
     }
-    // The vote is a label like any other, so agreement and exports count it.
-    for (const store::Battle& battle : newBattles) {
-        database.setLabel({.item = idOf.at(battleOrigin(battle.id)),
-                           .annotator = "arena:" + battle.voter,
+    for (const store::Battle& battle : battles) {
+        const auto item = idOf.find(battleOrigin(battle.id));
+        const std::string annotator = "arena:" + battle.voter;
+        if (item == idOf.end() || database.label(item->second, annotator)) continue;
+        database.setLabel({.item = item->second,
+                           .annotator = annotator,
                            .judgment = battle.vote,
                            .created = battle.created});
     }
