@@ -26,7 +26,8 @@ int64_t queueDataset(store::Database& database, const std::string& dataset,
 // Items of the stored battles that are not queued yet: the prompt is the conversation up to
 // its last user turn (side A's history), the responses each side's last reply, origin
 // "battle#<id>"; the battle's vote is stored with it as a label of annotator "arena:<voter>"
-// ("arena:" when the voter is empty), so votes count as labels of this project. Returns how
+// ("arena:" when the voter is empty), so votes count as labels of this project; a queued
+// battle whose vote label is missing (a crash between the two writes) gets it back. Returns how
 // many items were new.
 int64_t queueBattles(store::Database& database);
 
