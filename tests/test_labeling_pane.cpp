@@ -23,8 +23,10 @@
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -72,6 +74,7 @@ private Q_SLOTS:
     void labelWithTheKeyboard();
     void secondAnnotatorAgreementAndExport();
     void rewardModelTrainsFromTheLabels();
+    void sampledPairsJoinTheQueue();
 
 private:
     QTemporaryDir m_dir;
@@ -273,6 +276,57 @@ void TestLabelingPane::rewardModelTrainsFromTheLabels()
     QVERIFY(loss.size() >= 2);
     QVERIFY2(loss.back().value < loss.front().value * 0.8,
              qPrintable(QString("loss %1 -> %2").arg(loss.front().value).arg(loss.back().value)));
+}
+
+void TestLabelingPane::sampledPairsJoinTheQueue()
+{
+    // The queue bar's sampler: two replies of the project's checkpoint per prompt, made on the
+    // sampler's thread and shown to the labeler as they land; the models stay hidden.
+    LabelingPane pane;
+    pane.setProject(m_project);
+    pane.setAnnotator("carol");
+    const int64_t before = pane.session()->remaining();
+    auto* bar = pane.queueBar();
+    QCOMPARE(bar->checkpoints()->currentData().toString(), QString::fromStdString(m_checkpoint));
+    bar->promptDatasets()->setCurrentIndex(bar->promptDatasets()->findText("arith-prompts"));
+    bar->sampleCount()->setValue(3);
+    QSignalSpy finished(bar, &rlhf::widgets::LabelQueueBar::samplingFinished);
+    QTest::mouseClick(buttonNamed(*bar, "Sample pairs"), Qt::LeftButton);
+    QVERIFY(bar->isSampling());
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.at(0).at(0).toLongLong(), qint64(3));
+    QCOMPARE(pane.session()->remaining(), before + 3);
+
+    auto database = openDatabase(m_project);
+    std::vector<store::ComparisonItem> sampled;
+    for (auto& item : database.comparisonItems()) {
+        if (item.source == store::ItemSource::Sampled) sampled.push_back(std::move(item));
+    }
+    QCOMPARE(sampled.size(), size_t(3));
+    for (const auto& item : sampled) {
+        QCOMPARE(item.modelA, m_checkpoint);
+        QVERIFY(nlohmann::json::parse(item.promptJson)
+                    .at(0)
+                    .at("content")
+                    .get<std::string>()
+                    .find("What is") != std::string::npos);
+    }
+    // Sampling again with the same seed skips those prompts and takes the next three.
+    const int64_t afterFirst = database.comparisonItemCount();
+    QTest::mouseClick(buttonNamed(*bar, "Sample pairs"), Qt::LeftButton);
+    QVERIFY(finished.wait(60000));
+    QVERIFY2(finished.at(1).at(0).toLongLong() == 3, qPrintable(bar->statusLabel()->text()));
+    QCOMPARE(database.comparisonItemCount(), afterFirst + 3);
+
+    // The CLI twin on the same project.
+    QProcess cli;
+    cli.start(RLHF_BINARY_DIR "/bin/rlhf",
+              {"labels", "sample", "-p", m_project, "-c", QString::fromStdString(m_checkpoint),
+               "-d", "arith-prompts", "--count", "2", "--seed", "9"});
+    QVERIFY(cli.waitForFinished(60000));
+    QCOMPARE(cli.exitCode(), 0);
+    QVERIFY2(cli.readAllStandardOutput().startsWith("2 pairs queued"), "rlhf labels sample");
+    QCOMPARE(database.comparisonItemCount(), afterFirst + 5);
 }
 
 QTEST_MAIN(TestLabelingPane)

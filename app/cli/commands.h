@@ -27,6 +27,7 @@ CLI::App* addLabelCommands(CLI::App& app);
 void addArenaCommands(CLI::App& app); // cmd_arena.cpp: arena leaderboard
 // cmd_label_agreement.cpp: labels agreement, added to the `labels` group (addLabelCommands)
 void addLabelAgreement(CLI::App& labels);
+void addLabelSample(CLI::App& labels); // cmd_label_sample.cpp: labels sample
 
 // "auto" / "fp32" / "bf16" -> Precision; throws rlhf::Error otherwise.
 train::Precision parsePrecision(const std::string& name);

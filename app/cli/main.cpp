@@ -29,7 +29,9 @@ int main(int argc, char** argv)
     rlhf::cli::addDataCommands(app);
     rlhf::cli::addImportCommands(app);
     rlhf::cli::addTaskCommands(app);
-    rlhf::cli::addLabelAgreement(*rlhf::cli::addLabelCommands(app));
+    auto* labels = rlhf::cli::addLabelCommands(app);
+    rlhf::cli::addLabelAgreement(*labels);
+    rlhf::cli::addLabelSample(*labels);
     rlhf::cli::addTrainCommand(app);
     rlhf::cli::addGenerateCommand(app);
     rlhf::cli::addChatCommand(app);
