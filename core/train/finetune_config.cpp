@@ -10,17 +10,17 @@ namespace {
 // val_fraction. Exactly one of the two: a document naming both would leave the reader guessing.
 void readStageDataset(JsonReader data, const std::string& stage, StageDataset& config)
 {
-    nlohmann::json labels; // null when absent
+    nlohmann::json labels, dataset; // null when absent
     data.read("labels", labels);
-    data.read("dataset", config.dataset);
+    data.read("dataset", dataset);
     if (labels.is_null()) {
-        if (config.dataset.empty()) data.fail("dataset", "missing required field");
+        data.require("dataset", config.dataset);
         data.read("train", config.train);
         data.read("val", config.val);
         data.rejectUnknown(); // val_fraction without labels is unknown here
         return;
     }
-    if (!config.dataset.empty()) data.fail("labels", "give either dataset or labels, not both");
+    if (!dataset.is_null()) data.fail("labels", "give either dataset or labels, not both");
     if (stage != "reward" && stage != "dpo")
         data.fail("labels", "labels train only the reward and dpo stages, not " + stage);
     config.labels = eval::labelFilterFromJson(labels.dump(), data.path("labels"));
