@@ -294,8 +294,9 @@ void TestStageWizardStages::dpoAndGrpoShowTheirOwnFields()
         chooseStage(wizard, "dpo");
         wizard.next();
         auto* dataset = child<QComboBox>(wizard, QStringLiteral("startDataset"));
-        QCOMPARE(dataset->count(), 1); // preference pairs only
+        QCOMPARE(dataset->count(), 2); // preference pairs only, and the project's own labels
         QCOMPARE(dataset->currentData().toString(), QStringLiteral("arith-pairs"));
+        QVERIFY(dataset->itemText(1).startsWith("Labels of this project"));
         wizard.next();
         QCOMPARE(wizard.currentId(), int(StageWizard::DpoPage));
         child<QLineEdit>(wizard, QStringLiteral("dpoBeta"))->setText(QStringLiteral("0"));
