@@ -99,11 +99,13 @@ nlohmann::json report(const GenerateBenchArguments& arguments,
         for (const auto& run : batch.runs)
             runs.push_back({{"ttft_ms", run.firstTokenMs},
                             {"decode_s", run.decodeSeconds},
-                            {"decode_tokens_per_s", run.decodeTokensPerSecond}});
+                            {"decode_tokens_per_s", run.decodeTokensPerSecond},
+                            {"decode_cpu_s", run.decodeCpuSeconds}});
         batches.push_back({{"batch", batch.batchSize},
                            {"ttft_ms", batch.firstTokenMs},
                            {"decode_tokens_per_s", batch.decodeTokensPerSecond},
                            {"best_decode_tokens_per_s", batch.bestDecodeTokensPerSecond},
+                           {"decode_tokens_per_cpu_s", batch.decodeTokensPerCpuSecond},
                            {"runs", runs}});
     }
     return {
@@ -138,6 +140,8 @@ void addPython(nlohmann::json& json, const nlohmann::json& python,
               batch.decodeTokensPerSecond / twin.at("decode_tokens_per_s").get<double>()},
              {"best_decode_speedup",
               batch.bestDecodeTokensPerSecond / twin.at("best_decode_tokens_per_s").get<double>()},
+             {"cpu_decode_speedup",
+              batch.decodeTokensPerCpuSecond / twin.at("decode_tokens_per_cpu_s").get<double>()},
              {"ttft_speedup", twin.at("ttft_ms").get<double>() / batch.firstTokenMs},
              {"tokens_agree", agreement(batch.tokens, twin.at("tokens"))}});
     }
@@ -155,22 +159,26 @@ void printTable(const nlohmann::json& json)
 {
     std::printf("%s, %s\n", json["ours"]["setup"].get<std::string>().c_str(),
                 json["shape"].dump().c_str());
-    std::printf("%-8s %6s %12s %14s %12s\n", "", "batch", "TTFT ms", "decode tok/s", "best tok/s");
+    std::printf("%-8s %6s %10s %14s %12s %12s\n", "", "batch", "TTFT ms", "decode tok/s",
+                "best tok/s", "tok/CPU-s");
     auto rows = [](const char* who, const nlohmann::json& batches) {
         for (const auto& batch : batches)
-            std::printf("%-8s %6lld %12.2f %14.1f %12.1f\n", who,
+            std::printf("%-8s %6lld %10.2f %14.1f %12.1f %12.1f\n", who,
                         static_cast<long long>(batch["batch"].get<int64_t>()),
                         batch["ttft_ms"].get<double>(), batch["decode_tokens_per_s"].get<double>(),
-                        batch["best_decode_tokens_per_s"].get<double>());
+                        batch["best_decode_tokens_per_s"].get<double>(),
+                        batch["decode_tokens_per_cpu_s"].get<double>());
     };
     rows("ours", json["ours"]["batches"]);
     if (!json.contains("python")) return;
     rows("pytorch", json["python"]["batches"]);
     for (const auto& row : json["vs_python"])
-        std::printf("batch %lld: decode %.2fx (best %.2fx), TTFT %.2fx, tokens agree %.3f\n",
+        std::printf("batch %lld: decode %.2fx (best %.2fx, per CPU-s %.2fx), TTFT %.2fx, tokens "
+                    "agree %.3f\n",
                     static_cast<long long>(row["batch"].get<int64_t>()),
                     row["decode_speedup"].get<double>(), row["best_decode_speedup"].get<double>(),
-                    row["ttft_speedup"].get<double>(), row["tokens_agree"].get<double>());
+                    row["cpu_decode_speedup"].get<double>(), row["ttft_speedup"].get<double>(),
+                    row["tokens_agree"].get<double>());
 }
 
 void runGenerateBench(const GenerateBenchArguments& arguments)

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <fstream>
 
 namespace rlhf::train {
@@ -22,6 +23,15 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// CPU seconds this process has used, all threads: on a machine shared with other work it
+// varies less than wall time (with one thread it is the decoding thread's own time).
+double processCpuSeconds()
+{
+    timespec now{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+    return double(now.tv_sec) + 1e-9 * double(now.tv_nsec);
+}
 
 double median(std::vector<double> values)
 {
@@ -89,11 +99,13 @@ GenerateBenchRun timeOneRun(gen::TransformerSource& source,
     config.sampling.temperature = 0.0f;       // greedy: the Python twin can check our tokens
     config.sampling.repetitionPenalty = 1.0f; // off, as in the twin
     Clock::time_point first, last;
+    double firstCpu = 0, lastCpu = 0;
     int64_t calls = 0;
     const auto start = Clock::now();
     output = gen::generate(source, prompts, config, [&](int64_t, int64_t) {
         last = Clock::now();
-        if (calls++ == 0) first = last;
+        lastCpu = processCpuSeconds();
+        if (calls++ == 0) first = last, firstCpu = lastCpu;
         return gen::StreamControl::Continue;
     });
     const auto batch = int64_t(prompts.size());
@@ -104,6 +116,7 @@ GenerateBenchRun timeOneRun(gen::TransformerSource& source,
     run.firstTokenMs = std::chrono::duration<double, std::milli>(first - start).count();
     run.decodeSeconds = std::chrono::duration<double>(last - first).count();
     run.decodeTokensPerSecond = double(batch * (newTokens - 1)) / run.decodeSeconds;
+    run.decodeCpuSeconds = lastCpu - firstCpu;
     return run;
 }
 
@@ -116,18 +129,20 @@ GenerateBenchBatch benchBatch(gen::TransformerSource& source,
     GenerateBenchBatch result;
     result.batchSize = batchSize;
     std::vector<gen::GeneratedSequence> output;
-    std::vector<double> firstToken, decode;
+    std::vector<double> firstToken, decode, decodeCpu;
     for (int64_t run = 0; run < options.warmup + options.repeats; ++run) {
         const GenerateBenchRun timed = timeOneRun(source, prompts, options.newTokens, output);
         if (run < options.warmup) continue;
         result.runs.push_back(timed);
         firstToken.push_back(timed.firstTokenMs);
         decode.push_back(timed.decodeSeconds);
+        decodeCpu.push_back(timed.decodeCpuSeconds);
     }
     const double steps = double(batchSize * (options.newTokens - 1));
     result.firstTokenMs = median(firstToken);
     result.decodeTokensPerSecond = steps / median(decode);
     result.bestDecodeTokensPerSecond = steps / *std::min_element(decode.begin(), decode.end());
+    result.decodeTokensPerCpuSecond = steps / median(decodeCpu);
     for (auto& sequence : output)
         result.tokens.push_back(std::move(sequence.tokens));
     return result;

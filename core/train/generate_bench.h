@@ -37,6 +37,7 @@ struct GenerateBenchRun {
     double firstTokenMs = 0;          // generate() call to the first token: prefill + one draw
     double decodeSeconds = 0;         // first token to last: newTokens - 1 steps
     double decodeTokensPerSecond = 0; // batch * (newTokens - 1) / decodeSeconds
+    double decodeCpuSeconds = 0;      // process CPU time of the same span: less disturbed by others
 };
 
 struct GenerateBenchBatch {
@@ -45,6 +46,7 @@ struct GenerateBenchBatch {
     double firstTokenMs = 0;              // median over runs
     double decodeTokensPerSecond = 0;     // from the median decode time
     double bestDecodeTokensPerSecond = 0; // fastest run: the least disturbed on a shared machine
+    double decodeTokensPerCpuSecond = 0;  // from the median decode CPU time
     std::vector<std::vector<int64_t>> tokens; // new tokens of each row, last run
 };
 
