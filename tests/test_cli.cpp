@@ -1,9 +1,9 @@
 // The `rlhf` command line end to end, as a user runs it: init, import (with a bad JSONL row),
 // tokenizer training, tokenizing, a tiny pretraining run, generation, and clear refusals of bad
 // stage documents that record nothing; import recipes and the quarantine; bench import's
-// dedup checked against its Python twin; bench ppo on a tiny shape; the generated arithmetic
-// task; the labels queue, list and export (read back by import); the arena leaderboard and
-// the labels' agreement from hand-inserted rows.
+// dedup checked against its Python twin; bench ppo and bench generate on tiny shapes; the
+// generated arithmetic task; the labels queue, list and export (read back by import); the
+// arena leaderboard and the labels' agreement from hand-inserted rows.
 #include "core/store/database.h"
 
 #include <QtTest>
@@ -267,6 +267,62 @@ private Q_SLOTS:
                                        "--new-tokens", "8", "--dir", dir.filePath("other")});
         QCOMPARE(tooLong.exitCode, 1);
         QVERIFY2(tooLong.err.contains("exceed --ctx"), qPrintable(tooLong.err));
+    }
+
+    // The decoding benchmark on a tiny model: one entry per batch size in order, positive
+    // timings, decode tokens/s consistent with its run's decode time (batch * (new - 1) / s),
+    // the shape as asked, and the checkpoint and prompts left behind with --dir.
+    void benchGenerateTinyShape()
+    {
+        QTemporaryDir dir;
+        const QString scratch = dir.filePath("scratch");
+        const Result bench =
+            runCli({"bench", "generate", "--layers",  "1",  "--heads",  "2",   "--dim",    "32",
+                    "--ctx", "32",       "--vocab",   "64", "--batch",  "1,3", "--prompt", "5",
+                    "--new", "4",        "--repeats", "1",  "--warmup", "0",   "--dir",    scratch,
+                    "--json"});
+        RUN_OK(bench);
+        const QJsonObject report = QJsonDocument::fromJson(bench.out.toUtf8()).object();
+        QVERIFY2(!report.contains("python"), qPrintable(bench.out)); // no --python given
+        const QJsonObject shape = report["shape"].toObject();
+        QCOMPARE(shape["layers"].toInt(), 1);
+        QCOMPARE(shape["vocab"].toInt(), 64);
+        QCOMPARE(shape["prompt_tokens"].toInt(), 5);
+        QCOMPARE(shape["new_tokens"].toInt(), 4);
+        // 1 layer, dim 32, vocab 64, ctx 32: embeddings 64*32 + 32*32, a block 12*32^2 + 13*32,
+        // final norm 2*32 (the lm_head is tied).
+        QCOMPARE(shape["params"].toInt(), 64 * 32 + 32 * 32 + 12 * 32 * 32 + 13 * 32 + 2 * 32);
+
+        const QJsonObject ours = report["ours"].toObject();
+        QVERIFY2(ours["threads"].toInt() >= 1, qPrintable(bench.out));
+        const QJsonArray batches = ours["batches"].toArray();
+        QCOMPARE(batches.size(), 2);
+        const int expected[] = {1, 3};
+        for (int i = 0; i < 2; ++i) {
+            const QJsonObject batch = batches[i].toObject();
+            QCOMPARE(batch["batch"].toInt(), expected[i]);
+            QVERIFY2(batch["ttft_ms"].toDouble() > 0, qPrintable(bench.out));
+            const double perSecond = batch["decode_tokens_per_s"].toDouble();
+            QVERIFY2(perSecond > 0, qPrintable(bench.out));
+            QCOMPARE(batch["best_decode_tokens_per_s"].toDouble(), perSecond); // one run
+            const QJsonArray runs = batch["runs"].toArray();
+            QCOMPARE(runs.size(), 1);
+            const QJsonObject run = runs[0].toObject();
+            QCOMPARE(run["ttft_ms"].toDouble(), batch["ttft_ms"].toDouble());
+            QVERIFY(qFuzzyCompare(perSecond, expected[i] * 3 / run["decode_s"].toDouble()));
+        }
+        QVERIFY(QFile::exists(scratch + "/checkpoint/model.safetensors"));
+        QFile prompts(scratch + "/prompts.json");
+        QVERIFY(prompts.open(QIODevice::ReadOnly));
+        const QJsonArray rows = QJsonDocument::fromJson(prompts.readAll())["prompts"].toArray();
+        QCOMPARE(rows.size(), 3); // the largest batch's rows
+        for (const auto& row : rows)
+            QCOMPARE(row.toArray().size(), 5);
+
+        const Result tooLong = runCli({"bench", "generate", "--ctx", "32", "--prompt", "30",
+                                       "--new", "8", "--dir", dir.filePath("other")});
+        QCOMPARE(tooLong.exitCode, 1);
+        QVERIFY2(tooLong.err.contains("exceed the context"), qPrintable(tooLong.err));
     }
 
     void taskArithmetic()

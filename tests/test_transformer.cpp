@@ -98,6 +98,32 @@ private Q_SLOTS:
                  qPrintable(QString::number((full - incremental).abs().max().item<double>())));
     }
 
+    // Decoding one sequence as generation does: single-row steps (the matrix-vector path) with
+    // an all-true keyValid (the unpadded mask path) give the full forward's logits.
+    void singleRowDecodingEqualsFullForward_data() { kvCacheEqualsFullForward_data(); }
+    void singleRowDecodingEqualsFullForward()
+    {
+        QFETCH(int, flavour);
+        Transformer model(tinyConfig(Flavour(flavour)));
+        model->initWeights(5);
+        at::NoGradGuard noGrad;
+        auto tokens = at::randint(37, {1, 9}, at::kLong);
+        auto full = model->forward(tokens); // (1, 9, 37)
+
+        KvCache cache;
+        auto positions = at::arange(9, at::kLong).view({1, 9});
+        std::vector<at::Tensor> pieces{model->forward(
+            tokens.narrow(1, 0, 4), cache, positions.narrow(1, 0, 4), at::ones({1, 4}, at::kBool))};
+        for (int64_t t = 4; t < 9; ++t)
+            pieces.push_back(model->forward(tokens.narrow(1, t, 1), cache,
+                                            positions.narrow(1, t, 1),
+                                            at::ones({1, t + 1}, at::kBool)));
+        auto incremental = at::cat(pieces, 1);
+        QCOMPARE(cache.length(), int64_t(9));
+        QVERIFY2(at::allclose(full, incremental, 1e-4, 1e-5),
+                 qPrintable(QString::number((full - incremental).abs().max().item<double>())));
+    }
+
     void leftPaddingIsInvisible_data() { kvCacheEqualsFullForward_data(); }
     void leftPaddingIsInvisible()
     {

@@ -1,5 +1,6 @@
 // `rlhf bench pretrain` and `rlhf bench gemm`: one JSON line of throughput numbers each.
-// `rlhf bench import` is cmd_bench_import.cpp, `rlhf bench ppo` cmd_bench_ppo.cpp.
+// `rlhf bench import` is cmd_bench_import.cpp, `rlhf bench ppo` cmd_bench_ppo.cpp,
+// `rlhf bench generate` cmd_bench_generate.cpp.
 #include "app/cli/commands.h"
 
 #include "core/train/pretrain_bench.h"
@@ -17,6 +18,7 @@ void addBenchCommands(CLI::App& app)
     bench->require_subcommand(1);
     addImportBench(*bench);
     addPpoBench(*bench);
+    addGenerateBench(*bench);
 
     auto options = std::make_shared<train::PretrainBenchOptions>();
     auto flavour = std::make_shared<std::string>("gpt2");

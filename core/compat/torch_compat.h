@@ -7,6 +7,17 @@
 
 namespace rlhf::compat {
 
+// Whether autocast is on for `device` (CPU or CUDA) in this thread.
+inline bool autocastEnabled(c10::DeviceType device)
+{
+#if TORCH_VERSION_MAJOR >= 2
+    return at::autocast::is_autocast_enabled(device);
+#else
+    return device == c10::DeviceType::CPU ? at::autocast::is_cpu_enabled()
+                                          : at::autocast::is_enabled();
+#endif
+}
+
 // Autocast of `device` (CPU or CUDA) to `dtype` (bf16) in this scope; restored on exit.
 class Autocast {
 public:
@@ -26,11 +37,8 @@ public:
 
 private:
     bool cpu() const { return m_device == c10::DeviceType::CPU; }
+    bool isEnabled() const { return autocastEnabled(m_device); }
 #if TORCH_VERSION_MAJOR >= 2
-    bool isEnabled() const
-    {
-        return at::autocast::is_autocast_enabled(m_device);
-    }
     at::ScalarType currentDtype() const
     {
         return at::autocast::get_autocast_dtype(m_device);
@@ -41,10 +49,6 @@ private:
         at::autocast::set_autocast_dtype(m_device, dtype);
     }
 #else
-    bool isEnabled() const
-    {
-        return cpu() ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled();
-    }
     at::ScalarType currentDtype() const
     {
         return cpu() ? at::autocast::get_autocast_cpu_dtype()

@@ -15,7 +15,7 @@ TransformerSource::TransformerSource(model::Transformer model, bool bf16)
 at::Tensor TransformerSource::forward(const DecodeInput& input)
 {
     at::NoGradGuard noGrad;
-    const auto device = m_model->parameters().front().device();
+    const auto device = m_model->device();
     compat::Autocast autocast(device.type(), m_bf16, at::kBFloat16);
     auto positions = input.positions.defined() ? input.positions.to(device) : at::Tensor();
     auto keyValid = input.keyValid.defined() ? input.keyValid.to(device) : at::Tensor();

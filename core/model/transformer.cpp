@@ -1,5 +1,7 @@
 #include "core/model/transformer.h"
 
+#include "core/compat/torch_compat.h"
+
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -22,6 +24,26 @@ at::Tensor rotateHalf(const at::Tensor& x)
 {
     const int64_t half = x.size(-1) / 2;
     return at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+}
+
+// True when `x` (..., in) is a single fp32 row on the CPU outside autocast, as in decoding at
+// batch 1. A matrix-vector product is then ~5x faster than a matrix product: OpenBLAS's sgemm
+// packs the whole weight on every call, whatever the row count (`rlhf bench generate`).
+bool isSingleFloatRow(const at::Tensor& x, const at::Tensor& weight)
+{
+    return x.numel() == x.size(-1) && x.is_cpu() && x.scalar_type() == at::kFloat &&
+           weight.scalar_type() == at::kFloat && !compat::autocastEnabled(c10::DeviceType::CPU);
+}
+
+// matrix (out, in) times the single row `x` (..., in), plus `bias` (out) when defined:
+// (..., out).
+at::Tensor timesRow(const at::Tensor& matrix, const at::Tensor& x, const at::Tensor& bias)
+{
+    const at::Tensor row = x.reshape({x.size(-1)});
+    const at::Tensor y = bias.defined() ? at::addmv(bias, matrix, row) : at::mv(matrix, row);
+    std::vector<int64_t> sizes = x.sizes().vec();
+    sizes.back() = matrix.size(0);
+    return y.view(sizes);
 }
 
 } // namespace
@@ -137,7 +159,10 @@ int64_t TransformerImpl::parameterCount() const
 
 at::Tensor TransformerImpl::project(const Linear& linear, const at::Tensor& x) const
 {
-    if (m_config.flavour == Flavour::Gpt2) {
+    const bool conv1d = m_config.flavour == Flavour::Gpt2;
+    if (isSingleFloatRow(x, linear.weight))
+        return timesRow(conv1d ? linear.weight.t() : linear.weight, x, linear.bias);
+    if (conv1d) {
         // Conv1D: x @ W + b with W (in, out).
         auto y = at::matmul(x, linear.weight);
         return linear.bias.defined() ? y + linear.bias : y;
@@ -158,7 +183,7 @@ at::Tensor TransformerImpl::norm(const at::Tensor& x, const at::Tensor& weight,
 
 at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, KvCache* cache,
                                       size_t layer, const at::Tensor& positions,
-                                      const at::Tensor& keyValid)
+                                      const at::Tensor& keyValid, at::Tensor& mask)
 {
     const int64_t B = x.size(0), T = x.size(1);
     const int64_t heads = m_config.heads, kvHeads = m_config.kvHeadCount();
@@ -198,16 +223,7 @@ at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, K
     }
 
     const int64_t total = past + T;
-    // Query i (absolute position past + i) sees keys j <= past + i that are not padding: an
-    // additive mask of 0 / -inf that baddbmm adds while it computes the scaled scores.
-    const float minusInf = -std::numeric_limits<float>::infinity();
-    auto mask = at::full({T, total}, minusInf, q.options()).triu(past + 1); // (T, total)
-    if (keyValid.defined()) { // padding differs per row: one (T, total) mask per row and head
-        auto padding = at::zeros({B, 1, 1, total}, q.options())
-                           .masked_fill_(keyValid.logical_not().view({B, 1, 1, total}), minusInf);
-        mask = (mask.view({1, 1, T, total}) + padding).expand({B, heads, T, total});
-        mask = mask.reshape({B * heads, T, total});
-    } // else baddbmm broadcasts the one (T, total) mask over every row and head
+    if (!mask.defined()) mask = attentionMask(B, T, past, keyValid, q.options());
     auto scores = at::baddbmm(mask, q.reshape({B * heads, T, headDim}),
                               k.reshape({B * heads, total, headDim}).transpose(1, 2),
                               /*beta=*/1.0, /*alpha=*/1.0 / std::sqrt(double(headDim)));
@@ -216,6 +232,23 @@ at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, K
     auto out = at::bmm(weights.to(v.scalar_type()), v.reshape({B * heads, total, headDim}));
     out = out.view({B, heads, T, headDim}).transpose(1, 2).reshape({B, T, m_config.dim});
     return project(block.attnOut, out);
+}
+
+at::Tensor TransformerImpl::attentionMask(int64_t B, int64_t T, int64_t past,
+                                          const at::Tensor& keyValid,
+                                          const at::TensorOptions& options) const
+{
+    const int64_t total = past + T, heads = m_config.heads;
+    // Query i (absolute position past + i) sees keys j <= past + i that are not padding: an
+    // additive mask of 0 / -inf that baddbmm adds while it computes the scaled scores.
+    const float minusInf = -std::numeric_limits<float>::infinity();
+    auto mask = at::full({T, total}, minusInf, options).triu(past + 1); // (T, total)
+    if (!keyValid.defined()) return mask; // baddbmm broadcasts it over every row and head
+    // Padding differs per row: one (T, total) mask per row and head.
+    auto padding = at::zeros({B, 1, 1, total}, options)
+                       .masked_fill_(keyValid.logical_not().view({B, 1, 1, total}), minusInf);
+    mask = (mask.view({1, 1, T, total}) + padding).expand({B, heads, T, total});
+    return mask.reshape({B * heads, T, total});
 }
 
 at::Tensor TransformerImpl::mlp(const Block& block, const at::Tensor& x) const
@@ -247,10 +280,14 @@ at::Tensor TransformerImpl::hiddenStates(const at::Tensor& tokens, KvCache* cach
         cache->keys.assign(m_blocks.size(), at::Tensor());
         cache->values.assign(m_blocks.size(), at::Tensor());
     }
+    // Padding needs a mask per row; without any, the one causal mask serves every row. Either
+    // is built by the first layer and shared by the others.
+    const bool padded = keyValid.defined() && !keyValid.all().item<bool>();
+    at::Tensor mask;
     for (size_t i = 0; i < m_blocks.size(); ++i) {
         const Block& block = m_blocks[i];
-        x = x +
-            attention(block, norm(x, block.norm1Weight, block.norm1Bias), cache, i, pos, keyValid);
+        x = x + attention(block, norm(x, block.norm1Weight, block.norm1Bias), cache, i, pos,
+                          padded ? keyValid : at::Tensor(), mask);
         x = x + mlp(block, norm(x, block.norm2Weight, block.norm2Bias));
     }
     if (cache) {
@@ -263,7 +300,8 @@ at::Tensor TransformerImpl::hiddenStates(const at::Tensor& tokens, KvCache* cach
 
 at::Tensor TransformerImpl::logits(const at::Tensor& hidden)
 {
-    return at::matmul(hidden, m_lmHead.t()); // (B, T, vocab)
+    if (isSingleFloatRow(hidden, m_lmHead)) return timesRow(m_lmHead, hidden, {}); // (1, 1, vocab)
+    return at::matmul(hidden, m_lmHead.t());                                       // (B, T, vocab)
 }
 
 at::Tensor TransformerImpl::forward(const at::Tensor& tokens)

@@ -37,6 +37,7 @@ public:
     void initWeights(uint64_t seed);
 
     const ModelConfig& config() const { return m_config; }
+    c10::Device device() const { return m_tokenEmbedding.device(); } // where the weights are
     int64_t parameterCount() const;
 
 private:
@@ -56,8 +57,13 @@ private:
                      bool bias);
     at::Tensor project(const Linear& linear, const at::Tensor& x) const;
     at::Tensor norm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) const;
+    // keyValid: (B, Tcache + T), or undefined when nothing is padding. `mask`: the additive
+    // attention mask, built on the first call of a forward (undefined) and reused by the rest.
     at::Tensor attention(const Block& block, const at::Tensor& x, KvCache* cache, size_t layer,
-                         const at::Tensor& positions, const at::Tensor& keyValid);
+                         const at::Tensor& positions, const at::Tensor& keyValid, at::Tensor& mask);
+    // 0 / -inf: (T, total) without padding, else (B * heads, T, total) from keyValid.
+    at::Tensor attentionMask(int64_t B, int64_t T, int64_t past, const at::Tensor& keyValid,
+                             const at::TensorOptions& options) const;
     at::Tensor mlp(const Block& block, const at::Tensor& x) const;
 
     ModelConfig m_config;

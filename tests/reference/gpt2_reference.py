@@ -1,7 +1,12 @@
 """An independent GPT-2 in plain PyTorch (Python), the reference our C++ core is checked and
 benchmarked against. Parameter names and layouts are Hugging Face's GPT2LMHeadModel
-(Conv1D weights are (in, out)); the lm_head is tied to wte."""
+(Conv1D weights are (in, out)); the lm_head is tied to wte. Also: loading one of our checkpoints
+(config.json + model.safetensors) and a KV-cached forward for generation.
+"""
+import json
 import math
+import os
+import struct
 
 import torch
 import torch.nn.functional as F
@@ -59,3 +64,62 @@ def optimizer_for(model, lr, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.1):
         (decay if p.dim() >= 2 and "wte" not in name and "wpe" not in name else no_decay).append(p)
     groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
     return torch.optim.AdamW(groups, lr=lr, betas=betas, eps=eps)
+
+
+def read_safetensors(path):
+    data = open(path, "rb").read()
+    (length,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + length])
+    body = data[8 + length:]
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        assert entry["dtype"] == "F32", (name, entry["dtype"])
+        begin, end = entry["data_offsets"]
+        flat = torch.frombuffer(bytearray(body[begin:end]), dtype=torch.float32)
+        tensors[name] = flat.reshape(entry["shape"])
+    return tensors
+
+
+def load_gpt2(folder):
+    config = json.load(open(os.path.join(folder, "config.json")))
+    model = Gpt2(config["vocab_size"], config["n_positions"], config["n_layer"], config["n_head"],
+                 config["n_embd"], config.get("layer_norm_epsilon", 1e-5))
+    weights = read_safetensors(os.path.join(folder, "model.safetensors"))
+    with torch.no_grad():
+        for name, p in model.params.items():
+            p.copy_(weights[name])
+    return model
+
+
+def hidden(model, tokens, cache=None, start=0):
+    """Final-normed hidden states (B, T, dim); `cache` (per layer [k, v] of (B, h, maxT, hd))
+    holds positions < start and receives these tokens' keys and values."""
+    P, D, H = model.params, model.dim, model.heads
+    B, T = tokens.shape
+    hd = D // H
+    x = P["transformer.wte.weight"][tokens] + P["transformer.wpe.weight"][start:start + T]
+    for i in range(model.layers):
+        h = f"transformer.h.{i}."
+        y = F.layer_norm(x, (D,), P[h + "ln_1.weight"], P[h + "ln_1.bias"], model.eps)
+        qkv = y @ P[h + "attn.c_attn.weight"] + P[h + "attn.c_attn.bias"]
+        q, k, v = (t.view(B, T, H, hd).transpose(1, 2) for t in qkv.split(D, -1))
+        if cache is not None:
+            cache[i][0][:, :, start:start + T] = k
+            cache[i][1][:, :, start:start + T] = v
+            k, v = cache[i][0][:, :, :start + T], cache[i][1][:, :, :start + T]
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(hd)  # (B, h, T, start + T)
+        if T > 1:  # a whole sequence (start 0); one new token attends to everything cached
+            att = att.masked_fill(torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1),
+                                   float("-inf"))
+        y = att.softmax(-1) @ v
+        x = x + y.transpose(1, 2).reshape(B, T, D) @ P[h + "attn.c_proj.weight"] + P[h + "attn.c_proj.bias"]
+        y = F.layer_norm(x, (D,), P[h + "ln_2.weight"], P[h + "ln_2.bias"], model.eps)
+        y = F.gelu(y @ P[h + "mlp.c_fc.weight"] + P[h + "mlp.c_fc.bias"], approximate="tanh")
+        x = x + y @ P[h + "mlp.c_proj.weight"] + P[h + "mlp.c_proj.bias"]
+    return F.layer_norm(x, (D,), P["transformer.ln_f.weight"], P["transformer.ln_f.bias"], model.eps)
+
+
+def logits_of(model, h):
+    return h @ model.params["transformer.wte.weight"].t()
