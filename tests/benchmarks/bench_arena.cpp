@@ -15,9 +15,11 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QLabel>
 #include <QLineEdit>
 #include <QTest>
+#include <QTimer>
 
 #include <algorithm>
 #include <iostream>
@@ -94,7 +96,17 @@ int main(int argc, char** argv)
             std::cerr << "send refused\n";
             return 1;
         }
-        if (!QTest::qWaitFor([&] { return arena.canVote(); }, 120000)) {
+        // A real event loop, not QTest::qWaitFor: its 10 ms naps would delay the pieces.
+        QEventLoop loop;
+        for (auto* side : sides) {
+            connections.push_back(
+                QObject::connect(side, &rlhf::widgets::ChatSide::busyChanged, [&] {
+                    if (arena.canVote()) loop.quit();
+                }));
+        }
+        QTimer::singleShot(120000, &loop, &QEventLoop::quit);
+        loop.exec();
+        if (!arena.canVote()) {
             std::cerr << "no replies within 2 minutes\n";
             return 1;
         }
