@@ -15,20 +15,6 @@ namespace rlhf::widgets {
 
 namespace {
 
-double scoreOfA(store::Judgment vote)
-{
-    switch (vote) {
-    case store::Judgment::A:
-        return 1.0;
-    case store::Judgment::B:
-        return 0.0;
-    case store::Judgment::Tie:
-    case store::Judgment::BothBad:
-        return 0.5;
-    }
-    return 0.5;
-}
-
 QStandardItem* numberItem(const QString& text)
 {
     auto* item = new QStandardItem(text);
@@ -65,10 +51,7 @@ LeaderboardView::LeaderboardView(QWidget* parent) : QWidget(parent)
 void LeaderboardView::setBattles(const std::vector<store::Battle>& battles,
                                  const std::vector<CheckpointChoice>& names)
 {
-    std::vector<eval::Match> matches;
-    matches.reserve(battles.size());
-    for (const store::Battle& battle : battles)
-        matches.push_back({battle.modelA, battle.modelB, scoreOfA(battle.vote)});
+    const std::vector<eval::Match> matches = eval::matchesOf(battles);
     m_model->removeRows(0, m_model->rowCount());
     m_caption->setText(battles.empty()
                            ? tr("Leaderboard: no votes yet")

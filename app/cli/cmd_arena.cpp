@@ -23,30 +23,6 @@ struct LeaderboardArguments {
     eval::LeaderboardOptions options;
 };
 
-// A vote is about the stored sides A and B: A won, B won, or neither did (tie, both bad).
-double scoreOfA(store::Judgment vote)
-{
-    switch (vote) {
-    case store::Judgment::A:
-        return 1.0;
-    case store::Judgment::B:
-        return 0.0;
-    case store::Judgment::Tie:
-    case store::Judgment::BothBad:
-        return 0.5;
-    }
-    return 0.5;
-}
-
-std::vector<eval::Match> matchesOf(const std::vector<store::Battle>& battles)
-{
-    std::vector<eval::Match> matches;
-    matches.reserve(battles.size());
-    for (const auto& battle : battles)
-        matches.push_back({battle.modelA, battle.modelB, scoreOfA(battle.vote)});
-    return matches;
-}
-
 nlohmann::json leaderboardJson(const std::vector<eval::LeaderboardRow>& rows, size_t battles,
                                const eval::LeaderboardOptions& options)
 {
@@ -113,7 +89,7 @@ void addArenaCommands(CLI::App& app)
     table->callback([=] {
         const store::Project project = store::Project::open(arguments->project);
         const auto battles = project.database().battles();
-        const auto rows = eval::leaderboard(matchesOf(battles), arguments->options);
+        const auto rows = eval::leaderboard(eval::matchesOf(battles), arguments->options);
         if (arguments->json)
             std::cout << leaderboardJson(rows, battles.size(), arguments->options).dump(2)
                       << std::endl;

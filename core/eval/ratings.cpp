@@ -268,4 +268,27 @@ std::vector<LeaderboardRow> leaderboard(std::span<const Match> matches,
     return rows;
 }
 
+double scoreOfA(store::Judgment vote)
+{
+    switch (vote) {
+    case store::Judgment::A:
+        return 1.0;
+    case store::Judgment::B:
+        return 0.0;
+    case store::Judgment::Tie:
+    case store::Judgment::BothBad:
+        return 0.5;
+    }
+    return 0.5;
+}
+
+std::vector<Match> matchesOf(std::span<const store::Battle> battles)
+{
+    std::vector<Match> matches;
+    matches.reserve(battles.size());
+    for (const auto& battle : battles)
+        matches.push_back({battle.modelA, battle.modelB, scoreOfA(battle.vote)});
+    return matches;
+}
+
 } // namespace rlhf::eval

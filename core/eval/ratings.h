@@ -5,6 +5,8 @@
 // Qt-free and torch-free.
 #pragma once
 
+#include "core/store/label_records.h"
+
 #include <cstdint>
 #include <span>
 #include <string>
@@ -16,6 +18,10 @@ struct Match {
     std::string modelA, modelB;
     double scoreA = 0.5; // 1: A won, 0: B won, 0.5: tie (or both bad)
 };
+
+// The arena's votes as matches: A won scores 1, B won 0, a tie or "both bad" 0.5.
+double scoreOfA(store::Judgment vote);
+std::vector<Match> matchesOf(std::span<const store::Battle> battles);
 
 struct EloOptions {
     double k = 4.0;          // step size per battle (LMSYS uses 4)
