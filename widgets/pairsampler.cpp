@@ -20,8 +20,8 @@ void PairSampler::sample(const PairSamplingRequest& request)
         options.maxNewTokens = request.maxNewTokens;
         options.seed = request.seed;
         const auto queued = train::samplePairs(
-            project, options,
-            [&](int64_t soFar) { Q_EMIT pairQueued(soFar, request.count); }, &m_stop);
+            project, options, [&](int64_t soFar) { Q_EMIT pairQueued(soFar, request.count); },
+            &m_stop);
         Q_EMIT finished(queued);
     } catch (const std::exception& error) {
         Q_EMIT failed(QString::fromStdString(error.what()));

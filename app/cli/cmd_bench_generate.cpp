@@ -3,6 +3,7 @@
 // (tests/reference/bench_generate.py) on the same checkpoint and prompts in the same run.
 // Prints a short table, or with --json one JSON object.
 #include "app/cli/commands.h"
+#include "app/cli/json_command.h"
 
 #include "core/train/generate_bench.h"
 #include "core/util/error.h"
@@ -58,25 +59,7 @@ nlohmann::json runPythonTwin(const GenerateBenchArguments& arguments,
         std::to_string(options.repeats) + " --warmup " + std::to_string(options.warmup) +
         " --threads " + std::to_string(ours.threads) + " --device " +
         (ours.setup.rfind("cuda", 0) == 0 ? "cuda" : "cpu") + " 2>&1";
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-    if (!pipe) throw Error("cannot run " + command);
-    std::string output;
-    char buffer[4096];
-    while (size_t n = fread(buffer, 1, sizeof buffer, pipe.get()))
-        output.append(buffer, n);
-    if (pclose(pipe.release()) != 0) throw Error(command + " failed:\n" + output);
-    const auto brace = output.find_last_of('{');
-    if (brace == std::string::npos) throw Error(command + " printed no JSON:\n" + output);
-    const auto lineStart = output.rfind("\n{", brace);
-    return nlohmann::json::parse(output.substr(lineStart == std::string::npos ? 0 : lineStart + 1));
-}
-
-// The 1-minute load average: the numbers of a shared machine need it beside them.
-double loadAverage()
-{
-    double load = -1;
-    std::ifstream("/proc/loadavg") >> load;
-    return load;
+    return runJsonCommand(command);
 }
 
 // Fraction of new tokens where two runs' greedy choices agree (same shape expected).

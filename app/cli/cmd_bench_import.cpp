@@ -2,6 +2,7 @@
 // JSONL corpus, optionally beside a Python script doing the same on the same file in the same
 // run (tests/reference/bench_import.py). Prints one JSON object.
 #include "app/cli/commands.h"
+#include "app/cli/json_command.h"
 
 #include "core/data/import_bench.h"
 #include "core/util/error.h"
@@ -28,16 +29,7 @@ nlohmann::json runReference(const ImportBenchArguments& arguments)
 {
     const std::string command =
         arguments.python + " '" + arguments.reference + "' '" + arguments.file + "'";
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-    if (!pipe) throw Error("cannot run " + command);
-    std::string output;
-    char buffer[4096];
-    while (size_t n = fread(buffer, 1, sizeof buffer, pipe.get()))
-        output.append(buffer, n);
-    if (pclose(pipe.release()) != 0) throw Error(command + " failed:\n" + output);
-    const auto lastLine = output.find_last_of('{');
-    if (lastLine == std::string::npos) throw Error(command + " printed no JSON:\n" + output);
-    return nlohmann::json::parse(output.substr(output.rfind('\n', lastLine) + 1));
+    return runJsonCommand(command);
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // generation / optimisation split, optionally beside the same iteration in PyTorch-Python
 // (tests/reference/bench_ppo.py) on the same checkpoint in the same run. Prints one JSON object.
 #include "app/cli/commands.h"
+#include "app/cli/json_command.h"
 
 #include "core/train/ppo_bench.h"
 #include "core/util/error.h"
@@ -46,25 +47,7 @@ nlohmann::json runPythonTwin(const PpoBenchArguments& arguments, const train::Pp
         " --minibatch " + std::to_string(options.minibatchSize) + " --iterations " +
         std::to_string(options.iterations) + " --warmup " + std::to_string(options.warmup) +
         (options.threads > 0 ? " --threads " + std::to_string(options.threads) : "") + " 2>&1";
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-    if (!pipe) throw Error("cannot run " + command);
-    std::string output;
-    char buffer[4096];
-    while (size_t n = fread(buffer, 1, sizeof buffer, pipe.get()))
-        output.append(buffer, n);
-    if (pclose(pipe.release()) != 0) throw Error(command + " failed:\n" + output);
-    const auto brace = output.find_last_of('{');
-    if (brace == std::string::npos) throw Error(command + " printed no JSON:\n" + output);
-    const auto lineStart = output.rfind('\n', brace);
-    return nlohmann::json::parse(output.substr(lineStart == std::string::npos ? 0 : lineStart + 1));
-}
-
-// The 1-minute load average: the numbers of a shared machine need it beside them.
-double loadAverage()
-{
-    double load = -1;
-    std::ifstream("/proc/loadavg") >> load;
-    return load;
+    return runJsonCommand(command);
 }
 
 nlohmann::json report(const PpoBenchArguments& arguments, const train::PpoBenchResult& result)
