@@ -13,6 +13,7 @@
 #include "core/train/stage_data.h"
 #include "core/train/stage_runner.h"
 #include "core/util/error.h"
+#include "tests/support/arithmetic_project.h"
 #include "tests/support/error_of.h"
 
 #include <QTemporaryDir>
@@ -40,27 +41,9 @@ fs::path makeProject(const fs::path& root)
     store::Project project = store::Project::create(root);
     store::Database& database = project.database();
 
-    text::TrainConfig tokenizerConfig;
-    tokenizerConfig.vocabSize = 300;
-    text::BpeTrainer trainer(tokenizerConfig);
-    trainer.addText("please help me. yes, gladly. no, go away. please help me with task 12.");
-    const fs::path tokenizerFile = project.paths().tokenizers() / "bpe.json";
-    const text::Tokenizer tokenizer = trainer.train();
-    text::saveTokenizerJson(tokenizer, tokenizerFile);
-
-    model::ModelConfig shape;
-    shape.flavour = model::Flavour::Llama;
-    shape.vocabSize = tokenizer.vocabSize();
-    shape.contextLength = 64;
-    shape.layers = 2;
-    shape.heads = 4;
-    shape.kvHeads = 2;
-    shape.dim = 32;
-    torch::manual_seed(5);
-    model::Transformer transformer(shape);
-    model::CheckpointContents contents;
-    contents.tokenizer = tokenizerFile;
-    model::saveCheckpoint(project.paths().absolute(checkpointPath), *transformer, contents);
+    fixtures::writeTinyLlama(
+        project, checkpointPath,
+        "please help me. yes, gladly. no, go away. please help me with task 12.", 5, 64);
 
     std::vector<store::ComparisonItem> items;
     for (int i = 0; i < itemCount; ++i) {

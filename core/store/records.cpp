@@ -1,7 +1,7 @@
 // Enum <-> stored word conversions and the clock used to stamp records.
 #include "core/store/records.h"
 
-#include "core/util/error.h"
+#include "core/store/word_table.h"
 
 #include <array>
 #include <chrono>
@@ -11,9 +11,6 @@
 namespace rlhf::store {
 
 namespace {
-
-template <typename Enum, size_t Count>
-using WordTable = std::array<std::pair<Enum, std::string_view>, Count>;
 
 constexpr WordTable<DatasetKind, 3> datasetKindWords{{
     {DatasetKind::Text, "text"},
@@ -37,24 +34,6 @@ constexpr WordTable<RunStatus, 5> runStatusWords{{
     {RunStatus::Stopped, "stopped"},
     {RunStatus::Failed, "failed"},
 }};
-
-template <typename Enum, size_t Count>
-std::string_view wordOf(const WordTable<Enum, Count>& table, Enum value)
-{
-    for (const auto& [entry, word] : table) {
-        if (entry == value) return word;
-    }
-    return "?";
-}
-
-template <typename Enum, size_t Count>
-Enum parseWord(const WordTable<Enum, Count>& table, std::string_view word, const char* what)
-{
-    for (const auto& [entry, candidate] : table) {
-        if (candidate == word) return entry;
-    }
-    throw Error("unknown " + std::string(what) + " '" + std::string(word) + "'");
-}
 
 } // namespace
 

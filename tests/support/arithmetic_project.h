@@ -2,6 +2,7 @@
 // panes: the arithmetic task's chat, preference ("arith-pairs") and prompt datasets, a BPE
 // tokenizer with the chat template's special tokens, and a tiny Llama checkpoint (seeded random
 // weights) registered as a finished pretrain run, so every pane that lists checkpoints offers it.
+// writeTinyLlama alone makes the tokenizer and checkpoint for tests with data of their own.
 #pragma once
 
 #include "core/data/tasks/arithmetic_task.h"
@@ -18,34 +19,25 @@
 
 namespace fixtures {
 
-// Writes the project into `root` (which must not hold one); returns the project-relative path of
-// its checkpoint, "checkpoints/1/step-000010". `seed` seeds the weights; `maxOperand` the task's
-// size (9: 100 problems).
-inline std::string writeArithmeticProject(const std::filesystem::path& root, int seed = 3,
-                                          int maxOperand = 9)
+// A BPE tokenizer (300 ids, the chat template's special tokens) trained on `sampleText`, saved
+// as tokenizers/bpe.json, and a tiny Llama (2 layers, dim 32, seeded random weights) saved
+// with it at `checkpointPath` (project-relative). Returns the tokenizer's vocabulary size.
+inline int64_t writeTinyLlama(rlhf::store::Project& project, const std::string& checkpointPath,
+                              const std::string& sampleText, int seed, int64_t contextLength)
 {
     namespace model = rlhf::model;
-    namespace store = rlhf::store;
-    const std::string checkpointPath = "checkpoints/1/step-000010";
-    rlhf::data::ArithmeticTaskOptions task;
-    task.maxOperand = maxOperand;
-    rlhf::data::writeArithmeticTask(root, "arith", task);
-    auto project = store::Project::open(root);
-    auto& database = project.database();
-
     rlhf::text::TrainConfig tokenizerConfig;
     tokenizerConfig.vocabSize = 300;
     rlhf::text::BpeTrainer trainer(tokenizerConfig);
-    trainer.addText("What is 3 + 4? 7. What is 12 + 9? 21. What is 45 + 45? 90.");
+    trainer.addText(sampleText);
     const auto tokenizerFile = project.paths().tokenizers() / "bpe.json";
     const auto tokenizer = trainer.train();
     rlhf::text::saveTokenizerJson(tokenizer, tokenizerFile);
-    database.addTokenizer("bpe", "tokenizers/bpe.json", tokenizer.vocabSize());
 
     model::ModelConfig shape;
     shape.flavour = model::Flavour::Llama;
     shape.vocabSize = tokenizer.vocabSize();
-    shape.contextLength = 96;
+    shape.contextLength = contextLength;
     shape.layers = 2;
     shape.heads = 4;
     shape.kvHeads = 2;
@@ -55,6 +47,27 @@ inline std::string writeArithmeticProject(const std::filesystem::path& root, int
     model::CheckpointContents contents;
     contents.tokenizer = tokenizerFile;
     model::saveCheckpoint(project.paths().absolute(checkpointPath), *transformer, contents);
+    return tokenizer.vocabSize();
+}
+
+// Writes the project into `root` (which must not hold one); returns the project-relative path of
+// its checkpoint, "checkpoints/1/step-000010". `seed` seeds the weights; `maxOperand` the task's
+// size (9: 100 problems).
+inline std::string writeArithmeticProject(const std::filesystem::path& root, int seed = 3,
+                                          int maxOperand = 9)
+{
+    namespace store = rlhf::store;
+    const std::string checkpointPath = "checkpoints/1/step-000010";
+    rlhf::data::ArithmeticTaskOptions task;
+    task.maxOperand = maxOperand;
+    rlhf::data::writeArithmeticTask(root, "arith", task);
+    auto project = store::Project::open(root);
+    auto& database = project.database();
+
+    const auto vocabSize =
+        writeTinyLlama(project, checkpointPath,
+                       "What is 3 + 4? 7. What is 12 + 9? 21. What is 45 + 45? 90.", seed, 96);
+    database.addTokenizer("bpe", "tokenizers/bpe.json", vocabSize);
     const auto run = database.createRun(store::RunStage::Pretrain, "base", "{}");
     database.addCheckpoint(run, 10, checkpointPath);
     database.finishRun(run, store::RunStatus::Completed);
