@@ -1,7 +1,7 @@
 #include "widgets/mainwindow.h"
 
+#include "core/model/torch_runtime.h"
 #include "core/store/project.h"
-#include "core/util/threads.h"
 #include "widgets/dataview.h"
 #include "widgets/healthpanel.h"
 #include "widgets/importrunpage.h"
@@ -275,7 +275,7 @@ void MainWindow::rebuildRecentMenu()
 
 void MainWindow::newRun()
 {
-    StageWizard wizard(m_project, cudaAvailable(), this);
+    StageWizard wizard(m_project, model::cudaAvailable(), this);
     if (wizard.exec() != QDialog::Accepted) return;
     startRun(QString::fromStdString(wizard.document().dump()));
 }

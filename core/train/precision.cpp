@@ -1,9 +1,9 @@
 #include "core/train/precision.h"
 
 #include "core/compat/torch_compat.h"
+#include "core/model/torch_runtime.h"
 #include "core/util/cpu_features.h"
 #include "core/util/error.h"
-#include "core/util/threads.h"
 
 #include <ATen/Context.h>
 
@@ -36,7 +36,7 @@ ComputeSetup resolveCompute(const std::string& device, Precision precision, int 
         throw Error("device \"cuda\" requested but no CUDA GPU is available");
     if (device == "cuda" || (device == "auto" && cudaPresent))
         setup.device = c10::Device(c10::kCUDA);
-    setup.threads = setComputeThreads(threads);
+    setup.threads = model::setComputeThreads(threads);
     const bool fastBf16 = setup.device.is_cuda() || cpuHasAvx512Bf16();
     setup.bf16 = precision == Precision::BFloat16 || (precision == Precision::Auto && fastBf16);
     return setup;

@@ -7,7 +7,6 @@
 #include "core/train/precision.h"
 #include "core/train/token_windows.h"
 #include "core/util/error.h"
-#include "core/util/threads.h"
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>

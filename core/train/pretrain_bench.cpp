@@ -1,10 +1,10 @@
 #include "core/train/pretrain_bench.h"
 
+#include "core/model/torch_runtime.h"
 #include "core/model/transformer.h"
 #include "core/train/adamw.h"
 #include "core/train/precision.h"
 #include "core/util/cpu_features.h"
-#include "core/util/threads.h"
 
 #include <ATen/ATen.h>
 
@@ -94,7 +94,7 @@ GemmBenchResult benchGemm(int64_t size, int threads)
 {
     GemmBenchResult result;
     result.size = size;
-    result.threads = setComputeThreads(threads);
+    result.threads = model::setComputeThreads(threads);
     auto best = [&](at::ScalarType dtype) {
         auto a = at::randn({size, size}).to(dtype), b = at::randn({size, size}).to(dtype);
         double fastest = 1e30;

@@ -1,5 +1,5 @@
 // Run-time CPU facts that choose fast paths: core count and AVX-512 BF16 support.
-// Torch-free; the thread setting that uses them lives in threads.h.
+// Torch-free; the thread setting that uses them lives in core/model/torch_runtime.h.
 #pragma once
 
 namespace rlhf {

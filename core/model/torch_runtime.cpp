@@ -1,11 +1,12 @@
-#include "core/util/threads.h"
+// setComputeThreads and cudaAvailable: thin calls into ATen's parallel and context settings.
+#include "core/model/torch_runtime.h"
 
 #include "core/util/cpu_features.h"
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
-namespace rlhf {
+namespace rlhf::model {
 
 int setComputeThreads(int threads)
 {
@@ -19,4 +20,4 @@ bool cudaAvailable()
     return at::hasCUDA();
 }
 
-} // namespace rlhf
+} // namespace rlhf::model
