@@ -6,8 +6,8 @@
 
 #include "core/eval/label_pairs.h"
 #include "core/eval/label_queue.h"
-#include "core/store/atomic_file.h"
 #include "core/store/project.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
 #include <CLI/CLI.hpp>
@@ -93,7 +93,7 @@ void exportPairs(const ExportArguments& arguments)
     std::ostringstream text;
     const int64_t lines = eval::writePreferenceJsonl(text, pairs);
     const std::string bytes = text.str();
-    store::AtomicFile file(std::filesystem::absolute(arguments.out));
+    AtomicFile file(std::filesystem::absolute(arguments.out));
     file.write(std::as_bytes(std::span(bytes.data(), bytes.size())));
     file.commit();
     std::cout << "wrote " << lines << " preference pairs to " << arguments.out << std::endl;

@@ -2,7 +2,7 @@
 // the validating reader over a memory-mapped file.
 #include "core/model/safetensors.h"
 
-#include "core/store/atomic_file.h"
+#include "core/util/atomic_file.h"
 #include "core/util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -183,7 +183,7 @@ void writeSafetensors(const std::filesystem::path& file, std::span<const TensorB
         headerText.append((8 - headerText.size() % 8) % 8, ' '); // data starts 8-byte aligned
         const uint64_t headerLength = headerText.size();
 
-        store::AtomicFile out(file);
+        AtomicFile out(file);
         out.write(std::as_bytes(std::span(&headerLength, 1)));
         out.write(std::as_bytes(std::span(headerText)));
         for (const TensorBytes* tensor : order)

@@ -6,7 +6,7 @@
 //  "__metadata__": {"<key>": "<string>"}}, then the data buffer that the offsets index.
 #pragma once
 
-#include "core/store/mapped_file.h"
+#include "core/util/mapped_file.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -101,7 +101,7 @@ private:
     void parseHeader(std::string_view header, uint64_t dataSize);
     void checkCoverage(uint64_t dataSize) const;
 
-    store::MappedFile m_file;
+    MappedFile m_file;
     std::span<const std::byte> m_data; // the data buffer, inside m_file
     SafetensorsMetadata m_metadata;
     std::map<std::string, Entry, std::less<>> m_entries;

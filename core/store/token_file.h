@@ -3,8 +3,8 @@
 // TokenFileReader memory-maps it for the data loader. Names: ProjectPaths::tokenFile().
 #pragma once
 
-#include "core/store/atomic_file.h"
-#include "core/store/mapped_file.h"
+#include "core/util/atomic_file.h"
+#include "core/util/mapped_file.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // AtomicFile: mkstemp beside the target, write, fsync, rename, fsync the folder.
-#include "core/store/atomic_file.h"
+#include "core/util/atomic_file.h"
 
 #include "core/util/error.h"
 
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace rlhf::store {
+namespace rlhf {
 
 namespace {
 
@@ -89,4 +89,4 @@ void AtomicFile::commit()
     syncFolder(m_target.has_parent_path() ? m_target.parent_path() : ".");
 }
 
-} // namespace rlhf::store
+} // namespace rlhf

@@ -1,7 +1,6 @@
 // A file written under a temporary name in its target's folder and renamed into place on
 // commit() (after fsync of the file, then of the folder): readers see the old file or the
 // complete new one, never a torn write. Without commit() the temporary file is removed.
-// Torch-free and SQL-free: a candidate for core/util once that library is torch-free.
 #pragma once
 
 #include <cstddef>
@@ -9,7 +8,7 @@
 #include <filesystem>
 #include <span>
 
-namespace rlhf::store {
+namespace rlhf {
 
 class AtomicFile {
 public:
@@ -35,4 +34,4 @@ private:
     uint64_t m_written = 0;
 };
 
-} // namespace rlhf::store
+} // namespace rlhf

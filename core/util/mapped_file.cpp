@@ -1,5 +1,5 @@
 // MappedFile: open, fstat, mmap read-only, close the descriptor (the mapping stays valid).
-#include "core/store/mapped_file.h"
+#include "core/util/mapped_file.h"
 
 #include "core/util/error.h"
 
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace rlhf::store {
+namespace rlhf {
 
 MappedFile::MappedFile(const std::filesystem::path& file) : m_path(file)
 {
@@ -73,4 +73,4 @@ void MappedFile::unmap()
     m_size = 0;
 }
 
-} // namespace rlhf::store
+} // namespace rlhf

@@ -1,13 +1,12 @@
 // A whole file mapped read-only into memory (mmap, RAII). The token readers, the text importer
 // and the safetensors reader use it so that gigabyte files are paged in on demand, not copied.
-// Torch-free and SQL-free: a candidate for core/util once that library is torch-free.
 #pragma once
 
 #include <cstddef>
 #include <filesystem>
 #include <span>
 
-namespace rlhf::store {
+namespace rlhf {
 
 class MappedFile {
 public:
@@ -32,4 +31,4 @@ private:
     size_t m_size = 0;
 };
 
-} // namespace rlhf::store
+} // namespace rlhf
