@@ -10,12 +10,12 @@
 #include "core/store/database.h"
 #include "core/store/project.h"
 #include "tests/support/tiny_chat_checkpoint.h"
-#include "widgets/arenapane.h"
-#include "widgets/chatsettingseditor.h"
-#include "widgets/chatside.h"
-#include "widgets/chatworker.h"
-#include "widgets/leaderboardview.h"
-#include "widgets/singlechatpane.h"
+#include "widgets/chat/arenapane.h"
+#include "widgets/chat/chatsettingseditor.h"
+#include "widgets/chat/chatside.h"
+#include "widgets/chat/chatworker.h"
+#include "widgets/chat/leaderboardview.h"
+#include "widgets/chat/singlechatpane.h"
 
 #include <nlohmann/json.hpp>
 

@@ -2,17 +2,17 @@
 // dataset (documents in three splits, a quarantine of a read problem, duplicates and a language
 // rejection, the import report) and a tokenizer trained on it: counts, both histograms, language
 // mix and duplicates, quarantine search and step filter, Restore; then File > Import Data….
-#include "widgets/datasetpage.h"
+#include "widgets/window/datasetpage.h"
 
 #include "core/data/dataset_stats.h"
 #include "core/data/importer.h"
 #include "core/data/token_splits.h"
 #include "core/store/project.h"
-#include "widgets/dataview.h"
-#include "widgets/histogramplot.h"
-#include "widgets/importwizard.h"
-#include "widgets/mainwindow.h"
-#include "widgets/quarantinemodel.h"
+#include "widgets/importwizard/importwizard.h"
+#include "widgets/plots/histogramplot.h"
+#include "widgets/window/dataview.h"
+#include "widgets/window/mainwindow.h"
+#include "widgets/window/quarantinemodel.h"
 
 #include <QApplication>
 #include <QComboBox>

@@ -2,14 +2,14 @@
 // first page, the dataset name typed, Next through format (preview and transcript), mapping,
 // cleaning (a setting changed, the live counts awaited), split and the import; then the database
 // is checked: documents and their splits, and the quarantine with each row's file:line.
-#include "widgets/importwizard.h"
+#include "widgets/importwizard/importwizard.h"
 
 #include "core/data/importer.h"
 #include "core/store/project.h"
 #include "tests/support/import_fixtures.h"
-#include "widgets/importcleaningpage.h"
-#include "widgets/importformatpage.h"
-#include "widgets/importrunpage.h"
+#include "widgets/importwizard/importcleaningpage.h"
+#include "widgets/importwizard/importformatpage.h"
+#include "widgets/importwizard/importrunpage.h"
 
 #include <QAbstractButton>
 #include <QApplication>

@@ -9,9 +9,9 @@
 // same database, and after every round checks the labels table against the acknowledged history:
 // every acknowledged label present with its judgment, every acknowledged undo absent, and only the
 // one action in flight at the kill undecided.
-#include "widgets/arenapane.h"
-#include "widgets/chatside.h"
-#include "widgets/labelingpane.h"
+#include "widgets/chat/arenapane.h"
+#include "widgets/chat/chatside.h"
+#include "widgets/labeling/labelingpane.h"
 
 #include "core/eval/label_queue.h"
 #include "core/store/database.h"

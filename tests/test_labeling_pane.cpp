@@ -4,16 +4,16 @@
 // back from the SQLite file right after it was acknowledged; a second annotator, the agreement
 // table against a hand-computed Cohen's kappa, the JSONL export, and a reward model trained from
 // "labels of this project" chosen in the stage wizard. Saves build/screenshots/labeling.png.
-#include "widgets/labelingpane.h"
+#include "widgets/labeling/labelingpane.h"
 
 #include "core/eval/label_pairs.h"
 #include "core/store/project.h"
 #include "core/train/stage_observer.h"
 #include "core/train/stage_runner.h"
-#include "support/arithmetic_project.h"
-#include "support/wizard_steps.h"
-#include "widgets/agreementpanel.h"
-#include "widgets/labelqueuebar.h"
+#include "tests/support/arithmetic_project.h"
+#include "tests/support/wizard_steps.h"
+#include "widgets/labeling/agreementpanel.h"
+#include "widgets/labeling/labelqueuebar.h"
 
 #include <nlohmann/json.hpp>
 

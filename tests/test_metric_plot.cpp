@@ -1,10 +1,10 @@
 // The live metric plot: min/max decimation and EMA smoothing as pure functions, then the widget
 // itself offscreen (batched redraws, decimated graphs, CSV round trip, PNG export, log y).
-#include "widgets/emasmoothing.h"
-#include "widgets/metriccsv.h"
-#include "widgets/metricdecimation.h"
-#include "widgets/metricplot.h"
-#include "widgets/qcustomplot_include.h"
+#include "widgets/plots/emasmoothing.h"
+#include "widgets/plots/metriccsv.h"
+#include "widgets/plots/metricdecimation.h"
+#include "widgets/plots/metricplot.h"
+#include "widgets/plots/qcustomplot_include.h"
 
 #include <algorithm>
 #include <cmath>

@@ -3,7 +3,7 @@
 // not change and where gradients must be zero.
 #include "core/train/rl_losses.h"
 
-#include "support/error_of.h"
+#include "tests/support/error_of.h"
 
 #include <ATen/ATen.h>
 #include <QtTest>

@@ -4,13 +4,13 @@
 // "No warnings" for a healthy one, re-reading a live run at most once a second. Saves
 // build/screenshots/rollouts.png.
 #include "core/store/project.h"
-#include "widgets/healthpanel.h"
-#include "widgets/mainwindow.h"
-#include "widgets/metricplot.h"
-#include "widgets/qcustomplot_include.h"
-#include "widgets/rolloutmodel.h"
-#include "widgets/rolloutview.h"
-#include "widgets/runlistmodel.h"
+#include "widgets/plots/metricplot.h"
+#include "widgets/plots/qcustomplot_include.h"
+#include "widgets/window/healthpanel.h"
+#include "widgets/window/mainwindow.h"
+#include "widgets/window/rolloutmodel.h"
+#include "widgets/window/rolloutview.h"
+#include "widgets/window/runlistmodel.h"
 
 #include <QComboBox>
 #include <QDir>

@@ -2,11 +2,11 @@
 // written document parses with the CLI's own parser; trains a tokenizer from the data page on a
 // worker thread; checks the parameter-count arithmetic against Hugging Face's published model
 // sizes and a hand count, and that the memory estimate follows the batch size.
-#include "widgets/stagewizard.h"
+#include "widgets/stagewizard/stagewizard.h"
 
 #include "core/store/project.h"
 #include "core/train/pretrain_config.h"
-#include "widgets/modelpresets.h"
+#include "widgets/stagewizard/modelpresets.h"
 
 #include <nlohmann/json.hpp>
 

@@ -5,15 +5,15 @@
 // runs them for a step or two with runStage, as `rlhf train` does. Also: a PPO rewards page
 // without a reward source refuses Next, DPO and GRPO show only their own fields, and a project
 // without a checkpoint says so. Saves build/screenshots/wizard-ppo*.png of the rewards page.
-#include "widgets/stagewizard.h"
+#include "widgets/stagewizard/stagewizard.h"
 
 #include "core/store/project.h"
 #include "core/train/dpo.h"
 #include "core/train/rl_config.h"
 #include "core/train/sft.h"
 #include "core/train/stage_runner.h"
-#include "support/arithmetic_project.h"
-#include "support/wizard_steps.h"
+#include "tests/support/arithmetic_project.h"
+#include "tests/support/wizard_steps.h"
 
 #include <nlohmann/json.hpp>
 

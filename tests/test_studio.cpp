@@ -6,11 +6,11 @@
 #include "core/store/token_file.h"
 #include "core/text/bpe_trainer.h"
 #include "core/text/tokenizer_json.h"
-#include "widgets/mainwindow.h"
-#include "widgets/metricplot.h"
-#include "widgets/qcustomplot_include.h"
-#include "widgets/runlistmodel.h"
-#include "widgets/stagewizard.h"
+#include "widgets/plots/metricplot.h"
+#include "widgets/plots/qcustomplot_include.h"
+#include "widgets/stagewizard/stagewizard.h"
+#include "widgets/window/mainwindow.h"
+#include "widgets/window/runlistmodel.h"
 
 #include <QAbstractButton>
 #include <QApplication>

@@ -4,8 +4,8 @@
 // resumed document continues; the run list shows it all from the database.
 #include "core/store/project.h"
 #include "core/store/token_file.h"
-#include "widgets/runlistmodel.h"
-#include "widgets/trainingworker.h"
+#include "widgets/window/runlistmodel.h"
+#include "widgets/window/trainingworker.h"
 
 #include <nlohmann/json.hpp>
 #include <QElapsedTimer>
