@@ -1,7 +1,7 @@
 // Tests of core/text on their own (no reference implementation needed): byte-level alphabet,
 // UTF-8 repair, pre-tokenizer splits, the trainer against a naive trainer, round trips of hard
 // cases, special tokens, tokenizer.json save/load and its error messages, pathological inputs.
-// tests/test_tokenizer_hf.cpp checks the same code against Hugging Face `tokenizers`.
+// tests/core/test_tokenizer_hf.cpp checks the same code against Hugging Face `tokenizers`.
 #include <algorithm>
 #include <chrono>
 #include <functional>
