@@ -1,6 +1,6 @@
 // rlhf-studio: the desktop application. Thin: the application object, settings identity, and
 // the main window, optionally opening the project folder given on the command line.
-#include "widgets/mainwindow.h"
+#include "widgets/window/mainwindow.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -17,7 +17,7 @@ namespace rlhf::train {
 struct GenerateBenchOptions {
     std::filesystem::path folder;     // scratch folder for checkpoint + prompts; must not exist
     std::filesystem::path checkpoint; // a GPT-2 checkpoint to load; empty: random init below
-    int64_t layers = 4;               // the "small" preset (widgets/modelpresets.cpp)
+    int64_t layers = 4;               // the "small" preset (widgets/stagewizard/modelpresets.cpp)
     int64_t heads = 4;
     int64_t dim = 256;
     int64_t contextLength = 256;

@@ -7,9 +7,9 @@
 //        [--prompt TEXT]... [--greedy] [--multi-turn] [--screenshot FILE.png]
 // --multi-turn keeps one conversation across the prompts (else each prompt is a new round).
 // The vote of --screenshot is stored in the project: use a copy.
-#include "widgets/arenapane.h"
-#include "widgets/chatside.h"
-#include "widgets/chatsettingseditor.h"
+#include "widgets/chat/arenapane.h"
+#include "widgets/chat/chatsettingseditor.h"
+#include "widgets/chat/chatside.h"
 
 #include <nlohmann/json.hpp>
 

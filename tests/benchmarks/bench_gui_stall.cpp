@@ -5,7 +5,7 @@
 // Usage: QT_QPA_PLATFORM=offscreen bench_gui_stall [seconds]
 #include "core/store/project.h"
 #include "core/store/token_file.h"
-#include "widgets/mainwindow.h"
+#include "widgets/window/mainwindow.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
 // Redraw cost of the live metric plot on a 1M-point series: each redraw decimates the raw and
 // the smoothed curve to the pixel width and replots. Prints one JSON line; not a test.
-#include "widgets/metricplot.h"
+#include "widgets/plots/metricplot.h"
 
 #include <algorithm>
 #include <cmath>

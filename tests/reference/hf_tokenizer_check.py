@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference side of tests/test_tokenizer_hf.cpp: Hugging Face `tokenizers` encodes and decodes.
+"""Reference side of tests/core/test_tokenizer_hf.cpp: Hugging Face `tokenizers` encodes and decodes.
 
 Usage: hf_tokenizer_check.py JOB_JSON OUT_JSON
 

@@ -3,7 +3,7 @@
 // press Finish, and read the document the wizard wrote.
 #pragma once
 
-#include "widgets/stagewizard.h"
+#include "widgets/stagewizard/stagewizard.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,0 +1,270 @@
+// One side of a chat (see chatside.h).
+#include "widgets/chat/chatside.h"
+
+#include "widgets/chat/chatsettingseditor.h"
+#include "widgets/chat/chatworker.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QScrollBar>
+#include <QTextBrowser>
+#include <QThread>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace rlhf::widgets {
+
+namespace {
+
+constexpr int kRenderDelayMs = 30; // streamed pieces are drawn at most this often
+
+// One turn as a coloured block; the text escaped, its line breaks kept.
+QString turnHtml(const QString& who, const QString& text, const char* background,
+                 bool streaming = false)
+{
+    QString body = text.toHtmlEscaped().replace(QLatin1Char('\n'), QLatin1String("<br>"));
+    if (streaming) body += QStringLiteral("<span style=\"color:#888\">▍</span>");
+    return QStringLiteral("<table width=\"100%\" cellpadding=\"6\" cellspacing=\"0\" "
+                          "style=\"margin-bottom:6px\" bgcolor=\"%1\"><tr><td>"
+                          "<span style=\"color:#555; font-size:small\"><b>%2</b></span><br>"
+                          "<span style=\"color:#111\">%3</span></td></tr></table>")
+        .arg(QLatin1String(background), who.toHtmlEscaped(), body);
+}
+
+} // namespace
+
+ChatSide::ChatSide(const QString& title, QWidget* parent) : QWidget(parent)
+{
+    m_title = new QLabel(this);
+    m_title->setObjectName("chatSideTitle");
+    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QFont bold = m_title->font();
+    bold.setBold(true);
+    m_title->setFont(bold);
+    setTitle(title);
+
+    m_settingsButton = new QToolButton(this);
+    m_settingsButton->setObjectName("settingsToggle");
+    m_settingsButton->setText(tr("Settings"));
+    m_settingsButton->setCheckable(true);
+    m_settingsButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_settingsButton->setArrowType(Qt::RightArrow);
+    m_settingsButton->setAutoRaise(true);
+
+    m_transcript = new QTextBrowser(this);
+    m_transcript->setObjectName("transcript");
+    m_transcript->setOpenLinks(false);
+    m_transcript->setPlaceholderText(tr("The conversation appears here."));
+
+    m_settings = new ChatSettingsEditor(this);
+    m_settings->setVisible(false);
+    connect(m_settingsButton, &QToolButton::toggled, this, [this](bool open) {
+        m_settings->setVisible(open);
+        m_settingsButton->setArrowType(open ? Qt::DownArrow : Qt::RightArrow);
+    });
+
+    m_status = new QLabel(this);
+    m_status->setObjectName("chatStatus");
+    m_status->setStyleSheet(QStringLiteral("color: palette(mid)"));
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto* header = new QHBoxLayout;
+    header->addWidget(m_title, 1);
+    header->addWidget(m_settingsButton);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(4);
+    layout->addLayout(header);
+    layout->addWidget(m_settings);
+    layout->addWidget(m_transcript, 1);
+    layout->addWidget(m_status);
+
+    m_renderSoon.setSingleShot(true);
+    m_renderSoon.setInterval(kRenderDelayMs);
+    connect(&m_renderSoon, &QTimer::timeout, this, &ChatSide::render);
+    render();
+}
+
+ChatSide::~ChatSide()
+{
+    stopWorker(true);
+}
+
+void ChatSide::setTitle(const QString& title)
+{
+    m_title->setText(title);
+}
+
+QString ChatSide::title() const
+{
+    return m_title->text();
+}
+
+void ChatSide::stopWorker(bool wait)
+{
+    if (!m_thread) return;
+    m_worker->cancel(m_request); // stops a reply at its next token
+    disconnect(m_worker, nullptr, this, nullptr);
+    QThread* thread = m_thread;
+    m_thread = nullptr;
+    m_worker = nullptr; // deleted on its thread when the thread finishes
+    if (wait) {         // the destructor: the thread must not outlive the side
+        thread->quit();
+        thread->wait();
+        delete thread;
+        return;
+    }
+    // A side switched to another checkpoint does not wait (a checkpoint being read cannot
+    // stop): the old thread ends, and deletes itself, on its own.
+    thread->setParent(nullptr);
+    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
+    thread->quit();
+    if (m_running) {
+        m_running = 0;
+        m_partial.clear();
+        render();
+        Q_EMIT busyChanged(false);
+    }
+}
+
+void ChatSide::setCheckpoint(const QString& folder)
+{
+    if (folder == m_checkpoint && m_thread) return;
+    stopWorker(false);
+    m_checkpoint = folder;
+    if (folder.isEmpty()) return;
+    m_thread = new QThread(this);
+    m_thread->setObjectName(QStringLiteral("chat: ") + folder);
+    m_worker = new ChatWorker(folder);
+    m_worker->moveToThread(m_thread);
+    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(m_worker, &ChatWorker::loading, this, [this](qint64 request) {
+        if (request == m_running) m_status->setText(tr("Loading the checkpoint…"));
+    });
+    connect(m_worker, &ChatWorker::piece, this, &ChatSide::onPiece);
+    connect(m_worker, &ChatWorker::finished, this, &ChatSide::onFinished);
+    connect(m_worker, &ChatWorker::failed, this, &ChatSide::onFailed);
+    m_thread->start();
+    render();
+}
+
+bool ChatSide::send(const QString& userText)
+{
+    if (busy() || !m_worker || userText.trimmed().isEmpty()) return false;
+    m_conversation.push_back({"user", userText.toStdString()});
+    ask();
+    return true;
+}
+
+bool ChatSide::regenerate()
+{
+    if (busy() || !m_worker || m_conversation.empty()) return false;
+    if (m_conversation.back().role == "assistant") m_conversation.pop_back();
+    if (m_conversation.empty() || m_conversation.back().role != "user") return false;
+    ask();
+    return true;
+}
+
+void ChatSide::clear()
+{
+    if (busy()) m_worker->cancel(m_request);
+    const bool wasBusy = busy();
+    m_running = 0;
+    m_conversation.clear();
+    m_partial.clear();
+    m_status->clear();
+    render();
+    if (wasBusy) Q_EMIT busyChanged(false);
+}
+
+bool ChatSide::replied() const
+{
+    return !busy() && !m_conversation.empty() && m_conversation.back().role == "assistant";
+}
+
+train::ChatSettings ChatSide::settings() const
+{
+    return m_settings->settings();
+}
+
+void ChatSide::setSettings(const train::ChatSettings& settings)
+{
+    m_settings->setSettings(settings);
+}
+
+void ChatSide::ask()
+{
+    m_running = ++m_request;
+    m_partial.clear();
+    m_status->setText(tr("Generating…"));
+    ChatWorker* worker = m_worker;
+    const qint64 request = m_request;
+    const std::vector<data::Message> dialogue = m_conversation;
+    const train::ChatSettings settings = m_settings->settings();
+    QMetaObject::invokeMethod(
+        worker, [=] { worker->generate(request, dialogue, settings); }, Qt::QueuedConnection);
+    render();
+    Q_EMIT busyChanged(true);
+}
+
+void ChatSide::onPiece(qint64 request, const QString& text)
+{
+    if (request != m_running) return; // a stopped or replaced request's tail
+    ++m_pieces;
+    m_partial += text;
+    if (!m_renderSoon.isActive()) m_renderSoon.start();
+    Q_EMIT pieceReceived(text);
+}
+
+void ChatSide::onFinished(qint64 request, const QString& reply, double msToFirst, double perSecond)
+{
+    if (request != m_running) return;
+    m_running = 0;
+    m_partial.clear();
+    m_conversation.push_back({"assistant", reply.toStdString()});
+    if (perSecond > 0)
+        m_status->setText(
+            tr("first token %1 ms · %2 tok/s").arg(qRound(msToFirst)).arg(qRound(perSecond)));
+    else
+        m_status->setText(tr("reply in %1 ms").arg(qRound(msToFirst)));
+    render();
+    Q_EMIT busyChanged(false);
+    Q_EMIT replyFinished(reply);
+}
+
+void ChatSide::onFailed(qint64 request, const QString& message)
+{
+    if (request != m_running) return;
+    m_running = 0;
+    m_partial.clear();
+    m_status->setText(tr("Failed: %1").arg(message));
+    render();
+    Q_EMIT busyChanged(false);
+    Q_EMIT replyFailed(message);
+}
+
+void ChatSide::render()
+{
+    m_renderSoon.stop();
+    QString html;
+    for (const data::Message& message : m_conversation) {
+        const QString text = QString::fromStdString(message.content);
+        if (message.role == "user")
+            html += turnHtml(tr("You"), text, "#dbe9fb");
+        else if (message.role == "assistant")
+            html += turnHtml(tr("Assistant"), text, "#f0f0f0");
+        else
+            html += turnHtml(tr("System"), text, "#fff4d6");
+    }
+    if (busy()) html += turnHtml(tr("Assistant"), m_partial, "#f0f0f0", true);
+    m_transcript->setHtml(html);
+    QScrollBar* bar = m_transcript->verticalScrollBar();
+    bar->setValue(bar->maximum());
+}
+
+QString ChatSide::transcriptText() const
+{
+    return m_transcript->toPlainText();
+}
+
+} // namespace rlhf::widgets

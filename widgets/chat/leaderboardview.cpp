@@ -1,0 +1,80 @@
+// The arena leaderboard (see leaderboardview.h).
+#include "widgets/chat/leaderboardview.h"
+
+#include "core/eval/ratings.h"
+
+#include <QHeaderView>
+#include <QLabel>
+#include <QStandardItemModel>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace rlhf::widgets {
+
+namespace {
+
+QStandardItem* numberItem(const QString& text)
+{
+    auto* item = new QStandardItem(text);
+    item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    return item;
+}
+
+} // namespace
+
+LeaderboardView::LeaderboardView(QWidget* parent) : QWidget(parent)
+{
+    m_caption = new QLabel(this);
+    m_caption->setObjectName("leaderboardCaption");
+    m_model = new QStandardItemModel(0, ColumnCount, this);
+    m_model->setHorizontalHeaderLabels({tr("#"), tr("Model"), tr("Rating"), tr("95% interval"),
+                                        tr("Elo"), tr("Battles"), tr("W / L / T")});
+    m_table = new QTableView(this);
+    m_table->setObjectName("leaderboard");
+    m_table->setModel(m_model);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setAlternatingRowColors(true);
+    m_table->verticalHeader()->hide();
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setMinimumSectionSize(64); // room for "1234" in any style
+    m_table->horizontalHeader()->setSectionResizeMode(Model, QHeaderView::Stretch);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_caption);
+    layout->addWidget(m_table, 1);
+    setBattles({}, {});
+}
+
+void LeaderboardView::setBattles(const std::vector<store::Battle>& battles,
+                                 const std::vector<CheckpointChoice>& names)
+{
+    const std::vector<eval::Match> matches = eval::matchesOf(battles);
+    m_model->removeRows(0, m_model->rowCount());
+    m_caption->setText(battles.empty()
+                           ? tr("Leaderboard: no votes yet")
+                           : tr("Leaderboard: %n vote(s); Bradley-Terry rating with its "
+                                "bootstrap 95% interval, online Elo",
+                                nullptr, int(battles.size())));
+    if (matches.empty()) return;
+    int rank = 0;
+    for (const eval::LeaderboardRow& row : eval::leaderboard(matches)) {
+        const QString path = QString::fromStdString(row.model);
+        auto* model = new QStandardItem(checkpointLabel(names, path));
+        model->setToolTip(path);
+        m_model->appendRow(
+            {numberItem(QString::number(++rank)), model,
+             numberItem(QString::number(std::lround(row.rating))),
+             numberItem(QStringLiteral("−%1 / +%2")
+                            .arg(std::lround(row.rating - row.low))
+                            .arg(std::lround(row.high - row.rating))),
+             numberItem(QString::number(std::lround(row.elo))),
+             numberItem(QString::number(row.battles)),
+             numberItem(
+                 QStringLiteral("%1 / %2 / %3").arg(row.wins).arg(row.losses).arg(row.ties))});
+    }
+}
+
+} // namespace rlhf::widgets

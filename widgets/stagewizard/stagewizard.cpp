@@ -1,0 +1,263 @@
+#include "widgets/stagewizard/stagewizard.h"
+
+#include "core/train/dpo.h"
+#include "core/train/pretrain_config.h"
+#include "core/train/rl_config.h"
+#include "core/train/stage_runner.h"
+#include "widgets/stagewizard/modelpresets.h"
+#include "widgets/stagewizard/wizarddatapage.h"
+#include "widgets/stagewizard/wizarddpopage.h"
+#include "widgets/stagewizard/wizardmodelpage.h"
+#include "widgets/stagewizard/wizardoptimisationpage.h"
+#include "widgets/stagewizard/wizardrewardpage.h"
+#include "widgets/stagewizard/wizardrunpage.h"
+#include "widgets/stagewizard/wizardstagepage.h"
+#include "widgets/stagewizard/wizardstartpage.h"
+#include "widgets/stagewizard/wizardsummarypage.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QDir>
+#include <QFileInfo>
+#include <QLocale>
+#include <QMessageBox>
+#include <QSaveFile>
+
+#include <exception>
+
+namespace rlhf::widgets {
+
+namespace {
+
+QString shellQuoted(const QString& text)
+{
+    return QLatin1Char('\'') + QString(text).replace(QLatin1String("'"), QLatin1String("'\\''")) +
+           QLatin1Char('\'');
+}
+
+double number(const QVariant& text)
+{
+    return QLocale::c().toDouble(text.toString()); // the fields hold C-locale text, e.g. "3e-4"
+}
+
+bool isRl(const QString& stage)
+{
+    return stage == QLatin1String("ppo") || stage == QLatin1String("grpo");
+}
+
+} // namespace
+
+StageWizard::StageWizard(const QString& projectPath, bool gpuAvailable, QWidget* parent)
+    : QWizard(parent), m_projectPath(QDir(projectPath).absolutePath())
+{
+    setWindowTitle(tr("New training run"));
+    setOption(QWizard::NoBackButtonOnStartPage);
+    resize(720, 620);
+    m_stage = new WizardStagePage(m_projectPath, this);
+    m_data = new WizardDataPage(m_projectPath, this);
+    m_model = new WizardModelPage(m_data, this);
+    m_run = new WizardRunPage(gpuAvailable, this);
+    m_start = new WizardStartPage(m_projectPath, m_stage, this);
+    m_dpo = new WizardDpoPage(this);
+    m_reward = new WizardRewardPage(m_projectPath, m_stage, this);
+    setPage(StagePage, m_stage);
+    setPage(DataPage, m_data);
+    setPage(ModelPage, m_model);
+    setPage(StartPage, m_start);
+    setPage(DpoPage, m_dpo);
+    setPage(RewardPage, m_reward);
+    auto* optimisation = new WizardOptimisationPage(m_model, this);
+    setPage(OptimisationPage, optimisation);
+    setPage(RunPage, m_run);
+    setPage(SummaryPage, new WizardSummaryPage(this, this));
+    m_model->setBatchSize(field(QStringLiteral("batchSize")).toInt());
+    connect(optimisation, &WizardOptimisationPage::batchSizeChanged, m_model,
+            &WizardModelPage::setBatchSize);
+}
+
+int64_t StageWizard::parameterCount(const model::ModelConfig& config)
+{
+    return widgets::parameterCount(config);
+}
+
+QString StageWizard::stage() const
+{
+    return m_stage->stage();
+}
+
+int StageWizard::nextId() const
+{
+    const QString stage = this->stage();
+    switch (currentId()) {
+    case StagePage:
+        return stage == QLatin1String("pretrain") ? DataPage : StartPage;
+    case StartPage:
+        if (stage == QLatin1String("dpo")) return DpoPage;
+        return isRl(stage) ? RewardPage : OptimisationPage;
+    case DataPage:
+        return ModelPage;
+    case ModelPage:
+    case DpoPage:
+    case RewardPage:
+        return OptimisationPage;
+    case OptimisationPage:
+        return RunPage;
+    case RunPage:
+        return SummaryPage;
+    default:
+        return -1;
+    }
+}
+
+// The optimizer and training blocks, the same fields for every stage.
+template <typename Options>
+void readOptions(const QWizard& wizard, const WizardRunPage& run, Options& config)
+{
+    auto field = [&](const char* name) { return wizard.field(QLatin1String(name)); };
+    config.schedule.peak = number(field("lr"));
+    config.schedule.minimum = number(field("minLr"));
+    config.schedule.warmupSteps = field("warmupSteps").toInt();
+    config.optimizer.weightDecay = number(field("weightDecay"));
+    config.gradClip = number(field("gradClip"));
+    config.steps = field("steps").toInt();
+    config.schedule.totalSteps = config.steps;
+    config.batchSize = field("batchSize").toInt();
+    config.gradAccumulation = field("gradAccumulation").toInt();
+    config.seed = uint64_t(field("seed").toInt());
+    const QString precision = run.precision();
+    config.precision = precision == QLatin1String("fp32")   ? train::Precision::Float32
+                       : precision == QLatin1String("bf16") ? train::Precision::BFloat16
+                                                            : train::Precision::Auto;
+    config.threads = field("threads").toInt();
+    config.device = run.device().toStdString();
+    config.evalEvery = field("evalEvery").toInt();
+    config.checkpointEvery = field("checkpointEvery").toInt();
+}
+
+nlohmann::json StageWizard::document() const
+{
+    return stage() == QLatin1String("pretrain") ? pretrainDocument() : fineTuneDocument();
+}
+
+nlohmann::json StageWizard::fineTuneDocument() const
+{
+    const QString stage = this->stage();
+    auto fill = [&](train::FineTuneConfig& config) {
+        config.stage = stage.toStdString();
+        config.name = field(QStringLiteral("runName")).toString().toStdString();
+        m_start->apply(config);
+        readOptions(*this, *m_run, config);
+    };
+    if (stage == QLatin1String("dpo")) {
+        train::DpoConfig config;
+        fill(config);
+        m_dpo->apply(config);
+        return train::toJson(config);
+    }
+    if (isRl(stage)) {
+        train::RlConfig config;
+        fill(config);
+        m_reward->apply(config);
+        return train::toJson(config);
+    }
+    train::FineTuneConfig config; // sft and reward have only the shared fields
+    fill(config);
+    return train::fineTuneJson(config);
+}
+
+nlohmann::json StageWizard::pretrainDocument() const
+{
+    train::PretrainConfig config;
+    config.name = field(QStringLiteral("runName")).toString().toStdString();
+    config.trainTokens = m_data->trainTokens().toStdString();
+    config.valTokens = m_data->valTokens().toStdString();
+    config.tokenizer = m_data->tokenizerPath().toStdString();
+    config.model = m_model->modelConfig();
+    readOptions(*this, *m_run, config);
+    return train::toJson(config);
+}
+
+QString StageWizard::documentPath() const
+{
+    return QDir(m_projectPath)
+        .filePath(QStringLiteral("runs/%1.json").arg(field(QStringLiteral("runName")).toString()));
+}
+
+QString StageWizard::command() const
+{
+    return QStringLiteral("rlhf train -p %1 %2")
+        .arg(shellQuoted(m_projectPath), shellQuoted(documentPath()));
+}
+
+QString StageWizard::validationError() const
+{
+    const auto json = document();
+    if (json.at("name").get<std::string>().empty()) return tr("The run needs a name (Stage page).");
+    if (stage() == QLatin1String("pretrain") &&
+        json.at("data").at("train").get<std::string>().empty())
+        return tr("Choose a dataset and tokenizer whose token files exist (Data page).");
+    if (stage() != QLatin1String("pretrain") && json.at("init").get<std::string>().empty())
+        return tr("Choose the checkpoint to start from (Start from page).");
+    try {
+        train::validateStageDocument(json, documentPath().toStdString());
+    } catch (const std::exception& error) {
+        return tr("The CLI would refuse this document: %1").arg(QString::fromUtf8(error.what()));
+    }
+    return {};
+}
+
+QString StageWizard::memoryEstimate() const
+{
+    return memoryEstimateAt(field(QStringLiteral("batchSize")).toInt());
+}
+
+QString StageWizard::memoryEstimateAt(int64_t batchSize) const
+{
+    const QString stage = this->stage();
+    if (stage == QLatin1String("pretrain")) return m_model->memoryEstimate(batchSize);
+    auto shape = m_start->modelConfig();
+    if (!shape) return {};
+    if (m_start->maxLength() > 0) shape->contextLength = m_start->maxLength();
+    // A pair is two sequences; a GRPO prompt is group_size rollouts.
+    const int64_t sequences =
+        stage == QLatin1String("reward") || stage == QLatin1String("dpo") ? 2 * batchSize
+        : stage == QLatin1String("grpo") ? batchSize * field(QStringLiteral("groupSize")).toInt()
+                                         : batchSize;
+    QString text = tr("Training memory about %1 for %2 sequences of %3 tokens")
+                       .arg(QLocale().formattedDataSize(trainingMemoryBytes(*shape, sequences)))
+                       .arg(sequences)
+                       .arg(shape->contextLength);
+    if (isRl(stage) || stage == QLatin1String("dpo"))
+        text += tr(" (policy only: the frozen reference%1 add more)")
+                    .arg(stage == QLatin1String("ppo") ? tr(", value and reward models") : "");
+    return text;
+}
+
+QString StageWizard::batchUnit() const
+{
+    const QString stage = this->stage();
+    if (stage == QLatin1String("reward") || stage == QLatin1String("dpo")) return tr("pairs");
+    if (isRl(stage)) return tr("prompts per step");
+    return tr("sequences");
+}
+
+void StageWizard::accept()
+{
+    const QString problem = validationError();
+    if (!problem.isEmpty()) {
+        QMessageBox::warning(this, windowTitle(), problem);
+        return;
+    }
+    const QString path = documentPath();
+    QSaveFile file(path);
+    const QByteArray bytes = QByteArray::fromStdString(document().dump(2) + "\n");
+    if (!QDir().mkpath(QFileInfo(path).absolutePath()) || !file.open(QIODevice::WriteOnly) ||
+        file.write(bytes) != bytes.size() || !file.commit()) {
+        QMessageBox::critical(this, windowTitle(),
+                              tr("Cannot write %1: %2").arg(path, file.errorString()));
+        return;
+    }
+    QWizard::accept();
+}
+
+} // namespace rlhf::widgets

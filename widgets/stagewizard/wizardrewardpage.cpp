@@ -1,0 +1,371 @@
+#include "widgets/stagewizard/wizardrewardpage.h"
+
+#include "core/store/project.h"
+#include "core/train/rl_config.h"
+#include "widgets/stagewizard/ruletermseditor.h"
+#include "widgets/stagewizard/wizardfields.h"
+#include "widgets/stagewizard/wizardstagepage.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <exception>
+#include <initializer_list>
+#include <utility>
+
+namespace rlhf::widgets {
+
+namespace {
+
+constexpr int most = 1 << 30;
+
+QFormLayout* formIn(QWidget* widget)
+{
+    auto* form = new QFormLayout(widget);
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    return form;
+}
+
+// Gives the label columns of forms stacked in one tab the same width, so their fields line up.
+void alignLabels(std::initializer_list<QFormLayout*> forms)
+{
+    int widest = 0;
+    for (QFormLayout* form : forms)
+        for (int row = 0; row < form->rowCount(); ++row)
+            if (QLayoutItem* label = form->itemAt(row, QFormLayout::LabelRole))
+                widest = std::max(widest, label->widget()->sizeHint().width());
+    for (QFormLayout* form : forms)
+        for (int row = 0; row < form->rowCount(); ++row)
+            if (QLayoutItem* label = form->itemAt(row, QFormLayout::LabelRole))
+                label->widget()->setMinimumWidth(widest);
+}
+
+} // namespace
+
+WizardRewardPage::WizardRewardPage(const QString& projectPath, const WizardStagePage* stage,
+                                   QWidget* parent)
+    : QWizardPage(parent), m_projectPath(projectPath), m_stagePage(stage)
+{
+    setTitle(tr("Rewards & KL")); // titles show & as is; tab labels need &&
+    setSubTitle(tr("What the policy is rewarded for, how replies are sampled, and how far the "
+                   "policy may move from the starting checkpoint."));
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("rewardTabs"));
+    m_tabs->addTab(rewardTab(), tr("Reward"));
+    m_tabs->addTab(rolloutTab(), tr("Rollout && KL"));
+    m_tabs->addTab(policyTab(), tr("Policy"));
+    m_valueTab = valueTab();
+    m_tabs->addTab(m_valueTab, tr("Value && ptx"));
+    m_message = messageLabel(this, "rewardMessage");
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(m_tabs, /*stretch=*/1);
+    layout->addWidget(m_message);
+    loadProject();
+    registerField(QStringLiteral("groupSize"), m_groupSize); // the memory estimate reads it
+
+    for (QLineEdit* edit : findChildren<QLineEdit*>())
+        connect(edit, &QLineEdit::textChanged, this, &WizardRewardPage::changed);
+    for (QSpinBox* box : findChildren<QSpinBox*>())
+        connect(box, &QSpinBox::valueChanged, this, &WizardRewardPage::changed);
+    for (QComboBox* box : {m_rewardModel, m_klEstimator, m_valueInit, m_ptxTokens})
+        connect(box, &QComboBox::currentIndexChanged, this, &WizardRewardPage::changed);
+    connect(m_rules, &RuleTermsEditor::changed, this, &WizardRewardPage::changed);
+}
+
+QWidget* WizardRewardPage::rewardTab()
+{
+    auto* tab = new QWidget;
+    m_rewardModel = new QComboBox(tab);
+    m_rewardModel->setObjectName(QStringLiteral("rewardModel"));
+    m_rewardModel->setToolTip(tr("A checkpoint of a reward-model run that scores each reply; "
+                                 "\"none\" rewards by the rules alone."));
+    m_modelWeight = numberEdit(tab, "rewardModelWeight", QStringLiteral("1.0"), -1e3, 1e3,
+                               tr("Multiplies the reward model's score before the rule terms "
+                                  "are added."));
+    m_rules = new RuleTermsEditor(tab);
+    m_rules->setObjectName(QStringLiteral("ruleTerms"));
+    m_eosPenalty = numberEdit(tab, "missingEosPenalty", QStringLiteral("0"), -1e3, 1e3,
+                              tr("Added to the reward of a reply that ran out of tokens without "
+                                 "closing its turn (no <|end|>); negative, e.g. -1, discourages "
+                                 "rambling. 0 is off."));
+    auto* form = formIn(tab);
+    form->addRow(tr("Reward model"), m_rewardModel);
+    form->addRow(tr("Model weight"), m_modelWeight);
+    form->addRow(tr("Rule terms"), m_rules);
+    form->addRow(tr("Missing-EOS penalty"), m_eosPenalty);
+    return tab;
+}
+
+QWidget* WizardRewardPage::rolloutTab()
+{
+    auto* tab = new QWidget;
+    auto* rollout = new QGroupBox(tr("Rollout sampling"), tab);
+    m_maxNewTokens = spinBox(rollout, "maxNewTokens", 1, 65536, 16,
+                             tr("The longest reply sampled per prompt, in tokens."));
+    m_temperature = numberEdit(rollout, "temperature", QStringLiteral("1.0"), 0.0, 100.0,
+                               tr("Sampling temperature (> 0): below 1 sharpens, above 1 "
+                                  "flattens the policy's distribution. RL usually samples at 1."));
+    m_topK = spinBox(rollout, "topK", 0, 1 << 20, 0,
+                     tr("Sample only from the k most likely tokens; off keeps all."));
+    m_topK->setSpecialValueText(tr("off"));
+    m_topP = numberEdit(rollout, "topP", QStringLiteral("1.0"), 0.0, 1.0,
+                        tr("Nucleus sampling: the smallest set of tokens whose probability "
+                           "reaches p, in (0, 1]; 1 is off."));
+    m_groupSize = spinBox(rollout, "groupSize", 2, 1024, 8,
+                          tr("GRPO: replies sampled per prompt; each is scored against its "
+                             "group's mean and spread, so at least 2."));
+    m_rolloutForm = formIn(rollout);
+    m_rolloutForm->addRow(tr("Max new tokens"), m_maxNewTokens);
+    m_rolloutForm->addRow(tr("Temperature"), m_temperature);
+    m_rolloutForm->addRow(tr("Top-k"), m_topK);
+    m_rolloutForm->addRow(tr("Top-p"), m_topP);
+    m_rolloutForm->addRow(tr("Group size"), m_groupSize);
+
+    auto* kl = new QGroupBox(tr("KL control"), tab);
+    m_klEstimator = new QComboBox(kl);
+    m_klEstimator->setObjectName(QStringLiteral("klEstimator"));
+    m_klEstimator->addItem(tr("k1: log ratio"), QStringLiteral("k1"));
+    m_klEstimator->addItem(tr("k3: ratio - 1 - log ratio (never negative)"), QStringLiteral("k3"));
+    m_klEstimator->setToolTip(tr("How the KL divergence from the reference is estimated per "
+                                 "token (Schulman's k1 / k3); PPO usually k1, GRPO k3."));
+    m_klCoef = numberEdit(kl, "klCoef", QStringLiteral("0.05"), 0.0, 100.0,
+                          tr("Weight of the KL penalty: larger keeps the policy nearer the "
+                             "starting checkpoint. PPO subtracts it from the per-token reward, "
+                             "GRPO adds it to the loss."));
+    m_klTarget = numberEdit(kl, "klTarget", QStringLiteral("0"), 0.0, 1e6,
+                            tr("Above 0, the coefficient adapts to keep the KL per reply near "
+                               "this target (Ziegler et al. 2019); 0 keeps it fixed."));
+    m_klHorizon = numberEdit(kl, "klHorizon", QStringLiteral("10000"), 0.0, 1e12,
+                             tr("Adaptive KL: how many samples the coefficient takes to move "
+                                "towards the target; larger adapts more slowly."));
+    auto* klForm = formIn(kl);
+    klForm->addRow(tr("Estimator"), m_klEstimator);
+    klForm->addRow(tr("Coefficient"), m_klCoef);
+    klForm->addRow(tr("Adaptive target"), m_klTarget);
+    klForm->addRow(tr("Adaptive horizon"), m_klHorizon);
+    alignLabels({m_rolloutForm, klForm});
+
+    auto* layout = new QVBoxLayout(tab);
+    layout->addWidget(rollout);
+    layout->addWidget(kl);
+    layout->addStretch(1);
+    return tab;
+}
+
+QWidget* WizardRewardPage::policyTab()
+{
+    auto* tab = new QWidget;
+    m_epochs = spinBox(tab, "policyEpochs", 1, 100, 4,
+                       tr("Passes over each batch of rollouts before sampling new ones."));
+    m_minibatch = spinBox(tab, "minibatchSize", 0, most, 0,
+                          tr("Rollouts per gradient step within an epoch; the whole batch keeps "
+                             "one step per epoch."));
+    m_minibatch->setSpecialValueText(tr("the whole batch"));
+    m_clipRange = numberEdit(tab, "clipRange", QStringLiteral("0.2"), 0.0, 10.0,
+                             tr("PPO's clip: the probability ratio of new to old policy is kept "
+                                "within 1 +/- this, e.g. 0.2."));
+    m_whiten = new QCheckBox(tr("normalise advantages to mean 0, variance 1 per batch"), tab);
+    m_whiten->setObjectName(QStringLiteral("whitenAdvantages"));
+    m_whiten->setChecked(true);
+    m_whiten->setToolTip(tr("Whitening makes the step size independent of the reward's scale."));
+    m_evalPrompts = spinBox(tab, "evalPrompts", 0, most, 256,
+                            tr("Validation prompts sampled and scored with the rule reward at "
+                               "each evaluation; 0 skips."));
+    auto* form = formIn(tab);
+    form->addRow(tr("Epochs per batch"), m_epochs);
+    form->addRow(tr("Minibatch (rollouts)"), m_minibatch);
+    form->addRow(tr("Clip range"), m_clipRange);
+    form->addRow(tr("Advantages"), m_whiten);
+    form->addRow(tr("Eval prompts"), m_evalPrompts);
+    return tab;
+}
+
+QWidget* WizardRewardPage::valueTab()
+{
+    auto* tab = new QWidget;
+    auto* value = new QGroupBox(tr("Value model (PPO)"), tab);
+    m_valueInit = new QComboBox(value);
+    m_valueInit->setObjectName(QStringLiteral("valueInit"));
+    m_valueInit->addItem(tr("reward model"), QStringLiteral("reward_model"));
+    m_valueInit->addItem(tr("policy (init checkpoint)"), QStringLiteral("policy"));
+    m_valueInit->setToolTip(tr("Where the value model's weights start: the reward model's (it "
+                               "already scores replies) or the init checkpoint's with a new "
+                               "head (needed with rules only)."));
+    m_valueLr = numberEdit(value, "valueLr", QStringLiteral("0"), 0.0, 10.0,
+                           tr("The value model's learning rate; 0 uses the policy's."));
+    m_valueClip = numberEdit(value, "valueClipRange", QStringLiteral("0.2"), 0.0, 1e6,
+                             tr("New value predictions are clipped to the old ones +/- this."));
+    m_gamma = numberEdit(value, "gamma", QStringLiteral("1.0"), 0.0, 1.0,
+                         tr("Discount per token in [0, 1]; 1 counts the end reward fully at "
+                            "every token."));
+    m_lambda = numberEdit(value, "lambda", QStringLiteral("0.95"), 0.0, 1.0,
+                          tr("GAE lambda in [0, 1]: lower trusts the value model more (less "
+                             "variance, more bias)."));
+    auto* valueForm = formIn(value);
+    valueForm->addRow(tr("Initialise from"), m_valueInit);
+    valueForm->addRow(tr("Learning rate"), m_valueLr);
+    valueForm->addRow(tr("Clip range"), m_valueClip);
+    valueForm->addRow(tr("Gamma"), m_gamma);
+    valueForm->addRow(tr("Lambda"), m_lambda);
+
+    auto* ptx = new QGroupBox(tr("Pretraining mix (PPO-ptx)"), tab);
+    m_ptxCoef = numberEdit(ptx, "ptxCoef", QStringLiteral("0"), 0.0, 1e3,
+                           tr("Weight of a next-token loss on pretraining tokens added to the "
+                              "PPO loss (InstructGPT's ptx), against forgetting; 0 is off."));
+    m_ptxTokens = new QComboBox(ptx);
+    m_ptxTokens->setObjectName(QStringLiteral("ptxTokens"));
+    m_ptxTokens->setToolTip(tr("The project's token file (tokens/*.u32) the ptx loss reads."));
+    auto* ptxForm = formIn(ptx);
+    ptxForm->addRow(tr("Coefficient"), m_ptxCoef);
+    ptxForm->addRow(tr("Token file"), m_ptxTokens);
+    alignLabels({valueForm, ptxForm});
+
+    auto* layout = new QVBoxLayout(tab);
+    layout->addWidget(value);
+    layout->addWidget(ptx);
+    layout->addStretch(1);
+    return tab;
+}
+
+void WizardRewardPage::loadProject()
+{
+    m_rewardModel->addItem(tr("none (rules only)"), QString());
+    m_ptxTokens->addItem(tr("none"), QString());
+    try {
+        auto project = store::Project::open(m_projectPath.toStdString());
+        const auto& database = project.database();
+        const auto runs = database.runs();
+        for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
+            if (run->stage != store::RunStage::Reward) continue;
+            const auto checkpoints = database.checkpoints(run->id);
+            for (auto point = checkpoints.rbegin(); point != checkpoints.rend(); ++point)
+                m_rewardModel->addItem(tr("run #%1 %2 step %3")
+                                           .arg(run->id)
+                                           .arg(QString::fromStdString(run->name))
+                                           .arg(point->step),
+                                       QString::fromStdString(point->path));
+        }
+        const QDir tokens(QString::fromStdString(project.paths().tokens().string()));
+        for (const QString& file : tokens.entryList({QStringLiteral("*.u32")}, QDir::Files))
+            m_ptxTokens->addItem(file, QStringLiteral("tokens/") + file);
+    } catch (const std::exception& error) {
+        m_loadError = tr("Cannot read the project %1: %2").arg(m_projectPath, error.what());
+    }
+    // With a reward model the value model starts from it; with rules only it cannot.
+    if (m_rewardModel->count() > 1) m_rewardModel->setCurrentIndex(1);
+    m_valueInit->setCurrentIndex(m_rewardModel->count() > 1 ? 0 : 1);
+}
+
+void WizardRewardPage::initializePage()
+{
+    const QString stage = m_stagePage->stage();
+    if (stage != m_stage) { // the core's defaults differ between PPO and GRPO
+        const bool grpo = stage == QLatin1String("grpo");
+        m_klEstimator->setCurrentIndex(grpo ? 1 : 0);
+        m_klCoef->setText(grpo ? QStringLiteral("0.04") : QStringLiteral("0.05"));
+        m_rolloutForm->setRowVisible(m_groupSize, grpo);
+        m_tabs->setTabVisible(m_tabs->indexOf(m_valueTab), !grpo);
+        m_stage = stage;
+    }
+    changed();
+}
+
+QString WizardRewardPage::problem() const
+{
+    if (!m_loadError.isEmpty()) return m_loadError;
+    const bool ppo = m_stage != QLatin1String("grpo");
+    const std::pair<const QLineEdit*, QString> numbers[] = {
+        {m_modelWeight, tr("Reward: model weight must be a number, e.g. 1.0.")},
+        {m_eosPenalty, tr("Reward: missing-EOS penalty must be a number, e.g. -1.")},
+        {m_temperature, tr("Rollout: temperature must be a number above 0, e.g. 1.0.")},
+        {m_topP, tr("Rollout: top-p must be in (0, 1], e.g. 0.95.")},
+        {m_klCoef, tr("KL: coefficient must be a number from 0, e.g. 0.05.")},
+        {m_klTarget, tr("KL: adaptive target must be a number from 0 (off), e.g. 6.")},
+        {m_klHorizon, tr("KL: adaptive horizon must be a number above 0, e.g. 10000.")},
+        {m_clipRange, tr("Policy: clip range must be a number above 0, e.g. 0.2.")},
+        {m_valueLr, tr("Value: learning rate must be a number from 0 (the policy's).")},
+        {m_valueClip, tr("Value: clip range must be a number above 0, e.g. 0.2.")},
+        {m_gamma, tr("Value: gamma must be in [0, 1], e.g. 1.0.")},
+        {m_lambda, tr("Value: lambda must be in [0, 1], e.g. 0.95.")},
+        {m_ptxCoef, tr("ptx: coefficient must be a number from 0 (off).")},
+    };
+    for (const auto& [edit, message] : numbers) {
+        const bool valueTab = edit == m_valueLr || edit == m_valueClip || edit == m_gamma ||
+                              edit == m_lambda || edit == m_ptxCoef;
+        if (valueTab && !ppo) continue;
+        if (!edit->hasAcceptableInput()) return message;
+    }
+    for (const auto& [edit, message] : {numbers[2], numbers[3], numbers[6], numbers[7]})
+        if (numberOf(edit) <= 0) return message;
+    if (ppo && numberOf(m_valueClip) <= 0) return numbers[9].second;
+    const bool model = !m_rewardModel->currentData().toString().isEmpty();
+    if (!model && m_rules->count() == 0)
+        return tr("Reward: no reward source. Choose a reward model, add a rule term, or both.");
+    if (const QString rules = m_rules->problem(); !rules.isEmpty())
+        return tr("Reward: %1").arg(rules);
+    if (ppo && !model && m_valueInit->currentData().toString() == QLatin1String("reward_model"))
+        return tr("Value: initialising from the reward model needs a reward model; choose one "
+                  "on the Reward tab, or initialise the value model from the policy.");
+    if (ppo && numberOf(m_ptxCoef) > 0 && m_ptxTokens->currentData().toString().isEmpty())
+        return tr("ptx: a coefficient above 0 needs a token file.");
+    return {};
+}
+
+void WizardRewardPage::changed()
+{
+    showMessage(m_message, problem());
+    Q_EMIT completeChanged();
+}
+
+bool WizardRewardPage::isComplete() const
+{
+    return problem().isEmpty();
+}
+
+bool WizardRewardPage::validatePage()
+{
+    changed();
+    return isComplete();
+}
+
+void WizardRewardPage::apply(train::RlConfig& config) const
+{
+    config.rewardModel = m_rewardModel->currentData().toString().toStdString();
+    config.rewardModelWeight = numberOf(m_modelWeight);
+    config.rules = m_rules->terms();
+    config.missingEosPenalty = numberOf(m_eosPenalty);
+    config.maxNewTokens = m_maxNewTokens->value();
+    config.temperature = numberOf(m_temperature);
+    config.topK = m_topK->value();
+    config.topP = numberOf(m_topP);
+    config.groupSize = m_stage == QLatin1String("grpo") ? m_groupSize->value() : 1;
+    config.klEstimator = m_klEstimator->currentData().toString() == QLatin1String("k3")
+                             ? train::KlEstimator::K3
+                             : train::KlEstimator::K1;
+    config.klCoef = numberOf(m_klCoef);
+    config.klTarget = numberOf(m_klTarget);
+    config.klHorizon = numberOf(m_klHorizon);
+    config.epochs = m_epochs->value();
+    config.minibatchSize = m_minibatch->value();
+    config.clipRange = numberOf(m_clipRange);
+    config.whitenAdvantages = m_whiten->isChecked();
+    config.valueInit = m_valueInit->currentData().toString().toStdString();
+    config.valueLr = numberOf(m_valueLr);
+    config.valueClipRange = numberOf(m_valueClip);
+    config.gamma = numberOf(m_gamma);
+    config.lambda = numberOf(m_lambda);
+    config.ptxCoef = numberOf(m_ptxCoef);
+    config.ptxTokens = m_ptxTokens->currentData().toString().toStdString();
+    config.evalPrompts = m_evalPrompts->value();
+}
+
+} // namespace rlhf::widgets

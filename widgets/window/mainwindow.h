@@ -1,0 +1,120 @@
+// The studio's main window: a project's run history beside the live metric plot, a log pane, and
+// the menus that create/open projects and start, pause, cancel and resume runs. Training happens
+// on the TrainingWorker's thread; this class only reacts to its signals.
+#pragma once
+
+#include "widgets/window/trainingworker.h"
+
+#include <QMainWindow>
+#include <QThread>
+
+class QComboBox;
+class QLabel;
+class QMenu;
+class QPlainTextEdit;
+class QProgressBar;
+class QTableView;
+class QTabWidget;
+class QAction;
+
+namespace rlhf::widgets {
+
+class DataView;
+class HealthPanel;
+class ArenaPane;
+class LabelingPane;
+class SingleChatPane;
+class MetricPlot;
+class RolloutView;
+class RunListModel;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens the project folder; false (after a message box) when it is no project.
+    bool openProject(const QString& folder);
+    QString projectFolder() const { return m_project; }
+
+    // Starts a stage document in the current project (what the wizard's Finish does).
+    void startRun(const QString& documentJson);
+    bool isTraining() const { return m_training; }
+
+    RunListModel* runModel() const { return m_runs; }
+    MetricPlot* plot() const { return m_plot; }
+    QTableView* runTable() const { return m_runTable; }
+    RolloutView* rolloutView() const { return m_rollouts; }
+    HealthPanel* healthPanel() const { return m_health; }
+    LabelingPane* labelingPane() const { return m_labeling; }
+    ArenaPane* arenaPane() const { return m_arena; }    // null before a project is open
+    SingleChatPane* chatPane() const { return m_chat; } // null before a project is open
+
+public Q_SLOTS:
+    void newProject();
+    void openProjectDialog();
+    void newRun();
+    void togglePause();
+    void cancelRun();
+    void resumeSelectedRun();
+    void compareSelectedConfigs();
+    void openCheckpointsFolder();
+    void importData(); // File > Import data…: the ImportWizard, then its dataset in the Data tab
+
+Q_SIGNALS:
+    void runFinished(qint64 runId, const QString& status);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildMenus();
+    void buildCentral();
+    void updateActions();
+    void rememberProject(const QString& folder);
+    void rebuildRecentMenu();
+    void showSelectedRuns();
+    void refreshMetricNames();
+    QWidget* buildInspectors(QWidget* plotPane); // plot over rollouts; run table over health
+    void buildHumanPanes();                      // mainwindowpanes.cpp: Labeling, Arena, Chat
+    void openHumanPanes(const QString& folder);
+    void refreshHumanPanes(); // after a run or an import: new checkpoints and datasets
+    void showInspectors();    // follow the run selection
+    void appendLog(const QString& line);
+    void onMetrics(qint64 runId, const QList<MetricValue>& values);
+    void onProgress(qint64 step, qint64 total);
+    void onFinished(qint64 runId, const QString& status);
+    QList<int> selectedRows() const;
+
+    QString m_project;
+    RunListModel* m_runs = nullptr;
+    QTableView* m_runTable = nullptr;
+    MetricPlot* m_plot = nullptr;
+    QComboBox* m_metricChooser = nullptr;
+    RolloutView* m_rollouts = nullptr; // below the plot; shown for PPO / GRPO runs
+    HealthPanel* m_health = nullptr;   // below the run table
+    QPlainTextEdit* m_log = nullptr;
+    QLabel* m_jobLabel = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QAction *m_newRun = nullptr, *m_pause = nullptr, *m_cancel = nullptr, *m_resume = nullptr,
+            *m_compare = nullptr, *m_openCheckpoints = nullptr;
+
+    DataView* m_data = nullptr;         // the Data tab
+    LabelingPane* m_labeling = nullptr; // the Labeling tab
+    ArenaPane* m_arena = nullptr;       // the Arena tab, built per project
+    SingleChatPane* m_chat = nullptr;   // the Chat tab, built per project
+    QTabWidget* m_tabs = nullptr;
+    QAction* m_importData = nullptr;
+
+    QThread m_thread;
+    TrainingWorker* m_worker = nullptr; // lives on m_thread
+    bool m_training = false;
+    bool m_paused = false;
+    qint64 m_liveRun = 0;
+    qint64 m_progressStart = 0;
+    double m_progressStartTime = 0;
+};
+
+} // namespace rlhf::widgets
