@@ -4,7 +4,8 @@
 #include "core/store/project.h"
 #include "core/text/tokenizer_json.h"
 #include "core/train/rollout.h"
-#include "core/train/stage_loop.h"
+#include "core/model/checkpoint.h"
+#include "core/model/transformer.h"
 #include "core/train/stage_runner.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
@@ -20,6 +21,13 @@ namespace rlhf::train {
 namespace fs = std::filesystem;
 
 namespace {
+
+model::Transformer loadTransformer(const std::filesystem::path& folder)
+{
+    model::Transformer model(model::loadCheckpointConfig(folder));
+    model::loadCheckpointWeights(folder, *model);
+    return model;
+}
 
 constexpr const char* tokenizerName = "arith-bpe";
 // 256 bytes + 7 chat tokens + 7 merges ("What", " is", " +", ...): merging stops before digit

@@ -1,9 +1,8 @@
 #include "core/train/dpo.h"
 
-#include "core/model/checkpoint.h"
 #include "core/train/precision.h"
 #include "core/train/preference_batch.h"
-#include "core/train/stage_loop.h"
+#include "core/train/trainer.h"
 #include "core/util/error.h"
 #include "core/util/json_reader.h"
 
@@ -99,59 +98,50 @@ MetricValues dpoMetrics(const std::string& prefix, const DpoLoss& loss)
 
 } // namespace
 
-StageResult runDpo(const DpoConfig& config, const ChatData& data,
-                   const std::filesystem::path& checkpointRoot, StageObserver& observer,
-                   const StopToken& stop)
+StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunContext& run)
 {
-    const ComputeSetup setup = resolveCompute(config.device, config.precision, config.threads);
-    observer.onLog("device " + setup.description());
-    model::Transformer policy =
-        loadTransformer(config.resumeFrom.empty() ? config.init : config.resumeFrom);
-    model::Transformer reference = loadTransformer(config.init);
-    policy->to(setup.device);
-    reference->to(setup.device);
-    const NamedTensors parameters = namedParameters(*policy);
-    AdamW optimizer(parameters, config.optimizer);
-    const int64_t startStep = resumeOptimizer(config.resumeFrom, optimizer, observer);
+    Trainer trainer({config, config.resumeFrom, config.tokenizer, toJson(config)}, run);
+    model::TransformerImpl& policy = *trainer.trainTransformer(config.init);
+    model::Transformer reference = trainer.frozen(config.init);
 
     const ChatEncoder encoder(data.tokenizer, config.chatTemplate);
-    const int64_t context = policy->config().contextLength;
+    const int64_t context = policy.config().contextLength;
     const int64_t maxLength = config.maxLength > 0 ? std::min(config.maxLength, context) : context;
-    const auto train = encodePairs(data.train, encoder, maxLength, "train", observer);
-    const auto val = encodePairs(data.val, encoder, maxLength, "val", observer);
+    const auto train = encodePairs(data.train, encoder, maxLength, "train", run.observer);
+    const auto val = encodePairs(data.val, encoder, maxLength, "val", run.observer);
     if (train.empty()) throw Error("dpo: no training pair fits max_length");
     const Cached trainRef =
-        referenceLogProbs(*reference, train, config.batchSize, encoder.padTokenId(), setup);
+        referenceLogProbs(*reference, train, config.batchSize, encoder.padTokenId(), trainer.compute());
     const Cached valRef =
-        referenceLogProbs(*reference, val, config.batchSize, encoder.padTokenId(), setup);
+        referenceLogProbs(*reference, val, config.batchSize, encoder.padTokenId(), trainer.compute());
     reference = nullptr; // cached: the reference model is no longer needed
     std::vector<int64_t> lengths;
     for (const auto& pair : train)
         lengths.push_back(
             int64_t(std::max(pair.chosen.tokens.size(), pair.rejected.tokens.size())));
     const BatchPlan plan(lengths, config.batchSize, config.seed);
-    observer.onLog(std::to_string(train.size()) + " training pairs, " + std::to_string(val.size()) +
-                   " held-out pairs; reference log-probabilities cached");
+    trainer.log(std::to_string(train.size()) + " training pairs, " + std::to_string(val.size()) +
+                " held-out pairs; reference log-probabilities cached");
 
     auto pairLoss = [&](const std::vector<EncodedPair>& pairs, const Cached& ref,
                         const std::vector<int64_t>& indices) {
         at::Tensor logProbs;
         {
-            auto scope = setup.autocast();
-            logProbs = replyLogProbs(*policy, pairBatch(pairs, indices, encoder.padTokenId()),
-                                     setup.device)
+            auto scope = trainer.autocast();
+            logProbs = replyLogProbs(policy, pairBatch(pairs, indices, encoder.padTokenId()),
+                                     trainer.device())
                            .to(at::kFloat);
         }
         const int64_t B = int64_t(indices.size());
         return preferenceLoss(logProbs.narrow(0, 0, B), logProbs.narrow(0, B, B),
-                              gather(ref.chosen, indices, setup.device),
-                              gather(ref.rejected, indices, setup.device), config.beta,
+                              gather(ref.chosen, indices, trainer.device()),
+                              gather(ref.rejected, indices, trainer.device()), config.beta,
                               config.loss);
     };
 
     StageHooks hooks;
     hooks.trainStep = [&](int64_t step, double lr) -> MetricValues {
-        optimizer.zeroGrad();
+        trainer.zeroGrad();
         std::vector<at::Tensor> losses, chosen, rejected;
         for (int64_t micro = 0; micro < config.gradAccumulation; ++micro) {
             const DpoLoss loss =
@@ -161,7 +151,7 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data,
             chosen.push_back(loss.chosenReward);
             rejected.push_back(loss.rejectedReward);
         }
-        const double gradNorm = applyGradients(optimizer, parameters, config, lr);
+        const double gradNorm = trainer.update(lr);
         MetricValues metrics =
             dpoMetrics("train/", {at::stack(losses).mean(), at::cat(chosen), at::cat(rejected)});
         metrics.emplace_back("train/grad_norm", gradNorm);
@@ -182,14 +172,7 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data,
             return dpoMetrics("val/", {at::stack(losses).sum() / double(limit), at::cat(chosen),
                                        at::cat(rejected)});
         };
-    hooks.save = [&](const std::filesystem::path& folder, int64_t step) {
-        model::CheckpointContents contents;
-        contents.optimizerState = optimizer.state();
-        contents.trainerState = {{"step", step}, {"config", toJson(config)}};
-        contents.tokenizer = config.tokenizer;
-        model::saveCheckpoint(folder, *policy, contents);
-    };
-    return runStageLoop(config, startStep, hooks, checkpointRoot, "dpo", observer, stop);
+    return trainer.run(hooks, "dpo");
 }
 
 } // namespace rlhf::train

@@ -20,8 +20,6 @@ DpoConfig dpoConfigFromJson(const nlohmann::json& json, const std::string& where
 nlohmann::json toJson(const DpoConfig& config);
 
 // data.train / data.val hold preference records.
-StageResult runDpo(const DpoConfig& config, const ChatData& data,
-                   const std::filesystem::path& checkpointRoot, StageObserver& observer,
-                   const StopToken& stop);
+StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunContext& run);
 
 } // namespace rlhf::train

@@ -11,13 +11,11 @@
 
 namespace rlhf::train {
 
-StageResult runGrpo(const RlConfig& config, const RlData& data,
-                    const std::filesystem::path& checkpointRoot, StageObserver& observer,
-                    const StopToken& stop)
+StageResult runGrpo(const RlConfig& config, const RlData& data, const RunContext& run)
 {
-    RlSession session(config, data, observer);
-    const ComputeSetup& setup = session.setup;
-    const auto device = setup.device;
+    Trainer trainer({config, config.resumeFrom, config.tokenizer, toJson(config)}, run);
+    RlSession session(config, data, trainer);
+    const auto device = trainer.device();
 
     StageHooks hooks;
     hooks.trainStep = [&](int64_t step, double lr) -> MetricValues {
@@ -26,7 +24,8 @@ StageResult runGrpo(const RlConfig& config, const RlData& data,
         for (const int64_t prompt : session.prompts(step))
             promptIndex.insert(promptIndex.end(), size_t(config.groupSize), prompt);
         RolloutBatch batch = sampleRollouts(session.policy, data.train, promptIndex,
-                                            *session.encoder, config, setup, config.seed + step);
+                                            *session.encoder, config, trainer.compute(),
+                                            config.seed + step);
         const auto optimiseStart = std::chrono::steady_clock::now();
         session.scorer->score(batch, data.train);
         const auto mask = batch.mask.to(device);
@@ -38,7 +37,7 @@ StageResult runGrpo(const RlConfig& config, const RlData& data,
         at::Tensor oldLogProbs, refLogProbs;
         {
             at::NoGradGuard noGrad;
-            auto scope = setup.autocast();
+            auto scope = trainer.autocast();
             oldLogProbs = responseLogProbs(*session.policy, batch, config.temperature, device);
             refLogProbs = responseLogProbs(*session.reference, batch, config.temperature, device);
         }
@@ -60,7 +59,7 @@ StageResult runGrpo(const RlConfig& config, const RlData& data,
                 at::Tensor logits, loss, klLoss;
                 PolicyLoss policyLoss;
                 {
-                    auto scope = setup.autocast();
+                    auto scope = trainer.autocast();
                     const auto logProbs = responseLogProbs(*session.policy, part,
                                                            config.temperature, device, &logits);
                     policyLoss = clippedPolicyLoss(logProbs, oldLogProbs.index_select(0, onDevice),
@@ -72,10 +71,9 @@ StageResult runGrpo(const RlConfig& config, const RlData& data,
                     loss = policyLoss.loss + config.klCoef * klLoss;
                 }
                 if (epoch == 0) stats.add("rl/entropy", maskedEntropy(logits.detach(), partMask));
-                session.optimizer->zeroGrad();
+                trainer.zeroGrad();
                 loss.backward();
-                stats.add("rl/grad_norm",
-                          applyGradients(*session.optimizer, session.parameters, config, lr));
+                stats.add("rl/grad_norm", trainer.update(lr));
                 stats.add("rl/policy_loss", policyLoss.loss.item<double>());
                 stats.add("rl/kl_loss", klLoss.item<double>());
                 stats.add("rl/clip_fraction", policyLoss.clipFraction);
@@ -97,14 +95,11 @@ StageResult runGrpo(const RlConfig& config, const RlData& data,
             "time/optimisation_s",
             std::chrono::duration<double>(std::chrono::steady_clock::now() - optimiseStart)
                 .count());
-        observer.onRollouts(rolloutRows(batch, data.train, tokenKl, rewards, step + 1));
+        run.observer.onRollouts(rolloutRows(batch, data.train, tokenKl, rewards, step + 1));
         return metrics;
     };
     hooks.evaluate = [&](int64_t) { return session.evaluate(); };
-    hooks.save = [&](const std::filesystem::path& folder, int64_t step) {
-        session.save(folder, step);
-    };
-    return runStageLoop(config, session.startStep, hooks, checkpointRoot, "grpo", observer, stop);
+    return trainer.run(hooks, "grpo");
 }
 
 } // namespace rlhf::train

@@ -8,8 +8,6 @@
 
 namespace rlhf::train {
 
-StageResult runGrpo(const RlConfig& config, const RlData& data,
-                    const std::filesystem::path& checkpointRoot, StageObserver& observer,
-                    const StopToken& stop);
+StageResult runGrpo(const RlConfig& config, const RlData& data, const RunContext& run);
 
 } // namespace rlhf::train

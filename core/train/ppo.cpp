@@ -61,20 +61,15 @@ at::Tensor tokenRewards(const RolloutBatch& batch, const at::Tensor& tokenKl, do
 
 } // namespace
 
-StageResult runPpo(const RlConfig& config, const RlData& data,
-                   const std::filesystem::path& checkpointRoot, StageObserver& observer,
-                   const StopToken& stop)
+StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext& run)
 {
-    RlSession session(config, data, observer);
-    const ComputeSetup& setup = session.setup;
-    const auto device = setup.device;
+    Trainer trainer({config, config.resumeFrom, config.tokenizer, toJson(config)}, run);
+    RlSession session(config, data, trainer);
+    const auto device = trainer.device();
     ScalarModel value = loadValueModel(config);
     value.to(device);
     const NamedTensors valueParameters = value.parameters();
-    AdamW valueOptimizer(valueParameters, config.optimizer);
-    if (!config.resumeFrom.empty())
-        valueOptimizer.loadState(
-            model::readTensors(std::filesystem::path(config.resumeFrom) / valueOptimizerFile));
+    trainer.trainValue(valueParameters, valueOptimizerFile);
     std::optional<TokenWindows> ptx;
     if (config.ptxCoef > 0) ptx.emplace(data.ptx, session.policy->config().contextLength);
     double klCoef = config.klCoef;
@@ -87,14 +82,15 @@ StageResult runPpo(const RlConfig& config, const RlData& data,
     hooks.trainStep = [&](int64_t step, double lr) -> MetricValues {
         // 1. Rollouts, their scores, and everything the losses compare against, without grad.
         RolloutBatch batch = sampleRollouts(session.policy, data.train, session.prompts(step),
-                                            *session.encoder, config, setup, config.seed + step);
+                                            *session.encoder, config, trainer.compute(),
+                                            config.seed + step);
         const auto optimiseStart = std::chrono::steady_clock::now();
         session.scorer->score(batch, data.train);
         const auto mask = batch.mask.to(device);
         at::Tensor oldLogProbs, refLogProbs, oldValues;
         {
             at::NoGradGuard noGrad;
-            auto scope = setup.autocast();
+            auto scope = trainer.autocast();
             oldLogProbs = responseLogProbs(*session.policy, batch, config.temperature, device);
             refLogProbs = responseLogProbs(*session.reference, batch, config.temperature, device);
             const int64_t T = batch.rows.tokens.size(1);
@@ -130,7 +126,7 @@ StageResult runPpo(const RlConfig& config, const RlData& data,
                 PolicyLoss policyLoss;
                 at::Tensor loss;
                 {
-                    auto scope = setup.autocast();
+                    auto scope = trainer.autocast();
                     const auto logProbs = responseLogProbs(*session.policy, part,
                                                            config.temperature, device, &logits);
                     policyLoss = clippedPolicyLoss(logProbs, oldLogProbs.index_select(0, onDevice),
@@ -151,10 +147,9 @@ StageResult runPpo(const RlConfig& config, const RlData& data,
                     }
                 }
                 if (epoch == 0) stats.add("rl/entropy", maskedEntropy(logits.detach(), partMask));
-                session.optimizer->zeroGrad();
+                trainer.zeroGrad();
                 loss.backward();
-                stats.add("rl/grad_norm",
-                          applyGradients(*session.optimizer, session.parameters, config, lr));
+                stats.add("rl/grad_norm", trainer.update(lr));
                 stats.add("rl/policy_loss", policyLoss.loss.item<double>());
                 stats.add("rl/clip_fraction", policyLoss.clipFraction);
                 stats.add("rl/approx_kl", policyLoss.approxKl);
@@ -163,7 +158,7 @@ StageResult runPpo(const RlConfig& config, const RlData& data,
 
                 ValueLoss valueLoss;
                 {
-                    auto scope = setup.autocast();
+                    auto scope = trainer.autocast();
                     const int64_t T = part.rows.tokens.size(1);
                     const auto values =
                         atResponse(value.perToken(part.rows.tokens.to(device)).narrow(1, 0, T - 1),
@@ -173,10 +168,9 @@ StageResult runPpo(const RlConfig& config, const RlData& data,
                                                  returns.index_select(0, onDevice), partMask,
                                                  config.valueClipRange);
                 }
-                valueOptimizer.zeroGrad();
+                trainer.zeroGrad(Trained::Value);
                 valueLoss.loss.backward();
-                applyGradients(valueOptimizer, valueParameters, config,
-                               config.valueLr > 0 ? config.valueLr : lr);
+                trainer.update(config.valueLr > 0 ? config.valueLr : lr, Trained::Value);
                 stats.add("rl/value_loss", valueLoss.loss.item<double>());
                 stats.add("rl/value_clip_fraction", valueLoss.clipFraction);
             }
@@ -198,17 +192,15 @@ StageResult runPpo(const RlConfig& config, const RlData& data,
             "time/optimisation_s",
             std::chrono::duration<double>(std::chrono::steady_clock::now() - optimiseStart)
                 .count());
-        observer.onRollouts(rolloutRows(batch, data.train, tokenKl, totalRewards, step + 1));
+        run.observer.onRollouts(rolloutRows(batch, data.train, tokenKl, totalRewards, step + 1));
         return metrics;
     };
     hooks.evaluate = [&](int64_t) { return session.evaluate(); };
-    hooks.save = [&](const std::filesystem::path& folder, int64_t step) {
-        session.save(folder, step,
-                     {{valueModelFile, prefixed(valueParameters, "value.")},
-                      {valueOptimizerFile, valueOptimizer.state()}},
-                     {{"kl_coef", klCoef}}); // the adaptive coefficient is state too
+    hooks.extendCheckpoint = [&](model::CheckpointContents& contents) {
+        contents.tensorFiles.emplace_back(valueModelFile, prefixed(valueParameters, "value."));
+        contents.trainerState["kl_coef"] = klCoef; // the adaptive coefficient is state too
     };
-    return runStageLoop(config, session.startStep, hooks, checkpointRoot, "ppo", observer, stop);
+    return trainer.run(hooks, "ppo");
 }
 
 } // namespace rlhf::train

@@ -11,9 +11,7 @@
 
 namespace rlhf::train {
 
-StageResult runPpo(const RlConfig& config, const RlData& data,
-                   const std::filesystem::path& checkpointRoot, StageObserver& observer,
-                   const StopToken& stop);
+StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext& run);
 
 // The value model of a PPO checkpoint: value.safetensors (body and head as "value.<name>") and
 // value_optimizer.safetensors beside the policy's files.

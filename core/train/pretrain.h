@@ -6,12 +6,7 @@
 #include "core/train/stage_observer.h"
 
 #include <cstdint>
-#include <filesystem>
 #include <span>
-
-namespace rlhf::dist {
-class Communicator;
-}
 
 namespace rlhf::train {
 
@@ -20,15 +15,10 @@ struct PretrainData {
     std::span<const uint32_t> val;   // may be empty: no validation
 };
 
-struct PretrainResult : StageResult {
-    double lastTrainLoss = 0;
-    double lastValLoss = 0; // 0 when there was no validation split
-};
-
-// Runs `config` to completion or until `stop` asks. Checkpoints go to
-// `checkpointRoot`/step-NNNNNN (rank 0 only). Throws rlhf::Error on bad data or checkpoints.
-PretrainResult runPretrain(const PretrainConfig& config, const PretrainData& data,
-                           const std::filesystem::path& checkpointRoot, StageObserver& observer,
-                           const StopToken& stop, dist::Communicator& communicator);
+// Runs `config` to completion or until run.stop asks; each rank draws its own windows.
+// Checkpoints go to run.checkpointRoot/step-NNNNNN (rank 0 only). Throws rlhf::Error on bad
+// data or checkpoints.
+StageResult runPretrain(const PretrainConfig& config, const PretrainData& data,
+                        const RunContext& run);
 
 } // namespace rlhf::train

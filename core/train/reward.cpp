@@ -1,14 +1,12 @@
 #include "core/train/reward.h"
 
-#include "core/train/precision.h"
 #include "core/train/preference_batch.h"
 #include "core/train/reward_report.h"
 #include "core/train/rl_losses.h"
 #include "core/train/scalar_model.h"
-#include "core/train/stage_loop.h"
+#include "core/train/trainer.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
-#include "core/util/json_reader.h"
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
@@ -40,32 +38,24 @@ MetricValues pairMetrics(const std::string& prefix, const at::Tensor& chosen,
 
 } // namespace
 
-StageResult runReward(const FineTuneConfig& config, const ChatData& data,
-                      const std::filesystem::path& checkpointRoot, StageObserver& observer,
-                      const StopToken& stop)
+StageResult runReward(const FineTuneConfig& config, const ChatData& data, const RunContext& run)
 {
-    const ComputeSetup setup = resolveCompute(config.device, config.precision, config.threads);
-    observer.onLog("device " + setup.description());
-    ScalarModel model =
-        ScalarModel::fromCheckpoint(config.resumeFrom.empty() ? config.init : config.resumeFrom);
-    model.to(setup.device);
-    const NamedTensors parameters = model.parameters();
-    AdamW optimizer(parameters, config.optimizer);
-    const int64_t startStep = resumeOptimizer(config.resumeFrom, optimizer, observer);
+    Trainer trainer({config, config.resumeFrom, config.tokenizer, fineTuneJson(config)}, run);
+    ScalarModel& model = trainer.trainScalar(config.init);
 
     const ChatEncoder encoder(data.tokenizer, config.chatTemplate);
     const int64_t context = model.body().config().contextLength;
     const int64_t maxLength = config.maxLength > 0 ? std::min(config.maxLength, context) : context;
-    const auto train = encodePairs(data.train, encoder, maxLength, "train", observer);
-    const auto val = encodePairs(data.val, encoder, maxLength, "val", observer);
+    const auto train = encodePairs(data.train, encoder, maxLength, "train", run.observer);
+    const auto val = encodePairs(data.val, encoder, maxLength, "val", run.observer);
     if (train.empty()) throw Error("reward: no training pair fits max_length");
     std::vector<int64_t> lengths;
     for (const auto& pair : train)
         lengths.push_back(
             int64_t(std::max(pair.chosen.tokens.size(), pair.rejected.tokens.size())));
     const BatchPlan plan(lengths, config.batchSize, config.seed);
-    observer.onLog(std::to_string(train.size()) + " training pairs, " + std::to_string(val.size()) +
-                   " held-out pairs");
+    trainer.log(std::to_string(train.size()) + " training pairs, " + std::to_string(val.size()) +
+                " held-out pairs");
 
     // Scores of the held-out pairs, in order (for metrics and the report).
     auto scoreValidation = [&](size_t limit) {
@@ -73,9 +63,9 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data,
         std::vector<PairScore> scored;
         for (size_t start = 0; start < limit; start += size_t(config.batchSize)) {
             const auto indices = indexRange(start, size_t(config.batchSize), limit);
-            auto scope = setup.autocast();
+            auto scope = trainer.autocast();
             const auto scores =
-                scorePairs(model, pairBatch(val, indices, encoder.padTokenId()), setup.device);
+                scorePairs(model, pairBatch(val, indices, encoder.padTokenId()), trainer.device());
             for (size_t i = 0; i < indices.size(); ++i) {
                 const EncodedPair& pair = val[size_t(indices[i])];
                 scored.push_back({pair.promptTokens,
@@ -90,22 +80,22 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data,
 
     StageHooks hooks;
     hooks.trainStep = [&](int64_t step, double lr) -> MetricValues {
-        optimizer.zeroGrad();
+        trainer.zeroGrad();
         std::vector<at::Tensor> chosen, rejected;
         for (int64_t micro = 0; micro < config.gradAccumulation; ++micro) {
             const auto batch = pairBatch(train, plan.batch(step * config.gradAccumulation + micro),
                                          encoder.padTokenId());
             PairScores scores;
             {
-                auto scope = setup.autocast();
-                scores = scorePairs(model, batch, setup.device);
+                auto scope = trainer.autocast();
+                scores = scorePairs(model, batch, trainer.device());
             }
             (rewardModelLoss(scores.chosen, scores.rejected) / double(config.gradAccumulation))
                 .backward();
             chosen.push_back(scores.chosen.detach());
             rejected.push_back(scores.rejected.detach());
         }
-        const double gradNorm = applyGradients(optimizer, parameters, config, lr);
+        const double gradNorm = trainer.update(lr);
         const auto allChosen = at::cat(chosen), allRejected = at::cat(rejected);
         MetricValues metrics{{"train/loss", rewardModelLoss(allChosen, allRejected).item<double>()},
                              {"train/grad_norm", gradNorm}};
@@ -128,19 +118,11 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data,
                 metrics.push_back(std::move(value));
             return metrics;
         };
-    hooks.save = [&](const std::filesystem::path& folder, int64_t step) {
-        model::CheckpointContents contents;
-        contents.optimizerState = optimizer.state();
-        contents.trainerState = {{"step", step}, {"config", fineTuneJson(config)}};
-        contents.tokenizer = config.tokenizer;
-        model.save(folder, contents);
-    };
-    StageResult result =
-        runStageLoop(config, startStep, hooks, checkpointRoot, "reward", observer, stop);
+    StageResult result = trainer.run(hooks, "reward");
     if (!val.empty() && !result.lastCheckpoint.empty()) {
         const RewardReport report = rewardReport(scoreValidation(val.size()));
         writeJsonFile(result.lastCheckpoint / "reward_report.json", report.toJson());
-        observer.onLog(report.summary());
+        trainer.log(report.summary());
     }
     return result;
 }

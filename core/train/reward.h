@@ -11,8 +11,6 @@ namespace rlhf::train {
 
 // Its document has only the shared fine-tuning fields: fineTuneConfigFromJson(json, "reward").
 // data.train / data.val hold preference records.
-StageResult runReward(const FineTuneConfig& config, const ChatData& data,
-                      const std::filesystem::path& checkpointRoot, StageObserver& observer,
-                      const StopToken& stop);
+StageResult runReward(const FineTuneConfig& config, const ChatData& data, const RunContext& run);
 
 } // namespace rlhf::train

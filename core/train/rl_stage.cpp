@@ -1,6 +1,5 @@
 #include "core/train/rl_stage.h"
 
-#include "core/model/checkpoint.h"
 #include "core/util/error.h"
 
 #include <ATen/ATen.h>
@@ -10,45 +9,37 @@
 
 namespace rlhf::train {
 
-RlSession::RlSession(const RlConfig& config_, const RlData& data_, StageObserver& observer)
-    : config(config_), data(data_),
-      setup(resolveCompute(config_.device, config_.precision, config_.threads))
+RlSession::RlSession(const RlConfig& config_, const RlData& data_, Trainer& trainer_)
+    : config(config_), data(data_), trainer(trainer_)
 {
-    observer.onLog("device " + setup.description());
     if (data.train.empty()) throw Error(config.stage + ": the prompt dataset has no prompts");
-    policy = loadTransformer(config.resumeFrom.empty() ? config.init : config.resumeFrom);
-    reference = loadTransformer(config.init);
-    policy->to(setup.device);
-    reference->to(setup.device);
-    for (auto& parameter : reference->parameters())
-        parameter.set_requires_grad(false);
-    parameters = namedParameters(*policy);
-    optimizer = std::make_unique<AdamW>(parameters, config.optimizer);
-    startStep = resumeOptimizer(config.resumeFrom, *optimizer, observer);
+    policy = trainer.trainTransformer(config.init);
+    reference = trainer.frozen(config.init);
     encoder = std::make_unique<ChatEncoder>(data.tokenizer, config.chatTemplate);
-    scorer = std::make_unique<RolloutScorer>(config, setup);
+    scorer = std::make_unique<RolloutScorer>(config, trainer.compute());
     std::vector<int64_t> lengths;
     for (const auto& prompt : data.train)
         lengths.push_back(int64_t(encoder->encodePrompt(prompt.messages).size()));
     const int64_t context = policy->config().contextLength;
     const int64_t longest = *std::max_element(lengths.begin(), lengths.end());
     if (longest + config.maxNewTokens > context)
-        observer.onLog("note: prompts of up to " + std::to_string(longest) +
-                       " tokens leave fewer than rollout.max_new_tokens in a context of " +
-                       std::to_string(context) + "; such replies end at the context");
+        trainer.log("note: prompts of up to " + std::to_string(longest) +
+                    " tokens leave fewer than rollout.max_new_tokens in a context of " +
+                    std::to_string(context) + "; such replies end at the context");
     // Prompts in plain shuffled order: length-sorted batches (what SFT uses to save padding)
     // would swing in difficulty from one step to the next, which a value model cannot follow.
     plan = std::make_unique<BatchPlan>(std::vector<int64_t>(lengths.size(), 1), config.batchSize,
                                        config.seed);
-    observer.onLog(std::to_string(data.train.size()) + " prompts, " +
-                   std::to_string(config.batchSize * config.groupSize) + " rollouts per step");
+    trainer.log(std::to_string(data.train.size()) + " prompts, " +
+                std::to_string(config.batchSize * config.groupSize) + " rollouts per step");
 }
 
 MetricValues RlSession::evaluate() const
 {
     if (config.evalPrompts == 0 || data.val.empty()) return {};
     const Evaluation evaluation =
-        evaluatePolicy(policy, reference, data.val, config.evalPrompts, *encoder, config, setup);
+        evaluatePolicy(policy, reference, data.val, config.evalPrompts, *encoder, config,
+                       trainer.compute());
     MetricValues metrics;
     if (evaluation.greedyAccuracy)
         metrics.emplace_back("eval/accuracy_greedy", *evaluation.greedyAccuracy);
@@ -59,19 +50,6 @@ MetricValues RlSession::evaluate() const
         metrics.emplace_back("eval/kl", evaluation.klToReference.value_or(0));
     }
     return metrics;
-}
-
-void RlSession::save(const std::filesystem::path& folder, int64_t step,
-                     std::vector<std::pair<std::string, NamedTensors>> extra,
-                     const nlohmann::json& extraState)
-{
-    model::CheckpointContents contents;
-    contents.optimizerState = optimizer->state();
-    contents.trainerState = {{"step", step}, {"config", toJson(config)}};
-    contents.trainerState.update(extraState);
-    contents.tokenizer = config.tokenizer;
-    contents.tensorFiles = std::move(extra);
-    model::saveCheckpoint(folder, *policy, contents);
 }
 
 MetricValues rolloutMetrics(const RolloutBatch& batch, const at::Tensor& tokenKl,

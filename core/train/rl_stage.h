@@ -1,15 +1,13 @@
 // The parts of a PPO or GRPO run that do not depend on how advantages are made: the policy
-// (trained, from init or a resumed checkpoint), the frozen reference, the prompt plan, the
-// scorer, the evaluation, the per-step rollout metrics, and the checkpoint of the policy.
+// (trained through the Trainer, from init or a resumed checkpoint), the frozen reference, the
+// prompt plan, the scorer, the evaluation and the per-step rollout metrics.
 #pragma once
 
-#include "core/train/adamw.h"
 #include "core/train/rollout.h"
-#include "core/train/stage_loop.h"
 #include "core/train/stage_observer.h"
+#include "core/train/trainer.h"
 
 #include <ATen/core/Tensor.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -31,29 +29,21 @@ struct RlData {
 };
 
 struct RlSession {
-    RlSession(const RlConfig& config, const RlData& data, StageObserver& observer);
+    RlSession(const RlConfig& config, const RlData& data, Trainer& trainer);
 
     // Prompt indices of iteration `step`.
     std::vector<int64_t> prompts(int64_t step) const { return plan->batch(step); }
     // Task accuracy on data.val (greedy and sampled), for StageHooks::evaluate.
     MetricValues evaluate() const;
-    // Saves the policy's checkpoint; `extra` adds stage files (the value model) and
-    // `extraState` fields of trainer_state.json (the adaptive KL coefficient).
-    void save(const std::filesystem::path& folder, int64_t step,
-              std::vector<std::pair<std::string, NamedTensors>> extra = {},
-              const nlohmann::json& extraState = nlohmann::json::object());
 
     const RlConfig& config;
     const RlData& data;
-    ComputeSetup setup;
-    model::Transformer policy{nullptr};
-    model::Transformer reference{nullptr};
-    NamedTensors parameters;
-    std::unique_ptr<AdamW> optimizer;
+    Trainer& trainer;
+    model::Transformer policy{nullptr};    // trained
+    model::Transformer reference{nullptr}; // frozen: the init checkpoint
     std::unique_ptr<ChatEncoder> encoder;
     std::unique_ptr<RolloutScorer> scorer;
     std::unique_ptr<BatchPlan> plan;
-    int64_t startStep = 0;
 };
 
 // Per-step metrics of a scored batch: rl/score, rl/reward, rl/kl, rl/response_length,

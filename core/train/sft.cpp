@@ -1,12 +1,9 @@
 #include "core/train/sft.h"
 
-#include "core/model/checkpoint.h"
 #include "core/text/tokenizer.h"
-#include "core/train/precision.h"
 #include "core/train/sequence_batch.h"
-#include "core/train/stage_loop.h"
+#include "core/train/trainer.h"
 #include "core/util/error.h"
-#include "core/util/json_reader.h"
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
@@ -71,36 +68,28 @@ std::vector<const EncodedChat*> rowsOf(const std::vector<EncodedChat>& rows,
 
 } // namespace
 
-StageResult runSft(const FineTuneConfig& config, const ChatData& data,
-                   const std::filesystem::path& checkpointRoot, StageObserver& observer,
-                   const StopToken& stop)
+StageResult runSft(const FineTuneConfig& config, const ChatData& data, const RunContext& run)
 {
-    const ComputeSetup setup = resolveCompute(config.device, config.precision, config.threads);
-    observer.onLog("device " + setup.description());
-    model::Transformer model =
-        loadTransformer(config.resumeFrom.empty() ? config.init : config.resumeFrom);
-    model->to(setup.device);
-    const NamedTensors parameters = namedParameters(*model);
-    AdamW optimizer(parameters, config.optimizer);
-    const int64_t startStep = resumeOptimizer(config.resumeFrom, optimizer, observer);
+    Trainer trainer({config, config.resumeFrom, config.tokenizer, fineTuneJson(config)}, run);
+    model::TransformerImpl& model = *trainer.trainTransformer(config.init);
 
     const ChatEncoder encoder(data.tokenizer, config.chatTemplate);
-    const int64_t context = model->config().contextLength;
+    const int64_t context = model.config().contextLength;
     const int64_t maxLength = config.maxLength > 0 ? std::min(config.maxLength, context) : context;
-    const auto train = encodeDialogues(data.train, encoder, maxLength, "train", observer);
-    const auto val = encodeDialogues(data.val, encoder, maxLength, "val", observer);
+    const auto train = encodeDialogues(data.train, encoder, maxLength, "train", run.observer);
+    const auto val = encodeDialogues(data.val, encoder, maxLength, "val", run.observer);
     if (train.empty()) throw Error("sft: no training dialogue has an assistant turn to learn");
     std::vector<int64_t> lengths;
     for (const auto& row : train)
         lengths.push_back(int64_t(row.tokens.size()));
     const BatchPlan plan(lengths, config.batchSize, config.seed);
-    observer.onLog(std::to_string(train.size()) + " training dialogues, " +
-                   std::to_string(val.size()) + " validation dialogues, " +
-                   std::to_string(plan.batchesPerEpoch()) + " batches per epoch");
+    trainer.log(std::to_string(train.size()) + " training dialogues, " +
+                std::to_string(val.size()) + " validation dialogues, " +
+                std::to_string(plan.batchesPerEpoch()) + " batches per epoch");
 
     StageHooks hooks;
     hooks.trainStep = [&](int64_t step, double lr) -> MetricValues {
-        optimizer.zeroGrad();
+        trainer.zeroGrad();
         std::vector<SequenceBatch> batches;
         double nll = 0, targets = 0;
         for (int64_t micro = 0; micro < config.gradAccumulation; ++micro) {
@@ -113,13 +102,13 @@ StageResult runSft(const FineTuneConfig& config, const ChatData& data,
         for (const SequenceBatch& batch : batches) {
             at::Tensor sum;
             {
-                auto scope = setup.autocast();
-                sum = responseNll(*model, batch, setup.device).first;
+                auto scope = trainer.autocast();
+                sum = responseNll(model, batch, trainer.device()).first;
             }
             (sum / std::max(targets, 1.0)).backward();
             nll += sum.item<double>();
         }
-        const double gradNorm = applyGradients(optimizer, parameters, config, lr);
+        const double gradNorm = trainer.update(lr);
         return {{"train/loss", nll / std::max(targets, 1.0)}, {"train/grad_norm", gradNorm}};
     };
     if (!val.empty())
@@ -132,23 +121,16 @@ StageResult runSft(const FineTuneConfig& config, const ChatData& data,
                 std::vector<const EncodedChat*> rows;
                 for (size_t i = start; i < std::min(limit, start + size_t(config.batchSize)); ++i)
                     rows.push_back(&val[i]);
-                auto scope = setup.autocast();
+                auto scope = trainer.autocast();
                 const auto [sum, count] = responseNll(
-                    *model, makeSequenceBatch(rows, encoder.padTokenId()), setup.device);
+                    model, makeSequenceBatch(rows, encoder.padTokenId()), trainer.device());
                 nll += sum.item<double>();
                 targets += count.item<double>();
             }
             const double loss = nll / std::max(targets, 1.0);
             return {{"val/loss", loss}, {"val/perplexity", std::exp(loss)}};
         };
-    hooks.save = [&](const std::filesystem::path& folder, int64_t step) {
-        model::CheckpointContents contents;
-        contents.optimizerState = optimizer.state();
-        contents.trainerState = {{"step", step}, {"config", fineTuneJson(config)}};
-        contents.tokenizer = config.tokenizer;
-        model::saveCheckpoint(folder, *model, contents);
-    };
-    return runStageLoop(config, startStep, hooks, checkpointRoot, "sft", observer, stop);
+    return trainer.run(hooks, "sft");
 }
 
 } // namespace rlhf::train

@@ -7,7 +7,6 @@
 #include "core/train/finetune_config.h"
 #include "core/train/stage_observer.h"
 
-#include <filesystem>
 #include <vector>
 
 namespace rlhf::text {
@@ -23,9 +22,7 @@ struct ChatData {
     std::vector<data::Record> val;   // may be empty: no validation
 };
 
-// Paths in `config` are absolute here. Checkpoints go to checkpointRoot/step-NNNNNN.
-StageResult runSft(const FineTuneConfig& config, const ChatData& data,
-                   const std::filesystem::path& checkpointRoot, StageObserver& observer,
-                   const StopToken& stop);
+// Paths in `config` are absolute here. Checkpoints go to run.checkpointRoot/step-NNNNNN.
+StageResult runSft(const FineTuneConfig& config, const ChatData& data, const RunContext& run);
 
 } // namespace rlhf::train

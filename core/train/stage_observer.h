@@ -10,9 +10,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
+
+namespace rlhf::dist {
+class Communicator;
+}
 
 namespace rlhf::train {
 
@@ -27,6 +32,14 @@ struct StageResult {
     bool stopped = false;  // ended by a stop request before the last step
     std::filesystem::path lastCheckpoint;
     std::vector<std::pair<std::string, double>> lastMetrics; // the last step's metrics
+
+    // The last step's value of metric `name` ("train/loss", "val/loss"); 0 when it has none.
+    double lastValue(std::string_view name) const
+    {
+        for (const auto& [metric, value] : lastMetrics)
+            if (metric == name) return value;
+        return 0;
+    }
 };
 
 class StageObserver {
@@ -61,6 +74,15 @@ public:
 private:
     std::atomic<bool> m_stop{false};
     std::atomic<bool> m_paused{false};
+};
+
+// Where a run reports, how it is stopped, where its checkpoints go and whom it trains with: what
+// the stage runner (or a test) hands every stage.
+struct RunContext {
+    std::filesystem::path checkpointRoot; // checkpoints go to checkpointRoot/step-NNNNNN
+    StageObserver& observer;
+    const StopToken& stop;
+    dist::Communicator& communicator; // one process: dist::LocalCommunicator
 };
 
 } // namespace rlhf::train

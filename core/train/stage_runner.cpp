@@ -148,10 +148,10 @@ StageRunReport runPretrainStage(store::Project& project, const nlohmann::json& d
                      runOfCheckpoint(project, config.resumeFrom), observer,
                      [&](StageObserver& recorder, const std::filesystem::path& checkpoints) {
                          dist::LocalCommunicator communicator;
-                         return StageResult(runPretrain(
+                         return runPretrain(
                              config,
                              {train.tokens(), val ? val->tokens() : std::span<const uint32_t>()},
-                             checkpoints, recorder, stop, communicator));
+                             {checkpoints, recorder, stop, communicator});
                      });
 }
 
@@ -210,12 +210,11 @@ StageRunReport runFineTuneStage(store::Project& project, const std::string& stag
         }
         return recordRun(project, runStageKind, config->name, document, parent, observer,
                          [&](StageObserver& recorder, const std::filesystem::path& checkpoints) {
-                             if (stage == "sft")
-                                 return runSft(*config, records, checkpoints, recorder, stop);
-                             if (stage == "reward")
-                                 return runReward(*config, records, checkpoints, recorder, stop);
-                             return runDpo(static_cast<const DpoConfig&>(*config), records,
-                                           checkpoints, recorder, stop);
+                             dist::LocalCommunicator communicator;
+                             const RunContext run{checkpoints, recorder, stop, communicator};
+                             if (stage == "sft") return runSft(*config, records, run);
+                             if (stage == "reward") return runReward(*config, records, run);
+                             return runDpo(static_cast<const DpoConfig&>(*config), records, run);
                          });
     }
 
@@ -233,8 +232,10 @@ StageRunReport runFineTuneStage(store::Project& project, const std::string& stag
                    ptx ? ptx->tokens() : std::span<const uint32_t>()};
     return recordRun(project, runStageKind, rl.name, document, parent, observer,
                      [&](StageObserver& recorder, const std::filesystem::path& checkpoints) {
-                         return stage == "ppo" ? runPpo(rl, prompts, checkpoints, recorder, stop)
-                                               : runGrpo(rl, prompts, checkpoints, recorder, stop);
+                         dist::LocalCommunicator communicator;
+                         const RunContext run{checkpoints, recorder, stop, communicator};
+                         return stage == "ppo" ? runPpo(rl, prompts, run)
+                                               : runGrpo(rl, prompts, run);
                      });
 }
 

@@ -91,7 +91,7 @@ private Q_SLOTS:
         LossRecorder recorder;
         train::StopToken stop;
         dist::LocalCommunicator local;
-        train::runPretrain(config, {tokens, {}}, root / "checkpoints", recorder, stop, local);
+        train::runPretrain(config, {tokens, {}}, {root / "checkpoints", recorder, stop, local});
         QCOMPARE(recorder.losses.size(), size_t(3));
 
         QProcess python;

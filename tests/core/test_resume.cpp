@@ -69,7 +69,7 @@ private Q_SLOTS:
 
         const auto config = tinyRun();
         const auto straight =
-            train::runPretrain(config, {tokens, val}, root / "a", quiet, stop, local);
+            train::runPretrain(config, {tokens, val}, {root / "a", quiet, stop, local});
         QCOMPARE(straight.stepsDone, int64_t(6));
         QVERIFY(fs::exists(root / "a" / "step-000003" / "model.safetensors"));
         QVERIFY(fs::exists(root / "a" / "step-000006" / "optimizer.safetensors"));
@@ -78,10 +78,10 @@ private Q_SLOTS:
         auto resumedConfig = config;
         resumedConfig.resumeFrom = (root / "a" / "step-000003").string();
         const auto resumed =
-            train::runPretrain(resumedConfig, {tokens, val}, root / "b", quiet, stop, local);
+            train::runPretrain(resumedConfig, {tokens, val}, {root / "b", quiet, stop, local});
         QCOMPARE(resumed.stepsDone, int64_t(6));
-        QCOMPARE(resumed.lastTrainLoss, straight.lastTrainLoss);
-        QCOMPARE(resumed.lastValLoss, straight.lastValLoss);
+        QCOMPARE(resumed.lastValue("train/loss"), straight.lastValue("train/loss"));
+        QCOMPARE(resumed.lastValue("val/loss"), straight.lastValue("val/loss"));
 
         const auto a = model::readTensors(root / "a" / "step-000006" / "model.safetensors");
         const auto b = model::readTensors(root / "b" / "step-000006" / "model.safetensors");
@@ -105,7 +105,7 @@ private Q_SLOTS:
         observer.stop = &stop;
         dist::LocalCommunicator local;
         const auto result =
-            train::runPretrain(tinyRun(), {tokens, {}}, root, observer, stop, local);
+            train::runPretrain(tinyRun(), {tokens, {}}, {root, observer, stop, local});
         QVERIFY(result.stopped);
         QCOMPARE(result.stepsDone, int64_t(2));
         QCOMPARE(result.lastCheckpoint.string(), (root / "step-000002").string());

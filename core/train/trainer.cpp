@@ -1,0 +1,231 @@
+#include "core/train/trainer.h"
+
+#include "core/dist/communicator.h"
+#include "core/train/scalar_model.h"
+#include "core/util/error.h"
+
+#include <ATen/ATen.h>
+
+#include <chrono>
+#include <cstdio>
+
+namespace rlhf::train {
+
+namespace {
+
+constexpr const char* optimizerFile = "optimizer.safetensors";
+
+// "sft 30/200  loss 0.412  grad_norm 0.93  3393 tok/s  val/loss 0.45": every metric but the
+// timings and the learning rate, training metrics without their "train/" prefix.
+std::string summaryLine(const std::string& label, int64_t step, int64_t total,
+                        const MetricValues& values)
+{
+    std::string line = label + " " + std::to_string(step) + "/" + std::to_string(total);
+    char text[96];
+    for (const auto& [name, value] : values) {
+        if (name.starts_with("time/") || name == "train/lr") continue;
+        if (name == "train/tokens_per_s")
+            std::snprintf(text, sizeof(text), "  %.0f tok/s", value);
+        else if (name.starts_with("train/"))
+            std::snprintf(text, sizeof(text), "  %s %.4g", name.c_str() + 6, value);
+        else
+            std::snprintf(text, sizeof(text), "  %s %.4g", name.c_str(), value);
+        line += text;
+    }
+    return line;
+}
+
+model::Transformer loadTransformer(const std::filesystem::path& folder)
+{
+    model::Transformer model(model::loadCheckpointConfig(folder));
+    model::loadCheckpointWeights(folder, *model);
+    return model;
+}
+
+model::NamedTensors namedParameters(model::TransformerImpl& model)
+{
+    model::NamedTensors parameters;
+    for (const auto& item : model.named_parameters())
+        parameters.emplace_back(item.key(), item.value());
+    return parameters;
+}
+
+} // namespace
+
+int64_t savedStep(const std::filesystem::path& folder)
+{
+    const auto state = model::loadTrainerState(folder);
+    if (!state.contains("step") || !state["step"].is_number_integer())
+        throw Error((folder / "trainer_state.json").string() + ": no integer \"step\"");
+    return state["step"].get<int64_t>();
+}
+
+Trainer::Trainer(TrainerSetup setup, const RunContext& run)
+    : m_setup(std::move(setup)), m_run(run),
+      m_compute(resolveCompute(m_setup.options.device, m_setup.options.precision,
+                               m_setup.options.threads))
+{
+    log("device " + m_compute.description());
+    if (!m_setup.resumeFrom.empty()) {
+        m_startStep = withContext("resuming from " + m_setup.resumeFrom.string(),
+                                  [&] { return savedStep(m_setup.resumeFrom); });
+        log("resumed at step " + std::to_string(m_startStep));
+    }
+}
+
+Trainer::~Trainer() = default;
+
+int Trainer::rank() const { return m_run.communicator.rank(); }
+int Trainer::worldSize() const { return m_run.communicator.worldSize(); }
+
+Trainer::Optimized& Trainer::optimize(model::NamedTensors parameters, const std::string& stateFile)
+{
+    Optimized& trained = m_trained.emplace_back();
+    trained.parameters = std::move(parameters);
+    trained.optimizer = std::make_unique<AdamW>(trained.parameters, m_setup.options.optimizer);
+    trained.stateFile = stateFile;
+    if (!m_setup.resumeFrom.empty())
+        withContext("resuming from " + m_setup.resumeFrom.string(), [&] {
+            trained.optimizer->loadState(model::readTensors(m_setup.resumeFrom / stateFile));
+        });
+    return trained;
+}
+
+model::Transformer Trainer::trainNew(const model::ModelConfig& config, uint64_t seed)
+{
+    m_model = model::Transformer(config);
+    m_model->initWeights(seed);
+    m_model->to(device());
+    if (!m_setup.resumeFrom.empty())
+        withContext("resuming from " + m_setup.resumeFrom.string(),
+                    [&] { model::loadCheckpointWeights(m_setup.resumeFrom, *m_model); });
+    optimize(namedParameters(*m_model), optimizerFile);
+    return m_model;
+}
+
+model::Transformer Trainer::trainTransformer(const std::filesystem::path& init)
+{
+    m_model = loadTransformer(m_setup.resumeFrom.empty() ? init : m_setup.resumeFrom);
+    m_model->to(device());
+    optimize(namedParameters(*m_model), optimizerFile);
+    return m_model;
+}
+
+ScalarModel& Trainer::trainScalar(const std::filesystem::path& init)
+{
+    m_scalar = std::make_unique<ScalarModel>(
+        ScalarModel::fromCheckpoint(m_setup.resumeFrom.empty() ? init : m_setup.resumeFrom));
+    m_scalar->to(device());
+    optimize(m_scalar->parameters(), optimizerFile);
+    return *m_scalar;
+}
+
+void Trainer::trainValue(model::NamedTensors parameters, const std::string& optimizerFileName)
+{
+    if (m_trained.size() != 1) throw Error("trainer: a value model needs the trained model first");
+    optimize(std::move(parameters), optimizerFileName);
+}
+
+model::Transformer Trainer::frozen(const std::filesystem::path& folder) const
+{
+    model::Transformer model = loadTransformer(folder);
+    model->to(device());
+    for (auto& parameter : model->parameters())
+        parameter.set_requires_grad(false);
+    return model;
+}
+
+const model::NamedTensors& Trainer::parameters() const
+{
+    if (m_trained.empty()) throw Error("trainer: no trained model");
+    return m_trained.front().parameters;
+}
+
+Trainer::Optimized& Trainer::group(Trained which)
+{
+    const size_t index = which == Trained::Model ? 0 : 1;
+    if (index >= m_trained.size()) throw Error("trainer: that model is not trained here");
+    return m_trained[index];
+}
+
+void Trainer::zeroGrad(Trained which) { group(which).optimizer->zeroGrad(); }
+
+double Trainer::update(double lr, Trained which)
+{
+    Optimized& trained = group(which);
+    std::vector<at::Tensor> tensors, gradients;
+    for (const auto& [name, tensor] : trained.parameters)
+        if (tensor.grad().defined()) {
+            tensors.push_back(tensor);
+            gradients.push_back(tensor.grad());
+        }
+    m_run.communicator.allReduceMean(gradients); // the one place gradients meet across ranks
+    const double norm = clipGradNorm(tensors, m_setup.options.gradClip);
+    trained.optimizer->step(lr);
+    return norm;
+}
+
+void Trainer::save(const std::filesystem::path& folder, int64_t step, const StageHooks& hooks)
+{
+    model::CheckpointContents contents;
+    contents.optimizerState = m_trained.front().optimizer->state();
+    for (size_t i = 1; i < m_trained.size(); ++i)
+        contents.tensorFiles.emplace_back(m_trained[i].stateFile, m_trained[i].optimizer->state());
+    contents.trainerState = {{"step", step}, {"config", m_setup.document}};
+    contents.tokenizer = m_setup.tokenizer;
+    if (hooks.extendCheckpoint) hooks.extendCheckpoint(contents);
+    if (m_scalar)
+        m_scalar->save(folder, std::move(contents));
+    else
+        model::saveCheckpoint(folder, *m_model, contents);
+}
+
+StageResult Trainer::run(const StageHooks& hooks, const std::string& label)
+{
+    const TrainingOptions& options = m_setup.options;
+    StageResult result;
+    auto saveAt = [&](int64_t step) {
+        if (rank() != 0) return; // rank 0 owns the checkpoints
+        result.lastCheckpoint = m_run.checkpointRoot / stepFolderName(step);
+        save(result.lastCheckpoint, step, hooks);
+        m_run.observer.onCheckpoint(result.lastCheckpoint.string(), step);
+    };
+    int64_t step = m_startStep;
+    auto clock = std::chrono::steady_clock::now();
+    while (step < options.steps) {
+        if (m_run.stop.waitWhilePausedOrStop()) {
+            result.stopped = true;
+            break;
+        }
+        const double lr = learningRate(options.schedule, step);
+        StepMetrics metrics{step + 1, hooks.trainStep(step, lr)};
+        ++step;
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
+        metrics.values.emplace_back("train/lr", lr);
+        if (hooks.tokensPerStep > 0)
+            metrics.values.emplace_back("train/tokens_per_s", double(hooks.tokensPerStep) / seconds);
+        metrics.values.emplace_back("time/step_s", seconds);
+        const bool last = step == options.steps;
+        const bool evaluate =
+            hooks.evaluate && (last || (options.evalEvery > 0 && step % options.evalEvery == 0));
+        if (evaluate)
+            for (auto& value : hooks.evaluate(step))
+                metrics.values.push_back(std::move(value));
+        clock = std::chrono::steady_clock::now(); // evaluation time is not step time
+        m_run.observer.onMetrics(metrics);
+        result.lastMetrics = metrics.values;
+        if (last || evaluate || step % options.logEvery == 0)
+            log(summaryLine(label, step, options.steps, metrics.values));
+        m_run.observer.onProgress(step, options.steps);
+        if (last || (options.checkpointEvery > 0 && step % options.checkpointEvery == 0))
+            saveAt(step);
+    }
+    if (result.stopped && step > m_startStep &&
+        result.lastCheckpoint.filename() != stepFolderName(step))
+        saveAt(step); // a stopped run can always be resumed where it stopped
+    result.stepsDone = step;
+    return result;
+}
+
+} // namespace rlhf::train

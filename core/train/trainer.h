@@ -1,0 +1,130 @@
+// The one object every stage trains through. It decides where and in what precision the stage
+// computes, loads the models (the trained one from the resumed checkpoint or from its init,
+// frozen ones for reference), owns their optimizers, averages gradients across ranks before
+// every update, writes checkpoints (rank 0) and restores them, and runs the step loop: stop and
+// pause between steps, each step's learning rate, metrics, log lines, progress, evaluations and
+// checkpoints at their intervals. A stage file keeps only what is its own: data, loss, metrics.
+//
+//     Trainer trainer({config, config.resumeFrom, config.tokenizer, toJson(config)}, run);
+//     model::TransformerImpl& model = *trainer.trainTransformer(config.init);
+//     StageHooks hooks;
+//     hooks.trainStep = [&](int64_t step, double lr) { ...forward, loss, backward...;
+//                                                     return {{"train/loss", loss},
+//                                                             {"train/grad_norm", trainer.update(lr)}}; };
+//     return trainer.run(hooks, "sft");
+#pragma once
+
+#include "core/model/checkpoint.h"
+#include "core/model/transformer.h"
+#include "core/train/adamw.h"
+#include "core/train/precision.h"
+#include "core/train/stage_observer.h"
+#include "core/train/training_options.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace rlhf::train {
+
+class ScalarModel;
+
+using MetricValues = std::vector<std::pair<std::string, double>>;
+
+// What a stage supplies to the loop.
+struct StageHooks {
+    // One training step (0-based `step`, learning rate `lr`): forward, backward, update(s).
+    std::function<MetricValues(int64_t step, double lr)> trainStep;
+    // An evaluation after `step` steps; may be empty.
+    std::function<MetricValues(int64_t step)> evaluate;
+    // Adds the stage's own files and trainer_state fields to a checkpoint (PPO: its value
+    // model and KL coefficient); may be empty.
+    std::function<void(model::CheckpointContents& contents)> extendCheckpoint;
+    // Tokens one step trains on, over all ranks; > 0 adds train/tokens_per_s to the metrics.
+    int64_t tokensPerStep = 0;
+};
+
+// What a stage's run is, beside its options.
+struct TrainerSetup {
+    const TrainingOptions& options;
+    std::filesystem::path resumeFrom; // checkpoint of this stage to continue from; empty: fresh
+    std::filesystem::path tokenizer;  // tokenizer.json copied into every checkpoint; may be empty
+    nlohmann::json document;          // the stage document, kept in every trainer_state.json
+};
+
+// Which trained model an update is for: the stage's model, or PPO's value model.
+enum class Trained { Model, Value };
+
+class Trainer {
+public:
+    // Resolves the device and precision (logged) and reads the step a resume starts at.
+    Trainer(TrainerSetup setup, const RunContext& run);
+    ~Trainer();
+    Trainer(const Trainer&) = delete;
+    Trainer& operator=(const Trainer&) = delete;
+
+    // --- Where it computes.
+    const ComputeSetup& compute() const { return m_compute; }
+    c10::Device device() const { return m_compute.device; }
+    // bf16 autocast where the precision asks for it; hold it around forward passes.
+    AutocastScope autocast() const { return m_compute.autocast(); }
+    int rank() const;
+    int worldSize() const;
+    void log(const std::string& line) const { m_run.observer.onLog(line); }
+    StageObserver& observer() const { return m_run.observer; }
+
+    // --- The models. Each trained one is put on the device and gets an AdamW optimizer, whose
+    // state is restored when resuming; the references stay valid as long as the trainer.
+    // A new model of `config`, weights drawn with `seed`, or those of the resumed checkpoint.
+    model::Transformer trainNew(const model::ModelConfig& config, uint64_t seed);
+    // The model of the resumed checkpoint, else of `init`.
+    model::Transformer trainTransformer(const std::filesystem::path& init);
+    ScalarModel& trainScalar(const std::filesystem::path& init);
+    // A second trained model with its own optimizer, saved in `optimizerFile` (PPO's value
+    // model; the stage saves its weights through StageHooks::extendCheckpoint).
+    void trainValue(model::NamedTensors parameters, const std::string& optimizerFile);
+    // A frozen model on the device: no gradients (DPO's and the RL stages' reference).
+    model::Transformer frozen(const std::filesystem::path& folder) const;
+    // The trained model's parameters, by name.
+    const model::NamedTensors& parameters() const;
+
+    // --- One update. Zeroes the gradients of a trained model before its backward passes.
+    void zeroGrad(Trained which = Trained::Model);
+    // After backward(): averages the gradients across ranks, clips them to training.grad_clip
+    // and steps the optimizer at `lr`. Returns the gradient norm before clipping.
+    double update(double lr, Trained which = Trained::Model);
+
+    // --- The loop: steps startStep() .. options.steps - 1; `label` starts the log lines.
+    int64_t startStep() const { return m_startStep; }
+    StageResult run(const StageHooks& hooks, const std::string& label);
+
+private:
+    struct Optimized {
+        model::NamedTensors parameters;
+        std::unique_ptr<AdamW> optimizer;
+        std::string stateFile; // in the checkpoint folder
+    };
+    Optimized& optimize(model::NamedTensors parameters, const std::string& stateFile);
+    Optimized& group(Trained which);
+    void save(const std::filesystem::path& folder, int64_t step, const StageHooks& hooks);
+
+    TrainerSetup m_setup;
+    RunContext m_run;
+    ComputeSetup m_compute;
+    int64_t m_startStep = 0;
+    std::vector<Optimized> m_trained; // [0]: the model, [1]: the value model (PPO)
+    model::Transformer m_model{nullptr};
+    std::unique_ptr<ScalarModel> m_scalar;
+};
+
+// "checkpoints/run-N/step-000040": the folder of the checkpoint saved after `step` steps is
+// stepFolderName(step) (training_options.h); savedStep reads the step back from a checkpoint.
+int64_t savedStep(const std::filesystem::path& folder);
+
+} // namespace rlhf::train
