@@ -3,8 +3,8 @@
 // must rise while its KL stays bounded, every PPO step's rollouts must be in the database, and
 // the runs must form the lineage pretrain -> SFT -> {reward, PPO, DPO, GRPO}. Bad stage
 // documents are refused with messages that name the field.
+#include "app/tools/alignment_demo.h"
 #include "core/store/database.h"
-#include "core/train/alignment_demo.h"
 #include "core/train/stage_runner.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
@@ -45,13 +45,13 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        train::AlignmentDemoOptions options;
+        tools::AlignmentDemoOptions options;
         options.folder = fs::path(m_dir.path().toStdString()) / "demo";
         options.scale = 0.15;
         options.evalPrompts = 64;
         train::StageObserver quiet;
         train::StopToken stop;
-        m_result = train::runAlignmentDemo(options, quiet, stop);
+        m_result = tools::runAlignmentDemo(options, quiet, stop);
         m_folder = options.folder;
     }
 
@@ -216,7 +216,7 @@ private:
 
     QTemporaryDir m_dir;
     fs::path m_folder;
-    train::AlignmentDemoResult m_result;
+    tools::AlignmentDemoResult m_result;
 };
 
 QTEST_GUILESS_MAIN(TestAlignment)
