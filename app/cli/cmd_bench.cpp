@@ -2,8 +2,7 @@
 // `rlhf bench import` is cmd_bench_import.cpp, `rlhf bench ppo` cmd_bench_ppo.cpp,
 // `rlhf bench generate` cmd_bench_generate.cpp.
 #include "app/cli/commands.h"
-
-#include "core/train/pretrain_bench.h"
+#include "app/tools/pretrain_bench.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -20,7 +19,7 @@ void addBenchCommands(CLI::App& app)
     addPpoBench(*bench);
     addGenerateBench(*bench);
 
-    auto options = std::make_shared<train::PretrainBenchOptions>();
+    auto options = std::make_shared<tools::PretrainBenchOptions>();
     auto flavour = std::make_shared<std::string>("gpt2");
     auto precision = std::make_shared<std::string>("auto");
     auto* pretrain = bench->add_subcommand("pretrain", "Time pretraining steps on random tokens");
@@ -38,14 +37,14 @@ void addBenchCommands(CLI::App& app)
     pretrain->add_option("--steps", options->steps, "Timed steps")->capture_default_str();
     pretrain->add_option("--warmup", options->warmupSteps, "Untimed steps first")
         ->capture_default_str();
-    pretrain->add_option("--precision", *precision, "auto, fp32 or bf16")->capture_default_str();
+    addPrecisionOption(*pretrain, *precision, "auto, fp32 or bf16")->capture_default_str();
     pretrain->add_option("--threads", options->threads, "CPU threads (0 = all cores)")
         ->capture_default_str();
     pretrain->add_option("--device", options->device, "auto, cpu or cuda")->capture_default_str();
     pretrain->callback([=] {
         options->model.flavour = model::flavourFromName(*flavour);
         options->precision = parsePrecision(*precision);
-        const auto result = train::benchPretrain(*options);
+        const auto result = tools::benchPretrain(*options);
         std::cout << nlohmann::json{{"tokens_per_s", result.tokensPerSecond},
                                     {"ms_per_step", result.msPerStep},
                                     {"params", result.parameters},
@@ -57,11 +56,16 @@ void addBenchCommands(CLI::App& app)
 
     auto size = std::make_shared<int64_t>(1024);
     auto threads = std::make_shared<int>(0);
+    auto gemmPrecision = std::make_shared<std::string>("auto");
     auto* gemm = bench->add_subcommand("gemm", "Peak matrix-multiply GFLOP/s (fp32 and bf16)");
     gemm->add_option("--size", *size, "n of the n x n x n product")->capture_default_str();
     gemm->add_option("--threads", *threads, "CPU threads (0 = all cores)")->capture_default_str();
+    addPrecisionOption(*gemm, *gemmPrecision,
+                       "fp32 only, bf16 only (even where emulated), or auto: fp32, and bf16 "
+                       "where it is fast")
+        ->capture_default_str();
     gemm->callback([=] {
-        const auto result = train::benchGemm(*size, *threads);
+        const auto result = tools::benchGemm(*size, *threads, parsePrecision(*gemmPrecision));
         std::cout << nlohmann::json{{"size", result.size},
                                     {"fp32_gflops", result.fp32Gflops},
                                     {"bf16_gflops", result.bf16Gflops},

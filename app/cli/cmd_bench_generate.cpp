@@ -4,8 +4,8 @@
 // Prints a short table, or with --json one JSON object.
 #include "app/cli/commands.h"
 #include "app/cli/json_command.h"
+#include "app/tools/generate_bench.h"
 
-#include "core/train/generate_bench.h"
 #include "core/util/error.h"
 
 #include <CLI/CLI.hpp>
@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct GenerateBenchArguments {
-    train::GenerateBenchOptions options;
+    tools::GenerateBenchOptions options;
     std::string precision = "fp32";
     std::string checkpoint; // empty: a random-init model of the given shape
     std::string folder;     // empty: a temporary one
@@ -46,7 +46,7 @@ std::string joined(const std::vector<int64_t>& values)
 
 // Runs the Python twin on the bench's checkpoint and prompts; returns the JSON it prints last.
 nlohmann::json runPythonTwin(const GenerateBenchArguments& arguments,
-                             const train::GenerateBenchResult& ours)
+                             const tools::GenerateBenchResult& ours)
 {
     if (!fs::exists(arguments.reference))
         throw Error("bench generate: --reference " + arguments.reference +
@@ -73,7 +73,7 @@ double agreement(const std::vector<std::vector<int64_t>>& ours, const nlohmann::
 }
 
 nlohmann::json report(const GenerateBenchArguments& arguments,
-                      const train::GenerateBenchResult& result)
+                      const tools::GenerateBenchResult& result)
 {
     const auto& options = arguments.options;
     nlohmann::json batches = nlohmann::json::array();
@@ -111,7 +111,7 @@ nlohmann::json report(const GenerateBenchArguments& arguments,
 // Adds the Python twin's numbers and, per batch size, ours / Python (> 1: ours is faster) and
 // the agreement of the greedy tokens (1 when both decode the same model the same way).
 void addPython(nlohmann::json& json, const nlohmann::json& python,
-               const train::GenerateBenchResult& ours)
+               const tools::GenerateBenchResult& ours)
 {
     nlohmann::json comparison = nlohmann::json::array();
     for (size_t i = 0; i < ours.batches.size(); ++i) {
@@ -178,7 +178,7 @@ void runGenerateBench(const GenerateBenchArguments& arguments)
     };
     try {
         const double loadBefore = loadAverage();
-        const train::GenerateBenchResult result = train::benchGenerate(run.options);
+        const tools::GenerateBenchResult result = tools::benchGenerate(run.options);
         nlohmann::json json = report(run, result);
         json["load_average"] = {{"before", loadBefore}, {"after_ours", loadAverage()}};
         if (!run.python.empty()) {
@@ -222,7 +222,7 @@ void addGenerateBench(CLI::App& bench)
     generate->add_option("--ctx", options.contextLength, "Context length")->capture_default_str();
     generate->add_option("--vocab", options.vocab, "Vocabulary size")->capture_default_str();
     generate->add_option("--seed", options.seed, "Weights and prompts")->capture_default_str();
-    generate->add_option("--precision", arguments->precision, "auto, fp32 or bf16")
+    addPrecisionOption(*generate, arguments->precision, "auto, fp32 or bf16")
         ->capture_default_str();
     generate->add_option("--threads", options.threads, "CPU threads (0 = all cores)")
         ->capture_default_str();

@@ -3,8 +3,8 @@
 // run (tests/reference/bench_import.py). Prints one JSON object.
 #include "app/cli/commands.h"
 #include "app/cli/json_command.h"
+#include "app/tools/import_bench.h"
 
-#include "core/data/import_bench.h"
 #include "core/util/error.h"
 
 #include <CLI/CLI.hpp>
@@ -53,12 +53,12 @@ void addImportBench(CLI::App& bench)
     import->add_option("--python", arguments->python, "Python for --reference")
         ->capture_default_str();
     import->callback([=] {
-        data::ImportBenchOptions options;
+        tools::ImportBenchOptions options;
     options.file = arguments->file;
     options.bytes = arguments->megabytes * 1000000;
     options.project = arguments->project;
     options.nearDedup = !arguments->noNear;
-    const data::ImportBenchResult result = data::benchImport(options);
+    const tools::ImportBenchResult result = tools::benchImport(options);
     nlohmann::json phases = nlohmann::json::array();
     for (const auto& phase : result.phases) {
         phases.push_back({{"phase", phase.name},

@@ -3,8 +3,8 @@
 // (tests/reference/bench_ppo.py) on the same checkpoint in the same run. Prints one JSON object.
 #include "app/cli/commands.h"
 #include "app/cli/json_command.h"
+#include "app/tools/ppo_bench.h"
 
-#include "core/train/ppo_bench.h"
 #include "core/util/error.h"
 
 #include <CLI/CLI.hpp>
@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct PpoBenchArguments {
-    train::PpoBenchOptions options;
+    tools::PpoBenchOptions options;
     std::string folder; // empty: a temporary one
     std::string python; // empty: no Python run
     std::string reference = "tests/reference/bench_ppo.py";
@@ -33,7 +33,7 @@ struct PpoBenchArguments {
 };
 
 // Runs the Python twin on the bench's checkpoint and prompts; returns the JSON it prints last.
-nlohmann::json runPythonTwin(const PpoBenchArguments& arguments, const train::PpoBenchResult& ours)
+nlohmann::json runPythonTwin(const PpoBenchArguments& arguments, const tools::PpoBenchResult& ours)
 {
     if (!fs::exists(arguments.reference))
         throw Error("bench ppo: --reference " + arguments.reference +
@@ -50,7 +50,7 @@ nlohmann::json runPythonTwin(const PpoBenchArguments& arguments, const train::Pp
     return runJsonCommand(command);
 }
 
-nlohmann::json report(const PpoBenchArguments& arguments, const train::PpoBenchResult& result)
+nlohmann::json report(const PpoBenchArguments& arguments, const tools::PpoBenchResult& result)
 {
     const auto& options = arguments.options;
     nlohmann::json iterations = nlohmann::json::array();
@@ -97,7 +97,7 @@ void runPpoBench(const PpoBenchArguments& arguments)
     };
     try {
         const double loadBefore = loadAverage();
-        const train::PpoBenchResult result = train::benchPpo(run.options);
+        const tools::PpoBenchResult result = tools::benchPpo(run.options);
         nlohmann::json json = report(run, result);
         json["load_average"] = {{"before", loadBefore}, {"after_ours", loadAverage()}};
         if (!run.python.empty()) {
@@ -145,7 +145,7 @@ void addPpoBench(CLI::App& bench)
         ->capture_default_str();
     ppo->add_option("--iterations", options.iterations, "Timed iterations")->capture_default_str();
     ppo->add_option("--warmup", options.warmup, "Untimed iterations first")->capture_default_str();
-    ppo->add_option("--precision", options.precision, "auto, fp32 or bf16")->capture_default_str();
+    addPrecisionOption(*ppo, options.precision, "auto, fp32 or bf16")->capture_default_str();
     ppo->add_option("--threads", options.threads, "CPU threads (0 = all cores)")
         ->capture_default_str();
     ppo->add_option("--device", options.device, "auto, cpu or cuda")->capture_default_str();

@@ -4,12 +4,12 @@
 // validation perplexity as it falls, and samples from the result.
 #include "app/cli/commands.h"
 #include "app/cli/progress.h"
+#include "app/tools/alignment_demo.h"
 
 #include "core/data/token_splits.h"
 #include "core/gen/checkpoint_generator.h"
 #include "core/store/project.h"
 #include "core/data/importer.h"
-#include "core/train/alignment_demo.h"
 #include "core/train/stage_runner.h"
 #include "core/util/error.h"
 
@@ -33,6 +33,7 @@ struct DemoArguments {
     int64_t steps = 300;
     int threads = 0;
     double scale = 1.0;
+    std::string precision = "auto"; // every stage's training.precision
     bool json = false;
 };
 
@@ -86,6 +87,7 @@ nlohmann::json demoStage(const data::TokenSplitResult& splits, const std::string
           {"batch_size", 16},
           {"seed", 1337},
           {"threads", arguments.threads},
+          {"precision", arguments.precision},
           {"log_every", 10},
           {"eval_every", std::max<int64_t>(1, arguments.steps / 10)},
           {"eval_batches", 8},
@@ -153,17 +155,18 @@ void runDemo(const DemoArguments& arguments)
         std::cout << "  " << request.prompts[i] << texts[i] << std::endl;
 }
 
-// The alignment pipeline on the arithmetic task (core/train/alignment_demo.h), its table at the
+// The alignment pipeline on the arithmetic task (app/tools/alignment_demo.h), its table at the
 // end (or, with --json, one JSON object on stdout and the progress on stderr).
 void runPipelineDemo(const DemoArguments& arguments)
 {
-    train::AlignmentDemoOptions options;
+    tools::AlignmentDemoOptions options;
     options.folder = arguments.folder;
     options.scale = arguments.scale;
     options.threads = arguments.threads;
+    options.precision = parsePrecision(arguments.precision);
     ProgressPrinter printer(arguments.json ? std::cerr : std::cout);
     train::StopToken stop;
-    const auto result = train::runAlignmentDemo(options, printer, stop);
+    const auto result = tools::runAlignmentDemo(options, printer, stop);
     if (arguments.json)
         std::cout << result.toJson().dump(2) << std::endl;
     else
@@ -185,6 +188,8 @@ void addDemoCommand(CLI::App& app)
                      "Multiplies every stage's steps (1 = the full demo)")
         ->capture_default_str()
         ->check(CLI::Range(0.01, 10.0));
+    addPrecisionOption(*demo, arguments->precision, "auto, fp32 or bf16, for every stage")
+        ->capture_default_str();
     demo->add_flag("--json", arguments->json, "Print the result table as one JSON object");
     demo->add_flag("--bible", arguments->bible,
                    "Instead: pretrain a small GPT-2 on the King James Bible");

@@ -7,7 +7,8 @@
 
 namespace CLI {
 class App;
-}
+class Option;
+} // namespace CLI
 
 namespace rlhf::cli {
 
@@ -30,7 +31,10 @@ void addArenaCommands(CLI::App& app); // cmd_arena.cpp: arena leaderboard
 void addLabelAgreement(CLI::App& labels);
 void addLabelSample(CLI::App& labels); // cmd_label_sample.cpp: labels sample
 
-// "auto" / "fp32" / "bf16" -> Precision; throws rlhf::Error otherwise.
+// precision_option.cpp: "auto" / "fp32" / "bf16" -> Precision; throws rlhf::Error otherwise.
 train::Precision parsePrecision(const std::string& name);
+// Adds --precision to `command`, read into `word`; CLI11 refuses any word but auto, fp32 or bf16
+// with "--precision: expected auto, fp32 or bf16, got ...".
+CLI::Option* addPrecisionOption(CLI::App& command, std::string& word, const std::string& help);
 
 } // namespace rlhf::cli

@@ -2,23 +2,9 @@
 // Thin: parses arguments and calls the core. Errors are printed as one line, exit code 1.
 #include "app/cli/commands.h"
 
-#include "core/util/error.h"
-
 #include <CLI/CLI.hpp>
 
 #include <iostream>
-
-namespace rlhf::cli {
-
-train::Precision parsePrecision(const std::string& name)
-{
-    if (name == "auto") return train::Precision::Auto;
-    if (name == "fp32") return train::Precision::Float32;
-    if (name == "bf16") return train::Precision::BFloat16;
-    throw Error("--precision: expected auto, fp32 or bf16, got \"" + name + "\"");
-}
-
-} // namespace rlhf::cli
 
 int main(int argc, char** argv)
 {

@@ -2,9 +2,12 @@
 // the reward model, PPO, DPO and GRPO all run through runStage on a real project. PPO's reward
 // must rise while its KL stays bounded, every PPO step's rollouts must be in the database, and
 // the runs must form the lineage pretrain -> SFT -> {reward, PPO, DPO, GRPO}. Bad stage
-// documents are refused with messages that name the field.
+// documents are refused with messages that name the field. Every stage runs in fp32, or in bf16
+// autocast with RLHF_TEST_PRECISION=bf16 (CTest's test_alignment_bf16, skipped where bf16 is
+// emulated): the assertions are about what each stage promises, so they hold in both.
+#include "app/tools/alignment_demo.h"
 #include "core/store/database.h"
-#include "core/train/alignment_demo.h"
+#include "core/train/precision.h"
 #include "core/train/stage_runner.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
@@ -45,13 +48,21 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        train::AlignmentDemoOptions options;
+        const QString precision = qEnvironmentVariable("RLHF_TEST_PRECISION", "fp32");
+        if (precision != "fp32" && precision != "bf16")
+            QFAIL(qPrintable("RLHF_TEST_PRECISION: expected fp32 or bf16, got " + precision));
+        const bool bf16 = precision == "bf16";
+        if (bf16 && !train::resolveCompute("auto", train::Precision::Auto, 0).bf16)
+            QSKIP("bf16: this machine has neither AVX-512 BF16 nor CUDA, so bf16 is emulated "
+                  "(40-500x slower); the fp32 run covers it");
+        tools::AlignmentDemoOptions options;
+        options.precision = bf16 ? train::Precision::BFloat16 : train::Precision::Float32;
         options.folder = fs::path(m_dir.path().toStdString()) / "demo";
         options.scale = 0.15;
         options.evalPrompts = 64;
         train::StageObserver quiet;
         train::StopToken stop;
-        m_result = train::runAlignmentDemo(options, quiet, stop);
+        m_result = tools::runAlignmentDemo(options, quiet, stop);
         m_folder = options.folder;
     }
 
@@ -127,9 +138,17 @@ private Q_SLOTS:
             train::validateStageDocument(nlohmann::json::parse(run.configJson), name);
         }
         QVERIFY(fs::exists(m_folder / "runs" / "arith-grpo.json"));
+        // DPO starts as its reference (margin 0 on every pair) and widens the margin on what it
+        // trains on: the mean over the last third of the steps (15 batches at this scale) above
+        // the first third's. One batch of 32 pairs against another is noise (-0.05 to 0.3 here),
+        // in bf16 above all; the held-out margin moves too little in 45 steps to assert on.
         const auto dpo = runNamed(database, "arith-dpo");
         const auto margin = database.metricSeries(dpo.id, "train/margin");
-        QVERIFY(margin.back().value > margin.front().value);
+        QVERIFY(margin.size() >= 9);
+        const size_t third = margin.size() / 3;
+        const double early = meanOf(margin, 0, third),
+                     late = meanOf(margin, margin.size() - third, margin.size());
+        QVERIFY2(late > early, (std::to_string(early) + " -> " + std::to_string(late)).c_str());
     }
 
     void ppoResumesWhereItStopped()
@@ -216,7 +235,7 @@ private:
 
     QTemporaryDir m_dir;
     fs::path m_folder;
-    train::AlignmentDemoResult m_result;
+    tools::AlignmentDemoResult m_result;
 };
 
 QTEST_GUILESS_MAIN(TestAlignment)

@@ -2,8 +2,9 @@
 // tokenizer training, tokenizing, a tiny pretraining run, generation, and clear refusals of bad
 // stage documents that record nothing; import recipes and the quarantine; bench import's
 // dedup checked against its Python twin; bench ppo and bench generate on tiny shapes; the
-// generated arithmetic task; the labels queue, list and export (read back by import); the
-// arena leaderboard and the labels' agreement from hand-inserted rows.
+// generated arithmetic task; --precision on train, demo and bench; the labels queue, list and
+// export (read back by import); the arena leaderboard and the labels' agreement from
+// hand-inserted rows.
 #include "core/store/database.h"
 
 #include <QtTest>
@@ -323,6 +324,74 @@ private Q_SLOTS:
                                        "--new", "8", "--dir", dir.filePath("other")});
         QCOMPARE(tooLong.exitCode, 1);
         QVERIFY2(tooLong.err.contains("exceed the context"), qPrintable(tooLong.err));
+    }
+
+    // --precision on the commands that compute: `train` overrides the document's
+    // training.precision and the run records it, `bench gemm` and `bench generate` measure in
+    // the precision asked (bf16 even where it is emulated: tiny shapes), and a bad word is
+    // refused before anything runs, naming the option and the allowed words.
+    void precisionOption()
+    {
+        QTemporaryDir dir;
+        const QString project = dir.filePath("project");
+        RUN_OK(runCli({"init", project}));
+        std::ofstream tokens((project + "/tokens/ids.u32").toStdString(), std::ios::binary);
+        for (uint32_t i = 0; i < 4096; ++i) {
+            const uint32_t id = i * 7919u % 64u;
+            tokens.write(reinterpret_cast<const char*>(&id), sizeof id);
+        }
+        tokens.close();
+        const QString run = dir.filePath("tiny.json");
+        std::ofstream(run.toStdString()) << R"({
+  "stage": "pretrain", "name": "tiny", "data": {"train": "tokens/ids.u32"},
+  "model": {"vocab_size": 64, "context_length": 16, "layers": 1, "heads": 2, "dim": 16},
+  "training": {"steps": 2, "batch_size": 2, "precision": "fp32"}
+})";
+        const Result bf16 = runCli({"train", "-p", project, "--precision", "bf16", run});
+        RUN_OK(bf16);
+        QVERIFY2(bf16.out.contains("bf16 autocast"), qPrintable(bf16.out));
+        {
+            rlhf::store::Database database(project.toStdString() + "/project.sqlite");
+            QCOMPARE(database.runs().size(), size_t(1));
+            const auto stored = QByteArray::fromStdString(database.runs().front().configJson);
+            QCOMPARE(QJsonDocument::fromJson(stored)["training"]["precision"].toString(),
+                     QString("bf16"));
+        }
+        RUN_OK(runCli({"train", "-p", project, "--check", "--precision", "auto", run}));
+
+        const QString refusal = "--precision: expected auto, fp32 or bf16, got \"fp16\"";
+        for (const QStringList& command :
+             {QStringList{"train", "-p", project, "--precision", "fp16", run},
+              QStringList{"demo", "--dir", dir.filePath("demo"), "--precision", "fp16"},
+              QStringList{"bench", "pretrain", "--precision", "fp16"},
+              QStringList{"bench", "gemm", "--precision", "fp16"},
+              QStringList{"bench", "ppo", "--precision", "fp16"},
+              QStringList{"bench", "generate", "--precision", "fp16"}}) {
+            const Result refused = runCli(command);
+            QVERIFY2(refused.exitCode != 0, qPrintable(command.join(' ')));
+            QVERIFY2(refused.err.contains(refusal), qPrintable(refused.err));
+        }
+        QVERIFY(!QFile::exists(dir.filePath("demo")));
+        rlhf::store::Database database(project.toStdString() + "/project.sqlite");
+        QCOMPARE(database.runs().size(), size_t(1)); // the refused train recorded nothing
+
+        const Result fp32 = runCli({"bench", "gemm", "--size", "64", "--precision", "fp32"});
+        RUN_OK(fp32);
+        const QJsonObject fp32Gemm = QJsonDocument::fromJson(fp32.out.toUtf8()).object();
+        QVERIFY2(fp32Gemm["fp32_gflops"].toDouble() > 0, qPrintable(fp32.out));
+        QCOMPARE(fp32Gemm["bf16_gflops"].toDouble(), 0.0);
+        const Result bf16Gemm = runCli({"bench", "gemm", "--size", "64", "--precision", "bf16"});
+        RUN_OK(bf16Gemm);
+        QVERIFY2(QJsonDocument::fromJson(bf16Gemm.out.toUtf8())["bf16_gflops"].toDouble() > 0,
+                 qPrintable(bf16Gemm.out));
+        const Result generate =
+            runCli({"bench", "generate", "--layers",  "1",  "--heads",  "2", "--dim",       "32",
+                    "--ctx", "32",       "--vocab",   "64", "--batch",  "1", "--prompt",    "5",
+                    "--new", "4",        "--repeats", "1",  "--warmup", "0", "--precision", "bf16",
+                    "--json"});
+        RUN_OK(generate);
+        const QJsonObject ours = QJsonDocument::fromJson(generate.out.toUtf8())["ours"].toObject();
+        QVERIFY2(ours["setup"].toString().contains("bf16 autocast"), qPrintable(generate.out));
     }
 
     void taskArithmetic()

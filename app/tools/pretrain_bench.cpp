@@ -1,4 +1,4 @@
-#include "core/train/pretrain_bench.h"
+#include "app/tools/pretrain_bench.h"
 
 #include "core/model/torch_runtime.h"
 #include "core/model/transformer.h"
@@ -12,7 +12,7 @@
 #include <chrono>
 #include <vector>
 
-namespace rlhf::train {
+namespace rlhf::tools {
 
 namespace {
 
@@ -40,10 +40,11 @@ double trainingFlops(const model::ModelConfig& config, int64_t matmulParameters,
 
 PretrainBenchResult benchPretrain(const PretrainBenchOptions& options)
 {
-    const ComputeSetup setup = resolveCompute(options.device, options.precision, options.threads);
+    const train::ComputeSetup setup =
+        train::resolveCompute(options.device, options.precision, options.threads);
     model::Transformer model(options.model);
     model->to(setup.device);
-    NamedTensors parameters;
+    train::NamedTensors parameters;
     std::vector<at::Tensor> parameterList;
     int64_t matmulParameters = 0;
     for (const auto& item : model->named_parameters()) {
@@ -55,7 +56,7 @@ PretrainBenchResult benchPretrain(const PretrainBenchOptions& options)
             (options.model.tieEmbeddings || item.key().find("embed_tokens") == std::string::npos))
             matmulParameters += item.value().numel();
     }
-    AdamW optimizer(parameters, {});
+    train::AdamW optimizer(parameters, {});
     const int64_t T = options.model.contextLength;
     auto batch = at::randint(options.model.vocabSize, {options.batchSize, T + 1}, at::kLong)
                      .to(setup.device);
@@ -73,7 +74,7 @@ PretrainBenchResult benchPretrain(const PretrainBenchOptions& options)
                                           targets);
         }
         loss.backward();
-        clipGradNorm(parameterList, 1.0);
+        train::clipGradNorm(parameterList, 1.0);
         optimizer.step(1e-4);
         loss.item<double>(); // waits for the device
         if (step >= options.warmupSteps) times.push_back(seconds(start));
@@ -90,7 +91,7 @@ PretrainBenchResult benchPretrain(const PretrainBenchOptions& options)
     return result;
 }
 
-GemmBenchResult benchGemm(int64_t size, int threads)
+GemmBenchResult benchGemm(int64_t size, int threads, train::Precision precision)
 {
     GemmBenchResult result;
     result.size = size;
@@ -105,9 +106,11 @@ GemmBenchResult benchGemm(int64_t size, int threads)
         }
         return 2.0 * double(size * size * size) / fastest / 1e9;
     };
-    result.fp32Gflops = best(at::kFloat);
-    if (cpuHasAvx512Bf16()) result.bf16Gflops = best(at::kBFloat16);
+    if (precision != train::Precision::BFloat16) result.fp32Gflops = best(at::kFloat);
+    if (precision == train::Precision::BFloat16 ||
+        (precision == train::Precision::Auto && cpuHasAvx512Bf16()))
+        result.bf16Gflops = best(at::kBFloat16);
     return result;
 }
 
-} // namespace rlhf::train
+} // namespace rlhf::tools

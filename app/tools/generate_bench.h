@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace rlhf::train {
+namespace rlhf::tools {
 
 struct GenerateBenchOptions {
     std::filesystem::path folder;     // scratch folder for checkpoint + prompts; must not exist
@@ -28,8 +28,9 @@ struct GenerateBenchOptions {
     int64_t newTokens = 128;   // generated per row; greedy with no end token, so always reached
     int64_t repeats = 3;       // timed runs per batch size
     int64_t warmup = 1;        // untimed runs first (allocator, kernel choice)
-    Precision precision = Precision::Float32; // fp32: the same arithmetic as the Python twin
-    int threads = 0;                          // 0 = all cores
+    // fp32: the same arithmetic as the Python twin
+    train::Precision precision = train::Precision::Float32;
+    int threads = 0; // 0 = all cores
     std::string device = "auto";
 };
 
@@ -62,4 +63,4 @@ struct GenerateBenchResult {
 
 GenerateBenchResult benchGenerate(const GenerateBenchOptions& options);
 
-} // namespace rlhf::train
+} // namespace rlhf::tools

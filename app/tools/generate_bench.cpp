@@ -1,4 +1,4 @@
-#include "core/train/generate_bench.h"
+#include "app/tools/generate_bench.h"
 
 #include "core/gen/generator.h"
 #include "core/gen/transformer_source.h"
@@ -16,7 +16,7 @@
 #include <ctime>
 #include <fstream>
 
-namespace rlhf::train {
+namespace rlhf::tools {
 
 namespace fs = std::filesystem;
 
@@ -154,7 +154,8 @@ GenerateBenchResult benchGenerate(const GenerateBenchOptions& options)
 {
     checkOptions(options);
     fs::create_directories(options.folder);
-    const ComputeSetup setup = resolveCompute(options.device, options.precision, options.threads);
+    const train::ComputeSetup setup =
+        train::resolveCompute(options.device, options.precision, options.threads);
 
     GenerateBenchResult result;
     result.checkpoint = options.folder / "checkpoint";
@@ -183,4 +184,4 @@ GenerateBenchResult benchGenerate(const GenerateBenchOptions& options)
     return result;
 }
 
-} // namespace rlhf::train
+} // namespace rlhf::tools

@@ -1,4 +1,4 @@
-#include "core/train/ppo_bench.h"
+#include "app/tools/ppo_bench.h"
 
 #include "core/data/record.h"
 #include "core/model/checkpoint.h"
@@ -16,7 +16,7 @@
 #include <fstream>
 #include <map>
 
-namespace rlhf::train {
+namespace rlhf::tools {
 
 namespace fs = std::filesystem;
 
@@ -61,7 +61,7 @@ text::Tokenizer trainBenchTokenizer(int64_t vocab)
 // A user message whose encoded prompt is exactly `tokens` long: generated words while they fit,
 // then '#' characters, which never occur in the tokenizer's training text and so stay one
 // byte-level token each.
-std::string promptOfLength(const ChatEncoder& encoder, int64_t tokens, uint64_t seed)
+std::string promptOfLength(const train::ChatEncoder& encoder, int64_t tokens, uint64_t seed)
 {
     auto length = [&](const std::string& text) {
         return int64_t(encoder.encodePrompt({{"user", text}}).size());
@@ -84,7 +84,7 @@ std::string promptOfLength(const ChatEncoder& encoder, int64_t tokens, uint64_t 
 void writePrompts(store::Project& project, const text::Tokenizer& tokenizer,
                   const PpoBenchOptions& options, const fs::path& promptsFile)
 {
-    const ChatEncoder encoder(tokenizer, ChatTemplate{});
+    const train::ChatEncoder encoder(tokenizer, train::ChatTemplate{});
     std::vector<store::Document> documents;
     nlohmann::json encoded = nlohmann::json::array();
     for (int64_t i = 0; i < options.promptCount; ++i) {
@@ -132,9 +132,9 @@ nlohmann::json stageDocument(const PpoBenchOptions& options, const std::string& 
 }
 
 // Keeps the timing metrics of every iteration and the device line.
-class TimingObserver final : public StageObserver {
+class TimingObserver final : public train::StageObserver {
 public:
-    void onMetrics(const StepMetrics& metrics) override
+    void onMetrics(const train::StepMetrics& metrics) override
     {
         auto& values = m_steps[metrics.step];
         for (const auto& [name, value] : metrics.values)
@@ -212,9 +212,9 @@ PpoBenchResult benchPpo(const PpoBenchOptions& options)
     writePrompts(project, tokenizer, options, result.promptsFile);
 
     TimingObserver observer;
-    StopToken stop;
-    runStage(options.folder, stageDocument(options, paths.relative(result.checkpoint)),
-             "bench-ppo.json", observer, stop);
+    train::StopToken stop;
+    train::runStage(options.folder, stageDocument(options, paths.relative(result.checkpoint)),
+                    "bench-ppo.json", observer, stop);
     result.setup = observer.setup;
 
     std::vector<double> generation, optimisation, total;
@@ -237,4 +237,4 @@ PpoBenchResult benchPpo(const PpoBenchOptions& options)
     return result;
 }
 
-} // namespace rlhf::train
+} // namespace rlhf::tools

@@ -7,14 +7,14 @@
 
 #include <cstdint>
 
-namespace rlhf::train {
+namespace rlhf::tools {
 
 struct PretrainBenchOptions {
     model::ModelConfig model;
     int64_t batchSize = 8;   // sequences per step
     int64_t steps = 20;      // timed steps
     int64_t warmupSteps = 3; // untimed steps first (allocator, oneDNN kernel choice)
-    Precision precision = Precision::Auto;
+    train::Precision precision = train::Precision::Auto;
     int threads = 0; // 0 = all cores
     std::string device = "auto";
 };
@@ -32,11 +32,13 @@ PretrainBenchResult benchPretrain(const PretrainBenchOptions& options);
 
 struct GemmBenchResult {
     int64_t size = 0;      // n of the n x n x n product
-    double fp32Gflops = 0; // best of several runs
-    double bf16Gflops = 0; // 0 when bf16 is not fast on this CPU
+    double fp32Gflops = 0; // best of several runs; 0 when not measured (bf16 only)
+    double bf16Gflops = 0; // 0 when not measured (fp32 only, or auto where bf16 is not fast)
     int threads = 1;
 };
 
-GemmBenchResult benchGemm(int64_t size, int threads);
+// `precision`: Float32 measures fp32 only, BFloat16 bf16 only (even where it is emulated), Auto
+// fp32, and bf16 where it is fast (AVX-512 BF16).
+GemmBenchResult benchGemm(int64_t size, int threads, train::Precision precision);
 
-} // namespace rlhf::train
+} // namespace rlhf::tools

@@ -1,4 +1,4 @@
-#include "core/data/import_bench.h"
+#include "app/tools/import_bench.h"
 
 #include "core/data/cleaning/cleaning.h"
 #include "core/data/importer.h"
@@ -13,7 +13,7 @@
 
 #include <sys/resource.h>
 
-namespace rlhf::data {
+namespace rlhf::tools {
 
 namespace {
 
@@ -135,36 +135,36 @@ void resetPeakRss()
     std::ofstream("/proc/self/clear_refs") << "5";
 }
 
-class CountingSink : public RecordSink {
+class CountingSink : public data::RecordSink {
 public:
-    explicit CountingSink(CleaningPipeline* pipeline) : m_pipeline(pipeline) {}
-    bool record(Record&& record) override
+    explicit CountingSink(data::CleaningPipeline* pipeline) : m_pipeline(pipeline) {}
+    bool record(data::Record&& record) override
     {
         if (!m_pipeline || m_pipeline->process(record, m_records).keep) ++m_kept;
         ++m_records;
         return true;
     }
-    void problem(ReadProblem&&) override { ++m_problems; }
+    void problem(data::ReadProblem&&) override { ++m_problems; }
     int64_t records() const { return m_records; }
     int64_t kept() const { return m_kept; }
 
 private:
-    CleaningPipeline* m_pipeline;
+    data::CleaningPipeline* m_pipeline;
     int64_t m_records = 0, m_kept = 0, m_problems = 0;
 };
 
 ImportBenchPhase readPhase(const std::string& name, const fs::path& file,
-                           const CleaningConfig* cleaning, uint64_t bytes)
+                           const data::CleaningConfig* cleaning, uint64_t bytes)
 {
     resetPeakRss();
     const double cpuStart = processCpuSeconds();
     const auto start = Clock::now();
-    std::optional<CleaningPipeline> pipeline;
+    std::optional<data::CleaningPipeline> pipeline;
     if (cleaning) pipeline.emplace(*cleaning);
     CountingSink sink(pipeline ? &*pipeline : nullptr);
-    ReadOptions options;
-    options.format = FileFormat::Jsonl;
-    readRecords(file, options, sink);
+    data::ReadOptions options;
+    options.format = data::FileFormat::Jsonl;
+    data::readRecords(file, options, sink);
     ImportBenchPhase phase;
     phase.name = name;
     phase.seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -222,24 +222,24 @@ ImportBenchResult benchImport(const ImportBenchOptions& options)
     }
     result.bytes = fs::file_size(options.file);
     result.phases.push_back(readPhase("parse", options.file, nullptr, result.bytes));
-    const CleaningConfig defaults = CleaningConfig::defaults();
+    const data::CleaningConfig defaults = data::CleaningConfig::defaults();
     result.phases.push_back(readPhase("clean+exact", options.file, &defaults, result.bytes));
     if (options.nearDedup) {
-        CleaningConfig withNear = defaults;
-        withNear.steps.push_back({.kind = StepKind::NearDedup});
+        data::CleaningConfig withNear = defaults;
+        withNear.steps.push_back({.kind = data::StepKind::NearDedup});
         result.phases.push_back(
             readPhase("clean+exact+near", options.file, &withNear, result.bytes));
     }
     if (!options.project.empty()) {
         fs::remove_all(options.project);
         store::Project project = store::Project::create(options.project);
-        ImportRecipe recipe;
+        data::ImportRecipe recipe;
         recipe.dataset = "bench";
         recipe.files = {options.file};
-        recipe.read.format = FileFormat::Jsonl;
+        recipe.read.format = data::FileFormat::Jsonl;
         resetPeakRss();
         const double cpuStart = processCpuSeconds();
-        const ImportReport report = importDataset(project, recipe);
+        const data::ImportReport report = data::importDataset(project, recipe);
         ImportBenchPhase phase;
         phase.name = "import";
         phase.seconds = report.seconds;
@@ -254,4 +254,4 @@ ImportBenchResult benchImport(const ImportBenchOptions& options)
     return result;
 }
 
-} // namespace rlhf::data
+} // namespace rlhf::tools

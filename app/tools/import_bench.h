@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace rlhf::data {
+namespace rlhf::tools {
 
 // Writes `bytes` (at least) of JSONL {"text": ...} records: pseudo-English prose of 30 to 400
 // words, 3% with accents, ligatures, fullwidth forms or CJK (the NFKC slow path), 10% exact
@@ -43,4 +43,4 @@ struct ImportBenchResult {
 
 ImportBenchResult benchImport(const ImportBenchOptions& options);
 
-} // namespace rlhf::data
+} // namespace rlhf::tools

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace rlhf::train {
+namespace rlhf::tools {
 
 struct PpoBenchOptions {
     std::filesystem::path folder; // scratch project folder; must not exist yet
@@ -55,4 +55,4 @@ struct PpoBenchResult {
 
 PpoBenchResult benchPpo(const PpoBenchOptions& options);
 
-} // namespace rlhf::train
+} // namespace rlhf::tools

@@ -1,4 +1,4 @@
-#include "core/train/alignment_demo.h"
+#include "app/tools/alignment_demo.h"
 
 #include "core/data/token_splits.h"
 #include "core/store/project.h"
@@ -16,7 +16,7 @@
 #include <cmath>
 #include <cstdio>
 
-namespace rlhf::train {
+namespace rlhf::tools {
 
 namespace fs = std::filesystem;
 
@@ -46,6 +46,7 @@ nlohmann::json training(int64_t steps, int64_t batch, uint64_t seed,
             {"batch_size", batch},
             {"seed", seed},
             {"threads", options.threads},
+            {"precision", train::precisionName(options.precision)},
             {"log_every", std::max<int64_t>(1, steps / 10)},
             {"eval_every", std::max<int64_t>(1, evalEvery)},
             {"eval_batches", 8},
@@ -58,15 +59,15 @@ nlohmann::json optimizer(double lr, double minLr, int64_t warmup, double weightD
 }
 
 // Runs a stage document (written to runs/<file> first) and returns its report.
-StageRunReport runDocument(const fs::path& folder, const std::string& file,
-                           const nlohmann::json& document, StageObserver& observer,
-                           const StopToken& stop)
+train::StageRunReport runDocument(const fs::path& folder, const std::string& file,
+                                  const nlohmann::json& document, train::StageObserver& observer,
+                                  const train::StopToken& stop)
 {
     fs::create_directories(folder / "runs");
     writeJsonFile(folder / "runs" / file, document);
     observer.onLog("== " + file + " (rerun: rlhf train -p " + folder.string() + " " +
                    (folder / "runs" / file).string() + ")");
-    StageRunReport report = runStage(folder, document, file, observer, stop);
+    train::StageRunReport report = train::runStage(folder, document, file, observer, stop);
     if (report.status != "completed")
         throw Error(file + ": the run ended " + report.status + " before its last step");
     return report;
@@ -77,7 +78,7 @@ std::string relative(const store::Project& project, const fs::path& path)
     return project.paths().relative(path);
 }
 
-double metric(const StageResult& result, const std::string& name)
+double metric(const train::StageResult& result, const std::string& name)
 {
     for (const auto& [key, value] : result.lastMetrics)
         if (key == name) return value;
@@ -123,8 +124,8 @@ std::string AlignmentDemoResult::table() const
     return text + line;
 }
 
-AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageObserver& observer,
-                                     const StopToken& stop)
+AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
+                                     train::StageObserver& observer, const train::StopToken& stop)
 {
     const auto started = std::chrono::steady_clock::now();
     const fs::path folder = options.folder;
@@ -230,19 +231,21 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageO
     grpo["training"] = training(scaled(100, scale), 16, 6, options, scaled(50, scale));
 
     // Every model judged alike: the test questions, the task rule, KL to the SFT model.
-    const auto setup = resolveCompute("auto", Precision::Auto, options.threads);
+    const auto setup = train::resolveCompute("auto", options.precision, options.threads);
     const text::Tokenizer text = text::loadTokenizerJson(project.paths().absolute(tokenizer.path));
-    const ChatEncoder encoder(text, ChatTemplate{});
-    const auto prompts = loadStagePrompts(project.database(), "arith-prompts", "test", "demo");
-    RlConfig judging;
+    const train::ChatEncoder encoder(text, train::ChatTemplate{});
+    const auto prompts =
+        train::loadStagePrompts(project.database(), "arith-prompts", "test", "demo");
+    train::RlConfig judging;
     judging.maxNewTokens = 6;
-    model::Transformer reference = loadTransformer(sftCheckpoint);
+    model::Transformer reference = train::loadTransformer(sftCheckpoint);
     reference->to(setup.device);
-    auto judge = [&](const std::string& method, const StageRunReport& report, double seconds) {
-        model::Transformer model = loadTransformer(report.result.lastCheckpoint);
+    auto judge = [&](const std::string& method, const train::StageRunReport& report,
+                     double seconds) {
+        model::Transformer model = train::loadTransformer(report.result.lastCheckpoint);
         model->to(setup.device);
-        const Evaluation evaluation =
-            evaluatePolicy(model, reference, prompts, options.evalPrompts, encoder, judging, setup);
+        const train::Evaluation evaluation = train::evaluatePolicy(
+            model, reference, prompts, options.evalPrompts, encoder, judging, setup);
         result.testPrompts = evaluation.prompts;
         result.rows.push_back({method, report.runId, report.result.lastCheckpoint,
                                evaluation.sampledAccuracy.value_or(0),
@@ -273,4 +276,4 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageO
     return result;
 }
 
-} // namespace rlhf::train
+} // namespace rlhf::tools

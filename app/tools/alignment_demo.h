@@ -9,6 +9,7 @@
 
 #include "core/data/tasks/arithmetic_task.h"
 #include "core/train/stage_observer.h"
+#include "core/train/training_options.h"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -17,13 +18,15 @@
 #include <string>
 #include <vector>
 
-namespace rlhf::train {
+namespace rlhf::tools {
 
 struct AlignmentDemoOptions {
     std::filesystem::path folder; // the project folder (created, or reused with its runs)
     double scale = 1.0;           // multiplies every stage's steps: 1 the demo, ~0.15 a CI check
     int threads = 0;              // CPU threads; 0 = all cores
-    int64_t evalPrompts = 1000;   // held-out test questions each model is judged on (at most)
+    // every stage's training.precision, and the judging's: Auto is bf16 only where it is fast
+    train::Precision precision = train::Precision::Auto;
+    int64_t evalPrompts = 1000; // held-out test questions each model is judged on (at most)
     data::ArithmeticTaskOptions task{.maxOperand = 99}; // 10,000 questions, 958 of them test
 };
 
@@ -48,7 +51,7 @@ struct AlignmentDemoResult {
     std::string table() const; // the text table `rlhf demo` prints
 };
 
-AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageObserver& observer,
-                                     const StopToken& stop);
+AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
+                                     train::StageObserver& observer, const train::StopToken& stop);
 
-} // namespace rlhf::train
+} // namespace rlhf::tools

@@ -1,0 +1,45 @@
+// The one reading of the --precision word that every computing command shares (train, demo,
+// bench pretrain / gemm / ppo / generate): auto, fp32 or bf16, anything else refused with the
+// option and the allowed words named.
+#include "app/cli/commands.h"
+
+#include "core/util/error.h"
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+
+namespace rlhf::cli {
+
+namespace {
+
+std::optional<train::Precision> precisionOf(const std::string& word)
+{
+    if (word == "auto") return train::Precision::Auto;
+    if (word == "fp32") return train::Precision::Float32;
+    if (word == "bf16") return train::Precision::BFloat16;
+    return std::nullopt;
+}
+
+std::string refusal(const std::string& word)
+{
+    return "expected auto, fp32 or bf16, got \"" + word + "\"";
+}
+
+} // namespace
+
+train::Precision parsePrecision(const std::string& name)
+{
+    if (const auto precision = precisionOf(name)) return *precision;
+    throw Error("--precision: " + refusal(name));
+}
+
+CLI::Option* addPrecisionOption(CLI::App& command, std::string& word, const std::string& help)
+{
+    const CLI::Validator check(
+        [](std::string& value) { return precisionOf(value) ? std::string() : refusal(value); },
+        "auto|fp32|bf16");
+    return command.add_option("--precision", word, help)->check(check);
+}
+
+} // namespace rlhf::cli
