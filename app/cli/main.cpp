@@ -12,10 +12,9 @@ namespace rlhf::cli {
 
 train::Precision parsePrecision(const std::string& name)
 {
-    if (name == "auto") return train::Precision::Auto;
-    if (name == "fp32") return train::Precision::Float32;
-    if (name == "bf16") return train::Precision::BFloat16;
-    throw Error("--precision: expected auto, fp32 or bf16, got \"" + name + "\"");
+    if (const auto precision = findWord(train::precisionWords, name)) return *precision;
+    throw Error("--precision: expected " + wordList(train::precisionWords) + ", got \"" + name +
+                "\"");
 }
 
 } // namespace rlhf::cli

@@ -222,7 +222,7 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageO
     grpo["training"] = training(scaled(100, scale), 16, 6, options, scaled(50, scale));
 
     // Every model judged alike: the test questions, the task rule, KL to the SFT model.
-    const auto setup = resolveCompute("auto", Precision::Auto, options.threads);
+    const auto setup = resolveCompute(Device::Auto, Precision::Auto, options.threads);
     const text::Tokenizer text = text::loadTokenizerJson(project.paths().absolute(tokenizer.path));
     const ChatEncoder encoder(text, ChatTemplate{});
     const auto prompts = loadStagePrompts(project.database(), "arith-prompts", "test", "demo");

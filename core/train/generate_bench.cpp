@@ -154,7 +154,8 @@ GenerateBenchResult benchGenerate(const GenerateBenchOptions& options)
 {
     checkOptions(options);
     fs::create_directories(options.folder);
-    const ComputeSetup setup = resolveCompute(options.device, options.precision, options.threads);
+    const ComputeSetup setup = resolveCompute(parseWord(deviceWords, options.device, "device"),
+                                              options.precision, options.threads);
 
     GenerateBenchResult result;
     result.checkpoint = options.folder / "checkpoint";

@@ -40,7 +40,8 @@ double trainingFlops(const model::ModelConfig& config, int64_t matmulParameters,
 
 PretrainBenchResult benchPretrain(const PretrainBenchOptions& options)
 {
-    const ComputeSetup setup = resolveCompute(options.device, options.precision, options.threads);
+    const ComputeSetup setup = resolveCompute(parseWord(deviceWords, options.device, "device"),
+                                              options.precision, options.threads);
     model::Transformer model(options.model);
     model->to(setup.device);
     NamedTensors parameters;

@@ -15,7 +15,9 @@ RlSession::RlSession(const RlConfig& config_, const RlData& data_, StageObserver
       setup(resolveCompute(config_.device, config_.precision, config_.threads))
 {
     observer.onLog("device " + setup.description());
-    if (data.train.empty()) throw Error(config.stage + ": the prompt dataset has no prompts");
+    if (data.train.empty())
+        throw Error(std::string(store::runStageName(config.stage)) +
+                    ": the prompt dataset has no prompts");
     policy = loadTransformer(config.resumeFrom.empty() ? config.init : config.resumeFrom);
     reference = loadTransformer(config.init);
     policy->to(setup.device);
