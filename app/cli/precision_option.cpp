@@ -3,7 +3,9 @@
 // option and the allowed words named.
 #include "app/cli/commands.h"
 
+#include "core/train/training_options.h"
 #include "core/util/error.h"
+#include "core/util/word_table.h"
 
 #include <CLI/CLI.hpp>
 
@@ -15,15 +17,12 @@ namespace {
 
 std::optional<train::Precision> precisionOf(const std::string& word)
 {
-    if (word == "auto") return train::Precision::Auto;
-    if (word == "fp32") return train::Precision::Float32;
-    if (word == "bf16") return train::Precision::BFloat16;
-    return std::nullopt;
+    return findWord(train::precisionWords, word);
 }
 
 std::string refusal(const std::string& word)
 {
-    return "expected auto, fp32 or bf16, got \"" + word + "\"";
+    return "expected " + wordList(train::precisionWords) + ", got \"" + word + "\"";
 }
 
 } // namespace

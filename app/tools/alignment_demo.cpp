@@ -231,7 +231,7 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
     grpo["training"] = training(scaled(100, scale), 16, 6, options, scaled(50, scale));
 
     // Every model judged alike: the test questions, the task rule, KL to the SFT model.
-    const auto setup = train::resolveCompute("auto", options.precision, options.threads);
+    const auto setup = train::resolveCompute(train::Device::Auto, options.precision, options.threads);
     const text::Tokenizer text = text::loadTokenizerJson(project.paths().absolute(tokenizer.path));
     const train::ChatEncoder encoder(text, train::ChatTemplate{});
     const auto prompts =

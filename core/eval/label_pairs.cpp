@@ -6,7 +6,7 @@
 #include "core/store/database.h"
 #include "core/store/label_records.h"
 #include "core/util/error.h"
-#include "core/util/json_reader.h"
+#include "core/util/json_fields.h"
 
 #include <nlohmann/json.hpp>
 
@@ -102,42 +102,68 @@ int64_t writePreferenceJsonl(std::ostream& out, const std::vector<LabelledPair>&
     return lines;
 }
 
+namespace {
+
+// "since" / "until": a time bound, absent when unset.
+JsonFields<LabelFilter>& timeBound(JsonFields<LabelFilter>& fields, const char* name,
+                                   std::optional<double> LabelFilter::*bound)
+{
+    return fields.custom(
+        name,
+        [name, bound](JsonReader& reader, LabelFilter& filter) {
+            double seconds = 0;
+            reader.read(name, seconds);
+            if (reader.has(name)) filter.*bound = seconds;
+        },
+        [name, bound](const LabelFilter& filter, nlohmann::ordered_json& json) {
+            if (filter.*bound) json[name] = *(filter.*bound);
+        });
+}
+
+JsonFields<LabelFilter> makeLabelFilterFields()
+{
+    JsonFields<LabelFilter> fields;
+    fields.field("annotators", &LabelFilter::annotators);
+    timeBound(fields, "since", &LabelFilter::since);
+    timeBound(fields, "until", &LabelFilter::until);
+    fields.field("min_agreement", &LabelFilter::minAgreement);
+    fields.field("min_labels", &LabelFilter::minLabels);
+    fields.check("annotators", "an annotator name is empty", [](const LabelFilter& filter) {
+        return std::none_of(filter.annotators.begin(), filter.annotators.end(),
+                            [](const std::string& name) { return name.empty(); });
+    });
+    fields.check("min_agreement", "expected a share between 0 and 1",
+                 [](const LabelFilter& filter) {
+                     return filter.minAgreement >= 0.0 && filter.minAgreement <= 1.0;
+                 });
+    fields.check("min_labels", "expected at least 1",
+                 [](const LabelFilter& filter) { return filter.minLabels >= 1; });
+    fields.check("until", "is before since", [](const LabelFilter& filter) {
+        return !(filter.since && filter.until && *filter.since > *filter.until);
+    });
+    return fields;
+}
+
+} // namespace
+
+const JsonFields<LabelFilter>& labelFilterFields()
+{
+    static const JsonFields<LabelFilter> fields = makeLabelFilterFields();
+    return fields;
+}
+
 LabelFilter labelFilterFromJson(const std::string& json, const std::string& where)
 {
     const nlohmann::json parsed = withContext(where, [&] { return nlohmann::json::parse(json); });
     JsonReader reader(parsed, where);
     LabelFilter filter;
-    reader.read("annotators", filter.annotators);
-    const auto readTime = [&](const char* key, std::optional<double>& time) {
-        if (!parsed.contains(key)) return; // absent: no bound
-        double seconds = 0;
-        reader.read(key, seconds);
-        time = seconds;
-    };
-    readTime("since", filter.since);
-    readTime("until", filter.until);
-    reader.read("min_agreement", filter.minAgreement);
-    reader.read("min_labels", filter.minLabels);
-    reader.rejectUnknown();
-    for (const std::string& annotator : filter.annotators) {
-        if (annotator.empty()) reader.fail("annotators", "an annotator name is empty");
-    }
-    if (filter.minAgreement < 0.0 || filter.minAgreement > 1.0)
-        reader.fail("min_agreement", "expected a share between 0 and 1");
-    if (filter.minLabels < 1) reader.fail("min_labels", "expected at least 1");
-    if (filter.since && filter.until && *filter.since > *filter.until)
-        reader.fail("until", "is before since");
+    labelFilterFields().read(reader, filter);
     return filter;
 }
 
 std::string labelFilterToJson(const LabelFilter& filter)
 {
-    nlohmann::ordered_json json{{"annotators", filter.annotators}};
-    if (filter.since) json["since"] = *filter.since;
-    if (filter.until) json["until"] = *filter.until;
-    json["min_agreement"] = filter.minAgreement;
-    json["min_labels"] = filter.minLabels;
-    return json.dump();
+    return labelFilterFields().write(filter).dump();
 }
 
 } // namespace rlhf::eval

@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+namespace rlhf {
+template <typename Config> class JsonFields;
+}
+
 namespace rlhf::store {
 class Database;
 }
@@ -46,8 +50,11 @@ std::vector<LabelledPair> labelledPairs(const store::Database& database, const L
 int64_t writePreferenceJsonl(std::ostream& out, const std::vector<LabelledPair>& pairs);
 
 // Stage configs: {"annotators": ["alice"], "since": 1.7e9, "until": 1.8e9,
-// "min_agreement": 0.66, "min_labels": 2}, every field optional. Strict: unknown fields throw
-// rlhf::Error naming `where`.
+// "min_agreement": 0.66, "min_labels": 2}, every field optional. The field list reads and writes
+// the filter as a JSON value inside a stage document (data.labels); strict: unknown fields and
+// out-of-range values throw rlhf::Error naming the field.
+const JsonFields<LabelFilter>& labelFilterFields();
+// The same for a filter on its own, as JSON text; `where` names it in messages.
 LabelFilter labelFilterFromJson(const std::string& json, const std::string& where);
 std::string labelFilterToJson(const LabelFilter& filter);
 

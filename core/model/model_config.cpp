@@ -40,14 +40,13 @@ void ModelConfig::validate() const
 
 std::string flavourName(Flavour flavour)
 {
-    return flavour == Flavour::Gpt2 ? "gpt2" : "llama";
+    return std::string(wordOf(flavourWords, flavour));
 }
 
 Flavour flavourFromName(const std::string& name)
 {
-    if (name == "gpt2") return Flavour::Gpt2;
-    if (name == "llama") return Flavour::Llama;
-    throw Error("unknown model flavour '" + name + "' (expected gpt2 or llama)");
+    if (const auto flavour = findWord(flavourWords, name)) return *flavour;
+    throw Error("unknown model flavour '" + name + "' (expected " + wordList(flavourWords) + ")");
 }
 
 nlohmann::json toHfConfig(const ModelConfig& config)

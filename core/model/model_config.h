@@ -2,6 +2,8 @@
 // the Hugging Face config.json of GPT2LMHeadModel / LlamaForCausalLM. Torch-free.
 #pragma once
 
+#include "core/util/word_table.h"
+
 #include <cstdint>
 #include <string>
 
@@ -39,6 +41,11 @@ struct ModelConfig {
 // Hugging Face config.json (model_type "gpt2" or "llama", HF field names) <-> ModelConfig.
 nlohmann::json toHfConfig(const ModelConfig& config);
 ModelConfig fromHfConfig(const nlohmann::json& json); // throws rlhf::Error naming the field
+
+inline constexpr WordTable<Flavour, 2> flavourWords{{
+    {Flavour::Gpt2, "gpt2"},
+    {Flavour::Llama, "llama"},
+}};
 
 std::string flavourName(Flavour flavour); // "gpt2" / "llama"
 Flavour flavourFromName(const std::string& name);

@@ -1,7 +1,7 @@
 // Enum <-> stored word conversions of the human-judgment records (label_records.h).
 #include "core/store/label_records.h"
 
-#include "core/store/word_table.h"
+#include "core/util/word_table.h"
 
 namespace rlhf::store {
 

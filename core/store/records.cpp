@@ -1,7 +1,7 @@
-// Enum <-> stored word conversions and the clock used to stamp records.
+// Enum <-> stored word conversions (core/util/word_table.h) and the clock used to stamp records.
 #include "core/store/records.h"
 
-#include "core/store/word_table.h"
+#include "core/util/word_table.h"
 
 #include <array>
 #include <chrono>
@@ -22,8 +22,8 @@ constexpr WordTable<RunStage, 6> runStageWords{{
     {RunStage::Pretrain, "pretrain"},
     {RunStage::Sft, "sft"},
     {RunStage::Reward, "reward"},
-    {RunStage::Ppo, "ppo"},
     {RunStage::Dpo, "dpo"},
+    {RunStage::Ppo, "ppo"},
     {RunStage::Grpo, "grpo"},
 }};
 
@@ -72,6 +72,16 @@ DatasetKind parseDatasetKind(std::string_view word)
 RunStage parseRunStage(std::string_view word)
 {
     return parseWord(runStageWords, word, "run stage");
+}
+
+std::optional<RunStage> findRunStage(std::string_view word)
+{
+    return findWord(runStageWords, word);
+}
+
+std::string runStageList()
+{
+    return wordList(runStageWords);
 }
 
 RunStatus parseRunStatus(std::string_view word)

@@ -22,6 +22,8 @@ enum class DatasetKind {
     Preference, // prompt with chosen and rejected responses, for reward models and DPO
 };
 
+// The training stage of a run, and of a stage document's "stage" field: one enum for the database
+// and the documents (core/train reads and dispatches on it).
 enum class RunStage { Pretrain, Sft, Reward, Ppo, Dpo, Grpo };
 
 enum class RunStatus {
@@ -43,6 +45,10 @@ std::string_view runStatusName(RunStatus status);
 DatasetKind parseDatasetKind(std::string_view word);
 RunStage parseRunStage(std::string_view word);
 RunStatus parseRunStatus(std::string_view word);
+// The stage written as `word`, if any; and every stage word, for messages:
+// "pretrain, sft, reward, dpo, ppo or grpo".
+std::optional<RunStage> findRunStage(std::string_view word);
+std::string runStageList();
 
 struct Dataset {
     Id id = 0;

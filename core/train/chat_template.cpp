@@ -2,28 +2,8 @@
 
 #include "core/text/tokenizer.h"
 #include "core/util/error.h"
-#include "core/util/json_reader.h"
 
 namespace rlhf::train {
-
-void readChatTemplate(JsonReader reader, ChatTemplate& chat)
-{
-    reader.read("bos", chat.bos);
-    reader.read("system", chat.system);
-    reader.read("user", chat.user);
-    reader.read("assistant", chat.assistant);
-    reader.read("end", chat.end);
-    reader.rejectUnknown();
-}
-
-nlohmann::json toJson(const ChatTemplate& chat)
-{
-    return {{"bos", chat.bos},
-            {"system", chat.system},
-            {"user", chat.user},
-            {"assistant", chat.assistant},
-            {"end", chat.end}};
-}
 
 namespace {
 

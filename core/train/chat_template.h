@@ -8,23 +8,19 @@
 
 #include "core/data/record.h"
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace rlhf {
-class JsonReader;
-}
 namespace rlhf::text {
 class Tokenizer;
 }
 
 namespace rlhf::train {
 
-// The special-token strings of the template, looked up in the tokenizer's added tokens.
+// The special-token strings of the template, looked up in the tokenizer's added tokens. A stage
+// document gives them as its "chat_template" block (finetune_config.h).
 struct ChatTemplate {
     std::string bos = "<|bos|>"; // empty: no start token
     std::string system = "<|system|>";
@@ -32,9 +28,6 @@ struct ChatTemplate {
     std::string assistant = "<|assistant|>";
     std::string end = "<|end|>"; // closes every turn; a generated reply stops at it
 };
-
-void readChatTemplate(JsonReader reader, ChatTemplate& chat); // strict, like every config block
-nlohmann::json toJson(const ChatTemplate& chat);
 
 // A tokenised dialogue: tokens[i] is trained (a target of the loss) when trained[i] is true.
 struct EncodedChat {

@@ -4,41 +4,11 @@
 #include "core/train/preference_batch.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
-#include "core/util/json_reader.h"
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
 namespace rlhf::train {
-
-DpoConfig dpoConfigFromJson(const nlohmann::json& json, const std::string& where)
-{
-    DpoConfig config;
-    JsonReader root(json, where);
-    readFineTuneConfig(root, "dpo", config);
-    JsonReader dpo = root.child("dpo");
-    std::string loss = "dpo";
-    dpo.read("beta", config.beta);
-    dpo.read("loss", loss);
-    dpo.rejectUnknown();
-    if (config.beta <= 0) dpo.fail("beta", "must be positive");
-    if (loss == "dpo")
-        config.loss = PreferenceLoss::Dpo;
-    else if (loss == "ipo")
-        config.loss = PreferenceLoss::Ipo;
-    else
-        dpo.fail("loss", "expected dpo or ipo, got \"" + loss + "\"");
-    root.rejectUnknown();
-    return config;
-}
-
-nlohmann::json toJson(const DpoConfig& config)
-{
-    nlohmann::json document = fineTuneJson(config);
-    document["dpo"] = {{"beta", config.beta},
-                       {"loss", config.loss == PreferenceLoss::Dpo ? "dpo" : "ipo"}};
-    return document;
-}
 
 namespace {
 

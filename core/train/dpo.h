@@ -4,20 +4,10 @@
 // replies, their margin and the preference accuracy, on training batches and held-out pairs.
 #pragma once
 
-#include "core/train/finetune_config.h"
-#include "core/train/rl_losses.h"
+#include "core/train/dpo_config.h"
 #include "core/train/sft.h"
 
 namespace rlhf::train {
-
-struct DpoConfig : FineTuneConfig {
-    double beta = 0.1;                         // strength of the KL anchor, e.g. 0.1
-    PreferenceLoss loss = PreferenceLoss::Dpo; // "dpo" or "ipo"
-};
-
-// "dpo": {"beta": 0.1, "loss": "dpo"} beside the shared fields.
-DpoConfig dpoConfigFromJson(const nlohmann::json& json, const std::string& where);
-nlohmann::json toJson(const DpoConfig& config);
 
 // data.train / data.val hold preference records.
 StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunContext& run);

@@ -1,94 +1,134 @@
 #include "core/train/finetune_config.h"
 
-#include "core/util/json_reader.h"
+#include "core/util/json_fields.h"
 
 namespace rlhf::train {
 
 namespace {
 
-// "data": a dataset with its splits, or (reward and dpo) this project's labels split by
-// val_fraction. Exactly one of the two: a document naming both would leave the reader guessing.
-void readStageDataset(JsonReader data, const std::string& stage, StageDataset& config)
+using store::RunStage;
+
+JsonFields<ChatTemplate> chatTemplateFields()
 {
-    nlohmann::json labels, dataset; // null when absent
-    data.read("labels", labels);
-    data.read("dataset", dataset);
-    if (labels.is_null()) {
-        data.require("dataset", config.dataset);
-        data.read("train", config.train);
-        data.read("val", config.val);
-        data.rejectUnknown(); // val_fraction without labels is unknown here
-        return;
-    }
-    if (!dataset.is_null()) data.fail("labels", "give either dataset or labels, not both");
-    if (stage != "reward" && stage != "dpo")
-        data.fail("labels", "labels train only the reward and dpo stages, not " + stage);
-    config.labels = eval::labelFilterFromJson(labels.dump(), data.path("labels"));
-    data.read("val_fraction", config.valFraction);
-    if (!(config.valFraction >= 0.0 && config.valFraction < 1.0))
-        data.fail("val_fraction", "expected a share in [0, 1)");
-    // Labelled pairs have no named splits: they are split by val_fraction alone.
-    data.rejectUnknown();
+    JsonFields<ChatTemplate> fields;
+    fields.field("bos", &ChatTemplate::bos);
+    fields.field("system", &ChatTemplate::system);
+    fields.field("user", &ChatTemplate::user);
+    fields.field("assistant", &ChatTemplate::assistant);
+    fields.field("end", &ChatTemplate::end);
+    return fields;
 }
 
-nlohmann::json stageDatasetJson(const StageDataset& data)
+// "data" naming a dataset and its splits.
+JsonFields<StageDataset> datasetFields()
 {
-    if (!data.labels) return {{"dataset", data.dataset}, {"train", data.train}, {"val", data.val}};
-    return {{"labels", nlohmann::json::parse(eval::labelFilterToJson(*data.labels))},
-            {"val_fraction", data.valFraction}};
+    JsonFields<StageDataset> fields;
+    fields.required("dataset", &StageDataset::dataset);
+    fields.field("train", &StageDataset::train);
+    fields.field("val", &StageDataset::val);
+    return fields;
+}
+
+// "data" taking this project's labels: labelled pairs have no named splits, they are split by
+// val_fraction alone.
+JsonFields<StageDataset> labelDataFields()
+{
+    JsonFields<StageDataset> fields;
+    fields.custom(
+        "labels",
+        [](JsonReader& data, StageDataset& dataset) {
+            JsonReader labels = data.child("labels");
+            eval::labelFilterFields().read(labels, dataset.labels.emplace());
+        },
+        [](const StageDataset& dataset, nlohmann::ordered_json& json) {
+            json["labels"] = eval::labelFilterFields().write(*dataset.labels);
+        });
+    fields.field("val_fraction", &StageDataset::valFraction);
+    fields.check("val_fraction", "expected a share in [0, 1)", [](const StageDataset& data) {
+        return data.valFraction >= 0.0 && data.valFraction < 1.0;
+    });
+    return fields;
+}
+
+// "data": a dataset with its splits, or (reward and dpo) this project's labels split by
+// val_fraction. Exactly one of the two: a document naming both would leave the reader guessing.
+void readStageDataset(JsonReader& root, FineTuneConfig& config)
+{
+    JsonReader data = root.child("data");
+    if (!data.has("labels")) {
+        datasetFields().read(data, config.data); // val_fraction without labels is unknown here
+        return;
+    }
+    if (data.has("dataset")) data.fail("labels", "give either dataset or labels, not both");
+    if (config.stage != RunStage::Reward && config.stage != RunStage::Dpo)
+        data.fail("labels", "labels train only the reward and dpo stages, not " +
+                                std::string(store::runStageName(config.stage)));
+    labelDataFields().read(data, config.data);
+}
+
+nlohmann::ordered_json stageDatasetJson(const StageDataset& data)
+{
+    return data.labels ? labelDataFields().write(data) : datasetFields().write(data);
+}
+
+JsonFields<FineTuneConfig> makeFineTuneFields()
+{
+    using Config = FineTuneConfig;
+    JsonFields<Config> fields;
+    fields.custom(
+        "stage",
+        [](JsonReader& root, Config& config) {
+            readStageField(root, config.stage);
+            config.name = store::runStageName(config.stage); // the name's default
+        },
+        [](const Config& config, nlohmann::ordered_json& json) {
+            json["stage"] = std::string(store::runStageName(config.stage));
+        });
+    fields.field("name", &Config::name);
+    fields.required("init", &Config::init);
+    fields.field("tokenizer", &Config::tokenizer);
+    fields.field("resume_from", &Config::resumeFrom);
+    fields.field("max_length", &Config::maxLength);
+    fields.custom("data", readStageDataset, [](const Config& config, nlohmann::ordered_json& json) {
+        json["data"] = stageDatasetJson(config.data);
+    });
+    fields.block("chat_template", chatTemplateFields(), &Config::chatTemplate);
+    fields.include(trainingOptionFields());
+    fields.check("max_length", "must not be negative",
+                 [](const Config& config) { return config.maxLength >= 0; });
+    return fields;
 }
 
 } // namespace
 
-void readFineTuneConfig(JsonReader& root, const std::string& stage, FineTuneConfig& config)
+const JsonFields<FineTuneConfig>& fineTuneFields()
 {
-    root.require("stage", config.stage);
-    if (config.stage != stage)
-        root.fail("stage", "expected \"" + stage + "\", got \"" + config.stage + "\"");
-    config.name = stage;
-    root.read("name", config.name);
-    root.require("init", config.init);
-    root.read("tokenizer", config.tokenizer);
-    root.read("resume_from", config.resumeFrom);
-    root.read("max_length", config.maxLength);
-    if (config.maxLength < 0) root.fail("max_length", "must not be negative");
-
-    readStageDataset(root.child("data"), stage, config.data);
-    readChatTemplate(root.child("chat_template"), config.chatTemplate);
-    readTrainingOptions(root, config);
+    static const JsonFields<FineTuneConfig> fields = makeFineTuneFields();
+    return fields;
 }
 
-FineTuneConfig fineTuneConfigFromJson(const nlohmann::json& json, const std::string& stage,
+FineTuneConfig fineTuneConfigFromJson(const nlohmann::json& json, RunStage stage,
                                       const std::string& where)
 {
     FineTuneConfig config;
+    config.stage = stage;
     JsonReader root(json, where);
-    readFineTuneConfig(root, stage, config);
-    root.rejectUnknown();
+    fineTuneFields().read(root, config);
     return config;
 }
 
 nlohmann::json fineTuneJson(const FineTuneConfig& config)
 {
-    nlohmann::json document = {
-        {"stage", config.stage},
-        {"name", config.name},
-        {"init", config.init},
-        {"tokenizer", config.tokenizer},
-        {"resume_from", config.resumeFrom},
-        {"max_length", config.maxLength},
-        {"data", stageDatasetJson(config.data)},
-        {"chat_template", toJson(config.chatTemplate)},
-    };
-    writeTrainingOptions(config, document);
-    return document;
+    return fineTuneFields().write(config);
 }
 
-std::string stageOf(const nlohmann::json& document, const std::string& where)
+RunStage stageOf(const nlohmann::json& document, const std::string& where)
 {
     if (!document.is_object() || !document.contains("stage") || !document["stage"].is_string())
         throw Error(where + ": stage: missing required field");
-    return document["stage"].get<std::string>();
+    const std::string word = document["stage"].get<std::string>();
+    if (const auto stage = store::findRunStage(word)) return *stage;
+    throw Error(where + ": stage: expected " + store::runStageList() + ", got \"" + word + "\"");
 }
 
 } // namespace rlhf::train

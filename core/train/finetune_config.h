@@ -17,14 +17,14 @@
 #include <string>
 
 namespace rlhf {
-class JsonReader;
+template <typename Config> class JsonFields;
 }
 
 namespace rlhf::train {
 
 struct FineTuneConfig : TrainingOptions {
-    std::string stage;      // "sft", "reward", "dpo", "ppo" or "grpo"
-    std::string name;       // run name, e.g. "sft-arith"
+    store::RunStage stage = store::RunStage::Sft; // any stage but pretrain
+    std::string name;                             // run name, e.g. "sft-arith"
     std::string init;       // checkpoint folder the trained model starts from (required)
     std::string tokenizer;  // tokenizer.json; empty: the init checkpoint's tokenizer.json
     std::string resumeFrom; // checkpoint folder of this stage to continue from; empty: fresh
@@ -34,16 +34,17 @@ struct FineTuneConfig : TrainingOptions {
 };
 
 // A document of a stage with only the shared fields (sft, reward), strictly parsed.
-FineTuneConfig fineTuneConfigFromJson(const nlohmann::json& json, const std::string& stage,
+FineTuneConfig fineTuneConfigFromJson(const nlohmann::json& json, store::RunStage stage,
                                       const std::string& where);
 
-// Reads the shared fields of `root` (stage must be `stage`). The stage's own fields are read by
-// the caller before it calls root.rejectUnknown().
-void readFineTuneConfig(JsonReader& root, const std::string& stage, FineTuneConfig& config);
+// The shared fields, which every later stage's field list includes. Reading checks that the
+// document's stage is config.stage (set it first) and defaults the run name to the stage.
+const JsonFields<FineTuneConfig>& fineTuneFields();
 // The document of the shared fields; the stage adds its own.
 nlohmann::json fineTuneJson(const FineTuneConfig& config);
 
-// The stage named by a document's "stage" field; throws rlhf::Error naming `where` when absent.
-std::string stageOf(const nlohmann::json& document, const std::string& where);
+// The stage named by a document's "stage" field; throws rlhf::Error naming `where` when it is
+// absent or names no stage.
+store::RunStage stageOf(const nlohmann::json& document, const std::string& where);
 
 } // namespace rlhf::train

@@ -24,7 +24,7 @@ namespace {
 ScalarModel loadValueModel(const RlConfig& config)
 {
     const std::filesystem::path source =
-        config.valueInit == "reward_model" ? config.rewardModel : config.init;
+        config.valueInit == ValueInit::RewardModel ? config.rewardModel : config.init;
     ScalarModel value = ScalarModel::fromCheckpoint(source);
     if (config.resumeFrom.empty()) return value;
     const auto file = std::filesystem::path(config.resumeFrom) / valueModelFile;

@@ -28,13 +28,13 @@ std::string ComputeSetup::description() const
     return text + (bf16 ? ", bf16 autocast" : ", fp32");
 }
 
-ComputeSetup resolveCompute(const std::string& device, Precision precision, int threads)
+ComputeSetup resolveCompute(Device device, Precision precision, int threads)
 {
     ComputeSetup setup;
     const bool cudaPresent = at::hasCUDA();
-    if (device == "cuda" && !cudaPresent)
+    if (device == Device::Cuda && !cudaPresent)
         throw Error("device \"cuda\" requested but no CUDA GPU is available");
-    if (device == "cuda" || (device == "auto" && cudaPresent))
+    if (device == Device::Cuda || (device == Device::Auto && cudaPresent))
         setup.device = c10::Device(c10::kCUDA);
     setup.threads = model::setComputeThreads(threads);
     const bool fastBf16 = setup.device.is_cuda() || cpuHasAvx512Bf16();

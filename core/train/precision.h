@@ -34,8 +34,7 @@ struct ComputeSetup {
     std::string description() const; // e.g. "cpu, 2 threads, bf16 autocast"
 };
 
-// `device`: "auto", "cpu" or "cuda"; `threads` <= 0: all cores. Throws when CUDA is asked for
-// and absent.
-ComputeSetup resolveCompute(const std::string& device, Precision precision, int threads);
+// `threads` <= 0: all cores. Throws when CUDA is asked for and absent.
+ComputeSetup resolveCompute(Device device, Precision precision, int threads);
 
 } // namespace rlhf::train

@@ -1,37 +1,66 @@
 #include "core/train/pretrain_config.h"
 
-#include "core/util/json_reader.h"
+#include "core/util/json_fields.h"
 
 namespace rlhf::train {
 
 namespace {
 
-void readModel(JsonReader reader, model::ModelConfig& model)
+JsonFields<model::ModelConfig> modelFields()
 {
-    std::string flavour = model::flavourName(model.flavour);
-    reader.read("flavour", flavour);
-    try {
-        model.flavour = model::flavourFromName(flavour);
-    } catch (const Error& error) {
-        reader.fail("flavour", error.what());
-    }
-    reader.read("vocab_size", model.vocabSize);
-    reader.read("context_length", model.contextLength);
-    reader.read("layers", model.layers);
-    reader.read("heads", model.heads);
-    reader.read("kv_heads", model.kvHeads);
-    reader.read("dim", model.dim);
-    reader.read("ffn_dim", model.ffnDim);
-    reader.read("norm_eps", model.normEps);
-    reader.read("rope_theta", model.ropeTheta);
-    reader.read("tie_embeddings", model.tieEmbeddings);
-    reader.read("init_std", model.initStd);
-    reader.rejectUnknown();
+    using model::ModelConfig;
+    JsonFields<ModelConfig> fields;
+    fields.word("flavour", model::flavourWords, &ModelConfig::flavour);
+    fields.field("vocab_size", &ModelConfig::vocabSize);
+    fields.field("context_length", &ModelConfig::contextLength);
+    fields.field("layers", &ModelConfig::layers);
+    fields.field("heads", &ModelConfig::heads);
+    fields.field("kv_heads", &ModelConfig::kvHeads);
+    fields.field("dim", &ModelConfig::dim);
+    fields.field("ffn_dim", &ModelConfig::ffnDim);
+    fields.field("norm_eps", &ModelConfig::normEps);
+    fields.field("rope_theta", &ModelConfig::ropeTheta);
+    fields.field("tie_embeddings", &ModelConfig::tieEmbeddings);
+    fields.field("init_std", &ModelConfig::initStd);
+    return fields;
+}
+
+// "model": its fields, then the shape's own consistency checks (ModelConfig::validate).
+void readModel(JsonReader& root, model::ModelConfig& model)
+{
+    JsonReader reader = root.child("model");
+    modelFields().read(reader, model);
     try {
         model.validate();
     } catch (const Error& error) {
         throw Error(reader.where() + ": " + error.what());
     }
+}
+
+JsonFields<PretrainConfig> pretrainFields()
+{
+    JsonFields<PretrainConfig> data;
+    data.required("train", &PretrainConfig::trainTokens);
+    data.field("val", &PretrainConfig::valTokens);
+
+    JsonFields<PretrainConfig> fields;
+    fields.custom(
+        "stage",
+        [](JsonReader& root, PretrainConfig&) { readStageField(root, store::RunStage::Pretrain); },
+        [](const PretrainConfig&, nlohmann::ordered_json& json) {
+            json["stage"] = std::string(store::runStageName(store::RunStage::Pretrain));
+        });
+    fields.field("name", &PretrainConfig::name);
+    fields.field("tokenizer", &PretrainConfig::tokenizer);
+    fields.field("resume_from", &PretrainConfig::resumeFrom);
+    fields.block("data", data);
+    fields.custom(
+        "model", [](JsonReader& root, PretrainConfig& config) { readModel(root, config.model); },
+        [](const PretrainConfig& config, nlohmann::ordered_json& json) {
+            json["model"] = modelFields().write(config.model);
+        });
+    fields.include(trainingOptionFields());
+    return fields;
 }
 
 } // namespace
@@ -40,51 +69,13 @@ PretrainConfig pretrainConfigFromJson(const nlohmann::json& json, const std::str
 {
     PretrainConfig config;
     JsonReader root(json, where);
-    std::string stage;
-    root.require("stage", stage);
-    if (stage != "pretrain") root.fail("stage", "expected \"pretrain\", got \"" + stage + "\"");
-    root.read("name", config.name);
-    root.read("tokenizer", config.tokenizer);
-    root.read("resume_from", config.resumeFrom);
-
-    JsonReader data = root.child("data");
-    data.require("train", config.trainTokens);
-    data.read("val", config.valTokens);
-    data.rejectUnknown();
-
-    readModel(root.child("model"), config.model);
-
-    readTrainingOptions(root, config);
-    root.rejectUnknown();
-    config.schedule.totalSteps = config.steps;
+    pretrainFields().read(root, config);
     return config;
 }
 
 nlohmann::json toJson(const PretrainConfig& config)
 {
-    const auto& model = config.model;
-    nlohmann::json document = {
-        {"stage", "pretrain"},
-        {"name", config.name},
-        {"tokenizer", config.tokenizer},
-        {"resume_from", config.resumeFrom},
-        {"data", {{"train", config.trainTokens}, {"val", config.valTokens}}},
-        {"model",
-         {{"flavour", model::flavourName(model.flavour)},
-          {"vocab_size", model.vocabSize},
-          {"context_length", model.contextLength},
-          {"layers", model.layers},
-          {"heads", model.heads},
-          {"kv_heads", model.kvHeads},
-          {"dim", model.dim},
-          {"ffn_dim", model.ffnDim},
-          {"norm_eps", model.normEps},
-          {"rope_theta", model.ropeTheta},
-          {"tie_embeddings", model.tieEmbeddings},
-          {"init_std", model.initStd}}},
-    };
-    writeTrainingOptions(config, document);
-    return document;
+    return pretrainFields().write(config);
 }
 
 } // namespace rlhf::train

@@ -9,7 +9,7 @@
 
 namespace rlhf::train {
 
-// Its document has only the shared fine-tuning fields: fineTuneConfigFromJson(json, "reward").
+// Its document has only the shared fine-tuning fields: fineTuneConfigFromJson(.., Reward).
 // data.train / data.val hold preference records.
 StageResult runReward(const FineTuneConfig& config, const ChatData& data, const RunContext& run);
 

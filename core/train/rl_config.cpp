@@ -1,158 +1,186 @@
 #include "core/train/rl_config.h"
 
-#include "core/util/json_reader.h"
+#include "core/util/json_fields.h"
 
 namespace rlhf::train {
 
 std::string klEstimatorName(KlEstimator estimator)
 {
-    return estimator == KlEstimator::K1 ? "k1" : "k3";
+    return std::string(wordOf(klEstimatorWords, estimator));
 }
 
 namespace {
 
-void readReward(JsonReader reward, RlConfig& config)
+using store::RunStage;
+using Config = RlConfig;
+
+JsonFields<Config> rewardFields()
 {
-    reward.read("model", config.rewardModel);
-    reward.read("model_weight", config.rewardModelWeight);
-    reward.read("missing_eos_penalty", config.missingEosPenalty);
-    nlohmann::json rules = nlohmann::json::array();
-    reward.read("rules", rules);
-    reward.rejectUnknown();
-    config.rules = ruleTermsFromJson(rules, reward.path("rules"));
-    RuleReward(config.rules, reward.path("rules")); // compiles: a bad regex fails here
-    if (config.rewardModel.empty() && config.rules.empty())
-        reward.fail("model", "no reward: give a reward model, rules, or both");
+    JsonFields<Config> fields;
+    fields.field("model", &Config::rewardModel);
+    fields.field("model_weight", &Config::rewardModelWeight);
+    fields.field("missing_eos_penalty", &Config::missingEosPenalty);
+    fields.custom(
+        "rules",
+        [](JsonReader& reward, Config& config) {
+            nlohmann::json rules = nlohmann::json::array();
+            reward.read("rules", rules);
+            config.rules = ruleTermsFromJson(rules, reward.path("rules"));
+            RuleReward(config.rules, reward.path("rules")); // compiles: a bad regex fails here
+        },
+        [](const Config& config, nlohmann::ordered_json& json) {
+            json["rules"] = toJson(config.rules);
+        });
+    fields.check(
+        "model", "no reward: give a reward model, rules, or both",
+        [](const Config& config) { return !config.rewardModel.empty() || !config.rules.empty(); });
+    return fields;
 }
 
-void readRollout(JsonReader rollout, const std::string& stage, RlConfig& config)
+// The sampling fields (max_new_tokens, temperature, top_k, top_p), and GRPO's group size.
+JsonFields<Config> rolloutFields(RunStage stage)
 {
-    config.groupSize = stage == "grpo" ? 8 : 1;
-    rollout.read("max_new_tokens", config.maxNewTokens);
-    rollout.read("temperature", config.temperature);
-    rollout.read("top_k", config.topK);
-    rollout.read("top_p", config.topP);
-    if (stage == "grpo") rollout.read("group_size", config.groupSize);
-    rollout.rejectUnknown();
-    if (config.maxNewTokens <= 0) rollout.fail("max_new_tokens", "must be positive");
-    if (config.temperature <= 0) rollout.fail("temperature", "must be positive (sampling)");
-    if (config.topK < 0) rollout.fail("top_k", "must not be negative");
-    if (config.topP <= 0 || config.topP > 1) rollout.fail("top_p", "must be in (0, 1]");
-    if (stage == "grpo" && config.groupSize < 2)
-        rollout.fail("group_size", "must be at least 2: advantages compare samples of a prompt");
+    JsonFields<Config> fields;
+    fields.field("max_new_tokens", &Config::maxNewTokens);
+    fields.field("temperature", &Config::temperature);
+    fields.field("top_k", &Config::topK);
+    fields.field("top_p", &Config::topP);
+    fields.check("max_new_tokens", "must be positive",
+                 [](const Config& config) { return config.maxNewTokens > 0; });
+    fields.check("temperature", "must be positive (sampling)",
+                 [](const Config& config) { return config.temperature > 0; });
+    fields.check("top_k", "must not be negative",
+                 [](const Config& config) { return config.topK >= 0; });
+    fields.check("top_p", "must be in (0, 1]",
+                 [](const Config& config) { return config.topP > 0 && config.topP <= 1; });
+    if (stage != RunStage::Grpo) return fields;
+    fields.field("group_size", &Config::groupSize);
+    fields.check("group_size", "must be at least 2: advantages compare samples of a prompt",
+                 [](const Config& config) { return config.groupSize >= 2; });
+    return fields;
 }
 
-void readKl(JsonReader kl, const std::string& stage, RlConfig& config)
+JsonFields<Config> klFields()
 {
-    std::string estimator = stage == "grpo" ? "k3" : "k1";
-    config.klCoef = stage == "grpo" ? 0.04 : 0.05;
-    kl.read("estimator", estimator);
-    kl.read("coef", config.klCoef);
-    kl.read("target", config.klTarget);
-    kl.read("horizon", config.klHorizon);
-    kl.rejectUnknown();
-    if (estimator == "k1")
-        config.klEstimator = KlEstimator::K1;
-    else if (estimator == "k3")
-        config.klEstimator = KlEstimator::K3;
-    else
-        kl.fail("estimator", "expected k1 or k3, got \"" + estimator + "\"");
-    if (config.klCoef < 0) kl.fail("coef", "must not be negative");
-    if (config.klTarget < 0) kl.fail("target", "must not be negative");
-    if (config.klHorizon <= 0) kl.fail("horizon", "must be positive");
+    JsonFields<Config> fields;
+    fields.word("estimator", klEstimatorWords, &Config::klEstimator);
+    fields.field("coef", &Config::klCoef);
+    fields.field("target", &Config::klTarget);
+    fields.field("horizon", &Config::klHorizon);
+    fields.check("coef", "must not be negative",
+                 [](const Config& config) { return config.klCoef >= 0; });
+    fields.check("target", "must not be negative",
+                 [](const Config& config) { return config.klTarget >= 0; });
+    fields.check("horizon", "must be positive",
+                 [](const Config& config) { return config.klHorizon > 0; });
+    return fields;
 }
 
-void readPolicy(JsonReader policy, RlConfig& config)
+JsonFields<Config> policyFields()
 {
-    policy.read("epochs", config.epochs);
-    policy.read("minibatch_size", config.minibatchSize);
-    policy.read("clip_range", config.clipRange);
-    policy.read("whiten_advantages", config.whitenAdvantages);
-    policy.rejectUnknown();
-    if (config.epochs <= 0) policy.fail("epochs", "must be positive");
-    if (config.minibatchSize < 0) policy.fail("minibatch_size", "must not be negative");
-    if (config.clipRange <= 0) policy.fail("clip_range", "must be positive");
+    JsonFields<Config> fields;
+    fields.field("epochs", &Config::epochs);
+    fields.field("minibatch_size", &Config::minibatchSize);
+    fields.field("clip_range", &Config::clipRange);
+    fields.field("whiten_advantages", &Config::whitenAdvantages);
+    fields.check("epochs", "must be positive",
+                 [](const Config& config) { return config.epochs > 0; });
+    fields.check("minibatch_size", "must not be negative",
+                 [](const Config& config) { return config.minibatchSize >= 0; });
+    fields.check("clip_range", "must be positive",
+                 [](const Config& config) { return config.clipRange > 0; });
+    return fields;
 }
 
-void readValue(JsonReader value, RlConfig& config)
+JsonFields<Config> valueFields()
 {
-    value.read("init", config.valueInit);
-    value.read("lr", config.valueLr);
-    value.read("clip_range", config.valueClipRange);
-    value.read("gamma", config.gamma);
-    value.read("lambda", config.lambda);
-    value.rejectUnknown();
-    if (config.valueInit != "reward_model" && config.valueInit != "policy")
-        value.fail("init", "expected reward_model or policy, got \"" + config.valueInit + "\"");
-    if (config.valueInit == "reward_model" && config.rewardModel.empty())
-        value.fail("init", "reward_model needs reward.model; use \"policy\" with rules only");
-    if (config.valueLr < 0) value.fail("lr", "must not be negative");
-    if (config.valueClipRange <= 0) value.fail("clip_range", "must be positive");
-    if (config.gamma < 0 || config.gamma > 1) value.fail("gamma", "must be in [0, 1]");
-    if (config.lambda < 0 || config.lambda > 1) value.fail("lambda", "must be in [0, 1]");
+    JsonFields<Config> fields;
+    fields.word("init", valueInitWords, &Config::valueInit);
+    fields.field("lr", &Config::valueLr);
+    fields.field("clip_range", &Config::valueClipRange);
+    fields.field("gamma", &Config::gamma);
+    fields.field("lambda", &Config::lambda);
+    fields.check("init", "reward_model needs reward.model; use \"policy\" with rules only",
+                 [](const Config& config) {
+                     return config.valueInit != ValueInit::RewardModel ||
+                            !config.rewardModel.empty();
+                 });
+    fields.check("lr", "must not be negative",
+                 [](const Config& config) { return config.valueLr >= 0; });
+    fields.check("clip_range", "must be positive",
+                 [](const Config& config) { return config.valueClipRange > 0; });
+    fields.check("gamma", "must be in [0, 1]",
+                 [](const Config& config) { return config.gamma >= 0 && config.gamma <= 1; });
+    fields.check("lambda", "must be in [0, 1]",
+                 [](const Config& config) { return config.lambda >= 0 && config.lambda <= 1; });
+    return fields;
+}
+
+// PPO-ptx: the next-token loss on a token file.
+JsonFields<Config> ptxFields()
+{
+    JsonFields<Config> fields;
+    fields.field("coef", &Config::ptxCoef);
+    fields.field("tokens", &Config::ptxTokens);
+    fields.check("coef", "must not be negative",
+                 [](const Config& config) { return config.ptxCoef >= 0; });
+    fields.check("tokens", "a token file is needed when coef > 0", [](const Config& config) {
+        return config.ptxCoef <= 0 || !config.ptxTokens.empty();
+    });
+    return fields;
+}
+
+JsonFields<Config> evalFields()
+{
+    JsonFields<Config> fields;
+    fields.field("prompts", &Config::evalPrompts);
+    fields.check("prompts", "must not be negative",
+                 [](const Config& config) { return config.evalPrompts >= 0; });
+    return fields;
+}
+
+// The whole document of `stage`: GRPO has no value model and no ptx loss.
+JsonFields<Config> rlFields(RunStage stage)
+{
+    JsonFields<Config> fields;
+    fields.include(fineTuneFields());
+    fields.block("reward", rewardFields());
+    fields.block("rollout", rolloutFields(stage));
+    fields.block("kl", klFields());
+    fields.block("policy", policyFields());
+    if (stage == RunStage::Ppo) {
+        fields.block("value", valueFields());
+        fields.block("ptx", ptxFields());
+    }
+    fields.block("eval", evalFields());
+    return fields;
 }
 
 } // namespace
 
-RlConfig rlConfigFromJson(const nlohmann::json& json, const std::string& stage,
-                          const std::string& where)
+RlConfig rlConfigDefaults(RunStage stage)
 {
     RlConfig config;
-    JsonReader root(json, where);
-    readFineTuneConfig(root, stage, config);
-    readReward(root.child("reward"), config);
-    readRollout(root.child("rollout"), stage, config);
-    readKl(root.child("kl"), stage, config);
-    readPolicy(root.child("policy"), config);
-    if (stage == "ppo") {
-        readValue(root.child("value"), config);
-        JsonReader ptx = root.child("ptx");
-        ptx.read("coef", config.ptxCoef);
-        ptx.read("tokens", config.ptxTokens);
-        ptx.rejectUnknown();
-        if (config.ptxCoef < 0) ptx.fail("coef", "must not be negative");
-        if (config.ptxCoef > 0 && config.ptxTokens.empty())
-            ptx.fail("tokens", "a token file is needed when coef > 0");
+    config.stage = stage;
+    if (stage == RunStage::Grpo) {
+        config.groupSize = 8;
+        config.klEstimator = KlEstimator::K3;
+        config.klCoef = 0.04;
     }
-    JsonReader eval = root.child("eval");
-    eval.read("prompts", config.evalPrompts);
-    eval.rejectUnknown();
-    if (config.evalPrompts < 0) eval.fail("prompts", "must not be negative");
-    root.rejectUnknown();
+    return config;
+}
+
+RlConfig rlConfigFromJson(const nlohmann::json& json, RunStage stage, const std::string& where)
+{
+    RlConfig config = rlConfigDefaults(stage);
+    JsonReader root(json, where);
+    rlFields(stage).read(root, config);
     return config;
 }
 
 nlohmann::json toJson(const RlConfig& config)
 {
-    nlohmann::json document = fineTuneJson(config);
-    document["reward"] = {{"model", config.rewardModel},
-                          {"model_weight", config.rewardModelWeight},
-                          {"rules", toJson(config.rules)},
-                          {"missing_eos_penalty", config.missingEosPenalty}};
-    document["rollout"] = {{"max_new_tokens", config.maxNewTokens},
-                           {"temperature", config.temperature},
-                           {"top_k", config.topK},
-                           {"top_p", config.topP}};
-    document["kl"] = {{"estimator", klEstimatorName(config.klEstimator)},
-                      {"coef", config.klCoef},
-                      {"target", config.klTarget},
-                      {"horizon", config.klHorizon}};
-    document["policy"] = {{"epochs", config.epochs},
-                          {"minibatch_size", config.minibatchSize},
-                          {"clip_range", config.clipRange},
-                          {"whiten_advantages", config.whitenAdvantages}};
-    if (config.stage == "grpo") {
-        document["rollout"]["group_size"] = config.groupSize;
-    } else {
-        document["value"] = {{"init", config.valueInit},
-                             {"lr", config.valueLr},
-                             {"clip_range", config.valueClipRange},
-                             {"gamma", config.gamma},
-                             {"lambda", config.lambda}};
-        document["ptx"] = {{"coef", config.ptxCoef}, {"tokens", config.ptxTokens}};
-    }
-    document["eval"] = {{"prompts", config.evalPrompts}};
-    return document;
+    return rlFields(config.stage).write(config);
 }
 
 } // namespace rlhf::train

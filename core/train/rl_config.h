@@ -18,6 +18,7 @@
 #include "core/train/finetune_config.h"
 #include "core/train/rl_losses.h"
 #include "core/train/rule_reward.h"
+#include "core/util/word_table.h"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -25,6 +26,22 @@
 #include <vector>
 
 namespace rlhf::train {
+
+inline constexpr WordTable<KlEstimator, 2> klEstimatorWords{{
+    {KlEstimator::K1, "k1"},
+    {KlEstimator::K3, "k3"},
+}};
+
+// Where PPO's value model starts.
+enum class ValueInit {
+    RewardModel, // from the reward model's checkpoint (needs reward.model)
+    Policy,      // from the init checkpoint, like the policy
+};
+
+inline constexpr WordTable<ValueInit, 2> valueInitWords{{
+    {ValueInit::RewardModel, "reward_model"},
+    {ValueInit::Policy, "policy"},
+}};
 
 struct RlConfig : FineTuneConfig {
     std::string rewardModel;
@@ -48,7 +65,7 @@ struct RlConfig : FineTuneConfig {
     double clipRange = 0.2;
     bool whitenAdvantages = true;
 
-    std::string valueInit = "reward_model"; // or "policy"
+    ValueInit valueInit = ValueInit::RewardModel;
     double valueLr = 0;
     double valueClipRange = 0.2;
     double gamma = 1.0;
@@ -60,8 +77,12 @@ struct RlConfig : FineTuneConfig {
     int64_t evalPrompts = 256;
 };
 
-// `stage` is "ppo" or "grpo". Strict, like every stage document.
-RlConfig rlConfigFromJson(const nlohmann::json& json, const std::string& stage,
+// A config of `stage` (Ppo or Grpo) holding that stage's defaults: GRPO samples groups of 8 and
+// adds a k3 KL with coefficient 0.04 to its loss (DeepSeekMath).
+RlConfig rlConfigDefaults(store::RunStage stage);
+
+// `stage` is Ppo or Grpo. Strict, like every stage document.
+RlConfig rlConfigFromJson(const nlohmann::json& json, store::RunStage stage,
                           const std::string& where);
 nlohmann::json toJson(const RlConfig& config);
 

@@ -12,7 +12,9 @@ namespace rlhf::train {
 RlSession::RlSession(const RlConfig& config_, const RlData& data_, Trainer& trainer_)
     : config(config_), data(data_), trainer(trainer_)
 {
-    if (data.train.empty()) throw Error(config.stage + ": the prompt dataset has no prompts");
+    if (data.train.empty())
+        throw Error(std::string(store::runStageName(config.stage)) +
+                    ": the prompt dataset has no prompts");
     policy = trainer.trainTransformer(config.init);
     reference = trainer.frozen(config.init);
     encoder = std::make_unique<ChatEncoder>(data.tokenizer, config.chatTemplate);

@@ -15,7 +15,7 @@ class Tokenizer;
 
 namespace rlhf::train {
 
-// Its document has only the shared fine-tuning fields: fineTuneConfigFromJson(json, "sft").
+// Its document has only the shared fine-tuning fields: fineTuneConfigFromJson(.., Sft).
 struct ChatData {
     const text::Tokenizer& tokenizer;
     std::vector<data::Record> train; // chat records

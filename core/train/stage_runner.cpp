@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <optional>
 
 namespace rlhf::train {
@@ -173,70 +174,135 @@ void resolveFineTune(const store::ProjectPaths& paths, FineTuneConfig& config,
         throw Error(where + ": tokenizer: " + config.tokenizer + " does not exist");
 }
 
-StageRunReport runFineTuneStage(store::Project& project, const std::string& stage,
-                                const nlohmann::json& document, const std::string& where,
-                                StageObserver& observer, const StopToken& stop)
+// Parses, resolves and loads the tokenizer and the parent run shared by the later stages: all
+// before a run is recorded, so a bad document records nothing.
+template <typename Config> struct FineTuneStart {
+    Config config;
+    text::Tokenizer tokenizer;
+    std::optional<store::Id> parent;
+};
+
+template <auto parse>
+auto startFineTune(store::Project& project, const nlohmann::json& document,
+                   const std::string& where)
 {
-    const store::ProjectPaths& paths = project.paths();
-    const store::Database& database = project.database();
-    // Parse and load everything before a run is recorded: a bad document records nothing.
-    std::unique_ptr<FineTuneConfig> config;
-    if (stage == "sft" || stage == "reward")
-        config = std::make_unique<FineTuneConfig>(fineTuneConfigFromJson(document, stage, where));
-    else if (stage == "dpo")
-        config = std::make_unique<DpoConfig>(dpoConfigFromJson(document, where));
-    else if (stage == "ppo" || stage == "grpo")
-        config = std::make_unique<RlConfig>(rlConfigFromJson(document, stage, where));
-    else
-        validateStageDocument(document, where); // throws the unknown-stage message
-    resolveFineTune(paths, *config, where);
-    const text::Tokenizer tokenizer = text::loadTokenizerJson(config->tokenizer);
+    auto config = parse(document, where);
+    resolveFineTune(project.paths(), config, where);
+    text::Tokenizer tokenizer = text::loadTokenizerJson(config.tokenizer);
     const auto parent =
-        runOfCheckpoint(project, config->resumeFrom.empty() ? config->init : config->resumeFrom);
-    const auto runStageKind = store::parseRunStage(stage);
-    const auto& data = config->data;
+        runOfCheckpoint(project, config.resumeFrom.empty() ? config.init : config.resumeFrom);
+    return FineTuneStart<decltype(config)>{std::move(config), std::move(tokenizer), parent};
+}
 
-    if (stage == "sft" || stage == "reward" || stage == "dpo") {
-        const auto kind = stage == "sft" ? data::RecordKind::Chat : data::RecordKind::Preference;
-        ChatData records{tokenizer, {}, {}};
-        if (data.labels) { // reward and dpo only: the config parser refuses labels elsewhere
-            records.train =
-                loadLabelRecords(database, *data.labels, data.valFraction, "train", where);
-            records.val = loadLabelRecords(database, *data.labels, data.valFraction, "val", where);
-        } else {
-            records.train = loadStageRecords(database, data.dataset, data.train, kind, where);
-            if (!data.val.empty())
-                records.val = loadStageRecords(database, data.dataset, data.val, kind, where);
-        }
-        return recordRun(project, runStageKind, config->name, document, parent, observer,
-                         [&](StageObserver& recorder, const std::filesystem::path& checkpoints) {
-                             dist::LocalCommunicator communicator;
-                             const RunContext run{checkpoints, recorder, stop, communicator};
-                             if (stage == "sft") return runSft(*config, records, run);
-                             if (stage == "reward") return runReward(*config, records, run);
-                             return runDpo(static_cast<const DpoConfig&>(*config), records, run);
-                         });
+// The stages that train on records (sft, reward, dpo): a dataset's split of `kind`, or (reward
+// and dpo; the config parser refuses labels elsewhere) this project's labelled pairs.
+template <auto parse, auto train, data::RecordKind kind>
+StageRunReport runRecordStage(store::Project& project, const nlohmann::json& document,
+                              const std::string& where, StageObserver& observer,
+                              const StopToken& stop)
+{
+    auto start = startFineTune<parse>(project, document, where);
+    const auto& config = start.config;
+    const store::Database& database = project.database();
+    const auto& data = config.data;
+    ChatData records{start.tokenizer, {}, {}};
+    if (data.labels) {
+        records.train = loadLabelRecords(database, *data.labels, data.valFraction, "train", where);
+        records.val = loadLabelRecords(database, *data.labels, data.valFraction, "val", where);
+    } else {
+        records.train = loadStageRecords(database, data.dataset, data.train, kind, where);
+        if (!data.val.empty())
+            records.val = loadStageRecords(database, data.dataset, data.val, kind, where);
     }
+    return recordRun(project, config.stage, config.name, document, start.parent, observer,
+                     [&](StageObserver& recorder, const std::filesystem::path& checkpoints) {
+                         dist::LocalCommunicator communicator;
+                         return train(config, records, {checkpoints, recorder, stop, communicator});
+                     });
+}
 
-    auto& rl = static_cast<RlConfig&>(*config);
+// The reinforcement-learning stages (ppo, grpo): prompts of a dataset, the reward model and the
+// optional ptx token file.
+template <auto parse, auto train>
+StageRunReport runPromptStage(store::Project& project, const nlohmann::json& document,
+                              const std::string& where, StageObserver& observer,
+                              const StopToken& stop)
+{
+    auto start = startFineTune<parse>(project, document, where);
+    RlConfig& config = start.config;
+    const store::Database& database = project.database();
     auto resolve = [&](std::string& path) {
-        if (!path.empty()) path = paths.absolute(path).string();
+        if (!path.empty()) path = project.paths().absolute(path).string();
     };
-    resolve(rl.rewardModel);
-    resolve(rl.ptxTokens);
+    resolve(config.rewardModel);
+    resolve(config.ptxTokens);
     std::optional<store::TokenFileReader> ptx;
-    if (!rl.ptxTokens.empty()) ptx.emplace(rl.ptxTokens);
-    RlData prompts{tokenizer, loadStagePrompts(database, data.dataset, data.train, where),
+    if (!config.ptxTokens.empty()) ptx.emplace(config.ptxTokens);
+    const auto& data = config.data;
+    RlData prompts{start.tokenizer, loadStagePrompts(database, data.dataset, data.train, where),
                    data.val.empty() ? std::vector<PromptExample>()
                                     : loadStagePrompts(database, data.dataset, data.val, where),
                    ptx ? ptx->tokens() : std::span<const uint32_t>()};
-    return recordRun(project, runStageKind, rl.name, document, parent, observer,
+    return recordRun(project, config.stage, config.name, document, start.parent, observer,
                      [&](StageObserver& recorder, const std::filesystem::path& checkpoints) {
                          dist::LocalCommunicator communicator;
-                         const RunContext run{checkpoints, recorder, stop, communicator};
-                         return stage == "ppo" ? runPpo(rl, prompts, run)
-                                               : runGrpo(rl, prompts, run);
+                         return train(config, prompts, {checkpoints, recorder, stop, communicator});
                      });
+}
+
+FineTuneConfig parseSft(const nlohmann::json& document, const std::string& where)
+{
+    return fineTuneConfigFromJson(document, store::RunStage::Sft, where);
+}
+
+FineTuneConfig parseReward(const nlohmann::json& document, const std::string& where)
+{
+    return fineTuneConfigFromJson(document, store::RunStage::Reward, where);
+}
+
+RlConfig parsePpo(const nlohmann::json& document, const std::string& where)
+{
+    return rlConfigFromJson(document, store::RunStage::Ppo, where);
+}
+
+RlConfig parseGrpo(const nlohmann::json& document, const std::string& where)
+{
+    return rlConfigFromJson(document, store::RunStage::Grpo, where);
+}
+
+template <auto parse> void checkDocument(const nlohmann::json& document, const std::string& where)
+{
+    parse(document, where);
+}
+
+// The one stage dispatch: each stage's strict parser (what --check and the wizard call) and its
+// run, which parses with the same parser, loads what the stage trains on and trains.
+struct StageKind {
+    store::RunStage stage;
+    void (*check)(const nlohmann::json& document, const std::string& where);
+    StageRunReport (*run)(store::Project& project, const nlohmann::json& document,
+                          const std::string& where, StageObserver& observer, const StopToken& stop);
+};
+
+using data::RecordKind;
+using store::RunStage;
+
+constexpr std::array<StageKind, 6> stageKinds{{
+    {RunStage::Pretrain, checkDocument<pretrainConfigFromJson>, runPretrainStage},
+    {RunStage::Sft, checkDocument<parseSft>, runRecordStage<parseSft, runSft, RecordKind::Chat>},
+    {RunStage::Reward, checkDocument<parseReward>,
+     runRecordStage<parseReward, runReward, RecordKind::Preference>},
+    {RunStage::Dpo, checkDocument<dpoConfigFromJson>,
+     runRecordStage<dpoConfigFromJson, runDpo, RecordKind::Preference>},
+    {RunStage::Ppo, checkDocument<parsePpo>, runPromptStage<parsePpo, runPpo>},
+    {RunStage::Grpo, checkDocument<parseGrpo>, runPromptStage<parseGrpo, runGrpo>},
+}};
+
+const StageKind& stageKind(const nlohmann::json& document, const std::string& where)
+{
+    const RunStage stage = stageOf(document, where);
+    return *std::find_if(stageKinds.begin(), stageKinds.end(),
+                         [&](const StageKind& kind) { return kind.stage == stage; });
 }
 
 } // namespace
@@ -253,27 +319,15 @@ std::vector<HealthWarning> runHealth(const store::Database& database, int64_t ru
 
 void validateStageDocument(const nlohmann::json& document, const std::string& where)
 {
-    const std::string stage = stageOf(document, where);
-    if (stage == "pretrain")
-        pretrainConfigFromJson(document, where);
-    else if (stage == "sft" || stage == "reward")
-        fineTuneConfigFromJson(document, stage, where);
-    else if (stage == "dpo")
-        dpoConfigFromJson(document, where);
-    else if (stage == "ppo" || stage == "grpo")
-        rlConfigFromJson(document, stage, where);
-    else
-        throw Error(where + ": stage: expected pretrain, sft, reward, dpo, ppo or grpo, got \"" +
-                    stage + "\"");
+    stageKind(document, where).check(document, where);
 }
 
 StageRunReport runStage(const std::filesystem::path& projectFolder, const nlohmann::json& document,
                         const std::string& where, StageObserver& observer, const StopToken& stop)
 {
-    const std::string stage = stageOf(document, where);
+    const StageKind& kind = stageKind(document, where);
     store::Project project = store::Project::open(projectFolder);
-    if (stage == "pretrain") return runPretrainStage(project, document, where, observer, stop);
-    return runFineTuneStage(project, stage, document, where, observer, stop);
+    return kind.run(project, document, where, observer, stop);
 }
 
 } // namespace rlhf::train

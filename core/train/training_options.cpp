@@ -1,6 +1,6 @@
 #include "core/train/training_options.h"
 
-#include "core/util/json_reader.h"
+#include "core/util/json_fields.h"
 
 #include <cstdio>
 
@@ -8,15 +8,7 @@ namespace rlhf::train {
 
 std::string precisionName(Precision precision)
 {
-    switch (precision) {
-    case Precision::Auto:
-        return "auto";
-    case Precision::Float32:
-        return "fp32";
-    case Precision::BFloat16:
-        return "bf16";
-    }
-    return "auto";
+    return std::string(wordOf(precisionWords, precision));
 }
 
 std::string stepFolderName(int64_t step)
@@ -28,101 +20,99 @@ std::string stepFolderName(int64_t step)
 
 namespace {
 
-void requirePositive(const JsonReader& reader, const char* key, int64_t value)
+using Options = TrainingOptions;
+
+// "must be positive, got 0" for the integer field at `member`.
+JsonFields<Options>::Check positive(int64_t Options::*member)
 {
-    if (value <= 0) reader.fail(key, "must be positive, got " + std::to_string(value));
+    return [member](const Options& options) {
+        const int64_t value = options.*member;
+        return value > 0 ? std::string() : "must be positive, got " + std::to_string(value);
+    };
 }
 
-void readOptimizer(JsonReader optimizer, TrainingOptions& options)
+JsonFields<Options> optimizerFields()
 {
-    optimizer.read("lr", options.schedule.peak);
-    optimizer.read("min_lr", options.schedule.minimum);
-    optimizer.read("warmup_steps", options.schedule.warmupSteps);
-    optimizer.read("beta1", options.optimizer.beta1);
-    optimizer.read("beta2", options.optimizer.beta2);
-    optimizer.read("eps", options.optimizer.epsilon);
-    optimizer.read("weight_decay", options.optimizer.weightDecay);
-    optimizer.read("grad_clip", options.gradClip);
-    optimizer.rejectUnknown();
-    if (options.schedule.peak <= 0) optimizer.fail("lr", "must be positive");
-    if (options.schedule.minimum < 0 || options.schedule.minimum > options.schedule.peak)
-        optimizer.fail("min_lr", "must be between 0 and lr");
-    if (options.schedule.warmupSteps < 0) optimizer.fail("warmup_steps", "must not be negative");
-    if (options.optimizer.beta1 < 0 || options.optimizer.beta1 >= 1)
-        optimizer.fail("beta1", "must be in [0, 1)");
-    if (options.optimizer.beta2 < 0 || options.optimizer.beta2 >= 1)
-        optimizer.fail("beta2", "must be in [0, 1)");
-    if (options.gradClip < 0) optimizer.fail("grad_clip", "must not be negative");
+    JsonFields<Options> fields;
+    fields.field("lr", &Options::schedule, &LrSchedule::peak);
+    fields.field("min_lr", &Options::schedule, &LrSchedule::minimum);
+    fields.field("warmup_steps", &Options::schedule, &LrSchedule::warmupSteps);
+    fields.field("beta1", &Options::optimizer, &AdamWConfig::beta1);
+    fields.field("beta2", &Options::optimizer, &AdamWConfig::beta2);
+    fields.field("eps", &Options::optimizer, &AdamWConfig::epsilon);
+    fields.field("weight_decay", &Options::optimizer, &AdamWConfig::weightDecay);
+    fields.field("grad_clip", &Options::gradClip);
+    fields.check("lr", "must be positive", [](const Options& o) { return o.schedule.peak > 0; });
+    fields.check("min_lr", "must be between 0 and lr", [](const Options& o) {
+        return o.schedule.minimum >= 0 && o.schedule.minimum <= o.schedule.peak;
+    });
+    fields.check("warmup_steps", "must not be negative",
+                 [](const Options& o) { return o.schedule.warmupSteps >= 0; });
+    fields.check("beta1", "must be in [0, 1)",
+                 [](const Options& o) { return o.optimizer.beta1 >= 0 && o.optimizer.beta1 < 1; });
+    fields.check("beta2", "must be in [0, 1)",
+                 [](const Options& o) { return o.optimizer.beta2 >= 0 && o.optimizer.beta2 < 1; });
+    fields.check("grad_clip", "must not be negative",
+                 [](const Options& o) { return o.gradClip >= 0; });
+    return fields;
 }
 
-void readTraining(JsonReader training, TrainingOptions& options)
+JsonFields<Options> trainingFields()
 {
-    std::string precision = precisionName(options.precision);
-    training.read("steps", options.steps);
-    training.read("batch_size", options.batchSize);
-    training.read("grad_accumulation", options.gradAccumulation);
-    training.read("seed", options.seed);
-    training.read("precision", precision);
-    training.read("threads", options.threads);
-    training.read("device", options.device);
-    training.read("log_every", options.logEvery);
-    training.read("eval_every", options.evalEvery);
-    training.read("eval_batches", options.evalBatches);
-    training.read("checkpoint_every", options.checkpointEvery);
-    training.rejectUnknown();
-    requirePositive(training, "steps", options.steps);
-    requirePositive(training, "batch_size", options.batchSize);
-    requirePositive(training, "grad_accumulation", options.gradAccumulation);
-    requirePositive(training, "log_every", options.logEvery);
-    requirePositive(training, "eval_batches", options.evalBatches);
-    if (options.evalEvery < 0) training.fail("eval_every", "must not be negative");
-    if (options.checkpointEvery < 0) training.fail("checkpoint_every", "must not be negative");
-    if (precision == "auto")
-        options.precision = Precision::Auto;
-    else if (precision == "fp32")
-        options.precision = Precision::Float32;
-    else if (precision == "bf16")
-        options.precision = Precision::BFloat16;
-    else
-        training.fail("precision", "expected auto, fp32 or bf16, got \"" + precision + "\"");
-    if (options.device != "auto" && options.device != "cpu" && options.device != "cuda")
-        training.fail("device", "expected auto, cpu or cuda, got \"" + options.device + "\"");
+    JsonFields<Options> fields;
+    // The schedule spans the run: its total follows steps.
+    fields.custom(
+        "steps",
+        [](JsonReader& reader, Options& o) {
+            reader.read("steps", o.steps);
+            o.schedule.totalSteps = o.steps;
+        },
+        [](const Options& o, nlohmann::ordered_json& json) { json["steps"] = o.steps; });
+    fields.field("batch_size", &Options::batchSize);
+    fields.field("grad_accumulation", &Options::gradAccumulation);
+    fields.field("seed", &Options::seed);
+    fields.word("precision", precisionWords, &Options::precision);
+    fields.field("threads", &Options::threads);
+    fields.word("device", deviceWords, &Options::device);
+    fields.field("log_every", &Options::logEvery);
+    fields.field("eval_every", &Options::evalEvery);
+    fields.field("eval_batches", &Options::evalBatches);
+    fields.field("checkpoint_every", &Options::checkpointEvery);
+    fields.check("steps", positive(&Options::steps));
+    fields.check("batch_size", positive(&Options::batchSize));
+    fields.check("grad_accumulation", positive(&Options::gradAccumulation));
+    fields.check("log_every", positive(&Options::logEvery));
+    fields.check("eval_batches", positive(&Options::evalBatches));
+    fields.check("eval_every", "must not be negative",
+                 [](const Options& o) { return o.evalEvery >= 0; });
+    fields.check("checkpoint_every", "must not be negative",
+                 [](const Options& o) { return o.checkpointEvery >= 0; });
+    return fields;
+}
+
+JsonFields<Options> makeTrainingOptionFields()
+{
+    JsonFields<Options> fields;
+    fields.block("optimizer", optimizerFields());
+    fields.block("training", trainingFields());
+    return fields;
 }
 
 } // namespace
 
-void readTrainingOptions(JsonReader& root, TrainingOptions& options)
+const JsonFields<TrainingOptions>& trainingOptionFields()
 {
-    readOptimizer(root.child("optimizer"), options);
-    readTraining(root.child("training"), options);
-    options.schedule.totalSteps = options.steps;
+    static const JsonFields<TrainingOptions> fields = makeTrainingOptionFields();
+    return fields;
 }
 
-void writeTrainingOptions(const TrainingOptions& options, nlohmann::json& document)
+void readStageField(JsonReader& root, store::RunStage expected)
 {
-    document["optimizer"] = {
-        {"lr", options.schedule.peak},
-        {"min_lr", options.schedule.minimum},
-        {"warmup_steps", options.schedule.warmupSteps},
-        {"beta1", options.optimizer.beta1},
-        {"beta2", options.optimizer.beta2},
-        {"eps", options.optimizer.epsilon},
-        {"weight_decay", options.optimizer.weightDecay},
-        {"grad_clip", options.gradClip},
-    };
-    document["training"] = {
-        {"steps", options.steps},
-        {"batch_size", options.batchSize},
-        {"grad_accumulation", options.gradAccumulation},
-        {"seed", options.seed},
-        {"precision", precisionName(options.precision)},
-        {"threads", options.threads},
-        {"device", options.device},
-        {"log_every", options.logEvery},
-        {"eval_every", options.evalEvery},
-        {"eval_batches", options.evalBatches},
-        {"checkpoint_every", options.checkpointEvery},
-    };
+    std::string stage;
+    root.require("stage", stage);
+    if (store::findRunStage(stage) != expected)
+        root.fail("stage", "expected \"" + std::string(store::runStageName(expected)) +
+                               "\", got \"" + stage + "\"");
 }
 
 } // namespace rlhf::train

@@ -4,16 +4,17 @@
 #pragma once
 
 #include "core/train/adamw.h"
+#include "core/store/records.h"
 #include "core/train/lr_schedule.h"
-
-#include <nlohmann/json_fwd.hpp>
+#include "core/util/word_table.h"
 
 #include <cstdint>
 #include <string>
 
 namespace rlhf {
 class JsonReader;
-}
+template <typename Config> class JsonFields;
+} // namespace rlhf
 
 namespace rlhf::train {
 
@@ -23,7 +24,25 @@ enum class Precision {
     BFloat16, // bf16 autocast even where it is slow (matmuls in bf16, fp32 master weights)
 };
 
+inline constexpr WordTable<Precision, 3> precisionWords{{
+    {Precision::Auto, "auto"},
+    {Precision::Float32, "fp32"},
+    {Precision::BFloat16, "bf16"},
+}};
+
 std::string precisionName(Precision precision);
+
+enum class Device {
+    Auto, // CUDA when present, else the CPU
+    Cpu,
+    Cuda, // fails when no CUDA GPU is present
+};
+
+inline constexpr WordTable<Device, 3> deviceWords{{
+    {Device::Auto, "auto"},
+    {Device::Cpu, "cpu"},
+    {Device::Cuda, "cuda"},
+}};
 
 struct TrainingOptions {
     LrSchedule schedule; // totalSteps defaults to `steps`
@@ -35,18 +54,19 @@ struct TrainingOptions {
     uint64_t seed = 1337;         // seeds the weights and the batch order
     Precision precision = Precision::Auto;
     int threads = 0;               // CPU threads; 0 = all cores
-    std::string device = "auto";   // "auto" (CUDA when present), "cpu" or "cuda"
+    Device device = Device::Auto;  // "auto", "cpu" or "cuda" in documents
     int64_t logEvery = 10;         // steps between log lines
     int64_t evalEvery = 100;       // steps between evaluations; 0 = only at the end
     int64_t evalBatches = 8;       // batches per evaluation
     int64_t checkpointEvery = 500; // steps between checkpoints; 0 = only at the end
 };
 
-// Reads root's "optimizer" and "training" children into `options`, rejecting unknown fields
-// and out-of-range values with messages naming the field.
-void readTrainingOptions(JsonReader& root, TrainingOptions& options);
-// Adds the "optimizer" and "training" blocks of `options` to `document`.
-void writeTrainingOptions(const TrainingOptions& options, nlohmann::json& document);
+// The "optimizer" and "training" blocks of a stage document, with their range checks: every
+// stage's field list includes them.
+const JsonFields<TrainingOptions>& trainingOptionFields();
+
+// Reads the "stage" field every document has: required, and it must be `expected`.
+void readStageField(JsonReader& root, store::RunStage expected);
 
 // "checkpoints/run-N/step-000040": the folder name of the checkpoint saved after `step` steps.
 std::string stepFolderName(int64_t step);

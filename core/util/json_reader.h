@@ -32,6 +32,9 @@ public:
         read(key, value);
     }
 
+    // Whether the object gives `key`.
+    bool has(const char* key) const { return m_object.contains(key); }
+
     // The reader of sub-object `key` (an empty object when absent).
     JsonReader child(const char* key);
 

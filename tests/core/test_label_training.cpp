@@ -185,7 +185,7 @@ private Q_SLOTS:
             {{"labels", {{"annotators", {"alice", "carol"}}, {"since", 1.5e9}, {"min_labels", 2}}},
              {"val_fraction", 0.2}});
         const train::FineTuneConfig config =
-            train::fineTuneConfigFromJson(document, "reward", "rm.json");
+            train::fineTuneConfigFromJson(document, store::RunStage::Reward, "rm.json");
         QVERIFY(config.data.labels);
         QVERIFY(config.data.dataset.empty());
         QCOMPARE(config.data.labels->annotators, (std::vector<std::string>{"alice", "carol"}));
@@ -197,13 +197,15 @@ private Q_SLOTS:
         QCOMPARE(written["data"].dump(),
                  std::string(R"({"labels":{"annotators":["alice","carol"],"min_agreement":0.0,)"
                              R"("min_labels":2,"since":1500000000.0},"val_fraction":0.2})"));
-        const train::FineTuneConfig back = train::fineTuneConfigFromJson(written, "reward", "w");
+        const train::FineTuneConfig back =
+            train::fineTuneConfigFromJson(written, store::RunStage::Reward, "w");
         QCOMPARE(back.data.labels->annotators, config.data.labels->annotators);
         QCOMPARE(back.data.valFraction, 0.2);
 
         // A dataset document is written as before, without labels.
-        const train::FineTuneConfig plain = train::fineTuneConfigFromJson(
-            rewardDocument({{"dataset", "pairs"}, {"val", ""}}), "reward", "rm.json");
+        const train::FineTuneConfig plain =
+            train::fineTuneConfigFromJson(rewardDocument({{"dataset", "pairs"}, {"val", ""}}),
+                                          store::RunStage::Reward, "rm.json");
         QVERIFY(!plain.data.labels);
         QCOMPARE(train::fineTuneJson(plain)["data"].dump(),
                  std::string(R"({"dataset":"pairs","train":"train","val":""})"));

@@ -331,7 +331,7 @@ void TestStageWizard::writesDocumentTheCliAccepts()
     QCOMPARE(config.seed, uint64_t(7));
     QVERIFY(config.precision == rlhf::train::Precision::BFloat16);
     QCOMPARE(config.threads, 2);
-    QCOMPARE(config.device, std::string("cpu"));
+    QVERIFY(config.device == rlhf::train::Device::Cpu);
     QCOMPARE(config.evalEvery, int64_t(50));
     QCOMPARE(config.checkpointEvery, int64_t(0));
 

@@ -141,8 +141,8 @@ void TestStageWizardStages::sftWritesDocumentThatRuns()
     const auto json = writtenDocument(wizard);
     QVERIFY(json == wizard.document());
     train::validateStageDocument(json, "sft-1.json");
-    const auto config = train::fineTuneConfigFromJson(json, "sft", "sft-1.json");
-    QCOMPARE(config.stage, std::string("sft"));
+    const auto config = train::fineTuneConfigFromJson(json, store::RunStage::Sft, "sft-1.json");
+    QVERIFY(config.stage == store::RunStage::Sft);
     QCOMPARE(config.name, std::string("sft-1"));
     QCOMPARE(config.init, std::string(checkpointPath));
     QCOMPARE(config.tokenizer, std::string()); // the checkpoint's own
@@ -251,7 +251,7 @@ void TestStageWizardStages::ppoRewardsPageWritesDocumentThatRuns()
 
     const auto json = writtenDocument(wizard);
     train::validateStageDocument(json, "ppo-1.json");
-    const auto config = train::rlConfigFromJson(json, "ppo", "ppo-1.json");
+    const auto config = train::rlConfigFromJson(json, store::RunStage::Ppo, "ppo-1.json");
     QCOMPARE(config.init, std::string(checkpointPath));
     QCOMPARE(config.data.dataset, std::string("arith-prompts"));
     QCOMPARE(config.data.val, std::string("test"));
@@ -269,7 +269,7 @@ void TestStageWizardStages::ppoRewardsPageWritesDocumentThatRuns()
     QCOMPARE(config.klCoef, 0.1);
     QCOMPARE(config.epochs, int64_t(2));
     QCOMPARE(config.whitenAdvantages, false);
-    QCOMPARE(config.valueInit, std::string("policy"));
+    QVERIFY(config.valueInit == train::ValueInit::Policy);
     QCOMPARE(config.lambda, 0.9);
     QCOMPARE(config.ptxCoef, 0.0);
     QCOMPARE(config.evalPrompts, int64_t(4));
@@ -331,7 +331,7 @@ void TestStageWizardStages::dpoAndGrpoShowTheirOwnFields()
     QCOMPARE(wizard.validationError(), QString());
     const auto json = wizard.document();
     QVERIFY(!json.contains("value") && !json.contains("ptx"));
-    const auto config = train::rlConfigFromJson(json, "grpo", "grpo");
+    const auto config = train::rlConfigFromJson(json, store::RunStage::Grpo, "grpo");
     QCOMPARE(config.groupSize, int64_t(4));
     QCOMPARE(config.klCoef, 0.04);
     QCOMPARE(config.rules.at(0).keywords, (std::vector<std::string>{"1", "2"}));

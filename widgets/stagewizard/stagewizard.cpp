@@ -1,6 +1,6 @@
 #include "widgets/stagewizard/stagewizard.h"
 
-#include "core/train/dpo.h"
+#include "core/train/dpo_config.h"
 #include "core/train/pretrain_config.h"
 #include "core/train/rl_config.h"
 #include "core/train/stage_runner.h"
@@ -40,9 +40,28 @@ double number(const QVariant& text)
     return QLocale::c().toDouble(text.toString()); // the fields hold C-locale text, e.g. "3e-4"
 }
 
-bool isRl(const QString& stage)
+using store::RunStage;
+
+bool isRl(RunStage stage)
 {
-    return stage == QLatin1String("ppo") || stage == QLatin1String("grpo");
+    return stage == RunStage::Ppo || stage == RunStage::Grpo;
+}
+
+// The optimizer and training blocks, the same fields for every stage.
+void readOptions(const QWizard& wizard, const WizardRunPage& run, train::TrainingOptions& config)
+{
+    auto field = [&](const char* name) { return wizard.field(QLatin1String(name)); };
+    config.schedule.peak = number(field("lr"));
+    config.schedule.minimum = number(field("minLr"));
+    config.schedule.warmupSteps = field("warmupSteps").toInt();
+    config.optimizer.weightDecay = number(field("weightDecay"));
+    config.gradClip = number(field("gradClip"));
+    config.steps = field("steps").toInt();
+    config.schedule.totalSteps = config.steps;
+    config.batchSize = field("batchSize").toInt();
+    config.gradAccumulation = field("gradAccumulation").toInt();
+    config.seed = uint64_t(field("seed").toInt());
+    run.apply(config);
 }
 
 } // namespace
@@ -80,19 +99,19 @@ int64_t StageWizard::parameterCount(const model::ModelConfig& config)
     return widgets::parameterCount(config);
 }
 
-QString StageWizard::stage() const
+RunStage StageWizard::stage() const
 {
     return m_stage->stage();
 }
 
 int StageWizard::nextId() const
 {
-    const QString stage = this->stage();
+    const RunStage stage = this->stage();
     switch (currentId()) {
     case StagePage:
-        return stage == QLatin1String("pretrain") ? DataPage : StartPage;
+        return stage == RunStage::Pretrain ? DataPage : StartPage;
     case StartPage:
-        if (stage == QLatin1String("dpo")) return DpoPage;
+        if (stage == RunStage::Dpo) return DpoPage;
         return isRl(stage) ? RewardPage : OptimisationPage;
     case DataPage:
         return ModelPage;
@@ -109,53 +128,28 @@ int StageWizard::nextId() const
     }
 }
 
-// The optimizer and training blocks, the same fields for every stage.
-template <typename Options>
-void readOptions(const QWizard& wizard, const WizardRunPage& run, Options& config)
-{
-    auto field = [&](const char* name) { return wizard.field(QLatin1String(name)); };
-    config.schedule.peak = number(field("lr"));
-    config.schedule.minimum = number(field("minLr"));
-    config.schedule.warmupSteps = field("warmupSteps").toInt();
-    config.optimizer.weightDecay = number(field("weightDecay"));
-    config.gradClip = number(field("gradClip"));
-    config.steps = field("steps").toInt();
-    config.schedule.totalSteps = config.steps;
-    config.batchSize = field("batchSize").toInt();
-    config.gradAccumulation = field("gradAccumulation").toInt();
-    config.seed = uint64_t(field("seed").toInt());
-    const QString precision = run.precision();
-    config.precision = precision == QLatin1String("fp32")   ? train::Precision::Float32
-                       : precision == QLatin1String("bf16") ? train::Precision::BFloat16
-                                                            : train::Precision::Auto;
-    config.threads = field("threads").toInt();
-    config.device = run.device().toStdString();
-    config.evalEvery = field("evalEvery").toInt();
-    config.checkpointEvery = field("checkpointEvery").toInt();
-}
-
 nlohmann::json StageWizard::document() const
 {
-    return stage() == QLatin1String("pretrain") ? pretrainDocument() : fineTuneDocument();
+    return stage() == RunStage::Pretrain ? pretrainDocument() : fineTuneDocument();
 }
 
 nlohmann::json StageWizard::fineTuneDocument() const
 {
-    const QString stage = this->stage();
+    const RunStage stage = this->stage();
     auto fill = [&](train::FineTuneConfig& config) {
-        config.stage = stage.toStdString();
+        config.stage = stage;
         config.name = field(QStringLiteral("runName")).toString().toStdString();
         m_start->apply(config);
         readOptions(*this, *m_run, config);
     };
-    if (stage == QLatin1String("dpo")) {
+    if (stage == RunStage::Dpo) {
         train::DpoConfig config;
         fill(config);
         m_dpo->apply(config);
         return train::toJson(config);
     }
     if (isRl(stage)) {
-        train::RlConfig config;
+        train::RlConfig config = train::rlConfigDefaults(stage);
         fill(config);
         m_reward->apply(config);
         return train::toJson(config);
@@ -193,10 +187,10 @@ QString StageWizard::validationError() const
 {
     const auto json = document();
     if (json.at("name").get<std::string>().empty()) return tr("The run needs a name (Stage page).");
-    if (stage() == QLatin1String("pretrain") &&
-        json.at("data").at("train").get<std::string>().empty())
+    const bool pretrain = stage() == RunStage::Pretrain;
+    if (pretrain && json.at("data").at("train").get<std::string>().empty())
         return tr("Choose a dataset and tokenizer whose token files exist (Data page).");
-    if (stage() != QLatin1String("pretrain") && json.at("init").get<std::string>().empty())
+    if (!pretrain && json.at("init").get<std::string>().empty())
         return tr("Choose the checkpoint to start from (Start from page).");
     try {
         train::validateStageDocument(json, documentPath().toStdString());
@@ -213,30 +207,30 @@ QString StageWizard::memoryEstimate() const
 
 QString StageWizard::memoryEstimateAt(int64_t batchSize) const
 {
-    const QString stage = this->stage();
-    if (stage == QLatin1String("pretrain")) return m_model->memoryEstimate(batchSize);
+    const RunStage stage = this->stage();
+    if (stage == RunStage::Pretrain) return m_model->memoryEstimate(batchSize);
     auto shape = m_start->modelConfig();
     if (!shape) return {};
     if (m_start->maxLength() > 0) shape->contextLength = m_start->maxLength();
     // A pair is two sequences; a GRPO prompt is group_size rollouts.
-    const int64_t sequences =
-        stage == QLatin1String("reward") || stage == QLatin1String("dpo") ? 2 * batchSize
-        : stage == QLatin1String("grpo") ? batchSize * field(QStringLiteral("groupSize")).toInt()
-                                         : batchSize;
+    const int64_t sequences = stage == RunStage::Reward || stage == RunStage::Dpo ? 2 * batchSize
+                              : stage == RunStage::Grpo
+                                  ? batchSize * field(QStringLiteral("groupSize")).toInt()
+                                  : batchSize;
     QString text = tr("Training memory about %1 for %2 sequences of %3 tokens")
                        .arg(QLocale().formattedDataSize(trainingMemoryBytes(*shape, sequences)))
                        .arg(sequences)
                        .arg(shape->contextLength);
-    if (isRl(stage) || stage == QLatin1String("dpo"))
+    if (isRl(stage) || stage == RunStage::Dpo)
         text += tr(" (policy only: the frozen reference%1 add more)")
-                    .arg(stage == QLatin1String("ppo") ? tr(", value and reward models") : "");
+                    .arg(stage == RunStage::Ppo ? tr(", value and reward models") : "");
     return text;
 }
 
 QString StageWizard::batchUnit() const
 {
-    const QString stage = this->stage();
-    if (stage == QLatin1String("reward") || stage == QLatin1String("dpo")) return tr("pairs");
+    const RunStage stage = this->stage();
+    if (stage == RunStage::Reward || stage == RunStage::Dpo) return tr("pairs");
     if (isRl(stage)) return tr("prompts per step");
     return tr("sequences");
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/model/model_config.h"
+#include "core/store/records.h"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -44,8 +45,8 @@ public:
     // `gpuAvailable`.
     StageWizard(const QString& projectPath, bool gpuAvailable, QWidget* parent = nullptr);
 
-    // The stage being configured: "pretrain", "sft", "reward", "dpo", "ppo" or "grpo".
-    QString stage() const;
+    // The stage being configured.
+    store::RunStage stage() const;
     // The stage document as currently entered, in the CLI's format.
     nlohmann::json document() const;
     // Where Finish writes it: <project>/runs/<name>.json (absolute).

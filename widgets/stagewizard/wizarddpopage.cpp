@@ -1,7 +1,8 @@
 #include "widgets/stagewizard/wizarddpopage.h"
 
-#include "core/train/dpo.h"
+#include "core/train/dpo_config.h"
 #include "widgets/stagewizard/wizardfields.h"
+#include "widgets/stagewizard/wordcombo.h"
 
 #include <QComboBox>
 #include <QFormLayout>
@@ -20,8 +21,11 @@ WizardDpoPage::WizardDpoPage(QWidget* parent) : QWizardPage(parent)
                            "often uses smaller values such as 0.01."));
     m_loss = new QComboBox(this);
     m_loss->setObjectName(QStringLiteral("dpoLoss"));
-    m_loss->addItem(tr("dpo: -log sigmoid(beta * margin)"), QStringLiteral("dpo"));
-    m_loss->addItem(tr("ipo: (margin - 1 / (2 beta))^2"), QStringLiteral("ipo"));
+    using train::PreferenceLoss;
+    addWordItem(m_loss, train::preferenceLossWords, PreferenceLoss::Dpo,
+                tr("dpo: -log sigmoid(beta * margin)"));
+    addWordItem(m_loss, train::preferenceLossWords, PreferenceLoss::Ipo,
+                tr("ipo: (margin - 1 / (2 beta))^2"));
     m_loss->setToolTip(tr("DPO (Rafailov et al. 2023) pushes the chosen reply's log-ratio above "
                           "the rejected one's without bound; IPO (Azar et al. 2023) regresses "
                           "the margin to a fixed target, which resists over-fitting "
@@ -59,9 +63,7 @@ bool WizardDpoPage::validatePage()
 void WizardDpoPage::apply(train::DpoConfig& config) const
 {
     config.beta = numberOf(m_beta);
-    config.loss = m_loss->currentData().toString() == QLatin1String("ipo")
-                      ? train::PreferenceLoss::Ipo
-                      : train::PreferenceLoss::Dpo;
+    config.loss = chosenWord(m_loss, train::preferenceLossWords);
 }
 
 } // namespace rlhf::widgets

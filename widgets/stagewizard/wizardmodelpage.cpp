@@ -3,6 +3,7 @@
 #include "core/util/error.h"
 #include "widgets/stagewizard/modelpresets.h"
 #include "widgets/stagewizard/wizarddatapage.h"
+#include "widgets/stagewizard/wordcombo.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -41,8 +42,10 @@ WizardModelPage::WizardModelPage(const WizardDataPage* data, QWidget* parent)
     m_preset->addItem(tr("custom"));
     m_flavour = new QComboBox(this);
     m_flavour->setObjectName(QStringLiteral("flavour"));
-    m_flavour->addItem(tr("gpt2 (LayerNorm, learned positions, GELU)"), QStringLiteral("gpt2"));
-    m_flavour->addItem(tr("llama (RMSNorm, rotary, SwiGLU, GQA)"), QStringLiteral("llama"));
+    addWordItem(m_flavour, model::flavourWords, model::Flavour::Gpt2,
+                tr("gpt2 (LayerNorm, learned positions, GELU)"));
+    addWordItem(m_flavour, model::flavourWords, model::Flavour::Llama,
+                tr("llama (RMSNorm, rotary, SwiGLU, GQA)"));
     m_layers = spinBox(this, "layers", 1, 256);
     m_heads = spinBox(this, "heads", 1, 256);
     m_kvHeads = spinBox(this, "kvHeads", 0, 256);
@@ -122,8 +125,8 @@ void WizardModelPage::initializePage()
 model::ModelConfig WizardModelPage::modelConfig() const
 {
     model::ModelConfig config;
-    const bool llama = m_flavour->currentData().toString() == QLatin1String("llama");
-    config.flavour = llama ? model::Flavour::Llama : model::Flavour::Gpt2;
+    config.flavour = chosenWord(m_flavour, model::flavourWords);
+    const bool llama = config.flavour == model::Flavour::Llama;
     const int64_t vocab = m_data ? m_data->vocabSize() : 0;
     config.vocabSize = vocab > 0 ? vocab : fallbackVocabSize;
     config.contextLength = m_context->value();
@@ -159,7 +162,7 @@ QString WizardModelPage::problem() const
 
 void WizardModelPage::refresh()
 {
-    const bool llama = m_flavour->currentData().toString() == QLatin1String("llama");
+    const bool llama = chosenWord(m_flavour, model::flavourWords) == model::Flavour::Llama;
     m_kvHeads->setVisible(llama);
     m_kvHeadsLabel->setVisible(llama);
     const QString text = problem();

@@ -5,6 +5,7 @@
 #include "widgets/stagewizard/ruletermseditor.h"
 #include "widgets/stagewizard/wizardfields.h"
 #include "widgets/stagewizard/wizardstagepage.h"
+#include "widgets/stagewizard/wordcombo.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -133,8 +134,10 @@ QWidget* WizardRewardPage::rolloutTab()
     auto* kl = new QGroupBox(tr("KL control"), tab);
     m_klEstimator = new QComboBox(kl);
     m_klEstimator->setObjectName(QStringLiteral("klEstimator"));
-    m_klEstimator->addItem(tr("k1: log ratio"), QStringLiteral("k1"));
-    m_klEstimator->addItem(tr("k3: ratio - 1 - log ratio (never negative)"), QStringLiteral("k3"));
+    addWordItem(m_klEstimator, train::klEstimatorWords, train::KlEstimator::K1,
+                tr("k1: log ratio"));
+    addWordItem(m_klEstimator, train::klEstimatorWords, train::KlEstimator::K3,
+                tr("k3: ratio - 1 - log ratio (never negative)"));
     m_klEstimator->setToolTip(tr("How the KL divergence from the reference is estimated per "
                                  "token (Schulman's k1 / k3); PPO usually k1, GRPO k3."));
     m_klCoef = numberEdit(kl, "klCoef", QStringLiteral("0.05"), 0.0, 100.0,
@@ -195,8 +198,10 @@ QWidget* WizardRewardPage::valueTab()
     auto* value = new QGroupBox(tr("Value model (PPO)"), tab);
     m_valueInit = new QComboBox(value);
     m_valueInit->setObjectName(QStringLiteral("valueInit"));
-    m_valueInit->addItem(tr("reward model"), QStringLiteral("reward_model"));
-    m_valueInit->addItem(tr("policy (init checkpoint)"), QStringLiteral("policy"));
+    addWordItem(m_valueInit, train::valueInitWords, train::ValueInit::RewardModel,
+                tr("reward model"));
+    addWordItem(m_valueInit, train::valueInitWords, train::ValueInit::Policy,
+                tr("policy (init checkpoint)"));
     m_valueInit->setToolTip(tr("Where the value model's weights start: the reward model's (it "
                                "already scores replies) or the init checkpoint's with a new "
                                "head (needed with rules only)."));
@@ -262,16 +267,19 @@ void WizardRewardPage::loadProject()
     }
     // With a reward model the value model starts from it; with rules only it cannot.
     if (m_rewardModel->count() > 1) m_rewardModel->setCurrentIndex(1);
-    m_valueInit->setCurrentIndex(m_rewardModel->count() > 1 ? 0 : 1);
+    chooseWord(m_valueInit, train::valueInitWords,
+               m_rewardModel->count() > 1 ? train::ValueInit::RewardModel
+                                          : train::ValueInit::Policy);
 }
 
 void WizardRewardPage::initializePage()
 {
-    const QString stage = m_stagePage->stage();
+    const store::RunStage stage = m_stagePage->stage();
     if (stage != m_stage) { // the core's defaults differ between PPO and GRPO
-        const bool grpo = stage == QLatin1String("grpo");
-        m_klEstimator->setCurrentIndex(grpo ? 1 : 0);
-        m_klCoef->setText(grpo ? QStringLiteral("0.04") : QStringLiteral("0.05"));
+        const bool grpo = stage == store::RunStage::Grpo;
+        const train::RlConfig defaults = train::rlConfigDefaults(stage);
+        chooseWord(m_klEstimator, train::klEstimatorWords, defaults.klEstimator);
+        m_klCoef->setText(QString::number(defaults.klCoef));
         m_rolloutForm->setRowVisible(m_groupSize, grpo);
         m_tabs->setTabVisible(m_tabs->indexOf(m_valueTab), !grpo);
         m_stage = stage;
@@ -282,7 +290,7 @@ void WizardRewardPage::initializePage()
 QString WizardRewardPage::problem() const
 {
     if (!m_loadError.isEmpty()) return m_loadError;
-    const bool ppo = m_stage != QLatin1String("grpo");
+    const bool ppo = m_stage != store::RunStage::Grpo;
     const std::pair<const QLineEdit*, QString> numbers[] = {
         {m_modelWeight, tr("Reward: model weight must be a number, e.g. 1.0.")},
         {m_eosPenalty, tr("Reward: missing-EOS penalty must be a number, e.g. -1.")},
@@ -312,7 +320,8 @@ QString WizardRewardPage::problem() const
         return tr("Reward: no reward source. Choose a reward model, add a rule term, or both.");
     if (const QString rules = m_rules->problem(); !rules.isEmpty())
         return tr("Reward: %1").arg(rules);
-    if (ppo && !model && m_valueInit->currentData().toString() == QLatin1String("reward_model"))
+    if (ppo && !model &&
+        chosenWord(m_valueInit, train::valueInitWords) == train::ValueInit::RewardModel)
         return tr("Value: initialising from the reward model needs a reward model; choose one "
                   "on the Reward tab, or initialise the value model from the policy.");
     if (ppo && numberOf(m_ptxCoef) > 0 && m_ptxTokens->currentData().toString().isEmpty())
@@ -347,10 +356,8 @@ void WizardRewardPage::apply(train::RlConfig& config) const
     config.temperature = numberOf(m_temperature);
     config.topK = m_topK->value();
     config.topP = numberOf(m_topP);
-    config.groupSize = m_stage == QLatin1String("grpo") ? m_groupSize->value() : 1;
-    config.klEstimator = m_klEstimator->currentData().toString() == QLatin1String("k3")
-                             ? train::KlEstimator::K3
-                             : train::KlEstimator::K1;
+    config.groupSize = m_stage == store::RunStage::Grpo ? m_groupSize->value() : 1;
+    config.klEstimator = chosenWord(m_klEstimator, train::klEstimatorWords);
     config.klCoef = numberOf(m_klCoef);
     config.klTarget = numberOf(m_klTarget);
     config.klHorizon = numberOf(m_klHorizon);
@@ -358,7 +365,7 @@ void WizardRewardPage::apply(train::RlConfig& config) const
     config.minibatchSize = m_minibatch->value();
     config.clipRange = numberOf(m_clipRange);
     config.whitenAdvantages = m_whiten->isChecked();
-    config.valueInit = m_valueInit->currentData().toString().toStdString();
+    config.valueInit = chosenWord(m_valueInit, train::valueInitWords);
     config.valueLr = numberOf(m_valueLr);
     config.valueClipRange = numberOf(m_valueClip);
     config.gamma = numberOf(m_gamma);

@@ -4,7 +4,11 @@
 // without a reward source, and for a PPO value model started from a reward model that is absent.
 #pragma once
 
+#include "core/store/records.h"
+
 #include <QWizardPage>
+
+#include <optional>
 
 class QCheckBox;
 class QComboBox;
@@ -49,7 +53,7 @@ private:
 
     QString m_projectPath;
     const WizardStagePage* m_stagePage = nullptr; // not owned
-    QString m_stage;                              // the stage the defaults were set for
+    std::optional<store::RunStage> m_stage;       // the stage the defaults were set for
     QString m_loadError;
     QTabWidget* m_tabs = nullptr; // owned by the page, like every widget below
     QComboBox* m_rewardModel = nullptr;

@@ -1,5 +1,8 @@
 #include "widgets/stagewizard/wizardrunpage.h"
 
+#include "core/train/training_options.h"
+#include "widgets/stagewizard/wordcombo.h"
+
 #include <QComboBox>
 #include <QFormLayout>
 #include <QSpinBox>
@@ -30,13 +33,18 @@ WizardRunPage::WizardRunPage(bool gpuAvailable, QWidget* parent) : QWizardPage(p
 
     m_device = new QComboBox(this);
     m_device->setObjectName(QStringLiteral("device"));
-    if (gpuAvailable) m_device->addItem(tr("cuda (GPU)"), QStringLiteral("cuda"));
-    m_device->addItem(tr("cpu"), QStringLiteral("cpu"));
+    using train::Device;
+    using train::deviceWords;
+    if (gpuAvailable) addWordItem(m_device, deviceWords, Device::Cuda, tr("cuda (GPU)"));
+    addWordItem(m_device, deviceWords, Device::Cpu, tr("cpu"));
     m_precision = new QComboBox(this);
     m_precision->setObjectName(QStringLiteral("precision"));
-    m_precision->addItem(tr("auto (bf16 autocast where it is faster)"), QStringLiteral("auto"));
-    m_precision->addItem(tr("fp32"), QStringLiteral("fp32"));
-    m_precision->addItem(tr("bf16 autocast"), QStringLiteral("bf16"));
+    using train::Precision;
+    using train::precisionWords;
+    addWordItem(m_precision, precisionWords, Precision::Auto,
+                tr("auto (bf16 autocast where it is faster)"));
+    addWordItem(m_precision, precisionWords, Precision::Float32, tr("fp32"));
+    addWordItem(m_precision, precisionWords, Precision::BFloat16, tr("bf16 autocast"));
     m_threads = spinBox(this, "threads", 0, tr("all cores"));
     m_threads->setMaximum(1024);
     m_evalEvery = spinBox(this, "evalEvery", 100, tr("only at the end"));
@@ -65,14 +73,13 @@ WizardRunPage::WizardRunPage(bool gpuAvailable, QWidget* parent) : QWizardPage(p
     registerField(QStringLiteral("checkpointEvery"), m_checkpointEvery);
 }
 
-QString WizardRunPage::device() const
+void WizardRunPage::apply(train::TrainingOptions& options) const
 {
-    return m_device->currentData().toString();
-}
-
-QString WizardRunPage::precision() const
-{
-    return m_precision->currentData().toString();
+    options.device = chosenWord(m_device, train::deviceWords);
+    options.precision = chosenWord(m_precision, train::precisionWords);
+    options.threads = m_threads->value();
+    options.evalEvery = m_evalEvery->value();
+    options.checkpointEvery = m_checkpointEvery->value();
 }
 
 } // namespace rlhf::widgets

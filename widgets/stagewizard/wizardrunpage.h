@@ -7,6 +7,10 @@
 class QComboBox;
 class QSpinBox;
 
+namespace rlhf::train {
+struct TrainingOptions;
+}
+
 namespace rlhf::widgets {
 
 class WizardRunPage : public QWizardPage {
@@ -16,8 +20,8 @@ public:
     // CUDA is offered only when `gpuAvailable` (the caller asks the core whether a GPU is there).
     explicit WizardRunPage(bool gpuAvailable, QWidget* parent = nullptr);
 
-    QString device() const;    // "cpu" or "cuda"
-    QString precision() const; // "auto", "fp32" or "bf16"
+    // Sets what this page holds: device, precision, threads, evaluation and checkpoint intervals.
+    void apply(train::TrainingOptions& options) const;
 
 private:
     QComboBox* m_device = nullptr; // owned by the page, like every widget below

@@ -1,5 +1,7 @@
 #include "widgets/stagewizard/wizardstagepage.h"
 
+#include "widgets/stagewizard/wordcombo.h"
+
 #include <QComboBox>
 #include <QDir>
 #include <QFileInfo>
@@ -7,6 +9,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QRegularExpressionValidator>
+
+#include <algorithm>
 
 namespace rlhf::widgets {
 
@@ -18,25 +22,26 @@ QString runDocument(const QString& projectPath, const QString& name)
 }
 
 struct StageChoice {
-    const char* id;
+    store::RunStage stage;
     const char* title;
     const char* explanation;
 };
 
 // In the order a model goes through them.
 constexpr StageChoice stageChoices[] = {
-    {"pretrain", "Pretrain", "Next-token prediction on a token file: a new model from scratch."},
-    {"sft", "SFT (supervised fine-tuning)",
+    {store::RunStage::Pretrain, "Pretrain",
+     "Next-token prediction on a token file: a new model from scratch."},
+    {store::RunStage::Sft, "SFT (supervised fine-tuning)",
      "Teaches a checkpoint to answer: next-token loss on the assistant turns of chat data."},
-    {"reward", "Reward model",
+    {store::RunStage::Reward, "Reward model",
      "Trains a scalar score from preference pairs (chosen beats rejected), for PPO and GRPO."},
-    {"dpo", "DPO / IPO",
+    {store::RunStage::Dpo, "DPO / IPO",
      "Learns from preference pairs directly, anchored to the starting checkpoint; no reward "
      "model."},
-    {"ppo", "PPO",
+    {store::RunStage::Ppo, "PPO",
      "Reinforcement learning: samples replies to prompts, scores them with a reward model and/or "
      "rules, and updates the policy with a value model and a KL penalty."},
-    {"grpo", "GRPO",
+    {store::RunStage::Grpo, "GRPO",
      "Reinforcement learning without a value model: several samples per prompt, each scored "
      "against its group's mean (DeepSeekMath)."},
 };
@@ -52,7 +57,8 @@ WizardStagePage::WizardStagePage(const QString& projectPath, QWidget* parent)
     m_stage = new QComboBox(this);
     m_stage->setObjectName(QStringLiteral("stage"));
     for (const auto& choice : stageChoices) {
-        m_stage->addItem(tr(choice.title), QLatin1String(choice.id));
+        // The item's data is the stage's document word, e.g. "sft".
+        m_stage->addItem(tr(choice.title), wordText(store::runStageName(choice.stage)));
         m_stage->setItemData(m_stage->count() - 1, tr(choice.explanation), Qt::ToolTipRole);
     }
     m_stage->setToolTip(tr("The training stage this document configures. Every stage after "
@@ -96,18 +102,19 @@ WizardStagePage::WizardStagePage(const QString& projectPath, QWidget* parent)
     updateMessage();
 }
 
-QString WizardStagePage::stage() const
+store::RunStage WizardStagePage::stage() const
 {
-    return m_stage->currentData().toString();
+    return stageChoices[std::max(0, m_stage->currentIndex())].stage;
 }
 
-QString WizardStagePage::freeName(const QString& stage) const
+QString WizardStagePage::freeName(store::RunStage stage) const
 {
+    const QString word = wordText(store::runStageName(stage));
     int suffix = 1;
     while (QFileInfo::exists(
-        runDocument(m_projectPath, QStringLiteral("%1-%2").arg(stage).arg(suffix))))
+        runDocument(m_projectPath, QStringLiteral("%1-%2").arg(word).arg(suffix))))
         ++suffix;
-    return QStringLiteral("%1-%2").arg(stage).arg(suffix);
+    return QStringLiteral("%1-%2").arg(word).arg(suffix);
 }
 
 void WizardStagePage::updateExplanation()

@@ -3,6 +3,8 @@
 // document runs/<name>.json.
 #pragma once
 
+#include "core/store/records.h"
+
 #include <QWizardPage>
 
 class QComboBox;
@@ -20,14 +22,14 @@ public:
     bool isComplete() const override;
     bool validatePage() override;
 
-    QString stage() const; // "pretrain", "sft", "reward", "dpo", "ppo" or "grpo"
+    store::RunStage stage() const;
 
 private:
     QString problem() const; // empty when the name is usable
     void updateMessage();
     void updateExplanation();
     // "<stage>-N" with the first N whose document does not exist yet.
-    QString freeName(const QString& stage) const;
+    QString freeName(store::RunStage stage) const;
 
     QString m_projectPath;
     QComboBox* m_stage = nullptr; // owned by the page

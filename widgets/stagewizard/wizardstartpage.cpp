@@ -5,6 +5,7 @@
 #include "widgets/stagewizard/labelfilterfields.h"
 #include "widgets/stagewizard/wizardfields.h"
 #include "widgets/stagewizard/wizardstagepage.h"
+#include "widgets/stagewizard/wordcombo.h"
 
 #include <nlohmann/json.hpp>
 
@@ -25,19 +26,25 @@ namespace {
 
 // Which dataset kinds a stage reads: chat for SFT, pairs for the reward model and DPO, and the
 // prompts of either for PPO and GRPO.
-bool stageReads(const QString& stage, store::DatasetKind kind)
+using store::RunStage;
+
+// The reward model and DPO train on pairs: a preference dataset or this project's labels.
+bool trainsOnPairs(std::optional<RunStage> stage)
 {
-    if (stage == QLatin1String("sft")) return kind == store::DatasetKind::Chat;
-    if (stage == QLatin1String("reward") || stage == QLatin1String("dpo"))
-        return kind == store::DatasetKind::Preference;
+    return stage == RunStage::Reward || stage == RunStage::Dpo;
+}
+
+bool stageReads(RunStage stage, store::DatasetKind kind)
+{
+    if (stage == RunStage::Sft) return kind == store::DatasetKind::Chat;
+    if (trainsOnPairs(stage)) return kind == store::DatasetKind::Preference;
     return kind == store::DatasetKind::Chat || kind == store::DatasetKind::Preference;
 }
 
-QString kindsOf(const QString& stage)
+QString kindsOf(std::optional<RunStage> stage)
 {
-    if (stage == QLatin1String("sft")) return QObject::tr("chat");
-    if (stage == QLatin1String("reward") || stage == QLatin1String("dpo"))
-        return QObject::tr("preference");
+    if (stage == RunStage::Sft) return QObject::tr("chat");
+    if (trainsOnPairs(stage)) return QObject::tr("preference");
     return QObject::tr("chat or preference");
 }
 
@@ -125,13 +132,12 @@ void WizardStartPage::loadCheckpoints()
         for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
             const auto checkpoints = database.checkpoints(run->id);
             for (auto point = checkpoints.rbegin(); point != checkpoints.rend(); ++point) {
-                m_init->addItem(
-                    tr("run #%1 %2 (%3) step %4")
-                        .arg(run->id)
-                        .arg(QString::fromStdString(run->name),
-                             QString::fromStdString(std::string(store::runStageName(run->stage))))
-                        .arg(point->step),
-                    QString::fromStdString(point->path));
+                m_init->addItem(tr("run #%1 %2 (%3) step %4")
+                                    .arg(run->id)
+                                    .arg(QString::fromStdString(run->name),
+                                         wordText(store::runStageName(run->stage)))
+                                    .arg(point->step),
+                                QString::fromStdString(point->path));
                 m_init->setItemData(m_init->count() - 1, QString::fromStdString(point->path),
                                     Qt::ToolTipRole);
             }
@@ -144,7 +150,7 @@ void WizardStartPage::loadCheckpoints()
     }
 }
 
-void WizardStartPage::loadDatasets(const QString& stage)
+void WizardStartPage::loadDatasets(RunStage stage)
 {
     const QSignalBlocker blocker(m_dataset);
     m_dataset->clear();
@@ -162,7 +168,7 @@ void WizardStartPage::loadDatasets(const QString& stage)
                 QString::fromStdString(dataset.name));
             m_dataset->setItemData(m_dataset->count() - 1, qint64(dataset.id), Qt::UserRole + 1);
         }
-        if (stage == QLatin1String("reward") || stage == QLatin1String("dpo")) {
+        if (trainsOnPairs(stage)) {
             m_dataset->addItem(tr("Labels of this project (Labeling tab and arena votes)"),
                                QString());
             m_dataset->setItemData(m_dataset->count() - 1, true, labelsRole);
@@ -186,8 +192,7 @@ void WizardStartPage::refreshSplits()
     m_form->setRowVisible(m_train, !labels);
     m_form->setRowVisible(m_val, !labels);
     if (labels) m_labels->recount();
-    const QString stage = m_loadedStage;
-    const bool rl = stage == QLatin1String("ppo") || stage == QLatin1String("grpo");
+    const bool rl = m_loadedStage == RunStage::Ppo || m_loadedStage == RunStage::Grpo;
     const QSignalBlocker trainBlocker(m_train), valBlocker(m_val);
     const QString train = m_train->count() ? m_train->currentData().toString() : "train";
     const QString val =
@@ -215,7 +220,7 @@ void WizardStartPage::refreshSplits()
 
 void WizardStartPage::initializePage()
 {
-    const QString stage = m_stagePage->stage();
+    const RunStage stage = m_stagePage->stage();
     if (stage != m_loadedStage) loadDatasets(stage); // keep the choices when only passing by
     refresh();
 }
@@ -262,7 +267,7 @@ QString WizardStartPage::problem() const
     if (m_dataset->count() == 0)
         return tr("The project has no %1 dataset: import one with the Import wizard or `rlhf "
                   "import FILES -p PROJECT -n NAME --shape %2`.")
-            .arg(kindsOf(m_loadedStage), m_loadedStage == QLatin1String("sft")
+            .arg(kindsOf(m_loadedStage), m_loadedStage == RunStage::Sft
                                              ? QStringLiteral("messages")
                                              : QStringLiteral("preference"));
     if (!usesLabels() && m_train->currentText().contains(QLatin1String("(0 ")))
@@ -287,7 +292,7 @@ void WizardStartPage::refresh()
 {
     const auto shape = modelConfig();
     m_shape->setText(shape ? tr("%1, %2 layers, %3 heads, dim %4, context %5, vocab %6")
-                                 .arg(shape->flavour == model::Flavour::Llama ? "llama" : "gpt2")
+                                 .arg(wordText(wordOf(model::flavourWords, shape->flavour)))
                                  .arg(shape->layers)
                                  .arg(shape->heads)
                                  .arg(shape->dim)

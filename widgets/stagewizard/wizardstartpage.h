@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/model/model_config.h"
+#include "core/store/records.h"
 
 #include <QWizardPage>
 
@@ -47,13 +48,13 @@ private:
     bool usesLabels() const;
     QString problem() const; // empty when the choices are usable
     void loadCheckpoints();
-    void loadDatasets(const QString& stage);
+    void loadDatasets(store::RunStage stage);
     void refreshSplits();
     void refresh();
 
     QString m_projectPath;
     const WizardStagePage* m_stagePage = nullptr; // not owned
-    QString m_loadedStage;                        // the stage the dataset list was made for
+    std::optional<store::RunStage> m_loadedStage; // the stage the dataset list was made for
     QString m_loadError;
     QComboBox* m_init = nullptr; // owned by the page, like every widget below
     QLabel* m_shape = nullptr;

@@ -1,6 +1,7 @@
 // The main window's run inspectors (MainWindow members, kept out of mainwindow.cpp): the
 // rollout view below the plot, which a click on a PPO / GRPO run's point fills, and the health
 // panel below the run table, which follows the selected run.
+#include "core/store/records.h"
 #include "widgets/plots/metricplot.h"
 #include "widgets/window/healthpanel.h"
 #include "widgets/window/mainwindow.h"
@@ -19,9 +20,9 @@ bool storesRollouts(const RunListModel& runs, qint64 run)
 {
     const int row = runs.rowOfRun(run);
     if (row < 0) return false;
-    const QString stage =
-        runs.data(runs.index(row, RunListModel::Stage), Qt::DisplayRole).toString();
-    return stage == QLatin1String("ppo") || stage == QLatin1String("grpo");
+    const auto stage = store::findRunStage(
+        runs.data(runs.index(row, RunListModel::Stage), Qt::DisplayRole).toString().toStdString());
+    return stage == store::RunStage::Ppo || stage == store::RunStage::Grpo;
 }
 
 // Shows the rollout view below the plot. A splitter gives a child that was hidden when it was

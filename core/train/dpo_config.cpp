@@ -1,0 +1,43 @@
+#include "core/train/dpo_config.h"
+
+#include "core/util/json_fields.h"
+
+namespace rlhf::train {
+
+namespace {
+
+JsonFields<DpoConfig> makeDpoFields()
+{
+    JsonFields<DpoConfig> dpo;
+    dpo.field("beta", &DpoConfig::beta);
+    dpo.word("loss", preferenceLossWords, &DpoConfig::loss);
+    dpo.check("beta", "must be positive", [](const DpoConfig& config) { return config.beta > 0; });
+    JsonFields<DpoConfig> fields;
+    fields.include(fineTuneFields());
+    fields.block("dpo", dpo);
+    return fields;
+}
+
+const JsonFields<DpoConfig>& dpoFields()
+{
+    static const JsonFields<DpoConfig> fields = makeDpoFields();
+    return fields;
+}
+
+} // namespace
+
+DpoConfig dpoConfigFromJson(const nlohmann::json& json, const std::string& where)
+{
+    DpoConfig config;
+    config.stage = store::RunStage::Dpo;
+    JsonReader root(json, where);
+    dpoFields().read(root, config);
+    return config;
+}
+
+nlohmann::json toJson(const DpoConfig& config)
+{
+    return dpoFields().write(config);
+}
+
+} // namespace rlhf::train
