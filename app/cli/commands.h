@@ -1,6 +1,7 @@
 // The `rlhf` subcommands, one adder per file (cmd_<group>.cpp), wired together by main.cpp.
 #pragma once
 
+#include "core/gen/decode_precision.h"
 #include "core/train/pretrain_config.h"
 
 #include <string>
@@ -32,5 +33,11 @@ void addLabelSample(CLI::App& labels); // cmd_label_sample.cpp: labels sample
 
 // "auto" / "fp32" / "bf16" -> Precision; throws rlhf::Error otherwise.
 train::Precision parsePrecision(const std::string& name);
+
+// --precision of the commands that decode (generate, chat): "auto" is gen::autoDecodePrecision().
+// Throws rlhf::Error naming --precision for another word.
+gen::DecodePrecision decodePrecision(const std::string& name);
+inline constexpr const char* precisionHelp =
+    "auto (bf16 where the CPU has AVX-512 BF16), fp32 or bf16";
 
 } // namespace rlhf::cli

@@ -18,6 +18,19 @@ train::Precision parsePrecision(const std::string& name)
     throw Error("--precision: expected auto, fp32 or bf16, got \"" + name + "\"");
 }
 
+gen::DecodePrecision decodePrecision(const std::string& name)
+{
+    switch (parsePrecision(name)) {
+    case train::Precision::Float32:
+        return gen::DecodePrecision::Float32;
+    case train::Precision::BFloat16:
+        return gen::DecodePrecision::BFloat16;
+    case train::Precision::Auto:
+        break;
+    }
+    return gen::autoDecodePrecision();
+}
+
 } // namespace rlhf::cli
 
 int main(int argc, char** argv)

@@ -1,6 +1,7 @@
 #include "core/train/alignment_demo.h"
 
 #include "core/data/token_splits.h"
+#include "core/model/checkpoint.h"
 #include "core/store/project.h"
 #include "core/text/tokenizer_json.h"
 #include "core/train/rollout.h"
@@ -224,14 +225,14 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options, StageO
     // Every model judged alike: the test questions, the task rule, KL to the SFT model.
     const auto setup = resolveCompute("auto", Precision::Auto, options.threads);
     const text::Tokenizer text = text::loadTokenizerJson(project.paths().absolute(tokenizer.path));
-    const ChatEncoder encoder(text, ChatTemplate{});
+    const chat::ChatEncoder encoder(text, chat::ChatTemplate{});
     const auto prompts = loadStagePrompts(project.database(), "arith-prompts", "test", "demo");
     RlConfig judging;
-    judging.maxNewTokens = 6;
-    model::Transformer reference = loadTransformer(sftCheckpoint);
+    judging.rollout.maxNewTokens = 6;
+    model::Transformer reference = model::loadTransformer(sftCheckpoint);
     reference->to(setup.device);
     auto judge = [&](const std::string& method, const StageRunReport& report, double seconds) {
-        model::Transformer model = loadTransformer(report.result.lastCheckpoint);
+        model::Transformer model = model::loadTransformer(report.result.lastCheckpoint);
         model->to(setup.device);
         const Evaluation evaluation =
             evaluatePolicy(model, reference, prompts, options.evalPrompts, encoder, judging, setup);

@@ -106,15 +106,15 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data,
     const ComputeSetup setup = resolveCompute(config.device, config.precision, config.threads);
     observer.onLog("device " + setup.description());
     model::Transformer policy =
-        loadTransformer(config.resumeFrom.empty() ? config.init : config.resumeFrom);
-    model::Transformer reference = loadTransformer(config.init);
+        model::loadTransformer(config.resumeFrom.empty() ? config.init : config.resumeFrom);
+    model::Transformer reference = model::loadTransformer(config.init);
     policy->to(setup.device);
     reference->to(setup.device);
     const NamedTensors parameters = namedParameters(*policy);
     AdamW optimizer(parameters, config.optimizer);
     const int64_t startStep = resumeOptimizer(config.resumeFrom, optimizer, observer);
 
-    const ChatEncoder encoder(data.tokenizer, config.chatTemplate);
+    const chat::ChatEncoder encoder(data.tokenizer, config.chatTemplate);
     const int64_t context = policy->config().contextLength;
     const int64_t maxLength = config.maxLength > 0 ? std::min(config.maxLength, context) : context;
     const auto train = encodePairs(data.train, encoder, maxLength, "train", observer);

@@ -54,7 +54,7 @@ void readFineTuneConfig(JsonReader& root, const std::string& stage, FineTuneConf
     if (config.maxLength < 0) root.fail("max_length", "must not be negative");
 
     readStageDataset(root.child("data"), stage, config.data);
-    readChatTemplate(root.child("chat_template"), config.chatTemplate);
+    chat::readChatTemplate(root.child("chat_template"), config.chatTemplate);
     readTrainingOptions(root, config);
 }
 

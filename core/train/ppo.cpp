@@ -95,8 +95,10 @@ StageResult runPpo(const RlConfig& config, const RlData& data,
         {
             at::NoGradGuard noGrad;
             auto scope = setup.autocast();
-            oldLogProbs = responseLogProbs(*session.policy, batch, config.temperature, device);
-            refLogProbs = responseLogProbs(*session.reference, batch, config.temperature, device);
+            oldLogProbs =
+                responseLogProbs(*session.policy, batch, config.rollout.temperature, device);
+            refLogProbs =
+                responseLogProbs(*session.reference, batch, config.rollout.temperature, device);
             const int64_t T = batch.rows.tokens.size(1);
             oldValues =
                 atResponse(value.perToken(batch.rows.tokens.to(device)).narrow(1, 0, T - 1), batch)
@@ -131,8 +133,8 @@ StageResult runPpo(const RlConfig& config, const RlData& data,
                 at::Tensor loss;
                 {
                     auto scope = setup.autocast();
-                    const auto logProbs = responseLogProbs(*session.policy, part,
-                                                           config.temperature, device, &logits);
+                    const auto logProbs = responseLogProbs(
+                        *session.policy, part, config.rollout.temperature, device, &logits);
                     policyLoss = clippedPolicyLoss(logProbs, oldLogProbs.index_select(0, onDevice),
                                                    advantages.index_select(0, onDevice), partMask,
                                                    config.clipRange);

@@ -53,7 +53,7 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data,
     AdamW optimizer(parameters, config.optimizer);
     const int64_t startStep = resumeOptimizer(config.resumeFrom, optimizer, observer);
 
-    const ChatEncoder encoder(data.tokenizer, config.chatTemplate);
+    const chat::ChatEncoder encoder(data.tokenizer, config.chatTemplate);
     const int64_t context = model.body().config().contextLength;
     const int64_t maxLength = config.maxLength > 0 ? std::min(config.maxLength, context) : context;
     const auto train = encodePairs(data.train, encoder, maxLength, "train", observer);

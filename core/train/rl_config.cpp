@@ -28,16 +28,17 @@ void readReward(JsonReader reward, RlConfig& config)
 void readRollout(JsonReader rollout, const std::string& stage, RlConfig& config)
 {
     config.groupSize = stage == "grpo" ? 8 : 1;
-    rollout.read("max_new_tokens", config.maxNewTokens);
-    rollout.read("temperature", config.temperature);
-    rollout.read("top_k", config.topK);
-    rollout.read("top_p", config.topP);
+    rollout.read("max_new_tokens", config.rollout.maxNewTokens);
+    rollout.read("temperature", config.rollout.temperature);
+    rollout.read("top_k", config.rollout.topK);
+    rollout.read("top_p", config.rollout.topP);
     if (stage == "grpo") rollout.read("group_size", config.groupSize);
     rollout.rejectUnknown();
-    if (config.maxNewTokens <= 0) rollout.fail("max_new_tokens", "must be positive");
-    if (config.temperature <= 0) rollout.fail("temperature", "must be positive (sampling)");
-    if (config.topK < 0) rollout.fail("top_k", "must not be negative");
-    if (config.topP <= 0 || config.topP > 1) rollout.fail("top_p", "must be in (0, 1]");
+    if (config.rollout.maxNewTokens <= 0) rollout.fail("max_new_tokens", "must be positive");
+    if (config.rollout.temperature <= 0) rollout.fail("temperature", "must be positive (sampling)");
+    if (config.rollout.topK < 0) rollout.fail("top_k", "must not be negative");
+    if (config.rollout.topP <= 0 || config.rollout.topP > 1)
+        rollout.fail("top_p", "must be in (0, 1]");
     if (stage == "grpo" && config.groupSize < 2)
         rollout.fail("group_size", "must be at least 2: advantages compare samples of a prompt");
 }
@@ -129,10 +130,10 @@ nlohmann::json toJson(const RlConfig& config)
                           {"model_weight", config.rewardModelWeight},
                           {"rules", toJson(config.rules)},
                           {"missing_eos_penalty", config.missingEosPenalty}};
-    document["rollout"] = {{"max_new_tokens", config.maxNewTokens},
-                           {"temperature", config.temperature},
-                           {"top_k", config.topK},
-                           {"top_p", config.topP}};
+    document["rollout"] = {{"max_new_tokens", config.rollout.maxNewTokens},
+                           {"temperature", config.rollout.temperature},
+                           {"top_k", config.rollout.topK},
+                           {"top_p", config.rollout.topP}};
     document["kl"] = {{"estimator", klEstimatorName(config.klEstimator)},
                       {"coef", config.klCoef},
                       {"target", config.klTarget},

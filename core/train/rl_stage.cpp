@@ -16,8 +16,8 @@ RlSession::RlSession(const RlConfig& config_, const RlData& data_, StageObserver
 {
     observer.onLog("device " + setup.description());
     if (data.train.empty()) throw Error(config.stage + ": the prompt dataset has no prompts");
-    policy = loadTransformer(config.resumeFrom.empty() ? config.init : config.resumeFrom);
-    reference = loadTransformer(config.init);
+    policy = model::loadTransformer(config.resumeFrom.empty() ? config.init : config.resumeFrom);
+    reference = model::loadTransformer(config.init);
     policy->to(setup.device);
     reference->to(setup.device);
     for (auto& parameter : reference->parameters())
@@ -25,14 +25,14 @@ RlSession::RlSession(const RlConfig& config_, const RlData& data_, StageObserver
     parameters = namedParameters(*policy);
     optimizer = std::make_unique<AdamW>(parameters, config.optimizer);
     startStep = resumeOptimizer(config.resumeFrom, *optimizer, observer);
-    encoder = std::make_unique<ChatEncoder>(data.tokenizer, config.chatTemplate);
+    encoder = std::make_unique<chat::ChatEncoder>(data.tokenizer, config.chatTemplate);
     scorer = std::make_unique<RolloutScorer>(config, setup);
     std::vector<int64_t> lengths;
     for (const auto& prompt : data.train)
         lengths.push_back(int64_t(encoder->encodePrompt(prompt.messages).size()));
     const int64_t context = policy->config().contextLength;
     const int64_t longest = *std::max_element(lengths.begin(), lengths.end());
-    if (longest + config.maxNewTokens > context)
+    if (longest + config.rollout.maxNewTokens > context)
         observer.onLog("note: prompts of up to " + std::to_string(longest) +
                        " tokens leave fewer than rollout.max_new_tokens in a context of " +
                        std::to_string(context) + "; such replies end at the context");

@@ -50,7 +50,7 @@ struct RlSession {
     model::Transformer reference{nullptr};
     NamedTensors parameters;
     std::unique_ptr<AdamW> optimizer;
-    std::unique_ptr<ChatEncoder> encoder;
+    std::unique_ptr<chat::ChatEncoder> encoder;
     std::unique_ptr<RolloutScorer> scorer;
     std::unique_ptr<BatchPlan> plan;
     int64_t startStep = 0;

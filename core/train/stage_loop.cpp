@@ -75,13 +75,6 @@ StageResult runStageLoop(const TrainingOptions& options, int64_t startStep, cons
     return result;
 }
 
-model::Transformer loadTransformer(const std::filesystem::path& folder)
-{
-    model::Transformer model(model::loadCheckpointConfig(folder));
-    model::loadCheckpointWeights(folder, *model);
-    return model;
-}
-
 NamedTensors namedParameters(model::TransformerImpl& model)
 {
     NamedTensors parameters;

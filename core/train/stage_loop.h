@@ -34,9 +34,6 @@ StageResult runStageLoop(const TrainingOptions& options, int64_t startStep, cons
                          const std::filesystem::path& checkpointRoot, const std::string& label,
                          StageObserver& observer, const StopToken& stop);
 
-// A Transformer with the weights of the checkpoint folder `folder`.
-model::Transformer loadTransformer(const std::filesystem::path& folder);
-
 // The named parameters of `model`, in order (what AdamW and gradient clipping take).
 NamedTensors namedParameters(model::TransformerImpl& model);
 

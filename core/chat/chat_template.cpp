@@ -1,10 +1,10 @@
-#include "core/train/chat_template.h"
+#include "core/chat/chat_template.h"
 
 #include "core/text/tokenizer.h"
 #include "core/util/error.h"
 #include "core/util/json_reader.h"
 
-namespace rlhf::train {
+namespace rlhf::chat {
 
 void readChatTemplate(JsonReader reader, ChatTemplate& chat)
 {
@@ -103,4 +103,4 @@ std::string ChatEncoder::decodeReply(const std::vector<int64_t>& tokens) const
     return m_tokenizer.decode(ids, text::SpecialTokenOutput::Skip);
 }
 
-} // namespace rlhf::train
+} // namespace rlhf::chat
