@@ -1,10 +1,11 @@
 // `rlhf chat`: the studio's single-model chat in a terminal. A multi-turn conversation with one
 // checkpoint through the chat template: each --say is a user turn (scripted), else each line of
 // standard input is one (interactive; an empty line or end of input ends the conversation).
-// Replies stream as they are generated; --json prints the whole conversation at the end.
+// Replies stream as they are generated; --json prints the whole conversation at the end. The
+// compute setup it decodes with (--precision) goes to standard error, so it is never silent.
 #include "app/cli/commands.h"
 
-#include "core/train/chat_model.h"
+#include "core/chat/chat_model.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -18,7 +19,8 @@ void addChatCommand(CLI::App& app)
     struct Arguments {
         std::string checkpoint;
         std::vector<std::string> turns;
-        train::ChatSettings settings;
+        gen::SamplingSettings settings;
+        std::string precision = "auto";
         bool json = false;
     };
     auto arguments = std::make_shared<Arguments>();
@@ -40,9 +42,12 @@ void addChatCommand(CLI::App& app)
     command->add_option("--length-penalty", settings.lengthPenalty, "Beam length penalty")
         ->capture_default_str();
     command->add_option("--seed", settings.seed, "Sampling seed")->capture_default_str();
+    command->add_option("--precision", arguments->precision, precisionHelp)->capture_default_str();
     command->add_flag("--json", arguments->json, "Print the conversation as JSON at the end");
     command->callback([=] {
-        train::ChatModel model(arguments->checkpoint);
+        const gen::DecodePrecision precision = decodePrecision(arguments->precision);
+        chat::ChatModel model(arguments->checkpoint, {}, precision);
+        std::cerr << "decoding on " << gen::decodingDescription(precision) << std::endl;
         std::vector<data::Message> dialogue;
         size_t scripted = 0;
         auto nextTurn = [&](std::string& turn) {
@@ -73,7 +78,7 @@ void addChatCommand(CLI::App& app)
             for (const auto& message : dialogue)
                 messages.push_back({{"role", message.role}, {"content", message.content}});
             std::cout << nlohmann::json{{"checkpoint", arguments->checkpoint},
-                                        {"settings", train::toJson(arguments->settings)},
+                                        {"settings", gen::toJson(arguments->settings)},
                                         {"messages", messages}}
                              .dump()
                       << std::endl;

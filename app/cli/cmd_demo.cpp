@@ -144,11 +144,11 @@ void runDemo(const DemoArguments& arguments)
         std::printf("  step %5lld  perplexity %8.2f\n", static_cast<long long>(sample.step),
                     sample.value);
 
-    gen::CheckpointGenerator generator(report.result.lastCheckpoint);
+    gen::CheckpointGenerator generator(report.result.lastCheckpoint, gen::autoDecodePrecision());
     gen::TextRequest request;
     request.prompts = {"In the beginning", "And the LORD said unto Moses,", "Blessed are the"};
-    request.generation.maxNewTokens = 40;
-    request.generation.sampling.temperature = 0.8f;
+    request.sampling.maxNewTokens = 40;
+    request.sampling.temperature = 0.8;
     const auto texts = generator.complete(request);
     std::cout << "\nsamples:" << std::endl;
     for (size_t i = 0; i < texts.size(); ++i)

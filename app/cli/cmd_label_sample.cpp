@@ -32,11 +32,12 @@ void addLabelSample(CLI::App& labels)
         ->required();
     command->add_option("--split", options.split, "Split of the dataset")->capture_default_str();
     command->add_option("--count", options.count, "Pairs to add at most")->capture_default_str();
-    command->add_option("--temperature", options.temperature, "Sampling temperature")
+    command->add_option("--temperature", options.sampling.temperature, "Sampling temperature")
         ->capture_default_str();
-    command->add_option("--max-new-tokens", options.maxNewTokens, "Reply tokens at most")
+    command->add_option("--max-new-tokens", options.sampling.maxNewTokens, "Reply tokens at most")
         ->capture_default_str();
-    command->add_option("--seed", options.seed, "Sampling seed (part of each pair's origin)")
+    command
+        ->add_option("--seed", options.sampling.seed, "Sampling seed (part of each pair's origin)")
         ->capture_default_str();
     command->callback([arguments] {
         auto project = store::Project::open(arguments->project);

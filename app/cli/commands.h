@@ -1,6 +1,7 @@
 // The `rlhf` subcommands, one adder per file (cmd_<group>.cpp), wired together by main.cpp.
 #pragma once
 
+#include "core/gen/decode_precision.h"
 #include "core/train/pretrain_config.h"
 
 #include <string>
@@ -36,5 +37,11 @@ train::Precision parsePrecision(const std::string& name);
 // Adds --precision to `command`, read into `word`; CLI11 refuses any word but auto, fp32 or bf16
 // with "--precision: expected auto, fp32 or bf16, got ...".
 CLI::Option* addPrecisionOption(CLI::App& command, std::string& word, const std::string& help);
+
+// --precision of the commands that decode (generate, chat): "auto" is gen::autoDecodePrecision().
+// Throws rlhf::Error naming --precision for another word.
+gen::DecodePrecision decodePrecision(const std::string& name);
+inline constexpr const char* precisionHelp =
+    "auto (bf16 where the CPU has AVX-512 BF16), fp32 or bf16";
 
 } // namespace rlhf::cli

@@ -1,6 +1,7 @@
 #include "app/tools/alignment_demo.h"
 
 #include "core/data/token_splits.h"
+#include "core/model/checkpoint.h"
 #include "core/store/project.h"
 #include "core/text/tokenizer_json.h"
 #include "core/train/rollout.h"
@@ -233,16 +234,14 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
     // Every model judged alike: the test questions, the task rule, KL to the SFT model.
     const auto setup = train::resolveCompute(train::Device::Auto, options.precision, options.threads);
     const text::Tokenizer text = text::loadTokenizerJson(project.paths().absolute(tokenizer.path));
-    const train::ChatEncoder encoder(text, train::ChatTemplate{});
-    const auto prompts =
-        train::loadStagePrompts(project.database(), "arith-prompts", "test", "demo");
+    const chat::ChatEncoder encoder(text, chat::ChatTemplate{});
+    const auto prompts = train::loadStagePrompts(project.database(), "arith-prompts", "test", "demo");
     train::RlConfig judging;
-    judging.maxNewTokens = 6;
-    model::Transformer reference = train::loadTransformer(sftCheckpoint);
+    judging.rollout.maxNewTokens = 6;
+    model::Transformer reference = model::loadTransformer(sftCheckpoint);
     reference->to(setup.device);
-    auto judge = [&](const std::string& method, const train::StageRunReport& report,
-                     double seconds) {
-        model::Transformer model = train::loadTransformer(report.result.lastCheckpoint);
+    auto judge = [&](const std::string& method, const train::StageRunReport& report, double seconds) {
+        model::Transformer model = model::loadTransformer(report.result.lastCheckpoint);
         model->to(setup.device);
         const train::Evaluation evaluation = train::evaluatePolicy(
             model, reference, prompts, options.evalPrompts, encoder, judging, setup);

@@ -95,7 +95,7 @@ GenerateBenchRun timeOneRun(gen::TransformerSource& source,
                             std::vector<gen::GeneratedSequence>& output)
 {
     gen::GenerationConfig config;
-    config.maxNewTokens = newTokens;
+    config.sampling.maxNewTokens = newTokens;
     config.sampling.temperature = 0.0f;       // greedy: the Python twin can check our tokens
     config.sampling.repetitionPenalty = 1.0f; // off, as in the twin
     Clock::time_point first, last;

@@ -6,7 +6,7 @@
 #include "core/store/project.h"
 #include "core/text/bpe_trainer.h"
 #include "core/text/tokenizer_json.h"
-#include "core/train/chat_template.h"
+#include "core/chat/chat_template.h"
 #include "core/train/stage_runner.h"
 #include "core/util/error.h"
 
@@ -61,7 +61,7 @@ text::Tokenizer trainBenchTokenizer(int64_t vocab)
 // A user message whose encoded prompt is exactly `tokens` long: generated words while they fit,
 // then '#' characters, which never occur in the tokenizer's training text and so stay one
 // byte-level token each.
-std::string promptOfLength(const train::ChatEncoder& encoder, int64_t tokens, uint64_t seed)
+std::string promptOfLength(const chat::ChatEncoder& encoder, int64_t tokens, uint64_t seed)
 {
     auto length = [&](const std::string& text) {
         return int64_t(encoder.encodePrompt({{"user", text}}).size());
@@ -84,7 +84,7 @@ std::string promptOfLength(const train::ChatEncoder& encoder, int64_t tokens, ui
 void writePrompts(store::Project& project, const text::Tokenizer& tokenizer,
                   const PpoBenchOptions& options, const fs::path& promptsFile)
 {
-    const train::ChatEncoder encoder(tokenizer, train::ChatTemplate{});
+    const chat::ChatEncoder encoder(tokenizer, chat::ChatTemplate{});
     std::vector<store::Document> documents;
     nlohmann::json encoded = nlohmann::json::array();
     for (int64_t i = 0; i < options.promptCount; ++i) {

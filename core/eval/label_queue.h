@@ -1,6 +1,6 @@
 // Filling the labeling queue: comparison items from an imported preference dataset (its pairs,
 // judged again by people) and from the arena's battles. Pairs sampled from a checkpoint are made
-// where a model runs (core/train/chat_model.h, the studio's sampler thread) and added with
+// where a model runs (core/chat/chat_model.h, the studio's sampler thread) and added with
 // Database::addComparisonItems. Qt-free and torch-free.
 #pragma once
 

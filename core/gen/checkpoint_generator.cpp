@@ -1,19 +1,15 @@
+// Plain completions of a checkpoint (see checkpoint_generator.h): prompts encoded as they are,
+// the tokenizer's <|eos|> and <|end|> ending a row, rows sampled (streamed) or beam searched.
 #include "core/gen/checkpoint_generator.h"
 
-#include "core/gen/transformer_source.h"
-#include "core/model/checkpoint.h"
-#include "core/text/tokenizer.h"
-#include "core/text/tokenizer_json.h"
-#include "core/util/cpu_features.h"
-#include "core/util/error.h"
-
-#include <ATen/ATen.h>
+#include "core/gen/beam_search.h"
+#include "core/gen/decoding_checkpoint.h"
+#include "core/gen/generator.h"
 
 namespace rlhf::gen {
 
 struct CheckpointGenerator::State {
-    text::Tokenizer tokenizer;
-    TransformerSource source;
+    DecodingCheckpoint checkpoint;
     std::vector<int64_t> eos;
 };
 
@@ -31,22 +27,13 @@ std::vector<uint32_t> toUint32(const std::vector<int64_t>& ids)
 
 } // namespace
 
-CheckpointGenerator::CheckpointGenerator(const std::filesystem::path& folder)
+CheckpointGenerator::CheckpointGenerator(const std::filesystem::path& folder,
+                                         DecodePrecision precision)
+    : m_state(std::make_unique<State>(State{loadDecodingCheckpoint(folder, precision), {}}))
 {
-    withContext("loading checkpoint " + folder.string(), [&] {
-        model::Transformer model(model::loadCheckpointConfig(folder));
-        model::loadCheckpointWeights(folder, *model);
-        model->eval();
-        auto tokenizer = text::loadTokenizerJson(folder / "tokenizer.json");
-        if (tokenizer.vocabSize() > uint32_t(model->config().vocabSize))
-            throw Error("tokenizer.json has " + std::to_string(tokenizer.vocabSize()) +
-                        " tokens but the model only " + std::to_string(model->config().vocabSize));
-        std::vector<int64_t> eos;
-        for (auto name : {text::special::eos, text::special::end})
-            if (auto id = tokenizer.specialTokenId(name)) eos.push_back(*id);
-        m_state = std::make_unique<State>(
-            State{std::move(tokenizer), TransformerSource(model, cpuHasAvx512Bf16()), eos});
-    });
+    for (auto name : {text::special::eos, text::special::end})
+        if (auto id = m_state->checkpoint.tokenizer.specialTokenId(name))
+            m_state->eos.push_back(*id);
 }
 
 CheckpointGenerator::~CheckpointGenerator() = default;
@@ -55,7 +42,8 @@ std::vector<std::string>
 CheckpointGenerator::complete(const TextRequest& request,
                               const std::function<void(int64_t, const std::string&)>& onText)
 {
-    const text::Tokenizer& tokenizer = m_state->tokenizer;
+    const text::Tokenizer& tokenizer = m_state->checkpoint.tokenizer;
+    TransformerSource& source = m_state->checkpoint.source;
     std::vector<std::vector<int64_t>> prompts;
     for (const auto& prompt : request.prompts) {
         auto ids = toInt64(tokenizer.encode(prompt));
@@ -70,19 +58,21 @@ CheckpointGenerator::complete(const TextRequest& request,
     };
 
     std::vector<std::string> texts;
-    if (request.beams > 1) {
+    if (request.sampling.beams > 1) {
         BeamSearchConfig beam;
-        beam.numBeams = request.beams;
-        beam.lengthPenalty = request.lengthPenalty;
-        beam.maxNewTokens = request.generation.maxNewTokens;
+        beam.numBeams = request.sampling.beams;
+        beam.lengthPenalty = request.sampling.lengthPenalty;
+        beam.maxNewTokens = request.sampling.maxNewTokens;
         beam.eosTokenIds = m_state->eos;
-        for (const auto& hypotheses : beamSearch(m_state->source, prompts, beam))
+        for (const auto& hypotheses : beamSearch(source, prompts, beam))
             texts.push_back(hypotheses.empty() ? std::string() : decode(hypotheses.front().tokens));
         return texts;
     }
 
-    GenerationConfig config = request.generation;
-    config.eosTokenIds.insert(config.eosTokenIds.end(), m_state->eos.begin(), m_state->eos.end());
+    GenerationConfig config;
+    config.sampling = request.sampling;
+    config.eosTokenIds = m_state->eos;
+    config.stopStrings = request.stopStrings;
     std::vector<std::vector<int64_t>> streamed(prompts.size());
     std::vector<size_t> shownBytes(prompts.size(), 0);
     TokenCallback onToken;
@@ -101,7 +91,7 @@ CheckpointGenerator::complete(const TextRequest& request,
             return StreamControl::Continue;
         };
     }
-    for (const auto& sequence : generate(m_state->source, prompts, config, onToken, decode))
+    for (const auto& sequence : generate(source, prompts, config, onToken, decode))
         texts.push_back(sequence.text.empty() ? decode(sequence.tokens) : sequence.text);
     return texts;
 }

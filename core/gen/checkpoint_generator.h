@@ -1,10 +1,10 @@
-// A checkpoint folder ready to talk: its model (config.json + model.safetensors) behind a
-// TransformerSource and its tokenizer.json, turning prompt texts into completions. Used by
-// `rlhf generate`, the demo, and later the chat arena.
+// A checkpoint folder ready to talk (decoding_checkpoint.h: its model behind a TransformerSource
+// and its tokenizer.json), turning prompt texts into plain completions, without a chat template.
+// Used by `rlhf generate` and the demo.
 #pragma once
 
-#include "core/gen/beam_search.h"
-#include "core/gen/generator.h"
+#include "core/gen/decode_precision.h"
+#include "core/gen/sampling_settings.h"
 
 #include <filesystem>
 #include <functional>
@@ -16,15 +16,14 @@ namespace rlhf::gen {
 
 struct TextRequest {
     std::vector<std::string> prompts;
-    GenerationConfig generation; // sampling or greedy; eos of the tokenizer is added
-    int64_t beams = 1;           // > 1: beam search instead of sampling
-    double lengthPenalty = 1.0;  // beam search only
+    SamplingSettings sampling;            // sampling, greedy, or beam search (beams > 1)
+    std::vector<std::string> stopStrings; // texts that end a completion (not in beam search)
 };
 
 class CheckpointGenerator {
 public:
     // Throws rlhf::Error naming the folder and file when something is missing or corrupt.
-    explicit CheckpointGenerator(const std::filesystem::path& folder);
+    CheckpointGenerator(const std::filesystem::path& folder, DecodePrecision precision);
     ~CheckpointGenerator();
 
     // Completions in prompt order. `onText` streams each row's text as it grows (row, piece),

@@ -3,6 +3,7 @@
 #include "core/gen/generator.h"
 
 #include "core/gen/batch_decoder.h"
+#include "core/gen/sampler.h"
 
 // Per-operator headers: less compile time than <ATen/ATen.h>.
 #include <ATen/core/Tensor.h>
@@ -75,7 +76,7 @@ private:
             return end(row, match->reason);
         }
         if (control != StreamControl::Continue) return end(row, FinishReason::Callback);
-        if (static_cast<int64_t>(result.tokens.size()) >= m_config.maxNewTokens)
+        if (static_cast<int64_t>(result.tokens.size()) >= m_config.sampling.maxNewTokens)
             return end(row, FinishReason::Length);
         return true;
     }
@@ -116,7 +117,7 @@ std::vector<GeneratedSequence> generate(LogitSource& source,
     Generation generation(config, onToken, decode, prompts.size());
     if (prompts.empty()) return {};
     const DecodeInput prompt = leftPaddedBatch(prompts, config.padTokenId);
-    if (config.maxNewTokens <= 0) {
+    if (config.sampling.maxNewTokens <= 0) {
         generation.endRunning(FinishReason::Length);
         return generation.takeResults();
     }
@@ -125,7 +126,7 @@ std::vector<GeneratedSequence> generate(LogitSource& source,
     at::Tensor logits = decoder.prefill(prompt); // (B, vocab)
     // Tokens each row has in its context, for the repetition penalty: (B, vocab) bool.
     at::Tensor seen;
-    if (config.sampling.repetitionPenalty != 1.0f)
+    if (sampler.penalizesRepetition())
         seen = tokenPresence(prompt.tokens, prompt.keyValid, logits.size(1)).to(logits.device());
 
     while (true) {

@@ -5,7 +5,7 @@
 
 #include "core/gen/finish_reason.h"
 #include "core/gen/logit_source.h"
-#include "core/gen/sampler.h"
+#include "core/gen/sampling_settings.h"
 #include "core/gen/stop_condition.h"
 
 #include <cstdint>
@@ -16,13 +16,14 @@
 namespace rlhf::gen {
 
 struct GenerationConfig {
-    int64_t maxNewTokens = 128;       // tokens generated per row at most, e.g. 256
+    // temperature 0 = greedy; seeded, so a batch repeats exactly. Uses every field but beams and
+    // lengthPenalty (beam search is beam_search.h): maxNewTokens is the limit per row.
+    SamplingSettings sampling;
     std::vector<int64_t> eosTokenIds; // any of them ends a row and is left out, e.g. {50256}
     std::vector<std::vector<int64_t>> stopSequences; // token sequences that end a row; removed
     std::vector<std::string> stopStrings; // texts that end a row; cut with all after them.
                                           // Need the Detokenizer argument of generate()
-    int64_t padTokenId = 0;  // fed at left-padding positions (masked by keyValid); any valid id
-    SamplingConfig sampling; // temperature 0 = greedy; seeded, so a batch repeats exactly
+    int64_t padTokenId = 0; // fed at left-padding positions (masked by keyValid); any valid id
 };
 
 struct GeneratedSequence {

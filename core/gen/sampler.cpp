@@ -105,30 +105,28 @@ at::Tensor greedyToken(const at::Tensor& logits)
     return logits.argmax(1); // (B) int64
 }
 
-Sampler::Sampler(const SamplingConfig& config)
-    : m_config(config), m_generator(at::detail::createCPUGenerator(config.seed))
+Sampler::Sampler(const SamplingSettings& settings)
+    : m_temperature(float(settings.temperature)), m_topK(settings.topK),
+      m_topP(float(settings.topP)), m_repetitionPenalty(float(settings.repetitionPenalty)),
+      m_generator(at::detail::createCPUGenerator(settings.seed))
 {
-    if (config.temperature < 0.0f)
-        throw Error("sampling: temperature must be >= 0, got " +
-                    std::to_string(config.temperature));
-    if (config.topK < 0)
-        throw Error("sampling: topK must be >= 0, got " + std::to_string(config.topK));
-    if (!(config.topP > 0.0f))
-        throw Error("sampling: topP must be > 0, got " + std::to_string(config.topP));
-    if (!(config.repetitionPenalty > 0.0f))
+    if (m_temperature < 0.0f)
+        throw Error("sampling: temperature must be >= 0, got " + std::to_string(m_temperature));
+    if (m_topK < 0) throw Error("sampling: topK must be >= 0, got " + std::to_string(m_topK));
+    if (!(m_topP > 0.0f)) throw Error("sampling: topP must be > 0, got " + std::to_string(m_topP));
+    if (!(m_repetitionPenalty > 0.0f))
         throw Error("sampling: repetitionPenalty must be > 0, got " +
-                    std::to_string(config.repetitionPenalty));
+                    std::to_string(m_repetitionPenalty));
 }
 
 at::Tensor Sampler::filter(const at::Tensor& logits, const at::Tensor& seen) const
 {
     at::Tensor filtered = logits.to(at::kFloat); // (B, vocab)
-    if (seen.defined())
-        filtered = applyRepetitionPenalty(filtered, seen, m_config.repetitionPenalty);
+    if (seen.defined()) filtered = applyRepetitionPenalty(filtered, seen, m_repetitionPenalty);
     if (isGreedy()) return filtered;
-    filtered = applyTemperature(filtered, m_config.temperature);
-    filtered = applyTopK(filtered, m_config.topK);
-    return applyTopP(filtered, m_config.topP);
+    filtered = applyTemperature(filtered, m_temperature);
+    filtered = applyTopK(filtered, m_topK);
+    return applyTopP(filtered, m_topP);
 }
 
 at::Tensor Sampler::sample(const at::Tensor& logits, const at::Tensor& seen)

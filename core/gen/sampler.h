@@ -3,20 +3,14 @@
 // Sampler strings them together with a seeded generator; it knows nothing about models or batches.
 #pragma once
 
+#include "core/gen/sampling_settings.h"
+
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
 
 namespace rlhf::gen {
-
-struct SamplingConfig {
-    float temperature = 0.8f;       // divides the logits; 0 means greedy argmax, e.g. 0.7-1.0
-    int64_t topK = 40;              // keep only the k most likely tokens; 0 turns it off
-    float topP = 0.95f;             // nucleus: smallest set whose probability reaches p; 1 = off
-    float repetitionPenalty = 1.1f; // CTRL penalty on tokens already in the row's context; 1 = off
-    uint64_t seed = 1234;           // seeds the draw, so the same batch repeats exactly
-};
 
 // (B, vocab) bool: true where token v occurs among the valid tokens of row b.
 // tokens (B, T) int64; valid (B, T) bool, or undefined when every token counts.
@@ -46,11 +40,13 @@ at::Tensor drawToken(const at::Tensor& logits, at::Generator& generator);
 // The most likely token of each row: (B) int64.
 at::Tensor greedyToken(const at::Tensor& logits);
 
-// The whole chain with its own seeded generator. Owns the generator; copies of a Sampler would
-// share it (at::Generator is a handle), so Sampler is move-only.
+// The whole chain with its own seeded generator, from the sampling fields of SamplingSettings
+// (temperature, topK, topP, repetitionPenalty, seed), its real numbers rounded to float once.
+// Owns the generator; copies of a Sampler would share it (at::Generator is a handle), so Sampler
+// is move-only.
 class Sampler {
 public:
-    explicit Sampler(const SamplingConfig& config);
+    explicit Sampler(const SamplingSettings& settings);
     Sampler(Sampler&&) = default;
     Sampler& operator=(Sampler&&) = default;
     Sampler(const Sampler&) = delete;
@@ -63,12 +59,16 @@ public:
     // filter() then the draw, or argmax when temperature == 0: (B) int64.
     at::Tensor sample(const at::Tensor& logits, const at::Tensor& seen);
 
-    bool isGreedy() const { return m_config.temperature == 0.0f; }
-    const SamplingConfig& config() const { return m_config; }
+    bool isGreedy() const { return m_temperature == 0.0f; }
+    // False when the penalty is 1: the caller need not track the tokens seen.
+    bool penalizesRepetition() const { return m_repetitionPenalty != 1.0f; }
 
 private:
-    SamplingConfig m_config;
-    at::Generator m_generator; // CPU, seeded from m_config.seed
+    float m_temperature = 0;       // 0: greedy
+    int64_t m_topK = 0;            // 0: off
+    float m_topP = 1;              // 1: off
+    float m_repetitionPenalty = 1; // 1: off
+    at::Generator m_generator;     // CPU, seeded from the settings' seed
 };
 
 } // namespace rlhf::gen

@@ -109,6 +109,13 @@ void loadCheckpointWeights(const fs::path& folder, TransformerImpl& model)
     });
 }
 
+Transformer loadTransformer(const fs::path& folder)
+{
+    Transformer model(loadCheckpointConfig(folder));
+    loadCheckpointWeights(folder, *model);
+    return model;
+}
+
 NamedTensors loadOptimizerState(const fs::path& folder)
 {
     return readTensors(folder / "optimizer.safetensors");

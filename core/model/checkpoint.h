@@ -15,6 +15,7 @@
 namespace rlhf::model {
 
 class TransformerImpl;
+class Transformer;
 
 struct CheckpointContents {
     NamedTensors optimizerState;     // empty: no optimizer.safetensors is written
@@ -34,6 +35,10 @@ ModelConfig loadCheckpointConfig(const std::filesystem::path& folder);
 // Copies model.safetensors into `model`'s parameters: every parameter must be present with its
 // exact shape; a tied lm_head.weight in the file is accepted. Errors name folder and tensor.
 void loadCheckpointWeights(const std::filesystem::path& folder, TransformerImpl& model);
+
+// A new Transformer of the folder's config.json with the weights of its model.safetensors: what
+// every stage starts from and every decoder talks with. In training mode, on the CPU.
+Transformer loadTransformer(const std::filesystem::path& folder);
 
 NamedTensors loadOptimizerState(const std::filesystem::path& folder);
 nlohmann::json loadTrainerState(const std::filesystem::path& folder);

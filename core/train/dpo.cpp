@@ -74,7 +74,7 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunConte
     model::TransformerImpl& policy = *trainer.trainTransformer(config.init);
     model::Transformer reference = trainer.frozen(config.init);
 
-    const ChatEncoder encoder(data.tokenizer, config.chatTemplate);
+    const chat::ChatEncoder encoder(data.tokenizer, config.chatTemplate);
     const int64_t context = policy.config().contextLength;
     const int64_t maxLength = config.maxLength > 0 ? std::min(config.maxLength, context) : context;
     const auto train = encodePairs(data.train, encoder, maxLength, "train", run.observer);

@@ -8,14 +8,14 @@ namespace {
 
 using store::RunStage;
 
-JsonFields<ChatTemplate> chatTemplateFields()
+JsonFields<chat::ChatTemplate> chatTemplateFields()
 {
-    JsonFields<ChatTemplate> fields;
-    fields.field("bos", &ChatTemplate::bos);
-    fields.field("system", &ChatTemplate::system);
-    fields.field("user", &ChatTemplate::user);
-    fields.field("assistant", &ChatTemplate::assistant);
-    fields.field("end", &ChatTemplate::end);
+    JsonFields<chat::ChatTemplate> fields;
+    fields.field("bos", &chat::ChatTemplate::bos);
+    fields.field("system", &chat::ChatTemplate::system);
+    fields.field("user", &chat::ChatTemplate::user);
+    fields.field("assistant", &chat::ChatTemplate::assistant);
+    fields.field("end", &chat::ChatTemplate::end);
     return fields;
 }
 

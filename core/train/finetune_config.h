@@ -8,7 +8,7 @@
 //    "data": {"labels": {"annotators": ["alice"], "min_agreement": 0.66}, "val_fraction": 0.1}
 #pragma once
 
-#include "core/train/chat_template.h"
+#include "core/chat/chat_template.h"
 #include "core/train/stage_data.h"
 #include "core/train/training_options.h"
 
@@ -29,7 +29,7 @@ struct FineTuneConfig : TrainingOptions {
     std::string tokenizer;  // tokenizer.json; empty: the init checkpoint's tokenizer.json
     std::string resumeFrom; // checkpoint folder of this stage to continue from; empty: fresh
     StageDataset data;
-    ChatTemplate chatTemplate;
+    chat::ChatTemplate chatTemplate;
     int64_t maxLength = 0; // tokens per sequence; longer ones are cut; 0: the model's context
 };
 

@@ -38,8 +38,10 @@ StageResult runGrpo(const RlConfig& config, const RlData& data, const RunContext
         {
             at::NoGradGuard noGrad;
             auto scope = trainer.autocast();
-            oldLogProbs = responseLogProbs(*session.policy, batch, config.temperature, device);
-            refLogProbs = responseLogProbs(*session.reference, batch, config.temperature, device);
+            oldLogProbs =
+                responseLogProbs(*session.policy, batch, config.rollout.temperature, device);
+            refLogProbs =
+                responseLogProbs(*session.reference, batch, config.rollout.temperature, device);
         }
         const auto tokenKl = klPerToken(oldLogProbs, refLogProbs, config.klEstimator) * mask;
 
@@ -60,8 +62,8 @@ StageResult runGrpo(const RlConfig& config, const RlData& data, const RunContext
                 PolicyLoss policyLoss;
                 {
                     auto scope = trainer.autocast();
-                    const auto logProbs = responseLogProbs(*session.policy, part,
-                                                           config.temperature, device, &logits);
+                    const auto logProbs = responseLogProbs(
+                        *session.policy, part, config.rollout.temperature, device, &logits);
                     policyLoss = clippedPolicyLoss(logProbs, oldLogProbs.index_select(0, onDevice),
                                                    advantages.index_select(0, onDevice), partMask,
                                                    config.clipRange);

@@ -2,7 +2,7 @@
 #include "core/train/pair_sampling.h"
 
 #include "core/store/project.h"
-#include "core/train/chat_model.h"
+#include "core/chat/chat_model.h"
 #include "core/train/stage_data.h"
 
 #include <nlohmann/json.hpp>
@@ -33,11 +33,7 @@ int64_t samplePairs(store::Project& project, const PairSamplingOptions& options,
     for (const auto& item : database.comparisonItems()) {
         if (item.source == store::ItemSource::Sampled) queuedBefore.insert(item.origin);
     }
-    ChatModel model(project.paths().absolute(options.checkpoint));
-    ChatSettings settings;
-    settings.temperature = options.temperature;
-    settings.maxNewTokens = options.maxNewTokens;
-    settings.seed = options.seed;
+    chat::ChatModel model(project.paths().absolute(options.checkpoint));
 
     int64_t queued = 0;
     for (size_t i = 0; i < prompts.size() && queued < options.count; ++i) {
@@ -45,9 +41,9 @@ int64_t samplePairs(store::Project& project, const PairSamplingOptions& options,
         store::ComparisonItem item;
         item.source = store::ItemSource::Sampled;
         item.origin = options.checkpoint + "#" + options.dataset + ":" + options.split + "#" +
-                      std::to_string(i) + "#" + std::to_string(options.seed);
+                      std::to_string(i) + "#" + std::to_string(options.sampling.seed);
         if (queuedBefore.count(item.origin)) continue;
-        const auto replies = model.replies(prompts[i].messages, 2, settings);
+        const auto replies = model.replies(prompts[i].messages, 2, options.sampling);
         item.promptJson = promptJsonOf(prompts[i].messages);
         item.responseA = replies.at(0);
         item.responseB = replies.at(1);

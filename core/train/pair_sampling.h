@@ -3,6 +3,8 @@
 // labeling pane's sampler thread and `rlhf labels sample` both run this. Torch-free header.
 #pragma once
 
+#include "core/gen/sampling_settings.h"
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -19,14 +21,13 @@ struct PairSamplingOptions {
     std::string dataset;         // chat or preference dataset whose prompts are answered
     std::string split = "train"; // its split
     int64_t count = 20;          // new pairs to make at most
-    float temperature = 1.0f;
-    int64_t maxNewTokens = 64;
-    uint64_t seed = 1;
+    // How both replies are sampled (beams ignored); the seed is part of each pair's origin.
+    gen::SamplingSettings sampling = {.temperature = 1.0, .maxNewTokens = 64, .seed = 1};
 };
 
 // Makes up to options.count new pairs (prompts already sampled with this checkpoint, split and
-// seed are skipped: origin "<checkpoint>#<dataset>:<split>#<prompt index>#<seed>"), calling
-// `onPair(queued so far)` after each commit, until the prompts run out or `stop` is set.
+// sampling seed are skipped: origin "<checkpoint>#<dataset>:<split>#<prompt index>#<seed>"),
+// calling `onPair(queued so far)` after each commit, until the prompts run out or `stop` is set.
 // Returns how many were queued. Throws rlhf::Error for a missing dataset or checkpoint.
 int64_t samplePairs(store::Project& project, const PairSamplingOptions& options,
                     const std::function<void(int64_t)>& onPair = {},

@@ -91,8 +91,10 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
         {
             at::NoGradGuard noGrad;
             auto scope = trainer.autocast();
-            oldLogProbs = responseLogProbs(*session.policy, batch, config.temperature, device);
-            refLogProbs = responseLogProbs(*session.reference, batch, config.temperature, device);
+            oldLogProbs =
+                responseLogProbs(*session.policy, batch, config.rollout.temperature, device);
+            refLogProbs =
+                responseLogProbs(*session.reference, batch, config.rollout.temperature, device);
             const int64_t T = batch.rows.tokens.size(1);
             oldValues =
                 atResponse(value.perToken(batch.rows.tokens.to(device)).narrow(1, 0, T - 1), batch)
@@ -127,8 +129,8 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
                 at::Tensor loss;
                 {
                     auto scope = trainer.autocast();
-                    const auto logProbs = responseLogProbs(*session.policy, part,
-                                                           config.temperature, device, &logits);
+                    const auto logProbs = responseLogProbs(
+                        *session.policy, part, config.rollout.temperature, device, &logits);
                     policyLoss = clippedPolicyLoss(logProbs, oldLogProbs.index_select(0, onDevice),
                                                    advantages.index_select(0, onDevice), partMask,
                                                    config.clipRange);

@@ -6,15 +6,15 @@ namespace rlhf::train {
 
 namespace {
 
-EncodedChat withReply(const std::vector<data::Message>& prompt, const std::string& reply,
-                      const ChatEncoder& encoder)
+chat::EncodedChat withReply(const std::vector<data::Message>& prompt, const std::string& reply,
+                            const chat::ChatEncoder& encoder)
 {
     std::vector<data::Message> messages = prompt;
     messages.push_back({"assistant", reply});
     return encoder.encode(messages);
 }
 
-bool hasTrainedToken(const EncodedChat& chat)
+bool hasTrainedToken(const chat::EncodedChat& chat)
 {
     // trained[0] is never a target (nothing predicts the first token); maxLength may be < 2.
     return chat.trained.size() > 1 &&
@@ -24,7 +24,7 @@ bool hasTrainedToken(const EncodedChat& chat)
 } // namespace
 
 std::vector<EncodedPair> encodePairs(const std::vector<data::Record>& records,
-                                     const ChatEncoder& encoder, int64_t maxLength,
+                                     const chat::ChatEncoder& encoder, int64_t maxLength,
                                      const std::string& split, StageObserver& observer)
 {
     std::vector<EncodedPair> pairs;
@@ -57,7 +57,7 @@ std::vector<EncodedPair> encodePairs(const std::vector<data::Record>& records,
 SequenceBatch pairBatch(const std::vector<EncodedPair>& pairs, const std::vector<int64_t>& indices,
                         int64_t padTokenId)
 {
-    std::vector<const EncodedChat*> rows;
+    std::vector<const chat::EncodedChat*> rows;
     for (const int64_t index : indices)
         rows.push_back(&pairs[size_t(index)].chosen);
     for (const int64_t index : indices)

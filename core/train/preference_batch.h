@@ -4,7 +4,7 @@
 #pragma once
 
 #include "core/data/record.h"
-#include "core/train/chat_template.h"
+#include "core/chat/chat_template.h"
 #include "core/train/sequence_batch.h"
 #include "core/train/stage_observer.h"
 
@@ -14,14 +14,14 @@
 namespace rlhf::train {
 
 struct EncodedPair {
-    EncodedChat chosen, rejected; // trained = the reply's tokens
+    chat::EncodedChat chosen, rejected; // trained = the reply's tokens
     int64_t promptTokens = 0;
 };
 
 // Pairs cut to `maxLength` tokens. A pair whose replies do not fit at all is left out and
 // counted in the log with the first one's source.
 std::vector<EncodedPair> encodePairs(const std::vector<data::Record>& records,
-                                     const ChatEncoder& encoder, int64_t maxLength,
+                                     const chat::ChatEncoder& encoder, int64_t maxLength,
                                      const std::string& split, StageObserver& observer);
 
 // Rows chosen(indices...) then rejected(indices...).

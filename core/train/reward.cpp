@@ -43,7 +43,7 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data, const 
     Trainer trainer({config, config.resumeFrom, config.tokenizer, fineTuneJson(config)}, run);
     ScalarModel& model = trainer.trainScalar(config.init);
 
-    const ChatEncoder encoder(data.tokenizer, config.chatTemplate);
+    const chat::ChatEncoder encoder(data.tokenizer, config.chatTemplate);
     const int64_t context = model.body().config().contextLength;
     const int64_t maxLength = config.maxLength > 0 ? std::min(config.maxLength, context) : context;
     const auto train = encodePairs(data.train, encoder, maxLength, "train", run.observer);

@@ -41,18 +41,18 @@ JsonFields<Config> rewardFields()
 JsonFields<Config> rolloutFields(RunStage stage)
 {
     JsonFields<Config> fields;
-    fields.field("max_new_tokens", &Config::maxNewTokens);
-    fields.field("temperature", &Config::temperature);
-    fields.field("top_k", &Config::topK);
-    fields.field("top_p", &Config::topP);
+    fields.field("max_new_tokens", &Config::rollout, &gen::SamplingSettings::maxNewTokens);
+    fields.field("temperature", &Config::rollout, &gen::SamplingSettings::temperature);
+    fields.field("top_k", &Config::rollout, &gen::SamplingSettings::topK);
+    fields.field("top_p", &Config::rollout, &gen::SamplingSettings::topP);
     fields.check("max_new_tokens", "must be positive",
-                 [](const Config& config) { return config.maxNewTokens > 0; });
+                 [](const Config& config) { return config.rollout.maxNewTokens > 0; });
     fields.check("temperature", "must be positive (sampling)",
-                 [](const Config& config) { return config.temperature > 0; });
+                 [](const Config& config) { return config.rollout.temperature > 0; });
     fields.check("top_k", "must not be negative",
-                 [](const Config& config) { return config.topK >= 0; });
+                 [](const Config& config) { return config.rollout.topK >= 0; });
     fields.check("top_p", "must be in (0, 1]",
-                 [](const Config& config) { return config.topP > 0 && config.topP <= 1; });
+                 [](const Config& config) { return config.rollout.topP > 0 && config.rollout.topP <= 1; });
     if (stage != RunStage::Grpo) return fields;
     fields.field("group_size", &Config::groupSize);
     fields.check("group_size", "must be at least 2: advantages compare samples of a prompt",

@@ -15,6 +15,7 @@
 // PPO puts the KL penalty into the per-token reward; GRPO adds it to the loss (DeepSeekMath).
 #pragma once
 
+#include "core/gen/sampling_settings.h"
 #include "core/train/finetune_config.h"
 #include "core/train/rl_losses.h"
 #include "core/train/rule_reward.h"
@@ -49,10 +50,10 @@ struct RlConfig : FineTuneConfig {
     std::vector<RuleRewardTerm> rules;
     double missingEosPenalty = 0;
 
-    int64_t maxNewTokens = 16;
-    double temperature = 1.0;
-    int64_t topK = 0;
-    double topP = 1.0;
+    // The "rollout" block: maxNewTokens, temperature, topK and topP are read; the policy samples
+    // its own distribution, so no repetition penalty; each step brings its own seed.
+    gen::SamplingSettings rollout = {
+        .temperature = 1.0, .topK = 0, .topP = 1.0, .repetitionPenalty = 1.0, .maxNewTokens = 16};
     int64_t groupSize = 1; // GRPO: samples per prompt (>= 2)
 
     KlEstimator klEstimator = KlEstimator::K1;

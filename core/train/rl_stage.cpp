@@ -17,14 +17,14 @@ RlSession::RlSession(const RlConfig& config_, const RlData& data_, Trainer& trai
                     ": the prompt dataset has no prompts");
     policy = trainer.trainTransformer(config.init);
     reference = trainer.frozen(config.init);
-    encoder = std::make_unique<ChatEncoder>(data.tokenizer, config.chatTemplate);
+    encoder = std::make_unique<chat::ChatEncoder>(data.tokenizer, config.chatTemplate);
     scorer = std::make_unique<RolloutScorer>(config, trainer.compute());
     std::vector<int64_t> lengths;
     for (const auto& prompt : data.train)
         lengths.push_back(int64_t(encoder->encodePrompt(prompt.messages).size()));
     const int64_t context = policy->config().contextLength;
     const int64_t longest = *std::max_element(lengths.begin(), lengths.end());
-    if (longest + config.maxNewTokens > context)
+    if (longest + config.rollout.maxNewTokens > context)
         trainer.log("note: prompts of up to " + std::to_string(longest) +
                     " tokens leave fewer than rollout.max_new_tokens in a context of " +
                     std::to_string(context) + "; such replies end at the context");

@@ -41,7 +41,7 @@ struct RlSession {
     Trainer& trainer;
     model::Transformer policy{nullptr};    // trained
     model::Transformer reference{nullptr}; // frozen: the init checkpoint
-    std::unique_ptr<ChatEncoder> encoder;
+    std::unique_ptr<chat::ChatEncoder> encoder;
     std::unique_ptr<RolloutScorer> scorer;
     std::unique_ptr<BatchPlan> plan;
 };

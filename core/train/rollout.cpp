@@ -23,18 +23,16 @@ double matchesReference(const std::string& reply, const std::string& reference)
     return exactAnswer.score(reply, reference);
 }
 
-gen::GenerationConfig generationConfig(const RlConfig& config, const ChatEncoder& encoder,
+gen::GenerationConfig generationConfig(const RlConfig& config, const chat::ChatEncoder& encoder,
                                        double temperature, uint64_t seed)
 {
     gen::GenerationConfig generation;
-    generation.maxNewTokens = config.maxNewTokens;
+    generation.sampling = config.rollout;
+    generation.sampling.temperature = temperature;
+    generation.sampling.repetitionPenalty = 1.0; // the policy's own distribution, unbent
+    generation.sampling.seed = seed;
     generation.eosTokenIds = {encoder.endTokenId()};
     generation.padTokenId = encoder.padTokenId();
-    generation.sampling.temperature = float(temperature);
-    generation.sampling.topK = config.topK;
-    generation.sampling.topP = float(config.topP);
-    generation.sampling.repetitionPenalty = 1.0f; // the policy's own distribution, unbent
-    generation.sampling.seed = seed;
     return generation;
 }
 
@@ -50,8 +48,9 @@ std::vector<gen::GeneratedSequence> sample(model::Transformer policy,
 } // namespace
 
 RolloutBatch sampleRollouts(model::Transformer policy, const std::vector<PromptExample>& prompts,
-                            const std::vector<int64_t>& promptIndex, const ChatEncoder& encoder,
-                            const RlConfig& config, const ComputeSetup& setup, uint64_t seed)
+                            const std::vector<int64_t>& promptIndex,
+                            const chat::ChatEncoder& encoder, const RlConfig& config,
+                            const ComputeSetup& setup, uint64_t seed)
 {
     const auto start = std::chrono::steady_clock::now();
     RolloutBatch batch;
@@ -59,17 +58,18 @@ RolloutBatch sampleRollouts(model::Transformer policy, const std::vector<PromptE
     std::vector<std::vector<int64_t>> promptTokens;
     for (const int64_t index : promptIndex)
         promptTokens.push_back(encoder.encodePrompt(prompts[size_t(index)].messages));
-    const auto generated = sample(
-        policy, promptTokens, generationConfig(config, encoder, config.temperature, seed), setup);
+    const auto generated =
+        sample(policy, promptTokens,
+               generationConfig(config, encoder, config.rollout.temperature, seed), setup);
 
-    std::vector<EncodedChat> rows;
+    std::vector<chat::EncodedChat> rows;
     int64_t longestResponse = 1;
     for (size_t b = 0; b < generated.size(); ++b) {
         std::vector<int64_t> response = generated[b].tokens;
         const bool finished = generated[b].reason == gen::FinishReason::Eos;
         batch.texts.push_back(encoder.decodeReply(response));
         if (finished) response.push_back(encoder.endTokenId());
-        EncodedChat row{promptTokens[b], std::vector<uint8_t>(promptTokens[b].size(), 0)};
+        chat::EncodedChat row{promptTokens[b], std::vector<uint8_t>(promptTokens[b].size(), 0)};
         row.tokens.insert(row.tokens.end(), response.begin(), response.end());
         row.trained.resize(row.tokens.size(), 1);
         longestResponse = std::max<int64_t>(longestResponse, int64_t(response.size()));
@@ -77,7 +77,7 @@ RolloutBatch sampleRollouts(model::Transformer policy, const std::vector<PromptE
         batch.responses.push_back(std::move(response));
         rows.push_back(std::move(row));
     }
-    std::vector<const EncodedChat*> pointers;
+    std::vector<const chat::EncodedChat*> pointers;
     for (const auto& row : rows)
         pointers.push_back(&row);
     batch.rows = makeSequenceBatch(pointers, encoder.padTokenId());
@@ -200,7 +200,7 @@ std::vector<store::Rollout> rolloutRows(const RolloutBatch& batch,
 
 Evaluation evaluatePolicy(model::Transformer policy, model::Transformer reference,
                           const std::vector<PromptExample>& prompts, int64_t count,
-                          const ChatEncoder& encoder, const RlConfig& config,
+                          const chat::ChatEncoder& encoder, const RlConfig& config,
                           const ComputeSetup& setup)
 {
     Evaluation evaluation;
@@ -235,8 +235,9 @@ Evaluation evaluatePolicy(model::Transformer policy, model::Transformer referenc
         auto scope = setup.autocast();
         const auto mask = batch.mask.to(setup.device);
         const auto kl = klPerToken(
-            responseLogProbs(*policy, batch, config.temperature, setup.device),
-            responseLogProbs(*reference, batch, config.temperature, setup.device), KlEstimator::K1);
+            responseLogProbs(*policy, batch, config.rollout.temperature, setup.device),
+            responseLogProbs(*reference, batch, config.rollout.temperature, setup.device),
+            KlEstimator::K1);
         evaluation.klToReference = (kl * mask).sum().item<double>() / double(chosen.size());
     }
     return evaluation;

@@ -6,7 +6,7 @@
 
 #include "core/model/transformer.h"
 #include "core/store/records.h"
-#include "core/train/chat_template.h"
+#include "core/chat/chat_template.h"
 #include "core/train/precision.h"
 #include "core/train/rl_config.h"
 #include "core/train/sequence_batch.h"
@@ -39,8 +39,9 @@ struct RolloutBatch {
 // Samples one response per entry of `promptIndex` (repeat an index for a group). Tensors stay
 // on the CPU; `seed` makes the draw repeatable.
 RolloutBatch sampleRollouts(model::Transformer policy, const std::vector<PromptExample>& prompts,
-                            const std::vector<int64_t>& promptIndex, const ChatEncoder& encoder,
-                            const RlConfig& config, const ComputeSetup& setup, uint64_t seed);
+                            const std::vector<int64_t>& promptIndex,
+                            const chat::ChatEncoder& encoder, const RlConfig& config,
+                            const ComputeSetup& setup, uint64_t seed);
 
 // Rows `rows` ((b) int64) of the batch's tensors: rows.tokens, positions and mask only.
 RolloutBatch selectRows(const RolloutBatch& batch, const at::Tensor& rows);
@@ -89,7 +90,7 @@ struct Evaluation {
 };
 Evaluation evaluatePolicy(model::Transformer policy, model::Transformer reference,
                           const std::vector<PromptExample>& prompts, int64_t count,
-                          const ChatEncoder& encoder, const RlConfig& config,
+                          const chat::ChatEncoder& encoder, const RlConfig& config,
                           const ComputeSetup& setup);
 
 } // namespace rlhf::train

@@ -10,11 +10,12 @@
 
 namespace rlhf::train {
 
-SequenceBatch makeSequenceBatch(const std::vector<const EncodedChat*>& rows, int64_t padTokenId)
+SequenceBatch makeSequenceBatch(const std::vector<const chat::EncodedChat*>& rows,
+                                int64_t padTokenId)
 {
     if (rows.empty()) throw Error("an empty batch");
     int64_t longest = 2;
-    for (const EncodedChat* row : rows)
+    for (const chat::EncodedChat* row : rows)
         longest = std::max<int64_t>(longest, int64_t(row->tokens.size()));
     const auto B = int64_t(rows.size());
     SequenceBatch batch;
@@ -25,7 +26,7 @@ SequenceBatch makeSequenceBatch(const std::vector<const EncodedChat*>& rows, int
     auto mask = batch.targetMask.accessor<float, 2>();
     auto lengths = batch.lengths.accessor<int64_t, 1>();
     for (int64_t b = 0; b < B; ++b) {
-        const EncodedChat& row = *rows[size_t(b)];
+        const chat::EncodedChat& row = *rows[size_t(b)];
         lengths[b] = int64_t(row.tokens.size());
         for (size_t t = 0; t < row.tokens.size(); ++t) {
             tokens[b][int64_t(t)] = row.tokens[t];
@@ -35,7 +36,7 @@ SequenceBatch makeSequenceBatch(const std::vector<const EncodedChat*>& rows, int
     return batch;
 }
 
-bool truncateChat(EncodedChat& chat, int64_t maxLength)
+bool truncateChat(chat::EncodedChat& chat, int64_t maxLength)
 {
     if (int64_t(chat.tokens.size()) <= maxLength) return false;
     chat.tokens.resize(size_t(maxLength));

@@ -4,7 +4,7 @@
 // log-probabilities every alignment loss starts from.
 #pragma once
 
-#include "core/train/chat_template.h"
+#include "core/chat/chat_template.h"
 
 #include <ATen/core/Tensor.h>
 
@@ -20,10 +20,11 @@ struct SequenceBatch {
 };
 
 // Rows longer than `maxLength` must have been cut before. CPU tensors.
-SequenceBatch makeSequenceBatch(const std::vector<const EncodedChat*>& rows, int64_t padTokenId);
+SequenceBatch makeSequenceBatch(const std::vector<const chat::EncodedChat*>& rows,
+                                int64_t padTokenId);
 
 // Cuts `chat` to its first `maxLength` tokens; returns whether anything was cut.
-bool truncateChat(EncodedChat& chat, int64_t maxLength);
+bool truncateChat(chat::EncodedChat& chat, int64_t maxLength);
 
 // log p(tokens[:, t + 1] | tokens[:, ..t]) from logits (B, T, V) of tokens (B, T): (B, T - 1)
 // float32, differentiable.

@@ -16,15 +16,15 @@ namespace {
 
 // The dialogues as trained token rows, cut to `maxLength`. Rows left without any assistant
 // token teach nothing: they are counted and named in the log, not silently kept or lost.
-std::vector<EncodedChat> encodeDialogues(const std::vector<data::Record>& records,
-                                         const ChatEncoder& encoder, int64_t maxLength,
-                                         const std::string& split, StageObserver& observer)
+std::vector<chat::EncodedChat> encodeDialogues(const std::vector<data::Record>& records,
+                                               const chat::ChatEncoder& encoder, int64_t maxLength,
+                                               const std::string& split, StageObserver& observer)
 {
-    std::vector<EncodedChat> rows;
+    std::vector<chat::EncodedChat> rows;
     int64_t cut = 0, empty = 0;
     std::string firstEmpty;
     for (const data::Record& record : records) {
-        EncodedChat chat = encoder.encode(record.messages);
+        chat::EncodedChat chat = encoder.encode(record.messages);
         cut += truncateChat(chat, maxLength) ? 1 : 0;
         bool trained = false;
         for (size_t i = 1; i < chat.trained.size(); ++i)
@@ -57,10 +57,10 @@ std::pair<at::Tensor, at::Tensor> responseNll(model::TransformerImpl& model,
     return {-(logProbs * mask).sum(), mask.sum()};
 }
 
-std::vector<const EncodedChat*> rowsOf(const std::vector<EncodedChat>& rows,
-                                       const std::vector<int64_t>& indices)
+std::vector<const chat::EncodedChat*> rowsOf(const std::vector<chat::EncodedChat>& rows,
+                                             const std::vector<int64_t>& indices)
 {
-    std::vector<const EncodedChat*> batch;
+    std::vector<const chat::EncodedChat*> batch;
     for (const int64_t index : indices)
         batch.push_back(&rows[size_t(index)]);
     return batch;
@@ -73,7 +73,7 @@ StageResult runSft(const FineTuneConfig& config, const ChatData& data, const Run
     Trainer trainer({config, config.resumeFrom, config.tokenizer, fineTuneJson(config)}, run);
     model::TransformerImpl& model = *trainer.trainTransformer(config.init);
 
-    const ChatEncoder encoder(data.tokenizer, config.chatTemplate);
+    const chat::ChatEncoder encoder(data.tokenizer, config.chatTemplate);
     const int64_t context = model.config().contextLength;
     const int64_t maxLength = config.maxLength > 0 ? std::min(config.maxLength, context) : context;
     const auto train = encodeDialogues(data.train, encoder, maxLength, "train", run.observer);
@@ -118,7 +118,7 @@ StageResult runSft(const FineTuneConfig& config, const ChatData& data, const Run
             const auto limit =
                 std::min<size_t>(val.size(), size_t(config.evalBatches * config.batchSize));
             for (size_t start = 0; start < limit; start += size_t(config.batchSize)) {
-                std::vector<const EncodedChat*> rows;
+                std::vector<const chat::EncodedChat*> rows;
                 for (size_t i = start; i < std::min(limit, start + size_t(config.batchSize)); ++i)
                     rows.push_back(&val[i]);
                 auto scope = trainer.autocast();

@@ -169,7 +169,7 @@ void TestBeamSearch::oneBeamEqualsGreedy()
     beam.eosTokenIds = {eos};
     beam.earlyStopping = earlyStopping;
     GenerationConfig greedy;
-    greedy.maxNewTokens = 8;
+    greedy.sampling.maxNewTokens = 8;
     greedy.eosTokenIds = {eos};
     greedy.sampling.temperature = 0.0f;
     greedy.sampling.repetitionPenalty = 1.0f;

@@ -3,7 +3,7 @@
 // its reply greedily and by beam search, seeds repeat, a stream that returns false stops the
 // reply, dialogues too long for the context lose whole turns from the front (the reply equals
 // the reply to what is left), replies() gives a batch, and missing files are named.
-#include "core/train/chat_model.h"
+#include "core/chat/chat_model.h"
 
 #include "tests/support/error_of.h"
 #include "tests/support/tiny_chat_checkpoint.h"
@@ -16,25 +16,25 @@
 #include <filesystem>
 
 using namespace rlhf;
-using train::ChatModel;
-using train::ChatSettings;
+using chat::ChatModel;
+using gen::SamplingSettings;
 
 namespace {
 
 const std::string taughtReply = "hello there";
 
-ChatSettings greedy(int64_t maxNewTokens)
+SamplingSettings greedy(int64_t maxNewTokens)
 {
-    ChatSettings settings;
+    SamplingSettings settings;
     settings.temperature = 0.0f;
     settings.repetitionPenalty = 1.0f;
     settings.maxNewTokens = maxNewTokens;
     return settings;
 }
 
-ChatSettings sampling(uint64_t seed, int64_t maxNewTokens)
+SamplingSettings sampling(uint64_t seed, int64_t maxNewTokens)
 {
-    ChatSettings settings;
+    SamplingSettings settings;
     settings.temperature = 1.0f;
     settings.topK = 0;
     settings.topP = 1.0f;
@@ -99,7 +99,7 @@ private Q_SLOTS:
         QCOMPARE(pieces.size(), taughtReply.size()); // one byte token, one piece
         QCOMPARE(model.reply(ask("What is 2 + 3?"), greedy(30)), reply); // deterministic
         // Beam search finds the same answer, handed over as one piece.
-        ChatSettings beams = greedy(30);
+        SamplingSettings beams = greedy(30);
         beams.beams = 3;
         pieces.clear();
         QCOMPARE(model.reply(ask("hi"), beams,
@@ -197,11 +197,11 @@ private Q_SLOTS:
 
     void settingsAsJson()
     {
-        ChatSettings settings;
+        SamplingSettings settings;
         settings.temperature = 0.5f;
         settings.beams = 4;
         settings.seed = 99;
-        const auto json = train::toJson(settings);
+        const auto json = gen::toJson(settings);
         QCOMPARE(json.at("temperature").get<double>(), 0.5);
         QCOMPARE(json.at("top_k").get<int64_t>(), int64_t(40));
         QCOMPARE(json.at("max_new_tokens").get<int64_t>(), int64_t(128));

@@ -1,9 +1,10 @@
 // The `rlhf` command line end to end, as a user runs it: init, import (with a bad JSONL row),
-// tokenizer training, tokenizing, a tiny pretraining run, generation, and clear refusals of bad
-// stage documents that record nothing; import recipes and the quarantine; bench import's
-// dedup checked against its Python twin; bench ppo and bench generate on tiny shapes; the
-// generated arithmetic task; --precision on train, demo and bench; the labels queue, list and
-// export (read back by import); the arena leaderboard and the labels' agreement from
+// tokenizer training, tokenizing, a tiny pretraining run, generation and chat (--precision named
+// on stderr, fp32 repeating exactly), and clear refusals of bad stage documents that record
+// nothing; import recipes and the quarantine; bench import's dedup checked against its Python
+// twin; bench ppo and bench generate on tiny shapes; the generated arithmetic task; --precision on
+// train, demo and bench; the labels queue, list and export (read back by import); the arena
+// leaderboard and the labels' agreement from
 // hand-inserted rows.
 #include "core/store/database.h"
 
@@ -96,6 +97,35 @@ private Q_SLOTS:
             {"generate", "-c", checkpoint, "--beams", "3", "--max-new-tokens", "4", "A", "B"});
         RUN_OK(beams);
         QVERIFY2(beams.out.contains("[1] B"), qPrintable(beams.out));
+
+        // The precision decoding runs in is never silent; fp32 repeats exactly; a bad word is
+        // refused naming the flag, before anything loads.
+        QVERIFY2(generated.err.contains("decoding on cpu"), qPrintable(generated.err));
+        const QStringList fp32 = {"generate", "-c",     checkpoint, "--max-new-tokens",
+                                  "8",        "--seed", "3",        "--precision",
+                                  "fp32",     "Hello"};
+        const Result first = runCli(fp32);
+        RUN_OK(first);
+        QVERIFY2(first.err.contains("decoding on cpu") && first.err.contains("fp32"),
+                 qPrintable(first.err));
+        QVERIFY2(first.out.startsWith("Hello"), qPrintable(first.out));
+        const Result second = runCli(fp32);
+        RUN_OK(second);
+        QCOMPARE(second.out, first.out);
+        const Result badWord = runCli({"generate", "-c", checkpoint, "--precision", "fp16", "A"});
+        QCOMPARE(badWord.exitCode, 1);
+        QVERIFY2(badWord.err.contains("--precision") && badWord.err.contains("fp16"),
+                 qPrintable(badWord.err));
+        const Result chat = runCli({"chat", "-c", checkpoint, "--say", "Hi", "--max-new-tokens",
+                                    "4", "--precision", "fp32"});
+        RUN_OK(chat);
+        QVERIFY2(chat.err.contains("decoding on cpu") && chat.err.contains("fp32"),
+                 qPrintable(chat.err));
+        QVERIFY2(chat.out.contains("model> "), qPrintable(chat.out));
+        const Result badChat =
+            runCli({"chat", "-c", checkpoint, "--say", "Hi", "--precision", "x"});
+        QCOMPARE(badChat.exitCode, 1);
+        QVERIFY2(badChat.err.contains("--precision"), qPrintable(badChat.err));
 
         // A typo in a field: refused with file and field named, and no run recorded.
         std::ofstream(run.toStdString()) << R"({"stage": "pretrain", "data": {"train": "x.u32"},

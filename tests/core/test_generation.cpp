@@ -29,7 +29,7 @@ const std::vector<Tokens> prompts{
 GenerationConfig greedy(int64_t maxNewTokens)
 {
     GenerationConfig config;
-    config.maxNewTokens = maxNewTokens;
+    config.sampling.maxNewTokens = maxNewTokens;
     config.sampling.temperature = 0.0f;
     config.sampling.repetitionPenalty = 1.0f;
     config.padTokenId = 3; // a real token: it must not count as context anywhere
@@ -300,7 +300,7 @@ void TestGeneration::callbackStopsRowOrAll()
 void TestGeneration::seedDeterminism()
 {
     GenerationConfig config;
-    config.maxNewTokens = 20;
+    config.sampling.maxNewTokens = 20;
     config.sampling.temperature = 1.0f;
     config.sampling.topK = 0;
     config.sampling.topP = 0.9f;

@@ -47,9 +47,9 @@ std::vector<int64_t> finiteIndices(const at::Tensor& logits)
     return indices;
 }
 
-SamplingConfig plainSampling(uint64_t seed)
+SamplingSettings plainSampling(uint64_t seed)
 {
-    SamplingConfig config;
+    SamplingSettings config;
     config.temperature = 1.0f;
     config.topK = 0;
     config.topP = 1.0f;
@@ -179,7 +179,7 @@ void TestSampling::topPKeepsAtLeastOneToken()
 
 void TestSampling::greedyIsArgmaxAfterPenalty()
 {
-    SamplingConfig config = plainSampling(1);
+    SamplingSettings config = plainSampling(1);
     config.temperature = 0.0f;
     config.repetitionPenalty = 3.0f;
     Sampler sampler(config);
@@ -195,7 +195,7 @@ void TestSampling::greedyIsArgmaxAfterPenalty()
 void TestSampling::seededDrawsRepeat()
 {
     const at::Tensor logits = at::randn({3, 30}, at::detail::createCPUGenerator(5));
-    SamplingConfig config;
+    SamplingSettings config;
     config.seed = 42;
     std::vector<float> first, second, other;
     Sampler a(config), b(config);
@@ -247,7 +247,7 @@ void TestSampling::chainFrequenciesMatchRenormalisedTopK()
     const int64_t draws = 20000;
     const at::Tensor logits =
         logitsOf({0.05f, 0.3f, 0.15f, 0.4f, 0.1f}).expand({draws, 5}).contiguous();
-    SamplingConfig config = plainSampling(9);
+    SamplingSettings config = plainSampling(9);
     config.topK = 2;
     Sampler sampler(config);
     const at::Tensor counts = at::bincount(sampler.sample(logits, at::Tensor()), {}, 5);
@@ -259,16 +259,16 @@ void TestSampling::chainFrequenciesMatchRenormalisedTopK()
 
 void TestSampling::invalidConfigThrows()
 {
-    SamplingConfig config;
+    SamplingSettings config;
     config.temperature = -1.0f;
     QVERIFY_THROWS_EXCEPTION(rlhf::Error, Sampler{config});
-    config = SamplingConfig{};
+    config = SamplingSettings{};
     config.topP = 0.0f;
     QVERIFY_THROWS_EXCEPTION(rlhf::Error, Sampler{config});
-    config = SamplingConfig{};
+    config = SamplingSettings{};
     config.topK = -2;
     QVERIFY_THROWS_EXCEPTION(rlhf::Error, Sampler{config});
-    config = SamplingConfig{};
+    config = SamplingSettings{};
     config.repetitionPenalty = 0.0f;
     QVERIFY_THROWS_EXCEPTION(rlhf::Error, Sampler{config});
 }

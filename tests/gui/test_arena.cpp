@@ -43,9 +43,9 @@ const char* const betaPath = "checkpoints/2/step-000020";
 const std::string alphaReply = "hello there";
 const std::string betaReply = "good day to you";
 
-train::ChatSettings greedy()
+gen::SamplingSettings greedy()
 {
-    train::ChatSettings settings;
+    gen::SamplingSettings settings;
     settings.temperature = 0.0f;
     settings.repetitionPenalty = 1.0f;
     settings.maxNewTokens = 24;

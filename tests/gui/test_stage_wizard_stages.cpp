@@ -263,8 +263,8 @@ void TestStageWizardStages::ppoRewardsPageWritesDocumentThatRuns()
     QCOMPARE(config.rules[1].pattern, std::string("^\\d+$"));
     QCOMPARE(config.rules[1].weight, 0.1);
     QCOMPARE(config.missingEosPenalty, -1.0);
-    QCOMPARE(config.maxNewTokens, int64_t(4));
-    QCOMPARE(config.topP, 0.9);
+    QCOMPARE(config.rollout.maxNewTokens, int64_t(4));
+    QCOMPARE(config.rollout.topP, 0.9);
     QVERIFY(config.klEstimator == train::KlEstimator::K1);
     QCOMPARE(config.klCoef, 0.1);
     QCOMPARE(config.epochs, int64_t(2));

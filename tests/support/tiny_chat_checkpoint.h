@@ -9,7 +9,7 @@
 #include "core/text/bpe_trainer.h"
 #include "core/text/tokenizer.h"
 #include "core/text/tokenizer_json.h"
-#include "core/train/chat_template.h"
+#include "core/chat/chat_template.h"
 
 #include <torch/torch.h>
 
@@ -60,7 +60,7 @@ inline void writeTinyChatCheckpoint(const std::filesystem::path& folder, const T
 
     if (!chat.reply.empty()) {
         // Every user turn gets the same reply; loss only on the reply and its <|end|>.
-        const train::ChatEncoder encoder(tokenizer, {});
+        const chat::ChatEncoder encoder(tokenizer, {});
         std::vector<at::Tensor> inputs, targets;
         for (const char* user : {"hi", "What is 2 + 3?", "tell me more", "x"}) {
             const auto encoded = encoder.encode({{"user", user}, {"assistant", chat.reply}});

@@ -4,7 +4,7 @@
 #include "core/eval/label_queue.h"
 #include "core/store/database.h"
 #include "core/store/project.h"
-#include "core/train/chat_model.h"
+#include "core/gen/sampling_settings.h"
 #include "widgets/chat/chatside.h"
 #include "widgets/chat/leaderboardview.h"
 
@@ -304,8 +304,8 @@ bool ArenaPane::vote(store::Judgment judgment)
     battle.modelB = pathOf(m_chooserB).toStdString();
     battle.conversationA = conversationJson(m_sideA->conversation());
     battle.conversationB = conversationJson(m_sideB->conversation());
-    battle.settingsA = train::toJson(m_sideA->settings()).dump();
-    battle.settingsB = train::toJson(m_sideB->settings()).dump();
+    battle.settingsA = gen::toJson(m_sideA->settings()).dump();
+    battle.settingsB = gen::toJson(m_sideB->settings()).dump();
     battle.vote = judgment;
     battle.voter = m_voter.toStdString();
     try {

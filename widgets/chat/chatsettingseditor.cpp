@@ -85,21 +85,21 @@ ChatSettingsEditor::ChatSettingsEditor(QWidget* parent) : QWidget(parent)
             [this](int beams) { m_lengthPenalty->setEnabled(beams > 1); });
 }
 
-train::ChatSettings ChatSettingsEditor::settings() const
+gen::SamplingSettings ChatSettingsEditor::settings() const
 {
-    train::ChatSettings settings;
-    settings.temperature = float(m_temperature->value());
+    gen::SamplingSettings settings;
+    settings.temperature = m_temperature->value();
     settings.topK = m_topK->value();
-    settings.topP = float(m_topP->value());
+    settings.topP = m_topP->value();
     settings.maxNewTokens = m_maxTokens->value();
-    settings.repetitionPenalty = float(m_repetitionPenalty->value());
+    settings.repetitionPenalty = m_repetitionPenalty->value();
     settings.beams = m_beams->value();
     settings.lengthPenalty = m_lengthPenalty->value();
     settings.seed = uint64_t(m_seed->value());
     return settings;
 }
 
-void ChatSettingsEditor::setSettings(const train::ChatSettings& settings)
+void ChatSettingsEditor::setSettings(const gen::SamplingSettings& settings)
 {
     m_temperature->setValue(settings.temperature);
     m_topK->setValue(int(settings.topK));

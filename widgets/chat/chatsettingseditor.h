@@ -1,9 +1,9 @@
 // The generation settings of one chat side as a compact two-column form: temperature, top-k,
 // top-p, max new tokens, repetition penalty, beams (with the length penalty, enabled only for
-// beam search) and seed; to and from train::ChatSettings.
+// beam search) and seed; to and from gen::SamplingSettings.
 #pragma once
 
-#include "core/train/chat_model.h"
+#include "core/gen/sampling_settings.h"
 
 #include <QWidget>
 
@@ -17,8 +17,8 @@ class ChatSettingsEditor : public QWidget {
 public:
     explicit ChatSettingsEditor(QWidget* parent = nullptr);
 
-    train::ChatSettings settings() const;
-    void setSettings(const train::ChatSettings& settings);
+    gen::SamplingSettings settings() const;
+    void setSettings(const gen::SamplingSettings& settings);
 
     QDoubleSpinBox* temperature() const { return m_temperature; }
     QSpinBox* beams() const { return m_beams; }

@@ -182,12 +182,12 @@ bool ChatSide::replied() const
     return !busy() && !m_conversation.empty() && m_conversation.back().role == "assistant";
 }
 
-train::ChatSettings ChatSide::settings() const
+gen::SamplingSettings ChatSide::settings() const
 {
     return m_settings->settings();
 }
 
-void ChatSide::setSettings(const train::ChatSettings& settings)
+void ChatSide::setSettings(const gen::SamplingSettings& settings)
 {
     m_settings->setSettings(settings);
 }
@@ -200,7 +200,7 @@ void ChatSide::ask()
     ChatWorker* worker = m_worker;
     const qint64 request = m_request;
     const std::vector<data::Message> dialogue = m_conversation;
-    const train::ChatSettings settings = m_settings->settings();
+    const gen::SamplingSettings settings = m_settings->settings();
     QMetaObject::invokeMethod(
         worker, [=] { worker->generate(request, dialogue, settings); }, Qt::QueuedConnection);
     render();

@@ -4,7 +4,8 @@
 // own thread, so two sides stream at once. The arena holds two, the single chat one.
 #pragma once
 
-#include "core/train/chat_model.h"
+#include "core/data/record.h"
+#include "core/gen/sampling_settings.h"
 
 #include <QString>
 #include <QTimer>
@@ -48,8 +49,8 @@ public:
     // Whether the conversation ends with a finished assistant reply.
     bool replied() const;
     const std::vector<data::Message>& conversation() const { return m_conversation; }
-    train::ChatSettings settings() const;
-    void setSettings(const train::ChatSettings& settings);
+    gen::SamplingSettings settings() const;
+    void setSettings(const gen::SamplingSettings& settings);
     // Streamed pieces received over the side's life (every request), for tests and counters.
     qint64 piecesReceived() const { return m_pieces; }
 

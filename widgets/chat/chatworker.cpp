@@ -22,14 +22,14 @@ void ChatWorker::cancel(qint64 request)
 }
 
 void ChatWorker::generate(qint64 request, const std::vector<data::Message>& dialogue,
-                          const train::ChatSettings& settings)
+                          const gen::SamplingSettings& settings)
 {
     const auto cancelled = [&] { return request <= m_cancelledUpTo.load(); };
     if (cancelled()) return Q_EMIT finished(request, QString(), 0, 0);
     try {
         if (!m_model) {
             Q_EMIT loading(request);
-            m_model = std::make_unique<train::ChatModel>(m_checkpoint.toStdString());
+            m_model = std::make_unique<chat::ChatModel>(m_checkpoint.toStdString());
         }
         QElapsedTimer clock;
         clock.start();

@@ -1,11 +1,11 @@
 // One checkpoint answering on its own thread for the chat panes: the GUI thread never runs the
-// model. Owns one train::ChatModel, loaded on the worker thread by the first request (so a bad
+// model. Owns one chat::ChatModel, loaded on the worker thread by the first request (so a bad
 // checkpoint becomes failed(), not a frozen window). Pieces of the reply arrive as queued
 // signals. Every request carries the caller's id, so a side can tell a stale answer from the
 // current one; cancel() stops a running request between tokens or skips a queued one.
 #pragma once
 
-#include "core/train/chat_model.h"
+#include "core/chat/chat_model.h"
 
 #include <QObject>
 #include <QString>
@@ -33,7 +33,7 @@ public Q_SLOTS:
     // The next assistant reply to `dialogue` (ending with a user turn). Runs on the worker's
     // thread; call it through a queued invocation.
     void generate(qint64 request, const std::vector<rlhf::data::Message>& dialogue,
-                  const rlhf::train::ChatSettings& settings);
+                  const rlhf::gen::SamplingSettings& settings);
 
 Q_SIGNALS:
     void loading(qint64 request); // the checkpoint is being read (first request only)
@@ -47,7 +47,7 @@ Q_SIGNALS:
 
 private:
     QString m_checkpoint;
-    std::unique_ptr<train::ChatModel> m_model; // null until the first request loads it
+    std::unique_ptr<chat::ChatModel> m_model; // null until the first request loads it
     std::atomic<qint64> m_cancelledUpTo{0};
 };
 

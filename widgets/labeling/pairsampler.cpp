@@ -16,9 +16,9 @@ void PairSampler::sample(const PairSamplingRequest& request)
         options.dataset = request.dataset.toStdString();
         if (!request.split.isEmpty()) options.split = request.split.toStdString();
         options.count = request.count;
-        options.temperature = float(request.temperature);
-        options.maxNewTokens = request.maxNewTokens;
-        options.seed = request.seed;
+        options.sampling.temperature = request.temperature;
+        options.sampling.maxNewTokens = request.maxNewTokens;
+        options.sampling.seed = request.seed;
         const auto queued = train::samplePairs(
             project, options, [&](int64_t soFar) { Q_EMIT pairQueued(soFar, request.count); },
             &m_stop);

@@ -352,10 +352,10 @@ void WizardRewardPage::apply(train::RlConfig& config) const
     config.rewardModelWeight = numberOf(m_modelWeight);
     config.rules = m_rules->terms();
     config.missingEosPenalty = numberOf(m_eosPenalty);
-    config.maxNewTokens = m_maxNewTokens->value();
-    config.temperature = numberOf(m_temperature);
-    config.topK = m_topK->value();
-    config.topP = numberOf(m_topP);
+    config.rollout.maxNewTokens = m_maxNewTokens->value();
+    config.rollout.temperature = numberOf(m_temperature);
+    config.rollout.topK = m_topK->value();
+    config.rollout.topP = numberOf(m_topP);
     config.groupSize = m_stage == store::RunStage::Grpo ? m_groupSize->value() : 1;
     config.klEstimator = chosenWord(m_klEstimator, train::klEstimatorWords);
     config.klCoef = numberOf(m_klCoef);

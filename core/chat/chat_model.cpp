@@ -1,41 +1,20 @@
 // A checkpoint answering dialogues (see chat_model.h): the model behind a TransformerSource, the
 // dialogue through the chat template, replies sampled (streamed whole characters at a time) or
 // found by beam search.
-#include "core/train/chat_model.h"
+#include "core/chat/chat_model.h"
 
 #include "core/gen/beam_search.h"
+#include "core/gen/decoding_checkpoint.h"
 #include "core/gen/generator.h"
-#include "core/gen/transformer_source.h"
-#include "core/model/checkpoint.h"
-#include "core/text/tokenizer.h"
-#include "core/text/tokenizer_json.h"
-#include "core/util/cpu_features.h"
 #include "core/util/error.h"
-
-#include <nlohmann/json.hpp>
-
-#include <ATen/ATen.h>
 
 #include <algorithm>
 
-namespace rlhf::train {
-
-nlohmann::json toJson(const ChatSettings& settings)
-{
-    return {{"temperature", settings.temperature},
-            {"top_k", settings.topK},
-            {"top_p", settings.topP},
-            {"repetition_penalty", settings.repetitionPenalty},
-            {"max_new_tokens", settings.maxNewTokens},
-            {"beams", settings.beams},
-            {"length_penalty", settings.lengthPenalty},
-            {"seed", settings.seed}};
-}
+namespace rlhf::chat {
 
 struct ChatModel::State {
     std::filesystem::path checkpoint;
-    text::Tokenizer tokenizer;
-    gen::TransformerSource source;
+    gen::DecodingCheckpoint model;
     std::vector<int64_t> eos;
     int64_t contextLength = 0;
     // Made after the tokenizer has its final address: the encoder keeps a reference to it.
@@ -43,11 +22,6 @@ struct ChatModel::State {
 };
 
 namespace {
-
-std::vector<uint32_t> toUint32(const std::vector<int64_t>& ids)
-{
-    return std::vector<uint32_t>(ids.begin(), ids.end());
-}
 
 // The prompt of `dialogue` with room for `maxNewTokens` after it. Whole turns go from the front
 // (a leading system message stays as long as anything else can go), so the model still sees a
@@ -75,46 +49,32 @@ std::vector<int64_t> fittedPrompt(const ChatEncoder& encoder, std::vector<data::
     return prompt;
 }
 
-gen::GenerationConfig generationConfig(const ChatSettings& settings, std::vector<int64_t> eos,
-                                       int64_t padTokenId)
+gen::GenerationConfig generationConfig(const gen::SamplingSettings& settings,
+                                       std::vector<int64_t> eos, int64_t padTokenId)
 {
     gen::GenerationConfig config;
-    config.maxNewTokens = settings.maxNewTokens;
+    config.sampling = settings;
     config.eosTokenIds = std::move(eos);
     config.padTokenId = padTokenId;
-    config.sampling.temperature = settings.temperature;
-    config.sampling.topK = settings.topK;
-    config.sampling.topP = settings.topP;
-    config.sampling.repetitionPenalty = settings.repetitionPenalty;
-    config.sampling.seed = settings.seed;
     return config;
 }
 
 } // namespace
 
-ChatModel::ChatModel(const std::filesystem::path& checkpoint, const ChatTemplate& chat)
+ChatModel::ChatModel(const std::filesystem::path& checkpoint, const ChatTemplate& chat,
+                     gen::DecodePrecision precision)
 {
-    withContext("loading checkpoint " + checkpoint.string(), [&] {
-        model::Transformer model(model::loadCheckpointConfig(checkpoint));
-        model::loadCheckpointWeights(checkpoint, *model);
-        model->eval();
-        auto tokenizer = text::loadTokenizerJson(checkpoint / "tokenizer.json");
-        if (tokenizer.vocabSize() > uint32_t(model->config().vocabSize))
-            throw Error("tokenizer.json has " + std::to_string(tokenizer.vocabSize()) +
-                        " tokens but the model only " + std::to_string(model->config().vocabSize));
-        const int64_t contextLength = model->config().contextLength;
-        m_state = std::make_unique<State>(State{checkpoint,
-                                                std::move(tokenizer),
-                                                gen::TransformerSource(model, cpuHasAvx512Bf16()),
-                                                {},
-                                                contextLength,
-                                                nullptr});
-        m_state->encoder = std::make_unique<ChatEncoder>(m_state->tokenizer, chat);
-        m_state->eos.push_back(m_state->encoder->endTokenId());
-        // A model that learned documents before turns may still close with <|eos|>.
-        if (auto eos = m_state->tokenizer.specialTokenId(text::special::eos))
-            if (int64_t(*eos) != m_state->encoder->endTokenId()) m_state->eos.push_back(*eos);
-    });
+    gen::DecodingCheckpoint model = gen::loadDecodingCheckpoint(checkpoint, precision);
+    const int64_t contextLength = model.source.maxPositions();
+    m_state =
+        std::make_unique<State>(State{checkpoint, std::move(model), {}, contextLength, nullptr});
+    const text::Tokenizer& tokenizer = m_state->model.tokenizer;
+    m_state->encoder = withContext("loading checkpoint " + checkpoint.string(),
+                                   [&] { return std::make_unique<ChatEncoder>(tokenizer, chat); });
+    m_state->eos.push_back(m_state->encoder->endTokenId());
+    // A model that learned documents before turns may still close with <|eos|>.
+    if (auto eos = tokenizer.specialTokenId(text::special::eos))
+        if (int64_t(*eos) != m_state->encoder->endTokenId()) m_state->eos.push_back(*eos);
 }
 
 ChatModel::~ChatModel() = default;
@@ -127,7 +87,7 @@ const std::filesystem::path& ChatModel::checkpoint() const
 }
 
 std::string ChatModel::reply(const std::vector<data::Message>& dialogue,
-                             const ChatSettings& settings, const ReplyStream& onText)
+                             const gen::SamplingSettings& settings, const ReplyStream& onText)
 {
     State& state = *m_state;
     const ChatEncoder& encoder = *state.encoder;
@@ -142,7 +102,7 @@ std::string ChatModel::reply(const std::vector<data::Message>& dialogue,
         beam.maxNewTokens = settings.maxNewTokens;
         beam.eosTokenIds = state.eos;
         beam.padTokenId = encoder.padTokenId();
-        const auto hypotheses = gen::beamSearch(state.source, prompts, beam);
+        const auto hypotheses = gen::beamSearch(state.model.source, prompts, beam);
         std::string text =
             hypotheses.front().empty() ? std::string() : decode(hypotheses.front().front().tokens);
         if (onText && !text.empty()) onText(text); // the reply comes whole: one piece
@@ -170,7 +130,7 @@ std::string ChatModel::reply(const std::vector<data::Message>& dialogue,
         };
     }
     const auto results =
-        gen::generate(state.source, prompts,
+        gen::generate(state.model.source, prompts,
                       generationConfig(settings, state.eos, encoder.padTokenId()), onToken, decode);
     std::string text = results.front().text;
     // What a last partial character held back, so the pieces always add up to the reply.
@@ -179,7 +139,7 @@ std::string ChatModel::reply(const std::vector<data::Message>& dialogue,
 }
 
 std::vector<std::string> ChatModel::replies(const std::vector<data::Message>& dialogue,
-                                            int64_t count, const ChatSettings& settings)
+                                            int64_t count, const gen::SamplingSettings& settings)
 {
     if (count <= 0) return {};
     State& state = *m_state;
@@ -189,10 +149,10 @@ std::vector<std::string> ChatModel::replies(const std::vector<data::Message>& di
     const auto decode = [&](const std::vector<int64_t>& ids) { return encoder.decodeReply(ids); };
     std::vector<std::string> texts;
     for (auto& result :
-         gen::generate(state.source, prompts,
+         gen::generate(state.model.source, prompts,
                        generationConfig(settings, state.eos, encoder.padTokenId()), {}, decode))
         texts.push_back(std::move(result.text));
     return texts;
 }
 
-} // namespace rlhf::train
+} // namespace rlhf::chat

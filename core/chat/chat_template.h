@@ -1,4 +1,4 @@
-// The chat template of the fine-tuning stages: a dialogue becomes
+// The studio's chat template, what fine-tuning trains on and chat decodes with: a dialogue becomes
 //   <|bos|> <|system|> text <|end|> <|user|> text <|end|> <|assistant|> text <|end|> ...
 // with the tokenizer's special tokens (configurable per run), and every token is marked with
 // whether a model is trained to produce it: the assistant's text and its closing <|end|>, and
@@ -17,7 +17,7 @@ namespace rlhf::text {
 class Tokenizer;
 }
 
-namespace rlhf::train {
+namespace rlhf::chat {
 
 // The special-token strings of the template, looked up in the tokenizer's added tokens. A stage
 // document gives them as its "chat_template" block (finetune_config.h).
@@ -60,4 +60,4 @@ private:
     int64_t m_system = 0, m_user = 0, m_assistant = 0, m_end = 0, m_pad = 0;
 };
 
-} // namespace rlhf::train
+} // namespace rlhf::chat

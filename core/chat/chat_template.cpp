@@ -1,9 +1,9 @@
-#include "core/train/chat_template.h"
+#include "core/chat/chat_template.h"
 
 #include "core/text/tokenizer.h"
 #include "core/util/error.h"
 
-namespace rlhf::train {
+namespace rlhf::chat {
 
 namespace {
 
@@ -83,4 +83,4 @@ std::string ChatEncoder::decodeReply(const std::vector<int64_t>& tokens) const
     return m_tokenizer.decode(ids, text::SpecialTokenOutput::Skip);
 }
 
-} // namespace rlhf::train
+} // namespace rlhf::chat
