@@ -3,6 +3,7 @@
 // option and the allowed words named.
 #include "app/cli/commands.h"
 
+#include "core/gen/decode_precision.h"
 #include "core/train/training_options.h"
 #include "core/util/error.h"
 #include "core/util/word_table.h"
@@ -31,6 +32,19 @@ train::Precision parsePrecision(const std::string& name)
 {
     if (const auto precision = precisionOf(name)) return *precision;
     throw Error("--precision: " + refusal(name));
+}
+
+gen::DecodePrecision decodePrecision(const std::string& name)
+{
+    switch (parsePrecision(name)) {
+    case train::Precision::Float32:
+        return gen::DecodePrecision::Float32;
+    case train::Precision::BFloat16:
+        return gen::DecodePrecision::BFloat16;
+    case train::Precision::Auto:
+        break;
+    }
+    return gen::autoDecodePrecision();
 }
 
 CLI::Option* addPrecisionOption(CLI::App& command, std::string& word, const std::string& help)

@@ -23,13 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-model::Transformer loadTransformer(const std::filesystem::path& folder)
-{
-    model::Transformer model(model::loadCheckpointConfig(folder));
-    model::loadCheckpointWeights(folder, *model);
-    return model;
-}
-
 constexpr const char* tokenizerName = "arith-bpe";
 // 256 bytes + 7 chat tokens + 7 merges ("What", " is", " +", ...): merging stops before digit
 // pairs, so every number is spelt digit by digit and the model can learn to add.

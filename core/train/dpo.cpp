@@ -75,8 +75,7 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunConte
     model::Transformer reference = trainer.frozen(config.init);
 
     const chat::ChatEncoder encoder(data.tokenizer, config.chatTemplate);
-    const int64_t context = policy.config().contextLength;
-    const int64_t maxLength = config.maxLength > 0 ? std::min(config.maxLength, context) : context;
+    const int64_t maxLength = config.tokenLimit(policy.config().contextLength);
     const auto train = encodePairs(data.train, encoder, maxLength, "train", run.observer);
     const auto val = encodePairs(data.val, encoder, maxLength, "val", run.observer);
     if (train.empty()) throw Error("dpo: no training pair fits max_length");
@@ -85,11 +84,7 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunConte
     const Cached valRef =
         referenceLogProbs(*reference, val, config.batchSize, encoder.padTokenId(), trainer.compute());
     reference = nullptr; // cached: the reference model is no longer needed
-    std::vector<int64_t> lengths;
-    for (const auto& pair : train)
-        lengths.push_back(
-            int64_t(std::max(pair.chosen.tokens.size(), pair.rejected.tokens.size())));
-    const BatchPlan plan(lengths, config.batchSize, config.seed);
+    const BatchPlan plan(pairLengths(train), config.batchSize, config.seed);
     trainer.log(std::to_string(train.size()) + " training pairs, " + std::to_string(val.size()) +
                 " held-out pairs; reference log-probabilities cached");
 

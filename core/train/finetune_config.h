@@ -31,6 +31,13 @@ struct FineTuneConfig : TrainingOptions {
     StageDataset data;
     chat::ChatTemplate chatTemplate;
     int64_t maxLength = 0; // tokens per sequence; longer ones are cut; 0: the model's context
+
+    // The tokens a sequence may hold with a model of `contextLength`: maxLength, at most the
+    // context.
+    int64_t tokenLimit(int64_t contextLength) const
+    {
+        return maxLength > 0 && maxLength < contextLength ? maxLength : contextLength;
+    }
 };
 
 // A document of a stage with only the shared fields (sft, reward), strictly parsed.

@@ -65,6 +65,15 @@ SequenceBatch pairBatch(const std::vector<EncodedPair>& pairs, const std::vector
     return makeSequenceBatch(rows, padTokenId);
 }
 
+std::vector<int64_t> pairLengths(const std::vector<EncodedPair>& pairs)
+{
+    std::vector<int64_t> lengths;
+    for (const auto& pair : pairs)
+        lengths.push_back(
+            int64_t(std::max(pair.chosen.tokens.size(), pair.rejected.tokens.size())));
+    return lengths;
+}
+
 std::vector<int64_t> indexRange(size_t first, size_t count, size_t size)
 {
     std::vector<int64_t> indices;

@@ -24,6 +24,9 @@ std::vector<EncodedPair> encodePairs(const std::vector<data::Record>& records,
                                      const chat::ChatEncoder& encoder, int64_t maxLength,
                                      const std::string& split, StageObserver& observer);
 
+// The longer reply's length of each pair: what a BatchPlan groups pairs by.
+std::vector<int64_t> pairLengths(const std::vector<EncodedPair>& pairs);
+
 // Rows chosen(indices...) then rejected(indices...).
 SequenceBatch pairBatch(const std::vector<EncodedPair>& pairs, const std::vector<int64_t>& indices,
                         int64_t padTokenId);

@@ -44,16 +44,11 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data, const 
     ScalarModel& model = trainer.trainScalar(config.init);
 
     const chat::ChatEncoder encoder(data.tokenizer, config.chatTemplate);
-    const int64_t context = model.body().config().contextLength;
-    const int64_t maxLength = config.maxLength > 0 ? std::min(config.maxLength, context) : context;
+    const int64_t maxLength = config.tokenLimit(model.body().config().contextLength);
     const auto train = encodePairs(data.train, encoder, maxLength, "train", run.observer);
     const auto val = encodePairs(data.val, encoder, maxLength, "val", run.observer);
     if (train.empty()) throw Error("reward: no training pair fits max_length");
-    std::vector<int64_t> lengths;
-    for (const auto& pair : train)
-        lengths.push_back(
-            int64_t(std::max(pair.chosen.tokens.size(), pair.rejected.tokens.size())));
-    const BatchPlan plan(lengths, config.batchSize, config.seed);
+    const BatchPlan plan(pairLengths(train), config.batchSize, config.seed);
     trainer.log(std::to_string(train.size()) + " training pairs, " + std::to_string(val.size()) +
                 " held-out pairs");
 

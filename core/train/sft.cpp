@@ -74,8 +74,7 @@ StageResult runSft(const FineTuneConfig& config, const ChatData& data, const Run
     model::TransformerImpl& model = *trainer.trainTransformer(config.init);
 
     const chat::ChatEncoder encoder(data.tokenizer, config.chatTemplate);
-    const int64_t context = model.config().contextLength;
-    const int64_t maxLength = config.maxLength > 0 ? std::min(config.maxLength, context) : context;
+    const int64_t maxLength = config.tokenLimit(model.config().contextLength);
     const auto train = encodeDialogues(data.train, encoder, maxLength, "train", run.observer);
     const auto val = encodeDialogues(data.val, encoder, maxLength, "val", run.observer);
     if (train.empty()) throw Error("sft: no training dialogue has an assistant turn to learn");

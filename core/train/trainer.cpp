@@ -35,13 +35,6 @@ std::string summaryLine(const std::string& label, int64_t step, int64_t total,
     return line;
 }
 
-model::Transformer loadTransformer(const std::filesystem::path& folder)
-{
-    model::Transformer model(model::loadCheckpointConfig(folder));
-    model::loadCheckpointWeights(folder, *model);
-    return model;
-}
-
 model::NamedTensors namedParameters(model::TransformerImpl& model)
 {
     model::NamedTensors parameters;
@@ -105,7 +98,7 @@ model::Transformer Trainer::trainNew(const model::ModelConfig& config, uint64_t 
 
 model::Transformer Trainer::trainTransformer(const std::filesystem::path& init)
 {
-    m_model = loadTransformer(m_setup.resumeFrom.empty() ? init : m_setup.resumeFrom);
+    m_model = model::loadTransformer(m_setup.resumeFrom.empty() ? init : m_setup.resumeFrom);
     m_model->to(device());
     optimize(namedParameters(*m_model), optimizerFile);
     return m_model;
@@ -128,7 +121,7 @@ void Trainer::trainValue(model::NamedTensors parameters, const std::string& opti
 
 model::Transformer Trainer::frozen(const std::filesystem::path& folder) const
 {
-    model::Transformer model = loadTransformer(folder);
+    model::Transformer model = model::loadTransformer(folder);
     model->to(device());
     for (auto& parameter : model->parameters())
         parameter.set_requires_grad(false);

@@ -7,7 +7,7 @@
 #include "core/train/rl_config.h"
 #include "core/train/stage_runner.h"
 
-#include "support/error_of.h"
+#include "tests/support/error_of.h"
 
 #include <nlohmann/json.hpp>
 
