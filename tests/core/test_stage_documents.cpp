@@ -80,8 +80,8 @@ train::RlConfig rlConfig(store::RunStage stage)
     digits.weight = 0.5;
     digits.pattern = "^[0-9]+$";
     config.rules = {digits};
-    config.maxNewTokens = 12;
-    config.topP = 0.9;
+    config.rollout.maxNewTokens = 12;
+    config.rollout.topP = 0.9;
     config.klEstimator = train::KlEstimator::K3;
     config.klTarget = 6;
     config.valueInit = train::ValueInit::Policy;
