@@ -225,15 +225,18 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
     grpo["training"] = training(scaled(100, scale), 16, 6, options, scaled(50, scale));
 
     // Every model judged alike: the test questions, the task rule, KL to the SFT model.
-    const auto setup = train::resolveCompute(train::Device::Auto, options.precision, options.threads);
+    const auto setup =
+        train::resolveCompute(train::Device::Auto, options.precision, options.threads);
     const text::Tokenizer text = text::loadTokenizerJson(project.paths().absolute(tokenizer.path));
     const chat::ChatEncoder encoder(text, chat::ChatTemplate{});
-    const auto prompts = train::loadStagePrompts(project.database(), "arith-prompts", "test", "demo");
+    const auto prompts =
+        train::loadStagePrompts(project.database(), "arith-prompts", "test", "demo");
     train::RlConfig judging;
     judging.rollout.maxNewTokens = 6;
     model::Transformer reference = model::loadTransformer(sftCheckpoint);
     reference->to(setup.device);
-    auto judge = [&](const std::string& method, const train::StageRunReport& report, double seconds) {
+    auto judge = [&](const std::string& method, const train::StageRunReport& report,
+                     double seconds) {
         model::Transformer model = model::loadTransformer(report.result.lastCheckpoint);
         model->to(setup.device);
         const train::Evaluation evaluation = train::evaluatePolicy(

@@ -154,8 +154,9 @@ GenerateBenchResult benchGenerate(const GenerateBenchOptions& options)
 {
     checkOptions(options);
     fs::create_directories(options.folder);
-    const train::ComputeSetup setup = train::resolveCompute(
-        parseWord(train::deviceWords, options.device, "device"), options.precision, options.threads);
+    const train::ComputeSetup setup =
+        train::resolveCompute(parseWord(train::deviceWords, options.device, "device"),
+                              options.precision, options.threads);
 
     GenerateBenchResult result;
     result.checkpoint = options.folder / "checkpoint";

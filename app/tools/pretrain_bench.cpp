@@ -40,8 +40,9 @@ double trainingFlops(const model::ModelConfig& config, int64_t matmulParameters,
 
 PretrainBenchResult benchPretrain(const PretrainBenchOptions& options)
 {
-    const train::ComputeSetup setup = train::resolveCompute(
-        parseWord(train::deviceWords, options.device, "device"), options.precision, options.threads);
+    const train::ComputeSetup setup =
+        train::resolveCompute(parseWord(train::deviceWords, options.device, "device"),
+                              options.precision, options.threads);
     model::Transformer model(options.model);
     model->to(setup.device);
     train::NamedTensors parameters;

@@ -79,10 +79,10 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunConte
     const auto train = encodePairs(data.train, encoder, maxLength, "train", run.observer);
     const auto val = encodePairs(data.val, encoder, maxLength, "val", run.observer);
     if (train.empty()) throw Error("dpo: no training pair fits max_length");
-    const Cached trainRef =
-        referenceLogProbs(*reference, train, config.batchSize, encoder.padTokenId(), trainer.compute());
-    const Cached valRef =
-        referenceLogProbs(*reference, val, config.batchSize, encoder.padTokenId(), trainer.compute());
+    const Cached trainRef = referenceLogProbs(*reference, train, config.batchSize,
+                                              encoder.padTokenId(), trainer.compute());
+    const Cached valRef = referenceLogProbs(*reference, val, config.batchSize, encoder.padTokenId(),
+                                            trainer.compute());
     reference = nullptr; // cached: the reference model is no longer needed
     const BatchPlan plan(pairLengths(train), config.batchSize, config.seed);
     trainer.log(std::to_string(train.size()) + " training pairs, " + std::to_string(val.size()) +

@@ -23,9 +23,9 @@ StageResult runGrpo(const RlConfig& config, const RlData& data, const RunContext
         std::vector<int64_t> promptIndex;
         for (const int64_t prompt : session.prompts(step))
             promptIndex.insert(promptIndex.end(), size_t(config.groupSize), prompt);
-        RolloutBatch batch = sampleRollouts(session.policy, data.train, promptIndex,
-                                            *session.encoder, config, trainer.compute(),
-                                            config.seed + step);
+        RolloutBatch batch =
+            sampleRollouts(session.policy, data.train, promptIndex, *session.encoder, config,
+                           trainer.compute(), config.seed + step);
         const auto optimiseStart = std::chrono::steady_clock::now();
         session.scorer->score(batch, data.train);
         const auto mask = batch.mask.to(device);

@@ -81,9 +81,9 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
     StageHooks hooks;
     hooks.trainStep = [&](int64_t step, double lr) -> MetricValues {
         // 1. Rollouts, their scores, and everything the losses compare against, without grad.
-        RolloutBatch batch = sampleRollouts(session.policy, data.train, session.prompts(step),
-                                            *session.encoder, config, trainer.compute(),
-                                            config.seed + step);
+        RolloutBatch batch =
+            sampleRollouts(session.policy, data.train, session.prompts(step), *session.encoder,
+                           config, trainer.compute(), config.seed + step);
         const auto optimiseStart = std::chrono::steady_clock::now();
         session.scorer->score(batch, data.train);
         const auto mask = batch.mask.to(device);

@@ -34,8 +34,8 @@ StageResult runPretrain(const PretrainConfig& config, const PretrainData& data,
     std::optional<TokenWindows> valWindows;
     if (!data.val.empty()) valWindows.emplace(data.val, config.model.contextLength);
     StageHooks hooks;
-    hooks.tokensPerStep = config.batchSize * config.gradAccumulation *
-                          config.model.contextLength * trainer.worldSize();
+    hooks.tokensPerStep = config.batchSize * config.gradAccumulation * config.model.contextLength *
+                          trainer.worldSize();
     trainer.log(std::to_string(model.parameterCount()) + " parameters, " +
                 std::to_string(hooks.tokensPerStep) + " tokens per step");
 
@@ -44,9 +44,9 @@ StageResult runPretrain(const PretrainConfig& config, const PretrainData& data,
         trainer.zeroGrad();
         double loss = 0;
         for (int64_t micro = 0; micro < config.gradAccumulation; ++micro) {
-            auto batch = trainWindows
-                             .randomBatch(config.seed, step, micro, trainer.rank(), config.batchSize)
-                             .to(trainer.device());
+            auto batch =
+                trainWindows.randomBatch(config.seed, step, micro, trainer.rank(), config.batchSize)
+                    .to(trainer.device());
             at::Tensor microLoss;
             {
                 auto scope = trainer.autocast();

@@ -51,8 +51,9 @@ JsonFields<Config> rolloutFields(RunStage stage)
                  [](const Config& config) { return config.rollout.temperature > 0; });
     fields.check("top_k", "must not be negative",
                  [](const Config& config) { return config.rollout.topK >= 0; });
-    fields.check("top_p", "must be in (0, 1]",
-                 [](const Config& config) { return config.rollout.topP > 0 && config.rollout.topP <= 1; });
+    fields.check("top_p", "must be in (0, 1]", [](const Config& config) {
+        return config.rollout.topP > 0 && config.rollout.topP <= 1;
+    });
     if (stage != RunStage::Grpo) return fields;
     fields.field("group_size", &Config::groupSize);
     fields.check("group_size", "must be at least 2: advantages compare samples of a prompt",

@@ -39,9 +39,8 @@ RlSession::RlSession(const RlConfig& config_, const RlData& data_, Trainer& trai
 MetricValues RlSession::evaluate() const
 {
     if (config.evalPrompts == 0 || data.val.empty()) return {};
-    const Evaluation evaluation =
-        evaluatePolicy(policy, reference, data.val, config.evalPrompts, *encoder, config,
-                       trainer.compute());
+    const Evaluation evaluation = evaluatePolicy(policy, reference, data.val, config.evalPrompts,
+                                                 *encoder, config, trainer.compute());
     MetricValues metrics;
     if (evaluation.greedyAccuracy)
         metrics.emplace_back("eval/accuracy_greedy", *evaluation.greedyAccuracy);

@@ -68,8 +68,14 @@ Trainer::Trainer(TrainerSetup setup, const RunContext& run)
 
 Trainer::~Trainer() = default;
 
-int Trainer::rank() const { return m_run.communicator.rank(); }
-int Trainer::worldSize() const { return m_run.communicator.worldSize(); }
+int Trainer::rank() const
+{
+    return m_run.communicator.rank();
+}
+int Trainer::worldSize() const
+{
+    return m_run.communicator.worldSize();
+}
 
 Trainer::Optimized& Trainer::optimize(model::NamedTensors parameters, const std::string& stateFile)
 {
@@ -141,7 +147,10 @@ Trainer::Optimized& Trainer::group(Trained which)
     return m_trained[index];
 }
 
-void Trainer::zeroGrad(Trained which) { group(which).optimizer->zeroGrad(); }
+void Trainer::zeroGrad(Trained which)
+{
+    group(which).optimizer->zeroGrad();
+}
 
 double Trainer::update(double lr, Trained which)
 {
@@ -197,7 +206,8 @@ StageResult Trainer::run(const StageHooks& hooks, const std::string& label)
             std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
         metrics.values.emplace_back("train/lr", lr);
         if (hooks.tokensPerStep > 0)
-            metrics.values.emplace_back("train/tokens_per_s", double(hooks.tokensPerStep) / seconds);
+            metrics.values.emplace_back("train/tokens_per_s",
+                                        double(hooks.tokensPerStep) / seconds);
         metrics.values.emplace_back("time/step_s", seconds);
         const bool last = step == options.steps;
         const bool evaluate =

@@ -8,9 +8,11 @@
 //     Trainer trainer({config, config.resumeFrom, config.tokenizer, toJson(config)}, run);
 //     model::TransformerImpl& model = *trainer.trainTransformer(config.init);
 //     StageHooks hooks;
-//     hooks.trainStep = [&](int64_t step, double lr) { ...forward, loss, backward...;
-//                                                     return {{"train/loss", loss},
-//                                                             {"train/grad_norm", trainer.update(lr)}}; };
+//     hooks.trainStep = [&](int64_t step, double lr) -> MetricValues {
+//         trainer.zeroGrad();
+//         ...forward, loss, backward...
+//         return {{"train/loss", loss}, {"train/grad_norm", trainer.update(lr)}};
+//     };
 //     return trainer.run(hooks, "sft");
 #pragma once
 

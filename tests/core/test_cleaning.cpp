@@ -117,7 +117,8 @@ private Q_SLOTS:
                                                                                              // kana
             "\xED\x95\x9C\xEA\xB5\xAD\xEC\x96\xB4 \xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB", // Hangul,
                                                                                          // jamo
-            "\xC3\xA9\xCC\x81 caf\xC3\xA9\xC2\xA0" "bar", // é + acute, NBSP
+            "\xC3\xA9\xCC\x81 caf\xC3\xA9\xC2\xA0"
+            "bar", // é + acute, NBSP
         };
         for (const std::string& text : texts) {
             utf8proc_uint8_t* reference =
