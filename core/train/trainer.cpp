@@ -43,8 +43,7 @@ model::NamedTensors namedParameters(model::TransformerImpl& model)
     return parameters;
 }
 
-} // namespace
-
+// The step a checkpoint was saved after, from its trainer_state.json.
 int64_t savedStep(const std::filesystem::path& folder)
 {
     const auto state = model::loadTrainerState(folder);
@@ -52,6 +51,8 @@ int64_t savedStep(const std::filesystem::path& folder)
         throw Error((folder / "trainer_state.json").string() + ": no integer \"step\"");
     return state["step"].get<int64_t>();
 }
+
+} // namespace
 
 Trainer::Trainer(TrainerSetup setup, const RunContext& run)
     : m_setup(std::move(setup)), m_run(run),
@@ -132,12 +133,6 @@ model::Transformer Trainer::frozen(const std::filesystem::path& folder) const
     for (auto& parameter : model->parameters())
         parameter.set_requires_grad(false);
     return model;
-}
-
-const model::NamedTensors& Trainer::parameters() const
-{
-    if (m_trained.empty()) throw Error("trainer: no trained model");
-    return m_trained.front().parameters;
 }
 
 Trainer::Optimized& Trainer::group(Trained which)

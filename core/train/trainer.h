@@ -79,7 +79,6 @@ public:
     int rank() const;
     int worldSize() const;
     void log(const std::string& line) const { m_run.observer.onLog(line); }
-    StageObserver& observer() const { return m_run.observer; }
 
     // --- The models. Each trained one is put on the device and gets an AdamW optimizer, whose
     // state is restored when resuming; the references stay valid as long as the trainer.
@@ -93,8 +92,6 @@ public:
     void trainValue(model::NamedTensors parameters, const std::string& optimizerFile);
     // A frozen model on the device: no gradients (DPO's and the RL stages' reference).
     model::Transformer frozen(const std::filesystem::path& folder) const;
-    // The trained model's parameters, by name.
-    const model::NamedTensors& parameters() const;
 
     // --- One update. Zeroes the gradients of a trained model before its backward passes.
     void zeroGrad(Trained which = Trained::Model);
@@ -124,9 +121,5 @@ private:
     model::Transformer m_model{nullptr};
     std::unique_ptr<ScalarModel> m_scalar;
 };
-
-// "checkpoints/run-N/step-000040": the folder of the checkpoint saved after `step` steps is
-// stepFolderName(step) (training_options.h); savedStep reads the step back from a checkpoint.
-int64_t savedStep(const std::filesystem::path& folder);
 
 } // namespace rlhf::train
