@@ -2,8 +2,24 @@
 # Installs every Debian 12 package RLHF Studio needs to build, run and test, plus the
 # test-only Python references (Debian's python3-torch, PyPI's `tokenizers`) in .venv/.
 # Run as root on a fresh Debian 12 machine. Safe to run again.
+#
+#   bash packaging/install-deps.sh                 Debian's LibTorch 1.13 (CPU only)
+#   bash packaging/install-deps.sh --torch=pip     and current LibTorch from PyPI's torch wheel
+#                                                  (2.x with CUDA and NCCL) in .torch/
+#
+# --torch=pip is the default on a machine with an NVIDIA GPU (nvidia-smi lists one); build with
+# -DRLHF_PIP_TORCH=$PWD/.torch/bin/python3 to use it (README, "Which LibTorch").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+torch=debian
+if command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU '; then torch=pip; fi
+for argument in "$@"; do
+  case "$argument" in
+    --torch=pip|--torch=debian) torch=${argument#--torch=} ;;
+    *) echo "install-deps.sh: unknown argument '$argument' (--torch=pip or --torch=debian)" >&2; exit 2 ;;
+  esac
+done
 
 export DEBIAN_FRONTEND=noninteractive
 build=(build-essential cmake ninja-build pkg-config dpkg-dev libtorch-dev libgloo-dev
@@ -31,3 +47,11 @@ if [ ! -x .venv/bin/python3 ]; then
   /usr/bin/python3 -m venv --system-site-packages .venv
 fi
 .venv/bin/python3 -m pip install -q --disable-pip-version-check 'tokenizers>=0.15,<0.22' 'safetensors>=0.4,<0.7'
+
+# Current LibTorch: PyPI's torch wheel (~0.5 GB, plus ~3 GB of CUDA, cuDNN and NCCL libraries) in
+# its own virtual environment, apart from the references above.
+if [ "$torch" = pip ]; then
+  [ -x .torch/bin/python3 ] || /usr/bin/python3 -m venv .torch
+  .torch/bin/python3 -m pip install -q --disable-pip-version-check 'torch>=2.4,<3'
+  .torch/bin/python3 -c 'import torch; print("install-deps: LibTorch", torch.__version__, "in .torch/")'
+fi
