@@ -1,5 +1,6 @@
 #include "core/train/adamw.h"
 
+#include "core/compat/torch_compat.h"
 #include "core/util/error.h"
 
 #include <ATen/ATen.h>
@@ -35,6 +36,45 @@ void AdamW::step(double learningRate)
 {
     at::NoGradGuard noGrad;
     ++m_steps;
+    if constexpr (compat::hasFusedKernels)
+        fusedStep(learningRate);
+    else
+        plainStep(learningRate);
+}
+
+// LibTorch 2.x: one fused kernel per group (decayed, not decayed) instead of six ops per tensor;
+// on a GPU that is two kernel launches instead of hundreds.
+void AdamW::fusedStep(double learningRate)
+{
+    struct Group {
+        std::vector<at::Tensor> parameters, grads, expAvgs, expAvgSqs, steps;
+    } groups[2];
+    for (Slot& slot : m_slots) {
+        const at::Tensor& grad = slot.parameter.grad();
+        if (!grad.defined()) continue;
+        if (!slot.step.defined() || slot.step.device() != slot.parameter.device())
+            slot.step = at::zeros({}, slot.parameter.options().dtype(at::kFloat));
+        slot.step.fill_(double(m_steps));
+        Group& group = groups[slot.decay ? 1 : 0];
+        group.parameters.push_back(slot.parameter);
+        group.grads.push_back(grad);
+        group.expAvgs.push_back(slot.expAvg);
+        group.expAvgSqs.push_back(slot.expAvgSq);
+        group.steps.push_back(slot.step);
+    }
+    for (int decay = 0; decay < 2; ++decay) {
+        const Group& group = groups[decay];
+        if (group.parameters.empty()) continue;
+        compat::fusedAdamW(group.parameters, group.grads, group.expAvgs, group.expAvgSqs,
+                           group.steps,
+                           {learningRate, m_config.beta1, m_config.beta2,
+                            decay ? m_config.weightDecay : 0.0, m_config.epsilon});
+    }
+}
+
+// LibTorch 1.13: the update written out per tensor.
+void AdamW::plainStep(double learningRate)
+{
     const double correction1 = 1.0 - std::pow(m_config.beta1, double(m_steps));
     const double correction2 = 1.0 - std::pow(m_config.beta2, double(m_steps));
     const double stepSize = learningRate / correction1;

@@ -1,5 +1,6 @@
 // AdamW with decoupled weight decay, written out so its state is plain named tensors that a
 // checkpoint stores and a resume restores bit for bit. Norms, biases and embeddings get no decay.
+// On LibTorch 2.x the update is its fused kernel (CPU and CUDA); on 1.13 it is written out.
 #pragma once
 
 #include "core/model/tensor_io.h"
@@ -42,8 +43,11 @@ private:
     struct Slot {
         std::string name;
         at::Tensor parameter, expAvg, expAvgSq;
+        at::Tensor step; // the fused kernel's step count (float, on the parameter's device)
         bool decay = false;
     };
+    void fusedStep(double learningRate);
+    void plainStep(double learningRate);
     std::vector<Slot> m_slots;
     AdamWConfig m_config;
     int64_t m_steps = 0;
