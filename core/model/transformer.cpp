@@ -1,6 +1,7 @@
 #include "core/model/transformer.h"
 
 #include "core/compat/torch_compat.h"
+#include "core/model/block_checkpoint.h"
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
@@ -104,9 +105,12 @@ TransformerImpl::TransformerImpl(const ModelConfig& config) : m_config(config)
 
     if (!gpt2) {
         const int64_t headDim = m_config.headDim();
-        m_ropeInvFreq =
+        // A buffer, so that to(device) moves it with the weights; checkpoints hold parameters
+        // only (HF keeps it as the non-persistent rotary_emb.inv_freq).
+        m_ropeInvFreq = register_buffer(
+            "rope_inv_freq",
             at::pow(m_config.ropeTheta, -at::arange(0, headDim, 2, at::kDouble) / double(headDim))
-                .to(at::kFloat); // (headDim / 2)
+                .to(at::kFloat)); // (headDim / 2)
     }
     initWeights(/*seed=*/0);
 }
@@ -182,7 +186,7 @@ at::Tensor TransformerImpl::norm(const at::Tensor& x, const at::Tensor& weight,
 }
 
 at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, KvCache* cache,
-                                      size_t layer, const at::Tensor& positions,
+                                      size_t layer, const Rope& rope,
                                       const at::Tensor& keyValid, at::Tensor& mask)
 {
     const int64_t B = x.size(0), T = x.size(1);
@@ -200,10 +204,8 @@ at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, K
     k = k.view({B, T, kvHeads, headDim}).transpose(1, 2); // (B, kvHeads, T, headDim)
     v = v.view({B, T, kvHeads, headDim}).transpose(1, 2); // (B, kvHeads, T, headDim)
 
-    if (m_config.flavour == Flavour::Llama) {
-        auto freqs = positions.to(at::kFloat).unsqueeze(-1) * m_ropeInvFreq; // (B, T, hd/2)
-        auto angles = at::cat({freqs, freqs}, -1).unsqueeze(1);              // (B, 1, T, hd)
-        auto cos = angles.cos().to(q.scalar_type()), sin = angles.sin().to(q.scalar_type());
+    if (rope.cos.defined()) {
+        auto cos = rope.cos.to(q.scalar_type()), sin = rope.sin.to(q.scalar_type());
         q = q * cos + rotateHalf(q) * sin;
         k = k * cos + rotateHalf(k) * sin;
     }
@@ -223,14 +225,25 @@ at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, K
     }
 
     const int64_t total = past + T;
-    if (!mask.defined()) mask = attentionMask(B, T, past, keyValid, q.options());
-    auto scores = at::baddbmm(mask, q.reshape({B * heads, T, headDim}),
-                              k.reshape({B * heads, total, headDim}).transpose(1, 2),
-                              /*beta=*/1.0, /*alpha=*/1.0 / std::sqrt(double(headDim)));
-    auto weights = at::softmax(scores, -1, at::kFloat);        // (B*h, T, total)
-    if (keyValid.defined()) weights = weights.nan_to_num(0.0); // a row of only padding -> 0
-    auto out = at::bmm(weights.to(v.scalar_type()), v.reshape({B * heads, total, headDim}));
-    out = out.view({B, heads, T, headDim}).transpose(1, 2).reshape({B, T, m_config.dim});
+    at::Tensor out;
+    if constexpr (compat::hasFusedKernels) {
+        // Fused attention: the plain causal triangle needs no mask (the flash kernels); a
+        // continued cache or padding does, built by the first layer for all.
+        const bool needsMask = keyValid.defined() || (past > 0 && T > 1);
+        if (needsMask && !mask.defined()) mask = attentionKeep(B, T, past, keyValid, q.device());
+        out = compat::fusedAttention(q, k, v, needsMask ? mask : at::Tensor(), !needsMask && T > 1);
+        if (keyValid.defined()) out = out.nan_to_num(0.0); // a row of only padding -> 0
+    } else {
+        if (!mask.defined()) mask = attentionMask(B, T, past, keyValid, q.options());
+        auto scores = at::baddbmm(mask, q.reshape({B * heads, T, headDim}),
+                                  k.reshape({B * heads, total, headDim}).transpose(1, 2),
+                                  /*beta=*/1.0, /*alpha=*/1.0 / std::sqrt(double(headDim)));
+        auto weights = at::softmax(scores, -1, at::kFloat);        // (B*h, T, total)
+        if (keyValid.defined()) weights = weights.nan_to_num(0.0); // a row of only padding -> 0
+        out = at::bmm(weights.to(v.scalar_type()), v.reshape({B * heads, total, headDim}))
+                  .view({B, heads, T, headDim});
+    }
+    out = out.transpose(1, 2).reshape({B, T, m_config.dim});
     return project(block.attnOut, out);
 }
 
@@ -251,11 +264,44 @@ at::Tensor TransformerImpl::attentionMask(int64_t B, int64_t T, int64_t past,
     return mask.reshape({B * heads, T, total});
 }
 
+at::Tensor TransformerImpl::attentionKeep(int64_t B, int64_t T, int64_t past,
+                                          const at::Tensor& keyValid,
+                                          const c10::Device& device) const
+{
+    // Query i (absolute position past + i) sees keys j <= past + i that are not padding.
+    const int64_t total = past + T;
+    auto options = at::TensorOptions().dtype(at::kLong).device(device);
+    auto keep = at::arange(total, options).view({1, total}) <=
+                at::arange(past, total, options).view({T, 1}); // (T, total)
+    if (!keyValid.defined()) return keep.view({1, 1, T, total});
+    return keep.view({1, 1, T, total}).logical_and(keyValid.view({B, 1, 1, total}));
+}
+
 at::Tensor TransformerImpl::mlp(const Block& block, const at::Tensor& x) const
 {
     if (m_config.flavour == Flavour::Gpt2)
         return project(block.down, at::gelu(project(block.up, x), "tanh"));
     return project(block.down, at::silu(project(block.gate, x)) * project(block.up, x));
+}
+
+at::Tensor TransformerImpl::block(const Block& block, at::Tensor x, KvCache* cache, size_t layer,
+                                  const Rope& rope, const at::Tensor& keyValid, at::Tensor& mask)
+{
+    x = x + attention(block, norm(x, block.norm1Weight, block.norm1Bias), cache, layer, rope,
+                      keyValid, mask);
+    return x + mlp(block, norm(x, block.norm2Weight, block.norm2Bias));
+}
+
+std::vector<at::Tensor> TransformerImpl::blockParameters(const Block& block)
+{
+    std::vector<at::Tensor> parameters;
+    for (const at::Tensor* tensor :
+         {&block.norm1Weight, &block.norm1Bias, &block.norm2Weight, &block.norm2Bias,
+          &block.qkv.weight, &block.qkv.bias, &block.query.weight, &block.key.weight,
+          &block.value.weight, &block.attnOut.weight, &block.attnOut.bias, &block.up.weight,
+          &block.up.bias, &block.gate.weight, &block.down.weight, &block.down.bias})
+        if (tensor->defined()) parameters.push_back(*tensor);
+    return parameters;
 }
 
 at::Tensor TransformerImpl::hiddenStates(const at::Tensor& tokens, KvCache* cache,
@@ -276,6 +322,12 @@ at::Tensor TransformerImpl::hiddenStates(const at::Tensor& tokens, KvCache* cach
                      ? at::embedding(m_positionEmbedding, pos)
                      : m_positionEmbedding.narrow(0, past, T)); // (T, dim) broadcast
 
+    Rope rope;
+    if (m_config.flavour == Flavour::Llama) { // the rotation angles, once for every layer
+        auto freqs = pos.to(at::kFloat).unsqueeze(-1) * m_ropeInvFreq; // (B, T, hd/2)
+        auto angles = at::cat({freqs, freqs}, -1).unsqueeze(1); // (B, 1, T, hd)
+        rope = {angles.cos(), angles.sin()};
+    }
     if (cache && cache->keys.size() != m_blocks.size()) {
         cache->keys.assign(m_blocks.size(), at::Tensor());
         cache->values.assign(m_blocks.size(), at::Tensor());
@@ -284,11 +336,20 @@ at::Tensor TransformerImpl::hiddenStates(const at::Tensor& tokens, KvCache* cach
     // is built by the first layer and shared by the others.
     const bool padded = keyValid.defined() && !keyValid.all().item<bool>();
     at::Tensor mask;
+    const at::Tensor blockKeyValid = padded ? keyValid : at::Tensor();
+    const bool checkpoint = m_activationCheckpointing && !cache && at::GradMode::is_enabled();
     for (size_t i = 0; i < m_blocks.size(); ++i) {
         const Block& block = m_blocks[i];
-        x = x + attention(block, norm(x, block.norm1Weight, block.norm1Bias), cache, i, pos,
-                          padded ? keyValid : at::Tensor(), mask);
-        x = x + mlp(block, norm(x, block.norm2Weight, block.norm2Bias));
+        if (checkpoint) {
+            // Runs again in backward, after this function returned: captures by value.
+            auto run = [this, &block, rope, blockKeyValid, mask](const at::Tensor& in) {
+                at::Tensor blockMask = mask;
+                return this->block(block, in, nullptr, 0, rope, blockKeyValid, blockMask);
+            };
+            x = checkpointed(run, x, blockParameters(block));
+        } else {
+            x = this->block(block, x, cache, i, rope, blockKeyValid, mask);
+        }
     }
     if (cache) {
         auto valid = keyValid.defined() ? keyValid.narrow(1, past, T)

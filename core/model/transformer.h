@@ -36,6 +36,10 @@ public:
     // scaled by 1/sqrt(2 * layers) (GPT-2's recipe), biases 0, norm weights 1.
     void initWeights(uint64_t seed);
 
+    // Activation checkpointing: a forward with gradients keeps only each layer's input and
+    // recomputes the layer in backward (model/block_checkpoint.h). Off by default.
+    void setActivationCheckpointing(bool on) { m_activationCheckpointing = on; }
+
     const ModelConfig& config() const { return m_config; }
     c10::Device device() const { return m_tokenEmbedding.device(); } // where the weights are
     int64_t parameterCount() const;
@@ -59,12 +63,23 @@ private:
     at::Tensor norm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) const;
     // keyValid: (B, Tcache + T), or undefined when nothing is padding. `mask`: the additive
     // attention mask, built on the first call of a forward (undefined) and reused by the rest.
+    // Rotary embedding (Llama): cos and sin of each position's angles, (B, 1, T, headDim), fp32.
+    struct Rope {
+        at::Tensor cos, sin;
+    };
     at::Tensor attention(const Block& block, const at::Tensor& x, KvCache* cache, size_t layer,
-                         const at::Tensor& positions, const at::Tensor& keyValid, at::Tensor& mask);
-    // 0 / -inf: (T, total) without padding, else (B * heads, T, total) from keyValid.
+                         const Rope& rope, const at::Tensor& keyValid, at::Tensor& mask);
+    // LibTorch 1.13's path: 0 / -inf, (T, total) without padding, else (B * heads, T, total).
     at::Tensor attentionMask(int64_t B, int64_t T, int64_t past, const at::Tensor& keyValid,
                              const at::TensorOptions& options) const;
+    // Fused attention's: true where a query sees a key, (1 or B, 1, T, total).
+    at::Tensor attentionKeep(int64_t B, int64_t T, int64_t past, const at::Tensor& keyValid,
+                             const c10::Device& device) const;
     at::Tensor mlp(const Block& block, const at::Tensor& x) const;
+    // One layer: x + attention(norm(x)), then + mlp(norm(...)).
+    at::Tensor block(const Block& block, at::Tensor x, KvCache* cache, size_t layer,
+                     const Rope& rope, const at::Tensor& keyValid, at::Tensor& mask);
+    static std::vector<at::Tensor> blockParameters(const Block& block);
 
     ModelConfig m_config;
     at::Tensor m_tokenEmbedding;    // (vocab, dim): wte / embed_tokens
@@ -73,6 +88,7 @@ private:
     at::Tensor m_lmHead;      // (vocab, dim); the token embedding when tied
     at::Tensor m_ropeInvFreq; // (headDim / 2) buffer, Llama only
     std::vector<Block> m_blocks;
+    bool m_activationCheckpointing = false;
 };
 TORCH_MODULE(Transformer);
 

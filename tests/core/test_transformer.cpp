@@ -1,5 +1,6 @@
 // The Transformer in both flavours: HF parameter names and shapes, KV-cache decoding equal to
 // a full forward (also with left padding), and a tiny model that memorises a short text.
+#include "core/compat/torch_compat.h"
 #include "core/model/transformer.h"
 #include "core/train/adamw.h"
 
@@ -96,6 +97,72 @@ private Q_SLOTS:
         QCOMPARE(cache.length(), int64_t(12));
         QVERIFY2(at::allclose(full, incremental, 1e-4, 1e-5),
                  qPrintable(QString::number((full - incremental).abs().max().item<double>())));
+    }
+
+    // A cache continued by several tokens at once (a chat's next turn) needs the causal mask
+    // offset by the cached length: chunks of 5, 4 and 3 give the full forward's logits.
+    void kvCacheContinuedByChunks_data() { kvCacheEqualsFullForward_data(); }
+    void kvCacheContinuedByChunks()
+    {
+        QFETCH(int, flavour);
+        Transformer model(tinyConfig(Flavour(flavour)));
+        model->initWeights(11);
+        at::NoGradGuard noGrad;
+        auto tokens = at::randint(37, {2, 12}, at::kLong);
+        auto full = model->forward(tokens);
+        KvCache cache;
+        auto incremental = at::cat({model->forward(tokens.narrow(1, 0, 5), cache, {}, {}),
+                                    model->forward(tokens.narrow(1, 5, 4), cache, {}, {}),
+                                    model->forward(tokens.narrow(1, 9, 3), cache, {}, {})},
+                                   1);
+        QVERIFY2(at::allclose(full, incremental, 1e-4, 1e-5),
+                 qPrintable(QString::number((full - incremental).abs().max().item<double>())));
+    }
+
+    // Activation checkpointing changes what is kept, not what is computed: the loss and every
+    // gradient equal those of the plain forward, in fp32 and under bf16 autocast (the backward
+    // pass recomputes each layer under the autocast state of its forward).
+    void activationCheckpointingKeepsGradients_data()
+    {
+        QTest::addColumn<int>("flavour");
+        QTest::addColumn<bool>("bf16");
+        QTest::newRow("gpt2 fp32") << int(Flavour::Gpt2) << false;
+        QTest::newRow("llama fp32") << int(Flavour::Llama) << false;
+        QTest::newRow("llama bf16") << int(Flavour::Llama) << true;
+    }
+    void activationCheckpointingKeepsGradients()
+    {
+        QFETCH(int, flavour);
+        QFETCH(bool, bf16);
+        auto tokens = at::randint(37, {3, 16}, at::kLong);
+        auto targets = at::randint(37, {3 * 16}, at::kLong);
+        auto run = [&](bool checkpointing) {
+            Transformer model(tinyConfig(Flavour(flavour)));
+            model->initWeights(5);
+            model->setActivationCheckpointing(checkpointing);
+            at::Tensor loss;
+            {
+                rlhf::compat::Autocast autocast(c10::DeviceType::CPU, bf16, at::kBFloat16);
+                auto logits = model->forward(tokens).to(at::kFloat).view({-1, 37});
+                loss = at::cross_entropy_loss(logits, targets);
+            }
+            loss.backward();
+            std::map<std::string, at::Tensor> grads;
+            for (const auto& item : model->named_parameters())
+                grads[item.key()] = item.value().grad().clone();
+            return std::make_pair(loss.item<double>(), grads);
+        };
+        const auto [plainLoss, plain] = run(false);
+        const auto [checkpointedLoss, checkpointed] = run(true);
+        QCOMPARE(checkpointedLoss, plainLoss);
+        QCOMPARE(checkpointed.size(), plain.size());
+        for (const auto& [name, grad] : plain) {
+            const at::Tensor& other = checkpointed.at(name);
+            QVERIFY2(grad.abs().sum().item<double>() > 0, name.c_str());
+            QVERIFY2(at::allclose(other, grad, 1e-6, 1e-9),
+                     qPrintable(QString::fromStdString(name) + ": " +
+                                QString::number((other - grad).abs().max().item<double>())));
+        }
     }
 
     // Decoding one sequence as generation does: single-row steps (the matrix-vector path) with
