@@ -226,7 +226,7 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
 
     // Every model judged alike: the test questions, the task rule, KL to the SFT model.
     const auto setup =
-        train::resolveCompute(train::Device::Auto, options.precision, options.threads);
+        train::resolveCompute({}, options.precision, options.threads);
     const text::Tokenizer text = text::loadTokenizerJson(project.paths().absolute(tokenizer.path));
     const chat::ChatEncoder encoder(text, chat::ChatTemplate{});
     const auto prompts =

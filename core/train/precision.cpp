@@ -24,18 +24,29 @@ AutocastScope::~AutocastScope() = default;
 
 std::string ComputeSetup::description() const
 {
-    std::string text = device.is_cuda() ? "cuda" : "cpu, " + std::to_string(threads) + " threads";
+    std::string text = device.is_cuda() ? "cuda:" + std::to_string(device.index())
+                                        : "cpu, " + std::to_string(threads) + " threads";
     return text + (bf16 ? ", bf16 autocast" : ", fp32");
 }
 
-ComputeSetup resolveCompute(Device device, Precision precision, int threads)
+int ComputeSetup::gpu() const
+{
+    return device.is_cuda() ? device.index() : -1;
+}
+
+ComputeSetup resolveCompute(const DeviceChoice& device, Precision precision, int threads,
+                            bool deterministic)
 {
     ComputeSetup setup;
-    const bool cudaPresent = at::hasCUDA();
-    if (device == Device::Cuda && !cudaPresent)
-        throw Error("device \"cuda\" requested but no CUDA GPU is available");
-    if (device == Device::Cuda || (device == Device::Auto && cudaPresent))
-        setup.device = c10::Device(c10::kCUDA);
+    const auto gpus = model::cudaDevices();
+    if (device.kind == Device::Cuda && device.gpu >= int(gpus.size()))
+        throw Error("device \"" + deviceName(device) + "\" requested but " +
+                    (gpus.empty() ? std::string("no CUDA GPU is available")
+                                  : "only " + std::to_string(gpus.size()) + " CUDA GPU(s) exist"));
+    if (device.kind == Device::Cuda || (device.kind == Device::Auto && !gpus.empty())) {
+        setup.device = c10::Device(c10::kCUDA, c10::DeviceIndex(device.gpu));
+        model::configureCuda(device.gpu, deterministic);
+    }
     setup.threads = model::setComputeThreads(threads);
     const bool fastBf16 = setup.device.is_cuda() || cpuHasAvx512Bf16();
     setup.bf16 = precision == Precision::BFloat16 || (precision == Precision::Auto && fastBf16);

@@ -4,7 +4,7 @@
 // when emulated). Master weights stay fp32 either way.
 #pragma once
 
-#include "core/train/pretrain_config.h"
+#include "core/train/training_options.h"
 
 #include <c10/core/Device.h>
 
@@ -31,10 +31,13 @@ struct ComputeSetup {
     int threads = 1;   // CPU threads in force
 
     AutocastScope autocast() const { return AutocastScope(device, bf16); }
-    std::string description() const; // e.g. "cpu, 2 threads, bf16 autocast"
+    std::string description() const; // e.g. "cpu, 2 threads, bf16 autocast", "cuda:0, ..."
+    int gpu() const;                  // the GPU's index, -1 on the CPU
 };
 
-// `threads` <= 0: all cores. Throws when CUDA is asked for and absent.
-ComputeSetup resolveCompute(Device device, Precision precision, int threads);
+// `threads` <= 0: all cores. Throws when a GPU is asked for and absent. On a GPU it also sets
+// TF32 and, with `deterministic`, kernels that repeat their results (model::configureCuda).
+ComputeSetup resolveCompute(const DeviceChoice& device, Precision precision, int threads,
+                            bool deterministic = false);
 
 } // namespace rlhf::train

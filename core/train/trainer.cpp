@@ -1,11 +1,13 @@
 #include "core/train/trainer.h"
 
 #include "core/dist/communicator.h"
+#include "core/model/torch_runtime.h"
 #include "core/train/scalar_model.h"
 #include "core/util/error.h"
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -23,7 +25,8 @@ std::string summaryLine(const std::string& label, int64_t step, int64_t total,
     std::string line = label + " " + std::to_string(step) + "/" + std::to_string(total);
     char text[96];
     for (const auto& [name, value] : values) {
-        if (name.starts_with("time/") || name == "train/lr") continue;
+        if (name.starts_with("time/") || name.starts_with("memory/") || name == "train/lr")
+            continue;
         if (name == "train/tokens_per_s")
             std::snprintf(text, sizeof(text), "  %.0f tok/s", value);
         else if (name.starts_with("train/"))
@@ -57,9 +60,10 @@ int64_t savedStep(const std::filesystem::path& folder)
 Trainer::Trainer(TrainerSetup setup, const RunContext& run)
     : m_setup(std::move(setup)), m_run(run),
       m_compute(resolveCompute(m_setup.options.device, m_setup.options.precision,
-                               m_setup.options.threads))
+                               m_setup.options.threads, m_setup.options.deterministic))
 {
-    log("device " + m_compute.description());
+    log("device " + m_compute.description() +
+        (m_setup.options.activationCheckpointing ? ", activation checkpointing" : ""));
     if (!m_setup.resumeFrom.empty()) {
         m_startStep = withContext("resuming from " + m_setup.resumeFrom.string(),
                                   [&] { return savedStep(m_setup.resumeFrom); });
@@ -96,6 +100,7 @@ model::Transformer Trainer::trainNew(const model::ModelConfig& config, uint64_t 
     m_model = model::Transformer(config);
     m_model->initWeights(seed);
     m_model->to(device());
+    m_model->setActivationCheckpointing(m_setup.options.activationCheckpointing);
     if (!m_setup.resumeFrom.empty())
         withContext("resuming from " + m_setup.resumeFrom.string(),
                     [&] { model::loadCheckpointWeights(m_setup.resumeFrom, *m_model); });
@@ -107,6 +112,7 @@ model::Transformer Trainer::trainTransformer(const std::filesystem::path& init)
 {
     m_model = model::loadTransformer(m_setup.resumeFrom.empty() ? init : m_setup.resumeFrom);
     m_model->to(device());
+    m_model->setActivationCheckpointing(m_setup.options.activationCheckpointing);
     optimize(namedParameters(*m_model), optimizerFile);
     return m_model;
 }
@@ -116,6 +122,7 @@ ScalarModel& Trainer::trainScalar(const std::filesystem::path& init)
     m_scalar = std::make_unique<ScalarModel>(
         ScalarModel::fromCheckpoint(m_setup.resumeFrom.empty() ? init : m_setup.resumeFrom));
     m_scalar->to(device());
+    m_scalar->body().setActivationCheckpointing(m_setup.options.activationCheckpointing);
     optimize(m_scalar->parameters(), optimizerFile);
     return *m_scalar;
 }
@@ -188,6 +195,7 @@ StageResult Trainer::run(const StageHooks& hooks, const std::string& label)
         m_run.observer.onCheckpoint(result.lastCheckpoint.string(), step);
     };
     int64_t step = m_startStep;
+    double runPeakGb = 0;
     auto clock = std::chrono::steady_clock::now();
     while (step < options.steps) {
         if (m_run.stop.waitWhilePausedOrStop()) {
@@ -195,6 +203,7 @@ StageResult Trainer::run(const StageHooks& hooks, const std::string& label)
             break;
         }
         const double lr = learningRate(options.schedule, step);
+        model::resetPeakMemory(m_compute.gpu());
         StepMetrics metrics{step + 1, hooks.trainStep(step, lr)};
         ++step;
         const double seconds =
@@ -204,6 +213,12 @@ StageResult Trainer::run(const StageHooks& hooks, const std::string& label)
             metrics.values.emplace_back("train/tokens_per_s",
                                         double(hooks.tokensPerStep) / seconds);
         metrics.values.emplace_back("time/step_s", seconds);
+        // Peak memory: on a GPU the step's own (what the caching allocator held at most during
+        // it) and the run's; on the CPU the process's peak resident set, the run's so far.
+        const double peakGb = double(model::peakMemoryBytes(m_compute.gpu())) / 1e9;
+        runPeakGb = std::max(runPeakGb, peakGb);
+        if (m_compute.device.is_cuda()) metrics.values.emplace_back("memory/step_peak_gb", peakGb);
+        metrics.values.emplace_back("memory/peak_gb", runPeakGb);
         const bool last = step == options.steps;
         const bool evaluate =
             hooks.evaluate && (last || (options.evalEvery > 0 && step % options.evalEvery == 0));
@@ -223,6 +238,12 @@ StageResult Trainer::run(const StageHooks& hooks, const std::string& label)
         result.lastCheckpoint.filename() != stepFolderName(step))
         saveAt(step); // a stopped run can always be resumed where it stopped
     result.stepsDone = step;
+    if (step > m_startStep) {
+        char line[96];
+        std::snprintf(line, sizeof(line), "%s: peak memory %.2f GB (%s)", label.c_str(), runPeakGb,
+                      m_compute.device.is_cuda() ? "GPU, allocated" : "process resident set");
+        log(line);
+    }
     return result;
 }
 

@@ -2,6 +2,7 @@
 
 #include "core/util/json_fields.h"
 
+#include <charconv>
 #include <cstdio>
 
 namespace rlhf::train {
@@ -9,6 +10,31 @@ namespace rlhf::train {
 std::string precisionName(Precision precision)
 {
     return std::string(wordOf(precisionWords, precision));
+}
+
+std::optional<DeviceChoice> findDevice(std::string_view text)
+{
+    if (const auto kind = findWord(deviceWords, text)) return DeviceChoice{*kind, 0};
+    int gpu = 0;
+    if (text.starts_with("cuda:") && text.size() > 5 && text.size() < 9) {
+        const char* end = text.data() + text.size();
+        const auto parsed = std::from_chars(text.data() + 5, end, gpu);
+        if (parsed.ec == std::errc() && parsed.ptr == end && gpu >= 0)
+            return DeviceChoice{Device::Cuda, gpu};
+    }
+    return std::nullopt;
+}
+
+DeviceChoice parseDevice(std::string_view text)
+{
+    if (const auto device = findDevice(text)) return *device;
+    throw Error("unknown device '" + std::string(text) + "': expected " + deviceWordList);
+}
+
+std::string deviceName(const DeviceChoice& device)
+{
+    if (device.kind == Device::Cuda && device.gpu != 0) return "cuda:" + std::to_string(device.gpu);
+    return std::string(wordOf(deviceWords, device.kind));
 }
 
 std::string stepFolderName(int64_t step)
@@ -73,7 +99,20 @@ JsonFields<Options> trainingFields()
     fields.field("seed", &Options::seed);
     fields.word("precision", precisionWords, &Options::precision);
     fields.field("threads", &Options::threads);
-    fields.word("device", deviceWords, &Options::device);
+    fields.custom(
+        "device",
+        [](JsonReader& reader, Options& o) {
+            std::string text = deviceName(o.device);
+            reader.read("device", text);
+            const auto device = findDevice(text);
+            if (!device)
+                reader.fail("device", std::string("expected ") + deviceWordList + ", got " +
+                                          nlohmann::json(text).dump());
+            o.device = *device;
+        },
+        [](const Options& o, nlohmann::ordered_json& json) { json["device"] = deviceName(o.device); });
+    fields.field("activation_checkpointing", &Options::activationCheckpointing);
+    fields.field("deterministic", &Options::deterministic);
     fields.field("log_every", &Options::logEvery);
     fields.field("eval_every", &Options::evalEvery);
     fields.field("eval_batches", &Options::evalBatches);

@@ -9,7 +9,9 @@
 #include "core/util/word_table.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace rlhf {
 class JsonReader;
@@ -33,9 +35,9 @@ inline constexpr WordTable<Precision, 3> precisionWords{{
 std::string precisionName(Precision precision);
 
 enum class Device {
-    Auto, // CUDA when present, else the CPU
+    Auto, // CUDA (GPU 0) when present, else the CPU
     Cpu,
-    Cuda, // fails when no CUDA GPU is present
+    Cuda, // GPU `gpu`; fails when it is not present
 };
 
 inline constexpr WordTable<Device, 3> deviceWords{{
@@ -43,6 +45,19 @@ inline constexpr WordTable<Device, 3> deviceWords{{
     {Device::Cpu, "cpu"},
     {Device::Cuda, "cuda"},
 }};
+
+// Where a run computes, as documents and the CLI write it: "auto", "cpu", "cuda" (GPU 0) or
+// "cuda:N" (GPU N).
+struct DeviceChoice {
+    Device kind = Device::Auto;
+    int gpu = 0; // the GPU index for Device::Cuda
+    bool operator==(const DeviceChoice&) const = default;
+};
+inline constexpr const char* deviceWordList = "auto, cpu, cuda or cuda:N";
+std::optional<DeviceChoice> findDevice(std::string_view text);
+// Throws rlhf::Error "unknown device 'x': expected auto, cpu, cuda or cuda:N".
+DeviceChoice parseDevice(std::string_view text);
+std::string deviceName(const DeviceChoice& device);
 
 struct TrainingOptions {
     LrSchedule schedule; // totalSteps defaults to `steps`
@@ -54,7 +69,13 @@ struct TrainingOptions {
     uint64_t seed = 1337;         // seeds the weights and the batch order
     Precision precision = Precision::Auto;
     int threads = 0;               // CPU threads; 0 = all cores
-    Device device = Device::Auto;  // "auto", "cpu" or "cuda" in documents
+    DeviceChoice device;           // "auto", "cpu", "cuda" or "cuda:N" in documents
+    // Keep only each block's input for backward and recompute the rest there: ~1/3 more
+    // compute for activations a fraction of the size (what lets a 1B model train on 24 GB).
+    bool activationCheckpointing = false;
+    // GPU kernels that repeat their results bit for bit (cuBLAS' fixed workspace, deterministic
+    // algorithms) at some cost in speed; the CPU always repeats.
+    bool deterministic = false;
     int64_t logEvery = 10;         // steps between log lines
     int64_t evalEvery = 100;       // steps between evaluations; 0 = only at the end
     int64_t evalBatches = 8;       // batches per evaluation

@@ -52,7 +52,7 @@ private Q_SLOTS:
         if (precision != "fp32" && precision != "bf16")
             QFAIL(qPrintable("RLHF_TEST_PRECISION: expected fp32 or bf16, got " + precision));
         const bool bf16 = precision == "bf16";
-        if (bf16 && !train::resolveCompute(train::Device::Auto, train::Precision::Auto, 0).bf16)
+        if (bf16 && !train::resolveCompute({}, train::Precision::Auto, 0).bf16)
             QSKIP("bf16: this machine has neither AVX-512 BF16 nor CUDA, so bf16 is emulated "
                   "(40-500x slower); the fp32 run covers it");
         tools::AlignmentDemoOptions options;

@@ -87,7 +87,7 @@ train::RlConfig rlConfig(store::RunStage stage)
     config.valueInit = train::ValueInit::Policy;
     config.ptxCoef = 0.5;
     config.ptxTokens = "tokens/ptx.u32";
-    config.device = train::Device::Cpu;
+    config.device = {train::Device::Cpu};
     config.precision = train::Precision::Float32;
     return config;
 }
@@ -117,11 +117,13 @@ private Q_SLOTS:
         pretrain.trainTokens = "tokens/train.u32";
         pretrain.model.flavour = rlhf::model::Flavour::Llama;
         pretrain.precision = train::Precision::BFloat16;
-        pretrain.device = train::Device::Cuda;
+        pretrain.device = {train::Device::Cuda, 1};
         const auto pretrainJson = train::toJson(pretrain);
         QVERIFY(train::toJson(train::pretrainConfigFromJson(pretrainJson, "p")) == pretrainJson);
         QVERIFY(pretrainJson["model"]["flavour"] == nlohmann::json("llama"));
-        QVERIFY(pretrainJson["training"]["device"] == nlohmann::json("cuda"));
+        QVERIFY(pretrainJson["training"]["device"] == nlohmann::json("cuda:1"));
+        pretrain.activationCheckpointing = true;
+        QVERIFY(train::pretrainConfigFromJson(train::toJson(pretrain), "p").activationCheckpointing);
 
         train::FineTuneConfig reward;
         reward.stage = store::RunStage::Reward;
@@ -169,7 +171,8 @@ private Q_SLOTS:
         document["training"]["precision"] = "bf16";
         document["training"]["device"] = "gpu";
         QCOMPARE(messageOf(document),
-                 QString("run.json: training.device: expected auto, cpu or cuda, got \"gpu\""));
+                 QString("run.json: training.device: expected auto, cpu, cuda or cuda:N, got "
+                         "\"gpu\""));
         document["training"]["device"] = "cpu";
         document["stage"] = "rlhf";
         QCOMPARE(messageOf(document),
