@@ -40,7 +40,10 @@ void addBenchCommands(CLI::App& app)
     addPrecisionOption(*pretrain, *precision, "auto, fp32 or bf16")->capture_default_str();
     pretrain->add_option("--threads", options->threads, "CPU threads (0 = all cores)")
         ->capture_default_str();
-    pretrain->add_option("--device", options->device, "auto, cpu or cuda")->capture_default_str();
+    pretrain->add_option("--device", options->device, "auto, cpu, cuda or cuda:N")
+        ->capture_default_str();
+    pretrain->add_flag("--activation-checkpointing", options->activationCheckpointing,
+                       "Recompute each layer in backward instead of keeping its activations");
     pretrain->callback([=] {
         options->model.flavour = model::flavourFromName(*flavour);
         options->precision = parsePrecision(*precision);
@@ -49,6 +52,7 @@ void addBenchCommands(CLI::App& app)
                                     {"ms_per_step", result.msPerStep},
                                     {"params", result.parameters},
                                     {"gflops", result.gflops},
+                                    {"peak_memory_gb", result.peakMemoryGb},
                                     {"setup", result.setup}}
                          .dump()
                   << std::endl;

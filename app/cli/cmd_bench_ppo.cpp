@@ -148,7 +148,7 @@ void addPpoBench(CLI::App& bench)
     addPrecisionOption(*ppo, options.precision, "auto, fp32 or bf16")->capture_default_str();
     ppo->add_option("--threads", options.threads, "CPU threads (0 = all cores)")
         ->capture_default_str();
-    ppo->add_option("--device", options.device, "auto, cpu or cuda")->capture_default_str();
+    ppo->add_option("--device", options.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
     ppo->add_option("--dir", arguments->folder,
                     "Scratch project folder (must not exist; default: a temporary one)");
     ppo->add_flag("--keep", arguments->keep, "Keep the temporary project folder");

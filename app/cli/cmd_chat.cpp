@@ -21,6 +21,7 @@ void addChatCommand(CLI::App& app)
         std::vector<std::string> turns;
         gen::SamplingSettings settings;
         std::string precision = "auto";
+        std::string device = "auto";
         bool json = false;
     };
     auto arguments = std::make_shared<Arguments>();
@@ -43,11 +44,12 @@ void addChatCommand(CLI::App& app)
         ->capture_default_str();
     command->add_option("--seed", settings.seed, "Sampling seed")->capture_default_str();
     command->add_option("--precision", arguments->precision, precisionHelp)->capture_default_str();
+    command->add_option("--device", arguments->device, deviceHelp)->capture_default_str();
     command->add_flag("--json", arguments->json, "Print the conversation as JSON at the end");
     command->callback([=] {
-        const gen::DecodePrecision precision = decodePrecision(arguments->precision);
-        chat::ChatModel model(arguments->checkpoint, {}, precision);
-        std::cerr << "decoding on " << gen::decodingDescription(precision) << std::endl;
+        const gen::DecodeSetup setup = decodeSetup(arguments->device, arguments->precision);
+        chat::ChatModel model(arguments->checkpoint, {}, setup);
+        std::cerr << "decoding on " << gen::decodingDescription(setup) << std::endl;
         std::vector<data::Message> dialogue;
         size_t scripted = 0;
         auto nextTurn = [&](std::string& turn) {

@@ -17,6 +17,7 @@ void addGenerateCommand(CLI::App& app)
         std::vector<std::string> prompts;
         gen::TextRequest request;
         std::string precision = "auto";
+        std::string device = "auto";
     };
     auto arguments = std::make_shared<Arguments>();
     auto& sampling = arguments->request.sampling;
@@ -42,10 +43,11 @@ void addGenerateCommand(CLI::App& app)
     command->add_option("--length-penalty", sampling.lengthPenalty, "Beam length penalty")
         ->capture_default_str();
     command->add_option("--precision", arguments->precision, precisionHelp)->capture_default_str();
+    command->add_option("--device", arguments->device, deviceHelp)->capture_default_str();
     command->callback([=] {
-        const gen::DecodePrecision precision = decodePrecision(arguments->precision);
-        gen::CheckpointGenerator generator(arguments->checkpoint, precision);
-        std::cerr << "decoding on " << gen::decodingDescription(precision) << std::endl;
+        const gen::DecodeSetup setup = decodeSetup(arguments->device, arguments->precision);
+        gen::CheckpointGenerator generator(arguments->checkpoint, setup);
+        std::cerr << "decoding on " << gen::decodingDescription(setup) << std::endl;
         arguments->request.prompts = arguments->prompts;
         const bool stream =
             arguments->prompts.size() == 1 && arguments->request.sampling.beams == 1;

@@ -38,9 +38,11 @@ train::Precision parsePrecision(const std::string& name);
 // with "--precision: expected auto, fp32 or bf16, got ...".
 CLI::Option* addPrecisionOption(CLI::App& command, std::string& word, const std::string& help);
 
-// --precision of the commands that decode (generate, chat): "auto" is gen::autoDecodePrecision().
-// Throws rlhf::Error naming --precision for another word.
-gen::DecodePrecision decodePrecision(const std::string& name);
+// --device and --precision of the commands that decode (generate, chat): device "auto" is GPU 0
+// when there is one, else the CPU; precision "auto" is bf16 on a GPU, else
+// gen::autoDecodePrecision(). Throws rlhf::Error naming the option for a word it does not know.
+gen::DecodeSetup decodeSetup(const std::string& device, const std::string& precision);
+inline constexpr const char* deviceHelp = "auto (GPU 0 when present), cpu, cuda or cuda:N";
 inline constexpr const char* precisionHelp =
     "auto (bf16 where the CPU has AVX-512 BF16), fp32 or bf16";
 

@@ -4,6 +4,7 @@
 #include "app/cli/commands.h"
 
 #include "core/gen/decode_precision.h"
+#include "core/model/torch_runtime.h"
 #include "core/train/training_options.h"
 #include "core/util/error.h"
 #include "core/util/word_table.h"
@@ -34,17 +35,24 @@ train::Precision parsePrecision(const std::string& name)
     throw Error("--precision: " + refusal(name));
 }
 
-gen::DecodePrecision decodePrecision(const std::string& name)
+gen::DecodeSetup decodeSetup(const std::string& device, const std::string& precision)
 {
-    switch (parsePrecision(name)) {
+    const train::DeviceChoice choice = withContext("--device", [&] { return train::parseDevice(device); });
+    const bool gpu = choice.kind == train::Device::Cuda ||
+                     (choice.kind == train::Device::Auto && model::cudaAvailable());
+    gen::DecodeSetup setup(gen::autoDecodePrecision(), gpu ? choice.gpu : -1);
+    switch (parsePrecision(precision)) {
     case train::Precision::Float32:
-        return gen::DecodePrecision::Float32;
+        setup.precision = gen::DecodePrecision::Float32;
+        break;
     case train::Precision::BFloat16:
-        return gen::DecodePrecision::BFloat16;
+        setup.precision = gen::DecodePrecision::BFloat16;
+        break;
     case train::Precision::Auto:
+        if (gpu) setup.precision = gen::DecodePrecision::BFloat16;
         break;
     }
-    return gen::autoDecodePrecision();
+    return setup;
 }
 
 CLI::Option* addPrecisionOption(CLI::App& command, std::string& word, const std::string& help)

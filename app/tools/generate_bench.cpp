@@ -155,7 +155,7 @@ GenerateBenchResult benchGenerate(const GenerateBenchOptions& options)
     checkOptions(options);
     fs::create_directories(options.folder);
     const train::ComputeSetup setup =
-        train::resolveCompute(parseWord(train::deviceWords, options.device, "device"),
+        train::resolveCompute(train::parseDevice(options.device),
                               options.precision, options.threads);
 
     GenerateBenchResult result;

@@ -41,10 +41,12 @@ double trainingFlops(const model::ModelConfig& config, int64_t matmulParameters,
 PretrainBenchResult benchPretrain(const PretrainBenchOptions& options)
 {
     const train::ComputeSetup setup =
-        train::resolveCompute(parseWord(train::deviceWords, options.device, "device"),
+        train::resolveCompute(train::parseDevice(options.device),
                               options.precision, options.threads);
+    model::resetPeakMemory(setup.gpu());
     model::Transformer model(options.model);
     model->to(setup.device);
+    model->setActivationCheckpointing(options.activationCheckpointing);
     train::NamedTensors parameters;
     std::vector<at::Tensor> parameterList;
     int64_t matmulParameters = 0;
@@ -88,7 +90,9 @@ PretrainBenchResult benchPretrain(const PretrainBenchOptions& options)
     result.parameters = model->parameterCount();
     result.flopsPerStep = trainingFlops(options.model, matmulParameters, tokens);
     result.gflops = result.flopsPerStep / stepSeconds / 1e9;
-    result.setup = setup.description();
+    result.setup = setup.description() +
+                   (options.activationCheckpointing ? ", activation checkpointing" : "");
+    result.peakMemoryGb = double(model::peakMemoryBytes(setup.gpu())) / 1e9;
     return result;
 }
 

@@ -17,6 +17,7 @@ struct PretrainBenchOptions {
     train::Precision precision = train::Precision::Auto;
     int threads = 0; // 0 = all cores
     std::string device = "auto";
+    bool activationCheckpointing = false;
 };
 
 struct PretrainBenchResult {
@@ -26,6 +27,7 @@ struct PretrainBenchResult {
     double gflops = 0;       // achieved: model FLOPs per step / median step time
     double flopsPerStep = 0; // 6 * matmul params * tokens + 12 * layers * T * dim * tokens
     std::string setup;       // e.g. "cpu, 2 threads, bf16 autocast"
+    double peakMemoryGb = 0; // GPU: the caching allocator's peak; CPU: peak resident set
 };
 
 PretrainBenchResult benchPretrain(const PretrainBenchOptions& options);

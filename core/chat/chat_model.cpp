@@ -62,9 +62,9 @@ gen::GenerationConfig generationConfig(const gen::SamplingSettings& settings,
 } // namespace
 
 ChatModel::ChatModel(const std::filesystem::path& checkpoint, const ChatTemplate& chat,
-                     gen::DecodePrecision precision)
+                     const gen::DecodeSetup& setup)
 {
-    gen::DecodingCheckpoint model = gen::loadDecodingCheckpoint(checkpoint, precision);
+    gen::DecodingCheckpoint model = gen::loadDecodingCheckpoint(checkpoint, setup);
     const int64_t contextLength = model.source.maxPositions();
     m_state =
         std::make_unique<State>(State{checkpoint, std::move(model), {}, contextLength, nullptr});

@@ -28,8 +28,8 @@ std::vector<uint32_t> toUint32(const std::vector<int64_t>& ids)
 } // namespace
 
 CheckpointGenerator::CheckpointGenerator(const std::filesystem::path& folder,
-                                         DecodePrecision precision)
-    : m_state(std::make_unique<State>(State{loadDecodingCheckpoint(folder, precision), {}}))
+                                         const DecodeSetup& setup)
+    : m_state(std::make_unique<State>(State{loadDecodingCheckpoint(folder, setup), {}}))
 {
     for (auto name : {text::special::eos, text::special::end})
         if (auto id = m_state->checkpoint.tokenizer.specialTokenId(name))

@@ -23,7 +23,7 @@ struct TextRequest {
 class CheckpointGenerator {
 public:
     // Throws rlhf::Error naming the folder and file when something is missing or corrupt.
-    CheckpointGenerator(const std::filesystem::path& folder, DecodePrecision precision);
+    CheckpointGenerator(const std::filesystem::path& folder, const DecodeSetup& setup);
     ~CheckpointGenerator();
 
     // Completions in prompt order. `onText` streams each row's text as it grows (row, piece),

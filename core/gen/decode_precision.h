@@ -1,6 +1,6 @@
-// The arithmetic a checkpoint decodes in, chosen before it is loaded: `rlhf generate` and
-// `rlhf chat` take it from --precision, the studio's chat and arena use autoDecodePrecision().
-// Decoding runs on the CPU. Torch-free, so Qt code includes it.
+// Where and in what arithmetic a checkpoint decodes, chosen before it is loaded: `rlhf
+// generate` and `rlhf chat` take it from --device and --precision, the studio's chat and arena
+// use autoDecodeSetup(). Torch-free, so Qt code includes it.
 #pragma once
 
 #include <string>
@@ -16,8 +16,22 @@ enum class DecodePrecision {
 // (~5x fp32 there), else fp32 (emulated bf16 is 40-500x slower).
 DecodePrecision autoDecodePrecision();
 
-// Where and how decoding in `precision` runs, with the thread count in force, in the words of
-// train::ComputeSetup::description(): e.g. "cpu, 2 threads, bf16 autocast".
-std::string decodingDescription(DecodePrecision precision);
+struct DecodeSetup {
+    // A precision alone means the CPU: what every caller before GPUs meant.
+    DecodeSetup(DecodePrecision precision = DecodePrecision::Float32, int gpu = -1)
+        : precision(precision), gpu(gpu)
+    {
+    }
+    DecodePrecision precision;
+    int gpu; // CUDA GPU index; -1: the CPU
+};
+
+// GPU 0 in bf16 when there is one (decoding gets a CUDA stream of its own, so it shares the GPU
+// with a training run), else the CPU in autoDecodePrecision().
+DecodeSetup autoDecodeSetup();
+
+// Where and how decoding runs, with the thread count in force on the CPU, in the words of
+// train::ComputeSetup::description(): e.g. "cpu, 2 threads, bf16 autocast", "cuda:0, fp32".
+std::string decodingDescription(const DecodeSetup& setup);
 
 } // namespace rlhf::gen

@@ -1,5 +1,5 @@
 // A checkpoint folder loaded for decoding: its Transformer (model::loadTransformer, in eval
-// mode) behind a TransformerSource in the chosen precision, and its tokenizer.json, checked to
+// mode) behind a TransformerSource on the chosen device in the chosen precision, and its tokenizer.json, checked to
 // fit the model's vocabulary. What CheckpointGenerator and chat::ChatModel both start from.
 #pragma once
 
@@ -13,12 +13,12 @@ namespace rlhf::gen {
 
 struct DecodingCheckpoint {
     text::Tokenizer tokenizer;
-    TransformerSource source; // on the CPU
+    TransformerSource source; // on the setup's device
 };
 
 // Throws rlhf::Error naming the folder and the file that is missing or corrupt, or the
 // tokenizer that has more tokens than the model.
 DecodingCheckpoint loadDecodingCheckpoint(const std::filesystem::path& folder,
-                                          DecodePrecision precision);
+                                          const DecodeSetup& setup);
 
 } // namespace rlhf::gen

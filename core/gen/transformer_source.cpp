@@ -8,13 +8,21 @@
 namespace rlhf::gen {
 
 TransformerSource::TransformerSource(model::Transformer model, bool bf16)
-    : m_model(std::move(model)), m_bf16(bf16)
+    : m_model(std::move(model)), m_bf16(bf16),
+      m_stream(m_model->device().is_cuda() ? m_model->device().index() : -1)
 {
+}
+
+void TransformerSource::selectRows(const at::Tensor& rows)
+{
+    model::StreamScope onStream(m_stream);
+    m_cache.selectRows(rows.to(m_model->device()));
 }
 
 at::Tensor TransformerSource::forward(const DecodeInput& input)
 {
     at::NoGradGuard noGrad;
+    model::StreamScope onStream(m_stream);
     const auto device = m_model->device();
     compat::Autocast autocast(device.type(), m_bf16, at::kBFloat16);
     auto positions = input.positions.defined() ? input.positions.to(device) : at::Tensor();

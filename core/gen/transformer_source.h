@@ -1,9 +1,11 @@
 // The real LogitSource: a Transformer with its KV cache, in eval mode and without gradients,
-// optionally under bf16 autocast. What `rlhf generate`, the demo and the chat arena decode with.
+// optionally under bf16 autocast, on the model's device (on a GPU, on a CUDA stream of its own).
+// What `rlhf generate`, the demo and the chat arena decode with.
 #pragma once
 
 #include "core/gen/logit_source.h"
 #include "core/model/kv_cache.h"
+#include "core/model/torch_runtime.h"
 #include "core/model/transformer.h"
 
 namespace rlhf::gen {
@@ -14,7 +16,7 @@ public:
     explicit TransformerSource(model::Transformer model, bool bf16 = false);
 
     at::Tensor forward(const DecodeInput& input) override;
-    void selectRows(const at::Tensor& rows) override { m_cache.selectRows(rows); }
+    void selectRows(const at::Tensor& rows) override;
     void reset() override { m_cache.clear(); }
     int64_t vocabSize() const override { return m_model->config().vocabSize; }
     int64_t maxPositions() const override { return m_model->config().contextLength; }
@@ -23,6 +25,7 @@ private:
     model::Transformer m_model;
     model::KvCache m_cache;
     bool m_bf16 = false;
+    model::SideStream m_stream; // on a GPU: this decoder's own CUDA stream
 };
 
 } // namespace rlhf::gen
