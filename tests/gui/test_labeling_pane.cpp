@@ -243,7 +243,7 @@ void TestLabelingPane::rewardModelTrainsFromTheLabels()
 {
     // The stage wizard's reward stage with "labels of this project" as its data: alice's six
     // clear judgments (her seventh is both bad), nothing held out.
-    StageWizard wizard(m_project, /*gpuAvailable=*/false);
+    StageWizard wizard(m_project, /*gpus=*/{});
     wizard.show();
     fixtures::chooseStage(wizard, "reward");
     QTest::mouseClick(wizard.button(QWizard::NextButton), Qt::LeftButton);

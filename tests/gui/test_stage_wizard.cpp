@@ -4,6 +4,7 @@
 // sizes and a hand count, and that the memory estimate follows the batch size.
 #include "widgets/stagewizard/stagewizard.h"
 
+#include "core/model/torch_runtime.h"
 #include "core/store/project.h"
 #include "core/train/pretrain_config.h"
 #include "widgets/stagewizard/modelpresets.h"
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <QAbstractButton>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
 #include <QFile>
@@ -119,7 +121,7 @@ private Q_SLOTS:
     void missingTokenFilesNameTheCommand();
     void trainsTokenizerFromTheDataPage();
     void tokenizerErrorsAndCancelReachThePage();
-    void cudaOnlyWithGpu();
+    void gpusOfferedAndMemoryChecked();
 };
 
 void TestStageWizard::gpt2SmallHasHuggingFaceParameterCount()
@@ -186,13 +188,17 @@ void TestStageWizard::memoryEstimateFollowsItsFormula()
     const int64_t activations = 2 * (batch * 128 * 128 * 34 + 5 * batch * 2 * 128 * 128);
     const int64_t logits = 8 * batch * 128 * vocabSize;
     QCOMPARE(rlhf::widgets::trainingMemoryBytes(tiny, batch), states + activations + logits);
+    // Checkpointed: each layer's fp32 input, and one layer's full set while it is recomputed.
+    const int64_t checkpointed = 2 * 4 * batch * 128 * 128 + activations / 2;
+    QCOMPARE(rlhf::widgets::trainingMemoryBytes(tiny, batch, true),
+             states + checkpointed + logits);
 }
 
 void TestStageWizard::memoryEstimateFollowsTheBatchSize()
 {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    StageWizard wizard(makeProject(dir, /*withTokens=*/true), /*gpuAvailable=*/false);
+    StageWizard wizard(makeProject(dir, /*withTokens=*/true), /*gpus=*/{});
     wizard.show();
     wizard.next();
     wizard.next();
@@ -209,6 +215,11 @@ void TestStageWizard::memoryEstimateFollowsTheBatchSize()
             .arg(QLocale().formattedDataSize(rlhf::widgets::trainingMemoryBytes(tiny, batch)))
             .arg(batch);
     };
+    // Where the estimate is final, it is checked against the chosen device: here the CPU.
+    auto checked = [&](int64_t batch) {
+        return estimate(batch) + QStringLiteral("; fits in the %1 of this machine's memory")
+                                     .arg(QLocale().formattedDataSize(rlhf::model::hostMemoryBytes()));
+    };
     auto* modelSize = child<QLabel>(wizard, "modelSize");
     QVERIFY2(modelSize->text().contains(estimate(8)), qPrintable(modelSize->text()));
 
@@ -216,12 +227,12 @@ void TestStageWizard::memoryEstimateFollowsTheBatchSize()
     wizard.next();
     QCOMPARE(wizard.currentId(), int(StageWizard::OptimisationPage));
     auto* memory = child<QLabel>(wizard, "optimisationMemory");
-    QCOMPARE(memory->text(), estimate(8));
+    QCOMPARE(memory->text(), checked(8));
     auto* batch = child<QSpinBox>(wizard, "batchSize");
     batch->selectAll();
     QTest::keyClicks(batch, QStringLiteral("64"));
     QCOMPARE(batch->value(), 64);
-    QCOMPARE(memory->text(), estimate(64));
+    QCOMPARE(memory->text(), checked(64));
     QVERIFY(estimate(64) != estimate(8));
 
     // The model page's label follows at once, though it is not shown now, and so does the
@@ -230,7 +241,7 @@ void TestStageWizard::memoryEstimateFollowsTheBatchSize()
     wizard.next();
     wizard.next();
     QCOMPARE(wizard.currentId(), int(StageWizard::SummaryPage));
-    QCOMPARE(child<QLabel>(wizard, "summaryMemory")->text(), estimate(64));
+    QCOMPARE(child<QLabel>(wizard, "summaryMemory")->text(), checked(64));
 
     // Back to the model page: QWizard discards the later pages' entries (batch 8 again), and
     // the label says so.
@@ -247,7 +258,7 @@ void TestStageWizard::writesDocumentTheCliAccepts()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString project = makeProject(dir, /*withTokens=*/true);
-    StageWizard wizard(project, /*gpuAvailable=*/false);
+    StageWizard wizard(project, /*gpus=*/{});
     wizard.show();
     QCOMPARE(wizard.currentId(), int(StageWizard::StagePage));
 
@@ -331,12 +342,12 @@ void TestStageWizard::writesDocumentTheCliAccepts()
     QCOMPARE(config.seed, uint64_t(7));
     QVERIFY(config.precision == rlhf::train::Precision::BFloat16);
     QCOMPARE(config.threads, 2);
-    QVERIFY(config.device == rlhf::train::Device::Cpu);
+    QVERIFY(config.device.kind == rlhf::train::Device::Cpu);
     QCOMPARE(config.evalEvery, int64_t(50));
     QCOMPARE(config.checkpointEvery, int64_t(0));
 
     // The name is taken now: a second wizard proposes another and refuses this one.
-    StageWizard again(project, /*gpuAvailable=*/false);
+    StageWizard again(project, /*gpus=*/{});
     auto* secondName = child<QLineEdit>(again, "runName");
     QVERIFY(secondName->text() != QStringLiteral("notes-llama"));
     secondName->setText(QStringLiteral("notes-llama"));
@@ -348,7 +359,7 @@ void TestStageWizard::invalidShapeBlocksNext()
 {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    StageWizard wizard(makeProject(dir, /*withTokens=*/true), /*gpuAvailable=*/false);
+    StageWizard wizard(makeProject(dir, /*withTokens=*/true), /*gpus=*/{});
     wizard.show();
     wizard.next();
     wizard.next();
@@ -385,7 +396,7 @@ void TestStageWizard::missingTokenFilesNameTheCommand()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString project = makeProject(dir, /*withTokens=*/false);
-    StageWizard wizard(project, /*gpuAvailable=*/false);
+    StageWizard wizard(project, /*gpus=*/{});
     wizard.show();
     wizard.next();
     QCOMPARE(wizard.currentId(), int(StageWizard::DataPage));
@@ -404,7 +415,7 @@ void TestStageWizard::trainsTokenizerFromTheDataPage()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString project = makeProjectWithDocuments(dir, 20000, /*tokenizer=*/nullptr);
-    StageWizard wizard(project, /*gpuAvailable=*/false);
+    StageWizard wizard(project, /*gpus=*/{});
     wizard.show();
     QVERIFY(QTest::qWaitForWindowExposed(&wizard));
     wizard.next();
@@ -497,7 +508,7 @@ void TestStageWizard::tokenizerErrorsAndCancelReachThePage()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString project = makeProjectWithDocuments(dir, 20000, /*tokenizer=*/"bpe");
-    StageWizard wizard(project, /*gpuAvailable=*/false);
+    StageWizard wizard(project, /*gpus=*/{});
     wizard.show();
     wizard.next();
     QCOMPARE(wizard.currentId(), int(StageWizard::DataPage));
@@ -530,18 +541,38 @@ void TestStageWizard::tokenizerErrorsAndCancelReachThePage()
     QVERIFY(!wizard.button(QWizard::NextButton)->isEnabled()); // still no token files
 }
 
-void TestStageWizard::cudaOnlyWithGpu()
+void TestStageWizard::gpusOfferedAndMemoryChecked()
 {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString project = makeProject(dir, /*withTokens=*/true);
-    StageWizard cpuOnly(project, /*gpuAvailable=*/false);
+    StageWizard cpuOnly(project, /*gpus=*/{});
     QCOMPARE(child<QComboBox>(cpuOnly, "device")->count(), 1);
     QCOMPARE(child<QComboBox>(cpuOnly, "device")->currentData().toString(), QStringLiteral("cpu"));
-    StageWizard withGpu(project, /*gpuAvailable=*/true);
-    QCOMPARE(child<QComboBox>(withGpu, "device")->count(), 2);
-    QCOMPARE(child<QComboBox>(withGpu, "device")->currentData().toString(), QStringLiteral("cuda"));
-    QVERIFY(withGpu.document().at("training").at("device") == "cuda");
+
+    // Two GPUs as model::cudaDevices() would list them: each offered by name, GPU 0 first.
+    const int64_t oneMb = 1 << 20;
+    StageWizard withGpus(project, {{0, "Big GPU", 80'000 * oneMb}, {1, "Small GPU", oneMb}});
+    auto* device = child<QComboBox>(withGpus, "device");
+    QCOMPARE(device->count(), 3);
+    QVERIFY2(device->itemText(1).contains("Small GPU"), qPrintable(device->itemText(1)));
+    QVERIFY(withGpus.document().at("training").at("device") == "cuda");
+    QVERIFY2(withGpus.memoryEstimate().contains("fits in the"),
+             qPrintable(withGpus.memoryEstimate()));
+
+    // The small one cannot hold the run: the estimate says so and what to change.
+    device->setCurrentIndex(1);
+    QVERIFY(withGpus.document().at("training").at("device") == "cuda:1");
+    const QString tooBig = withGpus.memoryEstimate();
+    QVERIFY2(tooBig.contains(QStringLiteral("of cuda:1 (Small GPU): lower the batch size or turn "
+                                            "on activation checkpointing")),
+             qPrintable(tooBig));
+    child<QCheckBox>(withGpus, "activationCheckpointing")->setChecked(true);
+    QVERIFY(withGpus.document().at("training").at("activation_checkpointing") == true);
+    const QString smaller = withGpus.memoryEstimate();
+    QVERIFY2(smaller.contains("lower the batch size") && !smaller.contains("checkpointing"),
+             qPrintable(smaller));
+    QVERIFY(smaller != tooBig); // the estimate itself shrank
 }
 
 QTEST_MAIN(TestStageWizard)

@@ -92,7 +92,7 @@ void TestStageWizardStages::sftWritesDocumentThatRuns()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString project = makeProject(dir);
-    StageWizard wizard(project, /*gpuAvailable=*/false);
+    StageWizard wizard(project, /*gpus=*/{});
     wizard.show();
     chooseStage(wizard, "sft");
     QCOMPARE(child<QLineEdit>(wizard, QStringLiteral("runName"))->text(), QStringLiteral("sft-1"));
@@ -168,7 +168,7 @@ void TestStageWizardStages::ppoRewardsPageWritesDocumentThatRuns()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString project = makeProject(dir);
-    StageWizard wizard(project, /*gpuAvailable=*/false);
+    StageWizard wizard(project, /*gpus=*/{});
     wizard.resize(720, 620);
     wizard.show();
     QVERIFY(QTest::qWaitForWindowExposed(&wizard));
@@ -289,7 +289,7 @@ void TestStageWizardStages::dpoAndGrpoShowTheirOwnFields()
     QVERIFY(dir.isValid());
     const QString project = makeProject(dir);
     {
-        StageWizard wizard(project, /*gpuAvailable=*/false);
+        StageWizard wizard(project, /*gpus=*/{});
         wizard.show();
         chooseStage(wizard, "dpo");
         wizard.next();
@@ -312,7 +312,7 @@ void TestStageWizardStages::dpoAndGrpoShowTheirOwnFields()
         QVERIFY(config.loss == train::PreferenceLoss::Ipo);
         QCOMPARE(config.data.dataset, std::string("arith-pairs"));
     }
-    StageWizard wizard(project, /*gpuAvailable=*/false);
+    StageWizard wizard(project, /*gpus=*/{});
     wizard.show();
     chooseStage(wizard, "grpo");
     wizard.next();
@@ -347,7 +347,7 @@ void TestStageWizardStages::rewardRunsOfferTheirCheckpoints()
         const auto run = opened.database().createRun(store::RunStage::Reward, "rm", "{}");
         opened.database().addCheckpoint(run, 5, checkpointPath); // the folder is only listed
     }
-    StageWizard wizard(project, /*gpuAvailable=*/false);
+    StageWizard wizard(project, /*gpus=*/{});
     wizard.show();
     chooseStage(wizard, "ppo");
     wizard.next();
@@ -375,7 +375,7 @@ void TestStageWizardStages::anotherStageAfterBackGetsItsOwnData()
 {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    StageWizard wizard(makeProject(dir), /*gpuAvailable=*/false);
+    StageWizard wizard(makeProject(dir), /*gpus=*/{});
     wizard.show();
     QCOMPARE(wizard.pageIds().last(), int(StageWizard::SummaryPage));
     chooseStage(wizard, "sft");
@@ -401,7 +401,7 @@ void TestStageWizardStages::projectWithoutCheckpointSaysSo()
     QVERIFY(dir.isValid());
     const std::filesystem::path root = dir.filePath(QStringLiteral("empty")).toStdString();
     store::Project::create(root);
-    StageWizard wizard(QString::fromStdString(root.string()), /*gpuAvailable=*/false);
+    StageWizard wizard(QString::fromStdString(root.string()), /*gpus=*/{});
     wizard.show();
     chooseStage(wizard, "reward");
     wizard.next();

@@ -37,7 +37,8 @@ int64_t parameterCount(const model::ModelConfig& config)
     return total;
 }
 
-int64_t trainingMemoryBytes(const model::ModelConfig& config, int64_t batchSize)
+int64_t trainingMemoryBytes(const model::ModelConfig& config, int64_t batchSize,
+                            bool activationCheckpointing)
 {
     constexpr int64_t bytesPerParameter = 16; // fp32 weight + gradient + AdamW m and v
     constexpr int64_t activationBytesPerElement = 34;
@@ -46,7 +47,10 @@ int64_t trainingMemoryBytes(const model::ModelConfig& config, int64_t batchSize)
         tokens * config.dim * activationBytesPerElement +
         5 * batchSize * config.heads * config.contextLength * config.contextLength;
     const int64_t logits = 8 * tokens * config.vocabSize;
-    return parameterCount(config) * bytesPerParameter + config.layers * perLayer + logits;
+    const int64_t activations = activationCheckpointing
+                                    ? config.layers * 4 * tokens * config.dim + perLayer
+                                    : config.layers * perLayer;
+    return parameterCount(config) * bytesPerParameter + activations + logits;
 }
 
 } // namespace rlhf::widgets

@@ -35,8 +35,11 @@ int64_t parameterCount(const model::ModelConfig& config);
 // Rough bytes one training step needs, for a warning before the run, not a promise:
 //   weights + gradients + AdamW's two moments, all fp32: 16 bytes per parameter;
 //   activations kept for backward (Korthikanti et al. 2022, "Reducing Activation Recomputation",
-//   per layer without recomputation): batch*ctx*dim*34 + 5*batch*heads*ctx^2 bytes;
+//   per layer without recomputation): batch*ctx*dim*34 + 5*batch*heads*ctx^2 bytes; with
+//   activation checkpointing only each layer's fp32 input (4*batch*ctx*dim) plus one layer's
+//   full set while backward recomputes it;
 //   logits and their gradient in fp32: 8*batch*ctx*vocab bytes.
-int64_t trainingMemoryBytes(const model::ModelConfig& config, int64_t batchSize);
+int64_t trainingMemoryBytes(const model::ModelConfig& config, int64_t batchSize,
+                            bool activationCheckpointing = false);
 
 } // namespace rlhf::widgets

@@ -66,7 +66,8 @@ void readOptions(const QWizard& wizard, const WizardRunPage& run, train::Trainin
 
 } // namespace
 
-StageWizard::StageWizard(const QString& projectPath, bool gpuAvailable, QWidget* parent)
+StageWizard::StageWizard(const QString& projectPath, std::vector<model::GpuInfo> gpus,
+                         QWidget* parent)
     : QWizard(parent), m_projectPath(QDir(projectPath).absolutePath())
 {
     setWindowTitle(tr("New training run"));
@@ -75,7 +76,7 @@ StageWizard::StageWizard(const QString& projectPath, bool gpuAvailable, QWidget*
     m_stage = new WizardStagePage(m_projectPath, this);
     m_data = new WizardDataPage(m_projectPath, this);
     m_model = new WizardModelPage(m_data, this);
-    m_run = new WizardRunPage(gpuAvailable, this);
+    m_run = new WizardRunPage(std::move(gpus), this);
     m_start = new WizardStartPage(m_projectPath, m_stage, this);
     m_dpo = new WizardDpoPage(this);
     m_reward = new WizardRewardPage(m_projectPath, m_stage, this);
@@ -208,7 +209,11 @@ QString StageWizard::memoryEstimate() const
 QString StageWizard::memoryEstimateAt(int64_t batchSize) const
 {
     const RunStage stage = this->stage();
-    if (stage == RunStage::Pretrain) return m_model->memoryEstimate(batchSize);
+    const bool checkpointing = field(QStringLiteral("activationCheckpointing")).toBool();
+    if (stage == RunStage::Pretrain)
+        return m_model->memoryEstimate(batchSize, checkpointing) +
+               deviceCheck(trainingMemoryBytes(m_model->modelConfig(), batchSize, checkpointing),
+                           checkpointing);
     auto shape = m_start->modelConfig();
     if (!shape) return {};
     if (m_start->maxLength() > 0) shape->contextLength = m_start->maxLength();
@@ -217,14 +222,25 @@ QString StageWizard::memoryEstimateAt(int64_t batchSize) const
                               : stage == RunStage::Grpo
                                   ? batchSize * field(QStringLiteral("groupSize")).toInt()
                                   : batchSize;
+    const int64_t bytes = trainingMemoryBytes(*shape, sequences, checkpointing);
     QString text = tr("Training memory about %1 for %2 sequences of %3 tokens")
-                       .arg(QLocale().formattedDataSize(trainingMemoryBytes(*shape, sequences)))
+                       .arg(QLocale().formattedDataSize(bytes))
                        .arg(sequences)
                        .arg(shape->contextLength);
     if (isRl(stage) || stage == RunStage::Dpo)
         text += tr(" (policy only: the frozen reference%1 add more)")
                     .arg(stage == RunStage::Ppo ? tr(", value and reward models") : "");
-    return text;
+    return text + deviceCheck(bytes, checkpointing);
+}
+
+QString StageWizard::deviceCheck(int64_t bytes, bool checkpointing) const
+{
+    const int64_t available = m_run->deviceMemoryBytes();
+    const QString size = QLocale().formattedDataSize(available);
+    if (bytes <= available) return tr("; fits in the %1 of %2").arg(size, m_run->deviceLabel());
+    return tr("; more than the %1 of %2: lower the batch size%3")
+        .arg(size, m_run->deviceLabel(),
+             checkpointing ? QString() : tr(" or turn on activation checkpointing (Run page)"));
 }
 
 QString StageWizard::batchUnit() const

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "core/model/model_config.h"
+#include "core/model/torch_runtime.h"
 #include "core/store/records.h"
 
 #include <nlohmann/json_fwd.hpp>
@@ -13,6 +14,7 @@
 #include <QWizard>
 
 #include <cstdint>
+#include <vector>
 
 namespace rlhf::widgets {
 
@@ -41,9 +43,10 @@ public:
         SummaryPage,
     };
 
-    // `projectPath` is a project folder (holding project.sqlite). CUDA is offered only when
-    // `gpuAvailable`.
-    StageWizard(const QString& projectPath, bool gpuAvailable, QWidget* parent = nullptr);
+    // `projectPath` is a project folder (holding project.sqlite). The run page offers `gpus`
+    // (model::cudaDevices()) and the CPU.
+    StageWizard(const QString& projectPath, std::vector<model::GpuInfo> gpus,
+                QWidget* parent = nullptr);
 
     // The stage being configured.
     store::RunStage stage() const;
@@ -55,7 +58,8 @@ public:
     QString command() const;
     // Why the CLI would refuse document() (validateStageDocument's message); empty when valid.
     QString validationError() const;
-    // The model's training-memory estimate at the chosen batch size (see modelpresets.h).
+    // The model's training-memory estimate at the chosen batch size (see modelpresets.h), with
+    // activation checkpointing when chosen, checked against the chosen device's memory.
     QString memoryEstimate() const;
     QString memoryEstimateAt(int64_t batchSize) const;
     // What one unit of training.batch_size is for this stage: "sequences", "pairs", "prompts".
@@ -69,6 +73,8 @@ public:
     void accept() override;
 
 private:
+    // "; fits in the 24 GB of cuda:0 (NVIDIA ...)" or what to change when it does not.
+    QString deviceCheck(int64_t bytes, bool checkpointing) const;
     nlohmann::json pretrainDocument() const;
     nlohmann::json fineTuneDocument() const;
 

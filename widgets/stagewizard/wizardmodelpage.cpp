@@ -179,11 +179,12 @@ void WizardModelPage::refresh()
                         .arg(memoryEstimate(m_batchSize)));
 }
 
-QString WizardModelPage::memoryEstimate(int64_t batchSize) const
+QString WizardModelPage::memoryEstimate(int64_t batchSize, bool activationCheckpointing) const
 {
     if (!problem().isEmpty()) return {};
     return tr("Training memory about %1 at batch size %2")
-        .arg(QLocale().formattedDataSize(trainingMemoryBytes(modelConfig(), batchSize)))
+        .arg(QLocale().formattedDataSize(
+            trainingMemoryBytes(modelConfig(), batchSize, activationCheckpointing)))
         .arg(batchSize);
 }
 

@@ -31,7 +31,7 @@ public:
 
     model::ModelConfig modelConfig() const; // the shape as currently entered
     // "Training memory about 1.2 GB at batch size 8"; empty while the shape is invalid.
-    QString memoryEstimate(int64_t batchSize) const;
+    QString memoryEstimate(int64_t batchSize, bool activationCheckpointing = false) const;
     void setBatchSize(int64_t batchSize); // the estimate's batch; 8 until the wizard sets it
 
 private:

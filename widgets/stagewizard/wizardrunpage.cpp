@@ -3,7 +3,9 @@
 #include "core/train/training_options.h"
 #include "widgets/stagewizard/wordcombo.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QLocale>
 #include <QFormLayout>
 #include <QSpinBox>
 #include <QVariant>
@@ -26,17 +28,27 @@ QSpinBox* spinBox(QWidget* parent, const char* name, int value, const QString& z
 
 } // namespace
 
-WizardRunPage::WizardRunPage(bool gpuAvailable, QWidget* parent) : QWizardPage(parent)
+WizardRunPage::WizardRunPage(std::vector<model::GpuInfo> gpus, QWidget* parent)
+    : QWizardPage(parent), m_gpus(std::move(gpus))
 {
     setTitle(tr("Run"));
     setSubTitle(tr("Where the run executes and how often it evaluates and saves."));
 
     m_device = new QComboBox(this);
     m_device->setObjectName(QStringLiteral("device"));
-    using train::Device;
-    using train::deviceWords;
-    if (gpuAvailable) addWordItem(m_device, deviceWords, Device::Cuda, tr("cuda (GPU)"));
-    addWordItem(m_device, deviceWords, Device::Cpu, tr("cpu"));
+    for (const model::GpuInfo& gpu : m_gpus) {
+        const std::string name = train::deviceName({train::Device::Cuda, gpu.index});
+        m_device->addItem(tr("%1 (%2, %3)")
+                              .arg(QString::fromStdString(name), QString::fromStdString(gpu.name),
+                                   QLocale().formattedDataSize(gpu.totalBytes)),
+                          QString::fromStdString(name));
+    }
+    m_device->addItem(tr("cpu"), QString::fromStdString(train::deviceName({train::Device::Cpu})));
+    m_checkpointing = new QCheckBox(tr("Activation checkpointing"), this);
+    m_checkpointing->setObjectName(QStringLiteral("activationCheckpointing"));
+    m_checkpointing->setToolTip(tr("Keep only each layer's input and recompute the layer in the "
+                                   "backward pass: about a third more compute for a fraction of "
+                                   "the activation memory. Lets larger models and batches fit."));
     m_precision = new QComboBox(this);
     m_precision->setObjectName(QStringLiteral("precision"));
     using train::Precision;
@@ -61,6 +73,7 @@ WizardRunPage::WizardRunPage(bool gpuAvailable, QWidget* parent) : QWizardPage(p
     layout->addRow(tr("Device"), m_device);
     layout->addRow(tr("Precision"), m_precision);
     layout->addRow(tr("CPU threads"), m_threads);
+    layout->addRow(tr("Memory"), m_checkpointing);
     layout->addRow(tr("Evaluate every (steps)"), m_evalEvery);
     layout->addRow(tr("Checkpoint every (steps)"), m_checkpointEvery);
 
@@ -69,17 +82,33 @@ WizardRunPage::WizardRunPage(bool gpuAvailable, QWidget* parent) : QWizardPage(p
     registerField(QStringLiteral("precision"), m_precision, "currentIndex",
                   SIGNAL(currentIndexChanged(int)));
     registerField(QStringLiteral("threads"), m_threads);
+    registerField(QStringLiteral("activationCheckpointing"), m_checkpointing);
     registerField(QStringLiteral("evalEvery"), m_evalEvery);
     registerField(QStringLiteral("checkpointEvery"), m_checkpointEvery);
 }
 
 void WizardRunPage::apply(train::TrainingOptions& options) const
 {
-    options.device = chosenWord(m_device, train::deviceWords);
+    options.device = train::parseDevice(m_device->currentData().toString().toStdString());
+    options.activationCheckpointing = m_checkpointing->isChecked();
     options.precision = chosenWord(m_precision, train::precisionWords);
     options.threads = m_threads->value();
     options.evalEvery = m_evalEvery->value();
     options.checkpointEvery = m_checkpointEvery->value();
+}
+
+int64_t WizardRunPage::deviceMemoryBytes() const
+{
+    const size_t index = size_t(m_device->currentIndex());
+    return index < m_gpus.size() ? m_gpus[index].totalBytes : model::hostMemoryBytes();
+}
+
+QString WizardRunPage::deviceLabel() const
+{
+    const size_t index = size_t(m_device->currentIndex());
+    if (index < m_gpus.size())
+        return tr("cuda:%1 (%2)").arg(m_gpus[index].index).arg(QString::fromStdString(m_gpus[index].name));
+    return tr("this machine's memory");
 }
 
 } // namespace rlhf::widgets

@@ -2,8 +2,13 @@
 // and how often it evaluates and writes checkpoints.
 #pragma once
 
+#include "core/model/torch_runtime.h"
+
 #include <QWizardPage>
 
+#include <vector>
+
+class QCheckBox;
 class QComboBox;
 class QSpinBox;
 
@@ -17,14 +22,22 @@ class WizardRunPage : public QWizardPage {
     Q_OBJECT
 
 public:
-    // CUDA is offered only when `gpuAvailable` (the caller asks the core whether a GPU is there).
-    explicit WizardRunPage(bool gpuAvailable, QWidget* parent = nullptr);
+    // Offers each of `gpus` (the caller asks the core which there are), then the CPU.
+    explicit WizardRunPage(std::vector<model::GpuInfo> gpus, QWidget* parent = nullptr);
 
-    // Sets what this page holds: device, precision, threads, evaluation and checkpoint intervals.
+    // Sets what this page holds: device, precision, threads, activation checkpointing,
+    // evaluation and checkpoint intervals.
     void apply(train::TrainingOptions& options) const;
 
+    // The chosen device's memory in bytes (a GPU's own, or this machine's for the CPU) and its
+    // name for a message, e.g. "cuda:0 (NVIDIA H200)".
+    int64_t deviceMemoryBytes() const;
+    QString deviceLabel() const;
+
 private:
+    std::vector<model::GpuInfo> m_gpus;
     QComboBox* m_device = nullptr; // owned by the page, like every widget below
+    QCheckBox* m_checkpointing = nullptr;
     QComboBox* m_precision = nullptr;
     QSpinBox* m_threads = nullptr;
     QSpinBox* m_evalEvery = nullptr;

@@ -275,7 +275,7 @@ void MainWindow::rebuildRecentMenu()
 
 void MainWindow::newRun()
 {
-    StageWizard wizard(m_project, model::cudaAvailable(), this);
+    StageWizard wizard(m_project, model::cudaDevices(), this);
     if (wizard.exec() != QDialog::Accepted) return;
     startRun(QString::fromStdString(wizard.document().dump()));
 }
