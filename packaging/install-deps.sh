@@ -22,7 +22,7 @@ for argument in "$@"; do
 done
 
 export DEBIAN_FRONTEND=noninteractive
-build=(build-essential cmake ninja-build pkg-config dpkg-dev libtorch-dev libgloo-dev
+build=(build-essential cmake ninja-build ccache pkg-config dpkg-dev libtorch-dev libgloo-dev
        libsqlite3-dev nlohmann-json3-dev libcli11-dev libpcre2-dev
        libsimdjson-dev zlib1g-dev libzstd-dev libexpat1-dev               # data readers
        libutf8proc-dev libre2-dev libxxhash-dev libcld2-dev clang)        # cleaning; fuzzing

@@ -38,11 +38,22 @@ endif()
 # toolkit's) come first on the link and run paths of our programs: libtorch_cuda.so was built
 # against them and finds them through its own RUNPATH, but our programs link the CUDA runtime
 # and NVRTC themselves (TorchConfig's CUDA::cudart), and CMake's automatic run path would pick
-# the toolkit's older ones. LINKER: options precede CMake's own -rpath on the link line.
+# the toolkit's older ones. BUILD_RPATH entries precede the automatic ones; the package's
+# programs get an install run path into their own copy instead (packaging/CMakeLists.txt).
 file(GLOB pip_cuda_library_dirs LIST_DIRECTORIES true "${pip_site_packages}/nvidia/*/lib")
 foreach(dir ${pip_cuda_library_dirs})
-  add_link_options("LINKER:-rpath-link,${dir}" "LINKER:-rpath,${dir}")
+  add_link_options("LINKER:-rpath-link,${dir}")
 endforeach()
+list(PREPEND CMAKE_BUILD_RPATH ${pip_cuda_library_dirs})
 set(RLHF_NCCL_LIBRARY_DIR "${pip_site_packages}/nvidia/nccl/lib")
 find_path(RLHF_NCCL_INCLUDE_DIR nccl.h PATHS "${pip_site_packages}/nvidia/nccl/include" NO_DEFAULT_PATH)
 find_library(RLHF_NCCL_LIBRARY NAMES nccl libnccl.so.2 PATHS "${RLHF_NCCL_LIBRARY_DIR}" NO_DEFAULT_PATH)
+
+# What the package of this build carries (packaging/CMakeLists.txt): LibTorch's libraries and the
+# wheel's CUDA libraries, in the wheel's own layout, so that their relative RUNPATHs hold.
+set(RLHF_BUNDLE_DIR lib/rlhf-studio)
+set(CMAKE_INSTALL_RPATH "$ORIGIN/../${RLHF_BUNDLE_DIR}/torch/lib")
+foreach(dir ${pip_cuda_library_dirs})
+  file(RELATIVE_PATH relative "${pip_site_packages}" "${dir}")
+  list(APPEND CMAKE_INSTALL_RPATH "$ORIGIN/../${RLHF_BUNDLE_DIR}/${relative}")
+endforeach()

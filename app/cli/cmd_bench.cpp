@@ -50,6 +50,9 @@ void addBenchCommands(CLI::App& app)
         const auto result = tools::benchPretrain(*options);
         std::cout << nlohmann::json{{"tokens_per_s", result.tokensPerSecond},
                                     {"ms_per_step", result.msPerStep},
+                                    {"forward_ms", result.forwardMs},
+                                    {"backward_ms", result.backwardMs},
+                                    {"update_ms", result.updateMs},
                                     {"params", result.parameters},
                                     {"gflops", result.gflops},
                                     {"peak_memory_gb", result.peakMemoryGb},

@@ -226,7 +226,8 @@ void addGenerateBench(CLI::App& bench)
         ->capture_default_str();
     generate->add_option("--threads", options.threads, "CPU threads (0 = all cores)")
         ->capture_default_str();
-    generate->add_option("--device", options.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+    generate->add_option("--device", options.device, "auto, cpu, cuda or cuda:N")
+        ->capture_default_str();
     generate->add_option("--dir", arguments->folder,
                          "Scratch folder (must not exist; default: a temporary one)");
     generate->add_flag("--keep", arguments->keep, "Keep the temporary folder");

@@ -37,7 +37,8 @@ train::Precision parsePrecision(const std::string& name)
 
 gen::DecodeSetup decodeSetup(const std::string& device, const std::string& precision)
 {
-    const train::DeviceChoice choice = withContext("--device", [&] { return train::parseDevice(device); });
+    const train::DeviceChoice choice =
+        withContext("--device", [&] { return train::parseDevice(device); });
     const bool gpu = choice.kind == train::Device::Cuda ||
                      (choice.kind == train::Device::Auto && model::cudaAvailable());
     gen::DecodeSetup setup(gen::autoDecodePrecision(), gpu ? choice.gpu : -1);

@@ -225,8 +225,7 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
     grpo["training"] = training(scaled(100, scale), 16, 6, options, scaled(50, scale));
 
     // Every model judged alike: the test questions, the task rule, KL to the SFT model.
-    const auto setup =
-        train::resolveCompute({}, options.precision, options.threads);
+    const auto setup = train::resolveCompute({}, options.precision, options.threads);
     const text::Tokenizer text = text::loadTokenizerJson(project.paths().absolute(tokenizer.path));
     const chat::ChatEncoder encoder(text, chat::ChatTemplate{});
     const auto prompts =

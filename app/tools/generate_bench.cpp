@@ -154,9 +154,8 @@ GenerateBenchResult benchGenerate(const GenerateBenchOptions& options)
 {
     checkOptions(options);
     fs::create_directories(options.folder);
-    const train::ComputeSetup setup =
-        train::resolveCompute(train::parseDevice(options.device),
-                              options.precision, options.threads);
+    const train::ComputeSetup setup = train::resolveCompute(train::parseDevice(options.device),
+                                                            options.precision, options.threads);
 
     GenerateBenchResult result;
     result.checkpoint = options.folder / "checkpoint";

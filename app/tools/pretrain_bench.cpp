@@ -40,9 +40,8 @@ double trainingFlops(const model::ModelConfig& config, int64_t matmulParameters,
 
 PretrainBenchResult benchPretrain(const PretrainBenchOptions& options)
 {
-    const train::ComputeSetup setup =
-        train::resolveCompute(train::parseDevice(options.device),
-                              options.precision, options.threads);
+    const train::ComputeSetup setup = train::resolveCompute(train::parseDevice(options.device),
+                                                            options.precision, options.threads);
     model::resetPeakMemory(setup.gpu());
     model::Transformer model(options.model);
     model->to(setup.device);
@@ -65,7 +64,9 @@ PretrainBenchResult benchPretrain(const PretrainBenchOptions& options)
                      .to(setup.device);
     auto inputs = batch.narrow(1, 0, T), targets = batch.narrow(1, 1, T).reshape(-1);
 
-    std::vector<double> times;
+    // Where the time goes, per phase; on a GPU the phases overlap (kernels run ahead of the
+    // CPU), so only the total is exact there.
+    std::vector<double> times, forwardTimes, backwardTimes, updateTimes;
     for (int64_t step = 0; step < options.warmupSteps + options.steps; ++step) {
         const auto start = Clock::now();
         optimizer.zeroGrad();
@@ -76,22 +77,33 @@ PretrainBenchResult benchPretrain(const PretrainBenchOptions& options)
             loss = at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}).to(at::kFloat),
                                           targets);
         }
+        const auto forwardDone = Clock::now();
         loss.backward();
+        const auto backwardDone = Clock::now();
         train::clipGradNorm(parameterList, 1.0);
         optimizer.step(1e-4);
         loss.item<double>(); // waits for the device
-        if (step >= options.warmupSteps) times.push_back(seconds(start));
+        if (step >= options.warmupSteps) {
+            times.push_back(seconds(start));
+            forwardTimes.push_back(std::chrono::duration<double>(forwardDone - start).count());
+            backwardTimes.push_back(
+                std::chrono::duration<double>(backwardDone - forwardDone).count());
+            updateTimes.push_back(seconds(backwardDone));
+        }
     }
     PretrainBenchResult result;
     const double stepSeconds = median(times);
     const int64_t tokens = options.batchSize * T;
     result.msPerStep = stepSeconds * 1e3;
+    result.forwardMs = median(forwardTimes) * 1e3;
+    result.backwardMs = median(backwardTimes) * 1e3;
+    result.updateMs = median(updateTimes) * 1e3;
     result.tokensPerSecond = double(tokens) / stepSeconds;
     result.parameters = model->parameterCount();
     result.flopsPerStep = trainingFlops(options.model, matmulParameters, tokens);
     result.gflops = result.flopsPerStep / stepSeconds / 1e9;
-    result.setup = setup.description() +
-                   (options.activationCheckpointing ? ", activation checkpointing" : "");
+    result.setup =
+        setup.description() + (options.activationCheckpointing ? ", activation checkpointing" : "");
     result.peakMemoryGb = double(model::peakMemoryBytes(setup.gpu())) / 1e9;
     return result;
 }

@@ -22,7 +22,8 @@ struct PretrainBenchOptions {
 
 struct PretrainBenchResult {
     double tokensPerSecond = 0;
-    double msPerStep = 0; // median over timed steps
+    double msPerStep = 0;                               // median over timed steps
+    double forwardMs = 0, backwardMs = 0, updateMs = 0; // medians of the phases (clip + AdamW)
     int64_t parameters = 0;
     double gflops = 0;       // achieved: model FLOPs per step / median step time
     double flopsPerStep = 0; // 6 * matmul params * tokens + 12 * layers * T * dim * tokens

@@ -24,8 +24,8 @@ using ReplyStream = std::function<bool(const std::string& piece)>;
 class ChatModel {
 public:
     // Loads `checkpoint` (config.json, model.safetensors, tokenizer.json) to decode on
-    // `setup`'s device in its precision. Throws rlhf::Error naming the folder and file when something is missing, or
-    // the template token the tokenizer lacks.
+    // `setup`'s device in its precision. Throws rlhf::Error naming the folder and file when
+    // something is missing, or the template token the tokenizer lacks.
     explicit ChatModel(const std::filesystem::path& checkpoint, const ChatTemplate& chat = {},
                        const gen::DecodeSetup& setup = gen::autoDecodeSetup());
     ~ChatModel();

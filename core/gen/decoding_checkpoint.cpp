@@ -24,8 +24,9 @@ DecodingCheckpoint loadDecodingCheckpoint(const std::filesystem::path& folder,
         if (tokenizer.vocabSize() > uint32_t(model->config().vocabSize))
             throw Error("tokenizer.json has " + std::to_string(tokenizer.vocabSize()) +
                         " tokens but the model only " + std::to_string(model->config().vocabSize));
-        return DecodingCheckpoint{std::move(tokenizer),
-                                  TransformerSource(model, setup.precision == DecodePrecision::BFloat16)};
+        return DecodingCheckpoint{
+            std::move(tokenizer),
+            TransformerSource(model, setup.precision == DecodePrecision::BFloat16)};
     });
 }
 

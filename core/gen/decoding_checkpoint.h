@@ -1,6 +1,7 @@
 // A checkpoint folder loaded for decoding: its Transformer (model::loadTransformer, in eval
-// mode) behind a TransformerSource on the chosen device in the chosen precision, and its tokenizer.json, checked to
-// fit the model's vocabulary. What CheckpointGenerator and chat::ChatModel both start from.
+// mode) behind a TransformerSource on the chosen device in the chosen precision, and its
+// tokenizer.json, checked to fit the model's vocabulary. What CheckpointGenerator and
+// chat::ChatModel both start from.
 #pragma once
 
 #include "core/gen/decode_precision.h"

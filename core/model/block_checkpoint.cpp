@@ -34,8 +34,8 @@ public:
 
     static variable_list backward(AutogradContext* context, variable_list outputGrads)
     {
-        auto state = c10::static_intrusive_pointer_cast<Recompute>(
-            context->saved_data["state"].toCapsule());
+        auto state =
+            c10::static_intrusive_pointer_cast<Recompute>(context->saved_data["state"].toCapsule());
         // The engine may run this on another thread: restore the forward's autocast state.
         compat::Autocast cpu(c10::DeviceType::CPU, state->cpuAutocast, at::kBFloat16);
         compat::Autocast cuda(c10::DeviceType::CUDA, state->cudaAutocast, at::kBFloat16);

@@ -115,7 +115,8 @@ struct StreamScope::Guard {
 StreamScope::StreamScope(const SideStream& stream) : m_guard(std::make_unique<Guard>())
 {
 #ifdef RLHF_CUDA
-    if (stream.m_stream && stream.m_stream->stream) m_guard->guard.emplace(*stream.m_stream->stream);
+    if (stream.m_stream && stream.m_stream->stream)
+        m_guard->guard.emplace(*stream.m_stream->stream);
 #else
     (void)stream;
 #endif

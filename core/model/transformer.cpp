@@ -167,9 +167,15 @@ at::Tensor TransformerImpl::project(const Linear& linear, const at::Tensor& x) c
     if (isSingleFloatRow(x, linear.weight))
         return timesRow(conv1d ? linear.weight.t() : linear.weight, x, linear.bias);
     if (conv1d) {
-        // Conv1D: x @ W + b with W (in, out).
-        auto y = at::matmul(x, linear.weight);
-        return linear.bias.defined() ? y + linear.bias : y;
+        // Conv1D: x @ W + b with W (in, out). addmm adds the bias inside the GEMM, and under
+        // autocast casts it too, so the result stays bf16: matmul + bias would promote it to
+        // fp32 and make every op after it (attention, GELU, the next cast) twice the bytes.
+        const at::Tensor rows = x.reshape({-1, x.size(-1)});
+        const at::Tensor y = linear.bias.defined() ? at::addmm(linear.bias, rows, linear.weight)
+                                                   : at::mm(rows, linear.weight);
+        std::vector<int64_t> sizes = x.sizes().vec();
+        sizes.back() = linear.weight.size(1);
+        return y.view(sizes);
     }
     return at::linear(x, linear.weight, linear.bias);
 }
@@ -186,8 +192,8 @@ at::Tensor TransformerImpl::norm(const at::Tensor& x, const at::Tensor& weight,
 }
 
 at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, KvCache* cache,
-                                      size_t layer, const Rope& rope,
-                                      const at::Tensor& keyValid, at::Tensor& mask)
+                                      size_t layer, const Rope& rope, const at::Tensor& keyValid,
+                                      at::Tensor& mask)
 {
     const int64_t B = x.size(0), T = x.size(1);
     const int64_t heads = m_config.heads, kvHeads = m_config.kvHeadCount();
@@ -325,7 +331,7 @@ at::Tensor TransformerImpl::hiddenStates(const at::Tensor& tokens, KvCache* cach
     Rope rope;
     if (m_config.flavour == Flavour::Llama) { // the rotation angles, once for every layer
         auto freqs = pos.to(at::kFloat).unsqueeze(-1) * m_ropeInvFreq; // (B, T, hd/2)
-        auto angles = at::cat({freqs, freqs}, -1).unsqueeze(1); // (B, 1, T, hd)
+        auto angles = at::cat({freqs, freqs}, -1).unsqueeze(1);        // (B, 1, T, hd)
         rope = {angles.cos(), angles.sin()};
     }
     if (cache && cache->keys.size() != m_blocks.size()) {

@@ -32,7 +32,7 @@ struct ComputeSetup {
 
     AutocastScope autocast() const { return AutocastScope(device, bf16); }
     std::string description() const; // e.g. "cpu, 2 threads, bf16 autocast", "cuda:0, ..."
-    int gpu() const;                  // the GPU's index, -1 on the CPU
+    int gpu() const;                 // the GPU's index, -1 on the CPU
 };
 
 // `threads` <= 0: all cores. Throws when a GPU is asked for and absent. On a GPU it also sets

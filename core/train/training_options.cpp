@@ -110,7 +110,9 @@ JsonFields<Options> trainingFields()
                                           nlohmann::json(text).dump());
             o.device = *device;
         },
-        [](const Options& o, nlohmann::ordered_json& json) { json["device"] = deviceName(o.device); });
+        [](const Options& o, nlohmann::ordered_json& json) {
+            json["device"] = deviceName(o.device);
+        });
     fields.field("activation_checkpointing", &Options::activationCheckpointing);
     fields.field("deterministic", &Options::deterministic);
     fields.field("log_every", &Options::logEvery);

@@ -68,8 +68,8 @@ struct TrainingOptions {
     int64_t gradAccumulation = 1; // micro-batches per optimizer step
     uint64_t seed = 1337;         // seeds the weights and the batch order
     Precision precision = Precision::Auto;
-    int threads = 0;               // CPU threads; 0 = all cores
-    DeviceChoice device;           // "auto", "cpu", "cuda" or "cuda:N" in documents
+    int threads = 0;     // CPU threads; 0 = all cores
+    DeviceChoice device; // "auto", "cpu", "cuda" or "cuda:N" in documents
     // Keep only each block's input for backward and recompute the rest there: ~1/3 more
     // compute for activations a fraction of the size (what lets a 1B model train on 24 GB).
     bool activationCheckpointing = false;

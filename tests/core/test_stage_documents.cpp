@@ -123,7 +123,8 @@ private Q_SLOTS:
         QVERIFY(pretrainJson["model"]["flavour"] == nlohmann::json("llama"));
         QVERIFY(pretrainJson["training"]["device"] == nlohmann::json("cuda:1"));
         pretrain.activationCheckpointing = true;
-        QVERIFY(train::pretrainConfigFromJson(train::toJson(pretrain), "p").activationCheckpointing);
+        QVERIFY(
+            train::pretrainConfigFromJson(train::toJson(pretrain), "p").activationCheckpointing);
 
         train::FineTuneConfig reward;
         reward.stage = store::RunStage::Reward;

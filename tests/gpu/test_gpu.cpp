@@ -124,7 +124,8 @@ private Q_SLOTS:
         const auto plain = gradients(false), checkpointed = gradients(true);
         QCOMPARE(checkpointed.size(), plain.size());
         for (size_t i = 0; i < plain.size(); ++i)
-            QVERIFY2(at::allclose(checkpointed[i], plain[i], 1e-5, 1e-7), qPrintable(QString::number(i)));
+            QVERIFY2(at::allclose(checkpointed[i], plain[i], 1e-5, 1e-7),
+                     qPrintable(QString::number(i)));
     }
 
     void pretrainsAndResumesBitIdentically()
@@ -136,10 +137,12 @@ private Q_SLOTS:
         train::StopToken stop;
         dist::LocalCommunicator local;
         const auto config = tinyRun();
-        const auto straight = train::runPretrain(config, {tokens, val}, {root / "a", log, stop, local});
+        const auto straight =
+            train::runPretrain(config, {tokens, val}, {root / "a", log, stop, local});
         QCOMPARE(straight.stepsDone, int64_t(6));
         QVERIFY(log.lines.front().starts_with("device cuda:0, "));
-        QVERIFY(metric(log.metrics.back(), "train/loss") < metric(log.metrics.front(), "train/loss"));
+        QVERIFY(metric(log.metrics.back(), "train/loss") <
+                metric(log.metrics.front(), "train/loss"));
         QVERIFY(metric(log.metrics.back(), "memory/step_peak_gb") > 0);
         QVERIFY(metric(log.metrics.back(), "memory/peak_gb") >=
                 metric(log.metrics.back(), "memory/step_peak_gb"));

@@ -190,8 +190,7 @@ void TestStageWizard::memoryEstimateFollowsItsFormula()
     QCOMPARE(rlhf::widgets::trainingMemoryBytes(tiny, batch), states + activations + logits);
     // Checkpointed: each layer's fp32 input, and one layer's full set while it is recomputed.
     const int64_t checkpointed = 2 * 4 * batch * 128 * 128 + activations / 2;
-    QCOMPARE(rlhf::widgets::trainingMemoryBytes(tiny, batch, true),
-             states + checkpointed + logits);
+    QCOMPARE(rlhf::widgets::trainingMemoryBytes(tiny, batch, true), states + checkpointed + logits);
 }
 
 void TestStageWizard::memoryEstimateFollowsTheBatchSize()
@@ -217,8 +216,9 @@ void TestStageWizard::memoryEstimateFollowsTheBatchSize()
     };
     // Where the estimate is final, it is checked against the chosen device: here the CPU.
     auto checked = [&](int64_t batch) {
-        return estimate(batch) + QStringLiteral("; fits in the %1 of this machine's memory")
-                                     .arg(QLocale().formattedDataSize(rlhf::model::hostMemoryBytes()));
+        return estimate(batch) +
+               QStringLiteral("; fits in the %1 of this machine's memory")
+                   .arg(QLocale().formattedDataSize(rlhf::model::hostMemoryBytes()));
     };
     auto* modelSize = child<QLabel>(wizard, "modelSize");
     QVERIFY2(modelSize->text().contains(estimate(8)), qPrintable(modelSize->text()));

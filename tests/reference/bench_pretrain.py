@@ -1,6 +1,7 @@
 """PyTorch (Python) twin of `rlhf bench pretrain`: the same GPT-2 shape, AdamW, clipping and
 timing, printing the same JSON line. Run with Debian's python3-torch on the same machine.
-Usage: bench_pretrain.py --layers 4 --heads 4 --dim 256 --ctx 256 --vocab 4096 --batch 8"""
+Usage: bench_pretrain.py --layers 4 --heads 4 --dim 256 --ctx 256 --vocab 4096 --batch 8
+       [--precision fp32|bf16]"""
 import argparse
 import json
 import os
@@ -16,6 +17,7 @@ parser = argparse.ArgumentParser()
 for name, default in [("layers", 4), ("heads", 4), ("dim", 256), ("ctx", 256), ("vocab", 4096),
                       ("batch", 8), ("steps", 20), ("warmup", 3), ("threads", os.cpu_count())]:
     parser.add_argument(f"--{name}", type=int, default=default)
+parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
 args = parser.parse_args()
 torch.set_num_threads(args.threads)
 
@@ -30,8 +32,9 @@ times = []
 for step in range(args.warmup + args.steps):
     start = time.perf_counter()
     optimizer.zero_grad(set_to_none=False)
-    logits = model(inputs)
-    loss = F.cross_entropy(logits.reshape(-1, args.vocab), targets)
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16"):
+        logits = model(inputs)
+    loss = F.cross_entropy(logits.float().reshape(-1, args.vocab), targets)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     optimizer.step()
@@ -41,4 +44,5 @@ for step in range(args.warmup + args.steps):
 seconds = statistics.median(times)
 params = sum(p.numel() for p in model.parameters())
 print(json.dumps({"tokens_per_s": args.batch * args.ctx / seconds, "ms_per_step": seconds * 1e3,
-                  "params": params, "threads": torch.get_num_threads(), "torch": torch.__version__}))
+                  "params": params, "threads": torch.get_num_threads(), "torch": torch.__version__,
+                  "precision": args.precision}))

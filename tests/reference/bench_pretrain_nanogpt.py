@@ -47,7 +47,7 @@ class Gpt(nn.Module):
         for block in self.h:
             x = block(x)
         logits = self.ln_f(x) @ self.wte.weight.t()  # tied head
-        return F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.view(-1))
+        return F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.reshape(-1))
 
 
 parser = argparse.ArgumentParser()
@@ -71,7 +71,7 @@ optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params"
 step_model = torch.compile(model) if args.compile else model
 batch = torch.randint(args.vocab, (args.batch, args.ctx + 1), device=device)
 inputs, targets = batch[:, :-1], batch[:, 1:]
-times = []
+times, phases = [], []
 for step in range(args.warmup + args.steps):
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -79,14 +79,20 @@ for step in range(args.warmup + args.steps):
     optimizer.zero_grad(set_to_none=True)
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.precision == "bf16"):
         loss = step_model(inputs, targets)
+    forward_done = time.perf_counter()
     loss.backward()
+    backward_done = time.perf_counter()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     optimizer.step()
     loss.item()
     if step >= args.warmup:
-        times.append(time.perf_counter() - start)
+        end = time.perf_counter()
+        times.append(end - start)
+        phases.append((forward_done - start, backward_done - forward_done, end - backward_done))
 seconds = statistics.median(times)
+forward_ms, backward_ms, update_ms = (statistics.median(p[i] for p in phases) * 1e3 for i in range(3))
 params = sum(p.numel() for p in model.parameters())
 print(json.dumps({"tokens_per_s": args.batch * args.ctx / seconds, "ms_per_step": seconds * 1e3,
+                  "forward_ms": forward_ms, "backward_ms": backward_ms, "update_ms": update_ms,
                   "params": params, "threads": torch.get_num_threads(), "torch": torch.__version__,
                   "precision": args.precision, "compile": args.compile, "device": args.device}))

@@ -107,7 +107,9 @@ QString WizardRunPage::deviceLabel() const
 {
     const size_t index = size_t(m_device->currentIndex());
     if (index < m_gpus.size())
-        return tr("cuda:%1 (%2)").arg(m_gpus[index].index).arg(QString::fromStdString(m_gpus[index].name));
+        return tr("cuda:%1 (%2)")
+            .arg(m_gpus[index].index)
+            .arg(QString::fromStdString(m_gpus[index].name));
     return tr("this machine's memory");
 }
 
