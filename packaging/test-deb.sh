@@ -53,7 +53,7 @@ got=$(cd / && env -i PATH=/usr/bin:/bin /usr/bin/rlhf --version) || fail "/usr/b
 missing=$(ldd /usr/bin/rlhf | grep 'not found' || true)
 [ -z "$missing" ] || fail "unresolved libraries: $missing"
 if [ "$bundled" != 0 ]; then # LibTorch and CUDA from the package's copy, not from a build tree
-  stray=$(ldd /usr/bin/rlhf | grep -E 'lib(torch|c10|cudart|nccl|cudnn|cublas)' | grep -v '=> /usr/lib/rlhf-studio/' || true)
+  stray=$(ldd /usr/bin/rlhf | grep -E 'lib(torch|c10|cudart|nccl|cudnn|cublas)' | grep -Ev '=> /usr/(bin/\.\./)?lib/rlhf-studio/' || true)
   [ -z "$stray" ] || fail "libraries found outside /usr/lib/rlhf-studio: $stray"
   (cd / && env -i PATH=/usr/bin:/bin /usr/bin/rlhf bench gemm --size 256 --precision fp32 >/dev/null) ||
     fail "/usr/bin/rlhf bench gemm (a LibTorch call) failed"
