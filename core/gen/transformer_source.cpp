@@ -24,7 +24,10 @@ at::Tensor TransformerSource::forward(const DecodeInput& input)
     at::NoGradGuard noGrad;
     model::StreamScope onStream(m_stream);
     const auto device = m_model->device();
-    compat::Autocast autocast(device.type(), m_bf16, at::kBFloat16);
+    // One new token of one row on the CPU takes the fp32 matrix-vector path (Transformer's
+    // isSingleFloatRow), faster than any bf16 GEMM; autocast would only add its dispatch cost.
+    const bool singleRow = device.is_cpu() && input.tokens.numel() == 1;
+    compat::Autocast autocast(device.type(), m_bf16 && !singleRow, at::kBFloat16);
     auto positions = input.positions.defined() ? input.positions.to(device) : at::Tensor();
     auto keyValid = input.keyValid.defined() ? input.keyValid.to(device) : at::Tensor();
     auto hidden = m_model->hiddenStates(input.tokens.to(device), &m_cache, positions, keyValid);
