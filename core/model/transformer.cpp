@@ -228,7 +228,8 @@ at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, K
         cache->keys[layer] = k, cache->values[layer] = v; // (B, kvHeads, past + T, headDim)
     }
     // A batch decoded in bf16 that shrinks to one row goes on in fp32 (isSingleFloatRow) over
-    // a cache filled in bf16: queries follow the cache.
+    // a cache filled in bf16: queries follow the cache, the output the queries' own type.
+    const at::ScalarType queryType = q.scalar_type();
     if (q.scalar_type() != k.scalar_type()) q = q.to(k.scalar_type());
     if (kvHeads != heads) { // grouped-query attention: each kv head serves heads/kvHeads queries
         k = k.repeat_interleave(heads / kvHeads, 1);
@@ -254,7 +255,7 @@ at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, K
         out = at::bmm(weights.to(v.scalar_type()), v.reshape({B * heads, total, headDim}))
                   .view({B, heads, T, headDim});
     }
-    out = out.transpose(1, 2).reshape({B, T, m_config.dim});
+    out = out.transpose(1, 2).reshape({B, T, m_config.dim}).to(queryType);
     return project(block.attnOut, out);
 }
 

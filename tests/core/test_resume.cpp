@@ -6,6 +6,7 @@
 #include "core/model/tensor_io.h"
 #include "core/model/transformer.h"
 #include "core/train/pretrain.h"
+#include "tests/support/tiny_pretrain.h"
 
 #include <ATen/ATen.h>
 #include <QtTest>
@@ -14,35 +15,6 @@ using namespace rlhf;
 namespace fs = std::filesystem;
 
 namespace {
-
-train::PretrainConfig tinyRun()
-{
-    train::PretrainConfig config;
-    config.model.flavour = model::Flavour::Llama;
-    config.model.vocabSize = 50;
-    config.model.contextLength = 16;
-    config.model.layers = 2;
-    config.model.heads = 4;
-    config.model.kvHeads = 2;
-    config.model.dim = 32;
-    config.steps = 6;
-    config.batchSize = 4;
-    config.gradAccumulation = 2;
-    config.schedule = {.peak = 5e-3, .minimum = 5e-4, .warmupSteps = 2, .totalSteps = 6};
-    config.checkpointEvery = 3;
-    config.evalEvery = 3;
-    config.evalBatches = 2;
-    config.precision = train::Precision::Float32;
-    return config;
-}
-
-std::vector<uint32_t> tokenStream(size_t count)
-{
-    std::vector<uint32_t> tokens(count);
-    for (size_t i = 0; i < count; ++i)
-        tokens[i] = uint32_t((i * 7 + i / 5) % 50);
-    return tokens;
-}
 
 struct StopAfter : train::StageObserver {
     int64_t stopAt;
@@ -62,12 +34,12 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const fs::path root = dir.path().toStdString();
-        const auto tokens = tokenStream(4000), val = tokenStream(500);
+        const auto tokens = testing::patternedTokens(4000), val = testing::patternedTokens(500);
         train::StageObserver quiet;
         train::StopToken stop;
         dist::LocalCommunicator local;
 
-        const auto config = tinyRun();
+        const auto config = testing::tinyPretrainRun();
         const auto straight =
             train::runPretrain(config, {tokens, val}, {root / "a", quiet, stop, local});
         QCOMPARE(straight.stepsDone, int64_t(6));
@@ -98,14 +70,14 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const fs::path root = dir.path().toStdString();
-        const auto tokens = tokenStream(4000);
+        const auto tokens = testing::patternedTokens(4000);
         train::StopToken stop;
         StopAfter observer;
         observer.stopAt = 2;
         observer.stop = &stop;
         dist::LocalCommunicator local;
-        const auto result =
-            train::runPretrain(tinyRun(), {tokens, {}}, {root, observer, stop, local});
+        const auto result = train::runPretrain(testing::tinyPretrainRun(), {tokens, {}},
+                                               {root, observer, stop, local});
         QVERIFY(result.stopped);
         QCOMPARE(result.stepsDone, int64_t(2));
         QCOMPARE(result.lastCheckpoint.string(), (root / "step-000002").string());
@@ -117,7 +89,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const fs::path root = dir.path().toStdString();
-        auto config = tinyRun();
+        auto config = testing::tinyPretrainRun();
         model::Transformer model(config.model);
         model::saveCheckpoint(root / "ckpt", *model, {});
         QCOMPARE(model::loadCheckpointConfig(root / "ckpt").kvHeads, int64_t(2));

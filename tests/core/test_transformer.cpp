@@ -119,26 +119,29 @@ private Q_SLOTS:
                  qPrintable(QString::number((full - incremental).abs().max().item<double>())));
     }
 
-    // A batch decoded under bf16 autocast that shrinks to one row goes on in fp32 matrix-vector
-    // products over its bf16 cache; its logits stay those of the full forward within bf16's
-    // rounding.
+    // A batch decoded under bf16 autocast that shrinks to one row goes on as TransformerSource
+    // decodes single rows: fp32 matrix-vector products, outside autocast, over the bf16 cache.
+    // Its logits stay those of the full forward within bf16's rounding.
     void bf16BatchShrinkingToOneRow()
     {
         Transformer model(tinyConfig(Flavour::Llama));
         model->initWeights(13);
         at::NoGradGuard noGrad;
-        rlhf::compat::Autocast autocast(c10::DeviceType::CPU, true, at::kBFloat16);
         auto tokens = at::randint(37, {2, 12}, at::kLong);
-        auto full = model->forward(tokens.narrow(0, 1, 1)).to(at::kFloat); // row 1 alone
         KvCache cache;
-        model->forward(tokens.narrow(1, 0, 8), cache, {}, {});
+        at::Tensor full;
+        {
+            rlhf::compat::Autocast autocast(c10::DeviceType::CPU, true, at::kBFloat16);
+            full = model->forward(tokens.narrow(0, 1, 1)).to(at::kFloat); // row 1 alone
+            model->forward(tokens.narrow(1, 0, 8), cache, {}, {});
+        }
         QCOMPARE(cache.keys[0].scalar_type(), at::kBFloat16);
         cache.selectRows(at::tensor({int64_t(1)}, at::kLong)); // row 0 finished
         std::vector<at::Tensor> steps;
         for (int64_t t = 8; t < 12; ++t)
-            steps.push_back(model->forward(tokens.narrow(0, 1, 1).narrow(1, t, 1), cache, {}, {})
-                                .to(at::kFloat));
+            steps.push_back(model->forward(tokens.narrow(0, 1, 1).narrow(1, t, 1), cache, {}, {}));
         const auto decoded = at::cat(steps, 1);
+        QCOMPARE(decoded.scalar_type(), at::kFloat);
         const auto expected = full.narrow(1, 8, 4);
         QVERIFY2(at::allclose(decoded, expected, 5e-2, 5e-2),
                  qPrintable(QString::number((decoded - expected).abs().max().item<double>())));

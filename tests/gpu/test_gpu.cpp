@@ -10,6 +10,7 @@
 #include "core/model/torch_runtime.h"
 #include "core/model/transformer.h"
 #include "core/train/pretrain.h"
+#include "tests/support/tiny_pretrain.h"
 
 #include <ATen/ATen.h>
 #include <QtTest>
@@ -34,29 +35,14 @@ model::ModelConfig tinyModel(model::Flavour flavour)
     return config;
 }
 
-train::PretrainConfig tinyRun()
+// test_resume's run, on GPU 0 in bf16, deterministic.
+train::PretrainConfig tinyGpuRun()
 {
-    train::PretrainConfig config;
-    config.model = tinyModel(model::Flavour::Llama);
-    config.model.contextLength = 16;
-    config.steps = 6;
-    config.batchSize = 8;
-    config.schedule = {.peak = 5e-3, .minimum = 5e-4, .warmupSteps = 2, .totalSteps = 6};
-    config.checkpointEvery = 3;
-    config.evalEvery = 3;
-    config.evalBatches = 2;
+    train::PretrainConfig config = testing::tinyPretrainRun();
     config.device = {train::Device::Cuda, 0};
     config.precision = train::Precision::BFloat16;
     config.deterministic = true;
     return config;
-}
-
-std::vector<uint32_t> tokenStream(size_t count)
-{
-    std::vector<uint32_t> tokens(count);
-    for (size_t i = 0; i < count; ++i)
-        tokens[i] = uint32_t((i * 7 + i / 5) % 50);
-    return tokens;
 }
 
 struct LogCollector : train::StageObserver {
@@ -132,11 +118,11 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const fs::path root = dir.path().toStdString();
-        const auto tokens = tokenStream(4000), val = tokenStream(500);
+        const auto tokens = testing::patternedTokens(4000), val = testing::patternedTokens(500);
         LogCollector log;
         train::StopToken stop;
         dist::LocalCommunicator local;
-        const auto config = tinyRun();
+        const auto config = tinyGpuRun();
         const auto straight =
             train::runPretrain(config, {tokens, val}, {root / "a", log, stop, local});
         QCOMPARE(straight.stepsDone, int64_t(6));
