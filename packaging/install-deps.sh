@@ -52,6 +52,6 @@ fi
 # its own virtual environment, apart from the references above.
 if [ "$torch" = pip ]; then
   [ -x .torch/bin/python3 ] || /usr/bin/python3 -m venv .torch
-  .torch/bin/python3 -m pip install -q --disable-pip-version-check 'torch>=2.4,<3'
+  .torch/bin/python3 -m pip install -q --disable-pip-version-check 'torch>=2.4,<3' numpy # numpy: torch warns without it
   .torch/bin/python3 -c 'import torch; print("install-deps: LibTorch", torch.__version__, "in .torch/")'
 fi
