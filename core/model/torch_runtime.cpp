@@ -14,16 +14,39 @@
 #include <c10/cuda/CUDAStream.h>
 #endif
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <mutex>
 #include <optional>
 
 namespace rlhf::model {
 
+namespace {
+
+// glibc hands every freed block above its mmap threshold straight back to the kernel, so each
+// training step on the CPU maps, faults in and zeroes its large activations and logits again:
+// `perf record` on `rlhf bench pretrain` put ~11% of the step in page faults and page clearing.
+// A fixed threshold at glibc's maximum (32 MiB) and a trim threshold past any step's needs keep
+// what one step frees for the next. Measured with the same settings as GLIBC_TUNABLES, five
+// alternating pairs: bf16 pretraining 4,616-5,512 -> 5,176-5,883 tokens/s (median +12%). The
+// price: the process keeps its peak heap until it exits.
+void keepFreedMemoryForReuse()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        mallopt(M_MMAP_THRESHOLD, 32 << 20);
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    });
+}
+
+} // namespace
+
 int setComputeThreads(int threads)
 {
+    keepFreedMemoryForReuse();
     const int count = threads > 0 ? threads : availableCores();
     at::set_num_threads(count);
     return at::get_num_threads();
