@@ -75,9 +75,8 @@ int64_t hostMemoryBytes()
     return int64_t(sysconf(_SC_PHYS_PAGES)) * int64_t(sysconf(_SC_PAGE_SIZE));
 }
 
-void configureCuda(int index, bool deterministic)
+void configureCuda(bool deterministic)
 {
-    (void)index;
     // cuBLAS repeats its results only with a fixed workspace, set before its first handle.
     if (deterministic) setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
     at::globalContext().setAllowTF32CuBLAS(true);

@@ -31,10 +31,10 @@ std::vector<GpuInfo> cudaDevices();
 // Physical memory of this machine, in bytes.
 int64_t hostMemoryBytes();
 
-// What training on GPU `index` wants: TF32 for fp32 matmuls and convolutions (bf16 autocast
+// What training on a GPU wants: TF32 for fp32 matmuls and convolutions (bf16 autocast
 // covers the rest), and, where results must repeat, deterministic kernels (cuBLAS' fixed
 // workspace; LibTorch warns about any op that has no deterministic version).
-void configureCuda(int index, bool deterministic);
+void configureCuda(bool deterministic);
 
 // Peak memory of a device since resetPeakMemory: for GPU `index` (>= 0) the bytes LibTorch's
 // caching allocator held at most; for the CPU (index < 0) the process's peak resident set,

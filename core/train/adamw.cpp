@@ -52,16 +52,16 @@ void AdamW::fusedStep(double learningRate)
     for (Slot& slot : m_slots) {
         const at::Tensor& grad = slot.parameter.grad();
         if (!grad.defined()) continue;
-        if (!slot.step.defined() || slot.step.device() != slot.parameter.device())
-            slot.step = at::zeros({}, slot.parameter.options().dtype(at::kFloat));
-        slot.step.fill_(double(m_steps));
+        if (!m_stepTensor.defined() || m_stepTensor.device() != slot.parameter.device())
+            m_stepTensor = at::zeros({}, slot.parameter.options().dtype(at::kFloat));
         Group& group = groups[slot.decay ? 1 : 0];
         group.parameters.push_back(slot.parameter);
         group.grads.push_back(grad);
         group.expAvgs.push_back(slot.expAvg);
         group.expAvgSqs.push_back(slot.expAvgSq);
-        group.steps.push_back(slot.step);
+        group.steps.push_back(m_stepTensor); // one count for all: the kernel only reads it
     }
+    if (m_stepTensor.defined()) m_stepTensor.fill_(double(m_steps));
     for (int decay = 0; decay < 2; ++decay) {
         const Group& group = groups[decay];
         if (group.parameters.empty()) continue;

@@ -43,7 +43,6 @@ private:
     struct Slot {
         std::string name;
         at::Tensor parameter, expAvg, expAvgSq;
-        at::Tensor step; // the fused kernel's step count (float, on the parameter's device)
         bool decay = false;
     };
     void fusedStep(double learningRate);
@@ -51,6 +50,7 @@ private:
     std::vector<Slot> m_slots;
     AdamWConfig m_config;
     int64_t m_steps = 0;
+    at::Tensor m_stepTensor; // m_steps for the fused kernel (float, on the parameters' device)
 };
 
 // Scales all gradients so their global L2 norm is at most maxNorm; returns the norm before.

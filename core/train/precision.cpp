@@ -45,7 +45,7 @@ ComputeSetup resolveCompute(const DeviceChoice& device, Precision precision, int
                                   : "only " + std::to_string(gpus.size()) + " CUDA GPU(s) exist"));
     if (device.kind == Device::Cuda || (device.kind == Device::Auto && !gpus.empty())) {
         setup.device = c10::Device(c10::kCUDA, c10::DeviceIndex(device.gpu));
-        model::configureCuda(device.gpu, deterministic);
+        model::configureCuda(deterministic);
     }
     setup.threads = model::setComputeThreads(threads);
     const bool fastBf16 = setup.device.is_cuda() || cpuHasAvx512Bf16();
