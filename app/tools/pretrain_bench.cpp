@@ -1,5 +1,6 @@
 #include "app/tools/pretrain_bench.h"
 
+#include "core/model/language_model_loss.h"
 #include "core/model/torch_runtime.h"
 #include "core/model/transformer.h"
 #include "core/train/adamw.h"
@@ -60,9 +61,8 @@ PretrainBenchResult benchPretrain(const PretrainBenchOptions& options)
     }
     train::AdamW optimizer(parameters, {});
     const int64_t T = options.model.contextLength;
-    auto batch = at::randint(options.model.vocabSize, {options.batchSize, T + 1}, at::kLong)
-                     .to(setup.device);
-    auto inputs = batch.narrow(1, 0, T), targets = batch.narrow(1, 1, T).reshape(-1);
+    auto windows = at::randint(options.model.vocabSize, {options.batchSize, T + 1}, at::kLong)
+                       .to(setup.device);
 
     // Where the time goes, per phase; on a GPU the phases overlap (kernels run ahead of the
     // CPU), so only the total is exact there.
@@ -73,9 +73,7 @@ PretrainBenchResult benchPretrain(const PretrainBenchOptions& options)
         at::Tensor loss;
         {
             auto scope = setup.autocast();
-            auto logits = model->forward(inputs); // (B, T, vocab)
-            loss = at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}).to(at::kFloat),
-                                          targets);
+            loss = model::nextTokenLoss(*model, windows); // pretraining's loss
         }
         const auto forwardDone = Clock::now();
         loss.backward();

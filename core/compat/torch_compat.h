@@ -27,13 +27,24 @@ inline bool autocastEnabled(c10::DeviceType device)
 #endif
 }
 
+// The type autocast on `device` (CPU or CUDA) casts to, whether or not it is on.
+inline at::ScalarType autocastDtype(c10::DeviceType device)
+{
+#if TORCH_VERSION_MAJOR >= 2
+    return at::autocast::get_autocast_dtype(device);
+#else
+    return device == c10::DeviceType::CPU ? at::autocast::get_autocast_cpu_dtype()
+                                          : at::autocast::get_autocast_gpu_dtype();
+#endif
+}
+
 // Autocast of `device` (CPU or CUDA) to `dtype` (bf16) in this scope; restored on exit.
 class Autocast {
 public:
     Autocast(c10::DeviceType device, bool enabled, at::ScalarType dtype) : m_device(device)
     {
         m_wasEnabled = isEnabled();
-        m_oldDtype = currentDtype();
+        m_oldDtype = autocastDtype(device);
         set(enabled, dtype);
     }
     ~Autocast()
@@ -48,21 +59,12 @@ private:
     bool cpu() const { return m_device == c10::DeviceType::CPU; }
     bool isEnabled() const { return autocastEnabled(m_device); }
 #if TORCH_VERSION_MAJOR >= 2
-    at::ScalarType currentDtype() const
-    {
-        return at::autocast::get_autocast_dtype(m_device);
-    }
     void set(bool enabled, at::ScalarType dtype)
     {
         at::autocast::set_autocast_enabled(m_device, enabled);
         at::autocast::set_autocast_dtype(m_device, dtype);
     }
 #else
-    at::ScalarType currentDtype() const
-    {
-        return cpu() ? at::autocast::get_autocast_cpu_dtype()
-                     : at::autocast::get_autocast_gpu_dtype();
-    }
     void set(bool enabled, at::ScalarType dtype)
     {
         if (cpu()) {

@@ -236,27 +236,47 @@ at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, K
         v = v.repeat_interleave(heads / kvHeads, 1);
     }
 
+    // The mask is built by the first layer and shared by the others (each layer makes the same
+    // choice of kernel): a bool "may see" mask for the fused kernel, an additive one otherwise.
     const int64_t total = past + T;
     at::Tensor out;
-    if constexpr (compat::hasFusedKernels) {
-        // Fused attention: the plain causal triangle needs no mask (the flash kernels); a
-        // continued cache or padding does, built by the first layer for all.
+    if (fusedAttention(B * heads * T * total, q.device())) {
+        // The plain causal triangle needs no mask (the flash kernels); a continued cache or
+        // padding does.
         const bool needsMask = keyValid.defined() || (past > 0 && T > 1);
         if (needsMask && !mask.defined()) mask = attentionKeep(B, T, past, keyValid, q.device());
         out = compat::fusedAttention(q, k, v, needsMask ? mask : at::Tensor(), !needsMask && T > 1);
         if (keyValid.defined()) out = out.nan_to_num(0.0); // a row of only padding -> 0
     } else {
+        // Three kernels: scaled scores with the mask added inside the GEMM, the softmax (in
+        // the scores' type, accumulated in fp32), the weighted sum of values.
         if (!mask.defined()) mask = attentionMask(B, T, past, keyValid, q.options());
         auto scores = at::baddbmm(mask, q.reshape({B * heads, T, headDim}),
                                   k.reshape({B * heads, total, headDim}).transpose(1, 2),
                                   /*beta=*/1.0, /*alpha=*/1.0 / std::sqrt(double(headDim)));
-        auto weights = at::softmax(scores, -1, at::kFloat);        // (B*h, T, total)
+        auto weights = at::softmax(scores, -1);                    // (B*h, T, total)
         if (keyValid.defined()) weights = weights.nan_to_num(0.0); // a row of only padding -> 0
-        out = at::bmm(weights.to(v.scalar_type()), v.reshape({B * heads, total, headDim}))
-                  .view({B, heads, T, headDim});
+        out = at::bmm(weights, v.reshape({B * heads, total, headDim})).view({B, heads, T, headDim});
     }
     out = out.transpose(1, 2).reshape({B, T, m_config.dim}).to(queryType);
     return project(block.attnOut, out);
+}
+
+bool TransformerImpl::fusedAttention(int64_t scores, const c10::Device& device) const
+{
+    if constexpr (!compat::hasFusedKernels) return false;
+    // Above this many scores per layer (16 MB in bf16) the written-out attention's saved
+    // softmax costs more memory than its speed is worth; the flash kernel keeps none.
+    constexpr int64_t writtenOutLimit = int64_t(8) << 20;
+    switch (m_attentionKernel) {
+    case AttentionKernel::Fused:
+        return true;
+    case AttentionKernel::WrittenOut:
+        return false;
+    case AttentionKernel::Auto:
+        break;
+    }
+    return device.is_cuda() || scores > writtenOutLimit;
 }
 
 at::Tensor TransformerImpl::attentionMask(int64_t B, int64_t T, int64_t past,

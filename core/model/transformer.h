@@ -31,6 +31,9 @@ public:
                             const at::Tensor& keyValid);
     // Projects hidden states (B, T, dim) to logits (B, T, vocab).
     at::Tensor logits(const at::Tensor& hidden);
+    // What logits() multiplies by: (vocab, dim), the token embedding when tied. For losses
+    // that never form the logits (model/language_model_loss.h).
+    const at::Tensor& outputWeight() const { return m_lmHead; }
 
     // Re-initialises every parameter from `seed`: normal(0, initStd), residual projections
     // scaled by 1/sqrt(2 * layers) (GPT-2's recipe), biases 0, norm weights 1.
@@ -39,6 +42,13 @@ public:
     // Activation checkpointing: a forward with gradients keeps only each layer's input and
     // recomputes the layer in backward (model/block_checkpoint.h). Off by default.
     void setActivationCheckpointing(bool on) { m_activationCheckpointing = on; }
+
+    // Which attention kernel runs. Auto: the fused one (LibTorch 2.x's scaled_dot_product_
+    // attention) on a GPU and wherever the scores would be large; the written-out one (scores,
+    // softmax, weighted sum) for short contexts on the CPU, where it is 1.6x faster (README,
+    // Speed). LibTorch 1.13 has only the written-out one.
+    enum class AttentionKernel { Auto, Fused, WrittenOut };
+    void setAttentionKernel(AttentionKernel kernel) { m_attentionKernel = kernel; }
 
     const ModelConfig& config() const { return m_config; }
     c10::Device device() const { return m_tokenEmbedding.device(); } // where the weights are
@@ -69,6 +79,8 @@ private:
     };
     at::Tensor attention(const Block& block, const at::Tensor& x, KvCache* cache, size_t layer,
                          const Rope& rope, const at::Tensor& keyValid, at::Tensor& mask);
+    // Whether attention over `scores` elements (B * heads * T * keys) on `device` runs fused.
+    bool fusedAttention(int64_t scores, const c10::Device& device) const;
     // LibTorch 1.13's path: 0 / -inf, (T, total) without padding, else (B * heads, T, total).
     at::Tensor attentionMask(int64_t B, int64_t T, int64_t past, const at::Tensor& keyValid,
                              const at::TensorOptions& options) const;
@@ -89,6 +101,7 @@ private:
     at::Tensor m_ropeInvFreq; // (headDim / 2) buffer, Llama only
     std::vector<Block> m_blocks;
     bool m_activationCheckpointing = false;
+    AttentionKernel m_attentionKernel = AttentionKernel::Auto;
 };
 TORCH_MODULE(Transformer);
 

@@ -1,5 +1,6 @@
 #include "core/train/pretrain.h"
 
+#include "core/model/language_model_loss.h"
 #include "core/train/token_windows.h"
 #include "core/train/trainer.h"
 
@@ -11,18 +12,7 @@
 
 namespace rlhf::train {
 
-namespace {
-
-// Mean cross-entropy of predicting batch[:, 1:] from batch[:, :-1]; batch is (B, T + 1).
-at::Tensor nextTokenLoss(model::TransformerImpl& model, const at::Tensor& batch)
-{
-    const int64_t T = batch.size(1) - 1;
-    auto logits = model.forward(batch.narrow(1, 0, T)); // (B, T, vocab)
-    return at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}).to(at::kFloat),
-                                  batch.narrow(1, 1, T).reshape(-1));
-}
-
-} // namespace
+using model::nextTokenLoss;
 
 StageResult runPretrain(const PretrainConfig& config, const PretrainData& data,
                         const RunContext& run)

@@ -1,5 +1,6 @@
 #include "core/train/sft.h"
 
+#include "core/model/language_model_loss.h"
 #include "core/text/tokenizer.h"
 #include "core/train/sequence_batch.h"
 #include "core/train/trainer.h"
@@ -52,9 +53,13 @@ std::pair<at::Tensor, at::Tensor> responseNll(model::TransformerImpl& model,
                                               const SequenceBatch& batch, c10::Device device)
 {
     const auto tokens = batch.tokens.to(device);
-    const auto mask = batch.targetMask.to(device);
-    const auto logProbs = targetLogProbs(model.forward(tokens), tokens);
-    return {-(logProbs * mask).sum(), mask.sum()};
+    const auto mask = batch.targetMask.to(device); // (B, T - 1)
+    const int64_t T = tokens.size(1);
+    const auto hidden = model.hiddenStates(tokens.narrow(1, 0, T - 1), nullptr, {}, {});
+    const at::Tensor nll =
+        model::linearCrossEntropy(hidden.reshape({-1, hidden.size(2)}), model.outputWeight(),
+                                  tokens.narrow(1, 1, T - 1).reshape(-1), mask.reshape(-1));
+    return {nll, mask.sum()};
 }
 
 std::vector<const chat::EncodedChat*> rowsOf(const std::vector<chat::EncodedChat>& rows,

@@ -1,6 +1,8 @@
 // The Transformer in both flavours: HF parameter names and shapes, KV-cache decoding equal to
-// a full forward (also with left padding), and a tiny model that memorises a short text.
+// a full forward (also with left padding), both attention kernels and the chunked loss equal to
+// their plain counterparts, and a tiny model that memorises a short text.
 #include "core/compat/torch_compat.h"
+#include "core/model/language_model_loss.h"
 #include "core/model/transformer.h"
 #include "core/train/adamw.h"
 
@@ -244,6 +246,92 @@ private Q_SLOTS:
         auto paddedNext =
             model->forward(next, cache, at::full({1, 1}, 6, at::kLong), nextValid).select(1, 0);
         QVERIFY(at::allclose(aloneNext, paddedNext, 1e-4, 1e-5));
+    }
+
+    // LibTorch 2.x has two attention kernels (Auto picks the written-out one for these short
+    // contexts on the CPU): they agree on a plain batch, on a left-padded prompt in a cache
+    // and on the cache continued by two tokens.
+    void attentionKernelsAgree_data() { kvCacheEqualsFullForward_data(); }
+    void attentionKernelsAgree()
+    {
+        if constexpr (!rlhf::compat::hasFusedKernels)
+            QSKIP("LibTorch 1.13 has only the written-out attention");
+        QFETCH(int, flavour);
+        Transformer model(tinyConfig(Flavour(flavour)));
+        model->initWeights(17);
+        at::NoGradGuard noGrad;
+        auto tokens = at::randint(37, {2, 12}, at::kLong);
+        auto keyValid = at::ones({2, 10}, at::kBool);
+        keyValid.narrow(1, 0, 4).select(0, 0).fill_(false); // row 0: 4 tokens of left padding
+        auto positions = (keyValid.to(at::kLong).cumsum(1) - 1).clamp_min(0);
+        auto run = [&](Transformer::Impl::AttentionKernel kernel) {
+            model->setAttentionKernel(kernel);
+            KvCache cache;
+            auto prompt = model->forward(tokens.narrow(1, 0, 10), cache, positions, keyValid);
+            auto next = model->forward(tokens.narrow(1, 10, 2), cache,
+                                       positions.narrow(1, 9, 1) + at::arange(1, 3, at::kLong),
+                                       at::cat({keyValid, at::ones({2, 2}, at::kBool)}, 1));
+            return at::cat({model->forward(tokens), prompt, next}, 1);
+        };
+        const auto fused = run(Transformer::Impl::AttentionKernel::Fused);
+        const auto writtenOut = run(Transformer::Impl::AttentionKernel::WrittenOut);
+        QVERIFY2(at::allclose(fused, writtenOut, 1e-4, 1e-5),
+                 qPrintable(QString::number((fused - writtenOut).abs().max().item<double>())));
+    }
+
+    // The chunked loss (model/language_model_loss.h) equals the plain one (logits,
+    // log-softmax, weighted sum): its value, and both gradients scaled by the incoming one,
+    // with row weights that leave rows out, over several chunks (a vocabulary of 20,000 makes
+    // chunks of 104 rows on the CPU: 250 rows take three). bf16: within its rounding.
+    void linearCrossEntropyEqualsPlainLoss_data()
+    {
+        QTest::addColumn<bool>("bf16");
+        QTest::newRow("fp32") << false;
+        QTest::newRow("bf16") << true;
+    }
+    void linearCrossEntropyEqualsPlainLoss()
+    {
+        QFETCH(bool, bf16);
+        const int64_t rows = 250, vocab = 20000, dim = 16;
+        auto hidden = at::randn({rows, dim}).requires_grad_(true);
+        auto weight = (at::randn({vocab, dim}) * 0.5).requires_grad_(true);
+        auto targets = at::randint(vocab, {rows}, at::kLong);
+        auto rowWeights = (at::rand({rows}) > 0.3).to(at::kFloat) * 1.5;
+        auto run = [&](bool chunked) {
+            hidden.mutable_grad() = at::Tensor();
+            weight.mutable_grad() = at::Tensor();
+            at::Tensor loss;
+            {
+                rlhf::compat::Autocast autocast(c10::DeviceType::CPU, bf16, at::kBFloat16);
+                if (chunked) {
+                    loss = rlhf::model::linearCrossEntropy(hidden, weight, targets, rowWeights);
+                } else {
+                    auto logProbs = at::log_softmax(at::mm(hidden, weight.t()), 1, at::kFloat);
+                    loss =
+                        -(logProbs.gather(1, targets.unsqueeze(1)).squeeze(1) * rowWeights).sum();
+                }
+            }
+            (loss * 0.25).backward();
+            return std::make_tuple(loss.item<double>(), hidden.grad(), weight.grad());
+        };
+        const auto [plainLoss, plainHidden, plainWeight] = run(false);
+        const auto [loss, gradHidden, gradWeight] = run(true);
+        QVERIFY2(std::abs(loss - plainLoss) <= 1e-5 * std::abs(plainLoss),
+                 qPrintable(QString("%1 vs %2").arg(loss).arg(plainLoss)));
+        const double tolerance = bf16 ? 1e-2 : 1e-5; // of the gradient's largest entry
+        for (const auto& [grad, plain] :
+             {std::pair(gradHidden, plainHidden), std::pair(gradWeight, plainWeight)}) {
+            QCOMPARE(grad.scalar_type(), at::kFloat);
+            const double error = (grad - plain).abs().max().item<double>();
+            QVERIFY2(error <= tolerance * plain.abs().max().item<double>(),
+                     qPrintable(QString::number(error)));
+        }
+        // Without gradients, only the value: the same.
+        at::NoGradGuard noGrad;
+        rlhf::compat::Autocast autocast(c10::DeviceType::CPU, bf16, at::kBFloat16);
+        QCOMPARE(
+            rlhf::model::linearCrossEntropy(hidden, weight, targets, rowWeights).item<double>(),
+            loss);
     }
 
     void tinyModelMemorisesText_data() { kvCacheEqualsFullForward_data(); }
