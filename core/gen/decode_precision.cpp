@@ -2,7 +2,6 @@
 #include "core/gen/decode_precision.h"
 
 #include "core/model/torch_runtime.h"
-#include "core/util/cpu_features.h"
 
 #include <ATen/Parallel.h>
 
@@ -10,7 +9,7 @@ namespace rlhf::gen {
 
 DecodePrecision autoDecodePrecision()
 {
-    return cpuHasAvx512Bf16() ? DecodePrecision::BFloat16 : DecodePrecision::Float32;
+    return DecodePrecision::Float32;
 }
 
 DecodeSetup autoDecodeSetup()
