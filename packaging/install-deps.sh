@@ -5,7 +5,8 @@
 #
 #   bash packaging/install-deps.sh                 Debian's LibTorch 1.13 (CPU only)
 #   bash packaging/install-deps.sh --torch=pip     and current LibTorch from PyPI's torch wheel
-#                                                  (2.x with CUDA and NCCL) in .torch/
+#                                                  (2.x with CUDA and NCCL) in .torch/, with
+#                                                  transformers beside it (test_hf_models)
 #
 # --torch=pip is the default on a machine with an NVIDIA GPU (nvidia-smi lists one); build with
 # -DRLHF_PIP_TORCH=$PWD/.torch/bin/python3 to use it (README, "Which LibTorch").
@@ -52,6 +53,7 @@ fi
 # its own virtual environment, apart from the references above.
 if [ "$torch" = pip ]; then
   [ -x .torch/bin/python3 ] || /usr/bin/python3 -m venv .torch
-  .torch/bin/python3 -m pip install -q --disable-pip-version-check 'torch>=2.4,<3' numpy # numpy: torch warns without it
+  # numpy: torch warns without it; transformers: the test-only reference of test_hf_models.
+  .torch/bin/python3 -m pip install -q --disable-pip-version-check 'torch>=2.4,<3' numpy 'transformers>=5,<6'
   .torch/bin/python3 -c 'import torch; print("install-deps: LibTorch", torch.__version__, "in .torch/")'
 fi

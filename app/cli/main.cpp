@@ -23,6 +23,7 @@ int main(int argc, char** argv)
     rlhf::cli::addChatCommand(app);
     rlhf::cli::addBenchCommands(app);
     rlhf::cli::addArenaCommands(app);
+    rlhf::cli::addModelCommands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

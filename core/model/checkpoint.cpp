@@ -1,5 +1,6 @@
 #include "core/model/checkpoint.h"
 
+#include "core/model/model_weights.h"
 #include "core/model/transformer.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
@@ -52,8 +53,11 @@ void saveCheckpoint(const fs::path& folder, TransformerImpl& model,
         NamedTensors weights;
         for (const auto& item : model.named_parameters())
             weights.emplace_back(item.key(), item.value());
-        writeTensors(staging / "model.safetensors", weights, {{"format", "pt"}});
-        writeJsonFile(staging / "config.json", toHfConfig(model.config()));
+        writeModelWeights(staging, weights, scalarTypeOf(contents.weightsDtype),
+                          contents.maxShardBytes);
+        ModelConfig config = model.config();
+        config.dtype = contents.weightsDtype;
+        writeJsonFile(staging / "config.json", toHfConfig(config));
         if (!contents.optimizerState.empty())
             writeTensors(staging / "optimizer.safetensors", contents.optimizerState);
         if (!contents.trainerState.is_null())
@@ -82,25 +86,25 @@ ModelConfig loadCheckpointConfig(const fs::path& folder)
 
 void loadCheckpointWeights(const fs::path& folder, TransformerImpl& model)
 {
-    const fs::path file = folder / "model.safetensors";
-    withContext("loading " + file.string(), [&] {
-        std::map<std::string, at::Tensor> stored;
-        for (auto& [name, tensor] : readTensors(file)) {
+    withContext("loading the weights of " + folder.string(), [&] {
+        const ModelWeights weights(folder);
+        std::map<std::string, std::string> stored; // our parameter name -> the file's name
+        for (const std::string& name : weights.names()) {
             if (isBufferName(name)) continue;
             // The GPT-2 checkpoints of the HF hub are GPT2Model's: names lack "transformer.".
             const bool bare = model.config().flavour == Flavour::Gpt2 && name != "lm_head.weight" &&
                               name.rfind("transformer.", 0) != 0;
-            stored.emplace(bare ? "transformer." + name : name, std::move(tensor));
+            stored.emplace(bare ? "transformer." + name : name, name);
         }
         at::NoGradGuard noGrad;
         for (auto& item : model.named_parameters()) {
             auto found = stored.find(item.key());
             if (found == stored.end()) throw Error("tensor '" + item.key() + "' is missing");
-            const at::Tensor& source = found->second;
+            const at::Tensor source = weights.tensor(found->second);
             if (source.sizes() != item.value().sizes())
                 throw Error("tensor '" + item.key() + "': shape " + c10::str(source.sizes()) +
                             " expected " + c10::str(item.value().sizes()));
-            item.value().copy_(source);
+            item.value().copy_(source); // converts bf16 / fp16 to the parameter's fp32
             stored.erase(found);
         }
         stored.erase("lm_head.weight"); // HF writes the tied head too; it is the embedding here

@@ -1,11 +1,12 @@
 // A checkpoint is a Hugging Face model folder plus training state:
-//   config.json (HF names), model.safetensors, tokenizer.json (when known),
+//   config.json (HF names), model.safetensors (or shards + index: model_weights.h),
+//   tokenizer.json (when known),
 //   optimizer.safetensors (AdamW moments + step), trainer_state.json (step, config, metrics),
 //   and any stage extras (score.safetensors: the scalar head of a reward or value model).
 // Written to "<folder>.tmp", fsynced, then renamed, so a crash never leaves half a checkpoint.
 #pragma once
 
-#include "core/model/model_config.h"
+#include "core/model/hf_config.h"
 #include "core/model/tensor_io.h"
 
 #include <nlohmann/json.hpp>
@@ -23,6 +24,10 @@ struct CheckpointContents {
     std::filesystem::path tokenizer; // tokenizer.json to copy in; empty: none
     // More safetensors files by name, e.g. {"score.safetensors", reward head}: stage extras.
     std::vector<std::pair<std::string, NamedTensors>> tensorFiles;
+    // The weights' dtype on disk: float32 keeps training's master weights exact (resume);
+    // bfloat16 / float16 halve an exported model. config.json says which.
+    std::string weightsDtype = "float32";
+    uint64_t maxShardBytes = 5'000'000'000; // transformers' default
 };
 
 // Saves `model` and `contents` as `folder` atomically (replacing an older folder of that name).
@@ -32,8 +37,9 @@ void saveCheckpoint(const std::filesystem::path& folder, TransformerImpl& model,
 // Reads config.json of an HF model folder (ours or another tool's).
 ModelConfig loadCheckpointConfig(const std::filesystem::path& folder);
 
-// Copies model.safetensors into `model`'s parameters: every parameter must be present with its
-// exact shape; a tied lm_head.weight in the file is accepted. Errors name folder and tensor.
+// Copies the folder's weights (model.safetensors or its shards; fp32, bf16 or fp16) into `model`'s
+// parameters, converting each tensor from the mapped file: every parameter must be present with
+// its exact shape; a tied lm_head.weight in the file is accepted. Errors name folder and tensor.
 void loadCheckpointWeights(const std::filesystem::path& folder, TransformerImpl& model);
 
 // A new Transformer of the folder's config.json with the weights of its model.safetensors: what

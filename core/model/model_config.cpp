@@ -2,8 +2,6 @@
 
 #include "core/util/error.h"
 
-#include <nlohmann/json.hpp>
-
 namespace rlhf::model {
 
 int64_t ModelConfig::ffnHidden() const
@@ -13,6 +11,17 @@ int64_t ModelConfig::ffnHidden() const
     // Llama: 2/3 of 4*dim, rounded up to a multiple of 64 for friendly matmul shapes.
     const int64_t raw = 8 * dim / 3;
     return (raw + 63) / 64 * 64;
+}
+
+bool ModelConfig::slidingLayer(int64_t layer) const
+{
+    if (slidingWindow <= 0) return false;
+    return slidingLayers.empty() || slidingLayers.at(size_t(layer));
+}
+
+std::string ModelConfig::familyName() const
+{
+    return family.empty() ? flavourName(flavour) : family;
 }
 
 void ModelConfig::validate() const
@@ -25,17 +34,66 @@ void ModelConfig::validate() const
             "context length must be positive, got " + std::to_string(contextLength));
     require(layers > 0, "layers must be positive, got " + std::to_string(layers));
     require(heads > 0, "heads must be positive, got " + std::to_string(heads));
-    require(dim > 0 && dim % heads == 0, "dim " + std::to_string(dim) +
-                                             " must be a positive multiple of heads " +
-                                             std::to_string(heads));
+    require(dim > 0, "dim must be positive, got " + std::to_string(dim));
+    require(headDimension > 0 || dim % heads == 0,
+            "dim " + std::to_string(dim) + " must be a multiple of heads " + std::to_string(heads) +
+                " (or head_dim given)");
     require(kvHeadCount() > 0 && heads % kvHeadCount() == 0,
             "heads " + std::to_string(heads) + " must be a multiple of kv heads " +
                 std::to_string(kvHeadCount()));
-    require(flavour == Flavour::Llama || kvHeadCount() == heads,
-            "grouped-query attention (kv heads != heads) needs the llama flavour");
-    require(flavour == Flavour::Gpt2 || headDim() % 2 == 0,
-            "rotary positions need an even head dimension, got " + std::to_string(headDim()));
     require(normEps > 0, "norm epsilon must be positive");
+    if (flavour == Flavour::Gpt2) {
+        require(kvHeadCount() == heads,
+                "grouped-query attention (kv heads != heads) needs the llama flavour");
+        require(headDimension == 0 && !qkvBias && !outputBias && !qkNorm && slidingWindow == 0 &&
+                    rope.type == RopeType::Default,
+                "head_dim, attention biases, q/k norms, sliding windows and rope scaling need "
+                "the llama flavour");
+        return;
+    }
+    require(headDim() % 2 == 0,
+            "rotary positions need an even head dimension, got " + std::to_string(headDim()));
+    require(slidingWindow >= 0, "sliding_window must not be negative");
+    require(slidingLayers.empty() || int64_t(slidingLayers.size()) == layers,
+            "layer_types lists " + std::to_string(slidingLayers.size()) +
+                " layers, the model has " + std::to_string(layers));
+    require(rope.type == RopeType::Default || rope.factor > 0,
+            "rope scaling factor must be positive");
+    require((rope.type != RopeType::Llama3 && rope.type != RopeType::Yarn) ||
+                rope.originalContext > 0,
+            "rope scaling " + std::string(wordOf(ropeTypeWords, rope.type)) +
+                " needs original_max_position_embeddings");
+    require(rope.type != RopeType::Llama3 || rope.highFreqFactor != rope.lowFreqFactor,
+            "rope scaling llama3: high_freq_factor equals low_freq_factor");
+}
+
+int64_t parameterCount(const ModelConfig& config)
+{
+    const int64_t dim = config.dim;
+    const int64_t ffn = config.ffnHidden();
+    const int64_t embeddings = config.vocabSize * dim;
+    int64_t total = embeddings;
+    if (config.flavour == Flavour::Gpt2) {
+        total += config.contextLength * dim; // wpe
+        const int64_t norms = 2 * 2 * dim;   // ln_1, ln_2: weight + bias
+        const int64_t attention = (dim * 3 * dim + 3 * dim) + (dim * dim + dim);
+        const int64_t mlp = (dim * ffn + ffn) + (ffn * dim + dim);
+        total += config.layers * (norms + attention + mlp);
+        total += 2 * dim; // ln_f
+    } else {
+        const int64_t qDim = config.heads * config.headDim();
+        const int64_t kvDim = config.kvHeadCount() * config.headDim();
+        const int64_t norms = 2 * dim; // input_layernorm, post_attention_layernorm
+        int64_t attention = 2 * dim * qDim + 2 * dim * kvDim;
+        if (config.qkvBias) attention += qDim + 2 * kvDim;
+        if (config.outputBias) attention += dim;
+        if (config.qkNorm) attention += 2 * config.headDim();
+        const int64_t mlp = 3 * dim * ffn;
+        total += config.layers * (norms + attention + mlp);
+        total += dim; // final norm
+    }
+    if (!config.tieEmbeddings) total += embeddings; // lm_head
+    return total;
 }
 
 std::string flavourName(Flavour flavour)
@@ -47,98 +105,6 @@ Flavour flavourFromName(const std::string& name)
 {
     if (const auto flavour = findWord(flavourWords, name)) return *flavour;
     throw Error("unknown model flavour '" + name + "' (expected " + wordList(flavourWords) + ")");
-}
-
-nlohmann::json toHfConfig(const ModelConfig& config)
-{
-    nlohmann::json json;
-    json["vocab_size"] = config.vocabSize;
-    json["initializer_range"] = config.initStd;
-    json["tie_word_embeddings"] = config.tieEmbeddings;
-    if (config.flavour == Flavour::Gpt2) {
-        json["model_type"] = "gpt2";
-        json["architectures"] = {"GPT2LMHeadModel"};
-        json["n_positions"] = config.contextLength;
-        json["n_ctx"] = config.contextLength;
-        json["n_layer"] = config.layers;
-        json["n_head"] = config.heads;
-        json["n_embd"] = config.dim;
-        json["n_inner"] = config.ffnHidden();
-        json["layer_norm_epsilon"] = config.normEps;
-        json["activation_function"] = "gelu_new";
-        json["resid_pdrop"] = 0.0;
-        json["embd_pdrop"] = 0.0;
-        json["attn_pdrop"] = 0.0;
-    } else {
-        json["model_type"] = "llama";
-        json["architectures"] = {"LlamaForCausalLM"};
-        json["max_position_embeddings"] = config.contextLength;
-        json["num_hidden_layers"] = config.layers;
-        json["num_attention_heads"] = config.heads;
-        json["num_key_value_heads"] = config.kvHeadCount();
-        json["hidden_size"] = config.dim;
-        json["intermediate_size"] = config.ffnHidden();
-        json["rms_norm_eps"] = config.normEps;
-        json["rope_theta"] = config.ropeTheta;
-        json["hidden_act"] = "silu";
-        json["attention_bias"] = false;
-    }
-    return json;
-}
-
-namespace {
-
-template <typename T> T field(const nlohmann::json& json, const char* name)
-{
-    if (!json.contains(name)) throw Error(std::string("missing field '") + name + "'");
-    try {
-        return json.at(name).get<T>();
-    } catch (const nlohmann::json::exception&) {
-        throw Error(std::string("field '") + name +
-                    "' has the wrong type: " + json.at(name).dump());
-    }
-}
-
-template <typename T> T optionalField(const nlohmann::json& json, const char* name, T fallback)
-{
-    if (!json.contains(name) || json.at(name).is_null()) return fallback;
-    return field<T>(json, name);
-}
-
-} // namespace
-
-ModelConfig fromHfConfig(const nlohmann::json& json)
-{
-    if (!json.is_object()) throw Error("config.json is not a JSON object");
-    ModelConfig config;
-    const auto type = field<std::string>(json, "model_type");
-    config.vocabSize = field<int64_t>(json, "vocab_size");
-    config.initStd = optionalField<double>(json, "initializer_range", 0.02);
-    if (type == "gpt2") {
-        config.flavour = Flavour::Gpt2;
-        config.contextLength = field<int64_t>(json, "n_positions");
-        config.layers = field<int64_t>(json, "n_layer");
-        config.heads = field<int64_t>(json, "n_head");
-        config.dim = field<int64_t>(json, "n_embd");
-        config.ffnDim = optionalField<int64_t>(json, "n_inner", 0);
-        config.normEps = optionalField<double>(json, "layer_norm_epsilon", 1e-5);
-        config.tieEmbeddings = optionalField<bool>(json, "tie_word_embeddings", true);
-    } else if (type == "llama") {
-        config.flavour = Flavour::Llama;
-        config.contextLength = field<int64_t>(json, "max_position_embeddings");
-        config.layers = field<int64_t>(json, "num_hidden_layers");
-        config.heads = field<int64_t>(json, "num_attention_heads");
-        config.kvHeads = optionalField<int64_t>(json, "num_key_value_heads", config.heads);
-        config.dim = field<int64_t>(json, "hidden_size");
-        config.ffnDim = field<int64_t>(json, "intermediate_size");
-        config.normEps = optionalField<double>(json, "rms_norm_eps", 1e-6);
-        config.ropeTheta = optionalField<double>(json, "rope_theta", 10000.0);
-        config.tieEmbeddings = optionalField<bool>(json, "tie_word_embeddings", false);
-    } else {
-        throw Error("model_type '" + type + "' is not supported (gpt2 or llama)");
-    }
-    config.validate();
-    return config;
 }
 
 } // namespace rlhf::model

@@ -2,6 +2,7 @@
 
 #include "core/compat/torch_compat.h"
 #include "core/model/block_checkpoint.h"
+#include "core/model/rope.h"
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
@@ -55,6 +56,7 @@ TransformerImpl::TransformerImpl(const ModelConfig& config) : m_config(config)
 {
     m_config.validate();
     const int64_t dim = m_config.dim;
+    const int64_t qDim = m_config.heads * m_config.headDim();
     const int64_t kvDim = m_config.kvHeadCount() * m_config.headDim();
     const int64_t hidden = m_config.ffnHidden();
     const bool gpt2 = m_config.flavour == Flavour::Gpt2;
@@ -85,10 +87,18 @@ TransformerImpl::TransformerImpl(const ModelConfig& config) : m_config(config)
             block.up = addLinear(*mlp, "c_fc", dim, hidden, /*bias=*/true);
             block.down = addLinear(*mlp, "c_proj", hidden, dim, /*bias=*/true);
         } else {
-            block.query = addLinear(*attn, "q_proj", dim, dim, /*bias=*/false);
-            block.key = addLinear(*attn, "k_proj", dim, kvDim, /*bias=*/false);
-            block.value = addLinear(*attn, "v_proj", dim, kvDim, /*bias=*/false);
-            block.attnOut = addLinear(*attn, "o_proj", dim, dim, /*bias=*/false);
+            const bool qkvBias = m_config.qkvBias;
+            block.query = addLinear(*attn, "q_proj", dim, qDim, qkvBias);
+            block.key = addLinear(*attn, "k_proj", dim, kvDim, qkvBias);
+            block.value = addLinear(*attn, "v_proj", dim, kvDim, qkvBias);
+            block.attnOut = addLinear(*attn, "o_proj", qDim, dim, m_config.outputBias);
+            if (m_config.qkNorm) {
+                const int64_t headDim = m_config.headDim();
+                block.queryNorm =
+                    addChild(*attn, "q_norm")->register_parameter("weight", at::empty({headDim}));
+                block.keyNorm =
+                    addChild(*attn, "k_norm")->register_parameter("weight", at::empty({headDim}));
+            }
             block.gate = addLinear(*mlp, "gate_proj", dim, hidden, /*bias=*/false);
             block.up = addLinear(*mlp, "up_proj", dim, hidden, /*bias=*/false);
             block.down = addLinear(*mlp, "down_proj", hidden, dim, /*bias=*/false);
@@ -106,13 +116,11 @@ TransformerImpl::TransformerImpl(const ModelConfig& config) : m_config(config)
                          ->register_parameter("weight", at::empty({m_config.vocabSize, dim}));
 
     if (!gpt2) {
-        const int64_t headDim = m_config.headDim();
         // A buffer, so that to(device) moves it with the weights; checkpoints hold parameters
         // only (HF keeps it as the non-persistent rotary_emb.inv_freq).
-        m_ropeInvFreq = register_buffer(
-            "rope_inv_freq",
-            at::pow(m_config.ropeTheta, -at::arange(0, headDim, 2, at::kDouble) / double(headDim))
-                .to(at::kFloat)); // (headDim / 2)
+        RopeFrequencies frequencies = ropeFrequencies(m_config);
+        m_ropeInvFreq = register_buffer("rope_inv_freq", frequencies.inverse); // (headDim / 2)
+        m_ropeScale = frequencies.scale;
     }
     initWeights(/*seed=*/0);
 }
@@ -182,20 +190,29 @@ at::Tensor TransformerImpl::project(const Linear& linear, const at::Tensor& x) c
     return at::linear(x, linear.weight, linear.bias);
 }
 
+namespace {
+
+// RMSNorm over the last dimension in fp32, as HF's LlamaRMSNorm does.
+at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps)
+{
+    auto xf = x.to(at::kFloat);
+    auto scaled = xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps);
+    return weight * scaled.to(x.scalar_type());
+}
+
+} // namespace
+
 at::Tensor TransformerImpl::norm(const at::Tensor& x, const at::Tensor& weight,
                                  const at::Tensor& bias) const
 {
     if (m_config.flavour == Flavour::Gpt2)
         return at::layer_norm(x, {m_config.dim}, weight, bias, m_config.normEps);
-    // RMSNorm in fp32, as HF's LlamaRMSNorm does.
-    auto xf = x.to(at::kFloat);
-    auto scaled = xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + m_config.normEps);
-    return weight * scaled.to(x.scalar_type());
+    return rmsNorm(x, weight, m_config.normEps);
 }
 
 at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, KvCache* cache,
                                       size_t layer, const Rope& rope, const at::Tensor& keyValid,
-                                      at::Tensor& mask)
+                                      Masks& masks)
 {
     const int64_t B = x.size(0), T = x.size(1);
     const int64_t heads = m_config.heads, kvHeads = m_config.kvHeadCount();
@@ -210,6 +227,10 @@ at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, K
     }
     q = q.view({B, T, heads, headDim}).transpose(1, 2);   // (B, heads, T, headDim)
     k = k.view({B, T, kvHeads, headDim}).transpose(1, 2); // (B, kvHeads, T, headDim)
+    if (block.queryNorm.defined()) { // Qwen3: each head's queries and keys normalised, pre-rope
+        q = rmsNorm(q, block.queryNorm, m_config.normEps);
+        k = rmsNorm(k, block.keyNorm, m_config.normEps);
+    }
     v = v.view({B, T, kvHeads, headDim}).transpose(1, 2); // (B, kvHeads, T, headDim)
 
     if (rope.cos.defined()) {
@@ -238,19 +259,25 @@ at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, K
 
     // The mask is built by the first layer and shared by the others (each layer makes the same
     // choice of kernel): a bool "may see" mask for the fused kernel, an additive one otherwise.
+    // Layers with a sliding window share theirs.
     const int64_t total = past + T;
+    const int64_t window = m_config.slidingLayer(int64_t(layer)) ? m_config.slidingWindow : 0;
+    const bool windowed = window > 0 && total > window; // some key is outside the window
+    at::Tensor& mask = windowed ? masks.sliding : masks.full;
     at::Tensor out;
     if (fusedAttention(B * heads * T * total, q.device())) {
-        // The plain causal triangle needs no mask (the flash kernels); a continued cache or
-        // padding does.
-        const bool needsMask = keyValid.defined() || (past > 0 && T > 1);
-        if (needsMask && !mask.defined()) mask = attentionKeep(B, T, past, keyValid, q.device());
+        // The plain causal triangle needs no mask (the flash kernels); a continued cache,
+        // padding or a window does.
+        const bool needsMask = keyValid.defined() || (past > 0 && T > 1) || windowed;
+        if (needsMask && !mask.defined())
+            mask = attentionKeep(B, T, past, windowed ? window : 0, keyValid, q.device());
         out = compat::fusedAttention(q, k, v, needsMask ? mask : at::Tensor(), !needsMask && T > 1);
         if (keyValid.defined()) out = out.nan_to_num(0.0); // a row of only padding -> 0
     } else {
         // Three kernels: scaled scores with the mask added inside the GEMM, the softmax (in
         // the scores' type, accumulated in fp32), the weighted sum of values.
-        if (!mask.defined()) mask = attentionMask(B, T, past, keyValid, q.options());
+        if (!mask.defined())
+            mask = attentionMask(B, T, past, windowed ? window : 0, keyValid, q.options());
         auto scores = at::baddbmm(mask, q.reshape({B * heads, T, headDim}),
                                   k.reshape({B * heads, total, headDim}).transpose(1, 2),
                                   /*beta=*/1.0, /*alpha=*/1.0 / std::sqrt(double(headDim)));
@@ -258,7 +285,7 @@ at::Tensor TransformerImpl::attention(const Block& block, const at::Tensor& x, K
         if (keyValid.defined()) weights = weights.nan_to_num(0.0); // a row of only padding -> 0
         out = at::bmm(weights, v.reshape({B * heads, total, headDim})).view({B, heads, T, headDim});
     }
-    out = out.transpose(1, 2).reshape({B, T, m_config.dim}).to(queryType);
+    out = out.transpose(1, 2).reshape({B, T, heads * headDim}).to(queryType);
     return project(block.attnOut, out);
 }
 
@@ -279,15 +306,17 @@ bool TransformerImpl::fusedAttention(int64_t scores, const c10::Device& device) 
     return device.is_cuda() || scores > writtenOutLimit;
 }
 
-at::Tensor TransformerImpl::attentionMask(int64_t B, int64_t T, int64_t past,
+at::Tensor TransformerImpl::attentionMask(int64_t B, int64_t T, int64_t past, int64_t window,
                                           const at::Tensor& keyValid,
                                           const at::TensorOptions& options) const
 {
     const int64_t total = past + T, heads = m_config.heads;
-    // Query i (absolute position past + i) sees keys j <= past + i that are not padding: an
-    // additive mask of 0 / -inf that baddbmm adds while it computes the scaled scores.
+    // Query i (absolute position past + i) sees keys j <= past + i that are not padding (and,
+    // with a window, j > past + i - window): an additive mask of 0 / -inf that baddbmm adds
+    // while it computes the scaled scores.
     const float minusInf = -std::numeric_limits<float>::infinity();
     auto mask = at::full({T, total}, minusInf, options).triu(past + 1); // (T, total)
+    if (window > 0) mask = mask + at::full({T, total}, minusInf, options).tril(past - window);
     if (!keyValid.defined()) return mask; // baddbmm broadcasts it over every row and head
     // Padding differs per row: one (T, total) mask per row and head.
     auto padding = at::zeros({B, 1, 1, total}, options)
@@ -296,15 +325,18 @@ at::Tensor TransformerImpl::attentionMask(int64_t B, int64_t T, int64_t past,
     return mask.reshape({B * heads, T, total});
 }
 
-at::Tensor TransformerImpl::attentionKeep(int64_t B, int64_t T, int64_t past,
+at::Tensor TransformerImpl::attentionKeep(int64_t B, int64_t T, int64_t past, int64_t window,
                                           const at::Tensor& keyValid,
                                           const c10::Device& device) const
 {
-    // Query i (absolute position past + i) sees keys j <= past + i that are not padding.
+    // Query i (absolute position past + i) sees keys j <= past + i that are not padding (and,
+    // with a window, j > past + i - window).
     const int64_t total = past + T;
     auto options = at::TensorOptions().dtype(at::kLong).device(device);
-    auto keep = at::arange(total, options).view({1, total}) <=
-                at::arange(past, total, options).view({T, 1}); // (T, total)
+    const auto keys = at::arange(total, options).view({1, total});
+    const auto queries = at::arange(past, total, options).view({T, 1});
+    auto keep = keys <= queries; // (T, total)
+    if (window > 0) keep = keep.logical_and(keys > queries - window);
     if (!keyValid.defined()) return keep.view({1, 1, T, total});
     return keep.view({1, 1, T, total}).logical_and(keyValid.view({B, 1, 1, total}));
 }
@@ -317,10 +349,10 @@ at::Tensor TransformerImpl::mlp(const Block& block, const at::Tensor& x) const
 }
 
 at::Tensor TransformerImpl::block(const Block& block, at::Tensor x, KvCache* cache, size_t layer,
-                                  const Rope& rope, const at::Tensor& keyValid, at::Tensor& mask)
+                                  const Rope& rope, const at::Tensor& keyValid, Masks& masks)
 {
     x = x + attention(block, norm(x, block.norm1Weight, block.norm1Bias), cache, layer, rope,
-                      keyValid, mask);
+                      keyValid, masks);
     return x + mlp(block, norm(x, block.norm2Weight, block.norm2Bias));
 }
 
@@ -328,10 +360,12 @@ std::vector<at::Tensor> TransformerImpl::blockParameters(const Block& block)
 {
     std::vector<at::Tensor> parameters;
     for (const at::Tensor* tensor :
-         {&block.norm1Weight, &block.norm1Bias, &block.norm2Weight, &block.norm2Bias,
-          &block.qkv.weight, &block.qkv.bias, &block.query.weight, &block.key.weight,
-          &block.value.weight, &block.attnOut.weight, &block.attnOut.bias, &block.up.weight,
-          &block.up.bias, &block.gate.weight, &block.down.weight, &block.down.bias})
+         {&block.norm1Weight, &block.norm1Bias, &block.norm2Weight,    &block.norm2Bias,
+          &block.qkv.weight,  &block.qkv.bias,  &block.query.weight,   &block.query.bias,
+          &block.key.weight,  &block.key.bias,  &block.value.weight,   &block.value.bias,
+          &block.queryNorm,   &block.keyNorm,   &block.attnOut.weight, &block.attnOut.bias,
+          &block.up.weight,   &block.up.bias,   &block.gate.weight,    &block.down.weight,
+          &block.down.bias})
         if (tensor->defined()) parameters.push_back(*tensor);
     return parameters;
 }
@@ -359,6 +393,7 @@ at::Tensor TransformerImpl::hiddenStates(const at::Tensor& tokens, KvCache* cach
         auto freqs = pos.to(at::kFloat).unsqueeze(-1) * m_ropeInvFreq; // (B, T, hd/2)
         auto angles = at::cat({freqs, freqs}, -1).unsqueeze(1);        // (B, 1, T, hd)
         rope = {angles.cos(), angles.sin()};
+        if (m_ropeScale != 1.0) rope = {rope.cos * m_ropeScale, rope.sin * m_ropeScale};
     }
     if (cache && cache->keys.size() != m_blocks.size()) {
         cache->keys.assign(m_blocks.size(), at::Tensor());
@@ -367,20 +402,20 @@ at::Tensor TransformerImpl::hiddenStates(const at::Tensor& tokens, KvCache* cach
     // Padding needs a mask per row; without any, the one causal mask serves every row. Either
     // is built by the first layer and shared by the others.
     const bool padded = keyValid.defined() && !keyValid.all().item<bool>();
-    at::Tensor mask;
+    Masks masks;
     const at::Tensor blockKeyValid = padded ? keyValid : at::Tensor();
     const bool checkpoint = m_activationCheckpointing && !cache && at::GradMode::is_enabled();
     for (size_t i = 0; i < m_blocks.size(); ++i) {
         const Block& block = m_blocks[i];
         if (checkpoint) {
             // Runs again in backward, after this function returned: captures by value.
-            auto run = [this, &block, rope, blockKeyValid, mask](const at::Tensor& in) {
-                at::Tensor blockMask = mask;
-                return this->block(block, in, nullptr, 0, rope, blockKeyValid, blockMask);
+            auto run = [this, &block, i, rope, blockKeyValid, masks](const at::Tensor& in) {
+                Masks blockMasks = masks;
+                return this->block(block, in, nullptr, i, rope, blockKeyValid, blockMasks);
             };
             x = checkpointed(run, x, blockParameters(block));
         } else {
-            x = this->block(block, x, cache, i, rope, blockKeyValid, mask);
+            x = this->block(block, x, cache, i, rope, blockKeyValid, masks);
         }
     }
     if (cache) {

@@ -1,6 +1,8 @@
-// The decoder-only Transformer in its two flavours (GPT-2 and Llama) from one ModelConfig.
-// Parameter names are Hugging Face's (GPT2LMHeadModel / LlamaForCausalLM), so a state dict maps
-// 1:1 onto HF safetensors. Training, KV-cached decoding and hidden states for value/reward heads.
+// The decoder-only Transformer in its two layouts (GPT-2 and Llama) from one ModelConfig, with
+// what the Llama-layout families add (Mistral's sliding window, Qwen2's q/k/v biases, Qwen3's
+// q/k norms and head_dim, scaled rotary positions). Parameter names are Hugging Face's
+// (GPT2LMHeadModel, LlamaForCausalLM, ...), so a state dict maps 1:1 onto HF safetensors. Training,
+// KV-cached decoding and hidden states for value/reward heads.
 #pragma once
 
 #include "core/model/kv_cache.h"
@@ -61,36 +63,42 @@ private:
     };
     struct Block {
         at::Tensor norm1Weight, norm1Bias, norm2Weight, norm2Bias; // biases: GPT-2 only
-        Linear qkv;               // GPT-2: c_attn, fused (dim, 3*dim)
-        Linear query, key, value; // Llama: q_proj, k_proj, v_proj
-        Linear attnOut;           // c_proj / o_proj
-        Linear up, gate, down;    // GPT-2: c_fc, -, c_proj; Llama: up, gate, down
+        Linear qkv;                    // GPT-2: c_attn, fused (dim, 3*dim)
+        Linear query, key, value;      // Llama: q_proj, k_proj, v_proj
+        at::Tensor queryNorm, keyNorm; // Qwen3: q_norm, k_norm over each head (headDim)
+        Linear attnOut;                // c_proj / o_proj
+        Linear up, gate, down;         // GPT-2: c_fc, -, c_proj; Llama: up, gate, down
     };
 
     Linear addLinear(torch::nn::Module& parent, const std::string& name, int64_t in, int64_t out,
                      bool bias);
     at::Tensor project(const Linear& linear, const at::Tensor& x) const;
     at::Tensor norm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) const;
-    // keyValid: (B, Tcache + T), or undefined when nothing is padding. `mask`: the additive
-    // attention mask, built on the first call of a forward (undefined) and reused by the rest.
+    // keyValid: (B, Tcache + T), or undefined when nothing is padding.
     // Rotary embedding (Llama): cos and sin of each position's angles, (B, 1, T, headDim), fp32.
     struct Rope {
         at::Tensor cos, sin;
     };
+    // The attention masks of one forward, built by the first layer that needs each and shared
+    // by the rest: over the whole causal past, and over the sliding window.
+    struct Masks {
+        at::Tensor full, sliding;
+    };
     at::Tensor attention(const Block& block, const at::Tensor& x, KvCache* cache, size_t layer,
-                         const Rope& rope, const at::Tensor& keyValid, at::Tensor& mask);
+                         const Rope& rope, const at::Tensor& keyValid, Masks& masks);
     // Whether attention over `scores` elements (B * heads * T * keys) on `device` runs fused.
     bool fusedAttention(int64_t scores, const c10::Device& device) const;
-    // LibTorch 1.13's path: 0 / -inf, (T, total) without padding, else (B * heads, T, total).
-    at::Tensor attentionMask(int64_t B, int64_t T, int64_t past, const at::Tensor& keyValid,
-                             const at::TensorOptions& options) const;
+    // The written-out path's: 0 / -inf, (T, total) without padding, else (B * heads, T, total).
+    // window > 0: a query sees only the last `window` keys, itself included.
+    at::Tensor attentionMask(int64_t B, int64_t T, int64_t past, int64_t window,
+                             const at::Tensor& keyValid, const at::TensorOptions& options) const;
     // Fused attention's: true where a query sees a key, (1 or B, 1, T, total).
-    at::Tensor attentionKeep(int64_t B, int64_t T, int64_t past, const at::Tensor& keyValid,
-                             const c10::Device& device) const;
+    at::Tensor attentionKeep(int64_t B, int64_t T, int64_t past, int64_t window,
+                             const at::Tensor& keyValid, const c10::Device& device) const;
     at::Tensor mlp(const Block& block, const at::Tensor& x) const;
     // One layer: x + attention(norm(x)), then + mlp(norm(...)).
     at::Tensor block(const Block& block, at::Tensor x, KvCache* cache, size_t layer,
-                     const Rope& rope, const at::Tensor& keyValid, at::Tensor& mask);
+                     const Rope& rope, const at::Tensor& keyValid, Masks& masks);
     static std::vector<at::Tensor> blockParameters(const Block& block);
 
     ModelConfig m_config;
@@ -99,6 +107,7 @@ private:
     at::Tensor m_finalNormWeight, m_finalNormBias;
     at::Tensor m_lmHead;      // (vocab, dim); the token embedding when tied
     at::Tensor m_ropeInvFreq; // (headDim / 2) buffer, Llama only
+    double m_ropeScale = 1.0; // cos and sin are scaled by it (yarn)
     std::vector<Block> m_blocks;
     bool m_activationCheckpointing = false;
     AttentionKernel m_attentionKernel = AttentionKernel::Auto;

@@ -25,6 +25,26 @@ public:
         value = convert<T>(key);
     }
 
+    // Like read(), but a null value counts as absent too (Hugging Face configs write
+    // "sliding_window": null for "none").
+    template <typename T> void readNullable(const char* key, T& value)
+    {
+        m_seen.insert(key);
+        if (!m_object.contains(key) || m_object.at(key).is_null()) return;
+        value = convert<T>(key);
+    }
+
+    // Marks `key` as understood without reading it (metadata that changes nothing here).
+    void ignore(const char* key) { m_seen.insert(key); }
+
+    // The raw value of `key` (null when absent), marked as understood.
+    const nlohmann::json& raw(const char* key)
+    {
+        m_seen.insert(key);
+        static const nlohmann::json absent;
+        return m_object.contains(key) ? m_object.at(key) : absent;
+    }
+
     // Like read(), but the field must be present.
     template <typename T> void require(const char* key, T& value)
     {

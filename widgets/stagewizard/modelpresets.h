@@ -22,16 +22,6 @@ struct ModelPreset {
 // tiny, small and gpt2-124M in that order; the wizard adds "custom" after them.
 const std::vector<ModelPreset>& modelPresets();
 
-// Exact number of trainable parameters of the model core/model/transformer.cpp builds, which
-// matches Hugging Face's GPT2LMHeadModel / LlamaForCausalLM for the same shape:
-//   embeddings: vocab*dim (+ ctx*dim learned positions for GPT-2)
-//   per layer, GPT-2: 2 LayerNorms (4*dim), c_attn (dim*3dim + 3dim), c_proj (dim*dim + dim),
-//                     c_fc (dim*ffn + ffn), mlp c_proj (ffn*dim + dim)
-//   per layer, Llama: 2 RMSNorms (2*dim), q/o (2*dim*dim), k/v (2*dim*kvHeads*headDim),
-//                     gate/up/down (3*dim*ffn), no biases
-//   final norm: 2*dim (GPT-2) or dim (Llama); lm_head vocab*dim unless tied.
-int64_t parameterCount(const model::ModelConfig& config);
-
 // Rough bytes one training step needs, for a warning before the run, not a promise:
 //   weights + gradients + AdamW's two moments, all fp32: 16 bytes per parameter;
 //   activations kept for backward (Korthikanti et al. 2022, "Reducing Activation Recomputation",

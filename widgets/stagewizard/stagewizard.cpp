@@ -97,7 +97,7 @@ StageWizard::StageWizard(const QString& projectPath, std::vector<model::GpuInfo>
 
 int64_t StageWizard::parameterCount(const model::ModelConfig& config)
 {
-    return widgets::parameterCount(config);
+    return model::parameterCount(config);
 }
 
 RunStage StageWizard::stage() const

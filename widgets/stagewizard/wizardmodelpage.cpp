@@ -174,7 +174,7 @@ void WizardModelPage::refresh()
     }
     const auto config = modelConfig();
     m_size->setText(tr("%1 parameters (vocab %2)\n%3 (set on the Optimisation page)")
-                        .arg(QLocale().toString(qint64(parameterCount(config))))
+                        .arg(QLocale().toString(qint64(model::parameterCount(config))))
                         .arg(QLocale().toString(qint64(config.vocabSize)))
                         .arg(memoryEstimate(m_batchSize)));
 }

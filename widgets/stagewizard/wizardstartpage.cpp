@@ -1,5 +1,6 @@
 #include "widgets/stagewizard/wizardstartpage.h"
 
+#include "core/model/hf_config.h"
 #include "core/store/project.h"
 #include "core/train/finetune_config.h"
 #include "widgets/stagewizard/labelfilterfields.h"
