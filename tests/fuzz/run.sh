@@ -26,10 +26,11 @@ if command -v zstd >/dev/null; then
     printf 'line one\nline two\n' | zstd -q -c >"$build/corpus/fuzz_zstd/seed"
 fi
 printf '{"conversations":[{"from":"human","value":"q"}]}\n' >"$build/corpus/fuzz_detect/seed-jsonl"
+seed fuzz_jinja "{%- for m in messages if m.role != 'system' %}{% set ns = namespace(n=loop.index) %}{{ m.content | trim | upper ~ ns.n }}{% generation %}{{ m['content'][::-1] | tojson }}{% endgeneration %}{% endfor %}{% if add_generation_prompt %}{{ bos_token + 'x' * 2 }}{% endif %}"
 
 status=0
 for target in fuzz_text fuzz_jsonl fuzz_json_array fuzz_csv fuzz_tsv fuzz_cornell \
-              fuzz_stackexchange fuzz_reddit fuzz_gzip fuzz_zstd fuzz_detect; do
+              fuzz_stackexchange fuzz_reddit fuzz_gzip fuzz_zstd fuzz_detect fuzz_jinja; do
     corpus="$build/corpus/$target"
     crashes="$build/crashes/$target"
     mkdir -p "$corpus" "$crashes"
