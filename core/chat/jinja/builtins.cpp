@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <climits>
 #include <cmath>
 #include <ctime>
 
@@ -358,7 +359,13 @@ Value applyFilter(const std::string& name, const Value& input, const Arguments& 
                                 count.isNone() ? -1 : count.asInt()));
     }
     if (name == "int") {
-        if (input.isNumber()) return Value(int64_t(input.asNumber()));
+        if (input.isInt() || input.isBool()) return Value(input.asInt());
+        if (input.isFloat()) {
+            const double number = std::trunc(input.asNumber());
+            if (!(std::fabs(number) < 9.2e18))
+                throw Error("int: " + input.repr() + " is out of range");
+            return Value(int64_t(number));
+        }
         try {
             return Value(int64_t(std::stoll(input.str())));
         } catch (const std::exception&) {
@@ -374,6 +381,7 @@ Value applyFilter(const std::string& name, const Value& input, const Arguments& 
         }
     }
     if (name == "abs") {
+        if (input.isInt() && input.asInt() == INT64_MIN) throw Error("abs: integer overflow");
         if (input.isInt()) return Value(int64_t(std::llabs(input.asInt())));
         return Value(std::fabs(input.asNumber()));
     }
@@ -460,7 +468,10 @@ bool applyTest(const std::string& name, const Value& value, const Arguments& arg
         if (!value.isInt()) throw Error("test '" + name + "' needs an integer");
         return (value.asInt() % 2 != 0) == (name == "odd");
     }
-    if (name == "divisibleby") return other.asInt() != 0 && value.asInt() % other.asInt() == 0;
+    if (name == "divisibleby") {
+        const int64_t divisor = other.asInt();
+        return divisor == -1 || (divisor != 0 && value.asInt() % divisor == 0);
+    }
     if (name == "lower") return value.isString() && lower(value.asString()) == value.asString();
     if (name == "upper") return value.isString() && upper(value.asString()) == value.asString();
     throw Error("the test '" + name + "' is not supported in chat templates here");

@@ -2,6 +2,7 @@
 
 #include "core/util/error.h"
 
+#include <charconv>
 #include <initializer_list>
 
 namespace rlhf::chat::jinja {
@@ -501,10 +502,22 @@ private:
                 text += next().text;
             return literal(Value(text), token.line);
         }
-        case Kind::Integer:
-            return literal(Value(int64_t(std::stoll(token.text))), token.line);
-        case Kind::Float:
-            return literal(Value(std::stod(token.text)), token.line);
+        case Kind::Integer: {
+            int64_t value = 0;
+            const auto [end, error] =
+                std::from_chars(token.text.data(), token.text.data() + token.text.size(), value);
+            if (error != std::errc() || end != token.text.data() + token.text.size())
+                fail("the integer " + token.text + " is too large");
+            return literal(Value(value), token.line);
+        }
+        case Kind::Float: {
+            double value = 0;
+            const auto [end, error] =
+                std::from_chars(token.text.data(), token.text.data() + token.text.size(), value);
+            if (error != std::errc() || end != token.text.data() + token.text.size())
+                fail("the number " + token.text + " is out of range");
+            return literal(Value(value), token.line);
+        }
         case Kind::Name: {
             const std::string& name = token.text;
             if (name == "true" || name == "True") return literal(Value(true), token.line);

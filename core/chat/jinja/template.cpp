@@ -298,7 +298,11 @@ private:
             if (!operand.isNumber())
                 fail(expr.line, "unary " + expr.name + " of " + operand.typeName());
             if (expr.name == "+") return operand;
-            return operand.isFloat() ? Value(-operand.asNumber()) : Value(-operand.asInt());
+            if (operand.isFloat()) return Value(-operand.asNumber());
+            int64_t negated = 0;
+            if (__builtin_sub_overflow(int64_t(0), operand.asInt(), &negated))
+                fail(expr.line, "integer overflow in unary -");
+            return Value(negated);
         }
         case Expr::Kind::Binary:
             return binary(expr);
@@ -423,19 +427,33 @@ private:
             if (b.asNumber() == 0) fail(expr.line, "division by zero");
             return Value(a.asNumber() / b.asNumber());
         }
-        if (integers) {
+        if (integers) { // Python's integers do not overflow; these say so instead of wrapping
             const int64_t x = a.asInt(), y = b.asInt();
-            if (op == "+") return Value(x + y);
-            if (op == "-") return Value(x - y);
-            if (op == "*") return Value(x * y);
+            int64_t result = 0;
+            auto checked = [&](bool overflowed) {
+                if (overflowed) fail(expr.line, "integer overflow in " + op);
+                return Value(result);
+            };
+            if (op == "+") return checked(__builtin_add_overflow(x, y, &result));
+            if (op == "-") return checked(__builtin_sub_overflow(x, y, &result));
+            if (op == "*") return checked(__builtin_mul_overflow(x, y, &result));
             if ((op == "//" || op == "%") && y == 0) fail(expr.line, "division by zero");
-            const int64_t floorDiv = x / y - ((x % y != 0) && ((x < 0) != (y < 0)) ? 1 : 0);
-            if (op == "//") return Value(floorDiv);
-            if (op == "%") return Value(x - floorDiv * y);
+            if ((op == "//" || op == "%") && y == -1) { // the one quotient that can overflow
+                if (op == "%") return Value(int64_t(0));
+                return checked(__builtin_sub_overflow(int64_t(0), x, &result));
+            }
+            if (op == "//" || op == "%") {
+                const int64_t floorDiv = x / y - ((x % y != 0) && ((x < 0) != (y < 0)) ? 1 : 0);
+                return op == "//" ? Value(floorDiv) : Value(x - floorDiv * y);
+            }
             if (op == "**" && y >= 0) {
-                int64_t result = 1;
-                for (int64_t i = 0; i < y && i < 64; ++i)
-                    result *= x;
+                if (y == 0) return Value(int64_t(1));
+                if (x == 0 || x == 1) return Value(x);
+                if (x == -1) return Value(int64_t(y % 2 ? -1 : 1));
+                result = 1; // |x| >= 2 overflows within 64 steps
+                for (int64_t i = 0; i < y; ++i)
+                    if (__builtin_mul_overflow(result, x, &result))
+                        fail(expr.line, "integer overflow in **");
                 return Value(result);
             }
         }

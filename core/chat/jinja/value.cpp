@@ -227,14 +227,20 @@ Value Value::fromJson(const nlohmann::ordered_json& json)
     }
 }
 
+void Value::wrongType(const char* expected) const
+{
+    throw Error(std::string("expected ") + expected + ", got " + typeName());
+}
+
 int64_t Value::asInt() const
 {
-    return isBool() ? int64_t(asBool()) : std::get<int64_t>(m_storage);
+    return isBool() ? int64_t(asBool()) : get<int64_t>("an integer");
 }
 
 double Value::asNumber() const
 {
-    if (isFloat()) return std::get<double>(m_storage);
+    if (isFloat()) return get<double>("a number");
+    if (!isInt() && !isBool()) wrongType("a number");
     return double(asInt());
 }
 

@@ -72,15 +72,16 @@ public:
     bool isDict() const { return std::holds_alternative<std::shared_ptr<Dict>>(m_storage); }
     bool isCallable() const { return std::holds_alternative<std::shared_ptr<Function>>(m_storage); }
 
-    bool asBool() const { return std::get<bool>(m_storage); }
+    // The value as that type; rlhf::Error "expected an integer, got string" when it is another.
+    bool asBool() const { return get<bool>("a boolean"); }
     int64_t asInt() const;   // bools and ints
     double asNumber() const; // bools, ints and floats
-    const std::string& asString() const { return std::get<std::string>(m_storage); }
-    const List& asList() const { return *std::get<std::shared_ptr<List>>(m_storage); }
-    const Dict& asDict() const { return *std::get<std::shared_ptr<Dict>>(m_storage); }
-    Dict& mutableDict() const { return *std::get<std::shared_ptr<Dict>>(m_storage); }
-    const Function& asFunction() const { return *std::get<std::shared_ptr<Function>>(m_storage); }
-    const std::string& undefinedName() const { return std::get<Undefined>(m_storage).name; }
+    const std::string& asString() const { return get<std::string>("a string"); }
+    const List& asList() const { return *get<std::shared_ptr<List>>("a list"); }
+    const Dict& asDict() const { return *get<std::shared_ptr<Dict>>("a dict"); }
+    Dict& mutableDict() const { return *get<std::shared_ptr<Dict>>("a dict"); }
+    const Function& asFunction() const { return *get<std::shared_ptr<Function>>("a function"); }
+    const std::string& undefinedName() const { return get<Undefined>("undefined").name; }
 
     bool truthy() const;          // Python's bool(); undefined is false
     std::string str() const;      // Python's str(); undefined is ""
@@ -89,6 +90,12 @@ public:
 
 private:
     explicit Value(Undefined undefined) : m_storage(std::move(undefined)) {}
+    template <typename T> const T& get(const char* expected) const
+    {
+        if (const T* value = std::get_if<T>(&m_storage)) return *value;
+        wrongType(expected);
+    }
+    [[noreturn]] void wrongType(const char* expected) const;
     Storage m_storage;
 };
 
