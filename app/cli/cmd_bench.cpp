@@ -18,6 +18,7 @@ void addBenchCommands(CLI::App& app)
     addImportBench(*bench);
     addPpoBench(*bench);
     addGenerateBench(*bench);
+    addFinetuneBench(*bench);
 
     auto options = std::make_shared<tools::PretrainBenchOptions>();
     auto flavour = std::make_shared<std::string>("gpt2");

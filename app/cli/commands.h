@@ -19,6 +19,7 @@ void addImportCommands(CLI::App& app);  // cmd_import.cpp: import, quarantine
 void addImportBench(CLI::App& bench);   // cmd_bench_import.cpp: bench import
 void addPpoBench(CLI::App& bench);      // cmd_bench_ppo.cpp: bench ppo
 void addGenerateBench(CLI::App& bench); // cmd_bench_generate.cpp: bench generate
+void addFinetuneBench(CLI::App& bench); // cmd_bench_finetune.cpp: bench finetune
 void addTrainCommand(CLI::App& app);    // cmd_train.cpp: train
 void addGenerateCommand(CLI::App& app); // cmd_generate.cpp: generate
 void addChatCommand(CLI::App& app);     // cmd_chat.cpp: chat

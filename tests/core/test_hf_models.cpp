@@ -203,6 +203,28 @@ private Q_SLOTS:
         QVERIFY(broken.readAllStandardError().contains("config.json"));
     }
 
+    // `rlhf bench finetune` loads a folder and runs full fine-tuning steps on it.
+    void benchFinetunesAModelFolder()
+    {
+        const fs::path folder = fs::path(m_dir.path().toStdString()) / "qwen2-bf16-sharded";
+        QProcess rlhf;
+        rlhf.start(QStringLiteral(RLHF_BINARY_DIR "/bin/rlhf"),
+                   {"bench", "finetune", "-c", QString::fromStdString(folder.string()), "--steps",
+                    "2", "--length", "32", "--precision", "fp32"});
+        QVERIFY(rlhf.waitForFinished(120'000));
+        QCOMPARE(rlhf.exitCode(), 0);
+        const auto result = nlohmann::json::parse(rlhf.readAllStandardOutput().toStdString());
+        QCOMPARE(result.at("family").get<std::string>(), std::string("qwen2"));
+        QCOMPARE(result.at("params").get<int64_t>(),
+                 m_reference.at("cases").at("qwen2-bf16-sharded").at("parameters").get<int64_t>());
+        // Random tokens, a random model (init std 0.2): a finite loss above ln 300 = 5.7's
+        // neighbourhood, as the reference's SFT loss on its prompt (7.98).
+        const double loss = result.at("first_loss").get<double>();
+        QVERIFY2(loss > 3.0 && loss < 30.0, qPrintable(QString::number(loss)));
+        QVERIFY(result.at("step_s").get<double>() > 0);
+        QVERIFY(result.at("peak_memory_gb").get<double>() > 0);
+    }
+
     // A Llama 3.2-style config.json as the Hub has it (rope_theta + rope_scaling, torch_dtype).
     void readsTheHubsLlama3Config()
     {

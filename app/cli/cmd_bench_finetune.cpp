@@ -1,0 +1,51 @@
+// `rlhf bench finetune -c FOLDER`: the time and memory to load a model folder and to run full
+// fine-tuning steps on it, as one JSON line (app/tools/finetune_bench.h).
+#include "app/cli/commands.h"
+#include "app/tools/finetune_bench.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+namespace rlhf::cli {
+
+void addFinetuneBench(CLI::App& bench)
+{
+    auto options = std::make_shared<tools::FinetuneBenchOptions>();
+    auto precision = std::make_shared<std::string>("auto");
+    auto checkpoint = std::make_shared<std::string>();
+    auto* command = bench.add_subcommand(
+        "finetune", "Load a model folder and time full fine-tuning steps on random tokens");
+    command->add_option("-c,--checkpoint", *checkpoint, "Model folder (Hugging Face layout)")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    command->add_option("--batch", options->batchSize, "Sequences per step")->capture_default_str();
+    command->add_option("--length", options->length, "Tokens per sequence")->capture_default_str();
+    command->add_option("--steps", options->steps, "Steps (the first allocates AdamW's state)")
+        ->capture_default_str();
+    addPrecisionOption(*command, *precision, "auto, fp32 or bf16")->capture_default_str();
+    command->add_option("--threads", options->threads, "CPU threads (0 = all cores)")
+        ->capture_default_str();
+    command->add_option("--device", options->device, deviceHelp)->capture_default_str();
+    command->add_flag("--activation-checkpointing", options->activationCheckpointing,
+                      "Recompute each layer in backward instead of keeping its activations");
+    command->callback([=] {
+        options->checkpoint = *checkpoint;
+        options->precision = parsePrecision(*precision);
+        const auto result = tools::benchFinetune(*options);
+        std::cout << nlohmann::json{{"family", result.family},
+                                    {"params", result.parameters},
+                                    {"load_s", result.loadSeconds},
+                                    {"load_peak_memory_gb", result.loadPeakMemoryGb},
+                                    {"first_step_s", result.firstStepSeconds},
+                                    {"step_s", result.stepSeconds},
+                                    {"peak_memory_gb", result.peakMemoryGb},
+                                    {"first_loss", result.firstLoss},
+                                    {"setup", result.setup}}
+                         .dump()
+                  << std::endl;
+    });
+}
+
+} // namespace rlhf::cli

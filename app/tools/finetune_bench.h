@@ -1,0 +1,39 @@
+// What fine-tuning a model folder costs on this machine: the time and memory to load it (a
+// Hugging Face folder: any family, dtype or sharding model/checkpoint.h reads) and to run
+// full fine-tuning steps on it (SFT's masked loss, AdamW): what `rlhf bench finetune` prints.
+#pragma once
+
+#include "core/train/pretrain_config.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace rlhf::tools {
+
+struct FinetuneBenchOptions {
+    std::filesystem::path checkpoint;
+    int64_t batchSize = 1;
+    int64_t length = 256; // tokens per sequence; the loss covers the second half (the "reply")
+    int64_t steps = 2;    // the first allocates AdamW's moments, the rest are steady
+    train::Precision precision = train::Precision::Auto;
+    int threads = 0;
+    std::string device = "auto";
+    bool activationCheckpointing = false;
+};
+
+struct FinetuneBenchResult {
+    std::string family;
+    int64_t parameters = 0;
+    double loadSeconds = 0;      // config.json + weights into fp32 parameters
+    double loadPeakMemoryGb = 0; // peak resident set (CPU) or allocator peak (GPU) after it
+    double firstStepSeconds = 0; // forward, backward, clip, AdamW (allocates its moments)
+    double stepSeconds = 0;      // median of the later steps (0 with one step)
+    double peakMemoryGb = 0;     // over the whole run
+    double firstLoss = 0;
+    std::string setup;
+};
+
+FinetuneBenchResult benchFinetune(const FinetuneBenchOptions& options);
+
+} // namespace rlhf::tools
