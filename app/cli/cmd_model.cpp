@@ -1,11 +1,14 @@
 // `rlhf model info FOLDER`: what a Hugging Face model folder (or a checkpoint) holds, read from
 // its config.json and weight files without loading the weights, as JSON: the family and shape,
-// the exact parameter count, the dtype and size on disk, and the memory that chatting with it and
-// fully fine-tuning it take here. The CLI twin of what the studio shows before adding a model.
+// the exact parameter count, the dtype and size on disk, the memory that chatting with it and
+// fully fine-tuning it take here, and its own chat template with a preview. The CLI twin of what
+// the studio shows before adding a model.
 #include "app/cli/commands.h"
 
+#include "core/chat/jinja/model_template.h"
 #include "core/model/checkpoint.h"
 #include "core/model/hf_config.h"
+#include "core/util/error.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -27,6 +30,25 @@ uint64_t weightFileBytes(const fs::path& folder)
         if (name.starts_with("model") && name.ends_with(".safetensors")) bytes += entry.file_size();
     }
     return bytes;
+}
+
+// The model's own chat template: where it is and how a short conversation renders with it;
+// null when the folder has none, {"error": ...} when it cannot be used.
+nlohmann::ordered_json chatTemplateInfo(const fs::path& folder)
+{
+    try {
+        const auto chatTemplate = chat::jinja::ModelTemplate::load(folder);
+        if (!chatTemplate) return nullptr;
+        const nlohmann::ordered_json conversation = {
+            {{"role", "system"}, {"content", "You are a helpful assistant."}},
+            {{"role", "user"}, {"content", "Hello!"}},
+            {{"role", "assistant"}, {"content", "Hi! How can I help?"}},
+            {{"role", "user"}, {"content", "What is 2 + 2?"}}};
+        return {{"file", chatTemplate->file()},
+                {"preview", chatTemplate->render(conversation, /*addGenerationPrompt=*/true).text}};
+    } catch (const Error& error) {
+        return {{"error", error.what()}};
+    }
 }
 
 nlohmann::ordered_json modelInfo(const fs::path& folder)
@@ -56,6 +78,7 @@ nlohmann::ordered_json modelInfo(const fs::path& folder)
     // and depend on batch and length: the stage wizard's estimate adds them).
     info["memory_bytes"] = {{"chat", parameters * 4}, {"full_finetune", parameters * 16}};
     info["tokenizer"] = fs::exists(folder / "tokenizer.json");
+    info["chat_template"] = chatTemplateInfo(folder);
     return info;
 }
 

@@ -19,21 +19,14 @@ namespace {
 constexpr const char* singleFile = "model.safetensors";
 constexpr const char* indexFile = "model.safetensors.index.json";
 
+// The LibTorch type of a stored weight: the floating-point types only.
 at::ScalarType storedType(const TensorView& view, const std::string& name)
 {
-    switch (view.dtype) {
-    case DType::F32:
-        return at::kFloat;
-    case DType::BF16:
-        return at::kBFloat16;
-    case DType::F16:
-        return at::kHalf;
-    case DType::F64:
-        return at::kDouble;
-    default:
+    const auto type = toScalarType(view.dtype);
+    if (!type || !at::isFloatingType(*type))
         throw Error("tensor '" + name + "': dtype " + std::string(dtypeName(view.dtype)) +
                     " is not a weight type here (F32, BF16, F16 or F64)");
-    }
+    return *type;
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include <cstring>
+#include <optional>
 
 namespace rlhf::model {
 
@@ -40,6 +41,8 @@ DType toDType(at::ScalarType type, const std::string& name)
     }
 }
 
+} // namespace
+
 std::optional<at::ScalarType> toScalarType(DType dtype)
 {
     switch (dtype) {
@@ -67,8 +70,6 @@ std::optional<at::ScalarType> toScalarType(DType dtype)
         return std::nullopt; // unsigned wide ints and fp8 have no LibTorch 1.13 type
     }
 }
-
-} // namespace
 
 void writeTensors(const std::filesystem::path& file, const NamedTensors& tensors,
                   const std::map<std::string, std::string>& metadata)

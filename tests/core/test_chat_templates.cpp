@@ -6,6 +6,7 @@
 // without the generation prompt, and ones the templates reject. The rendered text must be
 // identical byte for byte, the {% generation %} texts (the assistant mask) too, and a template
 // that raises must raise here with its message. Unsupported constructs are named.
+#include "core/chat/jinja/model_template.h"
 #include "core/chat/jinja/template.h"
 #include "core/util/json_file.h"
 #include "tests/support/error_of.h"
@@ -248,6 +249,37 @@ private Q_SLOTS:
         QCOMPARE(identical + raised, int(cases.size()));
         QCOMPARE(raised, 3); // Mistral refuses a system prompt and two user turns, Gemma the latter
         QVERIFY(generationBlocks >= 5);
+    }
+
+    // A model folder's template: chat_template.jinja first, else tokenizer_config.json's (its
+    // "default" when it lists several), with the special tokens that file names.
+    void findsAModelFoldersTemplate()
+    {
+        using chat::jinja::ModelTemplate;
+        QTemporaryDir dir;
+        const std::filesystem::path folder = dir.path().toStdString();
+        QVERIFY(!ModelTemplate::load(folder)); // no template at all
+
+        nlohmann::ordered_json config;
+        config["bos_token"] = {{"content", "<s>"}, {"lstrip", false}};
+        config["chat_template"] = {{{"name", "tool_use"}, {"template", "tools"}},
+                                   {{"name", "default"},
+                                    {"template", "{{ bos_token }}{% for m in messages %}"
+                                                 "[{{ m.role }}]{{ m.content }}{% endfor %}"}}};
+        std::ofstream(folder / "tokenizer_config.json") << config.dump();
+        const nlohmann::ordered_json messages = {{{"role", "user"}, {"content", "hi"}}};
+        auto found = ModelTemplate::load(folder);
+        QVERIFY(found);
+        QCOMPARE(QString::fromStdString(found->render(messages, false).text),
+                 QStringLiteral("<s>[user]hi"));
+
+        std::ofstream(folder / "chat_template.jinja") << "{{ messages | length }}\n{% if %}";
+        const QString message = testing::errorOf([&] { ModelTemplate::load(folder); });
+        QVERIFY2(message.contains("chat_template.jinja: chat template line 2"),
+                 qPrintable(message));
+        std::ofstream(folder / "chat_template.jinja") << "{{ messages | length }}";
+        QCOMPARE(QString::fromStdString(ModelTemplate::load(folder)->render(messages, true).text),
+                 QStringLiteral("1"));
     }
 
     // What the subset lacks is named, with its line; nothing crashes.

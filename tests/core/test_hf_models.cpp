@@ -194,6 +194,29 @@ private Q_SLOTS:
         QCOMPARE(info.at("head_dim").get<int64_t>(), int64_t(32));
         QCOMPARE(info.at("dtype").get<std::string>(), std::string("float32"));
         QVERIFY(info.at("weight_bytes").get<int64_t>() >= 4 * info.at("parameters").get<int64_t>());
+        QVERIFY(info.at("chat_template").is_null()); // transformers saved no tokenizer
+
+        // With a tokenizer_config.json that carries a ChatML-style template and AddedToken-style
+        // special tokens, the preview is the template's rendering of a short conversation.
+        nlohmann::json tokenizerConfig;
+        tokenizerConfig["eos_token"] = {{"content", "<|im_end|>"}, {"special", true}};
+        tokenizerConfig["chat_template"] =
+            "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + "
+            "message['content'] + eos_token + '\n' }}{% endfor %}{% if add_generation_prompt "
+            "%}{{ '<|im_start|>assistant\n' }}{% endif %}";
+        writeJsonFile(root / "qwen3" / "tokenizer_config.json", tokenizerConfig);
+        QProcess withTemplate;
+        withTemplate.start(QStringLiteral(RLHF_BINARY_DIR "/bin/rlhf"),
+                           {"model", "info", QString::fromStdString((root / "qwen3").string())});
+        QVERIFY(withTemplate.waitForFinished(60'000));
+        const auto described =
+            nlohmann::json::parse(withTemplate.readAllStandardOutput().toStdString());
+        QCOMPARE(described.at("chat_template").at("preview").get<std::string>(),
+                 std::string("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
+                             "<|im_start|>user\nHello!<|im_end|>\n"
+                             "<|im_start|>assistant\nHi! How can I help?<|im_end|>\n"
+                             "<|im_start|>user\nWhat is 2 + 2?<|im_end|>\n"
+                             "<|im_start|>assistant\n"));
 
         QProcess broken; // an unknown family: the message names the field, exit code 1
         broken.start(QStringLiteral(RLHF_BINARY_DIR "/bin/rlhf"),
