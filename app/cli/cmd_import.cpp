@@ -5,13 +5,13 @@
 #include "core/data/importer.h"
 #include "core/store/project.h"
 #include "core/util/error.h"
+#include "core/util/text_file.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
 
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -36,15 +36,6 @@ struct ImportArguments {
     double val = 0.05, test = 0.0;
     uint64_t seed = 0;
 };
-
-std::string readTextFile(const fs::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw Error(file.string() + ": cannot open");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 std::vector<std::string> blocklistEntries(const std::string& file)
 {

@@ -1,24 +1,13 @@
 #include "core/chat/jinja/model_template.h"
 
 #include "core/util/error.h"
-
-#include <fstream>
-#include <sstream>
+#include "core/util/text_file.h"
 
 namespace rlhf::chat::jinja {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string readText(const fs::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw Error(file.string() + ": cannot be read");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 // A special token as tokenizer_config.json writes it: "<s>" or {"content": "<s>", ...}.
 std::optional<std::string> tokenText(const nlohmann::ordered_json& value)
@@ -44,7 +33,7 @@ std::optional<ModelTemplate> ModelTemplate::load(const fs::path& folder)
     nlohmann::ordered_json config = nlohmann::ordered_json::object();
     if (fs::exists(configFile)) {
         try {
-            config = nlohmann::ordered_json::parse(readText(configFile));
+            config = nlohmann::ordered_json::parse(readTextFile(configFile));
         } catch (const nlohmann::json::exception& error) {
             throw Error(configFile.string() + ": " + error.what());
         }
@@ -58,7 +47,7 @@ std::optional<ModelTemplate> ModelTemplate::load(const fs::path& folder)
     std::string source, file;
     if (fs::exists(folder / "chat_template.jinja")) {
         file = (folder / "chat_template.jinja").string();
-        source = readText(folder / "chat_template.jinja");
+        source = readTextFile(folder / "chat_template.jinja");
     } else if (config.contains("chat_template")) {
         file = configFile.string();
         const auto& value = config.at("chat_template");
