@@ -26,6 +26,7 @@ void addChatCommand(CLI::App& app);     // cmd_chat.cpp: chat
 void addDemoCommand(CLI::App& app);     // cmd_demo.cpp: demo
 void addTaskCommands(CLI::App& app);    // cmd_task.cpp: task arithmetic
 void addModelCommands(CLI::App& app);   // cmd_model.cpp: model info
+void addExportCommand(CLI::App& app);   // cmd_export.cpp: export (gguf, hf)
 // cmd_labels.cpp: labels queue, labels export, labels list. Returns the `labels` group so
 // other files can add their subcommands to it.
 CLI::App* addLabelCommands(CLI::App& app);

@@ -24,6 +24,7 @@ int main(int argc, char** argv)
     rlhf::cli::addBenchCommands(app);
     rlhf::cli::addArenaCommands(app);
     rlhf::cli::addModelCommands(app);
+    rlhf::cli::addExportCommand(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
