@@ -77,6 +77,13 @@ void AddedTokenMatcher::split(
     });
 }
 
+void AddedTokenMatcher::split(
+    AddedTokenPass pass, std::string_view text, SpecialTokenText mode,
+    const std::function<void(std::string_view, std::optional<std::uint32_t>)>& emit) const
+{
+    splitWith(pass == AddedTokenPass::Raw ? m_raw : m_normalized, text, mode, emit);
+}
+
 void AddedTokenMatcher::splitWith(
     const Group& group, std::string_view text, SpecialTokenText mode,
     const std::function<void(std::string_view, std::optional<std::uint32_t>)>& emit) const

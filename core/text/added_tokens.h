@@ -28,14 +28,24 @@ enum class SpecialTokenText {
     AsText // special tokens are ordinary text (HF's encode_special_tokens = True), for user data
 };
 
+// HF matches added tokens in two passes: tokens with normalized == false in the raw text, then
+// the others in each remaining piece after the normalizer has run on it.
+enum class AddedTokenPass { Raw, Normalized };
+
 class AddedTokenMatcher {
 public:
+    // `tokens` with normalized == true must carry their normalized content (what HF matches).
     explicit AddedTokenMatcher(const std::vector<AddedToken>& tokens);
 
     // Cuts `text` (valid UTF-8) into pieces in order: an added token (its id) or ordinary text
     // (std::nullopt). Ordinary pieces are never empty.
     void
     split(std::string_view text, SpecialTokenText mode,
+          const std::function<void(std::string_view, std::optional<std::uint32_t>)>& emit) const;
+    // One pass alone, for a tokenizer whose normalizer changes the text between the passes.
+    // Pieces are views into `text`.
+    void
+    split(AddedTokenPass pass, std::string_view text, SpecialTokenText mode,
           const std::function<void(std::string_view, std::optional<std::uint32_t>)>& emit) const;
 
 private:

@@ -1,5 +1,6 @@
 // Pre-tokenizer steps (see pretokenizer.h): regex splits, then HF ByteLevel's prefix space and
-// optional GPT-2 regex split, applied piece by piece as HF's PreTokenizedString does.
+// optional GPT-2 regex split, applied piece by piece as HF's PreTokenizedString does; or HF
+// Metaspace; or nothing.
 
 #include "core/text/pretokenizer.h"
 
@@ -34,9 +35,53 @@ PreTokenizer::PreTokenizer(PreTokenizerConfig config) : m_config(std::move(confi
 }
 
 void PreTokenizer::forEachWord(std::string_view text,
-                               const std::function<void(std::string_view)>& emit) const
+                               const std::function<void(std::string_view)>& emit,
+                               bool atStart) const
 {
-    if (!text.empty()) splitFrom(0, text, emit);
+    if (text.empty()) return;
+    switch (m_config.kind) {
+    case PreTokenizerConfig::Kind::ByteLevel:
+        splitFrom(0, text, emit);
+        return;
+    case PreTokenizerConfig::Kind::Metaspace:
+        metaspaceWords(text, atStart, emit);
+        return;
+    case PreTokenizerConfig::Kind::None:
+        emit(text);
+        return;
+    }
+}
+
+void PreTokenizer::metaspaceWords(std::string_view text, bool atStart,
+                                  const std::function<void(std::string_view)>& emit) const
+{
+    const MetaspaceConfig& config = m_config.metaspace;
+    const std::string_view replacement = config.replacement;
+    std::string replaced;
+    replaced.reserve(text.size() + 2 * replacement.size());
+    const bool prepend =
+        !text.starts_with(' ') && (config.prependScheme == PrependScheme::Always ||
+                                   (config.prependScheme == PrependScheme::First && atStart));
+    if (prepend && !text.starts_with(replacement)) replaced.append(replacement);
+    for (char byte : text) {
+        if (byte == ' ')
+            replaced.append(replacement);
+        else
+            replaced.push_back(byte);
+    }
+    if (!config.split) {
+        emit(replaced);
+        return;
+    }
+    // MergedWithNext: every replacement character starts a new word.
+    const std::string_view all = replaced;
+    std::size_t start = 0;
+    for (std::size_t found = all.find(replacement, 1); found != all.npos;
+         found = all.find(replacement, found + replacement.size())) {
+        if (found > start) emit(all.substr(start, found - start));
+        start = found;
+    }
+    emit(all.substr(start));
 }
 
 std::vector<std::string> PreTokenizer::words(std::string_view text) const

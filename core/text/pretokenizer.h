@@ -1,6 +1,7 @@
-// The pre-tokenizer: cuts text into words before BPE, exactly like the HF byte-level pipelines it
-// can express: zero or more Split(regex, Isolated) steps followed by one ByteLevel step
-// (add_prefix_space, use_regex with GPT-2's pattern). Byte mapping itself happens in the model.
+// The pre-tokenizer: cuts text into words before BPE, exactly like the HF pipelines it can
+// express: zero or more Split(regex, Isolated) steps followed by one ByteLevel step
+// (add_prefix_space, use_regex with GPT-2's pattern), or SentencePiece style: one Metaspace step,
+// or none at all (the whole text is one word). Byte mapping itself happens in the model.
 #pragma once
 
 #include <functional>
@@ -23,7 +24,28 @@ enum class PatternFlavour {
 // The HF regex of a flavour, e.g. "'s|'t|...| ?\p{L}+| ?\p{N}+|..." for Gpt2.
 std::string_view patternOf(PatternFlavour flavour);
 
+// HF Metaspace's prepend_scheme: when the replacement character goes in front of a piece.
+enum class PrependScheme {
+    Always, // every piece between added tokens (Llama 2's legacy behaviour)
+    First,  // only the piece that starts the input text (offset 0), as non-legacy Llama/Mistral
+    Never
+};
+
+// HF Metaspace: spaces become `replacement`, a prefix per `prependScheme`, then optionally a
+// split before each replacement character (behaviour MergedWithNext).
+struct MetaspaceConfig {
+    std::string replacement = "\u2581"; // one character, UTF-8 ("▁")
+    PrependScheme prependScheme = PrependScheme::Always;
+    bool split = true; // "▁a▁b" -> "▁a", "▁b"; false keeps the piece whole
+};
+
 struct PreTokenizerConfig {
+    enum class Kind {
+        ByteLevel, // `splits`, then HF ByteLevel (`addPrefixSpace`, `useRegex`)
+        Metaspace, // `metaspace` alone
+        None       // pre_tokenizer null: each piece between added tokens is one word
+    };
+    Kind kind = Kind::ByteLevel;
     struct Split {
         std::string pattern; // Oniguruma-syntax regex, or plain text when `literal`
         bool literal = false;
@@ -31,7 +53,8 @@ struct PreTokenizerConfig {
     std::vector<Split> splits; // applied in order, each as HF Split with behavior Isolated
     bool addPrefixSpace =
         false; // ByteLevel add_prefix_space: " " before each piece not starting with one
-    bool useRegex = false; // ByteLevel use_regex: split once more with GPT-2's pattern
+    bool useRegex = false;     // ByteLevel use_regex: split once more with GPT-2's pattern
+    MetaspaceConfig metaspace; // used when kind == Metaspace
 
     // Sequence[Split(pattern of `flavour`), ByteLevel(add_prefix_space=false, use_regex=false)].
     static PreTokenizerConfig forFlavour(PatternFlavour flavour);
@@ -46,13 +69,16 @@ public:
     const PreTokenizerConfig& config() const { return m_config; }
 
     // Calls `emit` with each word of `text` in order (never empty). `text` must be valid UTF-8.
-    void forEachWord(std::string_view text,
-                     const std::function<void(std::string_view)>& emit) const;
+    // `atStart`: `text` begins the input (HF: original offset 0), for Metaspace's First scheme.
+    void forEachWord(std::string_view text, const std::function<void(std::string_view)>& emit,
+                     bool atStart = true) const;
 
     // The words of `text` as strings (convenient for tests and inspection).
     std::vector<std::string> words(std::string_view text) const;
 
 private:
+    void metaspaceWords(std::string_view text, bool atStart,
+                        const std::function<void(std::string_view)>& emit) const;
     void splitFrom(std::size_t step, std::string_view piece,
                    const std::function<void(std::string_view)>& emit) const;
 

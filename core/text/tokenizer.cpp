@@ -1,5 +1,5 @@
-// Tokenizer: added-token split -> pre-tokenizer -> BPE per word (memoised), and the HF
-// ByteLevel decoding (see tokenizer.h).
+// Tokenizer: added-token split (raw) -> normalizer -> added-token split (normalized) ->
+// pre-tokenizer -> BPE per word (memoised), and decoding through the decoder (see tokenizer.h).
 
 #include "core/text/tokenizer.h"
 
@@ -7,7 +7,6 @@
 #include <mutex>
 #include <shared_mutex>
 
-#include "core/text/byte_level.h"
 #include "core/text/utf8.h"
 #include "core/util/error.h"
 
@@ -18,6 +17,34 @@ namespace {
 constexpr std::size_t kCacheCapacity = 1 << 17; // words; the cache is emptied when full
 constexpr std::size_t kLongestCachedWord = 256; // bytes; longer words are rare, not worth memory
 
+// The added tokens as the matcher needs them: normalized ones by their normalized content.
+std::vector<AddedToken> matchable(std::vector<AddedToken> tokens, const Normalizer& normalizer)
+{
+    if (normalizer.isIdentity()) return tokens;
+    for (AddedToken& token : tokens) {
+        if (token.normalized) token.content = normalizer.normalize(token.content);
+    }
+    return tokens;
+}
+
+void requireCompatible(const BpeModel& model, const PreTokenizer& preTokenizer,
+                       const Decoder& decoder)
+{
+    const bool byteLevelPre = preTokenizer.config().kind == PreTokenizerConfig::Kind::ByteLevel;
+    if (model.options().byteLevel) {
+        if (!byteLevelPre)
+            throw Error("pre_tokenizer: a byte-level model needs the ByteLevel pre-tokenizer");
+        if (!decoder.config().byteLevel)
+            throw Error("decoder: a byte-level model needs the ByteLevel decoder");
+    } else {
+        if (byteLevelPre)
+            throw Error("pre_tokenizer: ByteLevel with a model that is not byte-level (a "
+                        "vocabulary without all 256 byte tokens) is not supported");
+        if (decoder.config().byteLevel)
+            throw Error("decoder: ByteLevel with a model that is not byte-level is not supported");
+    }
+}
+
 } // namespace
 
 struct Tokenizer::WordCache {
@@ -27,10 +54,21 @@ struct Tokenizer::WordCache {
 
 Tokenizer::Tokenizer(BpeModel model, PreTokenizer preTokenizer, std::vector<AddedToken> addedTokens,
                      std::string postProcessorJson)
-    : m_model(std::move(model)), m_preTokenizer(std::move(preTokenizer)),
-      m_addedTokens(std::move(addedTokens)), m_matcher(m_addedTokens), m_vocabSize(m_model.size()),
-      m_postProcessorJson(std::move(postProcessorJson)), m_cache(std::make_unique<WordCache>())
+    : Tokenizer(std::move(model), Normalizer(), std::move(preTokenizer), Decoder(),
+                std::move(addedTokens), std::move(postProcessorJson))
 {
+}
+
+Tokenizer::Tokenizer(BpeModel model, Normalizer normalizer, PreTokenizer preTokenizer,
+                     Decoder decoder, std::vector<AddedToken> addedTokens,
+                     std::string postProcessorJson)
+    : m_model(std::move(model)), m_normalizer(std::move(normalizer)),
+      m_preTokenizer(std::move(preTokenizer)), m_decoder(std::move(decoder)),
+      m_addedTokens(std::move(addedTokens)), m_matcher(matchable(m_addedTokens, m_normalizer)),
+      m_vocabSize(m_model.size()), m_postProcessorJson(std::move(postProcessorJson)),
+      m_cache(std::make_unique<WordCache>())
+{
+    requireCompatible(m_model, m_preTokenizer, m_decoder);
     // HF gives an added token the model's id when the model has it, else the next free id
     // after the model and the added tokens before it: insist the file says the same.
     std::uint32_t nextFree = m_model.size();
@@ -71,36 +109,63 @@ std::vector<std::uint32_t> Tokenizer::encode(std::string_view text, SpecialToken
     }
     std::vector<std::uint32_t> ids;
     ids.reserve(text.size() / 3 + 1);
-    m_matcher.split(text, mode, [&](std::string_view piece, std::optional<std::uint32_t> id) {
-        if (id)
-            ids.push_back(*id);
-        else
-            encodeOrdinary(piece, ids);
-    });
+    if (m_normalizer.isIdentity()) {
+        m_matcher.split(text, mode, [&](std::string_view piece, std::optional<std::uint32_t> id) {
+            if (id)
+                ids.push_back(*id);
+            else
+                encodeOrdinary(piece, /*atStart=*/piece.data() == text.data(), ids);
+        });
+        return ids;
+    }
+    // HF normalizes each piece between raw-matched tokens on its own, then matches the
+    // normalized tokens in it. "At start" (Metaspace First): the piece begins the input.
+    m_matcher.split(
+        AddedTokenPass::Raw, text, mode,
+        [&](std::string_view piece, std::optional<std::uint32_t> id) {
+            if (id) {
+                ids.push_back(*id);
+                return;
+            }
+            const std::string normalized = m_normalizer.normalize(piece);
+            const bool pieceAtStart = piece.data() == text.data();
+            m_matcher.split(
+                AddedTokenPass::Normalized, normalized, mode,
+                [&](std::string_view part, std::optional<std::uint32_t> partId) {
+                    if (partId)
+                        ids.push_back(*partId);
+                    else
+                        encodeOrdinary(part, pieceAtStart && part.data() == normalized.data(), ids);
+                });
+        });
     return ids;
 }
 
-void Tokenizer::encodeOrdinary(std::string_view text, std::vector<std::uint32_t>& ids) const
+void Tokenizer::encodeOrdinary(std::string_view text, bool atStart,
+                               std::vector<std::uint32_t>& ids) const
 {
-    m_preTokenizer.forEachWord(text, [&](std::string_view word) {
-        if (word.size() > kLongestCachedWord) {
-            m_model.encodeWord(word, ids);
-            return;
-        }
-        {
-            std::shared_lock lock(m_cache->mutex);
-            const auto hit = m_cache->ids.find(word);
-            if (hit != m_cache->ids.end()) {
-                ids.insert(ids.end(), hit->second.begin(), hit->second.end());
+    m_preTokenizer.forEachWord(
+        text,
+        [&](std::string_view word) {
+            if (word.size() > kLongestCachedWord) {
+                m_model.encodeWord(word, ids);
                 return;
             }
-        }
-        const std::size_t first = ids.size();
-        m_model.encodeWord(word, ids);
-        std::unique_lock lock(m_cache->mutex);
-        if (m_cache->ids.size() >= kCacheCapacity) m_cache->ids.clear();
-        m_cache->ids.emplace(word, std::vector<std::uint32_t>(ids.begin() + first, ids.end()));
-    });
+            {
+                std::shared_lock lock(m_cache->mutex);
+                const auto hit = m_cache->ids.find(word);
+                if (hit != m_cache->ids.end()) {
+                    ids.insert(ids.end(), hit->second.begin(), hit->second.end());
+                    return;
+                }
+            }
+            const std::size_t first = ids.size();
+            m_model.encodeWord(word, ids);
+            std::unique_lock lock(m_cache->mutex);
+            if (m_cache->ids.size() >= kCacheCapacity) m_cache->ids.clear();
+            m_cache->ids.emplace(word, std::vector<std::uint32_t>(ids.begin() + first, ids.end()));
+        },
+        atStart);
 }
 
 void Tokenizer::tokenOf(std::uint32_t id, SpecialTokenOutput mode,
@@ -114,19 +179,27 @@ void Tokenizer::tokenOf(std::uint32_t id, SpecialTokenOutput mode,
     }
 }
 
-std::string Tokenizer::decodeBytes(std::span<const std::uint32_t> ids,
-                                   SpecialTokenOutput mode) const
+std::string Tokenizer::decodeWith(std::span<const std::uint32_t> ids, SpecialTokenOutput mode,
+                                  InvalidBytes invalid) const
 {
     std::vector<std::string_view> tokens;
     tokens.reserve(ids.size());
     for (std::uint32_t id : ids)
         tokenOf(id, mode, tokens);
-    return byteLevelDecode(tokens);
+    return m_decoder.decode(tokens, invalid);
+}
+
+std::string Tokenizer::decodeBytes(std::span<const std::uint32_t> ids,
+                                   SpecialTokenOutput mode) const
+{
+    return decodeWith(ids, mode, InvalidBytes::Keep);
 }
 
 std::string Tokenizer::decode(std::span<const std::uint32_t> ids, SpecialTokenOutput mode) const
 {
-    return toValidUtf8(decodeBytes(ids, mode));
+    // Byte-level text is repaired like HF's String::from_utf8_lossy; ByteFallback output is
+    // already valid, and toValidUtf8 leaves valid text as it is.
+    return toValidUtf8(decodeWith(ids, mode, InvalidBytes::Replace));
 }
 
 std::optional<std::uint32_t> Tokenizer::tokenToId(std::string_view token) const

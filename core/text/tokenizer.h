@@ -1,6 +1,8 @@
-// The tokenizer the rest of the core uses: text -> ids and ids -> text with a byte-level BPE
-// model, a pre-tokenizer and added (special) tokens, giving the same ids as HF tokenizers for the
-// same tokenizer.json. Files: tokenizer_json.h. Training: bpe_trainer.h.
+// The tokenizer the rest of the core uses: text -> ids and ids -> text with a BPE model (byte-level
+// as GPT-2 / Llama 3 / Qwen, or SentencePiece style with byte fallback as Llama 2 / Mistral /
+// Gemma), a normalizer, a pre-tokenizer, a decoder and added (special) tokens, giving the same ids
+// and text as HF tokenizers for the same tokenizer.json. Files: tokenizer_json.h. Training:
+// bpe_trainer.h (byte-level only).
 #pragma once
 
 #include <array>
@@ -14,6 +16,8 @@
 
 #include "core/text/added_tokens.h"
 #include "core/text/bpe_model.h"
+#include "core/text/decoder.h"
+#include "core/text/normalizer.h"
 #include "core/text/pretokenizer.h"
 
 namespace rlhf::text {
@@ -44,8 +48,13 @@ public:
     // Throws rlhf::Error when an added token disagrees with the model, e.g.
     // "added_tokens[2]: '<|eos|>' has id 9 but model.vocab has it at 257".
     // `postProcessorJson`: HF post_processor kept verbatim for saving; never applied here.
+    // A byte-level tokenizer: no normalizer, the ByteLevel decoder.
     Tokenizer(BpeModel model, PreTokenizer preTokenizer, std::vector<AddedToken> addedTokens,
               std::string postProcessorJson = "null");
+    // Any tokenizer. Also throws when the parts do not fit together (a byte-level model needs
+    // the ByteLevel pre-tokenizer and decoder, a character model neither).
+    Tokenizer(BpeModel model, Normalizer normalizer, PreTokenizer preTokenizer, Decoder decoder,
+              std::vector<AddedToken> addedTokens, std::string postProcessorJson = "null");
     ~Tokenizer();
     Tokenizer(Tokenizer&&) noexcept;
     Tokenizer& operator=(Tokenizer&&) noexcept;
@@ -57,18 +66,23 @@ public:
     std::vector<std::uint32_t> encode(std::string_view text,
                                       SpecialTokenText mode = SpecialTokenText::Parse) const;
 
-    // Ids -> text, as HF's decode(): bytes of the tokens, then each invalid UTF-8 sequence
-    // becomes U+FFFD. Ids outside the vocabulary are skipped, as in HF.
+    // Ids -> text, as HF's decode(): the decoder over the token strings, then (byte-level) each
+    // invalid UTF-8 sequence becomes U+FFFD, or (byte fallback) each byte of an invalid run of
+    // "<0xXX>" tokens does. Ids outside the vocabulary are skipped, as in HF.
     std::string decode(std::span<const std::uint32_t> ids,
                        SpecialTokenOutput mode = SpecialTokenOutput::Keep) const;
 
     // The raw bytes of `ids` without the UTF-8 repair: for streaming, where a character may be
-    // split across the tokens of two steps.
+    // split across the tokens of two steps. Byte-level: decodeBytes(a) + decodeBytes(b) ==
+    // decodeBytes(a + b). SentencePiece style: byte-fallback bytes come out raw, but the decoder
+    // treats the first id of the call as the start of the text (Strip drops its leading space,
+    // Metaspace its "▁"), so a streaming caller decodes the whole sequence so far and shows
+    // what is new after the previous call's output (as core/gen does with decode()).
     std::string decodeBytes(std::span<const std::uint32_t> ids,
                             SpecialTokenOutput mode = SpecialTokenOutput::Keep) const;
 
-    // Token strings are as in tokenizer.json: byte-level for model tokens ("Ġthe"), literal for
-    // added tokens ("<|eos|>").
+    // Token strings are as in tokenizer.json: byte-level for model tokens ("Ġthe") or
+    // SentencePiece pieces ("▁the", "<0x0A>"), literal for added tokens ("<|eos|>").
     std::optional<std::uint32_t> tokenToId(std::string_view token) const;
     std::optional<std::string> idToToken(std::uint32_t id) const;
 
@@ -81,20 +95,26 @@ public:
     ChatTokenIds chatTokenIds() const;
 
     const BpeModel& model() const { return m_model; }
+    const Normalizer& normalizer() const { return m_normalizer; }
     const PreTokenizer& preTokenizer() const { return m_preTokenizer; }
+    const Decoder& decoder() const { return m_decoder; }
     const std::vector<AddedToken>& addedTokens() const { return m_addedTokens; }
     const std::string& postProcessorJson() const { return m_postProcessorJson; }
 
 private:
-    void encodeOrdinary(std::string_view text, std::vector<std::uint32_t>& ids) const;
+    void encodeOrdinary(std::string_view text, bool atStart, std::vector<std::uint32_t>& ids) const;
     void tokenOf(std::uint32_t id, SpecialTokenOutput mode,
                  std::vector<std::string_view>& tokens) const;
+    std::string decodeWith(std::span<const std::uint32_t> ids, SpecialTokenOutput mode,
+                           InvalidBytes invalid) const;
 
     struct WordCache;
     BpeModel m_model;
+    Normalizer m_normalizer;
     PreTokenizer m_preTokenizer;
+    Decoder m_decoder;
     std::vector<AddedToken> m_addedTokens;
-    AddedTokenMatcher m_matcher;
+    AddedTokenMatcher m_matcher; // normalized tokens by their normalized content, as HF
     std::vector<std::int64_t> m_addedIndexOfId; // id -> index in m_addedTokens, or -1
     std::uint32_t m_vocabSize = 0;
     std::string m_postProcessorJson;

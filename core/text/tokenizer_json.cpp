@@ -7,63 +7,15 @@
 #include <sstream>
 #include <system_error>
 
-#include <nlohmann/json.hpp>
-
+#include "core/text/json_fields.h"
+#include "core/text/pipeline_json.h"
 #include "core/util/error.h"
 
 namespace rlhf::text {
 
 namespace {
 
-using Json = nlohmann::json;
-using OrderedJson = nlohmann::ordered_json;
-
-const Json* member(const Json& object, const char* key)
-{
-    const auto found = object.find(key);
-    return found == object.end() ? nullptr : &*found;
-}
-
-bool isAbsent(const Json& object, const char* key)
-{
-    const Json* value = member(object, key);
-    return !value || value->is_null();
-}
-
-const std::string& stringOf(const Json& value, const std::string& field)
-{
-    if (!value.is_string()) throw Error(field + ": expected a string, found " + value.type_name());
-    return value.get_ref<const std::string&>();
-}
-
-bool boolOf(const Json& object, const char* key, const std::string& field, bool fallback)
-{
-    const Json* value = member(object, key);
-    if (!value || value->is_null()) return fallback;
-    if (!value->is_boolean())
-        throw Error(field + "." + key + ": expected true or false, found " + value->type_name());
-    return value->get<bool>();
-}
-
-std::string typeOf(const Json& object, const std::string& field)
-{
-    if (!object.is_object())
-        throw Error(field + ": expected an object, found " + object.type_name());
-    const Json* type = member(object, "type");
-    if (!type) throw Error(field + ": no \"type\"");
-    return stringOf(*type, field + ".type");
-}
-
-void requireNormalizerNone(const Json& root)
-{
-    if (isAbsent(root, "normalizer")) return;
-    const Json& normalizer = root["normalizer"];
-    const std::string type = typeOf(normalizer, "normalizer");
-    const Json* parts = member(normalizer, "normalizers");
-    if (type == "Sequence" && parts && parts->is_array() && parts->empty()) return;
-    throw Error("normalizer: type '" + type +
-                "' is not supported (byte-level BPE here takes text as it is; only null)");
-}
+using namespace json;
 
 PreTokenizerConfig::Split parseSplit(const Json& step, const std::string& field)
 {
@@ -89,10 +41,18 @@ PreTokenizerConfig::Split parseSplit(const Json& step, const std::string& field)
 
 PreTokenizerConfig parsePreTokenizer(const Json& root)
 {
-    if (isAbsent(root, "pre_tokenizer"))
-        throw Error("pre_tokenizer: missing; a byte-level BPE needs a ByteLevel pre-tokenizer");
+    PreTokenizerConfig config;
+    if (isAbsent(root, "pre_tokenizer")) { // SentencePiece legacy style: the normalizer did it
+        config.kind = PreTokenizerConfig::Kind::None;
+        return config;
+    }
     const Json& preTokenizer = root["pre_tokenizer"];
     const std::string type = typeOf(preTokenizer, "pre_tokenizer");
+    if (type == "Metaspace") {
+        config.kind = PreTokenizerConfig::Kind::Metaspace;
+        config.metaspace = parseMetaspace(preTokenizer, "pre_tokenizer");
+        return config;
+    }
     std::vector<std::pair<const Json*, std::string>> steps; // step, its field name
     if (type == "Sequence") {
         const Json* list = member(preTokenizer, "pretokenizers");
@@ -104,7 +64,6 @@ PreTokenizerConfig parsePreTokenizer(const Json& root)
     } else {
         steps.emplace_back(&preTokenizer, "pre_tokenizer");
     }
-    PreTokenizerConfig config;
     for (std::size_t index = 0; index < steps.size(); ++index) {
         const auto& [step, field] = steps[index];
         const std::string stepType = typeOf(*step, field);
@@ -117,7 +76,8 @@ PreTokenizerConfig parsePreTokenizer(const Json& root)
             config.useRegex = boolOf(*step, "use_regex", field, true);
         } else {
             throw Error(field + ": type '" + stepType +
-                        "' here is not supported (expected Split steps, then one ByteLevel last)");
+                        "' here is not supported (expected Split steps, then one ByteLevel last; "
+                        "or one Metaspace)");
         }
     }
     return config;
@@ -172,16 +132,13 @@ std::vector<std::pair<std::string, std::string>> parseMerges(const Json& model)
     return result;
 }
 
-BpeModel parseModel(const Json& root)
+BpeModel parseModel(const Json& root, bool byteLevel)
 {
     if (isAbsent(root, "model")) throw Error("model: missing");
     const Json& model = root["model"];
     if (!model.is_object()) throw Error("model: expected an object");
     if (const Json* type = member(model, "type"); type && stringOf(*type, "model.type") != "BPE")
         throw Error("model.type: '" + type->get<std::string>() + "' is not supported (only BPE)");
-    if (boolOf(model, "byte_fallback", "model", false))
-        throw Error(
-            "model.byte_fallback: true is not supported (byte-level BPE needs no fallback)");
     if (const Json* dropout = member(model, "dropout");
         dropout && !dropout->is_null() && !(dropout->is_number() && dropout->get<double>() == 0.0))
         throw Error("model.dropout: only null is supported (dropout is for training only)");
@@ -191,17 +148,14 @@ BpeModel parseModel(const Json& root)
             !(value->is_string() && value->get<std::string>().empty()))
             throw Error(std::string("model.") + key + ": only null is supported");
     }
-    const bool ignoreMerges = boolOf(model, "ignore_merges", "model", false);
-    return BpeModel(parseVocab(model), parseMerges(model), ignoreMerges);
-}
-
-void requireByteLevelDecoder(const Json& root)
-{
-    if (isAbsent(root, "decoder"))
-        throw Error("decoder: missing; a byte-level BPE needs the ByteLevel decoder");
-    const std::string type = typeOf(root["decoder"], "decoder");
-    if (type != "ByteLevel")
-        throw Error("decoder: type '" + type + "' is not supported (only ByteLevel)");
+    BpeOptions options;
+    options.byteLevel = byteLevel;
+    options.ignoreMerges = boolOf(model, "ignore_merges", "model", false);
+    options.byteFallback = boolOf(model, "byte_fallback", "model", false);
+    options.fuseUnk = boolOf(model, "fuse_unk", "model", false);
+    if (!isAbsent(model, "unk_token"))
+        options.unkToken = stringOf(model["unk_token"], "model.unk_token");
+    return BpeModel(parseVocab(model), parseMerges(model), std::move(options));
 }
 
 std::vector<AddedToken> parseAddedTokens(const Json& root)
@@ -235,6 +189,8 @@ std::vector<AddedToken> parseAddedTokens(const Json& root)
 
 OrderedJson preTokenizerJson(const PreTokenizerConfig& config)
 {
+    if (config.kind == PreTokenizerConfig::Kind::None) return nullptr;
+    if (config.kind == PreTokenizerConfig::Kind::Metaspace) return metaspaceJson(config.metaspace);
     OrderedJson byteLevel = {{"type", "ByteLevel"},
                              {"add_prefix_space", config.addPrefixSpace},
                              {"trim_offsets", true},
@@ -264,14 +220,15 @@ OrderedJson modelJson(const BpeModel& model)
     OrderedJson merges = OrderedJson::array();
     for (const auto& [left, right] : model.merges())
         merges.push_back(OrderedJson::array({model.tokens()[left], model.tokens()[right]}));
+    const BpeOptions& options = model.options();
     return {{"type", "BPE"},
             {"dropout", nullptr},
-            {"unk_token", nullptr},
+            {"unk_token", options.unkToken ? OrderedJson(*options.unkToken) : OrderedJson()},
             {"continuing_subword_prefix", nullptr},
             {"end_of_word_suffix", nullptr},
-            {"fuse_unk", false},
-            {"byte_fallback", false},
-            {"ignore_merges", model.ignoreMerges()},
+            {"fuse_unk", options.fuseUnk},
+            {"byte_fallback", options.byteFallback},
+            {"ignore_merges", options.ignoreMerges},
             {"vocab", std::move(vocab)},
             {"merges", std::move(merges)}};
 }
@@ -288,13 +245,15 @@ Tokenizer tokenizerFromJson(std::string_view json, const std::string& sourceName
     }
     try {
         if (!root.is_object()) throw Error("top level: expected an object");
-        requireNormalizerNone(root);
+        NormalizerConfig normalizer = parseNormalizer(root);
         PreTokenizerConfig preTokenizer = parsePreTokenizer(root);
-        requireByteLevelDecoder(root);
-        BpeModel model = parseModel(root);
+        DecoderConfig decoder = parseDecoder(root);
+        // A ByteLevel pre-tokenizer means a byte-level vocabulary; anything else characters.
+        BpeModel model = parseModel(root, preTokenizer.kind == PreTokenizerConfig::Kind::ByteLevel);
         std::vector<AddedToken> addedTokens = parseAddedTokens(root);
         const Json* postProcessor = member(root, "post_processor");
-        return Tokenizer(std::move(model), PreTokenizer(std::move(preTokenizer)),
+        return Tokenizer(std::move(model), Normalizer(std::move(normalizer)),
+                         PreTokenizer(std::move(preTokenizer)), Decoder(std::move(decoder)),
                          std::move(addedTokens), postProcessor ? postProcessor->dump() : "null");
     } catch (const std::exception& error) {
         throw Error(sourceName + ": " + error.what());
@@ -317,14 +276,10 @@ std::string tokenizerToJson(const Tokenizer& tokenizer)
                         {"truncation", nullptr},
                         {"padding", nullptr},
                         {"added_tokens", std::move(addedTokens)},
-                        {"normalizer", nullptr},
+                        {"normalizer", normalizerJson(tokenizer.normalizer().config())},
                         {"pre_tokenizer", preTokenizerJson(tokenizer.preTokenizer().config())},
                         {"post_processor", OrderedJson::parse(tokenizer.postProcessorJson())},
-                        {"decoder",
-                         {{"type", "ByteLevel"},
-                          {"add_prefix_space", true},
-                          {"trim_offsets", true},
-                          {"use_regex", true}}},
+                        {"decoder", decoderJson(tokenizer.decoder().config())},
                         {"model", modelJson(tokenizer.model())}};
     return root.dump(2) + "\n";
 }

@@ -1,6 +1,8 @@
-// Reading and writing Hugging Face tokenizer.json for byte-level BPE: our own files and real
-// ones (GPT-2 style ByteLevel pre-tokenizer, Llama 3 style Sequence[Split, ByteLevel]).
-// Anything we could not encode exactly like HF (a normalizer, dropout, ...) is refused.
+// Reading and writing Hugging Face tokenizer.json for BPE: our own files and real ones, byte-level
+// (GPT-2 style ByteLevel pre-tokenizer, Llama 3 style Sequence[Split, ByteLevel]) and SentencePiece
+// style (Llama 2 / Mistral / Gemma: Prepend and Replace normalizers or Metaspace, byte fallback,
+// the Replace/ByteFallback/Fuse/Strip or Metaspace decoder). Anything we could not encode exactly
+// like HF (NFKC, dropout, a Unigram model, ...) is refused, naming the field.
 #pragma once
 
 #include <filesystem>
