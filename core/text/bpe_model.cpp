@@ -46,7 +46,8 @@ BpeModel::BpeModel(std::vector<std::string> tokens,
         char name[8];
         std::snprintf(name, sizeof name, "<0x%02X>", byte);
         const auto fallback = m_ids.find(std::string_view(name));
-        m_fallbackIds[byte] = fallback == m_ids.end() ? -1 : fallback->second;
+        m_fallbackIds[byte] =
+            fallback == m_ids.end() ? -1 : static_cast<std::int64_t>(fallback->second);
     }
     if (m_options.unkToken) {
         const auto unk = m_ids.find(*m_options.unkToken);

@@ -46,10 +46,28 @@ void PreTokenizer::forEachWord(std::string_view text,
     case PreTokenizerConfig::Kind::Metaspace:
         metaspaceWords(text, atStart, emit);
         return;
+    case PreTokenizerConfig::Kind::SplitAfter:
+        splitAfter(text, emit);
+        return;
     case PreTokenizerConfig::Kind::None:
         emit(text);
         return;
     }
+}
+
+void PreTokenizer::splitAfter(std::string_view text,
+                              const std::function<void(std::string_view)>& emit) const
+{
+    const std::string_view pattern = m_config.splitAfter;
+    std::size_t start = 0;
+    if (!pattern.empty()) {
+        for (std::size_t found = text.find(pattern); found != text.npos;
+             found = text.find(pattern, start)) {
+            emit(text.substr(start, found + pattern.size() - start));
+            start = found + pattern.size();
+        }
+    }
+    if (start < text.size()) emit(text.substr(start));
 }
 
 void PreTokenizer::metaspaceWords(std::string_view text, bool atStart,

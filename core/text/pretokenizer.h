@@ -1,7 +1,8 @@
 // The pre-tokenizer: cuts text into words before BPE, exactly like the HF pipelines it can
 // express: zero or more Split(regex, Isolated) steps followed by one ByteLevel step
 // (add_prefix_space, use_regex with GPT-2's pattern), or SentencePiece style: one Metaspace step,
-// or none at all (the whole text is one word). Byte mapping itself happens in the model.
+// Gemma's Split(String, MergedWithPrevious), or none at all (the whole text is one word). Byte
+// mapping itself happens in the model.
 #pragma once
 
 #include <functional>
@@ -41,9 +42,10 @@ struct MetaspaceConfig {
 
 struct PreTokenizerConfig {
     enum class Kind {
-        ByteLevel, // `splits`, then HF ByteLevel (`addPrefixSpace`, `useRegex`)
-        Metaspace, // `metaspace` alone
-        None       // pre_tokenizer null: each piece between added tokens is one word
+        ByteLevel,  // `splits`, then HF ByteLevel (`addPrefixSpace`, `useRegex`)
+        Metaspace,  // `metaspace` alone
+        SplitAfter, // HF Split(String `splitAfter`, MergedWithPrevious): a word ends after each
+        None        // pre_tokenizer null: each piece between added tokens is one word
     };
     Kind kind = Kind::ByteLevel;
     struct Split {
@@ -55,6 +57,7 @@ struct PreTokenizerConfig {
         false; // ByteLevel add_prefix_space: " " before each piece not starting with one
     bool useRegex = false;     // ByteLevel use_regex: split once more with GPT-2's pattern
     MetaspaceConfig metaspace; // used when kind == Metaspace
+    std::string splitAfter;    // used when kind == SplitAfter, e.g. " " (Gemma)
 
     // Sequence[Split(pattern of `flavour`), ByteLevel(add_prefix_space=false, use_regex=false)].
     static PreTokenizerConfig forFlavour(PatternFlavour flavour);
@@ -77,6 +80,7 @@ public:
     std::vector<std::string> words(std::string_view text) const;
 
 private:
+    void splitAfter(std::string_view text, const std::function<void(std::string_view)>& emit) const;
     void metaspaceWords(std::string_view text, bool atStart,
                         const std::function<void(std::string_view)>& emit) const;
     void splitFrom(std::size_t step, std::string_view piece,

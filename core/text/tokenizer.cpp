@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <mutex>
 #include <shared_mutex>
+#include <unordered_set>
 
 #include "core/text/utf8.h"
 #include "core/util/error.h"
@@ -94,6 +95,13 @@ Tokenizer::Tokenizer(BpeModel model, Normalizer normalizer, PreTokenizer preToke
     m_addedIndexOfId.assign(m_vocabSize, -1);
     for (std::size_t index = 0; index < m_addedTokens.size(); ++index)
         m_addedIndexOfId[m_addedTokens[index].id] = static_cast<std::int64_t>(index);
+    const std::vector<AddedToken> normalized = matchable(m_addedTokens, m_normalizer);
+    std::unordered_set<std::string_view> specialContents;
+    for (const AddedToken& token : m_addedTokens) {
+        if (token.special) specialContents.insert(token.content);
+    }
+    for (const AddedToken& token : normalized)
+        m_addedDecodings.push_back({token.content, specialContents.contains(token.content)});
 }
 
 Tokenizer::~Tokenizer() = default;
@@ -172,8 +180,8 @@ void Tokenizer::tokenOf(std::uint32_t id, SpecialTokenOutput mode,
                         std::vector<std::string_view>& tokens) const
 {
     if (id < m_addedIndexOfId.size() && m_addedIndexOfId[id] >= 0) {
-        const AddedToken& token = m_addedTokens[m_addedIndexOfId[id]];
-        if (!(token.special && mode == SpecialTokenOutput::Skip)) tokens.push_back(token.content);
+        const AddedDecoding& token = m_addedDecodings[m_addedIndexOfId[id]];
+        if (!(token.skippable && mode == SpecialTokenOutput::Skip)) tokens.push_back(token.text);
     } else if (id < m_model.size()) {
         tokens.push_back(m_model.tokens()[id]);
     }

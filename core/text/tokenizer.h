@@ -116,6 +116,14 @@ private:
     std::vector<AddedToken> m_addedTokens;
     AddedTokenMatcher m_matcher; // normalized tokens by their normalized content, as HF
     std::vector<std::int64_t> m_addedIndexOfId; // id -> index in m_addedTokens, or -1
+    // Per added token, what decode() hands the decoder: HF >= 0.23 uses a normalized token's
+    // normalized content ("▁Debian▁GNU") and skips it as special only when that text is the
+    // content of a special token.
+    struct AddedDecoding {
+        std::string text;
+        bool skippable = false;
+    };
+    std::vector<AddedDecoding> m_addedDecodings;
     std::uint32_t m_vocabSize = 0;
     std::string m_postProcessorJson;
     std::unique_ptr<WordCache> m_cache; // owned; word -> ids memo shared by all threads

@@ -53,6 +53,21 @@ PreTokenizerConfig parsePreTokenizer(const Json& root)
         config.metaspace = parseMetaspace(preTokenizer, "pre_tokenizer");
         return config;
     }
+    if (type == "Split" && member(preTokenizer, "behavior") &&
+        stringOf(preTokenizer["behavior"], "pre_tokenizer.behavior") == "MergedWithPrevious") {
+        // Gemma's: words end after each " " (a no-op after its Replace(" ", "▁") normalizer).
+        const Json* pattern = member(preTokenizer, "pattern");
+        const Json* literal =
+            pattern && pattern->is_object() ? member(*pattern, "String") : nullptr;
+        if (!literal)
+            throw Error("pre_tokenizer.pattern: MergedWithPrevious is supported with a String "
+                        "pattern only");
+        if (boolOf(preTokenizer, "invert", "pre_tokenizer", false))
+            throw Error("pre_tokenizer.invert: true is not supported");
+        config.kind = PreTokenizerConfig::Kind::SplitAfter;
+        config.splitAfter = stringOf(*literal, "pre_tokenizer.pattern.String");
+        return config;
+    }
     std::vector<std::pair<const Json*, std::string>> steps; // step, its field name
     if (type == "Sequence") {
         const Json* list = member(preTokenizer, "pretokenizers");
@@ -191,6 +206,11 @@ OrderedJson preTokenizerJson(const PreTokenizerConfig& config)
 {
     if (config.kind == PreTokenizerConfig::Kind::None) return nullptr;
     if (config.kind == PreTokenizerConfig::Kind::Metaspace) return metaspaceJson(config.metaspace);
+    if (config.kind == PreTokenizerConfig::Kind::SplitAfter)
+        return {{"type", "Split"},
+                {"pattern", {{"String", config.splitAfter}}},
+                {"behavior", "MergedWithPrevious"},
+                {"invert", false}};
     OrderedJson byteLevel = {{"type", "ByteLevel"},
                              {"add_prefix_space", config.addPrefixSpace},
                              {"trim_offsets", true},
