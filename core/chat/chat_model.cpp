@@ -69,12 +69,10 @@ ChatModel::ChatModel(const std::filesystem::path& checkpoint, const ChatTemplate
     m_state =
         std::make_unique<State>(State{checkpoint, std::move(model), {}, contextLength, nullptr});
     const text::Tokenizer& tokenizer = m_state->model.tokenizer;
-    m_state->encoder = withContext("loading checkpoint " + checkpoint.string(),
-                                   [&] { return std::make_unique<ChatEncoder>(tokenizer, chat); });
-    m_state->eos.push_back(m_state->encoder->endTokenId());
-    // A model that learned documents before turns may still close with <|eos|>.
-    if (auto eos = tokenizer.specialTokenId(text::special::eos))
-        if (int64_t(*eos) != m_state->encoder->endTokenId()) m_state->eos.push_back(*eos);
+    m_state->encoder = withContext("loading checkpoint " + checkpoint.string(), [&] {
+        return std::make_unique<ChatEncoder>(ChatEncoder::forModel(tokenizer, checkpoint, chat));
+    });
+    m_state->eos = m_state->encoder->stopTokenIds();
 }
 
 ChatModel::~ChatModel() = default;

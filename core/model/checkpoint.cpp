@@ -67,6 +67,12 @@ void saveCheckpoint(const fs::path& folder, TransformerImpl& model,
         if (!contents.tokenizer.empty())
             fs::copy_file(contents.tokenizer, staging / "tokenizer.json",
                           fs::copy_options::overwrite_existing);
+        if (!contents.companionsFrom.empty())
+            for (const char* name : {"tokenizer_config.json", "chat_template.jinja",
+                                     "special_tokens_map.json", "generation_config.json"})
+                if (fs::exists(contents.companionsFrom / name))
+                    fs::copy_file(contents.companionsFrom / name, staging / name,
+                                  fs::copy_options::overwrite_existing);
         for (const auto& entry : fs::directory_iterator(staging))
             syncPath(entry.path());
         syncPath(staging);

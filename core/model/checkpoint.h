@@ -1,6 +1,7 @@
 // A checkpoint is a Hugging Face model folder plus training state:
 //   config.json (HF names), model.safetensors (or shards + index: model_weights.h),
-//   tokenizer.json (when known),
+//   tokenizer.json (when known) and, for a model that came with them, its chat template and
+//   tokenizer settings (tokenizer_config.json, chat_template.jinja, ...),
 //   optimizer.safetensors (AdamW moments + step), trainer_state.json (step, config, metrics),
 //   and any stage extras (score.safetensors: the scalar head of a reward or value model).
 // Written to "<folder>.tmp", fsynced, then renamed, so a crash never leaves half a checkpoint.
@@ -22,6 +23,10 @@ struct CheckpointContents {
     NamedTensors optimizerState;     // empty: no optimizer.safetensors is written
     nlohmann::json trainerState;     // e.g. {"step": 400, "config": {...}}; null: not written
     std::filesystem::path tokenizer; // tokenizer.json to copy in; empty: none
+    // The model folder whose companions of the tokenizer come along as they are: its
+    // tokenizer_config.json (special tokens, chat template), chat_template.jinja,
+    // special_tokens_map.json and generation_config.json, those it has. Empty: none.
+    std::filesystem::path companionsFrom;
     // More safetensors files by name, e.g. {"score.safetensors", reward head}: stage extras.
     std::vector<std::pair<std::string, NamedTensors>> tensorFiles;
     // The weights' dtype on disk: float32 keeps training's master weights exact (resume);

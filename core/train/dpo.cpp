@@ -74,7 +74,9 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunConte
     model::TransformerImpl& policy = *trainer.trainTransformer(config.init);
     model::Transformer reference = trainer.frozen(config.init);
 
-    const chat::ChatEncoder encoder(data.tokenizer, config.chatTemplate);
+    const auto encoder =
+        chat::ChatEncoder::forModel(data.tokenizer, config.init, config.chatTemplate);
+    trainer.log("chat template: " + encoder.origin());
     const int64_t maxLength = config.tokenLimit(policy.config().contextLength);
     const auto train = encodePairs(data.train, encoder, maxLength, "train", run.observer);
     const auto val = encodePairs(data.val, encoder, maxLength, "val", run.observer);

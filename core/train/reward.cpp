@@ -43,7 +43,9 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data, const 
     Trainer trainer({config, config.resumeFrom, config.tokenizer, fineTuneJson(config)}, run);
     ScalarModel& model = trainer.trainScalar(config.init);
 
-    const chat::ChatEncoder encoder(data.tokenizer, config.chatTemplate);
+    const auto encoder =
+        chat::ChatEncoder::forModel(data.tokenizer, config.init, config.chatTemplate);
+    trainer.log("chat template: " + encoder.origin());
     const int64_t maxLength = config.tokenLimit(model.body().config().contextLength);
     const auto train = encodePairs(data.train, encoder, maxLength, "train", run.observer);
     const auto val = encodePairs(data.val, encoder, maxLength, "val", run.observer);

@@ -17,7 +17,9 @@ RlSession::RlSession(const RlConfig& config_, const RlData& data_, Trainer& trai
                     ": the prompt dataset has no prompts");
     policy = trainer.trainTransformer(config.init);
     reference = trainer.frozen(config.init);
-    encoder = std::make_unique<chat::ChatEncoder>(data.tokenizer, config.chatTemplate);
+    encoder = std::make_unique<chat::ChatEncoder>(
+        chat::ChatEncoder::forModel(data.tokenizer, config.init, config.chatTemplate));
+    trainer.log("chat template: " + encoder->origin());
     scorer = std::make_unique<RolloutScorer>(config, trainer.compute());
     std::vector<int64_t> lengths;
     for (const auto& prompt : data.train)

@@ -78,7 +78,9 @@ StageResult runSft(const FineTuneConfig& config, const ChatData& data, const Run
     Trainer trainer({config, config.resumeFrom, config.tokenizer, fineTuneJson(config)}, run);
     model::TransformerImpl& model = *trainer.trainTransformer(config.init);
 
-    const chat::ChatEncoder encoder(data.tokenizer, config.chatTemplate);
+    const auto encoder =
+        chat::ChatEncoder::forModel(data.tokenizer, config.init, config.chatTemplate);
+    trainer.log("chat template: " + encoder.origin());
     const int64_t maxLength = config.tokenLimit(model.config().contextLength);
     const auto train = encodeDialogues(data.train, encoder, maxLength, "train", run.observer);
     const auto val = encodeDialogues(data.val, encoder, maxLength, "val", run.observer);

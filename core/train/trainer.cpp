@@ -110,7 +110,8 @@ model::Transformer Trainer::trainNew(const model::ModelConfig& config, uint64_t 
 
 model::Transformer Trainer::trainTransformer(const std::filesystem::path& init)
 {
-    m_model = model::loadTransformer(m_setup.resumeFrom.empty() ? init : m_setup.resumeFrom);
+    m_modelFolder = m_setup.resumeFrom.empty() ? init : m_setup.resumeFrom;
+    m_model = model::loadTransformer(m_modelFolder);
     m_model->to(device());
     m_model->setActivationCheckpointing(m_setup.options.activationCheckpointing);
     optimize(namedParameters(*m_model), optimizerFile);
@@ -119,8 +120,8 @@ model::Transformer Trainer::trainTransformer(const std::filesystem::path& init)
 
 ScalarModel& Trainer::trainScalar(const std::filesystem::path& init)
 {
-    m_scalar = std::make_unique<ScalarModel>(
-        ScalarModel::fromCheckpoint(m_setup.resumeFrom.empty() ? init : m_setup.resumeFrom));
+    m_modelFolder = m_setup.resumeFrom.empty() ? init : m_setup.resumeFrom;
+    m_scalar = std::make_unique<ScalarModel>(ScalarModel::fromCheckpoint(m_modelFolder));
     m_scalar->to(device());
     m_scalar->body().setActivationCheckpointing(m_setup.options.activationCheckpointing);
     optimize(m_scalar->parameters(), optimizerFile);
@@ -177,6 +178,7 @@ void Trainer::save(const std::filesystem::path& folder, int64_t step, const Stag
         contents.tensorFiles.emplace_back(m_trained[i].stateFile, m_trained[i].optimizer->state());
     contents.trainerState = {{"step", step}, {"config", m_setup.document}};
     contents.tokenizer = m_setup.tokenizer;
+    contents.companionsFrom = m_modelFolder; // a model's own chat template goes on with it
     if (hooks.extendCheckpoint) hooks.extendCheckpoint(contents);
     if (m_scalar)
         m_scalar->save(folder, std::move(contents));

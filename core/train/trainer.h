@@ -120,6 +120,7 @@ private:
     std::vector<Optimized> m_trained; // [0]: the model, [1]: the value model (PPO)
     model::Transformer m_model{nullptr};
     std::unique_ptr<ScalarModel> m_scalar;
+    std::filesystem::path m_modelFolder; // what the trained model was loaded from; empty: new
 };
 
 } // namespace rlhf::train

@@ -29,7 +29,8 @@ using chat::EncodedChat;
 namespace {
 
 // Ids of the byte-only tokenizer (256 bytes + the seven chat specials, no merges).
-constexpr int64_t BOS = 256, PAD = 258, SYSTEM = 259, USER = 260, ASSISTANT = 261, END = 262;
+constexpr int64_t BOS = 256, EOS = 257, PAD = 258, SYSTEM = 259, USER = 260, ASSISTANT = 261,
+                  END = 262;
 
 text::Tokenizer byteTokenizer(std::vector<std::string> specials = {text::special::all.begin(),
                                                                    text::special::all.end()})
@@ -139,8 +140,7 @@ private Q_SLOTS:
             promptTokens,
             cat({{BOS, SYSTEM}, bytes("be brief"), {END, USER}, bytes("hi"), {END, ASSISTANT}}));
         QCOMPARE(promptTokens.back(), ASSISTANT);
-        const auto reply = encoder.encodeReply("ok!");
-        QCOMPARE(reply, (std::vector<int64_t>{'o', 'k', '!', END}));
+        const std::vector<int64_t> reply{'o', 'k', '!', END};
         // Generation (prompt then reply) sees exactly the tokens training saw.
         auto whole = prompt;
         whole.push_back({"assistant", "ok!"});
@@ -156,7 +156,8 @@ private Q_SLOTS:
         QCOMPARE(encoder.decodeReply({'o', 'k', END, 'x', 'y'}), std::string("ok"));
         QCOMPARE(encoder.decodeReply({'o', 'k'}), std::string("ok")); // cut off: all of it
         QCOMPARE(encoder.decodeReply({END, 'x'}), std::string());
-        QCOMPARE(encoder.decodeReply(encoder.encodeReply("two words")), std::string("two words"));
+        QCOMPARE(encoder.decodeReply(cat({bytes("two words"), {END}})), std::string("two words"));
+        QCOMPARE(encoder.stopTokenIds(), (std::vector<int64_t>{END, EOS}));
     }
 
     void specialTextInUserContentIsPlainText()
@@ -172,8 +173,6 @@ private Q_SLOTS:
         QCOMPARE(chat.tokens, cat({{BOS, USER}, bytes(attack), {END, ASSISTANT, 'n', END}}));
         const auto trainedCount = std::count(chat.trained.begin(), chat.trained.end(), 1);
         QCOMPARE(trainedCount, 2L); // 'n' and its end, not the injected "reply"
-        const auto reply = encoder.encodeReply(attack);
-        QCOMPARE(reply, cat({bytes(attack), {END}}));
     }
 
     void missingSpecialTokenNamesTheField()

@@ -6,8 +6,11 @@
 // without the generation prompt, and ones the templates reject. The rendered text must be
 // identical byte for byte, the {% generation %} texts (the assistant mask) too, and a template
 // that raises must raise here with its message. Unsupported constructs are named.
+#include "core/chat/chat_template.h"
 #include "core/chat/jinja/model_template.h"
 #include "core/chat/jinja/template.h"
+#include "core/text/tokenizer.h"
+#include "core/text/tokenizer_json.h"
 #include "core/util/json_file.h"
 #include "tests/support/error_of.h"
 
@@ -249,6 +252,91 @@ private Q_SLOTS:
         QCOMPARE(identical + raised, int(cases.size()));
         QCOMPARE(raised, 3); // Mistral refuses a system prompt and two user turns, Gemma the latter
         QVERIFY(generationBlocks >= 5);
+    }
+
+    // A model's template as fine-tuning and chat use it: the tokens of the whole rendered
+    // dialogue, its assistant mask and the generation prompt's tokens are transformers' (with a
+    // tokenizer HF trained: tests/reference/chat_masks.py), and each template's end of turn is
+    // the token it closes a reply with.
+    void encodesDialoguesAsTransformers()
+    {
+        if (!QFile::exists(QStringLiteral(RLHF_HF_PYTHON)) ||
+            QProcess::execute(QStringLiteral(RLHF_HF_PYTHON), {"-c", "import transformers"}) != 0)
+            QSKIP("no Python with transformers at " RLHF_HF_PYTHON
+                  " (bash packaging/install-deps.sh --torch=pip)");
+        const std::vector<std::tuple<const char*, const char*, const char*>> templates{
+            {"chatml", chatml, "<|im_end|>"},
+            {"llama3", llama3, "<|eot_id|>"},
+            {"mistral", mistral, "</s>"},
+            {"gemma", gemma, "<end_of_turn>"},
+            {"phi3", phi3, "<|end|>"}};
+        const nlohmann::ordered_json specialTokens = {{"bos_token", "<s>"}, {"eos_token", "</s>"}};
+        nlohmann::ordered_json cases = nlohmann::ordered_json::array();
+        std::vector<std::string> names;
+        for (const auto& [name, source, end] : templates)
+            for (const auto& conversation : conversations()) {
+                const auto& messages = conversation.at("context").at("messages");
+                const bool mistralLike =
+                    std::string(name) == "mistral" || std::string(name) == "gemma";
+                if (mistralLike &&
+                    (messages.at(0).at("role") == "system" || messages.at(1).at("role") == "user"))
+                    continue; // these templates refuse such dialogues (rendersAsTransformersDoes)
+                cases.push_back({{"template", source},
+                                 {"special_tokens", specialTokens},
+                                 {"messages", messages}});
+                names.push_back(name);
+            }
+        QTemporaryDir dir;
+        const std::filesystem::path root = dir.path().toStdString();
+        std::ofstream(root / "cases.json") << cases.dump();
+        QProcess python;
+        python.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        python.start(QStringLiteral(RLHF_HF_PYTHON),
+                     {QStringLiteral(RLHF_SOURCE_DIR "/tests/reference/chat_masks.py"),
+                      dir.filePath("cases.json"), dir.filePath("tokenizer.json"),
+                      dir.filePath("expected.json")});
+        QVERIFY(python.waitForFinished(300'000));
+        QCOMPARE(python.exitCode(), 0);
+        const nlohmann::json expected = readJsonFile(root / "expected.json");
+        const text::Tokenizer tokenizer = text::loadTokenizerJson(root / "tokenizer.json");
+
+        int trainedTokens = 0;
+        for (size_t i = 0; i < cases.size(); ++i) {
+            const std::filesystem::path folder = root / ("model-" + std::to_string(i));
+            std::filesystem::create_directories(folder);
+            nlohmann::ordered_json config = specialTokens;
+            config["chat_template"] = cases[i].at("template");
+            std::ofstream(folder / "tokenizer_config.json") << config.dump();
+            const auto encoder = chat::ChatEncoder::forModel(tokenizer, folder, {});
+            QCOMPARE(QString::fromStdString(encoder.origin()),
+                     QString::fromStdString((folder / "tokenizer_config.json").string()));
+
+            std::vector<data::Message> messages;
+            for (const auto& message : cases[i].at("messages"))
+                messages.push_back({message.at("role"), message.at("content")});
+            const chat::EncodedChat ours = encoder.encode(messages);
+            const nlohmann::json& theirs = expected[i];
+            const QString what = QString::fromStdString(names[i] + " case " + std::to_string(i));
+            QVERIFY2(ours.tokens == theirs.at("ids").get<std::vector<int64_t>>(), qPrintable(what));
+            QVERIFY2(ours.trained == theirs.at("mask").get<std::vector<uint8_t>>(),
+                     qPrintable(what + ": ours " +
+                                QString::fromStdString(nlohmann::json(ours.trained).dump()) +
+                                ", theirs " + QString::fromStdString(theirs.at("mask").dump()) +
+                                ", text " + QString::fromStdString(theirs.at("text").dump())));
+            QVERIFY2(encoder.encodePrompt(messages) ==
+                         theirs.at("prompt_ids").get<std::vector<int64_t>>(),
+                     qPrintable(what));
+            trainedTokens += int(std::count(ours.trained.begin(), ours.trained.end(), 1));
+            const auto end = std::get<2>(
+                *std::find_if(templates.begin(), templates.end(),
+                              [&](const auto& entry) { return std::get<0>(entry) == names[i]; }));
+            QVERIFY2(encoder.endTokenId() == int64_t(*tokenizer.tokenToId(end)), qPrintable(what));
+        }
+        qInfo("%zu dialogues: tokens, assistant masks (%d trained tokens) and prompts identical "
+              "to transformers'",
+              cases.size(), trainedTokens);
+        QVERIFY(cases.size() >= 14);
+        QVERIFY(trainedTokens > 0);
     }
 
     // A model folder's template: chat_template.jinja first, else tokenizer_config.json's (its

@@ -248,6 +248,64 @@ private Q_SLOTS:
         QVERIFY(result.at("peak_memory_gb").get<double>() > 0);
     }
 
+    // A Hub-style model with its tokenizer and ChatML template goes through SFT and DPO from the
+    // CLI: every stage renders dialogues with the model's own template (the log says which file),
+    // each checkpoint carries the template on, and chat answers through it.
+    void finetunesWithTheModelsOwnChatTemplate()
+    {
+        QVERIFY(runReference(QStringLiteral("chat")));
+        const fs::path root = m_dir.path().toStdString();
+        const fs::path model = root / "qwen2-chat";
+        const QString project = QString::fromStdString((root / "chat-project").string());
+        auto rlhf = [&](const QStringList& arguments) {
+            QProcess process;
+            process.start(QStringLiteral(RLHF_BINARY_DIR "/bin/rlhf"), arguments);
+            process.waitForFinished(300'000);
+            const QString output = process.readAllStandardOutput() + process.readAllStandardError();
+            if (process.exitCode() != 0) qWarning("%s", qPrintable(output));
+            return std::pair(process.exitCode(), output);
+        };
+        QCOMPARE(rlhf({"task", "arithmetic", "-p", project, "--max-operand", "9"}).first, 0);
+        auto stage = [&](const char* name, const char* kind, const fs::path& init,
+                         const char* dataset, const char* val) {
+            const nlohmann::json document = {
+                {"stage", kind},
+                {"name", name},
+                {"init", init.string()},
+                {"data", {{"dataset", dataset}, {"train", "train"}, {"val", val}}},
+                {"training", {{"steps", 2}, {"batch_size", 2}, {"eval_every", 2}}}};
+            const fs::path file = root / (std::string(name) + ".json");
+            writeJsonFile(file, document);
+            return rlhf({"train", "-p", project, QString::fromStdString(file.string())});
+        };
+        const auto [sftCode, sftLog] = stage("hf-sft", "sft", model, "arith-sft", "val");
+        QCOMPARE(sftCode, 0);
+        const QString sftTemplate =
+            QString::fromStdString((model / "tokenizer_config.json").string());
+        QVERIFY2(sftLog.contains("chat template: " + sftTemplate), qPrintable(sftLog));
+
+        const fs::path checkpoints = root / "chat-project" / "checkpoints";
+        fs::path sftCheckpoint;
+        for (const auto& entry : fs::recursive_directory_iterator(checkpoints))
+            if (entry.path().filename() == "tokenizer_config.json")
+                sftCheckpoint = entry.path().parent_path();
+        QVERIFY2(!sftCheckpoint.empty(), "the SFT checkpoint lacks the model's template");
+        QVERIFY(fs::exists(sftCheckpoint / "tokenizer.json"));
+
+        const auto [dpoCode, dpoLog] = stage("hf-dpo", "dpo", sftCheckpoint, "arith-pairs", "test");
+        QCOMPARE(dpoCode, 0);
+        QVERIFY2(dpoLog.contains(
+                     "chat template: " +
+                     QString::fromStdString((sftCheckpoint / "tokenizer_config.json").string())),
+                 qPrintable(dpoLog));
+
+        const auto [chatCode, chatOutput] =
+            rlhf({"chat", "-c", QString::fromStdString(sftCheckpoint.string()), "--say",
+                  "What is 2 + 3?", "--max-new-tokens", "4", "--json"});
+        QCOMPARE(chatCode, 0);
+        QVERIFY2(chatOutput.contains("What is 2 + 3?"), qPrintable(chatOutput));
+    }
+
     // A Llama 3.2-style config.json as the Hub has it (rope_theta + rope_scaling, torch_dtype).
     void readsTheHubsLlama3Config()
     {

@@ -94,6 +94,35 @@ def check(root):
         json.dump(saved, out)
 
 
+CHATML = ("{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + "
+          "message.content + '<|im_end|>' + '\\n' }}{%- endfor %}"
+          "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}")
+
+
+def chat(root):
+    """A Qwen2-shaped model as the Hub has them: with a byte-level BPE tokenizer (trained here on
+    Debian's fortunes, HF tokenizers) and a ChatML chat template in tokenizer_config.json."""
+    import glob
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    folder = os.path.join(root, "qwen2-chat")
+    os.makedirs(folder)
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    texts = [open(path, encoding="utf-8", errors="replace").read()
+             for path in sorted(glob.glob("/usr/share/games/fortunes/*.u8"))[:4]]
+    bpe.train_from_iterator(texts, trainers.BpeTrainer(
+        vocab_size=600, special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    bpe.save(os.path.join(folder, "tokenizer.json"))
+    with open(os.path.join(folder, "tokenizer_config.json"), "w") as out:
+        json.dump({"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>",
+                   "chat_template": CHATML}, out)
+    torch.manual_seed(0)
+    shape = dict(llama_shape, vocab_size=bpe.get_vocab_size(), eos_token_id=2)
+    T.AutoModelForCausalLM.from_config(T.Qwen2Config(**shape)).save_pretrained(folder)
+
+
 if __name__ == "__main__":
     torch.set_num_threads(os.cpu_count())
-    {"make": make, "check": check}[sys.argv[1]](sys.argv[2])
+    {"make": make, "check": check, "chat": chat}[sys.argv[1]](sys.argv[2])

@@ -73,6 +73,13 @@ std::optional<ModelTemplate> ModelTemplate::load(const fs::path& folder)
     }
 }
 
+std::optional<std::string> ModelTemplate::specialToken(const std::string& key) const
+{
+    const auto found = m_specialTokens.find(key);
+    if (found == m_specialTokens.end()) return std::nullopt;
+    return found->get<std::string>();
+}
+
 Rendered ModelTemplate::render(const nlohmann::ordered_json& messages,
                                bool addGenerationPrompt) const
 {

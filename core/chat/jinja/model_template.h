@@ -24,6 +24,10 @@ public:
     // `messages`: [{"role": ..., "content": ...}, ...], as the OpenAI / HF chat format has them.
     Rendered render(const nlohmann::ordered_json& messages, bool addGenerationPrompt) const;
 
+    // A special token tokenizer_config.json names ("bos_token", "eos_token", "unk_token",
+    // "pad_token"); nullopt when it names none.
+    std::optional<std::string> specialToken(const std::string& key) const;
+
     const std::string& source() const { return m_source; } // the template's text
     const std::string& file() const { return m_file; }     // the file it came from
 
