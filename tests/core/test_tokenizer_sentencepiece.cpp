@@ -333,8 +333,10 @@ std::vector<std::string> TestTokenizerSentencePiece::corpus()
         const bool isChinese = std::string_view(name) == "chinese" ||
                                std::string_view(name) == "tang300" ||
                                std::string_view(name) == "song100";
-        for (std::string& entry : fortuneEntries(readFile(QString(kFortuneDir) + name))) {
-            texts.push_back(std::move(entry));
+        // Every second entry, and below every eighth verse: HF's side dominates the run time.
+        std::vector<std::string> entries = fortuneEntries(readFile(QString(kFortuneDir) + name));
+        for (std::size_t index = 0; index < entries.size(); index += 2) {
+            texts.push_back(std::move(entries[index]));
             ++(isChinese ? chinese : english);
         }
     }
@@ -346,9 +348,9 @@ std::vector<std::string> TestTokenizerSentencePiece::corpus()
         process.start(bibleProgram, {"-f", "gen1:1-rev22:21"});
         process.waitForFinished(60'000);
         const QByteArray bible = process.readAllStandardOutput();
-        // Every third verse line, and every 40th chapter-sized block of 30 lines as one text.
+        // Verse lines, and every 1200th line a block of 30 lines as one text.
         const QList<QByteArray> lines = bible.split('\n');
-        for (qsizetype index = 0; index < lines.size(); index += 3, ++verses)
+        for (qsizetype index = 0; index < lines.size(); index += 8, ++verses)
             texts.emplace_back(lines[index].constData(), lines[index].size());
         for (qsizetype index = 0; index + 30 < lines.size(); index += 1200, ++verses)
             texts.push_back(lines.mid(index, 30).join('\n').toStdString() + "\n");
@@ -395,7 +397,7 @@ void TestTokenizerSentencePiece::realFilesMatchHf()
     QVERIFY2(files.size() >= 8, "the reference made too few tokenizer files");
 
     const std::vector<std::string> texts = corpus();
-    QVERIFY2(texts.size() > 10'000, "fortunes not installed (packages fortunes, fortunes-zh)");
+    QVERIFY2(texts.size() > 8'000, "fortunes not installed (packages fortunes, fortunes-zh)");
     // Random id lists, half of them from the first 300 ids (control and byte tokens).
     std::mt19937 random(1234);
     std::vector<Ids> idLists(4000);

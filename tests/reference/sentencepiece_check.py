@@ -15,7 +15,8 @@ JOB_JSON is one of
       Python hands HF text). FILE of decodeIds: one id list a line. Each case's "ours" file holds
       our results, a line per text: "IDS;IDS_AS_TEXT;HEX_DECODE;HEX_DECODE_SKIP" (ids space
       separated; decodes of HF's ids), then a line per id list: HEX_DECODE. "saved" is our
-      tokenizerToJson of the file: HF must encode with it exactly as with the original.
+      tokenizerToJson of the file: HF must encode (specials parsed) and decode with it exactly as
+      with the original.
       OUT_JSON: per case the counts of identical results and the first differences.
 """
 import json
@@ -142,21 +143,20 @@ def check(job):
             return [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=False)]
 
         parsed, as_text = encode_all(hf, False), encode_all(hf, True)
-        saved_parsed, saved_as_text = encode_all(saved, False), encode_all(saved, True)
+        saved_parsed = encode_all(saved, False)
         decoded = hf.decode_batch(parsed, skip_special_tokens=False)
         decoded_skip = hf.decode_batch(parsed, skip_special_tokens=True)
         saved_decoded = saved.decode_batch(parsed, skip_special_tokens=False)
         for index, text in enumerate(texts):
             fields = ours[index].split(";")
-            same = [[int(i) for i in fields[0].split()] == parsed[index],
-                    [int(i) for i in fields[1].split()] == as_text[index],
+            same = [fields[0] == " ".join(map(str, parsed[index])),
+                    fields[1] == " ".join(map(str, as_text[index])),
                     fields[2] == hex_of(decoded[index]),
                     fields[3] == hex_of(decoded_skip[index])]
             for key, ok in zip(("encode", "encodeAsText", "decode", "decodeSkip"), same):
                 result[key] += ok
             result["identical"] += all(same)
             result["savedIdentical"] += (saved_parsed[index] == parsed[index] and
-                                         saved_as_text[index] == as_text[index] and
                                          saved_decoded[index] == decoded[index])
             if not all(same) and len(result["differences"]) < 4:
                 result["differences"].append(
@@ -165,8 +165,9 @@ def check(job):
                     f"{'same' if same[2] else repr(decoded[index][:60])}, skip "
                     f"{'same' if same[3] else repr(decoded_skip[index][:60])}; "
                     f"HF ids {parsed[index][:12]}, ours {fields[0][:60]}")
+        list_decoded = hf.decode_batch(id_lists, skip_special_tokens=False)
         for index, ids in enumerate(id_lists):
-            expected = hex_of(hf.decode(ids, skip_special_tokens=False))
+            expected = hex_of(list_decoded[index])
             if ours[len(texts) + index] == expected:
                 result["decodeIds"] += 1
             elif len(result["differences"]) < 8:
