@@ -242,7 +242,8 @@ GgufVocabSummary addGgufVocab(GgufWriter& writer, const fs::path& folder, const 
         if (sentencePiece)
             writer.setMetadata("tokenizer.ggml.add_space_prefix", addsSpacePrefix(tokenizer));
 
-        // Special ids: tokenizer_config.json's tokens, else config.json's ids, else the studio's.
+        // Special ids: tokenizer_config.json's tokens, else config.json's ids, else the studio's
+        // (the model's unk_token for the unknown id).
         auto idOf = [&](const std::string& key, int64_t fallback,
                         const char* studio) -> std::optional<int64_t> {
             if (auto token = configToken(tokenizerConfig, key))
@@ -260,7 +261,7 @@ GgufVocabSummary addGgufVocab(GgufWriter& writer, const fs::path& folder, const 
         const auto eos =
             idOf("eos_token", config.eosTokenIds.empty() ? -1 : config.eosTokenIds[0], "<|eos|>");
         const auto pad = idOf("pad_token", config.padTokenId, "<|pad|>");
-        const auto unk = idOf("unk_token", -1, nullptr);
+        const auto unk = idOf("unk_token", -1, unknown.empty() ? nullptr : unknown.c_str());
         if (bos) writer.setMetadata("tokenizer.ggml.bos_token_id", uint32_t(*bos));
         if (eos) writer.setMetadata("tokenizer.ggml.eos_token_id", uint32_t(*eos));
         if (unk) writer.setMetadata("tokenizer.ggml.unknown_token_id", uint32_t(*unk));

@@ -2,12 +2,13 @@
 // .torch/ Python: transformers, gguf-py, llama-cpp-python): small random Llama (Llama 3.1 rope
 // scaling; linear scaling with attention biases and tied embeddings), Qwen2, Qwen3 and GPT-2
 // models with trained byte-level BPE tokenizers (Llama 3, Qwen2 and GPT-2 pre-tokenizers; the
-// studio's chat tokens on GPT-2) are exported in f32, f16, bf16 and q8_0. gguf-py finds every
-// metadata key llama.cpp reads with its type and value, and every tensor's bytes equal to its own
-// quantize() of the HF weight (Q/K permuted for llama), q8_0 blocks bit for bit; llama.cpp
-// tokenizes the prompt as the HF tokenizer does, and its last-position logits match
+// studio's chat tokens on GPT-2), and a Llama with a SentencePiece-style tokenizer (Metaspace,
+// byte fallback: llama.cpp's "llama" vocabulary) are exported in f32, f16, bf16 and q8_0. gguf-py
+// finds every metadata key llama.cpp reads with its type and value, and every tensor's bytes equal
+// to its own quantize() of the HF weight (Q/K permuted for llama), q8_0 blocks bit for bit;
+// llama.cpp tokenizes the prompt as the HF tokenizer does, and its last-position logits match
 // transformers': 1e-4 in f32 (GPT-2 2e-3: llama.cpp's tabulated GELU), 2e-2 in f16; bf16 and
-// q8_0 (whose activations llama.cpp also quantizes) within 0.3 on logits of about 5.
+// q8_0 (whose activations llama.cpp also quantizes) within 0.5 on logits of about 5.
 // What llama.cpp would compute differently is refused by name.
 #include "core/model/gguf_file.h"
 #include "core/model/gguf_quant.h"
@@ -27,7 +28,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* const cases[] = {"llama-llama3", "llama-linear-bias", "qwen2", "qwen3", "gpt2-studio"};
+const char* const cases[] = {"llama-llama3", "llama-linear-bias", "llama-spm", "qwen2",
+                             "qwen3",        "gpt2-studio"};
 const char* const types[] = {"f32", "f16", "bf16", "q8_0"};
 
 struct Run {
@@ -51,7 +53,7 @@ double tolerance(const std::string& family, const std::string& type)
 {
     if (type == "f32") return family.starts_with("gpt2") ? 2e-3 : 1e-4;
     if (type == "f16") return 2e-2;
-    return 0.3; // bf16, q8_0
+    return 0.5; // bf16, q8_0: 0.03-0.25 measured
 }
 
 } // namespace

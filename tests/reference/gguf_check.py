@@ -10,7 +10,8 @@ What check compares, per file:
   - metadata: every key llama.cpp reads for the architecture, recomputed here from config.json
     (counts, eps, rope base / dims / linear scaling, file type, alignment) and the tokenizer
     (tokens padded to the embedding rows with [PADn], token types, merges, bos / eos / pad ids,
-    add_bos_token, the chat template);
+    add_bos_token, the chat template; for the SentencePiece-style case: model "llama", BYTE and
+    UNKNOWN types, add_space_prefix, unk id; its scores are checked by llama.cpp tokenizing);
   - tensors: names, ggml shapes and types as convert_hf_to_gguf.py chooses them, and the bytes of
     every tensor equal to gguf-py's own quantize() of the HF weight (after the Q/K permutation
     for llama, the Conv1D transpose for gpt2): f32 / f16 / bf16 and q8_0 blocks bit for bit;
@@ -21,6 +22,7 @@ Run with the .torch/ Python (PyPI torch, transformers, gguf, llama-cpp-python)."
 import json
 import math
 import os
+import re
 import sys
 
 import numpy as np
@@ -74,6 +76,8 @@ CASES = {
     "qwen3": (T.Qwen3Config, dict(head_dim=32, **llama_shape),
               (QWEN2_REGEX, ["<|endoftext|>", "<|im_start|>", "<|im_end|>"], None, "<|im_end|>",
                "<|endoftext|>", False, CHATML_TEMPLATE)),
+    "llama-spm": (T.LlamaConfig, dict(llama_shape, vocab_size=400, bos_token_id=1, eos_token_id=2),
+                  ("spm", ["<unk>", "<s>", "</s>"], "<s>", "</s>", None, True, None)),
     "gpt2-studio": (T.GPT2Config, dict(n_layer=2, n_head=4, n_embd=64, n_positions=128,
                                        vocab_size=300, initializer_range=0.2, bos_token_id=0,
                                        eos_token_id=1, pad_token_id=2),
@@ -81,7 +85,43 @@ CASES = {
 }
 
 
+def make_spm_tokenizer(folder, specials):
+    """SentencePiece-style BPE as Llama 2's tokenizer.json: "▁" for spaces (Metaspace), BPE over
+    characters, <0xNN> byte tokens for the rest (byte_fallback), <unk> <s> </s> first."""
+    tokenizer = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True))
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="first",
+                                                       split=False)
+    tokenizer.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(),
+                                           decoders.Fuse(), decoders.Strip(" ", 1, 0)])
+    trainer = trainers.BpeTrainer(vocab_size=120, special_tokens=specials, show_progress=False)
+    tokenizer.train_from_iterator(CORPUS, trainer)
+    data = json.loads(tokenizer.to_str())
+    trained = sorted(data["model"]["vocab"].items(), key=lambda item: item[1])
+    vocab = {t: i for i, t in enumerate(specials)}
+    for b in range(256):
+        vocab[f"<0x{b:02X}>"] = len(vocab)
+    for token, _ in trained:
+        if token not in vocab:
+            vocab[token] = len(vocab)
+    data["model"]["vocab"] = vocab
+    for entry in data["added_tokens"]:
+        entry["id"] = vocab[entry["content"]]
+    data["post_processor"] = {"type": "TemplateProcessing",
+                              "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+                                         {"Sequence": {"id": "A", "type_id": 0}}],
+                              "pair": [{"SpecialToken": {"id": "<s>", "type_id": 0}},
+                                       {"Sequence": {"id": "A", "type_id": 0}},
+                                       {"Sequence": {"id": "B", "type_id": 1}}],
+                              "special_tokens": {"<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]}}}
+    with open(os.path.join(folder, "tokenizer.json"), "w") as out:
+        json.dump(data, out, ensure_ascii=False)
+
+
 def make_tokenizer(folder, regex, specials, bos, eos, pad, post_bos, template):
+    if regex == "spm":
+        make_spm_tokenizer(folder, specials)
+        write_tokenizer_config(folder, bos, eos, pad, template)
+        return
     tokenizer = Tokenizer(models.BPE())
     byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=regex is None)
     tokenizer.pre_tokenizer = byte_level if regex is None else pre_tokenizers.Sequence(
@@ -95,6 +135,10 @@ def make_tokenizer(folder, regex, specials, bos, eos, pad, post_bos, template):
             single=f"{bos} $A", pair=f"{bos} $A {bos} $B",
             special_tokens=[(bos, tokenizer.token_to_id(bos))])
     tokenizer.save(os.path.join(folder, "tokenizer.json"))
+    write_tokenizer_config(folder, bos, eos, pad, template)
+
+
+def write_tokenizer_config(folder, bos, eos, pad, template):
     config = {"tokenizer_class": "PreTrainedTokenizerFast"}
     for key, token in (("bos_token", bos), ("eos_token", eos), ("pad_token", pad)):
         if token is not None:
@@ -262,6 +306,20 @@ def expected_metadata(model, arch, file_type, folder):
         else:
             tokens.append(by_id[i]), types.append(3 if i in added and added[i]["special"] else 1)
     merges = [" ".join(x) if isinstance(x, list) else x for x in tj["model"]["merges"]]
+    if tj["model"].get("byte_fallback"):  # SentencePiece style: llama.cpp's "llama" model
+        unk = tj["model"].get("unk_token")
+        types = [6 if re.fullmatch(r"<0x[0-9A-F]{2}>", t) else 2 if t == unk else ty
+                 for t, ty in zip(tokens, types)]
+        m["tokenizer.ggml.model"] = ("llama", gguf.GGUFValueType.STRING)
+        m["tokenizer.ggml.tokens"] = (tokens, gguf.GGUFValueType.ARRAY)
+        m["tokenizer.ggml.token_type"] = (types, gguf.GGUFValueType.ARRAY)
+        m["tokenizer.ggml.add_space_prefix"] = (True, gguf.GGUFValueType.BOOL)
+        m["tokenizer.ggml.scores"] = (None, gguf.GGUFValueType.ARRAY)  # checked by tokenizing
+        m["tokenizer.ggml.add_bos_token"] = (True, gguf.GGUFValueType.BOOL)
+        m["tokenizer.ggml.bos_token_id"] = (ids[tc["bos_token"]], U32)
+        m["tokenizer.ggml.eos_token_id"] = (ids[tc["eos_token"]], U32)
+        m["tokenizer.ggml.unknown_token_id"] = (ids[unk], U32)
+        return m
     m["tokenizer.ggml.model"] = ("gpt2", gguf.GGUFValueType.STRING)
     pre = tj["pre_tokenizer"]
     regex = pre["pretokenizers"][0]["pattern"]["Regex"] if pre["type"] == "Sequence" else None
