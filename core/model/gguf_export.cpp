@@ -360,6 +360,10 @@ GgufExportResult exportGguf(const fs::path& folder, const fs::path& target,
                 const at::Tensor data = prepare(tensor, weights, config);
                 const std::span<const float> values(data.data_ptr<float>(),
                                                     std::size_t(data.numel()));
+                if (tensor.type == GgmlType::F32) { // as it is: no second copy
+                    writer.writeTensor(std::as_bytes(values));
+                    return;
+                }
                 packed.resize(writer.tensorBytes(i));
                 packValues(tensor.type, values, packed);
                 writer.writeTensor(packed);
