@@ -233,10 +233,8 @@ void GgufWriter::writeTensor(std::span<const std::byte> data)
     if (data.size() != tensor.bytes)
         throw Error("GGUF tensor '" + tensor.name + "': " + std::to_string(data.size()) +
                     " bytes, expected " + std::to_string(tensor.bytes));
-    withContext("tensor '" + tensor.name + "'", [&] {
-        writeBytes(data.data(), data.size());
-        pad();
-    });
+    writeBytes(data.data(), data.size()); // the caller names the tensor in errors
+    pad();
     ++m_nextTensor;
 }
 

@@ -51,7 +51,7 @@ public:
 
     // Writes the header into the temporary file; then writeTensor() once per tensor, in order.
     void beginData();
-    // The next tensor's bytes, exactly its size; errors name the file and the tensor.
+    // The next tensor's bytes, exactly its size; errors name the file (and a full disk).
     void writeTensor(std::span<const std::byte> data);
     // Flushes, syncs and renames the temporary file over the target; returns the file's bytes.
     uint64_t finish();
