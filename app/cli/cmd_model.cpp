@@ -1,14 +1,15 @@
 // `rlhf model info FOLDER`: what a Hugging Face model folder (or a checkpoint) holds, read from
 // its config.json and weight files without loading the weights, as JSON: the family and shape,
 // the exact parameter count, the dtype and size on disk, the memory that chatting with it and
-// fully fine-tuning it take here, and its own chat template with a preview. The CLI twin of what
-// the studio shows before adding a model.
+// fully fine-tuning it take here, and its own chat template with a preview.
+// `rlhf model add -p PROJECT FOLDER [--name N]`: the folder (or a Hugging Face cache folder)
+// checked and recorded in the project as a base model: the start of fine-tuning, and a
+// contestant in chat and the arena. `rlhf model list -p PROJECT`. The CLI twins of the studio's
+// "Add model…" dialog (core/train/base_model.h).
 #include "app/cli/commands.h"
 
-#include "core/chat/jinja/model_template.h"
-#include "core/model/checkpoint.h"
-#include "core/model/hf_config.h"
-#include "core/util/error.h"
+#include "core/store/project.h"
+#include "core/train/base_model.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -20,80 +21,62 @@ namespace rlhf::cli {
 
 namespace {
 
-namespace fs = std::filesystem;
-
-uint64_t weightFileBytes(const fs::path& folder)
+nlohmann::ordered_json modelJson(const store::BaseModel& model)
 {
-    uint64_t bytes = 0;
-    for (const auto& entry : fs::directory_iterator(folder)) {
-        const std::string name = entry.path().filename().string();
-        if (name.starts_with("model") && name.ends_with(".safetensors")) bytes += entry.file_size();
-    }
-    return bytes;
-}
-
-// The model's own chat template: where it is and how a short conversation renders with it;
-// null when the folder has none, {"error": ...} when it cannot be used.
-nlohmann::ordered_json chatTemplateInfo(const fs::path& folder)
-{
-    try {
-        const auto chatTemplate = chat::jinja::ModelTemplate::load(folder);
-        if (!chatTemplate) return nullptr;
-        const nlohmann::ordered_json conversation = {
-            {{"role", "system"}, {"content", "You are a helpful assistant."}},
-            {{"role", "user"}, {"content", "Hello!"}},
-            {{"role", "assistant"}, {"content", "Hi! How can I help?"}},
-            {{"role", "user"}, {"content", "What is 2 + 2?"}}};
-        return {{"file", chatTemplate->file()},
-                {"preview", chatTemplate->render(conversation, /*addGenerationPrompt=*/true).text}};
-    } catch (const Error& error) {
-        return {{"error", error.what()}};
-    }
-}
-
-nlohmann::ordered_json modelInfo(const fs::path& folder)
-{
-    const model::ModelConfig config = model::loadCheckpointConfig(folder);
-    const nlohmann::json hf = model::toHfConfig(config);
-    const int64_t parameters = model::parameterCount(config);
-    nlohmann::ordered_json info;
-    info["folder"] = folder.string();
-    info["family"] = config.familyName();
-    info["architecture"] = hf.at("architectures").at(0);
-    info["parameters"] = parameters;
-    info["dtype"] = config.dtype;
-    info["weight_bytes"] = weightFileBytes(folder);
-    info["context_length"] = config.contextLength;
-    info["layers"] = config.layers;
-    info["dim"] = config.dim;
-    info["heads"] = config.heads;
-    info["kv_heads"] = config.kvHeadCount();
-    info["head_dim"] = config.headDim();
-    info["vocab_size"] = config.vocabSize;
-    info["tied_embeddings"] = config.tieEmbeddings;
-    info["rope_type"] = std::string(wordOf(model::ropeTypeWords, config.rope.type));
-    info["sliding_window"] = config.slidingWindow;
-    // The studio computes with fp32 weights (bf16 under autocast): chatting holds the weights,
-    // full fine-tuning adds their gradients and AdamW's two moments (activations come on top,
-    // and depend on batch and length: the stage wizard's estimate adds them).
-    info["memory_bytes"] = {{"chat", parameters * 4}, {"full_finetune", parameters * 16}};
-    info["tokenizer"] = fs::exists(folder / "tokenizer.json");
-    info["chat_template"] = chatTemplateInfo(folder);
-    return info;
+    return {{"name", model.name},
+            {"path", model.path},
+            {"family", model.family},
+            {"parameters", model.parameters}};
 }
 
 } // namespace
 
 void addModelCommands(CLI::App& app)
 {
-    auto* group = app.add_subcommand("model", "Inspect Hugging Face model folders");
+    auto* group = app.add_subcommand("model", "Hugging Face model folders: inspect, add, list");
     group->require_subcommand(1);
+
     auto folder = std::make_shared<std::string>();
     auto* info = group->add_subcommand("info", "Family, shape, parameters, dtype and memory");
     info->add_option("folder", *folder, "Model folder (config.json + safetensors)")
         ->required()
         ->check(CLI::ExistingDirectory);
-    info->callback([folder] { std::cout << modelInfo(*folder).dump(2) << std::endl; });
+    info->callback([folder] {
+        const auto found = train::modelFolderOf(*folder);
+        std::cout << train::describeModelFolder(found).dump(2) << std::endl;
+    });
+
+    struct AddArguments {
+        std::string project, folder, name;
+    };
+    auto added = std::make_shared<AddArguments>();
+    auto* add = group->add_subcommand(
+        "add", "Add a model folder to a project as a base model (weights stay where they are)");
+    add->add_option("-p,--project", added->project, "Project folder")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    add->add_option("folder", added->folder, "Model folder, or a Hugging Face cache folder")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    add->add_option("--name", added->name, "Name in the project (default: the model's)");
+    add->callback([added] {
+        store::Project project = store::Project::open(added->project);
+        const store::BaseModel model = train::addBaseModel(project, added->folder, added->name);
+        std::cout << modelJson(model).dump(2) << std::endl;
+    });
+
+    auto listed = std::make_shared<std::string>();
+    auto* list = group->add_subcommand("list", "The project's base models");
+    list->add_option("-p,--project", *listed, "Project folder")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    list->callback([listed] {
+        const store::Project project = store::Project::open(*listed);
+        nlohmann::ordered_json models = nlohmann::ordered_json::array();
+        for (const store::BaseModel& model : project.database().models())
+            models.push_back(modelJson(model));
+        std::cout << models.dump(2) << std::endl;
+    });
 }
 
 } // namespace rlhf::cli

@@ -140,6 +140,11 @@ public:
     std::optional<Tokenizer> tokenizer(std::string_view name) const;
     std::vector<Tokenizer> tokenizers() const; // in creation order
 
+    // Base models by unique name (database_models.cpp).
+    Id addModel(const BaseModel& model); // its id and created are ignored
+    std::optional<BaseModel> model(std::string_view name) const;
+    std::vector<BaseModel> models() const; // in the order they were added
+
 private:
     struct Closer {
         void operator()(sqlite3* db) const;

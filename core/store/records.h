@@ -145,4 +145,14 @@ struct Tokenizer {
     double created = 0;
 };
 
+// A Hugging Face model folder added to the project as a starting point (see schema version 6).
+struct BaseModel {
+    Id id = 0;
+    std::string name;   // unique in the project, e.g. "Qwen2.5-0.5B"
+    std::string path;   // the folder: absolute outside the project, else project-relative
+    std::string family; // "llama", "qwen2", ...
+    int64_t parameters = 0;
+    double created = 0;
+};
+
 } // namespace rlhf::store

@@ -159,12 +159,28 @@ CREATE TABLE battles (
 );
 )sql";
 
-constexpr std::array<Migration, 5> allMigrations{{
+// Version 6: base models, Hugging Face model folders the user added (a Llama, a Qwen): the
+// starting points of fine-tuning and contestants of chat and the arena, beside the runs'
+// checkpoints. `path` is absolute for a folder outside the project (weights stay where they are:
+// gigabytes, often in the Hugging Face cache), else project-relative.
+constexpr std::string_view schemaVersion6 = R"sql(
+CREATE TABLE models (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    path       TEXT NOT NULL,
+    family     TEXT NOT NULL,
+    parameters INTEGER NOT NULL,
+    created    REAL NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 6> allMigrations{{
     {1, "datasets, documents, runs, metrics, checkpoints", schemaVersion1},
     {2, "rejected rows, tokenizers", schemaVersion2},
     {3, "splits, restorable quarantine, import reports", schemaVersion3},
     {4, "PPO / GRPO rollouts", schemaVersion4},
     {5, "comparison items, labels, arena battles", schemaVersion5},
+    {6, "base models", schemaVersion6},
 }};
 
 // Element i must take version i to i + 1: migrate() indexes the table by version.

@@ -266,6 +266,21 @@ private Q_SLOTS:
             return std::pair(process.exitCode(), output);
         };
         QCOMPARE(rlhf({"task", "arithmetic", "-p", project, "--max-operand", "9"}).first, 0);
+        // Added as a base model (File > Add Model… in the studio): checked, then listed.
+        const auto [addCode, added] =
+            rlhf({"model", "add", "-p", project, QString::fromStdString(model.string())});
+        QCOMPARE(addCode, 0);
+        const auto addedJson = nlohmann::json::parse(added.toStdString());
+        QCOMPARE(addedJson.at("name").get<std::string>(), std::string("qwen2-chat"));
+        QCOMPARE(addedJson.at("family").get<std::string>(), std::string("qwen2"));
+        QCOMPARE(addedJson.at("path").get<std::string>(), model.string());
+        const auto [againCode, again] =
+            rlhf({"model", "add", "-p", project, QString::fromStdString(model.string())});
+        QCOMPARE(againCode, 1);
+        QVERIFY2(again.contains("already exists"), qPrintable(again));
+        const auto [listCode, listed] = rlhf({"model", "list", "-p", project});
+        QCOMPARE(listCode, 0);
+        QCOMPARE(nlohmann::json::parse(listed.toStdString()).size(), size_t(1));
         auto stage = [&](const char* name, const char* kind, const fs::path& init,
                          const char* dataset, const char* val) {
             const nlohmann::json document = {

@@ -101,6 +101,7 @@ private Q_SLOTS:
     void runsRoundTrip();
     void metricsRoundTrip();
     void checkpointsAndTokenizers();
+    void baseModels();
     void quarantineSearchAndRestore();
     void concurrentWriters();
     void rolloutsRoundTrip();
@@ -192,7 +193,7 @@ void TestStore::migratesFromVersion1()
     const fs::path file = path("v1.sqlite");
     rawSql(file, schemaVersion1);
     Database database(file, OpenMode::ExistingOnly);
-    QCOMPARE(database.schemaVersion(), 5);
+    QCOMPARE(database.schemaVersion(), 6);
     QCOMPARE(database.schemaVersion(), currentSchemaVersion());
 
     const std::optional<Dataset> old = database.datasetByName("old");
@@ -417,6 +418,38 @@ void TestStore::checkpointsAndTokenizers()
     QCOMPARE(database.tokenizers()[1].name, std::string("bpe-1k"));
 }
 
+// Base models: added Hugging Face folders, unique by name, listed in the order added.
+void TestStore::baseModels()
+{
+    Database database(path("models.sqlite"));
+    QVERIFY(database.models().empty());
+    BaseModel qwen;
+    qwen.name = "Qwen2.5-0.5B";
+    qwen.path = "/models/qwen";
+    qwen.family = "qwen2";
+    qwen.parameters = 494'032'768;
+    const Id id = database.addModel(qwen);
+    BaseModel inside = qwen;
+    inside.name = "mine";
+    inside.path = "models/mine";
+    database.addModel(inside);
+    QVERIFY(errorOf([&] { database.addModel(qwen); }).contains("already exists"));
+    BaseModel unnamed = qwen;
+    unnamed.name.clear();
+    QVERIFY(errorOf([&] { database.addModel(unnamed); }).contains("needs a name"));
+
+    const auto found = database.model("Qwen2.5-0.5B");
+    QVERIFY(found);
+    QCOMPARE(found->id, id);
+    QCOMPARE(found->path, std::string("/models/qwen"));
+    QCOMPARE(found->family, std::string("qwen2"));
+    QCOMPARE(found->parameters, int64_t(494'032'768));
+    QVERIFY(found->created > 0);
+    QVERIFY(!database.model("none"));
+    QCOMPARE(database.models().size(), size_t(2));
+    QCOMPARE(database.models()[1].name, std::string("mine"));
+}
+
 void TestStore::concurrentWriters()
 {
     const fs::path file = path("concurrent.sqlite");
@@ -566,7 +599,7 @@ void TestStore::migratesFromVersion3()
     rawSql(file, script.c_str());
 
     Database database(file, OpenMode::ExistingOnly);
-    QCOMPARE(database.schemaVersion(), 5);
+    QCOMPARE(database.schemaVersion(), 6);
     QCOMPARE(database.run(1)->name, std::string("old ppo"));
     QVERIFY(database.rolloutSteps(1).empty());
     Rollout rollout = sampleRollout(40, 0);
@@ -576,6 +609,7 @@ void TestStore::migratesFromVersion3()
     QCOMPARE(stored.size(), size_t(1));
     QCOMPARE(stored[0].trueScore, std::optional<double>(0.5));
     QCOMPARE(stored[0].tokenKl, (std::vector<double>{0.125, -0.5}));
+    QVERIFY(database.models().empty()); // version 6's table, empty in an old project
 }
 
 QTEST_GUILESS_MAIN(TestStore)

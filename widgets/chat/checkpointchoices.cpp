@@ -23,6 +23,10 @@ std::vector<CheckpointChoice> checkpointChoices(const store::Database& database)
             choices.push_back({QStringLiteral("%1 · step %2").arg(name).arg(checkpoint.step),
                                QString::fromStdString(checkpoint.path)});
     }
+    for (const store::BaseModel& model : database.models()) // Hugging Face models as they came
+        choices.push_back(
+            {QStringLiteral("%1 · base model").arg(QString::fromStdString(model.name)),
+             QString::fromStdString(model.path)});
     return choices;
 }
 

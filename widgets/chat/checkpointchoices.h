@@ -1,5 +1,6 @@
 // The checkpoints of a project as the chat panes offer them: every run's checkpoints, newest run
-// first, each labelled "<run name> · step <n>" with its project-relative folder. Shared by the
+// first, each labelled "<run name> · step <n>" with its project-relative folder, then the base
+// models ("<name> · base model", their folder absolute when outside the project). Shared by the
 // arena and the single chat.
 #pragma once
 

@@ -143,6 +143,15 @@ void WizardStartPage::loadCheckpoints()
                                     Qt::ToolTipRole);
             }
         }
+        // Base models (Hugging Face folders the user added) after the runs' checkpoints.
+        for (const auto& model : database.models()) {
+            m_init->addItem(
+                tr("base model %1 (%2)")
+                    .arg(QString::fromStdString(model.name), QString::fromStdString(model.family)),
+                QString::fromStdString(model.path));
+            m_init->setItemData(m_init->count() - 1, QString::fromStdString(model.path),
+                                Qt::ToolTipRole);
+        }
         for (const auto& tokenizer : database.tokenizers())
             m_tokenizer->addItem(QString::fromStdString(tokenizer.name),
                                  QString::fromStdString(tokenizer.path));
@@ -249,8 +258,9 @@ QString WizardStartPage::problem() const
 {
     if (!m_loadError.isEmpty()) return m_loadError;
     if (m_init->count() == 0)
-        return tr("The project has no checkpoint yet: run a pretrain (or another) stage first; "
-                  "this stage starts from one of its checkpoints.");
+        return tr("The project has no checkpoint yet: run a pretrain (or another) stage first, "
+                  "or add a Hugging Face model (Project > Add model…); this stage starts from "
+                  "one of them.");
     const QString path = m_init->currentData().toString();
     const store::ProjectPaths paths(m_projectPath.toStdString());
     const auto folder = paths.absolute(path.toStdString());

@@ -6,6 +6,7 @@
 #include "widgets/importwizard/importwizard.h"
 #include "widgets/plots/metricplot.h"
 #include "widgets/stagewizard/stagewizard.h"
+#include "widgets/window/addmodeldialog.h"
 #include "widgets/window/dataview.h"
 #include "widgets/window/healthpanel.h"
 #include "widgets/window/rolloutview.h"
@@ -170,6 +171,8 @@ void MainWindow::buildMenus()
     file->addSeparator();
     m_importData = file->addAction("&Import Data…", QKeySequence(Qt::CTRL | Qt::Key_I), this,
                                    &MainWindow::importData);
+    m_addModel = file->addAction("Add &Model…", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M),
+                                 this, &MainWindow::addModel);
     file->addSeparator();
     file->addAction("&Quit", QKeySequence::Quit, this, &QWidget::close);
 
@@ -202,6 +205,7 @@ void MainWindow::updateActions()
     const auto rows = selectedRows();
     m_newRun->setEnabled(project && !m_training);
     m_importData->setEnabled(project);
+    m_addModel->setEnabled(project);
     m_pause->setEnabled(m_training);
     m_pause->setText(m_paused ? "Res&ume" : "&Pause");
     m_cancel->setEnabled(m_training);
@@ -288,6 +292,16 @@ void MainWindow::importData()
     m_data->refresh(QString::fromStdString(wizard.recipe().dataset));
     refreshHumanPanes();
     m_tabs->setCurrentWidget(m_data);
+}
+
+void MainWindow::addModel()
+{
+    AddModelDialog dialog(m_project, this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    appendLog(tr("Added base model %1: New Run… can start from it, chat and the arena can talk "
+                 "with it")
+                  .arg(dialog.addedName()));
+    refreshHumanPanes();
 }
 
 void MainWindow::startRun(const QString& documentJson)

@@ -61,6 +61,7 @@ public Q_SLOTS:
     void compareSelectedConfigs();
     void openCheckpointsFolder();
     void importData(); // File > Import data…: the ImportWizard, then its dataset in the Data tab
+    void addModel();   // File > Add Model…: a Hugging Face model folder as a base model
 
 Q_SIGNALS:
     void runFinished(qint64 runId, const QString& status);
@@ -107,6 +108,7 @@ private:
     SingleChatPane* m_chat = nullptr;   // the Chat tab, built per project
     QTabWidget* m_tabs = nullptr;
     QAction* m_importData = nullptr;
+    QAction* m_addModel = nullptr;
 
     QThread m_thread;
     TrainingWorker* m_worker = nullptr; // lives on m_thread
