@@ -7,6 +7,7 @@
 #include "widgets/plots/metricplot.h"
 #include "widgets/stagewizard/stagewizard.h"
 #include "widgets/window/addmodeldialog.h"
+#include "widgets/window/exportdialog.h"
 #include "widgets/window/dataview.h"
 #include "widgets/window/healthpanel.h"
 #include "widgets/window/rolloutview.h"
@@ -189,6 +190,7 @@ void MainWindow::buildMenus()
         run->addAction("Compare &Configs of Two Runs", this, &MainWindow::compareSelectedConfigs);
     m_openCheckpoints =
         run->addAction("Open Check&points Folder", this, &MainWindow::openCheckpointsFolder);
+    m_export = run->addAction("&Export Checkpoint…", this, &MainWindow::exportCheckpoint);
 
     QMenu* help = menuBar()->addMenu("&Help");
     help->addAction("&About RLHF Studio", this, [this] {
@@ -206,6 +208,7 @@ void MainWindow::updateActions()
     m_newRun->setEnabled(project && !m_training);
     m_importData->setEnabled(project);
     m_addModel->setEnabled(project);
+    m_export->setEnabled(project);
     m_pause->setEnabled(m_training);
     m_pause->setText(m_paused ? "Res&ume" : "&Pause");
     m_cancel->setEnabled(m_training);
@@ -302,6 +305,15 @@ void MainWindow::addModel()
                  "with it")
                   .arg(dialog.addedName()));
     refreshHumanPanes();
+}
+
+void MainWindow::exportCheckpoint()
+{
+    ExportDialog dialog(m_project, QString(), this);
+    connect(&dialog, &ExportDialog::finished, this, [this, &dialog](bool ok) {
+        if (ok) appendLog(dialog.resultLabel()->text());
+    });
+    dialog.exec();
 }
 
 void MainWindow::startRun(const QString& documentJson)

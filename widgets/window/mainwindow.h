@@ -62,6 +62,7 @@ public Q_SLOTS:
     void openCheckpointsFolder();
     void importData(); // File > Import data…: the ImportWizard, then its dataset in the Data tab
     void addModel();   // File > Add Model…: a Hugging Face model folder as a base model
+    void exportCheckpoint(); // Run > Export Checkpoint…: GGUF or a Hugging Face folder
 
 Q_SIGNALS:
     void runFinished(qint64 runId, const QString& status);
@@ -109,6 +110,7 @@ private:
     QTabWidget* m_tabs = nullptr;
     QAction* m_importData = nullptr;
     QAction* m_addModel = nullptr;
+    QAction* m_export = nullptr;
 
     QThread m_thread;
     TrainingWorker* m_worker = nullptr; // lives on m_thread

@@ -1,0 +1,94 @@
+// Run > Export Checkpoint… as a user meets it: a project's base model exported as a q8_0 GGUF
+// file and as an f16 Hugging Face folder into the project's exports/ folder, on a worker thread
+// with a progress bar and a summary; an existing target is refused by name. The files are the
+// real thing (test_gguf_export runs them in llama.cpp): here the GGUF magic, its size, and the
+// HF folder's config.json say the dialog wrote what it said. Screenshot:
+// build/screenshots/export_dialog.png.
+#include "core/store/project.h"
+#include "core/train/base_model.h"
+#include "tests/support/tiny_chat_checkpoint.h"
+#include "widgets/window/exportdialog.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace rlhf;
+namespace fs = std::filesystem;
+
+class TestExportDialog : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString m_project;
+
+    static bool exportWith(widgets::ExportDialog& dialog, const char* format, const char* type)
+    {
+        dialog.formatCombo()->setCurrentIndex(dialog.formatCombo()->findData(format));
+        dialog.typeCombo()->setCurrentIndex(dialog.typeCombo()->findData(type));
+        QSignalSpy finished(&dialog, &widgets::ExportDialog::finished);
+        QTest::mouseClick(dialog.exportButton(), Qt::LeftButton);
+        if (!finished.wait(120'000)) return false;
+        return finished.front().front().toBool();
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        const fs::path model = fs::path(m_dir.path().toStdString()) / "tiny-llama";
+        test_support::writeTinyChatCheckpoint(model, {});
+        m_project = m_dir.filePath("project");
+        store::Project project = store::Project::create(m_project.toStdString());
+        train::addBaseModel(project, model, "");
+        QDir().mkpath(RLHF_BINARY_DIR "/screenshots");
+    }
+
+    void exportsGgufAndHfFolders()
+    {
+        widgets::ExportDialog dialog(m_project, QString());
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QCOMPARE(dialog.checkpointCombo()->currentText(),
+                 QStringLiteral("tiny-llama · base model"));
+
+        QVERIFY2(exportWith(dialog, "gguf", "q8_0"), qPrintable(dialog.resultLabel()->text()));
+        const QString gguf = dialog.outputEdit()->text();
+        QCOMPARE(gguf, QDir(m_project).filePath("exports/tiny-llama-q8_0.gguf"));
+        QFile file(gguf);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(file.read(4), QByteArray("GGUF"));
+        const QString summary = dialog.resultLabel()->text();
+        QVERIFY2(summary.contains("architecture llama") && summary.contains("tokenizer gpt2") &&
+                     summary.contains("chat template the studio's"),
+                 qPrintable(summary));
+        QCOMPARE(dialog.progressBar()->value(), dialog.progressBar()->maximum());
+        QVERIFY(dialog.progressBar()->maximum() > 0);
+        dialog.resize(1024, 640);
+        QVERIFY(dialog.grab().save(RLHF_BINARY_DIR "/screenshots/export_dialog.png"));
+
+        QVERIFY2(exportWith(dialog, "hf", "f16"), qPrintable(dialog.resultLabel()->text()));
+        const fs::path folder = dialog.outputEdit()->text().toStdString();
+        QCOMPARE(folder.filename().string(), std::string("tiny-llama-f16"));
+        QVERIFY(fs::exists(folder / "config.json"));
+        QVERIFY(fs::exists(folder / "tokenizer.json"));
+        QVERIFY(!fs::exists(folder / "optimizer.safetensors"));
+
+        // The same target again: refused by name, nothing started.
+        QTest::mouseClick(dialog.exportButton(), Qt::LeftButton);
+        QVERIFY(!dialog.isExporting());
+        QVERIFY2(dialog.resultLabel()->text().contains("already exists"),
+                 qPrintable(dialog.resultLabel()->text()));
+    }
+};
+
+QTEST_MAIN(TestExportDialog)
+#include "test_export_dialog.moc"

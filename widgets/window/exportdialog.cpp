@@ -1,0 +1,235 @@
+// The export dialog (see exportdialog.h).
+#include "widgets/window/exportdialog.h"
+
+#include "core/chat/jinja/model_template.h"
+#include "core/model/gguf_export.h"
+#include "core/model/hf_export.h"
+#include "core/store/project.h"
+#include "widgets/chat/checkpointchoices.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QVBoxLayout>
+#include <QtConcurrent>
+
+namespace rlhf::widgets {
+
+namespace {
+
+QString sizeText(double bytes)
+{
+    return QLocale().formattedDataSize(qint64(bytes), 1, QLocale::DataSizeSIFormat);
+}
+
+// Runs on the worker thread: the export, and a summary for the result label.
+QString writeExport(const QString& folder, const QString& format, const QString& type,
+                    const QString& output, const std::function<void(qint64, qint64)>& progress)
+{
+    try {
+        if (format == "hf") {
+            const char* dtype = type == "f32" ? "float32" : type == "bf16" ? "bfloat16" : "float16";
+            const uint64_t bytes =
+                model::exportHfFolder(folder.toStdString(), output.toStdString(), dtype);
+            return QObject::tr("Wrote the Hugging Face folder %1 (%2 weights, %3).")
+                .arg(output, QString::fromLatin1(dtype), sizeText(double(bytes)));
+        }
+        model::GgufExportOptions options;
+        options.type = model::ggufFileTypeFromName(type.toStdString());
+        const auto own = chat::jinja::ModelTemplate::load(folder.toStdString());
+        if (own) options.chatTemplate = own->source();
+        options.progress = [&](int64_t done, int64_t total, const std::string&) {
+            progress(done, total);
+        };
+        const auto result = model::exportGguf(folder.toStdString(), output.toStdString(), options);
+        QString summary = QObject::tr("Wrote %1 (%2, %3 tensors, architecture %4, tokenizer %5%6, "
+                                      "chat template %7).")
+                              .arg(output, sizeText(double(result.bytes)))
+                              .arg(result.tensors)
+                              .arg(QString::fromStdString(result.architecture),
+                                   QString::fromStdString(result.vocab.model),
+                                   result.vocab.preTokenizer.empty()
+                                       ? QString()
+                                       : " / " + QString::fromStdString(result.vocab.preTokenizer),
+                                   own                         ? QString::fromStdString(own->file())
+                                   : result.studioChatTemplate ? QObject::tr("the studio's")
+                                                               : QObject::tr("none"));
+        for (const std::string& note : result.notes)
+            summary += "\n" + QString::fromStdString(note);
+        return summary;
+    } catch (const std::exception& error) {
+        return QStringLiteral("error: ") + QString::fromUtf8(error.what());
+    }
+}
+
+} // namespace
+
+ExportDialog::ExportDialog(const QString& project, const QString& checkpoint, QWidget* parent)
+    : QDialog(parent), m_project(project)
+{
+    setWindowTitle(tr("Export Checkpoint"));
+    auto* layout = new QVBoxLayout(this);
+    auto* intro = new QLabel(tr(
+        "GGUF runs in llama.cpp, Ollama and LM Studio, with the model's tokenizer and chat "
+        "template. A checkpoint already is a Hugging Face folder (transformers loads it as it "
+        "is); the Hugging Face export writes only the model, in the dtype chosen, for sharing."));
+    intro->setWordWrap(true);
+    layout->addWidget(intro);
+
+    auto* form = new QFormLayout;
+    m_checkpoint = new QComboBox;
+    m_checkpoint->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    try {
+        const store::Project opened = store::Project::open(project.toStdString());
+        fillCheckpointCombo(*m_checkpoint, checkpointChoices(opened.database()));
+    } catch (const std::exception& error) {
+        fillCheckpointCombo(*m_checkpoint, {});
+    }
+    if (const int index = m_checkpoint->findData(checkpoint); index >= 0)
+        m_checkpoint->setCurrentIndex(index);
+    form->addRow(tr("Checkpoint"), m_checkpoint);
+    m_format = new QComboBox;
+    m_format->addItem(tr("GGUF (llama.cpp, Ollama, LM Studio)"), QStringLiteral("gguf"));
+    m_format->addItem(tr("Hugging Face folder"), QStringLiteral("hf"));
+    form->addRow(tr("Format"), m_format);
+    m_type = new QComboBox;
+    form->addRow(tr("Weights"), m_type);
+    auto* outputRow = new QHBoxLayout;
+    m_output = new QLineEdit;
+    auto* browse = new QPushButton(tr("Browse…"));
+    outputRow->addWidget(m_output, 1);
+    outputRow->addWidget(browse);
+    form->addRow(tr("Write to"), outputRow);
+    layout->addLayout(form);
+
+    m_progress = new QProgressBar;
+    m_progress->setVisible(false);
+    layout->addWidget(m_progress);
+    m_result = new QLabel;
+    m_result->setWordWrap(true);
+    m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_result->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    layout->addWidget(m_result, 1);
+
+    auto* buttons = new QDialogButtonBox;
+    m_export = buttons->addButton(tr("Export"), QDialogButtonBox::AcceptRole);
+    m_close = buttons->addButton(QDialogButtonBox::Close);
+    layout->addWidget(buttons);
+
+    auto fillTypes = [this] {
+        const QString chosen = m_type->currentData().toString();
+        m_type->clear();
+        m_type->addItem(tr("f16 (half the fp32 size)"), QStringLiteral("f16"));
+        if (m_format->currentData() == "gguf")
+            m_type->addItem(tr("q8_0 (8-bit, about half of f16)"), QStringLiteral("q8_0"));
+        m_type->addItem(tr("bf16"), QStringLiteral("bf16"));
+        m_type->addItem(tr("f32 (exact)"), QStringLiteral("f32"));
+        const int index = m_type->findData(chosen);
+        m_type->setCurrentIndex(index >= 0 ? index : 0);
+    };
+    fillTypes();
+    connect(m_format, &QComboBox::currentIndexChanged, this, [this, fillTypes] {
+        fillTypes();
+        suggestOutput();
+    });
+    connect(m_type, &QComboBox::currentIndexChanged, this, &ExportDialog::suggestOutput);
+    connect(m_checkpoint, &QComboBox::currentIndexChanged, this, &ExportDialog::suggestOutput);
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString chosen =
+            m_format->currentData() == "gguf"
+                ? QFileDialog::getSaveFileName(this, tr("GGUF file"), m_output->text(),
+                                               tr("GGUF (*.gguf)"))
+                : QFileDialog::getExistingDirectory(this, tr("Folder to write into"),
+                                                    QFileInfo(m_output->text()).path());
+        if (chosen.isEmpty()) return;
+        m_output->setText(m_format->currentData() == "gguf"
+                              ? chosen
+                              : QDir(chosen).filePath(QFileInfo(m_output->text()).fileName()));
+    });
+    connect(m_export, &QPushButton::clicked, this, &ExportDialog::start);
+    connect(m_close, &QPushButton::clicked, this, &ExportDialog::reject);
+    connect(&m_watcher, &QFutureWatcher<QString>::finished, this, &ExportDialog::onDone);
+    suggestOutput();
+    m_export->setEnabled(!m_checkpoint->currentData().toString().isEmpty());
+    resize(680, 360);
+}
+
+ExportDialog::~ExportDialog()
+{
+    m_watcher.waitForFinished(); // the worker reports into this dialog
+}
+
+void ExportDialog::reject()
+{
+    if (!isExporting()) QDialog::reject();
+}
+
+void ExportDialog::suggestOutput()
+{
+    const QString path = m_checkpoint->currentData().toString();
+    if (path.isEmpty()) return;
+    // run-3/step-000200 -> run-3-step-000200; a base model's folder name as it is.
+    const QFileInfo folder(path);
+    QString name = folder.fileName();
+    if (name.startsWith("step-")) name = folder.dir().dirName() + "-" + name;
+    const QString type = m_type->currentData().toString();
+    const QString file = m_format->currentData() == "gguf"
+                             ? QStringLiteral("%1-%2.gguf").arg(name, type)
+                             : QStringLiteral("%1-%2").arg(name, type);
+    m_output->setText(QDir(m_project).filePath("exports/" + file));
+}
+
+void ExportDialog::start()
+{
+    const QString path = m_checkpoint->currentData().toString();
+    const QString output = m_output->text().trimmed();
+    if (path.isEmpty() || output.isEmpty()) return;
+    if (QFileInfo::exists(output)) {
+        m_result->setText(tr("%1 already exists: choose another name.").arg(output));
+        return;
+    }
+    QDir().mkpath(QFileInfo(output).path());
+    const QString folder = QString::fromStdString(
+        store::ProjectPaths(m_project.toStdString()).absolute(path.toStdString()).string());
+    m_export->setEnabled(false);
+    m_close->setEnabled(false);
+    m_progress->setRange(0, 0);
+    m_progress->setVisible(true);
+    m_result->setText(tr("Writing %1…").arg(output));
+    // From the worker thread; the destructor waits for the worker, so `this` outlives it.
+    auto progress = [this](qint64 done, qint64 total) {
+        QMetaObject::invokeMethod(
+            this, [this, done, total] { onProgress(done, total); }, Qt::QueuedConnection);
+    };
+    m_watcher.setFuture(QtConcurrent::run(writeExport, folder, m_format->currentData().toString(),
+                                          m_type->currentData().toString(), output, progress));
+}
+
+void ExportDialog::onProgress(qint64 done, qint64 total)
+{
+    m_progress->setRange(0, int(total));
+    m_progress->setValue(int(done));
+}
+
+void ExportDialog::onDone()
+{
+    const QString summary = m_watcher.result();
+    const bool ok = !summary.startsWith("error: ");
+    m_result->setText(ok ? summary : tr("Export failed: %1").arg(summary.mid(7)));
+    m_result->setStyleSheet(ok ? QString() : QStringLiteral("color: #b00;"));
+    m_progress->setVisible(ok);
+    if (ok) m_progress->setValue(m_progress->maximum());
+    m_export->setEnabled(true);
+    m_close->setEnabled(true);
+    Q_EMIT finished(ok);
+}
+
+} // namespace rlhf::widgets

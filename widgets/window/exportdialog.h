@@ -1,0 +1,60 @@
+// Run > Export Checkpoint…: a checkpoint (or base model) written as a file other tools run, on a
+// worker thread with a progress bar: GGUF for llama.cpp, Ollama and LM Studio (f16, q8_0, bf16
+// or f32, with the tokenizer and the chat template: core/model/gguf_export.h), or a plain
+// Hugging Face folder in another dtype without the training state (a checkpoint already is a
+// Hugging Face folder; this one is for sharing). Written into the project's exports/ folder
+// unless the user picks another place. The CLI twin is `rlhf export`.
+#pragma once
+
+#include <QDialog>
+#include <QFutureWatcher>
+#include <QString>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QPushButton;
+
+namespace rlhf::widgets {
+
+class ExportDialog : public QDialog {
+    Q_OBJECT
+public:
+    // `checkpoint`: the project-relative (or absolute) folder chosen first; empty: the newest.
+    ExportDialog(const QString& project, const QString& checkpoint, QWidget* parent = nullptr);
+    ~ExportDialog() override;
+
+    QComboBox* checkpointCombo() const { return m_checkpoint; }
+    QComboBox* formatCombo() const { return m_format; }
+    QComboBox* typeCombo() const { return m_type; }
+    QLineEdit* outputEdit() const { return m_output; }
+    QPushButton* exportButton() const { return m_export; }
+    QProgressBar* progressBar() const { return m_progress; }
+    QLabel* resultLabel() const { return m_result; }
+    bool isExporting() const { return m_watcher.isRunning(); }
+
+    void reject() override; // not while an export is being written
+
+Q_SIGNALS:
+    void finished(bool ok); // an export ended; the result label says how
+
+private:
+    void suggestOutput(); // exports/<checkpoint>-<type>.gguf (or a folder) in the project
+    void start();
+    void onProgress(qint64 done, qint64 total);
+    void onDone();
+
+    QString m_project;
+    QComboBox* m_checkpoint = nullptr;
+    QComboBox* m_format = nullptr;
+    QComboBox* m_type = nullptr;
+    QLineEdit* m_output = nullptr;
+    QPushButton* m_export = nullptr;
+    QPushButton* m_close = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_result = nullptr;
+    QFutureWatcher<QString> m_watcher; // the export's summary, or "error: ..."
+};
+
+} // namespace rlhf::widgets
