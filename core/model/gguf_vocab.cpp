@@ -7,7 +7,7 @@
 
 #include <map>
 #include <optional>
-#include <regex>
+#include <cctype>
 
 namespace rlhf::model {
 
@@ -114,10 +114,11 @@ bool looksSpecial(const std::string& token)
     return token == "<pad>" || token == "<mask>" || wraps("<|", "|>") || wraps("<unused", ">");
 }
 
-bool isByteToken(const std::string& token)
+bool isByteToken(const std::string& token) // "<0x0A>"
 {
-    static const std::regex pattern("<0x[0-9A-Fa-f]{2}>");
-    return std::regex_match(token, pattern);
+    return token.size() == 6 && token.starts_with("<0x") && token.back() == '>' &&
+           std::isxdigit(static_cast<unsigned char>(token[3])) &&
+           std::isxdigit(static_cast<unsigned char>(token[4]));
 }
 
 // A special token tokenizer_config.json names: a string or {"content": ...}.
