@@ -24,6 +24,14 @@
 #include <fstream>
 
 using namespace rlhf;
+
+// QVERIFY2 for a helper that returns a value: records the failure and returns -1.
+#define CHECK(condition, message)                                                                  \
+    do {                                                                                           \
+        if (!QTest::qVerify(static_cast<bool>(condition), #condition, message, __FILE__,           \
+                            __LINE__))                                                             \
+            return -1;                                                                             \
+    } while (false)
 using chat::jinja::Template;
 
 namespace {
@@ -183,6 +191,88 @@ nlohmann::ordered_json conversations()
 class TestChatTemplates : public QObject {
     Q_OBJECT
 
+private:
+    // Encodes every template's dialogues with `tokenizerIn` (empty: one HF trains) and compares
+    // with transformers; returns the trained tokens, for the caller's checks.
+    static int checkEncodings(const QString& tokenizerIn, const QString& label)
+    {
+        const std::vector<std::tuple<const char*, const char*, const char*>> templates{
+            {"chatml", chatml, "<|im_end|>"},
+            {"llama3", llama3, "<|eot_id|>"},
+            {"mistral", mistral, "</s>"},
+            {"gemma", gemma, "<end_of_turn>"},
+            {"phi3", phi3, "<|end|>"}};
+        const nlohmann::ordered_json specialTokens = {{"bos_token", "<s>"}, {"eos_token", "</s>"}};
+        nlohmann::ordered_json cases = nlohmann::ordered_json::array();
+        std::vector<std::string> names;
+        for (const auto& [name, source, end] : templates)
+            for (const auto& conversation : conversations()) {
+                const auto& messages = conversation.at("context").at("messages");
+                const bool mistralLike =
+                    std::string(name) == "mistral" || std::string(name) == "gemma";
+                if (mistralLike &&
+                    (messages.at(0).at("role") == "system" || messages.at(1).at("role") == "user"))
+                    continue; // these templates refuse such dialogues (rendersAsTransformersDoes)
+                cases.push_back({{"template", source},
+                                 {"special_tokens", specialTokens},
+                                 {"messages", messages}});
+                names.push_back(name);
+            }
+        QTemporaryDir dir;
+        const std::filesystem::path root = dir.path().toStdString();
+        std::ofstream(root / "cases.json") << cases.dump();
+        QProcess python;
+        python.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        QStringList arguments{QStringLiteral(RLHF_SOURCE_DIR "/tests/reference/chat_masks.py"),
+                              dir.filePath("cases.json"), dir.filePath("tokenizer.json"),
+                              dir.filePath("expected.json")};
+        if (!tokenizerIn.isEmpty()) arguments << tokenizerIn;
+        python.start(QStringLiteral(RLHF_HF_PYTHON), arguments);
+        if (!python.waitForFinished(300'000) || python.exitCode() != 0) {
+            QTest::qFail("chat_masks.py failed", __FILE__, __LINE__);
+            return -1;
+        }
+        const nlohmann::json expected = readJsonFile(root / "expected.json");
+        const text::Tokenizer tokenizer = text::loadTokenizerJson(root / "tokenizer.json");
+
+        int trainedTokens = 0;
+        for (size_t i = 0; i < cases.size(); ++i) {
+            const std::filesystem::path folder = root / ("model-" + std::to_string(i));
+            std::filesystem::create_directories(folder);
+            nlohmann::ordered_json config = specialTokens;
+            config["chat_template"] = cases[i].at("template");
+            std::ofstream(folder / "tokenizer_config.json") << config.dump();
+            const auto encoder = chat::ChatEncoder::forModel(tokenizer, folder, {});
+            CHECK(encoder.origin() == (folder / "tokenizer_config.json").string(), "origin");
+
+            std::vector<data::Message> messages;
+            for (const auto& message : cases[i].at("messages"))
+                messages.push_back({message.at("role"), message.at("content")});
+            const chat::EncodedChat ours = encoder.encode(messages);
+            const nlohmann::json& theirs = expected[i];
+            const QString what =
+                label + ": " + QString::fromStdString(names[i] + " case " + std::to_string(i));
+            CHECK(ours.tokens == theirs.at("ids").get<std::vector<int64_t>>(), qPrintable(what));
+            CHECK(ours.trained == theirs.at("mask").get<std::vector<uint8_t>>(),
+                  qPrintable(what + ": ours " +
+                             QString::fromStdString(nlohmann::json(ours.trained).dump()) +
+                             ", theirs " + QString::fromStdString(theirs.at("mask").dump()) +
+                             ", text " + QString::fromStdString(theirs.at("text").dump())));
+            CHECK(encoder.encodePrompt(messages) ==
+                      theirs.at("prompt_ids").get<std::vector<int64_t>>(),
+                  qPrintable(what));
+            trainedTokens += int(std::count(ours.trained.begin(), ours.trained.end(), 1));
+            const auto end = std::get<2>(
+                *std::find_if(templates.begin(), templates.end(),
+                              [&](const auto& entry) { return std::get<0>(entry) == names[i]; }));
+            CHECK(encoder.endTokenId() == int64_t(*tokenizer.tokenToId(end)), qPrintable(what));
+        }
+        qInfo("%s: %zu dialogues: tokens, assistant masks (%d trained tokens) and prompts "
+              "identical to transformers'",
+              qPrintable(label), cases.size(), trainedTokens);
+        return cases.size() >= 14 ? trainedTokens : -1;
+    }
+
 private Q_SLOTS:
     // Every template over every conversation: identical to transformers' rendering.
     void rendersAsTransformersDoes()
@@ -258,85 +348,50 @@ private Q_SLOTS:
     // dialogue, its assistant mask and the generation prompt's tokens are transformers' (with a
     // tokenizer HF trained: tests/reference/chat_masks.py), and each template's end of turn is
     // the token it closes a reply with.
+    // A model's template as fine-tuning and chat use it: the tokens of the whole rendered
+    // dialogue, its assistant mask and the generation prompt's tokens are transformers' (with a
+    // tokenizer HF trained: tests/reference/chat_masks.py), and each template's end of turn is
+    // the token it closes a reply with.
     void encodesDialoguesAsTransformers()
     {
         if (!QFile::exists(QStringLiteral(RLHF_HF_PYTHON)) ||
             QProcess::execute(QStringLiteral(RLHF_HF_PYTHON), {"-c", "import transformers"}) != 0)
             QSKIP("no Python with transformers at " RLHF_HF_PYTHON
                   " (bash packaging/install-deps.sh --torch=pip)");
-        const std::vector<std::tuple<const char*, const char*, const char*>> templates{
-            {"chatml", chatml, "<|im_end|>"},
-            {"llama3", llama3, "<|eot_id|>"},
-            {"mistral", mistral, "</s>"},
-            {"gemma", gemma, "<end_of_turn>"},
-            {"phi3", phi3, "<|end|>"}};
-        const nlohmann::ordered_json specialTokens = {{"bos_token", "<s>"}, {"eos_token", "</s>"}};
-        nlohmann::ordered_json cases = nlohmann::ordered_json::array();
-        std::vector<std::string> names;
-        for (const auto& [name, source, end] : templates)
-            for (const auto& conversation : conversations()) {
-                const auto& messages = conversation.at("context").at("messages");
-                const bool mistralLike =
-                    std::string(name) == "mistral" || std::string(name) == "gemma";
-                if (mistralLike &&
-                    (messages.at(0).at("role") == "system" || messages.at(1).at("role") == "user"))
-                    continue; // these templates refuse such dialogues (rendersAsTransformersDoes)
-                cases.push_back({{"template", source},
-                                 {"special_tokens", specialTokens},
-                                 {"messages", messages}});
-                names.push_back(name);
-            }
+        QVERIFY(checkEncodings(QString(), QStringLiteral("byte-level BPE")) > 0);
+    }
+
+    // The same with Mistral's real SentencePiece vocabulary in the Hub's two layouts (legacy
+    // Prepend + Replace, and Metaspace "first"), whose tokens do not spell the text: there the
+    // assistant mask is placed by tokenizing each turn's prefix (rendered_chat.h).
+    void encodesDialoguesWithSentencePieceTokenizers()
+    {
+        if (!QFile::exists(QStringLiteral(RLHF_HF_PYTHON)) ||
+            QProcess::execute(QStringLiteral(RLHF_HF_PYTHON),
+                              {"-c", "import transformers, mistral_common, sentencepiece"}) != 0)
+            QSKIP("no Python with transformers, mistral-common and sentencepiece at " RLHF_HF_PYTHON
+                  " (bash packaging/install-deps.sh --torch=pip)");
         QTemporaryDir dir;
-        const std::filesystem::path root = dir.path().toStdString();
-        std::ofstream(root / "cases.json") << cases.dump();
+        std::ofstream(dir.filePath("job.json").toStdString())
+            << nlohmann::json{{"build", {{"outDir", dir.path().toStdString()}}}}.dump();
         QProcess python;
         python.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         python.start(QStringLiteral(RLHF_HF_PYTHON),
-                     {QStringLiteral(RLHF_SOURCE_DIR "/tests/reference/chat_masks.py"),
-                      dir.filePath("cases.json"), dir.filePath("tokenizer.json"),
-                      dir.filePath("expected.json")});
+                     {QStringLiteral(RLHF_SOURCE_DIR "/tests/reference/sentencepiece_check.py"),
+                      dir.filePath("job.json"), dir.filePath("built.json")});
         QVERIFY(python.waitForFinished(300'000));
         QCOMPARE(python.exitCode(), 0);
-        const nlohmann::json expected = readJsonFile(root / "expected.json");
-        const text::Tokenizer tokenizer = text::loadTokenizerJson(root / "tokenizer.json");
-
-        int trainedTokens = 0;
-        for (size_t i = 0; i < cases.size(); ++i) {
-            const std::filesystem::path folder = root / ("model-" + std::to_string(i));
-            std::filesystem::create_directories(folder);
-            nlohmann::ordered_json config = specialTokens;
-            config["chat_template"] = cases[i].at("template");
-            std::ofstream(folder / "tokenizer_config.json") << config.dump();
-            const auto encoder = chat::ChatEncoder::forModel(tokenizer, folder, {});
-            QCOMPARE(QString::fromStdString(encoder.origin()),
-                     QString::fromStdString((folder / "tokenizer_config.json").string()));
-
-            std::vector<data::Message> messages;
-            for (const auto& message : cases[i].at("messages"))
-                messages.push_back({message.at("role"), message.at("content")});
-            const chat::EncodedChat ours = encoder.encode(messages);
-            const nlohmann::json& theirs = expected[i];
-            const QString what = QString::fromStdString(names[i] + " case " + std::to_string(i));
-            QVERIFY2(ours.tokens == theirs.at("ids").get<std::vector<int64_t>>(), qPrintable(what));
-            QVERIFY2(ours.trained == theirs.at("mask").get<std::vector<uint8_t>>(),
-                     qPrintable(what + ": ours " +
-                                QString::fromStdString(nlohmann::json(ours.trained).dump()) +
-                                ", theirs " + QString::fromStdString(theirs.at("mask").dump()) +
-                                ", text " + QString::fromStdString(theirs.at("text").dump())));
-            QVERIFY2(encoder.encodePrompt(messages) ==
-                         theirs.at("prompt_ids").get<std::vector<int64_t>>(),
-                     qPrintable(what));
-            trainedTokens += int(std::count(ours.trained.begin(), ours.trained.end(), 1));
-            const auto end = std::get<2>(
-                *std::find_if(templates.begin(), templates.end(),
-                              [&](const auto& entry) { return std::get<0>(entry) == names[i]; }));
-            QVERIFY2(encoder.endTokenId() == int64_t(*tokenizer.tokenToId(end)), qPrintable(what));
+        const nlohmann::json built = readJsonFile(dir.filePath("built.json").toStdString());
+        int files = 0;
+        for (const auto& file : built.at("files")) {
+            const std::string name = file.at("name");
+            if (name != "mistral v1 legacy" && name != "mistral v1 first") continue;
+            QVERIFY2(checkEncodings(QString::fromStdString(file.at("path").get<std::string>()),
+                                    QString::fromStdString(name)) > 0,
+                     name.c_str());
+            ++files;
         }
-        qInfo("%zu dialogues: tokens, assistant masks (%d trained tokens) and prompts identical "
-              "to transformers'",
-              cases.size(), trainedTokens);
-        QVERIFY(cases.size() >= 14);
-        QVERIFY(trainedTokens > 0);
+        QCOMPARE(files, 2);
     }
 
     // A model folder's template: chat_template.jinja first, else tokenizer_config.json's (its

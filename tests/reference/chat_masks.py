@@ -9,13 +9,16 @@ the dialogue up to it adds to the generation prompt before it (as far as that re
 with the whole dialogue's: a template may close the last turn differently), mapped to tokens as transformers maps generation blocks
 (every token overlapping the turn).
 
-  chat_masks.py CASES.json TOKENIZER_OUT.json OUT.json      (the .torch/ Python)"""
+  chat_masks.py CASES.json TOKENIZER_OUT.json OUT.json [TOKENIZER_IN.json]   (the .torch/ Python)
+
+With TOKENIZER_IN (e.g. a SentencePiece-style file of test_tokenizer_sentencepiece), that
+tokenizer gets the special tokens instead of a trained one."""
 import glob
 import json
 import os
 import sys
 
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast
 from transformers.utils import logging
 from transformers.utils.chat_template_utils import render_jinja_template
@@ -27,15 +30,20 @@ SPECIALS = ["<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|start_header_id|>",
             "<|user|>", "<|assistant|>", "<|end|>"]
 
 cases = json.load(open(sys.argv[1]))
-texts = []
-for path in sorted(glob.glob("/usr/share/games/fortunes/*.u8"))[:6]:
-    texts.append(open(path, encoding="utf-8", errors="replace").read())
-bpe = Tokenizer(models.BPE())
-bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-bpe.decoder = decoders.ByteLevel()
-bpe.train_from_iterator(texts, trainers.BpeTrainer(
-    vocab_size=1500, special_tokens=SPECIALS,
-    initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+if len(sys.argv) > 4:
+    bpe = Tokenizer.from_file(sys.argv[4])
+    bpe.add_special_tokens([AddedToken(token, normalized=False, special=True)
+                            for token in SPECIALS])
+else:
+    texts = []
+    for path in sorted(glob.glob("/usr/share/games/fortunes/*.u8"))[:6]:
+        texts.append(open(path, encoding="utf-8", errors="replace").read())
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    bpe.train_from_iterator(texts, trainers.BpeTrainer(
+        vocab_size=1500, special_tokens=SPECIALS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
 bpe.save(sys.argv[2])
 
 
