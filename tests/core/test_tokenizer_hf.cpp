@@ -21,43 +21,12 @@
 #include "core/text/bpe_trainer.h"
 #include "core/text/regex.h"
 #include "core/text/tokenizer_json.h"
+#include "tests/support/fortunes.h"
 #include "core/text/utf8.h"
 
 using namespace rlhf::text;
 
 namespace {
-
-const char* const kFortuneDir = "/usr/share/games/fortunes/";
-
-std::string readFile(const QString& path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) return {};
-    const QByteArray bytes = file.readAll();
-    return std::string(bytes.constData(), bytes.size());
-}
-
-// Fortune files hold entries separated by lines of "%".
-std::vector<std::string> fortuneEntries(const std::string& text)
-{
-    std::vector<std::string> entries;
-    std::string current;
-    std::size_t position = 0;
-    while (position < text.size()) {
-        std::size_t end = text.find('\n', position);
-        end = end == std::string::npos ? text.size() : end + 1;
-        const std::string line = text.substr(position, end - position);
-        position = end;
-        if (line == "%\n" || line == "%") {
-            if (!current.empty()) entries.push_back(current);
-            current.clear();
-        } else {
-            current += line;
-        }
-    }
-    if (!current.empty()) entries.push_back(current);
-    return entries;
-}
 
 // The lines of `text` that fit in its first `limit` bytes (never half a character).
 std::string wholeLines(const std::string& text, std::size_t limit)
@@ -183,21 +152,19 @@ void TestTokenizerHf::initTestCase()
 
     std::string english;
     std::vector<std::string> englishEntries;
-    for (const char* name :
-         {"cookie", "computers", "songs-poems", "definitions", "people", "science", "politics",
-          "work", "wisdom", "linux", "literature", "debian"}) {
-        const std::string text = readFile(QString(kFortuneDir) + name);
+    for (const char* name : rlhf::test_support::englishFortuneFiles) {
+        const std::string text = rlhf::test_support::readFortuneFile(name);
         english += text;
-        for (std::string& entry : fortuneEntries(text))
+        for (std::string& entry : rlhf::test_support::fortuneEntries(text))
             englishEntries.push_back(std::move(entry));
     }
     QVERIFY2(english.size() > 1'200'000, "fortunes not installed (Debian package `fortunes`)");
     std::string chinese;
     std::vector<std::string> chineseEntries;
-    for (const char* name : {"chinese", "tang300", "song100"}) {
-        const std::string text = readFile(QString(kFortuneDir) + name);
+    for (const char* name : rlhf::test_support::chineseFortuneFiles) {
+        const std::string text = rlhf::test_support::readFortuneFile(name);
         chinese += text;
-        for (std::string& entry : fortuneEntries(text))
+        for (std::string& entry : rlhf::test_support::fortuneEntries(text))
             chineseEntries.push_back(std::move(entry));
     }
     QVERIFY2(chinese.size() > 200'000, "Chinese fortunes not installed (package `fortunes-zh`)");

@@ -22,42 +22,12 @@
 #include <QtTest>
 
 #include "core/text/tokenizer_json.h"
+#include "tests/support/fortunes.h"
 #include "core/util/error.h"
 
 using namespace rlhf::text;
 
 namespace {
-
-const char* const kFortuneDir = "/usr/share/games/fortunes/";
-
-std::string readFile(const QString& path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) return {};
-    const QByteArray bytes = file.readAll();
-    return std::string(bytes.constData(), bytes.size());
-}
-
-// Fortune files hold entries separated by lines of "%".
-std::vector<std::string> fortuneEntries(const std::string& text)
-{
-    std::vector<std::string> entries;
-    std::string current;
-    for (std::size_t position = 0; position < text.size();) {
-        std::size_t end = text.find('\n', position);
-        end = end == std::string::npos ? text.size() : end + 1;
-        const std::string line = text.substr(position, end - position);
-        position = end;
-        if (line == "%\n" || line == "%") {
-            if (!current.empty()) entries.push_back(current);
-            current.clear();
-        } else {
-            current += line;
-        }
-    }
-    if (!current.empty()) entries.push_back(current);
-    return entries;
-}
 
 std::vector<std::string> hardCases()
 {
@@ -327,14 +297,15 @@ std::vector<std::string> TestTokenizerSentencePiece::corpus()
 {
     std::vector<std::string> texts = hardCases();
     std::size_t english = 0, chinese = 0, verses = 0;
-    for (const char* name :
-         {"cookie", "computers", "songs-poems", "definitions", "people", "science", "politics",
-          "work", "wisdom", "linux", "literature", "debian", "chinese", "tang300", "song100"}) {
-        const bool isChinese = std::string_view(name) == "chinese" ||
-                               std::string_view(name) == "tang300" ||
-                               std::string_view(name) == "song100";
+    std::vector<std::pair<const char*, bool>> files; // name, Chinese
+    for (const char* name : rlhf::test_support::englishFortuneFiles)
+        files.emplace_back(name, false);
+    for (const char* name : rlhf::test_support::chineseFortuneFiles)
+        files.emplace_back(name, true);
+    for (const auto& [name, isChinese] : files) {
         // Every second entry, and below every eighth verse: HF's side dominates the run time.
-        std::vector<std::string> entries = fortuneEntries(readFile(QString(kFortuneDir) + name));
+        std::vector<std::string> entries =
+            rlhf::test_support::fortuneEntries(rlhf::test_support::readFortuneFile(name));
         for (std::size_t index = 0; index < entries.size(); index += 2) {
             texts.push_back(std::move(entries[index]));
             ++(isChinese ? chinese : english);
