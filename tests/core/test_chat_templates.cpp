@@ -156,6 +156,14 @@ checks: {{ 'x' in 'xyz' }} {{ 'q' not in ['a', 'b'] }} {{ missing is defined }} 
 {% endif %}
 {{ 'tail' ~ 1 ~ none }})JINJA";
 
+// Whether the reference Python exists and imports `modules` ("transformers, sentencepiece").
+bool referenceHas(const char* modules)
+{
+    return QFile::exists(QStringLiteral(RLHF_HF_PYTHON)) &&
+           QProcess::execute(QStringLiteral(RLHF_HF_PYTHON),
+                             {"-c", QStringLiteral("import ") + modules}) == 0;
+}
+
 nlohmann::ordered_json message(const char* role, const char* content)
 {
     return {{"role", role}, {"content", content}};
@@ -277,8 +285,7 @@ private Q_SLOTS:
     // Every template over every conversation: identical to transformers' rendering.
     void rendersAsTransformersDoes()
     {
-        if (!QFile::exists(QStringLiteral(RLHF_HF_PYTHON)) ||
-            QProcess::execute(QStringLiteral(RLHF_HF_PYTHON), {"-c", "import transformers"}) != 0)
+        if (!referenceHas("transformers"))
             QSKIP("no Python with transformers at " RLHF_HF_PYTHON
                   " (bash packaging/install-deps.sh --torch=pip)");
         const std::vector<std::pair<const char*, const char*>> templates{
@@ -354,8 +361,7 @@ private Q_SLOTS:
     // the token it closes a reply with.
     void encodesDialoguesAsTransformers()
     {
-        if (!QFile::exists(QStringLiteral(RLHF_HF_PYTHON)) ||
-            QProcess::execute(QStringLiteral(RLHF_HF_PYTHON), {"-c", "import transformers"}) != 0)
+        if (!referenceHas("transformers"))
             QSKIP("no Python with transformers at " RLHF_HF_PYTHON
                   " (bash packaging/install-deps.sh --torch=pip)");
         QVERIFY(checkEncodings(QString(), QStringLiteral("byte-level BPE")) > 0);
@@ -366,9 +372,7 @@ private Q_SLOTS:
     // assistant mask is placed by tokenizing each turn's prefix (rendered_chat.h).
     void encodesDialoguesWithSentencePieceTokenizers()
     {
-        if (!QFile::exists(QStringLiteral(RLHF_HF_PYTHON)) ||
-            QProcess::execute(QStringLiteral(RLHF_HF_PYTHON),
-                              {"-c", "import transformers, mistral_common, sentencepiece"}) != 0)
+        if (!referenceHas("transformers, mistral_common, sentencepiece"))
             QSKIP("no Python with transformers, mistral-common and sentencepiece at " RLHF_HF_PYTHON
                   " (bash packaging/install-deps.sh --torch=pip)");
         QTemporaryDir dir;
