@@ -1,5 +1,6 @@
-// Data-parallel communication as the training step sees it: who am I, how many of us, and
-// "average these gradients". One process is the trivial case; Gloo/NCCL plug in behind this.
+// Data-parallel communication as the training step sees it: who am I, how many of us, "average
+// these gradients", "take rank 0's weights", "wait for everyone". One process is the trivial
+// case (LocalCommunicator); the c10d process groups (Gloo, NCCL) are in process_group.h.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -15,6 +16,10 @@ public:
     virtual int worldSize() const = 0;
     // Replaces each tensor by its mean over all ranks, in place.
     virtual void allReduceMean(const std::vector<at::Tensor>& tensors) = 0;
+    // Replaces each tensor by rank 0's, in place (initial weights, so all ranks start equal).
+    virtual void broadcastFromRankZero(const std::vector<at::Tensor>& tensors) = 0;
+    // Returns once every rank has called it (the others wait here while rank 0 saves).
+    virtual void barrier() = 0;
 };
 
 // The single-process communicator: rank 0 of 1, averaging is the identity.
@@ -23,6 +28,11 @@ public:
     int rank() const override { return 0; }
     int worldSize() const override { return 1; }
     void allReduceMean(const std::vector<at::Tensor>&) override {}
+    void broadcastFromRankZero(const std::vector<at::Tensor>&) override {}
+    void barrier() override {}
 };
+
+// The mean of each value over all ranks (metrics, loss normalisers); every rank gets the same.
+std::vector<double> meanOverRanks(Communicator& communicator, std::vector<double> values);
 
 } // namespace rlhf::dist

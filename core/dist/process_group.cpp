@@ -1,0 +1,241 @@
+#include "core/dist/process_group.h"
+
+#include "core/util/error.h"
+
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+#include <c10/util/Exception.h>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef USE_C10D_NCCL // LibTorch built with NCCL (PyPI's CUDA wheels); Debian's has none
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace rlhf::dist {
+
+namespace {
+
+constexpr std::chrono::milliseconds lostPeerProbeTimeout{5'000}; // asking the store who is gone
+
+std::string hostName()
+{
+    char name[256] = {};
+    gethostname(name, sizeof(name) - 1);
+    return name;
+}
+
+// Whether process `pid` on this machine has exited (gone, or a zombie not yet reaped).
+bool processExited(long pid)
+{
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    if (!stat) return true;
+    std::string line;
+    std::getline(stat, line);
+    const auto close = line.rfind(')'); // "pid (name) S ...": the state follows the name
+    return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+}
+
+std::string messageOf(const std::exception& error)
+{
+    if (const auto* c10Error = dynamic_cast<const c10::Error*>(&error))
+        return c10Error->what_without_backtrace();
+    return error.what();
+}
+
+std::string peerKey(int rank)
+{
+    return "rlhf/peer/" + std::to_string(rank);
+}
+
+std::shared_ptr<::gloo::transport::Device> glooDevice(const Rendezvous& job)
+{
+    if (const char* interface = std::getenv("GLOO_SOCKET_IFNAME"))
+        return c10d::ProcessGroupGloo::createDeviceForInterface(interface);
+    if (job.masterAddress == "127.0.0.1" || job.masterAddress == "localhost")
+        return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"); // one machine
+    return c10d::ProcessGroupGloo::createDefaultDevice();
+}
+
+} // namespace
+
+struct ProcessGroupCommunicator::Groups {
+    c10::intrusive_ptr<c10d::Store> store;
+    c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo; // CPU tensors
+#ifdef USE_C10D_NCCL
+    c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl; // CUDA tensors; made on first use
+#endif
+    std::string failure; // after one failed collective every later one fails with its message
+
+    // Waits for `work` at most `timeout`: a collective never blocks forever.
+    static void finish(const c10::intrusive_ptr<c10d::Work>& work,
+                       std::chrono::milliseconds timeout)
+    {
+        work->wait(timeout);
+    }
+};
+
+ProcessGroupCommunicator::ProcessGroupCommunicator(const Rendezvous& job,
+                                                   ProcessGroupOptions options)
+    : m_job(job), m_options(options), m_groups(std::make_unique<Groups>())
+{
+    const std::string where = "joining " + m_job.masterAddress + ":" +
+                              std::to_string(m_job.masterPort) + " as rank " +
+                              std::to_string(m_job.rank) + " of " + std::to_string(m_job.worldSize);
+    try {
+        c10d::TCPStoreOptions storeOptions;
+        storeOptions.port = m_job.masterPort;
+        storeOptions.isServer = m_job.rank == 0; // rank 0 hosts the store, as torchrun's
+        storeOptions.numWorkers = size_t(m_job.worldSize);
+        storeOptions.waitWorkers = false; // the process group's own rendezvous waits, timed
+        storeOptions.timeout = m_options.timeout;
+        m_groups->store = c10::make_intrusive<c10d::TCPStore>(m_job.masterAddress, storeOptions);
+        const std::string self = hostName() + "\n" + std::to_string(getpid());
+        m_groups->store->set(peerKey(m_job.rank), std::vector<uint8_t>(self.begin(), self.end()));
+
+        auto glooOptions = c10d::ProcessGroupGloo::Options::create(m_options.timeout);
+        glooOptions->devices.push_back(glooDevice(m_job));
+        m_groups->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(
+            c10::make_intrusive<c10d::PrefixStore>("gloo", m_groups->store), m_job.rank,
+            m_job.worldSize, glooOptions);
+    } catch (const std::exception& error) {
+        throw Error(where + ": " + messageOf(error));
+    }
+}
+
+ProcessGroupCommunicator::~ProcessGroupCommunicator() = default;
+
+template <typename Body> void ProcessGroupCommunicator::collective(const char* what, Body&& body)
+{
+    if (!m_groups->failure.empty()) throw Error(m_groups->failure);
+    try {
+        body();
+        return;
+    } catch (const std::exception& error) {
+        // Who is gone: the store lives in rank 0, so a store that cannot answer means rank 0;
+        // a peer on this machine whose process has exited is named by its registered pid.
+        std::string lost;
+        m_groups->store->setTimeout(lostPeerProbeTimeout);
+        const std::string self = hostName();
+        for (int peer = 0; peer < m_job.worldSize; ++peer) {
+            if (peer == m_job.rank) continue;
+            std::string host;
+            long pid = 0;
+            try {
+                const auto bytes = m_groups->store->get(peerKey(peer));
+                std::istringstream(std::string(bytes.begin(), bytes.end())) >> host >> pid;
+            } catch (const std::exception&) {
+                if (m_job.rank != 0) {
+                    lost = "rank 0 (which hosts the rendezvous store) is lost";
+                    break;
+                }
+                continue;
+            }
+            if (host == self && processExited(pid))
+                lost += (lost.empty() ? "lost rank " : ", rank ") + std::to_string(peer) +
+                        " (process " + std::to_string(pid) + " exited)";
+        }
+        if (lost.empty()) lost = "a peer rank stopped answering or failed";
+        m_groups->failure = std::string(what) + " failed on rank " + std::to_string(m_job.rank) +
+                            " of " + std::to_string(m_job.worldSize) + ": " + lost + " (" +
+                            messageOf(error) + ")";
+        throw Error(m_groups->failure);
+    }
+}
+
+namespace {
+
+// Consecutive tensors of one device and dtype, flattened into buckets of about `bucketBytes`,
+// each handed to `reduce` as one contiguous tensor and copied back (DDP's gradient buckets).
+template <typename Reduce>
+void forEachBucket(const std::vector<at::Tensor>& tensors, size_t bucketBytes, Reduce&& reduce)
+{
+    size_t start = 0;
+    while (start < tensors.size()) {
+        size_t end = start + 1;
+        size_t bytes = tensors[start].nbytes();
+        while (end < tensors.size() && bytes + tensors[end].nbytes() <= bucketBytes &&
+               tensors[end].device() == tensors[start].device() &&
+               tensors[end].scalar_type() == tensors[start].scalar_type())
+            bytes += tensors[end++].nbytes();
+        std::vector<at::Tensor> flat;
+        for (size_t i = start; i < end; ++i)
+            flat.push_back(tensors[i].reshape(-1));
+        at::Tensor bucket = at::cat(flat); // (total elements,)
+        reduce(bucket);
+        int64_t offset = 0;
+        for (size_t i = start; i < end; ++i) {
+            const int64_t count = tensors[i].numel();
+            tensors[i].copy_(bucket.narrow(0, offset, count).view_as(tensors[i]));
+            offset += count;
+        }
+        start = end;
+    }
+}
+
+} // namespace
+
+void ProcessGroupCommunicator::allReduceMean(const std::vector<at::Tensor>& tensors)
+{
+    collective("all-reduce", [&] {
+        forEachBucket(tensors, m_options.bucketBytes, [&](at::Tensor& bucket) {
+            std::vector<at::Tensor> one{bucket};
+            c10d::AllreduceOptions reduce;
+            reduce.timeout = m_options.timeout;
+            if (bucket.is_cuda()) {
+#ifdef USE_C10D_NCCL
+                if (!m_groups->nccl) {
+                    auto ncclOptions = c10d::ProcessGroupNCCL::Options::create();
+                    ncclOptions->timeout = m_options.timeout;
+                    m_groups->nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(
+                        c10::make_intrusive<c10d::PrefixStore>("nccl", m_groups->store), m_job.rank,
+                        m_job.worldSize, ncclOptions);
+                }
+                Groups::finish(m_groups->nccl->allreduce(one, reduce), m_options.timeout);
+#else
+                throw Error("CUDA tensors need NCCL, and this LibTorch was built without it");
+#endif
+            } else {
+                Groups::finish(m_groups->gloo->allreduce(one, reduce), m_options.timeout);
+            }
+            bucket.div_(double(m_job.worldSize));
+        });
+    });
+}
+
+void ProcessGroupCommunicator::broadcastFromRankZero(const std::vector<at::Tensor>& tensors)
+{
+    // Through the CPU and Gloo: it runs once per run, where simplicity beats speed.
+    std::vector<at::Tensor> onCpu;
+    for (const at::Tensor& tensor : tensors)
+        onCpu.push_back(tensor.detach().to(at::kCPU, /*non_blocking=*/false, /*copy=*/true));
+    collective("broadcast", [&] {
+        forEachBucket(onCpu, m_options.bucketBytes, [&](at::Tensor& bucket) {
+            std::vector<at::Tensor> one{bucket};
+            c10d::BroadcastOptions broadcast;
+            broadcast.rootRank = 0;
+            broadcast.timeout = m_options.timeout;
+            Groups::finish(m_groups->gloo->broadcast(one, broadcast), m_options.timeout);
+        });
+    });
+    at::NoGradGuard noGrad;
+    for (size_t i = 0; i < tensors.size(); ++i)
+        tensors[i].detach().copy_(onCpu[i]);
+}
+
+void ProcessGroupCommunicator::barrier()
+{
+    collective("barrier", [&] {
+        c10d::BarrierOptions options;
+        options.timeout = m_options.timeout;
+        Groups::finish(m_groups->gloo->barrier(options), m_options.timeout);
+    });
+}
+
+} // namespace rlhf::dist
