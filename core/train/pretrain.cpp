@@ -34,9 +34,11 @@ StageResult runPretrain(const PretrainConfig& config, const PretrainData& data,
         trainer.zeroGrad();
         double loss = 0;
         for (int64_t micro = 0; micro < config.gradAccumulation; ++micro) {
-            auto batch =
-                trainWindows.randomBatch(config.seed, step, micro, trainer.rank(), config.batchSize)
-                    .to(trainer.device());
+            // This rank's rows of the global batch of batchSize x worldSize windows.
+            auto batch = trainWindows
+                             .randomBatch(config.seed, step, micro,
+                                          trainer.rank() * config.batchSize, config.batchSize)
+                             .to(trainer.device());
             at::Tensor microLoss;
             {
                 auto scope = trainer.autocast();

@@ -51,12 +51,17 @@ at::Tensor targetLogProbs(const at::Tensor& logits, const at::Tensor& tokens)
     return logProbs.gather(2, tokens.narrow(1, 1, T - 1).unsqueeze(2)).squeeze(2);
 }
 
-BatchPlan::BatchPlan(std::vector<int64_t> lengths, int64_t batchSize, uint64_t seed)
-    : m_lengths(std::move(lengths)), m_batchSize(batchSize), m_seed(seed)
+BatchPlan::BatchPlan(std::vector<int64_t> lengths, int64_t batchSize, uint64_t seed,
+                     BatchShard shard)
+    : m_lengths(std::move(lengths)), m_batchSize(batchSize * shard.count), m_seed(seed),
+      m_shard(shard)
 {
     if (m_lengths.empty()) throw Error("no examples to batch");
     if (batchSize <= 0) throw Error("batch size must be positive");
-    m_batchesPerEpoch = (int64_t(m_lengths.size()) + batchSize - 1) / batchSize;
+    if (shard.count < 1 || shard.rank < 0 || shard.rank >= shard.count)
+        throw Error("batch shard " + std::to_string(shard.rank) + " of " +
+                    std::to_string(shard.count) + " does not exist");
+    m_batchesPerEpoch = (int64_t(m_lengths.size()) + m_batchSize - 1) / m_batchSize;
 }
 
 std::vector<std::vector<int64_t>> BatchPlan::epoch(int64_t number) const
@@ -88,7 +93,11 @@ std::vector<int64_t> BatchPlan::batch(int64_t index) const
         m_cached = epoch(number);
         m_cachedEpoch = number;
     }
-    return m_cached[size_t(index % m_batchesPerEpoch)];
+    const auto& global = m_cached[size_t(index % m_batchesPerEpoch)];
+    if (m_shard.count == 1) return global;
+    const size_t size = global.size(), first = size * size_t(m_shard.rank) / size_t(m_shard.count),
+                 last = size * size_t(m_shard.rank + 1) / size_t(m_shard.count);
+    return {global.begin() + long(first), global.begin() + long(last)};
 }
 
 } // namespace rlhf::train

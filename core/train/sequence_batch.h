@@ -30,13 +30,23 @@ bool truncateChat(chat::EncodedChat& chat, int64_t maxLength);
 // float32, differentiable.
 at::Tensor targetLogProbs(const at::Tensor& logits, const at::Tensor& tokens);
 
+// Which part of each global batch this process trains on: rank r of N takes the r-th of N
+// near-equal consecutive slices.
+struct BatchShard {
+    int rank = 0;  // this process, 0 .. count - 1
+    int count = 1; // processes sharing each batch (the world size)
+};
+
 // A seeded order over examples of the given lengths: each epoch shuffles them, sorts windows
-// of 32 batches by length and shuffles the batches, so a batch holds similar lengths.
+// of 32 batches by length and shuffles the batches, so a batch holds similar lengths. Sharded,
+// the global batch holds batchSize x shard.count examples, the same batches one process with
+// that batch size sees, and batch() returns this rank's slice of it.
 class BatchPlan {
 public:
-    BatchPlan(std::vector<int64_t> lengths, int64_t batchSize, uint64_t seed);
+    BatchPlan(std::vector<int64_t> lengths, int64_t batchSize, uint64_t seed,
+              BatchShard shard = {});
 
-    // Example indices of batch `index` (0-based, counting across epochs).
+    // Example indices of batch `index` (0-based, counting across epochs), this shard's part.
     std::vector<int64_t> batch(int64_t index) const;
     int64_t batchesPerEpoch() const { return m_batchesPerEpoch; }
 
@@ -44,8 +54,9 @@ private:
     std::vector<std::vector<int64_t>> epoch(int64_t number) const;
 
     std::vector<int64_t> m_lengths;
-    int64_t m_batchSize = 1;
+    int64_t m_batchSize = 1; // global: per process x shard count
     uint64_t m_seed = 0;
+    BatchShard m_shard;
     int64_t m_batchesPerEpoch = 0;
     mutable int64_t m_cachedEpoch = -1;
     mutable std::vector<std::vector<int64_t>> m_cached;

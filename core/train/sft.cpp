@@ -88,7 +88,8 @@ StageResult runSft(const FineTuneConfig& config, const ChatData& data, const Run
     std::vector<int64_t> lengths;
     for (const auto& row : train)
         lengths.push_back(int64_t(row.tokens.size()));
-    const BatchPlan plan(lengths, config.batchSize, config.seed);
+    const BatchPlan plan(lengths, config.batchSize, config.seed,
+                         {trainer.rank(), trainer.worldSize()});
     trainer.log(std::to_string(train.size()) + " training dialogues, " +
                 std::to_string(val.size()) + " validation dialogues, " +
                 std::to_string(plan.batchesPerEpoch()) + " batches per epoch");
@@ -99,23 +100,27 @@ StageResult runSft(const FineTuneConfig& config, const ChatData& data, const Run
         std::vector<SequenceBatch> batches;
         double nll = 0, targets = 0;
         for (int64_t micro = 0; micro < config.gradAccumulation; ++micro) {
-            batches.push_back(
-                makeSequenceBatch(rowsOf(train, plan.batch(step * config.gradAccumulation + micro)),
-                                  encoder.padTokenId()));
+            const auto rows = rowsOf(train, plan.batch(step * config.gradAccumulation + micro));
+            if (rows.empty()) continue; // a short last batch leaves this rank nothing
+            batches.push_back(makeSequenceBatch(rows, encoder.padTokenId()));
             targets += batches.back().targetMask.sum().item<double>();
         }
-        // Every trained token weighs the same across the accumulated micro-batches.
+        // Every trained token weighs the same across the accumulated micro-batches and the
+        // ranks: each rank divides its sum by the job's token count over the world size, which
+        // the gradient (and metric) average over ranks divides by again.
+        const double perRank =
+            std::max(trainer.sumOverRanks(targets), 1.0) / double(trainer.worldSize());
         for (const SequenceBatch& batch : batches) {
             at::Tensor sum;
             {
                 auto scope = trainer.autocast();
                 sum = responseNll(model, batch, trainer.device()).first;
             }
-            (sum / std::max(targets, 1.0)).backward();
+            (sum / perRank).backward();
             nll += sum.item<double>();
         }
         const double gradNorm = trainer.update(lr);
-        return {{"train/loss", nll / std::max(targets, 1.0)}, {"train/grad_norm", gradNorm}};
+        return {{"train/loss", nll / perRank}, {"train/grad_norm", gradNorm}};
     };
     if (!val.empty())
         hooks.evaluate = [&](int64_t) -> MetricValues {

@@ -93,19 +93,36 @@ std::optional<store::Id> runOfCheckpoint(store::Project& project, const std::str
     return std::nullopt;
 }
 
+// The run id rank 0 recorded, on every rank (ids are small integers: exact in a double).
+store::Id runIdOfRankZero(dist::Communicator& communicator, store::Id id)
+{
+    const double mine = communicator.rank() == 0 ? double(id) : 0.0;
+    return store::Id(
+        dist::meanOverRanks(communicator, {mine}).front() * double(communicator.worldSize()) + 0.5);
+}
+
 // Records the run, runs `body` with the recording observer and the run's checkpoint folder,
-// and stamps the final status (failed on an exception, which is rethrown).
+// and stamps the final status (failed on an exception, which is rethrown). Only rank 0 writes
+// the database; the other ranks train with the caller's observer under rank 0's run id.
 StageRunReport
 recordRun(store::Project& project, store::RunStage stage, const std::string& name,
           const nlohmann::json& document, std::optional<store::Id> parent, StageObserver& observer,
+          dist::Communicator& communicator,
           const std::function<StageResult(StageObserver&, const std::filesystem::path&)>& body)
 {
     StageRunReport report;
-    report.runId = project.database().createRun(stage, name, document.dump(2), parent);
-    observer.onRunRecorded(report.runId);
-    RecordingObserver recorder(project, report.runId, observer);
+    const bool writes = communicator.rank() == 0;
+    if (writes) report.runId = project.database().createRun(stage, name, document.dump(2), parent);
+    report.runId = runIdOfRankZero(communicator, report.runId);
     const auto checkpointRoot =
         project.paths().checkpoints() / ("run-" + std::to_string(report.runId));
+    if (!writes) {
+        report.result = body(observer, checkpointRoot);
+        report.status = report.result.stopped ? "stopped" : "completed";
+        return report;
+    }
+    observer.onRunRecorded(report.runId);
+    RecordingObserver recorder(project, report.runId, observer);
     try {
         report.result = body(recorder, checkpointRoot);
     } catch (...) {
@@ -124,7 +141,7 @@ recordRun(store::Project& project, store::RunStage stage, const std::string& nam
 
 StageRunReport runPretrainStage(store::Project& project, const nlohmann::json& document,
                                 const std::string& where, StageObserver& observer,
-                                const StopToken& stop)
+                                const StopToken& stop, dist::Communicator& communicator)
 {
     PretrainConfig config = pretrainConfigFromJson(document, where);
     const store::ProjectPaths& paths = project.paths();
@@ -146,9 +163,8 @@ StageRunReport runPretrainStage(store::Project& project, const nlohmann::json& d
     if (val) checkTokenIds(*val, config, where);
 
     return recordRun(project, store::RunStage::Pretrain, config.name, document,
-                     runOfCheckpoint(project, config.resumeFrom), observer,
+                     runOfCheckpoint(project, config.resumeFrom), observer, communicator,
                      [&](StageObserver& recorder, const std::filesystem::path& checkpoints) {
-                         dist::LocalCommunicator communicator;
                          return runPretrain(
                              config,
                              {train.tokens(), val ? val->tokens() : std::span<const uint32_t>()},
@@ -199,7 +215,7 @@ auto startFineTune(store::Project& project, const nlohmann::json& document,
 template <auto parse, auto train, data::RecordKind kind>
 StageRunReport runRecordStage(store::Project& project, const nlohmann::json& document,
                               const std::string& where, StageObserver& observer,
-                              const StopToken& stop)
+                              const StopToken& stop, dist::Communicator& communicator)
 {
     auto start = startFineTune<parse>(project, document, where);
     const auto& config = start.config;
@@ -215,8 +231,8 @@ StageRunReport runRecordStage(store::Project& project, const nlohmann::json& doc
             records.val = loadStageRecords(database, data.dataset, data.val, kind, where);
     }
     return recordRun(project, config.stage, config.name, document, start.parent, observer,
+                     communicator,
                      [&](StageObserver& recorder, const std::filesystem::path& checkpoints) {
-                         dist::LocalCommunicator communicator;
                          return train(config, records, {checkpoints, recorder, stop, communicator});
                      });
 }
@@ -226,7 +242,7 @@ StageRunReport runRecordStage(store::Project& project, const nlohmann::json& doc
 template <auto parse, auto train>
 StageRunReport runPromptStage(store::Project& project, const nlohmann::json& document,
                               const std::string& where, StageObserver& observer,
-                              const StopToken& stop)
+                              const StopToken& stop, dist::Communicator& communicator)
 {
     auto start = startFineTune<parse>(project, document, where);
     RlConfig& config = start.config;
@@ -244,8 +260,8 @@ StageRunReport runPromptStage(store::Project& project, const nlohmann::json& doc
                                     : loadStagePrompts(database, data.dataset, data.val, where),
                    ptx ? ptx->tokens() : std::span<const uint32_t>()};
     return recordRun(project, config.stage, config.name, document, start.parent, observer,
+                     communicator,
                      [&](StageObserver& recorder, const std::filesystem::path& checkpoints) {
-                         dist::LocalCommunicator communicator;
                          return train(config, prompts, {checkpoints, recorder, stop, communicator});
                      });
 }
@@ -281,7 +297,8 @@ struct StageKind {
     store::RunStage stage;
     void (*check)(const nlohmann::json& document, const std::string& where);
     StageRunReport (*run)(store::Project& project, const nlohmann::json& document,
-                          const std::string& where, StageObserver& observer, const StopToken& stop);
+                          const std::string& where, StageObserver& observer, const StopToken& stop,
+                          dist::Communicator& communicator);
 };
 
 using data::RecordKind;
@@ -325,9 +342,21 @@ void validateStageDocument(const nlohmann::json& document, const std::string& wh
 StageRunReport runStage(const std::filesystem::path& projectFolder, const nlohmann::json& document,
                         const std::string& where, StageObserver& observer, const StopToken& stop)
 {
+    dist::LocalCommunicator communicator;
+    return runStage(projectFolder, document, where, observer, stop, communicator);
+}
+
+StageRunReport runStage(const std::filesystem::path& projectFolder, const nlohmann::json& document,
+                        const std::string& where, StageObserver& observer, const StopToken& stop,
+                        dist::Communicator& communicator)
+{
     const StageKind& kind = stageKind(document, where);
-    store::Project project = store::Project::open(projectFolder);
-    return kind.run(project, document, where, observer, stop);
+    // Rank 0 opens (and, for an older schema, migrates) the project before the others read it.
+    std::optional<store::Project> project;
+    if (communicator.rank() == 0) project.emplace(store::Project::open(projectFolder));
+    communicator.barrier();
+    if (communicator.rank() != 0) project.emplace(store::Project::open(projectFolder));
+    return kind.run(*project, document, where, observer, stop, communicator);
 }
 
 } // namespace rlhf::train

@@ -17,6 +17,9 @@
 namespace rlhf::store {
 class Database;
 }
+namespace rlhf::dist {
+class Communicator;
+}
 
 namespace rlhf::train {
 
@@ -31,6 +34,11 @@ struct StageRunReport {
 // rethrows.
 StageRunReport runStage(const std::filesystem::path& project, const nlohmann::json& document,
                         const std::string& where, StageObserver& observer, const StopToken& stop);
+// The same as one rank of a data-parallel job: every rank trains its shard, rank 0 alone
+// records the run, its metrics (averaged over ranks) and checkpoints; all report its run id.
+StageRunReport runStage(const std::filesystem::path& project, const nlohmann::json& document,
+                        const std::string& where, StageObserver& observer, const StopToken& stop,
+                        dist::Communicator& communicator);
 
 // Parses `document` with its stage's strict parser (pretrain, sft, reward, dpo, ppo, grpo) and
 // throws rlhf::Error naming the field, exactly as runStage would, without touching a project:

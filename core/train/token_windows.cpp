@@ -40,13 +40,15 @@ at::Tensor TokenWindows::gather(const std::vector<int64_t>& offsets) const
     return batch;
 }
 
-at::Tensor TokenWindows::randomBatch(uint64_t seed, int64_t step, int64_t micro, int64_t rank,
+at::Tensor TokenWindows::randomBatch(uint64_t seed, int64_t step, int64_t micro, int64_t firstRow,
                                      int64_t rows) const
 {
     std::vector<int64_t> offsets(rows);
     for (int64_t row = 0; row < rows; ++row) {
+        // The 0 stands where a rank once was, so one-process runs keep their windows.
         uint64_t h = mix(seed);
-        for (uint64_t part : {uint64_t(step), uint64_t(micro), uint64_t(rank), uint64_t(row)})
+        for (uint64_t part :
+             {uint64_t(step), uint64_t(micro), uint64_t(0), uint64_t(firstRow + row)})
             h = mix(h ^ part);
         offsets[row] = int64_t(h % uint64_t(m_windows));
     }

@@ -81,6 +81,29 @@ int Trainer::worldSize() const
 {
     return m_run.communicator.worldSize();
 }
+double Trainer::sumOverRanks(double value) const
+{
+    if (worldSize() == 1) return value;
+    return dist::meanOverRanks(m_run.communicator, {value}).front() * double(worldSize());
+}
+
+bool Trainer::stopOnAnyRank(bool stopHere)
+{
+    if (worldSize() == 1) return stopHere;
+    return dist::meanOverRanks(m_run.communicator, {stopHere ? 1.0 : 0.0}).front() > 0;
+}
+
+MetricValues Trainer::meanOverRanks(MetricValues values)
+{
+    if (worldSize() == 1) return values;
+    std::vector<double> numbers;
+    for (const auto& [name, value] : values)
+        numbers.push_back(value);
+    numbers = dist::meanOverRanks(m_run.communicator, std::move(numbers));
+    for (size_t i = 0; i < values.size(); ++i)
+        values[i].second = numbers[i];
+    return values;
+}
 
 Trainer::Optimized& Trainer::optimize(model::NamedTensors parameters, const std::string& stateFile)
 {
@@ -88,6 +111,10 @@ Trainer::Optimized& Trainer::optimize(model::NamedTensors parameters, const std:
     trained.parameters = std::move(parameters);
     trained.optimizer = std::make_unique<AdamW>(trained.parameters, m_setup.options.optimizer);
     trained.stateFile = stateFile;
+    std::vector<at::Tensor> weights;
+    for (const auto& [name, tensor] : trained.parameters)
+        weights.push_back(tensor);
+    m_run.communicator.broadcastFromRankZero(weights); // every rank starts from rank 0's weights
     if (!m_setup.resumeFrom.empty())
         withContext("resuming from " + m_setup.resumeFrom.string(), [&] {
             trained.optimizer->loadState(model::readTensors(m_setup.resumeFrom / stateFile));
@@ -159,11 +186,17 @@ double Trainer::update(double lr, Trained which)
 {
     Optimized& trained = group(which);
     std::vector<at::Tensor> tensors, gradients;
-    for (const auto& [name, tensor] : trained.parameters)
+    const bool distributed = worldSize() > 1;
+    for (const auto& [name, tensor] : trained.parameters) {
+        // Every rank must reduce the same list: a gradient this rank's batch left undefined
+        // (an unused parameter, an empty shard) takes part as zeros.
+        if (distributed && tensor.requires_grad() && !tensor.grad().defined())
+            tensor.mutable_grad() = at::zeros_like(tensor);
         if (tensor.grad().defined()) {
             tensors.push_back(tensor);
             gradients.push_back(tensor.grad());
         }
+    }
     m_run.communicator.allReduceMean(gradients); // the one place gradients meet across ranks
     const double norm = clipGradNorm(tensors, m_setup.options.gradClip);
     trained.optimizer->step(lr);
@@ -191,22 +224,24 @@ StageResult Trainer::run(const StageHooks& hooks, const std::string& label)
     const TrainingOptions& options = m_setup.options;
     StageResult result;
     auto saveAt = [&](int64_t step) {
-        if (rank() != 0) return; // rank 0 owns the checkpoints
         result.lastCheckpoint = m_run.checkpointRoot / stepFolderName(step);
-        save(result.lastCheckpoint, step, hooks);
-        m_run.observer.onCheckpoint(result.lastCheckpoint.string(), step);
+        if (rank() == 0) { // rank 0 owns the checkpoints; the others wait for it
+            save(result.lastCheckpoint, step, hooks);
+            m_run.observer.onCheckpoint(result.lastCheckpoint.string(), step);
+        }
+        m_run.communicator.barrier();
     };
     int64_t step = m_startStep;
     double runPeakGb = 0;
     auto clock = std::chrono::steady_clock::now();
     while (step < options.steps) {
-        if (m_run.stop.waitWhilePausedOrStop()) {
+        if (stopOnAnyRank(m_run.stop.waitWhilePausedOrStop())) {
             result.stopped = true;
             break;
         }
         const double lr = learningRate(options.schedule, step);
         model::resetPeakMemory(m_compute.gpu());
-        StepMetrics metrics{step + 1, hooks.trainStep(step, lr)};
+        StepMetrics metrics{step + 1, meanOverRanks(hooks.trainStep(step, lr))};
         ++step;
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - clock).count();
@@ -225,7 +260,7 @@ StageResult Trainer::run(const StageHooks& hooks, const std::string& label)
         const bool evaluate =
             hooks.evaluate && (last || (options.evalEvery > 0 && step % options.evalEvery == 0));
         if (evaluate)
-            for (auto& value : hooks.evaluate(step))
+            for (auto& value : meanOverRanks(hooks.evaluate(step)))
                 metrics.values.push_back(std::move(value));
         clock = std::chrono::steady_clock::now(); // evaluation time is not step time
         m_run.observer.onMetrics(metrics);

@@ -78,6 +78,8 @@ public:
     AutocastScope autocast() const { return m_compute.autocast(); }
     int rank() const;
     int worldSize() const;
+    // Sums `value` over all ranks (e.g. a global batch's trained-token count).
+    double sumOverRanks(double value) const;
     void log(const std::string& line) const { m_run.observer.onLog(line); }
 
     // --- The models. Each trained one is put on the device and gets an AdamW optimizer, whose
@@ -112,6 +114,10 @@ private:
     Optimized& optimize(model::NamedTensors parameters, const std::string& stateFile);
     Optimized& group(Trained which);
     void save(const std::filesystem::path& folder, int64_t step, const StageHooks& hooks);
+    // Whether any rank was asked to stop: all ranks stop after the same step.
+    bool stopOnAnyRank(bool stopHere);
+    // Each metric's mean over the ranks: what rank 0 logs is the job's, not its own shard's.
+    MetricValues meanOverRanks(MetricValues values);
 
     TrainerSetup m_setup;
     RunContext m_run;

@@ -64,7 +64,7 @@ struct TrainingOptions {
     AdamWConfig optimizer;
     double gradClip = 1.0;        // max global gradient L2 norm; 0 disables clipping
     int64_t steps = 1000;         // optimizer steps in total
-    int64_t batchSize = 8;        // sequences (or pairs, or prompts) per micro-batch, e.g. 8
+    int64_t batchSize = 8;        // sequences (pairs, prompts) per micro-batch and rank, e.g. 8
     int64_t gradAccumulation = 1; // micro-batches per optimizer step
     uint64_t seed = 1337;         // seeds the weights and the batch order
     Precision precision = Precision::Auto;
