@@ -1,10 +1,14 @@
 // `rlhf train RUN.json`: runs a stage document (pretrain, sft, reward, dpo, ppo, grpo) in a
 // project, exactly as the studio does; health warnings of the run are printed at its end.
 // `--check` only parses the document with the same strict checks. `--precision` overrides the
-// document's training.precision.
+// document's training.precision. Data-parallel: `--nproc N` starts N local ranks; a process
+// started by torchrun or srun (RANK/WORLD_SIZE or SLURM_PROCID/SLURM_NTASKS set) joins as its
+// rank over c10d, and only rank 0 prints and writes the project.
 #include "app/cli/commands.h"
 #include "app/cli/progress.h"
+#include "app/cli/worker_launcher.h"
 
+#include "core/dist/process_group.h"
 #include "core/train/stage_runner.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
@@ -12,8 +16,10 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <csignal>
 #include <iostream>
+#include <memory>
 
 namespace rlhf::cli {
 
@@ -37,17 +43,34 @@ nlohmann::json stageDocument(const std::filesystem::path& configFile, const std:
     return document;
 }
 
-void runStageDocument(const std::filesystem::path& project, const std::filesystem::path& configFile,
-                      const nlohmann::json& document)
+// This process's communicator: the job's process group when a launcher made it a rank of
+// several, else the one-process communicator.
+std::unique_ptr<dist::Communicator> joinJob(double timeoutSeconds)
 {
+    const auto job = dist::rendezvousFromEnvironment();
+    if (!job || job->worldSize == 1) return std::make_unique<dist::LocalCommunicator>();
+    dist::ProcessGroupOptions options;
+    options.timeout = std::chrono::milliseconds(int64_t(timeoutSeconds * 1000));
+    return std::make_unique<dist::ProcessGroupCommunicator>(*job, options);
+}
+
+void runStageDocument(const std::filesystem::path& project, const std::filesystem::path& configFile,
+                      const nlohmann::json& document, double timeoutSeconds)
+{
+    const auto communicator = joinJob(timeoutSeconds);
     ProgressPrinter printer;
+    train::StageObserver quiet; // ranks other than 0 print nothing; their errors still reach main
+    train::StageObserver& observer = communicator->rank() == 0 ? printer : quiet;
     train::StopToken stop;
     g_stopOnInterrupt = &stop;
     std::signal(SIGINT, handleInterrupt);
-    const auto report =
-        train::runStage(project, document, configFile.filename().string(), printer, stop);
+    std::signal(SIGTERM, handleInterrupt);
+    const auto report = train::runStage(project, document, configFile.filename().string(), observer,
+                                        stop, *communicator);
     std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     g_stopOnInterrupt = nullptr;
+    if (communicator->rank() != 0) return;
     printer.onLog("run " + std::to_string(report.runId) + " " + report.status + " after " +
                   std::to_string(report.result.stepsDone) + " steps; last checkpoint " +
                   report.result.lastCheckpoint.string());
@@ -61,6 +84,8 @@ void addTrainCommand(CLI::App& app)
     auto config = std::make_shared<std::string>();
     auto check = std::make_shared<bool>(false);
     auto precision = std::make_shared<std::string>();
+    auto processes = std::make_shared<int>(0);
+    auto timeout = std::make_shared<double>(60);
     auto* train = app.add_subcommand(
         "train", "Run a stage document (pretrain, sft, reward, dpo, ppo, grpo) in a project");
     train->add_option("config", *config, "Stage document, e.g. runs/pretrain.json")->required();
@@ -68,10 +93,26 @@ void addTrainCommand(CLI::App& app)
     train->add_flag("--check", *check, "Only check the document (field names, types, ranges)");
     addPrecisionOption(*train, *precision,
                        "auto, fp32 or bf16: overrides the document's training.precision");
+    train->add_option("--nproc", *processes,
+                      "Data-parallel: start this many local ranks (Gloo on CPU, NCCL on GPUs)");
+    train
+        ->add_option("--dist-timeout", *timeout,
+                     "Seconds a rank waits for the others in a collective before failing")
+        ->capture_default_str();
     train->callback([=] {
         const auto document = stageDocument(*config, *precision);
+        if (*processes > 0 && !*check) {
+            if (dist::rendezvousFromEnvironment())
+                throw Error("--nproc: this process is already a rank of a job (RANK or "
+                            "SLURM_PROCID is set); run it without --nproc");
+            std::vector<std::string> arguments{
+                "train", *config, "-p", *project, "--dist-timeout", std::to_string(*timeout)};
+            if (!precision->empty()) arguments.insert(arguments.end(), {"--precision", *precision});
+            runLocalWorkers(*processes, arguments);
+            return;
+        }
         if (!*check) {
-            runStageDocument(*project, *config, document);
+            runStageDocument(*project, *config, document, *timeout);
             return;
         }
         train::validateStageDocument(document, std::filesystem::path(*config).filename().string());

@@ -1,0 +1,314 @@
+// Data-parallel training with real processes and real Gloo over loopback: 2 ranks x batch B/2
+// train exactly as 1 process x batch B (same losses per step, same weights after several steps,
+// within fp32 tolerance) for pretraining and SFT, launched by `rlhf train --nproc 2`; a rank
+// killed with SIGKILL makes the other fail, naming it, within the timeout, and leaves the last
+// checkpoint intact; the launcher variables are read as torchrun and Slurm set them.
+#include "core/dist/rendezvous.h"
+#include "core/model/checkpoint.h"
+#include "core/model/tensor_io.h"
+#include "core/store/database.h"
+#include "core/util/json_file.h"
+#include "tests/support/arithmetic_project.h"
+
+#include <QtTest>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <map>
+
+namespace fs = std::filesystem;
+using rlhf::writeJsonFile;
+
+namespace {
+
+struct Result {
+    int exitCode = -1;
+    QString out, err;
+};
+
+QString rlhfBinary()
+{
+    return RLHF_BINARY_DIR "/bin/rlhf";
+}
+
+Result runCli(const QStringList& arguments)
+{
+    QProcess process;
+    process.start(rlhfBinary(), arguments);
+    process.waitForFinished(300000);
+    return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()),
+            QString::fromUtf8(process.readAllStandardError())};
+}
+
+// A TCP port free on 127.0.0.1 now, for a rendezvous.
+uint16_t freePort()
+{
+    const int socketFd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    bind(socketFd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    getsockname(socketFd, reinterpret_cast<sockaddr*>(&address), &length);
+    close(socketFd);
+    return ntohs(address.sin_port);
+}
+
+#define RUN_OK(result) QVERIFY2((result).exitCode == 0, qPrintable((result).out + (result).err))
+
+// The run named `name` in the project at `root`.
+rlhf::store::Run runNamed(const fs::path& root, const std::string& name)
+{
+    rlhf::store::Database database(root / "project.sqlite");
+    for (const auto& run : database.runs())
+        if (run.name == name) return run;
+    throw std::runtime_error("no run " + name);
+}
+
+std::vector<double> lossesOf(const fs::path& root, const std::string& name)
+{
+    rlhf::store::Database database(root / "project.sqlite");
+    std::vector<double> losses;
+    for (const auto& sample : database.metricSeries(runNamed(root, name).id, "train/loss"))
+        losses.push_back(sample.value);
+    return losses;
+}
+
+fs::path lastCheckpointOf(const fs::path& root, const std::string& name)
+{
+    rlhf::store::Database database(root / "project.sqlite");
+    const auto checkpoint = database.latestCheckpoint(runNamed(root, name).id);
+    if (!checkpoint) throw std::runtime_error("run " + name + " saved no checkpoint");
+    return root / checkpoint->path;
+}
+
+double maxDifference(const std::vector<double>& a, const std::vector<double>& b)
+{
+    double largest = 0;
+    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+        largest = std::max(largest, std::abs(a[i] - b[i]));
+    return largest;
+}
+
+double maxWeightDifference(const fs::path& a, const fs::path& b)
+{
+    const auto first = rlhf::model::readTensors(a / "model.safetensors");
+    const auto second = rlhf::model::readTensors(b / "model.safetensors");
+    if (first.size() != second.size()) return INFINITY;
+    double largest = 0;
+    for (size_t i = 0; i < first.size(); ++i)
+        largest =
+            std::max(largest, (first[i].second - second[i].second).abs().max().item<double>());
+    return largest;
+}
+
+// Trains `document` twice, named "one" (1 process, batch B) and "two" (`rlhf train --nproc 2`,
+// batch B / 2), and compares their losses per step and final weights.
+void compareOneAndTwoProcesses(const fs::path& root, nlohmann::json document, int64_t batch,
+                               const char* stage)
+{
+    document["name"] = "one";
+    document["training"]["batch_size"] = batch;
+    writeJsonFile(root / "one.json", document);
+    document["name"] = "two";
+    document["training"]["batch_size"] = batch / 2;
+    writeJsonFile(root / "two.json", document);
+    const QString project = QString::fromStdString(root.string());
+    RUN_OK(runCli({"train", "-p", project, QString::fromStdString((root / "one.json").string())}));
+    const Result two = runCli({"train", "-p", project, "--nproc", "2",
+                               QString::fromStdString((root / "two.json").string())});
+    RUN_OK(two);
+    QVERIFY2(two.out.contains("launching 2 ranks"), qPrintable(two.out));
+
+    const auto one = lossesOf(root, "one"), parallel = lossesOf(root, "two");
+    const int64_t steps = document["training"]["steps"].get<int64_t>();
+    QCOMPARE(int64_t(one.size()), steps);
+    QCOMPARE(int64_t(parallel.size()), steps); // rank 0 alone recorded, once per step
+    const double lossDifference = maxDifference(one, parallel);
+    const double weightDifference =
+        maxWeightDifference(lastCheckpointOf(root, "one"), lastCheckpointOf(root, "two"));
+    qInfo("%s: %lld steps, losses %.6f -> %.6f; max |loss difference| %.3g, max |weight "
+          "difference| %.3g",
+          stage, static_cast<long long>(steps), one.front(), one.back(), lossDifference,
+          weightDifference);
+    QVERIFY(one.back() < one.front()); // it learns
+    QVERIFY2(lossDifference < 1e-5, qPrintable(QString::number(lossDifference)));
+    // AdamW divides each update by its gradient's own RMS: float32 rounding in a gradient near
+    // zero (summed in another order by two ranks) can move that weight by a small share of lr.
+    QVERIFY2(weightDifference < 5e-5, qPrintable(QString::number(weightDifference)));
+}
+
+// A pretraining project: patterned tokens a tiny model learns.
+void writeTokens(const fs::path& root, size_t count)
+{
+    std::ofstream tokens(root / "tokens/ids.u32", std::ios::binary);
+    for (size_t i = 0; i < count; ++i) {
+        const uint32_t id = uint32_t((i * 7 + i / 5) % 50);
+        tokens.write(reinterpret_cast<const char*>(&id), sizeof id);
+    }
+}
+
+nlohmann::json pretrainDocument(int64_t steps)
+{
+    return {{"stage", "pretrain"},
+            {"data", {{"train", "tokens/ids.u32"}}},
+            {"model",
+             {{"flavour", "llama"},
+              {"vocab_size", 50},
+              {"context_length", 16},
+              {"layers", 2},
+              {"heads", 4},
+              {"kv_heads", 2},
+              {"dim", 32}}},
+            {"optimizer", {{"lr", 0.005}, {"warmup_steps", 1}}},
+            {"training",
+             {{"steps", steps},
+              {"grad_accumulation", 2},
+              {"seed", 11},
+              {"threads", 1},
+              {"precision", "fp32"}}}};
+}
+
+} // namespace
+
+class TestDataParallel : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void pretrainTwoRanksEqualOne()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.filePath("project").toStdString();
+        RUN_OK(runCli({"init", QString::fromStdString(root.string())}));
+        writeTokens(root, 8192);
+        compareOneAndTwoProcesses(root, pretrainDocument(5), 8, "pretrain");
+    }
+
+    void sftTwoRanksEqualOne()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.filePath("project").toStdString();
+        const std::string init = fixtures::writeArithmeticProject(root);
+        const nlohmann::json document = {
+            {"stage", "sft"},
+            {"init", init},
+            {"data", {{"dataset", "arith-sft"}, {"train", "train"}}},
+            {"optimizer", {{"lr", 0.003}, {"warmup_steps", 1}}},
+            {"training", {{"steps", 4}, {"seed", 5}, {"threads", 1}, {"precision", "fp32"}}}};
+        compareOneAndTwoProcesses(root, document, 6, "sft");
+    }
+
+    // Two ranks started as torchrun would; rank 1 is killed with SIGKILL after rank 0 saved a
+    // checkpoint: rank 0 fails naming rank 1 within the timeout, and the checkpoint loads.
+    void killedRankIsNamed()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.filePath("project").toStdString();
+        const QString project = QString::fromStdString(root.string());
+        RUN_OK(runCli({"init", project}));
+        writeTokens(root, 8192);
+        nlohmann::json document = pretrainDocument(100000);
+        document["name"] = "doomed";
+        document["training"]["batch_size"] = 2;
+        document["training"]["checkpoint_every"] = 2;
+        writeJsonFile(root / "doomed.json", document);
+        const int timeoutSeconds = 20;
+
+        const QString port = QString::number(freePort());
+        std::vector<std::unique_ptr<QProcess>> ranks;
+        for (int rank = 0; rank < 2; ++rank) {
+            auto process = std::make_unique<QProcess>();
+            QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+            environment.insert("RANK", QString::number(rank));
+            environment.insert("WORLD_SIZE", "2");
+            environment.insert("MASTER_ADDR", "127.0.0.1");
+            environment.insert("MASTER_PORT", port);
+            process->setProcessEnvironment(environment);
+            process->start(rlhfBinary(), {"train", "-p", project, "--dist-timeout",
+                                          QString::number(timeoutSeconds),
+                                          QString::fromStdString((root / "doomed.json").string())});
+            QVERIFY(process->waitForStarted());
+            ranks.push_back(std::move(process));
+        }
+        // Wait for rank 0 to have saved twice (the second save proves the barrier works).
+        const fs::path checkpoints = root / "checkpoints";
+        QTRY_VERIFY_WITH_TIMEOUT(fs::exists(checkpoints / "run-1" / "step-000004"), 120000);
+        ::kill(pid_t(ranks[1]->processId()), SIGKILL);
+        const auto killed = std::chrono::steady_clock::now();
+        QVERIFY(ranks[1]->waitForFinished(10000));
+        QVERIFY(ranks[0]->waitForFinished((timeoutSeconds + 30) * 1000));
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+        const QString err = QString::fromUtf8(ranks[0]->readAllStandardError());
+        qInfo("rank 0 failed %.2f s after rank 1 was killed: %s", seconds, qPrintable(err));
+        QCOMPARE(ranks[0]->exitStatus(), QProcess::NormalExit);
+        QCOMPARE(ranks[0]->exitCode(), 1);
+        QVERIFY2(err.contains("lost rank 1"), qPrintable(err));
+        QVERIFY(seconds < timeoutSeconds);
+
+        rlhf::store::Database database(root / "project.sqlite");
+        const auto run = runNamed(root, "doomed");
+        QVERIFY(run.status == rlhf::store::RunStatus::Failed);
+        const auto checkpoint = database.latestCheckpoint(run.id);
+        QVERIFY(checkpoint.has_value());
+        const fs::path folder = root / checkpoint->path;
+        QCOMPARE(rlhf::model::loadTrainerState(folder)["step"].get<int64_t>(), checkpoint->step);
+        QVERIFY(!rlhf::model::readTensors(folder / "model.safetensors").empty());
+    }
+
+    void launcherVariables()
+    {
+        using rlhf::dist::rendezvousFromEnvironment;
+        auto from = [](std::map<std::string, std::string> variables) {
+            return rendezvousFromEnvironment([variables](const char* name) -> const char* {
+                const auto found = variables.find(name);
+                return found == variables.end() ? nullptr : found->second.c_str();
+            });
+        };
+        QVERIFY(!from({}).has_value());
+        const auto torchrun = from({{"RANK", "3"},
+                                    {"WORLD_SIZE", "4"},
+                                    {"LOCAL_RANK", "1"},
+                                    {"LOCAL_WORLD_SIZE", "2"},
+                                    {"MASTER_ADDR", "10.0.0.1"},
+                                    {"MASTER_PORT", "29501"}});
+        QCOMPARE(torchrun->rank, 3);
+        QCOMPARE(torchrun->localRank, 1);
+        QCOMPARE(torchrun->localWorldSize, 2);
+        QCOMPARE(torchrun->masterAddress, std::string("10.0.0.1"));
+        QCOMPARE(int(torchrun->masterPort), 29501);
+        const auto slurm = from({{"SLURM_PROCID", "5"},
+                                 {"SLURM_NTASKS", "8"},
+                                 {"SLURM_LOCALID", "1"},
+                                 {"SLURM_JOB_NODELIST", "gpu07,gpu08"}});
+        QCOMPARE(slurm->rank, 5);
+        QCOMPARE(slurm->worldSize, 8);
+        QCOMPARE(slurm->localRank, 1);
+        QCOMPARE(slurm->masterAddress, std::string("gpu07"));
+        QCOMPARE(int(slurm->masterPort), 29500);
+        auto refusal = [&](std::map<std::string, std::string> variables) {
+            try {
+                from(std::move(variables));
+            } catch (const std::exception& error) {
+                return QString(error.what());
+            }
+            return QString();
+        };
+        QCOMPARE(refusal({{"RANK", "2"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "a"}}),
+                 QString("RANK=2 is not below WORLD_SIZE=2"));
+        QCOMPARE(refusal({{"RANK", "x"}, {"WORLD_SIZE", "2"}}),
+                 QString("RANK=\"x\": expected an integer >= 0"));
+        QCOMPARE(refusal({{"SLURM_PROCID", "0"},
+                          {"SLURM_NTASKS", "2"},
+                          {"SLURM_JOB_NODELIST", "gpu[07-08]"}}),
+                 QString("MASTER_ADDR is not set (nor SLURM_LAUNCH_NODE_IPADDR, nor a plain "
+                         "SLURM_JOB_NODELIST): where does rank 0 listen?"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDataParallel)
+#include "test_data_parallel.moc"
