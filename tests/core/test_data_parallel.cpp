@@ -260,6 +260,65 @@ private Q_SLOTS:
         QVERIFY(!rlhf::model::readTensors(folder / "model.safetensors").empty());
     }
 
+    // Under `rlhf train --nproc 2`: SIGINT to the launcher stops both ranks after the same
+    // step (the run is recorded as stopped, with a checkpoint there); SIGKILL to one rank makes
+    // the launcher stop the other and exit 1 naming the killed rank.
+    void launcherStopsAndNamesRanks()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.filePath("project").toStdString();
+        const QString project = QString::fromStdString(root.string());
+        RUN_OK(runCli({"init", project}));
+        writeTokens(root, 8192);
+        nlohmann::json document = pretrainDocument(100000);
+        document["training"]["batch_size"] = 2;
+        document["training"]["checkpoint_every"] = 2;
+        for (const char* name : {"stopped", "killed"}) {
+            document["name"] = name;
+            writeJsonFile(root / (std::string(name) + ".json"), document);
+        }
+        auto start = [&](const char* name, const fs::path& firstCheckpoint) {
+            auto launcher = std::make_unique<QProcess>();
+            launcher->start(rlhfBinary(), {"train", "-p", project, "--nproc", "2",
+                                           QString::fromStdString(
+                                               (root / (std::string(name) + ".json")).string())});
+            // Returns once rank 0 has saved its first checkpoint: both ranks are training.
+            QElapsedTimer waited;
+            waited.start();
+            while (!fs::exists(firstCheckpoint) && waited.elapsed() < 120000)
+                QTest::qWait(50);
+            return launcher;
+        };
+
+        auto stopped = start("stopped", root / "checkpoints" / "run-1" / "step-000002");
+        ::kill(pid_t(stopped->processId()), SIGINT);
+        QVERIFY(stopped->waitForFinished(60000));
+        const QString stoppedOut = QString::fromUtf8(stopped->readAllStandardOutput());
+        QVERIFY2(stopped->exitCode() == 0,
+                 qPrintable(stoppedOut + stopped->readAllStandardError()));
+        QVERIFY2(stoppedOut.contains("run 1 stopped after"), qPrintable(stoppedOut));
+        QVERIFY(runNamed(root, "stopped").status == rlhf::store::RunStatus::Stopped);
+
+        auto killed = start("killed", root / "checkpoints" / "run-2" / "step-000002");
+        // The launcher's children are the ranks; rank 1 is the one whose RANK is 1.
+        QFile list(QString("/proc/%1/task/%1/children").arg(killed->processId()));
+        QVERIFY(list.open(QIODevice::ReadOnly));
+        pid_t rankOne = 0;
+        for (const QByteArray& child : list.readAll().trimmed().split(' ')) {
+            QFile environment("/proc/" + child + "/environ");
+            QVERIFY(environment.open(QIODevice::ReadOnly));
+            if (environment.readAll().split('\0').contains("RANK=1")) rankOne = child.toInt();
+        }
+        QVERIFY(rankOne > 0);
+        ::kill(rankOne, SIGKILL);
+        QVERIFY(killed->waitForFinished(60000));
+        const QString err = QString::fromUtf8(killed->readAllStandardError());
+        QCOMPARE(killed->exitCode(), 1);
+        QVERIFY2(err.contains("rlhf: train --nproc 2: rank 1 was killed by signal 9"),
+                 qPrintable(err));
+        QVERIFY(runNamed(root, "killed").status == rlhf::store::RunStatus::Failed);
+    }
+
     void launcherVariables()
     {
         using rlhf::dist::rendezvousFromEnvironment;
