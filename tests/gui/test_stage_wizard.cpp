@@ -3,6 +3,7 @@
 // worker thread; checks the parameter-count arithmetic against Hugging Face's published model
 // sizes and a hand count, and that the memory estimate follows the batch size.
 #include "widgets/stagewizard/stagewizard.h"
+#include "widgets/stagewizard/wizardsummarypage.h"
 
 #include "core/model/torch_runtime.h"
 #include "core/store/project.h"
@@ -312,6 +313,40 @@ void TestStageWizard::writesDocumentTheCliAccepts()
     QTest::mouseClick(child<QPushButton>(wizard, "copyCommand"), Qt::LeftButton);
     QCOMPARE(QGuiApplication::clipboard()->text(),
              QStringLiteral("rlhf train -p '%1' '%2'").arg(project, documentPath));
+
+    // Several processes and machines: the command, torchrun and the Slurm script launch them.
+    wizard.back();
+    child<QSpinBox>(wizard, "processes")->setValue(4);
+    child<QSpinBox>(wizard, "machines")->setValue(2);
+    wizard.next();
+    QTest::mouseClick(child<QPushButton>(wizard, "copyCommand"), Qt::LeftButton);
+    QCOMPARE(QGuiApplication::clipboard()->text(),
+             QStringLiteral("rlhf train -p '%1' '%2' --nproc 4").arg(project, documentPath));
+    QVERIFY2(child<QLabel>(wizard, "launchNote")->text().contains("The 8 processes on 2 machines"),
+             qPrintable(child<QLabel>(wizard, "launchNote")->text()));
+    QTest::mouseClick(child<QPushButton>(wizard, "copyTorchrun"), Qt::LeftButton);
+    QCOMPARE(QGuiApplication::clipboard()->text(),
+             QStringLiteral("torchrun --nnodes 2 --rdzv-backend c10d --rdzv-endpoint "
+                            "\"$MASTER_ADDR:29500\" --nproc-per-node 4 --no-python rlhf train "
+                            "-p '%1' '%2'")
+                 .arg(project, documentPath));
+    const QString script = project + QStringLiteral("/runs/notes-llama.sbatch");
+    QVERIFY(wizard.findChild<rlhf::widgets::WizardSummaryPage*>()->saveSlurmScript(script));
+    QFile sbatch(script);
+    QVERIFY(sbatch.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(sbatch.readAll());
+    for (const char* line : {"#SBATCH --job-name=notes-llama\n", "#SBATCH --nodes=2\n",
+                             "#SBATCH --ntasks-per-node=4\n", "#SBATCH --cpus-per-task=2\n",
+                             "export MASTER_PORT=29500\n"})
+        QVERIFY2(text.contains(QLatin1String(line)), line);
+    QVERIFY(!text.contains("--gpus-per-node")); // the CPU was chosen
+    QVERIFY(
+        text.contains(QStringLiteral("srun rlhf train -p '%1' '%2'\n").arg(project, documentPath)));
+    QVERIFY(sbatch.permissions() & QFileDevice::ExeOwner);
+    wizard.back();
+    child<QSpinBox>(wizard, "processes")->setValue(1);
+    child<QSpinBox>(wizard, "machines")->setValue(1);
+    wizard.next();
 
     QVERIFY(wizard.button(QWizard::FinishButton)->isEnabled());
     QTest::mouseClick(wizard.button(QWizard::FinishButton), Qt::LeftButton);

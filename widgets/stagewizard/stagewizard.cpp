@@ -29,12 +29,6 @@ namespace rlhf::widgets {
 
 namespace {
 
-QString shellQuoted(const QString& text)
-{
-    return QLatin1Char('\'') + QString(text).replace(QLatin1String("'"), QLatin1String("'\\''")) +
-           QLatin1Char('\'');
-}
-
 double number(const QVariant& text)
 {
     return QLocale::c().toDouble(text.toString()); // the fields hold C-locale text, e.g. "3e-4"
@@ -178,10 +172,22 @@ QString StageWizard::documentPath() const
         .filePath(QStringLiteral("runs/%1.json").arg(field(QStringLiteral("runName")).toString()));
 }
 
+LaunchSettings StageWizard::launchSettings() const
+{
+    LaunchSettings settings;
+    settings.project = m_projectPath;
+    settings.document = documentPath();
+    settings.runName = field(QStringLiteral("runName")).toString();
+    settings.processes = m_run->processes();
+    settings.machines = m_run->machines();
+    settings.gpus = m_run->onGpu();
+    settings.cpusPerProcess = m_run->threads();
+    return settings;
+}
+
 QString StageWizard::command() const
 {
-    return QStringLiteral("rlhf train -p %1 %2")
-        .arg(shellQuoted(m_projectPath), shellQuoted(documentPath()));
+    return trainCommand(launchSettings());
 }
 
 QString StageWizard::validationError() const

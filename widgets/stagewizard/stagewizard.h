@@ -8,6 +8,7 @@
 #include "core/model/model_config.h"
 #include "core/model/torch_runtime.h"
 #include "core/store/records.h"
+#include "widgets/stagewizard/launchcommands.h"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -54,8 +55,10 @@ public:
     nlohmann::json document() const;
     // Where Finish writes it: <project>/runs/<name>.json (absolute).
     QString documentPath() const;
-    // `rlhf train -p '<project>' '<document>'`, shell-quoted, for a terminal.
+    // `rlhf train -p '<project>' '<document>' [--nproc N]`, shell-quoted, for a terminal.
     QString command() const;
+    // The launch settings of the run page (processes, machines, device) with this document.
+    LaunchSettings launchSettings() const;
     // Why the CLI would refuse document() (validateStageDocument's message); empty when valid.
     QString validationError() const;
     // The model's training-memory estimate at the chosen batch size (see modelpresets.h), with

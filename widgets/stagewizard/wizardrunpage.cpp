@@ -61,6 +61,15 @@ WizardRunPage::WizardRunPage(std::vector<model::GpuInfo> gpus, QWidget* parent)
     m_threads->setMaximum(1024);
     m_evalEvery = spinBox(this, "evalEvery", 100, tr("only at the end"));
     m_checkpointEvery = spinBox(this, "checkpointEvery", 500, tr("only at the end"));
+    m_processes = spinBox(this, "processes", 1, QString());
+    m_processes->setRange(1, 512);
+    m_processes->setToolTip(
+        tr("Data-parallel worker processes on each machine, each with its share of every batch "
+           "(gradients averaged over Gloo on CPUs, NCCL on GPUs: one GPU per process). The "
+           "summary's command, torchrun command and Slurm script launch them."));
+    m_machines = spinBox(this, "machines", 1, QString());
+    m_machines->setRange(1, 4096);
+    m_machines->setToolTip(tr("Machines (nodes) for the torchrun command and the Slurm script."));
     m_device->setToolTip(tr("Where the run computes: the GPU when there is one, else the CPU."));
     m_precision->setToolTip(tr("Number format of the matmuls: bf16 autocast is faster where the "
                                "hardware supports it; weights stay fp32 either way."));
@@ -76,6 +85,8 @@ WizardRunPage::WizardRunPage(std::vector<model::GpuInfo> gpus, QWidget* parent)
     layout->addRow(tr("Memory"), m_checkpointing);
     layout->addRow(tr("Evaluate every (steps)"), m_evalEvery);
     layout->addRow(tr("Checkpoint every (steps)"), m_checkpointEvery);
+    layout->addRow(tr("Processes per machine"), m_processes);
+    layout->addRow(tr("Machines"), m_machines);
 
     registerField(QStringLiteral("device"), m_device, "currentIndex",
                   SIGNAL(currentIndexChanged(int)));
@@ -85,6 +96,28 @@ WizardRunPage::WizardRunPage(std::vector<model::GpuInfo> gpus, QWidget* parent)
     registerField(QStringLiteral("activationCheckpointing"), m_checkpointing);
     registerField(QStringLiteral("evalEvery"), m_evalEvery);
     registerField(QStringLiteral("checkpointEvery"), m_checkpointEvery);
+    registerField(QStringLiteral("processes"), m_processes);
+    registerField(QStringLiteral("machines"), m_machines);
+}
+
+int WizardRunPage::processes() const
+{
+    return m_processes->value();
+}
+
+int WizardRunPage::machines() const
+{
+    return m_machines->value();
+}
+
+bool WizardRunPage::onGpu() const
+{
+    return size_t(m_device->currentIndex()) < m_gpus.size();
+}
+
+int WizardRunPage::threads() const
+{
+    return m_threads->value();
 }
 
 void WizardRunPage::apply(train::TrainingOptions& options) const

@@ -34,6 +34,12 @@ public:
     int64_t deviceMemoryBytes() const;
     QString deviceLabel() const;
 
+    // Data-parallel launch: worker processes per machine, and machines (for torchrun / Slurm).
+    int processes() const;
+    int machines() const;
+    bool onGpu() const;  // a GPU is the chosen device
+    int threads() const; // CPU threads per process; 0: all cores
+
 private:
     std::vector<model::GpuInfo> m_gpus;
     QComboBox* m_device = nullptr; // owned by the page, like every widget below
@@ -42,6 +48,8 @@ private:
     QSpinBox* m_threads = nullptr;
     QSpinBox* m_evalEvery = nullptr;
     QSpinBox* m_checkpointEvery = nullptr;
+    QSpinBox* m_processes = nullptr;
+    QSpinBox* m_machines = nullptr;
 };
 
 } // namespace rlhf::widgets

@@ -5,6 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include <QClipboard>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QSaveFile>
 #include <QFontDatabase>
 #include <QGuiApplication>
 #include <QLabel>
@@ -31,6 +36,17 @@ WizardSummaryPage::WizardSummaryPage(const StageWizard* stage, QWidget* parent)
     m_preview->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_copy = new QPushButton(tr("Copy as command"), this);
     m_copy->setObjectName(QStringLiteral("copyCommand"));
+    m_copyTorchrun = new QPushButton(tr("Copy as torchrun command"), this);
+    m_copyTorchrun->setObjectName(QStringLiteral("copyTorchrun"));
+    m_copyTorchrun->setToolTip(tr("The run under PyTorch's launcher, on this machine or, with "
+                                  "several machines, on each of them."));
+    m_saveSlurm = new QPushButton(tr("Save as Slurm batch script…"), this);
+    m_saveSlurm->setObjectName(QStringLiteral("saveSlurm"));
+    m_saveSlurm->setToolTip(tr("An sbatch script for a cluster: nodes, tasks and GPUs per node "
+                               "from the Run page, `srun rlhf train` for the run."));
+    m_launch = new QLabel(this);
+    m_launch->setObjectName(QStringLiteral("launchNote"));
+    m_launch->setWordWrap(true);
     m_message = new QLabel(this);
     m_message->setObjectName(QStringLiteral("summaryMessage"));
     m_message->setWordWrap(true);
@@ -40,11 +56,43 @@ WizardSummaryPage::WizardSummaryPage(const StageWizard* stage, QWidget* parent)
     layout->addWidget(m_path);
     layout->addWidget(m_memory);
     layout->addWidget(m_preview, /*stretch=*/1);
-    layout->addWidget(m_copy, /*stretch=*/0, Qt::AlignLeft);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_copy);
+    buttons->addWidget(m_copyTorchrun);
+    buttons->addWidget(m_saveSlurm);
+    buttons->addStretch(1);
+    layout->addLayout(buttons);
+    layout->addWidget(m_launch);
     layout->addWidget(m_message);
 
     connect(m_copy, &QPushButton::clicked, this,
             [this] { QGuiApplication::clipboard()->setText(m_stage->command()); });
+    connect(m_copyTorchrun, &QPushButton::clicked, this, [this] {
+        QGuiApplication::clipboard()->setText(torchrunCommand(m_stage->launchSettings()));
+    });
+    connect(m_saveSlurm, &QPushButton::clicked, this, [this] {
+        const QString suggested =
+            QFileInfo(m_stage->documentPath())
+                .dir()
+                .filePath(m_stage->launchSettings().runName + QStringLiteral(".sbatch"));
+        const QString file = QFileDialog::getSaveFileName(this, tr("Slurm batch script"), suggested,
+                                                          tr("sbatch (*.sbatch *.sh)"));
+        if (!file.isEmpty()) saveSlurmScript(file);
+    });
+}
+
+bool WizardSummaryPage::saveSlurmScript(const QString& file)
+{
+    QDir().mkpath(QFileInfo(file).path());
+    QSaveFile out(file);
+    if (!out.open(QIODevice::WriteOnly) ||
+        out.write(slurmScript(m_stage->launchSettings()).toUtf8()) < 0 || !out.commit()) {
+        m_message->setText(tr("Cannot write %1: %2").arg(file, out.errorString()));
+        m_message->setVisible(true);
+        return false;
+    }
+    QFile::setPermissions(file, QFile::permissions(file) | QFileDevice::ExeOwner);
+    return true;
 }
 
 void WizardSummaryPage::refresh()
@@ -55,7 +103,21 @@ void WizardSummaryPage::refresh()
     m_problem = m_stage->validationError();
     m_message->setText(m_problem);
     m_message->setVisible(!m_problem.isEmpty());
+    const LaunchSettings launch = m_stage->launchSettings();
+    m_launch->setVisible(launch.processes > 1 || launch.machines > 1);
+    m_launch->setText(
+        launch.machines == 1
+            ? tr("Finish launches %1 worker processes on this machine (the command above) and "
+                 "follows the run in the studio; Run > Cancel stops them all after their step.")
+                  .arg(launch.processes)
+            : tr("Finish trains in the studio with one process. The %1 processes on %2 machines "
+                 "are launched by the torchrun command (on each machine) or the Slurm script; the "
+                 "run's metrics and checkpoints appear in this project as it goes.")
+                  .arg(launch.processes * launch.machines)
+                  .arg(launch.machines));
     m_copy->setEnabled(m_problem.isEmpty());
+    m_copyTorchrun->setEnabled(m_problem.isEmpty());
+    m_saveSlurm->setEnabled(m_problem.isEmpty());
     Q_EMIT completeChanged();
 }
 

@@ -24,6 +24,10 @@ public:
     bool isComplete() const override;
     bool validatePage() override;
 
+    // Writes the Slurm batch script of the run (launchcommands.h) to `file`; false, with the
+    // reason in the page's message, when it cannot.
+    bool saveSlurmScript(const QString& file);
+
 private:
     void refresh();
 
@@ -33,7 +37,10 @@ private:
     QLabel* m_memory = nullptr;
     QPlainTextEdit* m_preview = nullptr;
     QPushButton* m_copy = nullptr;
+    QPushButton* m_copyTorchrun = nullptr;
+    QPushButton* m_saveSlurm = nullptr;
     QLabel* m_message = nullptr;
+    QLabel* m_launch = nullptr; // how several processes are launched, when chosen
 };
 
 } // namespace rlhf::widgets
