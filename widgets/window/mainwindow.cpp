@@ -8,6 +8,7 @@
 #include "widgets/stagewizard/stagewizard.h"
 #include "widgets/window/addmodeldialog.h"
 #include "widgets/window/exportdialog.h"
+#include "widgets/window/processrunner.h"
 #include "widgets/window/dataview.h"
 #include "widgets/window/healthpanel.h"
 #include "widgets/window/rolloutview.h"
@@ -72,26 +73,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_worker = new TrainingWorker;
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(m_worker, &TrainingWorker::runRecorded, this, [this](qint64 runId) {
-        m_liveRun = runId;
-        m_runs->refresh();
-        const int row = m_runs->rowOfRun(runId);
-        if (row >= 0) m_runTable->selectRow(row);
-    });
-    connect(m_worker, &TrainingWorker::metrics, this, &MainWindow::onMetrics);
-    connect(m_worker, &TrainingWorker::logLine, this, &MainWindow::appendLog);
-    connect(m_worker, &TrainingWorker::progress, this, &MainWindow::onProgress);
+    connectRunner(m_worker);
     connect(m_worker, &TrainingWorker::checkpointSaved, this,
             [this](const QString& path, qint64 step) {
                 appendLog(QString("checkpoint at step %1: %2").arg(step).arg(path));
             });
-    connect(m_worker, &TrainingWorker::failed, this, [this](const QString& message) {
-        appendLog("error: " + message);
-        qWarning().noquote() << "training failed:" << message;
-        QMessageBox::critical(this, "Training failed", message);
-    });
-    connect(m_worker, &TrainingWorker::finished, this, &MainWindow::onFinished);
     m_thread.start();
+    m_processRunner = new ProcessRunner(this);
+    connectRunner(m_processRunner);
 
     buildCentral();
     buildMenus();
@@ -209,7 +198,7 @@ void MainWindow::updateActions()
     m_importData->setEnabled(project);
     m_addModel->setEnabled(project);
     m_export->setEnabled(project);
-    m_pause->setEnabled(m_training);
+    m_pause->setEnabled(m_training && !m_processRun); // ranks pause only by stopping
     m_pause->setText(m_paused ? "Res&ume" : "&Pause");
     m_cancel->setEnabled(m_training);
     m_resume->setEnabled(project && !m_training && rows.size() == 1 &&
@@ -280,11 +269,48 @@ void MainWindow::rebuildRecentMenu()
     m_recentMenu->setEnabled(!recent.isEmpty());
 }
 
+template <typename Runner> void MainWindow::connectRunner(Runner* runner)
+{
+    connect(runner, &Runner::runRecorded, this, [this](qint64 runId) {
+        m_liveRun = runId;
+        m_runs->refresh();
+        const int row = m_runs->rowOfRun(runId);
+        if (row >= 0) m_runTable->selectRow(row);
+    });
+    connect(runner, &Runner::metrics, this, &MainWindow::onMetrics);
+    connect(runner, &Runner::logLine, this, &MainWindow::appendLog);
+    connect(runner, &Runner::progress, this, &MainWindow::onProgress);
+    connect(runner, &Runner::failed, this, [this](const QString& message) {
+        appendLog("error: " + message);
+        qWarning().noquote() << "training failed:" << message;
+        QMessageBox::critical(this, "Training failed", message);
+    });
+    connect(runner, &Runner::finished, this, &MainWindow::onFinished);
+}
+
 void MainWindow::newRun()
 {
     StageWizard wizard(m_project, model::cudaDevices(), this);
     if (wizard.exec() != QDialog::Accepted) return;
-    startRun(QString::fromStdString(wizard.document().dump()));
+    const LaunchSettings launch = wizard.launchSettings();
+    if (launch.processes > 1 && launch.machines == 1)
+        startProcessRun(wizard.documentPath(), launch.processes,
+                        wizard.document().at("training").value("steps", int64_t(0)));
+    else
+        startRun(QString::fromStdString(wizard.document().dump()));
+}
+
+void MainWindow::startProcessRun(const QString& document, int processes, qint64 steps)
+{
+    m_training = true;
+    m_paused = false;
+    m_processRun = true;
+    m_progressStart = -1;
+    m_jobLabel->setText(tr("Starting %1 processes…").arg(processes));
+    m_progress->setValue(0);
+    m_progress->setVisible(true);
+    m_processRunner->start(m_project, document, processes, steps);
+    updateActions();
 }
 
 void MainWindow::importData()
@@ -339,6 +365,11 @@ void MainWindow::togglePause()
 
 void MainWindow::cancelRun()
 {
+    if (m_processRun) {
+        m_processRunner->cancel();
+        m_jobLabel->setText("Cancelling every process after its step…");
+        return;
+    }
     m_worker->resume();
     m_worker->cancel();
     m_jobLabel->setText("Cancelling after this step…");
@@ -498,6 +529,7 @@ void MainWindow::onProgress(qint64 step, qint64 total)
 void MainWindow::onFinished(qint64 runId, const QString& status)
 {
     m_training = false;
+    m_processRun = false;
     m_paused = false;
     m_progress->setVisible(false);
     m_jobLabel->setText(QString("Run %1 %2").arg(runId).arg(status));

@@ -25,6 +25,7 @@ class ArenaPane;
 class LabelingPane;
 class SingleChatPane;
 class MetricPlot;
+class ProcessRunner;
 class RolloutView;
 class RunListModel;
 
@@ -40,6 +41,8 @@ public:
 
     // Starts a stage document in the current project (what the wizard's Finish does).
     void startRun(const QString& documentJson);
+    // A stage document file run by `processes` worker processes (ProcessRunner).
+    void startProcessRun(const QString& document, int processes, qint64 steps);
     bool isTraining() const { return m_training; }
 
     RunListModel* runModel() const { return m_runs; }
@@ -71,6 +74,7 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    template <typename Runner> void connectRunner(Runner* runner); // its signals to the window
     void buildMenus();
     void buildCentral();
     void updateActions();
@@ -111,6 +115,8 @@ private:
     QAction* m_importData = nullptr;
     QAction* m_addModel = nullptr;
     QAction* m_export = nullptr;
+    ProcessRunner* m_processRunner = nullptr; // several worker processes, when a run has them
+    bool m_processRun = false;                // the live run is the process runner's
 
     QThread m_thread;
     TrainingWorker* m_worker = nullptr; // lives on m_thread
