@@ -14,6 +14,8 @@ public:
     virtual ~Communicator() = default;
     virtual int rank() const = 0;
     virtual int worldSize() const = 0;
+    // This process among those on its machine: the GPU it trains on (torchrun's LOCAL_RANK).
+    virtual int localRank() const = 0;
     // Replaces each tensor by its mean over all ranks, in place.
     virtual void allReduceMean(const std::vector<at::Tensor>& tensors) = 0;
     // Replaces each tensor by rank 0's, in place (initial weights, so all ranks start equal).
@@ -27,6 +29,7 @@ class LocalCommunicator final : public Communicator {
 public:
     int rank() const override { return 0; }
     int worldSize() const override { return 1; }
+    int localRank() const override { return 0; }
     void allReduceMean(const std::vector<at::Tensor>&) override {}
     void broadcastFromRankZero(const std::vector<at::Tensor>&) override {}
     void barrier() override {}

@@ -29,6 +29,7 @@ public:
 
     int rank() const override { return m_job.rank; }
     int worldSize() const override { return m_job.worldSize; }
+    int localRank() const override { return m_job.localRank; }
     const Rendezvous& job() const { return m_job; }
 
     void allReduceMean(const std::vector<at::Tensor>& tensors) override;

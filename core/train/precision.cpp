@@ -34,16 +34,24 @@ int ComputeSetup::gpu() const
     return device.is_cuda() ? device.index() : -1;
 }
 
+DeviceChoice deviceForLocalRank(DeviceChoice chosen, int localRank)
+{
+    if (chosen.kind != Device::Cpu) chosen.gpu += localRank;
+    return chosen;
+}
+
 ComputeSetup resolveCompute(const DeviceChoice& device, Precision precision, int threads,
                             bool deterministic)
 {
     ComputeSetup setup;
     const auto gpus = model::cudaDevices();
-    if (device.kind == Device::Cuda && device.gpu >= int(gpus.size()))
+    const bool onGpu =
+        device.kind == Device::Cuda || (device.kind == Device::Auto && !gpus.empty());
+    if (onGpu && device.gpu >= int(gpus.size()))
         throw Error("device \"" + deviceName(device) + "\" requested but " +
                     (gpus.empty() ? std::string("no CUDA GPU is available")
                                   : "only " + std::to_string(gpus.size()) + " CUDA GPU(s) exist"));
-    if (device.kind == Device::Cuda || (device.kind == Device::Auto && !gpus.empty())) {
+    if (onGpu) {
         setup.device = c10::Device(c10::kCUDA, c10::DeviceIndex(device.gpu));
         model::configureCuda(deterministic);
     }

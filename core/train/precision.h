@@ -35,6 +35,11 @@ struct ComputeSetup {
     int gpu() const;                 // the GPU's index, -1 on the CPU
 };
 
+// The device of the process `localRank` on its machine in a data-parallel job: one GPU each,
+// counted from the chosen one (torchrun's LOCAL_RANK 1 of "cuda" or "auto" takes GPU 1); the
+// CPU stays the CPU.
+DeviceChoice deviceForLocalRank(DeviceChoice chosen, int localRank);
+
 // `threads` <= 0: all cores. Throws when a GPU is asked for and absent. On a GPU it also sets
 // TF32 and, with `deterministic`, kernels that repeat their results (model::configureCuda).
 ComputeSetup resolveCompute(const DeviceChoice& device, Precision precision, int threads,

@@ -59,8 +59,9 @@ int64_t savedStep(const std::filesystem::path& folder)
 
 Trainer::Trainer(TrainerSetup setup, const RunContext& run)
     : m_setup(std::move(setup)), m_run(run),
-      m_compute(resolveCompute(m_setup.options.device, m_setup.options.precision,
-                               m_setup.options.threads, m_setup.options.deterministic))
+      m_compute(resolveCompute(
+          deviceForLocalRank(m_setup.options.device, run.communicator.localRank()),
+          m_setup.options.precision, m_setup.options.threads, m_setup.options.deterministic))
 {
     log("device " + m_compute.description() +
         (m_setup.options.activationCheckpointing ? ", activation checkpointing" : ""));
