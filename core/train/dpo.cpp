@@ -86,7 +86,8 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunConte
     const Cached valRef = referenceLogProbs(*reference, val, config.batchSize, encoder.padTokenId(),
                                             trainer.compute());
     reference = nullptr; // cached: the reference model is no longer needed
-    const BatchPlan plan(pairLengths(train), config.batchSize, config.seed);
+    const BatchPlan plan(pairLengths(train), config.batchSize, config.seed,
+                         {trainer.rank(), trainer.worldSize()});
     trainer.log(std::to_string(train.size()) + " training pairs, " + std::to_string(val.size()) +
                 " held-out pairs; reference log-probabilities cached");
 
@@ -110,17 +111,35 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunConte
     hooks.trainStep = [&](int64_t step, double lr) -> MetricValues {
         trainer.zeroGrad();
         std::vector<at::Tensor> losses, chosen, rejected;
+        double pairs = 0, globalPairs = 0; // this rank's and the job's
         for (int64_t micro = 0; micro < config.gradAccumulation; ++micro) {
-            const DpoLoss loss =
-                pairLoss(train, trainRef, plan.batch(step * config.gradAccumulation + micro));
-            (loss.loss / double(config.gradAccumulation)).backward();
-            losses.push_back(loss.loss.detach());
+            const int64_t index = step * config.gradAccumulation + micro;
+            const auto indices = plan.batch(index);
+            const double weight = plan.shardWeight(index); // 1 unless a short batch splits unevenly
+            globalPairs += double(plan.globalBatchSize(index));
+            if (indices.empty()) { // a short batch left this rank no pair: it weighs nothing
+                losses.push_back(at::zeros({}));
+                continue;
+            }
+            pairs += double(indices.size());
+            const DpoLoss loss = pairLoss(train, trainRef, indices);
+            (loss.loss * weight / double(config.gradAccumulation)).backward();
+            losses.push_back(loss.loss.detach() * weight);
             chosen.push_back(loss.chosenReward);
             rejected.push_back(loss.rejectedReward);
         }
         const double gradNorm = trainer.update(lr);
+        if (chosen.empty()) {
+            chosen.push_back(at::zeros({1}));
+            rejected.push_back(at::zeros({1}));
+        }
+        // The loss is already weighted per micro-batch; the means over pairs are weighted here,
+        // so that what the ranks average is the job's value.
+        const double share = pairs * double(trainer.worldSize()) / globalPairs;
         MetricValues metrics =
             dpoMetrics("train/", {at::stack(losses).mean(), at::cat(chosen), at::cat(rejected)});
+        for (auto& [name, value] : metrics)
+            if (name != "train/loss") value *= share;
         metrics.emplace_back("train/grad_norm", gradNorm);
         return metrics;
     };

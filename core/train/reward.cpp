@@ -50,7 +50,8 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data, const 
     const auto train = encodePairs(data.train, encoder, maxLength, "train", run.observer);
     const auto val = encodePairs(data.val, encoder, maxLength, "val", run.observer);
     if (train.empty()) throw Error("reward: no training pair fits max_length");
-    const BatchPlan plan(pairLengths(train), config.batchSize, config.seed);
+    const BatchPlan plan(pairLengths(train), config.batchSize, config.seed,
+                         {trainer.rank(), trainer.worldSize()});
     trainer.log(std::to_string(train.size()) + " training pairs, " + std::to_string(val.size()) +
                 " held-out pairs");
 
@@ -79,25 +80,40 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data, const 
     hooks.trainStep = [&](int64_t step, double lr) -> MetricValues {
         trainer.zeroGrad();
         std::vector<at::Tensor> chosen, rejected;
+        double pairs = 0, globalPairs = 0; // this rank's and the job's
         for (int64_t micro = 0; micro < config.gradAccumulation; ++micro) {
-            const auto batch = pairBatch(train, plan.batch(step * config.gradAccumulation + micro),
-                                         encoder.padTokenId());
+            const int64_t index = step * config.gradAccumulation + micro;
+            const auto indices = plan.batch(index);
+            const double weight = plan.shardWeight(index); // 1 unless a short batch splits unevenly
+            globalPairs += double(plan.globalBatchSize(index));
+            if (indices.empty()) continue;
+            pairs += double(indices.size());
+            const auto batch = pairBatch(train, indices, encoder.padTokenId());
             PairScores scores;
             {
                 auto scope = trainer.autocast();
                 scores = scorePairs(model, batch, trainer.device());
             }
-            (rewardModelLoss(scores.chosen, scores.rejected) / double(config.gradAccumulation))
+            (rewardModelLoss(scores.chosen, scores.rejected) * weight /
+             double(config.gradAccumulation))
                 .backward();
             chosen.push_back(scores.chosen.detach());
             rejected.push_back(scores.rejected.detach());
         }
         const double gradNorm = trainer.update(lr);
+        if (chosen.empty()) { // a short batch left this rank no pair: it weighs nothing
+            chosen.push_back(at::zeros({1}));
+            rejected.push_back(at::zeros({1}));
+        }
+        // Means over this rank's pairs, weighted so that their mean over ranks is the job's
+        // (reward_std is averaged over ranks: close to, not exactly, the job's).
+        const double share = pairs * double(trainer.worldSize()) / globalPairs;
         const auto allChosen = at::cat(chosen), allRejected = at::cat(rejected);
-        MetricValues metrics{{"train/loss", rewardModelLoss(allChosen, allRejected).item<double>()},
-                             {"train/grad_norm", gradNorm}};
-        for (auto& value : pairMetrics("train/", allChosen, allRejected))
-            metrics.push_back(std::move(value));
+        MetricValues metrics{
+            {"train/loss", rewardModelLoss(allChosen, allRejected).item<double>() * share},
+            {"train/grad_norm", gradNorm}};
+        for (auto& [name, value] : pairMetrics("train/", allChosen, allRejected))
+            metrics.emplace_back(name, name == "train/reward_std" ? value : value * share);
         return metrics;
     };
     if (!val.empty())

@@ -86,14 +86,24 @@ std::vector<std::vector<int64_t>> BatchPlan::epoch(int64_t number) const
     return batches;
 }
 
-std::vector<int64_t> BatchPlan::batch(int64_t index) const
+const std::vector<int64_t>& BatchPlan::globalBatch(int64_t index) const
 {
     const int64_t number = index / m_batchesPerEpoch;
     if (number != m_cachedEpoch) {
         m_cached = epoch(number);
         m_cachedEpoch = number;
     }
-    const auto& global = m_cached[size_t(index % m_batchesPerEpoch)];
+    return m_cached[size_t(index % m_batchesPerEpoch)];
+}
+
+double BatchPlan::shardWeight(int64_t index) const
+{
+    return double(batch(index).size()) * double(m_shard.count) / double(globalBatch(index).size());
+}
+
+std::vector<int64_t> BatchPlan::batch(int64_t index) const
+{
+    const auto& global = globalBatch(index);
     if (m_shard.count == 1) return global;
     const size_t size = global.size(), first = size * size_t(m_shard.rank) / size_t(m_shard.count),
                  last = size * size_t(m_shard.rank + 1) / size_t(m_shard.count);

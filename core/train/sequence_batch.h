@@ -48,10 +48,17 @@ public:
 
     // Example indices of batch `index` (0-based, counting across epochs), this shard's part.
     std::vector<int64_t> batch(int64_t index) const;
+    // This shard's share of global batch `index` times the shard count: 1 when the batch splits
+    // evenly. A rank's mean over its part times this, averaged over the ranks, is the mean over
+    // the global batch (a short last batch of an epoch splits unevenly, or leaves a rank none).
+    double shardWeight(int64_t index) const;
+    // Examples in global batch `index`, over all shards.
+    int64_t globalBatchSize(int64_t index) const { return int64_t(globalBatch(index).size()); }
     int64_t batchesPerEpoch() const { return m_batchesPerEpoch; }
 
 private:
     std::vector<std::vector<int64_t>> epoch(int64_t number) const;
+    const std::vector<int64_t>& globalBatch(int64_t index) const; // all shards' examples
 
     std::vector<int64_t> m_lengths;
     int64_t m_batchSize = 1; // global: per process x shard count
