@@ -17,12 +17,14 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace rlhf::dist {
 
 namespace {
 
 constexpr std::chrono::milliseconds lostPeerProbeTimeout{5'000}; // asking the store who is gone
+constexpr std::chrono::milliseconds survivorGrace{3'000}; // for the other survivors to say so
 
 std::string hostName()
 {
@@ -49,9 +51,22 @@ std::string messageOf(const std::exception& error)
     return error.what();
 }
 
-std::string peerKey(int rank)
+std::string peerKey(int rank) // "host\npid" of the rank, set when it joins
 {
     return "rlhf/peer/" + std::to_string(rank);
+}
+
+std::string survivorKey(int rank) // set by a rank that saw a collective fail
+{
+    return "rlhf/survivor/" + std::to_string(rank);
+}
+
+std::string rankList(const std::vector<int>& ranks)
+{
+    std::string list = ranks.size() == 1 ? "rank " : "ranks ";
+    for (size_t i = 0; i < ranks.size(); ++i)
+        list += (i > 0 ? ", " : "") + std::to_string(ranks[i]);
+    return list;
 }
 
 std::shared_ptr<::gloo::transport::Device> glooDevice(const Rendezvous& job)
@@ -111,6 +126,52 @@ ProcessGroupCommunicator::ProcessGroupCommunicator(const Rendezvous& job,
 
 ProcessGroupCommunicator::~ProcessGroupCommunicator() = default;
 
+std::string ProcessGroupCommunicator::lostPeers()
+{
+    // The store lives in rank 0: when it cannot answer, rank 0 is gone. A peer on this machine
+    // whose registered process has exited is lost; every survivor marks itself in the store, and
+    // a peer that has not within a grace period stopped answering (hung, or its machine gone).
+    c10d::Store& store = *m_groups->store;
+    const std::string self = hostName();
+    std::vector<int> exited, waiting;
+    std::vector<long> exitedPids;
+    try {
+        store.setTimeout(lostPeerProbeTimeout);
+        store.set(survivorKey(m_job.rank), std::vector<uint8_t>{1});
+        for (int peer = 0; peer < m_job.worldSize; ++peer) {
+            if (peer == m_job.rank) continue;
+            const auto bytes = store.get(peerKey(peer));
+            std::string host;
+            long pid = 0;
+            std::istringstream(std::string(bytes.begin(), bytes.end())) >> host >> pid;
+            if (host == self && processExited(pid)) {
+                exited.push_back(peer);
+                exitedPids.push_back(pid);
+            } else {
+                waiting.push_back(peer);
+            }
+        }
+        const auto deadline = std::chrono::steady_clock::now() + survivorGrace;
+        while (!waiting.empty() && std::chrono::steady_clock::now() < deadline) {
+            std::erase_if(waiting, [&](int peer) { return store.check({survivorKey(peer)}); });
+            if (!waiting.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    } catch (const std::exception&) {
+        if (m_job.rank != 0) return "rank 0 (which hosts the rendezvous store) is lost";
+    }
+    std::string lost;
+    if (!exited.empty()) {
+        lost = "lost " + rankList(exited) + " (process";
+        for (const long pid : exitedPids)
+            lost += " " + std::to_string(pid);
+        lost += " exited)";
+    }
+    if (!waiting.empty())
+        lost += (lost.empty() ? "" : "; ") + rankList(waiting) +
+                " stopped answering (hung, or its machine is gone)";
+    return lost.empty() ? "a peer rank failed" : lost;
+}
+
 template <typename Body> void ProcessGroupCommunicator::collective(const char* what, Body&& body)
 {
     if (!m_groups->failure.empty()) throw Error(m_groups->failure);
@@ -118,30 +179,7 @@ template <typename Body> void ProcessGroupCommunicator::collective(const char* w
         body();
         return;
     } catch (const std::exception& error) {
-        // Who is gone: the store lives in rank 0, so a store that cannot answer means rank 0;
-        // a peer on this machine whose process has exited is named by its registered pid.
-        std::string lost;
-        m_groups->store->setTimeout(lostPeerProbeTimeout);
-        const std::string self = hostName();
-        for (int peer = 0; peer < m_job.worldSize; ++peer) {
-            if (peer == m_job.rank) continue;
-            std::string host;
-            long pid = 0;
-            try {
-                const auto bytes = m_groups->store->get(peerKey(peer));
-                std::istringstream(std::string(bytes.begin(), bytes.end())) >> host >> pid;
-            } catch (const std::exception&) {
-                if (m_job.rank != 0) {
-                    lost = "rank 0 (which hosts the rendezvous store) is lost";
-                    break;
-                }
-                continue;
-            }
-            if (host == self && processExited(pid))
-                lost += (lost.empty() ? "lost rank " : ", rank ") + std::to_string(peer) +
-                        " (process " + std::to_string(pid) + " exited)";
-        }
-        if (lost.empty()) lost = "a peer rank stopped answering or failed";
+        const std::string lost = lostPeers();
         m_groups->failure = std::string(what) + " failed on rank " + std::to_string(m_job.rank) +
                             " of " + std::to_string(m_job.worldSize) + ": " + lost + " (" +
                             messageOf(error) + ")";

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
 
 namespace rlhf::dist {
 
@@ -40,6 +41,9 @@ private:
     struct Groups; // the store and the c10d process groups, kept out of this header
     // Runs one collective; a failure becomes an rlhf::Error naming the lost rank when it can.
     template <typename Body> void collective(const char* what, Body&& body);
+    // After a failed collective: which ranks are gone, in words ("lost rank 1 (process 4242
+    // exited)", "rank 2 stopped answering ...").
+    std::string lostPeers();
 
     Rendezvous m_job;
     ProcessGroupOptions m_options;
