@@ -177,6 +177,22 @@ nlohmann::json pretrainDocument(int64_t steps)
               {"precision", "fp32"}}}};
 }
 
+// A project at `root`, made by `rlhf init`, with 8192 patterned tokens in tokens/ids.u32.
+void initTokenProject(const fs::path& root)
+{
+    RUN_OK(runCli({"init", QString::fromStdString(root.string())}));
+    writeTokens(root, 8192);
+}
+
+// A pretraining run that outlasts any test, saving every 2 steps: to be stopped or killed.
+nlohmann::json endlessPretrainDocument()
+{
+    nlohmann::json document = pretrainDocument(100000);
+    document["training"]["batch_size"] = 2;
+    document["training"]["checkpoint_every"] = 2;
+    return document;
+}
+
 } // namespace
 
 class TestDataParallel : public QObject {
@@ -186,8 +202,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const fs::path root = dir.filePath("project").toStdString();
-        RUN_OK(runCli({"init", QString::fromStdString(root.string())}));
-        writeTokens(root, 8192);
+        initTokenProject(root);
         std::vector<double> losses;
         compareOneAndTwoProcesses(root, pretrainDocument(5), 8, "pretrain", losses);
         QVERIFY(losses.back() < losses.front()); // and it learns
@@ -218,11 +233,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const fs::path root = dir.filePath("project").toStdString();
         const QString project = QString::fromStdString(root.string());
-        RUN_OK(runCli({"init", project}));
-        writeTokens(root, 8192);
-        nlohmann::json document = pretrainDocument(100000);
-        document["training"]["batch_size"] = 2;
-        document["training"]["checkpoint_every"] = 2;
+        initTokenProject(root);
+        nlohmann::json document = endlessPretrainDocument();
         for (const char* name : {"stopped", "killed"}) {
             document["name"] = name;
             writeJsonFile(root / (std::string(name) + ".json"), document);
@@ -357,12 +369,9 @@ private:
         QTemporaryDir dir;
         const fs::path root = dir.filePath("project").toStdString();
         const QString project = QString::fromStdString(root.string());
-        RUN_OK(runCli({"init", project}));
-        writeTokens(root, 8192);
-        nlohmann::json document = pretrainDocument(100000);
+        initTokenProject(root);
+        nlohmann::json document = endlessPretrainDocument();
         document["name"] = "doomed";
-        document["training"]["batch_size"] = 2;
-        document["training"]["checkpoint_every"] = 2;
         writeJsonFile(root / "doomed.json", document);
         const int timeoutSeconds = 5;
 
