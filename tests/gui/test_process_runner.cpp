@@ -6,6 +6,7 @@
 #include "core/store/database.h"
 #include "core/store/project.h"
 #include "core/store/token_file.h"
+#include "tests/support/tiny_pretrain_document.h"
 #include "widgets/window/processrunner.h"
 
 #include <nlohmann/json.hpp>
@@ -21,27 +22,12 @@ using rlhf::widgets::ProcessRunner;
 
 namespace {
 
+// One thread a rank: two ranks share this machine's cores.
 nlohmann::json tinyDocument(const char* name, int steps)
 {
-    return {{"stage", "pretrain"},
-            {"name", name},
-            {"data", {{"train", "tokens/d-t-train.u32"}, {"val", "tokens/d-t-val.u32"}}},
-            {"model",
-             {{"flavour", "gpt2"},
-              {"vocab_size", 40},
-              {"context_length", 16},
-              {"layers", 1},
-              {"heads", 2},
-              {"dim", 16}}},
-            {"optimizer", {{"lr", 0.01}, {"warmup_steps", 1}}},
-            {"training",
-             {{"steps", steps},
-              {"batch_size", 4},
-              {"eval_every", 5},
-              {"eval_batches", 1},
-              {"checkpoint_every", 0},
-              {"threads", 1},
-              {"precision", "fp32"}}}};
+    nlohmann::json document = test_support::tinyPretrainDocument(name, steps);
+    document["training"]["threads"] = 1;
+    return document;
 }
 
 } // namespace
@@ -64,13 +50,7 @@ private Q_SLOTS:
     {
         m_project = m_dir.filePath("project");
         auto project = store::Project::create(m_project.toStdString());
-        for (const char* split : {"train", "val"}) {
-            store::TokenFileWriter writer(project.paths().tokens() /
-                                          (std::string("d-t-") + split + ".u32"));
-            for (uint32_t i = 0; i < 3000; ++i)
-                writer.append((i * 7 + i / 3) % 40);
-            writer.commit();
-        }
+        test_support::writeTinyPretrainTokens(project);
     }
 
     void followsTwoProcessesToTheEnd()

@@ -4,6 +4,7 @@
 // resumed document continues; the run list shows it all from the database.
 #include "core/store/project.h"
 #include "core/store/token_file.h"
+#include "tests/support/tiny_pretrain_document.h"
 #include "widgets/window/runlistmodel.h"
 #include "widgets/window/trainingworker.h"
 
@@ -15,32 +16,6 @@
 
 using namespace rlhf;
 using rlhf::widgets::TrainingWorker;
-
-namespace {
-
-nlohmann::json tinyDocument(int steps)
-{
-    return {{"stage", "pretrain"},
-            {"name", "worker-test"},
-            {"data", {{"train", "tokens/d-t-train.u32"}, {"val", "tokens/d-t-val.u32"}}},
-            {"model",
-             {{"flavour", "gpt2"},
-              {"vocab_size", 40},
-              {"context_length", 16},
-              {"layers", 1},
-              {"heads", 2},
-              {"dim", 16}}},
-            {"optimizer", {{"lr", 0.01}, {"warmup_steps", 1}}},
-            {"training",
-             {{"steps", steps},
-              {"batch_size", 4},
-              {"eval_every", 5},
-              {"eval_batches", 1},
-              {"checkpoint_every", 0},
-              {"precision", "fp32"}}}};
-}
-
-} // namespace
 
 class TestTrainingWorker : public QObject {
     Q_OBJECT
@@ -61,13 +36,7 @@ private Q_SLOTS:
     {
         m_project = m_dir.filePath("project");
         auto project = store::Project::create(m_project.toStdString());
-        for (const char* split : {"train", "val"}) {
-            store::TokenFileWriter writer(project.paths().tokens() /
-                                          (std::string("d-t-") + split + ".u32"));
-            for (uint32_t i = 0; i < 3000; ++i)
-                writer.append((i * 7 + i / 3) % 40);
-            writer.commit();
-        }
+        test_support::writeTinyPretrainTokens(project);
         m_worker = new TrainingWorker;
         m_worker->moveToThread(&m_thread);
         connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
@@ -86,7 +55,7 @@ private Q_SLOTS:
         QSignalSpy progress(m_worker, &TrainingWorker::progress);
         QElapsedTimer elapsed;
         elapsed.start();
-        start(tinyDocument(30));
+        start(test_support::tinyPretrainDocument("worker-test", 30));
         QVERIFY(finished.wait(60000));
         const qint64 runMs = elapsed.elapsed();
         QCOMPARE(finished.first().at(1).toString(), QString("completed"));
@@ -115,7 +84,7 @@ private Q_SLOTS:
         QSignalSpy finished(m_worker, &TrainingWorker::finished);
         QSignalSpy progress(m_worker, &TrainingWorker::progress);
         QSignalSpy recorded(m_worker, &TrainingWorker::runRecorded);
-        start(tinyDocument(100000));
+        start(test_support::tinyPretrainDocument("worker-test", 100000));
         QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 3, 30000);
         m_worker->pause();
         QTest::qWait(1000); // the step in flight (and a validation pass) may still finish
@@ -132,7 +101,8 @@ private Q_SLOTS:
         auto project = store::Project::open(m_project.toStdString());
         const auto checkpoint = project.database().latestCheckpoint(runId);
         QVERIFY(checkpoint.has_value());
-        auto document = tinyDocument(int(checkpoint->step) + 3);
+        auto document =
+            test_support::tinyPretrainDocument("worker-test", int(checkpoint->step) + 3);
         document["resume_from"] = checkpoint->path;
         QSignalSpy again(m_worker, &TrainingWorker::finished);
         QSignalSpy log(m_worker, &TrainingWorker::logLine);
@@ -154,7 +124,7 @@ private Q_SLOTS:
     {
         QSignalSpy failed(m_worker, &TrainingWorker::failed);
         QSignalSpy finished(m_worker, &TrainingWorker::finished);
-        auto document = tinyDocument(5);
+        auto document = test_support::tinyPretrainDocument("worker-test", 5);
         document["training"]["batch_sise"] = 3;
         start(document);
         // Not finished.wait(): the spy records on the worker thread, and a document refused at
