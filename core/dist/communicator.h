@@ -5,6 +5,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <string>
 #include <vector>
 
 namespace rlhf::dist {
@@ -20,6 +21,8 @@ public:
     virtual void allReduceMean(const std::vector<at::Tensor>& tensors) = 0;
     // Replaces each tensor by rank 0's, in place (initial weights, so all ranks start equal).
     virtual void broadcastFromRankZero(const std::vector<at::Tensor>& tensors) = 0;
+    // Every rank's `tensor` (same shape and dtype on all ranks), in rank order; CPU tensors.
+    virtual std::vector<at::Tensor> allGather(const at::Tensor& tensor) = 0;
     // Returns once every rank has called it (the others wait here while rank 0 saves).
     virtual void barrier() = 0;
 };
@@ -32,10 +35,15 @@ public:
     int localRank() const override { return 0; }
     void allReduceMean(const std::vector<at::Tensor>&) override {}
     void broadcastFromRankZero(const std::vector<at::Tensor>&) override {}
+    std::vector<at::Tensor> allGather(const at::Tensor& tensor) override { return {tensor}; }
     void barrier() override {}
 };
 
 // The mean of each value over all ranks (metrics, loss normalisers); every rank gets the same.
 std::vector<double> meanOverRanks(Communicator& communicator, std::vector<double> values);
+// The sum of each value over all ranks; every rank gets the same.
+std::vector<double> sumOverRanks(Communicator& communicator, std::vector<double> values);
+// Every rank's `bytes` (any length), in rank order: rank 0 gathers the others' rollouts.
+std::vector<std::string> gatherBytes(Communicator& communicator, const std::string& bytes);
 
 } // namespace rlhf::dist

@@ -267,6 +267,20 @@ void ProcessGroupCommunicator::broadcastFromRankZero(const std::vector<at::Tenso
         tensors[i].detach().copy_(onCpu[i]);
 }
 
+std::vector<at::Tensor> ProcessGroupCommunicator::allGather(const at::Tensor& tensor)
+{
+    std::vector<at::Tensor> input{tensor.detach().to(at::kCPU).contiguous()};
+    std::vector<std::vector<at::Tensor>> output(1);
+    for (int rank = 0; rank < m_job.worldSize; ++rank)
+        output[0].push_back(at::empty_like(input[0]));
+    collective("all-gather", [&] {
+        c10d::AllgatherOptions gather;
+        gather.timeout = m_options.timeout;
+        Groups::finish(m_groups->gloo->allgather(output, input, gather), m_options.timeout);
+    });
+    return output[0];
+}
+
 void ProcessGroupCommunicator::barrier()
 {
     collective("barrier", [&] {

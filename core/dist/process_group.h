@@ -35,6 +35,7 @@ public:
 
     void allReduceMean(const std::vector<at::Tensor>& tensors) override;
     void broadcastFromRankZero(const std::vector<at::Tensor>& tensors) override;
+    std::vector<at::Tensor> allGather(const at::Tensor& tensor) override;
     void barrier() override;
 
 private:

@@ -84,8 +84,15 @@ int Trainer::worldSize() const
 }
 double Trainer::sumOverRanks(double value) const
 {
-    if (worldSize() == 1) return value;
-    return dist::meanOverRanks(m_run.communicator, {value}).front() * double(worldSize());
+    return sumOverRanks(std::vector<double>{value}).front();
+}
+std::vector<double> Trainer::sumOverRanks(std::vector<double> values) const
+{
+    return dist::sumOverRanks(m_run.communicator, std::move(values));
+}
+std::vector<std::string> Trainer::gatherBytes(const std::string& bytes) const
+{
+    return dist::gatherBytes(m_run.communicator, bytes);
 }
 
 bool Trainer::stopOnAnyRank(bool stopHere)

@@ -80,6 +80,10 @@ public:
     int worldSize() const;
     // Sums `value` over all ranks (e.g. a global batch's trained-token count).
     double sumOverRanks(double value) const;
+    // Each value summed over all ranks (e.g. the moments advantage whitening needs).
+    std::vector<double> sumOverRanks(std::vector<double> values) const;
+    // Every rank's `bytes`, in rank order (rank 0 collects the others' rollouts).
+    std::vector<std::string> gatherBytes(const std::string& bytes) const;
     void log(const std::string& line) const { m_run.observer.onLog(line); }
 
     // --- The models. Each trained one is put on the device and gets an AdamW optimizer, whose
