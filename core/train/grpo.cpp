@@ -25,7 +25,7 @@ StageResult runGrpo(const RlConfig& config, const RlData& data, const RunContext
             promptIndex.insert(promptIndex.end(), size_t(config.groupSize), prompt);
         RolloutBatch batch =
             sampleRollouts(session.policy, data.train, promptIndex, *session.encoder, config,
-                           trainer.compute(), config.seed + step);
+                           trainer.compute(), session.rolloutSeed(step));
         const auto optimiseStart = std::chrono::steady_clock::now();
         session.scorer->score(batch, data.train);
         const auto mask = batch.mask.to(device);
@@ -97,7 +97,7 @@ StageResult runGrpo(const RlConfig& config, const RlData& data, const RunContext
             "time/optimisation_s",
             std::chrono::duration<double>(std::chrono::steady_clock::now() - optimiseStart)
                 .count());
-        run.observer.onRollouts(rolloutRows(batch, data.train, tokenKl, rewards, step + 1));
+        session.record(rolloutRows(batch, data.train, tokenKl, rewards, step + 1), run);
         return metrics;
     };
     hooks.evaluate = [&](int64_t) { return session.evaluate(); };

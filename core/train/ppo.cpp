@@ -59,6 +59,21 @@ at::Tensor tokenRewards(const RolloutBatch& batch, const at::Tensor& tokenKl, do
     return rewards;
 }
 
+// maskedWhiten over the advantages of every rank's rollouts: the mean and (unbiased) variance
+// are the job's, so every rank scales its advantages alike, as one process with the whole batch.
+at::Tensor whitenOverRanks(const at::Tensor& values, const at::Tensor& mask, const Trainer& trainer)
+{
+    if (trainer.worldSize() == 1) return maskedWhiten(values, mask);
+    const auto weights = mask.to(at::kDouble);
+    const auto moments = trainer.sumOverRanks(
+        {weights.sum().item<double>(), (values.to(at::kDouble) * weights).sum().item<double>()});
+    const double count = std::max(moments[0], 1.0), mean = moments[1] / count;
+    const auto centred = values.to(at::kDouble) - mean;
+    const double squares = trainer.sumOverRanks((centred * centred * weights).sum().item<double>());
+    const double variance = squares / std::max(count - 1.0, 1.0); // Bessel's correction
+    return (centred / std::sqrt(variance + 1e-8) * weights).to(values.scalar_type());
+}
+
 } // namespace
 
 StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext& run)
@@ -83,7 +98,7 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
         // 1. Rollouts, their scores, and everything the losses compare against, without grad.
         RolloutBatch batch =
             sampleRollouts(session.policy, data.train, session.prompts(step), *session.encoder,
-                           config, trainer.compute(), config.seed + step);
+                           config, trainer.compute(), session.rolloutSeed(step));
         const auto optimiseStart = std::chrono::steady_clock::now();
         session.scorer->score(batch, data.train);
         const auto mask = batch.mask.to(device);
@@ -108,7 +123,7 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
             totalRewards.push_back(rewards[b].sum().item<double>());
         auto [advantages, returns] =
             generalisedAdvantages(rewards, oldValues, mask, config.gamma, config.lambda);
-        if (config.whitenAdvantages) advantages = maskedWhiten(advantages, mask);
+        if (config.whitenAdvantages) advantages = whitenOverRanks(advantages, mask, trainer);
 
         // 2. Several epochs of minibatches over the batch: policy, then value.
         const int64_t B = int64_t(batch.texts.size());
@@ -137,7 +152,8 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
                     loss = policyLoss.loss;
                     if (ptx) {
                         const auto windows =
-                            ptx->randomBatch(config.seed + 1, step, epoch * B + start, 0, minibatch)
+                            ptx->randomBatch(config.seed + 1, step, epoch * B + start,
+                                             trainer.rank() * minibatch, minibatch)
                                 .to(device);
                         const int64_t T = windows.size(1) - 1;
                         const auto ptxLogits = session.policy->forward(windows.narrow(1, 0, T));
@@ -178,14 +194,16 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
             }
         }
 
-        // 3. Adaptive KL (Ziegler et al.): nudge the coefficient towards the target KL.
+        // 3. Adaptive KL (Ziegler et al.): nudge the coefficient towards the target KL. The KL
+        // and the batch are the job's, so the coefficient stays the same on every rank.
         MetricValues metrics = rolloutMetrics(batch, tokenKl, totalRewards);
         if (config.klTarget > 0) {
-            const double kl = std::find_if(metrics.begin(), metrics.end(), [](const auto& metric) {
-                                  return metric.first == "rl/kl";
-                              })->second;
-            const double error = std::clamp(kl / config.klTarget - 1.0, -0.2, 0.2);
-            klCoef *= 1.0 + error * double(B) / config.klHorizon;
+            const double localKl = std::find_if(metrics.begin(), metrics.end(), [](const auto& m) {
+                                       return m.first == "rl/kl";
+                                   })->second;
+            const auto job = trainer.sumOverRanks({localKl * double(B), double(B)});
+            const double error = std::clamp(job[0] / job[1] / config.klTarget - 1.0, -0.2, 0.2);
+            klCoef *= 1.0 + error * job[1] / config.klHorizon;
         }
         for (auto& stat : stats.values())
             metrics.push_back(std::move(stat));
@@ -194,7 +212,7 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
             "time/optimisation_s",
             std::chrono::duration<double>(std::chrono::steady_clock::now() - optimiseStart)
                 .count());
-        run.observer.onRollouts(rolloutRows(batch, data.train, tokenKl, totalRewards, step + 1));
+        session.record(rolloutRows(batch, data.train, tokenKl, totalRewards, step + 1), run);
         return metrics;
     };
     hooks.evaluate = [&](int64_t) { return session.evaluate(); };

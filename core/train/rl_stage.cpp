@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 
@@ -32,27 +33,95 @@ RlSession::RlSession(const RlConfig& config_, const RlData& data_, Trainer& trai
                     std::to_string(context) + "; such replies end at the context");
     // Prompts in plain shuffled order: length-sorted batches (what SFT uses to save padding)
     // would swing in difficulty from one step to the next, which a value model cannot follow.
-    plan = std::make_unique<BatchPlan>(std::vector<int64_t>(lengths.size(), 1), config.batchSize,
-                                       config.seed);
+    order = std::make_unique<BatchPlan>(std::vector<int64_t>(lengths.size(), 1), 1, config.seed);
+    const int64_t ranks = trainer.worldSize();
     trainer.log(std::to_string(data.train.size()) + " prompts, " +
-                std::to_string(config.batchSize * config.groupSize) + " rollouts per step");
+                std::to_string(config.batchSize * config.groupSize * ranks) + " rollouts per step" +
+                (ranks > 1 ? " (" + std::to_string(config.batchSize * config.groupSize) +
+                                 " on each of " + std::to_string(ranks) + " ranks)"
+                           : std::string()));
+}
+
+std::vector<int64_t> RlSession::prompts(int64_t step) const
+{
+    const int64_t first = (step * trainer.worldSize() + trainer.rank()) * config.batchSize;
+    std::vector<int64_t> indices;
+    for (int64_t position = first; position < first + config.batchSize; ++position)
+        indices.push_back(order->batch(position).front());
+    return indices;
+}
+
+uint64_t RlSession::rolloutSeed(int64_t step) const
+{
+    return config.seed + uint64_t(step) + uint64_t(trainer.rank()) * 0x9E3779B97F4A7C15ull;
 }
 
 MetricValues RlSession::evaluate() const
 {
     if (config.evalPrompts == 0 || data.val.empty()) return {};
-    const Evaluation evaluation = evaluatePolicy(policy, reference, data.val, config.evalPrompts,
-                                                 *encoder, config, trainer.compute());
-    MetricValues metrics;
-    if (evaluation.greedyAccuracy)
-        metrics.emplace_back("eval/accuracy_greedy", *evaluation.greedyAccuracy);
-    if (evaluation.sampledAccuracy)
-        metrics.emplace_back("eval/accuracy_sampled", *evaluation.sampledAccuracy);
-    if (!metrics.empty()) {
-        metrics.emplace_back("eval/response_tokens", evaluation.meanResponseTokens);
-        metrics.emplace_back("eval/kl", evaluation.klToReference.value_or(0));
+    const Evaluation evaluation =
+        evaluatePolicy(policy, reference, data.val, config.evalPrompts, *encoder, config,
+                       trainer.compute(), {trainer.rank(), trainer.worldSize()});
+    // Sums over this rank's prompts, then over all ranks: the job's means, the same on every
+    // rank (an empty slice adds zeros).
+    const double n = double(evaluation.prompts);
+    const auto sums = trainer.sumOverRanks(
+        {evaluation.greedyAccuracy.value_or(0) * n, evaluation.sampledAccuracy.value_or(0) * n,
+         evaluation.meanResponseTokens * n, evaluation.klToReference.value_or(0) * n, n});
+    const double prompts = sums[4];
+    if (prompts == 0) return {};
+    return {{"eval/accuracy_greedy", sums[0] / prompts},
+            {"eval/accuracy_sampled", sums[1] / prompts},
+            {"eval/response_tokens", sums[2] / prompts},
+            {"eval/kl", sums[3] / prompts}};
+}
+
+namespace {
+
+std::string encodeRollouts(const std::vector<store::Rollout>& rows)
+{
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& row : rows)
+        list.push_back({row.step, row.index, row.prompt, row.response, row.score, row.reward,
+                        row.kl, row.trueScore ? nlohmann::json(*row.trueScore) : nlohmann::json(),
+                        row.tokenKl});
+    const auto bytes = nlohmann::json::to_cbor(list); // binary: doubles travel exactly
+    return {bytes.begin(), bytes.end()};
+}
+
+std::vector<store::Rollout> decodeRollouts(const std::string& bytes)
+{
+    std::vector<store::Rollout> rows;
+    for (const auto& item : nlohmann::json::from_cbor(bytes)) {
+        store::Rollout& row = rows.emplace_back();
+        row.step = item[0].get<int64_t>();
+        row.index = item[1].get<int64_t>();
+        row.prompt = item[2].get<std::string>();
+        row.response = item[3].get<std::string>();
+        row.score = item[4].get<double>();
+        row.reward = item[5].get<double>();
+        row.kl = item[6].get<double>();
+        if (!item[7].is_null()) row.trueScore = item[7].get<double>();
+        row.tokenKl = item[8].get<std::vector<double>>();
     }
-    return metrics;
+    return rows;
+}
+
+} // namespace
+
+void RlSession::record(std::vector<store::Rollout> rows, const RunContext& run) const
+{
+    if (trainer.worldSize() > 1) {
+        const auto gathered = trainer.gatherBytes(encodeRollouts(rows));
+        if (trainer.rank() != 0) return; // rank 0 alone writes to the project
+        rows.clear();
+        for (const auto& bytes : gathered)
+            for (auto& row : decodeRollouts(bytes)) {
+                row.index = int64_t(rows.size()); // positions in the job's batch
+                rows.push_back(std::move(row));
+            }
+    }
+    run.observer.onRollouts(rows);
 }
 
 MetricValues rolloutMetrics(const RolloutBatch& batch, const at::Tensor& tokenKl,

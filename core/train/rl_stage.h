@@ -1,6 +1,8 @@
 // The parts of a PPO or GRPO run that do not depend on how advantages are made: the policy
 // (trained through the Trainer, from init or a resumed checkpoint), the frozen reference, the
-// prompt plan, the scorer, the evaluation and the per-step rollout metrics.
+// prompt plan, the scorer, the evaluation and the per-step rollout metrics. Over several ranks
+// each one generates and trains on its own slice of every step's prompts, evaluates its slice
+// of the held-out prompts, and rank 0 records every rank's rollouts.
 #pragma once
 
 #include "core/train/rollout.h"
@@ -31,10 +33,18 @@ struct RlData {
 struct RlSession {
     RlSession(const RlConfig& config, const RlData& data, Trainer& trainer);
 
-    // Prompt indices of iteration `step`.
-    std::vector<int64_t> prompts(int64_t step) const { return plan->batch(step); }
-    // Task accuracy on data.val (greedy and sampled), for StageHooks::evaluate.
+    // This rank's prompt indices of iteration `step`: config.batchSize of them. The job's batch
+    // is the next batchSize x ranks prompts of an endless stream of seeded shuffles of all
+    // prompts, so it is always full (an epoch may end inside it): every rank gets as many
+    // rollouts, hence as many minibatch updates, as every other (the updates meet in
+    // collectives that must pair up).
+    std::vector<int64_t> prompts(int64_t step) const;
+    // The seed of this rank's rollouts of iteration `step` (rank 0: the one-process seed).
+    uint64_t rolloutSeed(int64_t step) const;
+    // Task accuracy on data.val (greedy and sampled) over all ranks, for StageHooks::evaluate.
     MetricValues evaluate() const;
+    // Hands the step's rollout rows to the observer: rank 0 collects every rank's.
+    void record(std::vector<store::Rollout> rows, const RunContext& run) const;
 
     const RlConfig& config;
     const RlData& data;
@@ -43,7 +53,7 @@ struct RlSession {
     model::Transformer reference{nullptr}; // frozen: the init checkpoint
     std::unique_ptr<chat::ChatEncoder> encoder;
     std::unique_ptr<RolloutScorer> scorer;
-    std::unique_ptr<BatchPlan> plan;
+    std::unique_ptr<BatchPlan> order; // batches of one prompt: the stream of shuffles
 };
 
 // Per-step metrics of a scored batch: rl/score, rl/reward, rl/kl, rl/response_length,

@@ -201,12 +201,15 @@ std::vector<store::Rollout> rolloutRows(const RolloutBatch& batch,
 Evaluation evaluatePolicy(model::Transformer policy, model::Transformer reference,
                           const std::vector<PromptExample>& prompts, int64_t count,
                           const chat::ChatEncoder& encoder, const RlConfig& config,
-                          const ComputeSetup& setup)
+                          const ComputeSetup& setup, BatchShard shard)
 {
     Evaluation evaluation;
     std::vector<int64_t> chosen;
     for (size_t i = 0; i < prompts.size() && int64_t(chosen.size()) < count; ++i)
         if (!prompts[i].reference.empty()) chosen.push_back(int64_t(i));
+    const size_t first = chosen.size() * size_t(shard.rank) / size_t(shard.count),
+                 last = chosen.size() * size_t(shard.rank + 1) / size_t(shard.count);
+    chosen = {chosen.begin() + long(first), chosen.begin() + long(last)};
     evaluation.prompts = int64_t(chosen.size());
     if (chosen.empty()) return evaluation;
     auto accuracyOf = [&](const std::vector<std::string>& replies) {

@@ -78,10 +78,10 @@ std::vector<store::Rollout> rolloutRows(const RolloutBatch& batch,
                                         const at::Tensor& tokenKl,
                                         const std::vector<double>& rewards, int64_t step);
 
-// A policy on the first `count` prompts that have a reference answer: task accuracy (the
-// exact reference answer) greedy and sampled at the rollout temperature, the mean reply length,
-// and, given a reference model, KL(policy || reference) summed over a sampled reply (k1,
-// averaged over replies). Empty values when no prompt has a reference.
+// A policy on the first `count` prompts that have a reference answer (this shard's slice of
+// them): task accuracy (the exact reference answer) greedy and sampled at the rollout
+// temperature, the mean reply length, and, given a reference model, KL(policy || reference)
+// summed over a sampled reply (k1, averaged over replies). Empty values when the slice is empty.
 struct Evaluation {
     std::optional<double> greedyAccuracy, sampledAccuracy;
     double meanResponseTokens = 0;
@@ -91,6 +91,6 @@ struct Evaluation {
 Evaluation evaluatePolicy(model::Transformer policy, model::Transformer reference,
                           const std::vector<PromptExample>& prompts, int64_t count,
                           const chat::ChatEncoder& encoder, const RlConfig& config,
-                          const ComputeSetup& setup);
+                          const ComputeSetup& setup, BatchShard shard = {});
 
 } // namespace rlhf::train
