@@ -1,10 +1,22 @@
 #include "core/dist/communicator.h"
 
+#include "core/util/error.h"
+
 #include <ATen/ATen.h>
 
 #include <algorithm>
 
 namespace rlhf::dist {
+
+void LocalCommunicator::send(const std::vector<at::Tensor>&, int destination)
+{
+    throw Error("send: a single process has no rank " + std::to_string(destination));
+}
+
+void LocalCommunicator::receive(const std::vector<at::Tensor>&, int source)
+{
+    throw Error("receive: a single process has no rank " + std::to_string(source));
+}
 
 std::vector<double> meanOverRanks(Communicator& communicator, std::vector<double> values)
 {

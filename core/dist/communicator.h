@@ -1,6 +1,7 @@
 // Data-parallel communication as the training step sees it: who am I, how many of us, "average
-// these gradients", "take rank 0's weights", "wait for everyone". One process is the trivial
-// case (LocalCommunicator); the c10d process groups (Gloo, NCCL) are in process_group.h.
+// these gradients", "take rank 0's weights", "take rank k's parameters", "send my shard to rank
+// 0", "wait for everyone". One process is the trivial case (LocalCommunicator); the c10d process
+// groups (Gloo, NCCL) are in process_group.h.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -21,6 +22,14 @@ public:
     virtual void allReduceMean(const std::vector<at::Tensor>& tensors) = 0;
     // Replaces each tensor by rank 0's, in place (initial weights, so all ranks start equal).
     virtual void broadcastFromRankZero(const std::vector<at::Tensor>& tensors) = 0;
+    // Replaces each tensor by rank `root`'s, in place, on the tensors' own device (the
+    // parameters a rank updated, shared after a sharded optimizer step).
+    virtual void broadcast(const std::vector<at::Tensor>& tensors, int root) = 0;
+    // Point to point through the CPU: `destination` calls receive() with tensors of the same
+    // shapes and dtypes in the same order (a rank's optimizer-state shard, to rank 0 to save).
+    virtual void send(const std::vector<at::Tensor>& tensors, int destination) = 0;
+    // Fills `tensors` (CPU) with what `source` sent.
+    virtual void receive(const std::vector<at::Tensor>& tensors, int source) = 0;
     // Every rank's `tensor` (same shape and dtype on all ranks), in rank order; CPU tensors.
     virtual std::vector<at::Tensor> allGather(const at::Tensor& tensor) = 0;
     // Returns once every rank has called it (the others wait here while rank 0 saves).
@@ -35,6 +44,10 @@ public:
     int localRank() const override { return 0; }
     void allReduceMean(const std::vector<at::Tensor>&) override {}
     void broadcastFromRankZero(const std::vector<at::Tensor>&) override {}
+    void broadcast(const std::vector<at::Tensor>&, int) override {}
+    // A single process has no peer: these throw rlhf::Error.
+    void send(const std::vector<at::Tensor>& tensors, int destination) override;
+    void receive(const std::vector<at::Tensor>& tensors, int source) override;
     std::vector<at::Tensor> allGather(const at::Tensor& tensor) override { return {tensor}; }
     void barrier() override {}
 };

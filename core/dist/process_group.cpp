@@ -219,6 +219,27 @@ void forEachBucket(const std::vector<at::Tensor>& tensors, size_t bucketBytes, R
 
 } // namespace
 
+template <typename Call>
+void ProcessGroupCommunicator::onGroupFor(const at::Tensor& bucket, Call&& call)
+{
+    if (!bucket.is_cuda()) {
+        Groups::finish(call(*m_groups->gloo), m_options.timeout);
+        return;
+    }
+#ifdef USE_C10D_NCCL
+    if (!m_groups->nccl) {
+        auto ncclOptions = c10d::ProcessGroupNCCL::Options::create();
+        ncclOptions->timeout = m_options.timeout;
+        m_groups->nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(
+            c10::make_intrusive<c10d::PrefixStore>("nccl", m_groups->store), m_job.rank,
+            m_job.worldSize, ncclOptions);
+    }
+    Groups::finish(call(*m_groups->nccl), m_options.timeout);
+#else
+    throw Error("CUDA tensors need NCCL, and this LibTorch was built without it");
+#endif
+}
+
 void ProcessGroupCommunicator::allReduceMean(const std::vector<at::Tensor>& tensors)
 {
     collective("all-reduce", [&] {
@@ -226,22 +247,7 @@ void ProcessGroupCommunicator::allReduceMean(const std::vector<at::Tensor>& tens
             std::vector<at::Tensor> one{bucket};
             c10d::AllreduceOptions reduce;
             reduce.timeout = m_options.timeout;
-            if (bucket.is_cuda()) {
-#ifdef USE_C10D_NCCL
-                if (!m_groups->nccl) {
-                    auto ncclOptions = c10d::ProcessGroupNCCL::Options::create();
-                    ncclOptions->timeout = m_options.timeout;
-                    m_groups->nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(
-                        c10::make_intrusive<c10d::PrefixStore>("nccl", m_groups->store), m_job.rank,
-                        m_job.worldSize, ncclOptions);
-                }
-                Groups::finish(m_groups->nccl->allreduce(one, reduce), m_options.timeout);
-#else
-                throw Error("CUDA tensors need NCCL, and this LibTorch was built without it");
-#endif
-            } else {
-                Groups::finish(m_groups->gloo->allreduce(one, reduce), m_options.timeout);
-            }
+            onGroupFor(bucket, [&](auto& group) { return group.allreduce(one, reduce); });
             bucket.div_(double(m_job.worldSize));
         });
     });
@@ -265,6 +271,45 @@ void ProcessGroupCommunicator::broadcastFromRankZero(const std::vector<at::Tenso
     at::NoGradGuard noGrad;
     for (size_t i = 0; i < tensors.size(); ++i)
         tensors[i].detach().copy_(onCpu[i]);
+}
+
+void ProcessGroupCommunicator::broadcast(const std::vector<at::Tensor>& tensors, int root)
+{
+    at::NoGradGuard noGrad; // the tensors may be parameters: their new values are not a step
+    collective("broadcast", [&] {
+        forEachBucket(tensors, m_options.bucketBytes, [&](at::Tensor& bucket) {
+            std::vector<at::Tensor> one{bucket};
+            c10d::BroadcastOptions broadcast;
+            broadcast.rootRank = root;
+            broadcast.timeout = m_options.timeout;
+            onGroupFor(bucket, [&](auto& group) { return group.broadcast(one, broadcast); });
+        });
+    });
+}
+
+// Point to point runs on Gloo alone: it happens at checkpoints, where one copy through the CPU
+// costs little, and the receiver keeps what it gets on the CPU anyway.
+void ProcessGroupCommunicator::send(const std::vector<at::Tensor>& tensors, int destination)
+{
+    std::vector<at::Tensor> onCpu;
+    for (const at::Tensor& tensor : tensors)
+        onCpu.push_back(tensor.detach().to(at::kCPU));
+    collective("send", [&] {
+        forEachBucket(onCpu, m_options.bucketBytes, [&](at::Tensor& bucket) {
+            std::vector<at::Tensor> one{bucket};
+            Groups::finish(m_groups->gloo->send(one, destination, /*tag=*/0), m_options.timeout);
+        });
+    });
+}
+
+void ProcessGroupCommunicator::receive(const std::vector<at::Tensor>& tensors, int source)
+{
+    collective("receive", [&] {
+        forEachBucket(tensors, m_options.bucketBytes, [&](at::Tensor& bucket) {
+            std::vector<at::Tensor> one{bucket};
+            Groups::finish(m_groups->gloo->recv(one, source, /*tag=*/0), m_options.timeout);
+        });
+    });
 }
 
 std::vector<at::Tensor> ProcessGroupCommunicator::allGather(const at::Tensor& tensor)

@@ -35,6 +35,9 @@ public:
 
     void allReduceMean(const std::vector<at::Tensor>& tensors) override;
     void broadcastFromRankZero(const std::vector<at::Tensor>& tensors) override;
+    void broadcast(const std::vector<at::Tensor>& tensors, int root) override;
+    void send(const std::vector<at::Tensor>& tensors, int destination) override;
+    void receive(const std::vector<at::Tensor>& tensors, int source) override;
     std::vector<at::Tensor> allGather(const at::Tensor& tensor) override;
     void barrier() override;
 
@@ -42,6 +45,9 @@ private:
     struct Groups; // the store and the c10d process groups, kept out of this header
     // Runs one collective; a failure becomes an rlhf::Error naming the lost rank when it can.
     template <typename Body> void collective(const char* what, Body&& body);
+    // Starts `call` on the process group for `bucket`'s device (Gloo for the CPU, NCCL for
+    // CUDA) and waits for it at most the timeout.
+    template <typename Call> void onGroupFor(const at::Tensor& bucket, Call&& call);
     // After a failed collective: which ranks are gone, in words ("lost rank 1 (process 4242
     // exited)", "rank 2 stopped answering ...").
     std::string lostPeers();
