@@ -1,6 +1,6 @@
 // `rlhf bench pretrain` and `rlhf bench gemm`: one JSON line of throughput numbers each.
 // `rlhf bench import` is cmd_bench_import.cpp, `rlhf bench ppo` cmd_bench_ppo.cpp,
-// `rlhf bench generate` cmd_bench_generate.cpp.
+// `rlhf bench generate` cmd_bench_generate.cpp, `rlhf bench parallel` cmd_bench_parallel.cpp.
 #include "app/cli/commands.h"
 #include "app/tools/pretrain_bench.h"
 
@@ -19,6 +19,7 @@ void addBenchCommands(CLI::App& app)
     addPpoBench(*bench);
     addGenerateBench(*bench);
     addFinetuneBench(*bench);
+    addParallelBench(*bench);
 
     auto options = std::make_shared<tools::PretrainBenchOptions>();
     auto flavour = std::make_shared<std::string>("gpt2");

@@ -20,6 +20,7 @@ void addImportBench(CLI::App& bench);   // cmd_bench_import.cpp: bench import
 void addPpoBench(CLI::App& bench);      // cmd_bench_ppo.cpp: bench ppo
 void addGenerateBench(CLI::App& bench); // cmd_bench_generate.cpp: bench generate
 void addFinetuneBench(CLI::App& bench); // cmd_bench_finetune.cpp: bench finetune
+void addParallelBench(CLI::App& bench); // cmd_bench_parallel.cpp: bench parallel
 void addTrainCommand(CLI::App& app);    // cmd_train.cpp: train
 void addGenerateCommand(CLI::App& app); // cmd_generate.cpp: generate
 void addChatCommand(CLI::App& app);     // cmd_chat.cpp: chat
