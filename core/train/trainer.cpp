@@ -3,6 +3,7 @@
 #include "core/dist/communicator.h"
 #include "core/model/torch_runtime.h"
 #include "core/train/scalar_model.h"
+#include "core/train/sharded_adamw.h"
 #include "core/util/error.h"
 
 #include <ATen/ATen.h>
@@ -117,16 +118,23 @@ Trainer::Optimized& Trainer::optimize(model::NamedTensors parameters, const std:
 {
     Optimized& trained = m_trained.emplace_back();
     trained.parameters = std::move(parameters);
-    trained.optimizer = std::make_unique<AdamW>(trained.parameters, m_setup.options.optimizer);
+    const bool shard = m_setup.options.shardOptimizerState;
+    trained.optimizer = std::make_unique<ShardedAdamW>(
+        trained.parameters, m_setup.options.optimizer, m_run.communicator,
+        shard ? StateSharding::Sharded : StateSharding::Replicated);
     trained.stateFile = stateFile;
+    if (shard)
+        log(trained.optimizer->sharded()
+                ? trained.optimizer->describe()
+                : "shard_optimizer_state: one process, nothing to shard (" +
+                      trained.optimizer->describe() + ")");
     std::vector<at::Tensor> weights;
     for (const auto& [name, tensor] : trained.parameters)
         weights.push_back(tensor);
     m_run.communicator.broadcastFromRankZero(weights); // every rank starts from rank 0's weights
     if (!m_setup.resumeFrom.empty())
-        withContext("resuming from " + m_setup.resumeFrom.string(), [&] {
-            trained.optimizer->loadState(model::readTensors(m_setup.resumeFrom / stateFile));
-        });
+        withContext("resuming from " + m_setup.resumeFrom.string(),
+                    [&] { trained.optimizer->loadState(m_setup.resumeFrom / stateFile); });
     return trained;
 }
 
@@ -206,17 +214,27 @@ double Trainer::update(double lr, Trained which)
         }
     }
     m_run.communicator.allReduceMean(gradients); // the one place gradients meet across ranks
+    // Every rank holds the same averaged gradients: the global norm, sharded or not.
     const double norm = clipGradNorm(tensors, m_setup.options.gradClip);
-    trained.optimizer->step(lr);
+    trained.optimizer->step(lr); // sharded: the own partition, then every owner's to all ranks
     return norm;
 }
 
-void Trainer::save(const std::filesystem::path& folder, int64_t step, const StageHooks& hooks)
+std::vector<model::NamedTensors> Trainer::gatherOptimizerStates()
+{
+    std::vector<model::NamedTensors> states;
+    for (Optimized& trained : m_trained)
+        states.push_back(trained.optimizer->gatherState());
+    return states;
+}
+
+void Trainer::save(const std::filesystem::path& folder, int64_t step, const StageHooks& hooks,
+                   std::vector<model::NamedTensors> optimizerStates)
 {
     model::CheckpointContents contents;
-    contents.optimizerState = m_trained.front().optimizer->state();
+    contents.optimizerState = std::move(optimizerStates.front());
     for (size_t i = 1; i < m_trained.size(); ++i)
-        contents.tensorFiles.emplace_back(m_trained[i].stateFile, m_trained[i].optimizer->state());
+        contents.tensorFiles.emplace_back(m_trained[i].stateFile, std::move(optimizerStates[i]));
     contents.trainerState = {{"step", step}, {"config", m_setup.document}};
     contents.tokenizer = m_setup.tokenizer;
     contents.companionsFrom = m_modelFolder; // a model's own chat template goes on with it
@@ -233,8 +251,9 @@ StageResult Trainer::run(const StageHooks& hooks, const std::string& label)
     StageResult result;
     auto saveAt = [&](int64_t step) {
         result.lastCheckpoint = m_run.checkpointRoot / stepFolderName(step);
+        auto optimizerStates = gatherOptimizerStates(); // all ranks: shards meet on rank 0
         if (rank() == 0) { // rank 0 owns the checkpoints; the others wait for it
-            save(result.lastCheckpoint, step, hooks);
+            save(result.lastCheckpoint, step, hooks, std::move(optimizerStates));
             m_run.observer.onCheckpoint(result.lastCheckpoint.string(), step);
         }
         m_run.communicator.barrier();

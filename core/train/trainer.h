@@ -18,7 +18,6 @@
 
 #include "core/model/checkpoint.h"
 #include "core/model/transformer.h"
-#include "core/train/adamw.h"
 #include "core/train/precision.h"
 #include "core/train/stage_observer.h"
 #include "core/train/training_options.h"
@@ -36,6 +35,7 @@
 namespace rlhf::train {
 
 class ScalarModel;
+class ShardedAdamW;
 
 using MetricValues = std::vector<std::pair<std::string, double>>;
 
@@ -86,8 +86,9 @@ public:
     std::vector<std::string> gatherBytes(const std::string& bytes) const;
     void log(const std::string& line) const { m_run.observer.onLog(line); }
 
-    // --- The models. Each trained one is put on the device and gets an AdamW optimizer, whose
-    // state is restored when resuming; the references stay valid as long as the trainer.
+    // --- The models. Each trained one is put on the device and gets an AdamW optimizer (its
+    // state sharded over the ranks with training.shard_optimizer_state), whose state is restored
+    // when resuming; the references stay valid as long as the trainer.
     // A new model of `config`, weights drawn with `seed`, or those of the resumed checkpoint.
     model::Transformer trainNew(const model::ModelConfig& config, uint64_t seed);
     // The model of the resumed checkpoint, else of `init`.
@@ -112,12 +113,17 @@ public:
 private:
     struct Optimized {
         model::NamedTensors parameters;
-        std::unique_ptr<AdamW> optimizer;
+        std::unique_ptr<ShardedAdamW> optimizer;
         std::string stateFile; // in the checkpoint folder
     };
     Optimized& optimize(model::NamedTensors parameters, const std::string& stateFile);
     Optimized& group(Trained which);
-    void save(const std::filesystem::path& folder, int64_t step, const StageHooks& hooks);
+    // Collective: every rank calls it before rank 0 saves. Each trained model's whole optimizer
+    // state on rank 0 (a sharded one gathered from the ranks), empty lists elsewhere.
+    std::vector<model::NamedTensors> gatherOptimizerStates();
+    // Rank 0: the checkpoint after `step`, with the states of gatherOptimizerStates().
+    void save(const std::filesystem::path& folder, int64_t step, const StageHooks& hooks,
+              std::vector<model::NamedTensors> optimizerStates);
     // Whether any rank was asked to stop: all ranks stop after the same step.
     bool stopOnAnyRank(bool stopHere);
     // Each metric's mean over the ranks: what rank 0 logs is the job's, not its own shard's.

@@ -115,6 +115,7 @@ JsonFields<Options> trainingFields()
         });
     fields.field("activation_checkpointing", &Options::activationCheckpointing);
     fields.field("deterministic", &Options::deterministic);
+    fields.field("shard_optimizer_state", &Options::shardOptimizerState);
     fields.field("log_every", &Options::logEvery);
     fields.field("eval_every", &Options::evalEvery);
     fields.field("eval_batches", &Options::evalBatches);

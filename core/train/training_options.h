@@ -76,6 +76,10 @@ struct TrainingOptions {
     // GPU kernels that repeat their results bit for bit (cuBLAS' fixed workspace, deterministic
     // algorithms) at some cost in speed; the CPU always repeats.
     bool deterministic = false;
+    // ZeRO stage 1 over N data-parallel ranks: each rank keeps AdamW's moments (8 bytes per fp32
+    // parameter) for its own 1/N of the parameters only, steps those and broadcasts them; the
+    // same results and checkpoint files as unsharded. One process: no effect.
+    bool shardOptimizerState = false;
     int64_t logEvery = 10;         // steps between log lines
     int64_t evalEvery = 100;       // steps between evaluations; 0 = only at the end
     int64_t evalBatches = 8;       // batches per evaluation
