@@ -1,9 +1,11 @@
 // Data-parallel training with real processes and real Gloo over loopback: 2 ranks x batch B/2
 // train exactly as 1 process x batch B (same losses per step, same weights after several steps,
 // within fp32 tolerance) for pretraining, SFT, reward and DPO, launched by `rlhf train --nproc
-// 2`; a rank killed with SIGKILL makes the other fail at once naming it, a hung one after the
-// timeout, and the last checkpoint stays intact; Ctrl-C stops all ranks after the same step; the
-// launcher variables are read as torchrun and Slurm set them, and each local rank gets its GPU.
+// 2`; PPO and GRPO split each step's prompts over 2 ranks with the job's statistics; a rank
+// killed with SIGKILL makes the other fail at once naming it (and the run resumes in 1 process
+// as in 2), a hung one after the timeout, and the last checkpoint stays intact; Ctrl-C stops all
+// ranks after the same step; the launcher variables are read as torchrun and Slurm set them,
+// and each local rank gets its GPU.
 #include "core/dist/rendezvous.h"
 #include "core/model/checkpoint.h"
 #include "core/train/precision.h"
@@ -132,13 +134,98 @@ private Q_SLOTS:
     void rewardTwoRanksEqualOne() { compareFineTuning("reward", "arith-pairs"); }
     void dpoTwoRanksEqualOne() { compareFineTuning("dpo", "arith-pairs"); }
 
-    // Two ranks started as torchrun would; rank 1 is killed with SIGKILL after rank 0 saved a
-    // checkpoint: rank 0 fails naming rank 1 within the timeout, and the checkpoint loads.
-    void killedRankIsNamed() { loseRankOne(SIGKILL, "lost rank 1 (process "); }
+    // PPO over 2 ranks: each generates its own slice of the job's prompts, rank 0 records all
+    // of them, and the statistics are the job's: every logged rollout metric is the mean over
+    // both ranks' rollouts as recorded, and the adaptive KL coefficient follows the job's KL.
+    void ppoTwoRanksShareTheBatch()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.filePath("project").toStdString();
+        nlohmann::json document = rlDocument(root, "ppo");
+        document["kl"] = {{"estimator", "k1"}, {"coef", 0.05}, {"target", 0.02}, {"horizon", 20}};
+        document["value"] = {{"init", "policy"}};
+        const auto run = trainTwoRanks(root, document);
+        rlhf::store::Database database(root / "project.sqlite");
+        const int64_t perStep = 2 * document["training"]["batch_size"].get<int64_t>();
+        double klCoef = 0.05;
+        const auto coefficients = database.metricSeries(run.id, "rl/kl_coef");
+        for (const int64_t step : {1, 2, 3}) {
+            const auto rows = checkRolloutMetrics(database, run.id, step, perStep);
+            double kl = 0;
+            for (const auto& row : rows)
+                kl += row.kl / double(rows.size());
+            klCoef *= 1.0 + std::clamp(kl / 0.02 - 1.0, -0.2, 0.2) * double(rows.size()) / 20.0;
+            QVERIFY2(std::abs(coefficients[size_t(step - 1)].value - klCoef) < 1e-9 * klCoef,
+                     qPrintable(QString("step %1: kl_coef %2, from the job's KL %3")
+                                    .arg(step)
+                                    .arg(coefficients[size_t(step - 1)].value)
+                                    .arg(klCoef)));
+        }
+        QVERIFY(std::abs(klCoef - 0.05) > 1e-4); // the coefficient did move
+        const auto saved = rlhf::model::loadTrainerState(lastCheckpointOf(root, "two"));
+        QCOMPARE(saved["kl_coef"].get<double>(), coefficients.back().value);
+        QCOMPARE(database.metricSeries(run.id, "eval/accuracy_greedy").size(), size_t(1));
+    }
 
-    // Rank 1 hangs (SIGSTOP): rank 0's collective gives up after the timeout (and the grace
-    // in which the other survivors say so), not never, and names it.
-    void hungRankTimesOut() { loseRankOne(SIGSTOP, "rank 1 stopped answering"); }
+    // GRPO over 2 ranks: a prompt's group stays on one rank, so the group advantages are
+    // exact, and the logged statistics are again the job's.
+    void grpoTwoRanksShareTheBatch()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.filePath("project").toStdString();
+        nlohmann::json document = rlDocument(root, "grpo");
+        document["rollout"]["group_size"] = 3;
+        const auto run = trainTwoRanks(root, document);
+        rlhf::store::Database database(root / "project.sqlite");
+        const int64_t perStep = 2 * 3 * document["training"]["batch_size"].get<int64_t>();
+        for (const int64_t step : {1, 2, 3})
+            checkRolloutMetrics(database, run.id, step, perStep);
+    }
+
+    // Two ranks started as torchrun would; rank 1 is killed with SIGKILL after rank 0 saved a
+    // checkpoint: rank 0 fails naming rank 1 within the timeout, and the run resumes from its
+    // last checkpoint in one process with the same global batch exactly as in two.
+    void killedRankIsNamed()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.filePath("project").toStdString();
+        fs::path checkpoint;
+        loseRankOne(root, SIGKILL, "lost rank 1 (process ", &checkpoint);
+        if (QTest::currentTestFailed()) return;
+        const int64_t saved = rlhf::model::loadTrainerState(checkpoint)["step"].get<int64_t>();
+        // Resumed twice: in one process with batch 4, and in two with batch 2 each.
+        nlohmann::json document = endlessPretrainDocument();
+        document["resume_from"] = fs::relative(checkpoint, root).string();
+        document["training"]["steps"] = saved + 3;
+        const QString project = QString::fromStdString(root.string());
+        for (const auto& [name, processes] : {std::pair("one", 1), std::pair("two", 2)}) {
+            document["name"] = name;
+            document["training"]["batch_size"] = 4 / processes;
+            const fs::path file = root / (std::string(name) + ".json");
+            writeJsonFile(file, document);
+            const Result resumed =
+                runCli({"train", "-p", project, "--nproc", QString::number(processes),
+                        QString::fromStdString(file.string())});
+            RUN_OK(resumed);
+            QVERIFY2(resumed.out.contains("resumed at step " + QString::number(saved)),
+                     qPrintable(resumed.out));
+        }
+        rlhf::store::Database database(root / "project.sqlite");
+        const auto one = database.metricSeries(runNamed(root, "one").id, "train/loss");
+        QCOMPARE(one.size(), size_t(3));
+        QCOMPARE(one.front().step, saved + 1);
+        const double difference = maxDifference(lossesOf(root, "one"), lossesOf(root, "two"));
+        qInfo("resumed at step %lld: losses %.6f -> %.6f in 1 process, max |difference| to 2 "
+              "ranks %.3g",
+              static_cast<long long>(saved), one.front().value, one.back().value, difference);
+        QVERIFY(difference < 1e-5);
+    }
+
+    void hungRankTimesOut()
+    {
+        QTemporaryDir dir;
+        loseRankOne(dir.filePath("project").toStdString(), SIGSTOP, "rank 1 stopped answering");
+    }
 
     // Under `rlhf train --nproc 2`: SIGINT to the launcher stops both ranks after the same
     // step (the run is recorded as stopped, with a checkpoint there); SIGKILL to one rank makes
@@ -255,6 +342,77 @@ private Q_SLOTS:
     }
 
 private:
+    // A PPO or GRPO document on the arithmetic task's prompts, rewarded by its exact-answer rule
+    // and, so that scores vary from the first step, an odd digit anywhere in the reply.
+    static nlohmann::json rlDocument(const fs::path& root, const char* stage)
+    {
+        const std::string init = fixtures::writeArithmeticProject(root);
+        return {{"stage", stage},
+                {"init", init},
+                {"data", {{"dataset", "arith-prompts"}, {"train", "train"}, {"val", "test"}}},
+                {"reward",
+                 {{"rules",
+                   {{{"rule", "exact_answer"}, {"weight", 1.0}},
+                    {{"rule", "regex"}, {"pattern", "[13579]"}, {"weight", 0.5}}}}}},
+                {"rollout", {{"max_new_tokens", 4}}},
+                {"policy", {{"epochs", 2}, {"minibatch_size", 2}}},
+                {"eval", {{"prompts", 6}}},
+                {"optimizer", {{"lr", 0.001}, {"warmup_steps", 1}}},
+                {"training",
+                 {{"steps", 3},
+                  {"batch_size", 3},
+                  {"eval_every", 0},
+                  {"seed", 5},
+                  {"threads", 1},
+                  {"precision", "fp32"}}}};
+    }
+
+    // Trains `document` as run "two" under `rlhf train --nproc 2`; returns the run.
+    static rlhf::store::Run trainTwoRanks(const fs::path& root, nlohmann::json document)
+    {
+        document["name"] = "two";
+        writeJsonFile(root / "two.json", document);
+        const Result two = runCli({"train", "-p", QString::fromStdString(root.string()), "--nproc",
+                                   "2", QString::fromStdString((root / "two.json").string())});
+        if (two.exitCode != 0) throw std::runtime_error((two.out + two.err).toStdString());
+        return runNamed(root, "two");
+    }
+
+    // Step `step`'s recorded rollouts: `count` of them (both ranks'), numbered in order, and
+    // the step's rl/score, rl/kl and rl/response_length are their means.
+    static std::vector<rlhf::store::Rollout>
+    checkRolloutMetrics(const rlhf::store::Database& database, rlhf::store::Id run, int64_t step,
+                        int64_t count)
+    {
+        const auto rows = database.rollouts(run, step);
+        if (int64_t(rows.size()) != count)
+            throw std::runtime_error("step " + std::to_string(step) + ": " +
+                                     std::to_string(rows.size()) + " rollouts recorded, not " +
+                                     std::to_string(count));
+        double score = 0, kl = 0, length = 0;
+        for (size_t i = 0; i < rows.size(); ++i) {
+            if (rows[i].index != int64_t(i)) throw std::runtime_error("rollouts out of order");
+            score += rows[i].score / double(count);
+            kl += rows[i].kl / double(count);
+            length += double(rows[i].tokenKl.size()) / double(count);
+        }
+        auto logged = [&](const char* name) {
+            for (const auto& sample : database.metricSeries(run, name))
+                if (sample.step == step) return sample.value;
+            throw std::runtime_error(std::string("no ") + name);
+        };
+        const std::vector<std::pair<const char*, double>> expected{
+            {"rl/score", score}, {"rl/kl", kl}, {"rl/response_length", length}};
+        for (const auto& [name, value] : expected)
+            if (std::abs(logged(name) - value) > 1e-6 * std::max(1.0, std::abs(value)))
+                throw std::runtime_error("step " + std::to_string(step) + ": " + name + " " +
+                                         std::to_string(logged(name)) + ", the job's mean " +
+                                         std::to_string(value));
+        qInfo("step %lld: %zu rollouts, score %.3f, kl %.4f, length %.2f",
+              static_cast<long long>(step), rows.size(), score, kl, length);
+        return rows;
+    }
+
     // Reward and DPO start at ln 2 and move little in 4 steps: only the equivalence is checked.
     std::vector<double> compareFineTuning(const char* stage, const char* dataset)
     {
@@ -276,13 +434,13 @@ private:
         return losses;
     }
 
-    // Starts two ranks as torchrun would, sends `signal` to rank 1 once rank 0 has saved twice,
-    // and checks that rank 0 fails with `message` within the timeout (measured, printed), the
-    // run recorded as failed and its last checkpoint intact.
-    void loseRankOne(int signal, const char* message)
+    // Starts two ranks as torchrun would in a new project at `root`, sends `signal` to rank 1
+    // once rank 0 has saved twice, and checks that rank 0 fails with `message` within the
+    // timeout (measured, printed), the run recorded as failed and its last checkpoint intact,
+    // which goes to `lastCheckpoint`.
+    void loseRankOne(const fs::path& root, int signal, const char* message,
+                     fs::path* lastCheckpoint = nullptr)
     {
-        QTemporaryDir dir;
-        const fs::path root = dir.filePath("project").toStdString();
         const QString project = QString::fromStdString(root.string());
         initTokenProject(root);
         nlohmann::json document = endlessPretrainDocument();
@@ -332,6 +490,7 @@ private:
         const fs::path folder = root / checkpoint->path;
         QCOMPARE(rlhf::model::loadTrainerState(folder)["step"].get<int64_t>(), checkpoint->step);
         QVERIFY(!rlhf::model::readTensors(folder / "model.safetensors").empty());
+        if (lastCheckpoint) *lastCheckpoint = folder;
     }
 };
 
