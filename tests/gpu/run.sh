@@ -27,7 +27,7 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRLHF_GUI=OFF \
 grep -q "CUDA ON" "$results/configure.log" || { cat "$results/configure.log"; log "LibTorch without CUDA"; exit 1; }
 cmake --build "$build" --target rlhf test_gpu
 build_s=$(( $(date +%s) - start ))
-rlhf="$build/app/cli/rlhf"
+rlhf="$build/bin/rlhf"
 
 tests=pass
 ctest --test-dir "$build" -L gpu --output-on-failure >"$results/ctest.log" 2>&1 || tests=fail
@@ -43,6 +43,17 @@ shape=(--layers 12 --heads 12 --dim 768 --ctx 1024 --vocab 50304 --batch 8 --ste
     --compile >"$results/compile.json" || echo '{"error": "torch.compile failed"}' >"$results/compile.json"
 "$rlhf" bench generate --device cuda --precision bf16 --dir "$results/generate" \
     >"$results/generate.json" || echo '{"error": "bench generate failed"}' >"$results/generate.json"
+
+# NCCL all-reduce bandwidth (tests/reference/bench_ddp.py, nccl-tests' algbw / busbw) across the
+# machine's GPUs. NCCL runs one rank per GPU, so one GPU has no all-reduce to measure; `rlhf
+# bench parallel` measures data-parallel ranks over Gloo on the CPU instead.
+gpus=$(nvidia-smi --query-gpu=name --format=csv,noheader | wc -l)
+if [ "$gpus" -ge 2 ]; then
+    "$python" tests/reference/bench_ddp.py --backend nccl --allreduce-only --ranks "$gpus" \
+        >"$results/allreduce.json" || echo '{"error": "bench_ddp.py --backend nccl failed"}' >"$results/allreduce.json"
+else
+    echo '{"note": "one GPU: NCCL all-reduce needs a rank per GPU, none measured"}' >"$results/allreduce.json"
+fi
 
 "$python" - "$results" "$name" "$tests" "$build_s" <<'PY'
 import json, os, sys
@@ -65,6 +76,7 @@ for side in ("ours", "eager", "compile"):
         run["mfu"] = round(tps * flops_per_token / (peak * 1e12), 3) if peak else None
     report[side] = run
 report["generate"] = load("generate.json")
+report["nccl_allreduce"] = load("allreduce.json")
 text = json.dumps(report, indent=1)
 print(text)
 if os.environ.get("OUT"):
