@@ -6,10 +6,18 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace rlhf::dist {
+
+// A collective under way: wait() returns once it is done, or throws as a blocking one would.
+class PendingReduction {
+public:
+    virtual ~PendingReduction() = default;
+    virtual void wait() = 0;
+};
 
 class Communicator {
 public:
@@ -32,6 +40,9 @@ public:
     virtual void receive(const std::vector<at::Tensor>& tensors, int source) = 0;
     // Every rank's `tensor` (same shape and dtype on all ranks), in rank order; CPU tensors.
     virtual std::vector<at::Tensor> allGather(const at::Tensor& tensor) = 0;
+    // Starts replacing `flat` (contiguous) by its sum over all ranks and returns at once; every
+    // rank starts its reductions in the same order (gradient buckets during backward).
+    virtual std::unique_ptr<PendingReduction> startAllReduceSum(const at::Tensor& flat) = 0;
     // Returns once every rank has called it (the others wait here while rank 0 saves).
     virtual void barrier() = 0;
 };
@@ -49,6 +60,7 @@ public:
     void send(const std::vector<at::Tensor>& tensors, int destination) override;
     void receive(const std::vector<at::Tensor>& tensors, int source) override;
     std::vector<at::Tensor> allGather(const at::Tensor& tensor) override { return {tensor}; }
+    std::unique_ptr<PendingReduction> startAllReduceSum(const at::Tensor& flat) override;
     void barrier() override {}
 };
 

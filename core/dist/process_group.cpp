@@ -16,6 +16,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -202,6 +203,14 @@ void forEachBucket(const std::vector<at::Tensor>& tensors, size_t bucketBytes, R
                tensors[end].device() == tensors[start].device() &&
                tensors[end].scalar_type() == tensors[start].scalar_type())
             bytes += tensors[end++].nbytes();
+        if (end == start + 1 && tensors[start].is_contiguous()) {
+            // A bucket of one tensor (an embedding, most often) is that tensor: no copy in or
+            // out, and no bucket-sized allocation at every step.
+            at::Tensor whole = tensors[start].view({-1});
+            reduce(whole);
+            start = end;
+            continue;
+        }
         std::vector<at::Tensor> flat;
         for (size_t i = start; i < end; ++i)
             flat.push_back(tensors[i].reshape(-1));
@@ -220,12 +229,9 @@ void forEachBucket(const std::vector<at::Tensor>& tensors, size_t bucketBytes, R
 } // namespace
 
 template <typename Call>
-void ProcessGroupCommunicator::onGroupFor(const at::Tensor& bucket, Call&& call)
+auto ProcessGroupCommunicator::startOnGroupFor(const at::Tensor& bucket, Call&& call)
 {
-    if (!bucket.is_cuda()) {
-        Groups::finish(call(*m_groups->gloo), m_options.timeout);
-        return;
-    }
+    if (!bucket.is_cuda()) return call(*m_groups->gloo);
 #ifdef USE_C10D_NCCL
     if (!m_groups->nccl) {
         auto ncclOptions = c10d::ProcessGroupNCCL::Options::create();
@@ -234,10 +240,53 @@ void ProcessGroupCommunicator::onGroupFor(const at::Tensor& bucket, Call&& call)
             c10::make_intrusive<c10d::PrefixStore>("nccl", m_groups->store), m_job.rank,
             m_job.worldSize, ncclOptions);
     }
-    Groups::finish(call(*m_groups->nccl), m_options.timeout);
+    return call(*m_groups->nccl);
 #else
     throw Error("CUDA tensors need NCCL, and this LibTorch was built without it");
 #endif
+}
+
+template <typename Call>
+void ProcessGroupCommunicator::onGroupFor(const at::Tensor& bucket, Call&& call)
+{
+    Groups::finish(startOnGroupFor(bucket, std::forward<Call>(call)), m_options.timeout);
+}
+
+namespace {
+
+// An all-reduce under way; waiting goes through the communicator's failure reporting.
+class PendingWork final : public PendingReduction {
+public:
+    PendingWork(c10::intrusive_ptr<c10d::Work> work, std::function<void(c10d::Work&)> wait)
+        : m_work(std::move(work)), m_wait(std::move(wait))
+    {
+    }
+    void wait() override
+    {
+        if (m_work) m_wait(*m_work);
+        m_work.reset();
+    }
+
+private:
+    c10::intrusive_ptr<c10d::Work> m_work;
+    std::function<void(c10d::Work&)> m_wait;
+};
+
+} // namespace
+
+std::unique_ptr<PendingReduction>
+ProcessGroupCommunicator::startAllReduceSum(const at::Tensor& flat)
+{
+    c10::intrusive_ptr<c10d::Work> work;
+    collective("all-reduce", [&] {
+        std::vector<at::Tensor> one{flat};
+        c10d::AllreduceOptions reduce;
+        reduce.timeout = m_options.timeout;
+        work = startOnGroupFor(flat, [&](auto& group) { return group.allreduce(one, reduce); });
+    });
+    return std::make_unique<PendingWork>(std::move(work), [this](c10d::Work& started) {
+        collective("all-reduce", [&] { started.wait(m_options.timeout); });
+    });
 }
 
 void ProcessGroupCommunicator::allReduceMean(const std::vector<at::Tensor>& tensors)

@@ -39,6 +39,7 @@ public:
     void send(const std::vector<at::Tensor>& tensors, int destination) override;
     void receive(const std::vector<at::Tensor>& tensors, int source) override;
     std::vector<at::Tensor> allGather(const at::Tensor& tensor) override;
+    std::unique_ptr<PendingReduction> startAllReduceSum(const at::Tensor& flat) override;
     void barrier() override;
 
 private:
@@ -48,6 +49,8 @@ private:
     // Starts `call` on the process group for `bucket`'s device (Gloo for the CPU, NCCL for
     // CUDA) and waits for it at most the timeout.
     template <typename Call> void onGroupFor(const at::Tensor& bucket, Call&& call);
+    // Starts `call` there and returns its work without waiting.
+    template <typename Call> auto startOnGroupFor(const at::Tensor& bucket, Call&& call);
     // After a failed collective: which ranks are gone, in words ("lost rank 1 (process 4242
     // exited)", "rank 2 stopped answering ...").
     std::string lostPeers();

@@ -74,6 +74,7 @@ StageResult runGrpo(const RlConfig& config, const RlData& data, const RunContext
                 }
                 if (epoch == 0) stats.add("rl/entropy", maskedEntropy(logits.detach(), partMask));
                 trainer.zeroGrad();
+                trainer.reduceDuringNextBackward();
                 loss.backward();
                 stats.add("rl/grad_norm", trainer.update(lr));
                 stats.add("rl/policy_loss", policyLoss.loss.item<double>());

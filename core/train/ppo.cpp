@@ -166,6 +166,7 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
                 }
                 if (epoch == 0) stats.add("rl/entropy", maskedEntropy(logits.detach(), partMask));
                 trainer.zeroGrad();
+                trainer.reduceDuringNextBackward();
                 loss.backward();
                 stats.add("rl/grad_norm", trainer.update(lr));
                 stats.add("rl/policy_loss", policyLoss.loss.item<double>());
@@ -187,6 +188,7 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
                                                  config.valueClipRange);
                 }
                 trainer.zeroGrad(Trained::Value);
+                trainer.reduceDuringNextBackward(Trained::Value);
                 valueLoss.loss.backward();
                 trainer.update(config.valueLr > 0 ? config.valueLr : lr, Trained::Value);
                 stats.add("rl/value_loss", valueLoss.loss.item<double>());

@@ -1,6 +1,7 @@
 #include "core/train/trainer.h"
 
 #include "core/dist/communicator.h"
+#include "core/dist/gradient_reducer.h"
 #include "core/model/torch_runtime.h"
 #include "core/train/scalar_model.h"
 #include "core/train/sharded_adamw.h"
@@ -132,6 +133,8 @@ Trainer::Optimized& Trainer::optimize(model::NamedTensors parameters, const std:
     for (const auto& [name, tensor] : trained.parameters)
         weights.push_back(tensor);
     m_run.communicator.broadcastFromRankZero(weights); // every rank starts from rank 0's weights
+    if (worldSize() > 1)
+        trained.reducer = std::make_unique<dist::GradientReducer>(m_run.communicator, weights);
     if (!m_setup.resumeFrom.empty())
         withContext("resuming from " + m_setup.resumeFrom.string(),
                     [&] { trained.optimizer->loadState(m_setup.resumeFrom / stateFile); });
@@ -198,22 +201,22 @@ void Trainer::zeroGrad(Trained which)
     group(which).optimizer->zeroGrad();
 }
 
+void Trainer::reduceDuringNextBackward(Trained which)
+{
+    Optimized& trained = group(which);
+    if (trained.reducer && m_setup.options.overlapGradientReduction) trained.reducer->arm();
+}
+
 double Trainer::update(double lr, Trained which)
 {
     Optimized& trained = group(which);
-    std::vector<at::Tensor> tensors, gradients;
-    const bool distributed = worldSize() > 1;
-    for (const auto& [name, tensor] : trained.parameters) {
-        // Every rank must reduce the same list: a gradient this rank's batch left undefined
-        // (an unused parameter, an empty shard) takes part as zeros.
-        if (distributed && tensor.requires_grad() && !tensor.grad().defined())
-            tensor.mutable_grad() = at::zeros_like(tensor);
-        if (tensor.grad().defined()) {
-            tensors.push_back(tensor);
-            gradients.push_back(tensor.grad());
-        }
-    }
-    m_run.communicator.allReduceMean(gradients); // the one place gradients meet across ranks
+    // The one place gradients meet across ranks: what the armed backward has not reduced yet
+    // (a gradient this rank's batch left undefined, an unused parameter or an empty shard,
+    // takes part as zeros), then the wait for all of it.
+    if (trained.reducer) trained.reducer->finish();
+    std::vector<at::Tensor> tensors;
+    for (const auto& [name, tensor] : trained.parameters)
+        if (tensor.grad().defined()) tensors.push_back(tensor);
     // Every rank holds the same averaged gradients: the global norm, sharded or not.
     const double norm = clipGradNorm(tensors, m_setup.options.gradClip);
     trained.optimizer->step(lr); // sharded: the own partition, then every owner's to all ranks
@@ -307,6 +310,11 @@ StageResult Trainer::run(const StageHooks& hooks, const std::string& label)
         std::snprintf(line, sizeof(line), "%s: peak memory %.2f GB (%s)", label.c_str(), runPeakGb,
                       m_compute.device.is_cuda() ? "GPU, allocated" : "process resident set");
         log(line);
+        const auto& reducer = m_trained.front().reducer;
+        if (reducer)
+            log(label + ": " + std::to_string(reducer->bucketsStartedInBackward()) + " of " +
+                std::to_string(reducer->bucketCount()) +
+                " gradient buckets reduced during the last backward pass");
     }
     return result;
 }

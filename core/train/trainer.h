@@ -32,6 +32,10 @@
 #include <utility>
 #include <vector>
 
+namespace rlhf::dist {
+class GradientReducer;
+}
+
 namespace rlhf::train {
 
 class ScalarModel;
@@ -102,6 +106,10 @@ public:
 
     // --- One update. Zeroes the gradients of a trained model before its backward passes.
     void zeroGrad(Trained which = Trained::Model);
+    // Call before the last backward pass of an update: over several ranks its gradients are
+    // averaged in buckets while it runs (training.overlap_gradient_reduction), and update()
+    // only waits for the rest. Without it update() averages them all after backward.
+    void reduceDuringNextBackward(Trained which = Trained::Model);
     // After backward(): averages the gradients across ranks, clips them to training.grad_clip
     // and steps the optimizer at `lr`. Returns the gradient norm before clipping.
     double update(double lr, Trained which = Trained::Model);
@@ -114,7 +122,8 @@ private:
     struct Optimized {
         model::NamedTensors parameters;
         std::unique_ptr<ShardedAdamW> optimizer;
-        std::string stateFile; // in the checkpoint folder
+        std::unique_ptr<dist::GradientReducer> reducer; // several ranks only
+        std::string stateFile;                          // in the checkpoint folder
     };
     Optimized& optimize(model::NamedTensors parameters, const std::string& stateFile);
     Optimized& group(Trained which);

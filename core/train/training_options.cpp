@@ -116,6 +116,7 @@ JsonFields<Options> trainingFields()
     fields.field("activation_checkpointing", &Options::activationCheckpointing);
     fields.field("deterministic", &Options::deterministic);
     fields.field("shard_optimizer_state", &Options::shardOptimizerState);
+    fields.field("overlap_gradient_reduction", &Options::overlapGradientReduction);
     fields.field("log_every", &Options::logEvery);
     fields.field("eval_every", &Options::evalEvery);
     fields.field("eval_batches", &Options::evalBatches);

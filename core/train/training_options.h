@@ -80,6 +80,9 @@ struct TrainingOptions {
     // parameter) for its own 1/N of the parameters only, steps those and broadcasts them; the
     // same results and checkpoint files as unsharded. One process: no effect.
     bool shardOptimizerState = false;
+    // Over several ranks: average gradients in buckets while the step's last backward pass
+    // still runs (DDP's overlap) rather than all after it. Same results either way.
+    bool overlapGradientReduction = true;
     int64_t logEvery = 10;         // steps between log lines
     int64_t evalEvery = 100;       // steps between evaluations; 0 = only at the end
     int64_t evalBatches = 8;       // batches per evaluation

@@ -144,7 +144,11 @@ private Q_SLOTS:
         nlohmann::json document = rlDocument(root, "ppo");
         document["kl"] = {{"estimator", "k1"}, {"coef", 0.05}, {"target", 0.02}, {"horizon", 20}};
         document["value"] = {{"init", "policy"}};
-        const auto run = trainTwoRanks(root, document);
+        QString output;
+        const auto run = trainTwoRanks(root, document, "two", &output);
+        QVERIFY2(output.contains("1 of 1 gradient buckets reduced during the last backward pass"),
+                 qPrintable(output));
+        QVERIFY(overlapsBackward(root, document));
         rlhf::store::Database database(root / "project.sqlite");
         const int64_t perStep = 2 * document["training"]["batch_size"].get<int64_t>();
         double klCoef = 0.05;
@@ -367,15 +371,35 @@ private:
                   {"precision", "fp32"}}}};
     }
 
-    // Trains `document` as run "two" under `rlhf train --nproc 2`; returns the run.
-    static rlhf::store::Run trainTwoRanks(const fs::path& root, nlohmann::json document)
+    // Trains `document` as run `name` under `rlhf train --nproc 2`; returns the run and, in
+    // `output`, what rank 0 printed.
+    static rlhf::store::Run trainTwoRanks(const fs::path& root, nlohmann::json document,
+                                          const std::string& name = "two",
+                                          QString* output = nullptr)
     {
-        document["name"] = "two";
-        writeJsonFile(root / "two.json", document);
+        document["name"] = name;
+        const fs::path file = root / (name + ".json");
+        writeJsonFile(file, document);
         const Result two = runCli({"train", "-p", QString::fromStdString(root.string()), "--nproc",
-                                   "2", QString::fromStdString((root / "two.json").string())});
+                                   "2", QString::fromStdString(file.string())});
         if (two.exitCode != 0) throw std::runtime_error((two.out + two.err).toStdString());
-        return runNamed(root, "two");
+        if (output) *output = two.out;
+        return runNamed(root, name);
+    }
+
+    // Run "two" of `document` reduced its gradients during backward; trained again with the
+    // reduction after backward it ends with the same weights (two ranks sum in either order
+    // exactly: the same bits).
+    static bool overlapsBackward(const fs::path& root, nlohmann::json document)
+    {
+        document["training"]["overlap_gradient_reduction"] = false;
+        QString after;
+        trainTwoRanks(root, document, "after", &after);
+        const double difference =
+            maxWeightDifference(lastCheckpointOf(root, "two"), lastCheckpointOf(root, "after"));
+        qInfo("reduced during backward or after it: max |weight difference| %g", difference);
+        return difference == 0 &&
+               after.contains("0 of 1 gradient buckets reduced during the last backward pass");
     }
 
     // Step `step`'s recorded rollouts: `count` of them (both ranks'), numbered in order, and
