@@ -1,6 +1,7 @@
 #include "core/train/pretrain.h"
 
 #include "core/model/language_model_loss.h"
+#include "core/train/sharded_eval.h"
 #include "core/train/token_windows.h"
 #include "core/train/trainer.h"
 
@@ -8,6 +9,7 @@
 #include <ATen/core/grad_mode.h>
 
 #include <cmath>
+#include <limits>
 #include <optional>
 
 namespace rlhf::train {
@@ -49,20 +51,28 @@ StageResult runPretrain(const PretrainConfig& config, const PretrainData& data,
         }
         return {{"train/loss", loss}, {"train/grad_norm", trainer.update(lr)}};
     };
-    // Mean next-token loss over the fixed validation windows.
-    if (valWindows)
+    // Mean next-token loss over the fixed validation windows: every batch holds batchSize of
+    // them, so the mean of the batch means, summed here and added up over the ranks, is it.
+    // The split never runs out of windows: as many as asked for are spaced evenly over it.
+    const EvalShard evalShard(std::numeric_limits<int64_t>::max(), config.batchSize,
+                              config.evalBatches, {trainer.rank(), trainer.worldSize()});
+    if (valWindows) {
+        trainer.log("evaluation: " + evalShard.summary("windows"));
         hooks.evaluate = [&](int64_t) -> MetricValues {
             at::NoGradGuard noGrad;
-            double total = 0;
-            for (int64_t index = 0; index < config.evalBatches; ++index) {
-                auto batch = valWindows->evalBatch(index, config.evalBatches, config.batchSize)
+            double lossSum = 0, batches = 0;
+            for (const int64_t number : evalShard.batchNumbers()) {
+                auto batch = valWindows->evalBatch(number, evalShard.batchCount(), config.batchSize)
                                  .to(trainer.device());
                 auto scope = trainer.autocast();
-                total += nextTokenLoss(model, batch).item<double>();
+                lossSum += nextTokenLoss(model, batch).item<double>();
+                batches += 1;
             }
-            const double loss = total / double(config.evalBatches);
+            const auto job = trainer.sumOverRanks({lossSum, batches});
+            const double loss = job[0] / job[1];
             return {{"val/loss", loss}, {"val/perplexity", std::exp(loss)}};
         };
+    }
     return trainer.run(hooks, "step");
 }
 

@@ -3,6 +3,7 @@
 #include "core/model/language_model_loss.h"
 #include "core/text/tokenizer.h"
 #include "core/train/sequence_batch.h"
+#include "core/train/sharded_eval.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
 
@@ -122,25 +123,28 @@ StageResult runSft(const FineTuneConfig& config, const ChatData& data, const Run
         const double gradNorm = trainer.update(lr);
         return {{"train/loss", nll / perRank}, {"train/grad_norm", gradNorm}};
     };
-    if (!val.empty())
+    // Loss per trained token over the held-out dialogues: this rank's batches' sums, added up
+    // over the ranks.
+    const EvalShard evalShard(int64_t(val.size()), config.batchSize, config.evalBatches,
+                              {trainer.rank(), trainer.worldSize()});
+    if (!val.empty()) {
+        trainer.log("evaluation: " + evalShard.summary("dialogues"));
         hooks.evaluate = [&](int64_t) -> MetricValues {
             at::NoGradGuard noGrad;
             double nll = 0, targets = 0;
-            const auto limit =
-                std::min<size_t>(val.size(), size_t(config.evalBatches * config.batchSize));
-            for (size_t start = 0; start < limit; start += size_t(config.batchSize)) {
-                std::vector<const chat::EncodedChat*> rows;
-                for (size_t i = start; i < std::min(limit, start + size_t(config.batchSize)); ++i)
-                    rows.push_back(&val[i]);
+            for (const auto& indices : evalShard.batches()) {
+                const auto rows = rowsOf(val, indices);
                 auto scope = trainer.autocast();
                 const auto [sum, count] = responseNll(
                     model, makeSequenceBatch(rows, encoder.padTokenId()), trainer.device());
                 nll += sum.item<double>();
                 targets += count.item<double>();
             }
-            const double loss = nll / std::max(targets, 1.0);
+            const auto job = trainer.sumOverRanks({nll, targets});
+            const double loss = job[0] / std::max(job[1], 1.0);
             return {{"val/loss", loss}, {"val/perplexity", std::exp(loss)}};
         };
+    }
     return trainer.run(hooks, "sft");
 }
 
