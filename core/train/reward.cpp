@@ -4,12 +4,15 @@
 #include "core/train/reward_report.h"
 #include "core/train/rl_losses.h"
 #include "core/train/scalar_model.h"
+#include "core/train/sharded_eval.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
+
+#include <cmath>
 
 namespace rlhf::train {
 
@@ -36,6 +39,33 @@ MetricValues pairMetrics(const std::string& prefix, const at::Tensor& chosen,
             {prefix + "reward_std", all.std().item<double>()}};
 }
 
+// val/loss and pairMetrics' four over the held-out pairs of all ranks, from this rank's
+// `scored`: sums added up over the ranks, then the squared deviations from the job's mean
+// reward, added up too, for its standard deviation.
+MetricValues heldOutMetrics(const Trainer& trainer, const std::vector<PairScore>& scored)
+{
+    std::vector<double> chosenScores, rejectedScores;
+    for (const PairScore& pair : scored) {
+        chosenScores.push_back(pair.chosen);
+        rejectedScores.push_back(pair.rejected);
+    }
+    const auto chosen = at::tensor(chosenScores, at::kDouble);
+    const auto rejected = at::tensor(rejectedScores, at::kDouble);
+    const double pairs = double(scored.size());
+    const auto sums = trainer.sumOverRanks(
+        {pairs, pairs > 0 ? rewardModelLoss(chosen, rejected).item<double>() * pairs : 0.0,
+         (chosen > rejected).sum().item<double>(), (chosen - rejected).sum().item<double>(),
+         (chosen.sum() + rejected.sum()).item<double>()});
+    const double jobPairs = sums[0], rewardMean = sums[4] / (2 * jobPairs);
+    const auto all = at::cat({chosen, rejected});
+    const double squares = trainer.sumOverRanks((all - rewardMean).square().sum().item<double>());
+    return {{"val/loss", sums[1] / jobPairs},
+            {"val/accuracy", sums[2] / jobPairs},
+            {"val/margin", sums[3] / jobPairs},
+            {"val/reward_mean", rewardMean},
+            {"val/reward_std", std::sqrt(squares / (2 * jobPairs - 1))}}; // unbiased, as at::std
+}
+
 } // namespace
 
 StageResult runReward(const FineTuneConfig& config, const ChatData& data, const RunContext& run)
@@ -55,12 +85,11 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data, const 
     trainer.log(std::to_string(train.size()) + " training pairs, " + std::to_string(val.size()) +
                 " held-out pairs");
 
-    // Scores of the held-out pairs, in order (for metrics and the report).
-    auto scoreValidation = [&](size_t limit) {
+    // Scores of the held-out pairs in `batches`, in order (for metrics and the report).
+    auto scoreHeldOut = [&](const std::vector<std::vector<int64_t>>& batches) {
         at::NoGradGuard noGrad;
         std::vector<PairScore> scored;
-        for (size_t start = 0; start < limit; start += size_t(config.batchSize)) {
-            const auto indices = indexRange(start, size_t(config.batchSize), limit);
+        for (const auto& indices : batches) {
             auto scope = trainer.autocast();
             const auto scores =
                 scorePairs(model, pairBatch(val, indices, encoder.padTokenId()), trainer.device());
@@ -116,24 +145,19 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data, const 
             metrics.emplace_back(name, name == "train/reward_std" ? value : value * share);
         return metrics;
     };
-    if (!val.empty())
+    const EvalShard evalShard(int64_t(val.size()), config.batchSize, config.evalBatches,
+                              {trainer.rank(), trainer.worldSize()});
+    if (!val.empty()) {
+        trainer.log("evaluation: " + evalShard.summary("pairs"));
         hooks.evaluate = [&](int64_t) -> MetricValues {
-            const auto scored = scoreValidation(
-                std::min(val.size(), size_t(config.evalBatches * config.batchSize)));
-            std::vector<double> chosen, rejected;
-            for (const auto& pair : scored) {
-                chosen.push_back(pair.chosen);
-                rejected.push_back(pair.rejected);
-            }
-            const auto c = at::tensor(chosen, at::kDouble), r = at::tensor(rejected, at::kDouble);
-            MetricValues metrics{{"val/loss", rewardModelLoss(c, r).item<double>()}};
-            for (auto& value : pairMetrics("val/", c, r))
-                metrics.push_back(std::move(value));
-            return metrics;
+            return heldOutMetrics(trainer, scoreHeldOut(evalShard.batches()));
         };
+    }
     StageResult result = trainer.run(hooks, "reward");
-    if (!val.empty() && !result.lastCheckpoint.empty()) {
-        const RewardReport report = rewardReport(scoreValidation(val.size()));
+    // Rank 0 owns the checkpoint, and the report over every held-out pair beside it.
+    if (trainer.rank() == 0 && !val.empty() && !result.lastCheckpoint.empty()) {
+        const RewardReport report =
+            rewardReport(scoreHeldOut(consecutiveBatches(val.size(), config.batchSize)));
         writeJsonFile(result.lastCheckpoint / "reward_report.json", report.toJson());
         trainer.log(report.summary());
     }

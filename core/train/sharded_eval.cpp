@@ -6,6 +6,19 @@
 
 namespace rlhf::train {
 
+namespace {
+
+// first, first + 1, .., stop - 1
+std::vector<int64_t> indices(int64_t first, int64_t stop)
+{
+    std::vector<int64_t> range;
+    for (int64_t index = first; index < stop; ++index)
+        range.push_back(index);
+    return range;
+}
+
+} // namespace
+
 EvalShard::EvalShard(int64_t available, int64_t batchSize, int64_t evalBatches, BatchShard shard)
     : m_batchSize(batchSize), m_shard(shard)
 {
@@ -41,11 +54,7 @@ std::vector<std::vector<int64_t>> EvalShard::batches() const
 
 std::vector<int64_t> EvalShard::examplesOf(int64_t number) const
 {
-    std::vector<int64_t> indices;
-    for (int64_t index = number * m_batchSize;
-         index < std::min(m_examples, (number + 1) * m_batchSize); ++index)
-        indices.push_back(index);
-    return indices;
+    return indices(number * m_batchSize, std::min(m_examples, (number + 1) * m_batchSize));
 }
 
 std::string EvalShard::summary(const std::string& noun) const
@@ -56,6 +65,14 @@ std::string EvalShard::summary(const std::string& noun) const
     return std::to_string(batchNumbers().size()) + " of " + std::to_string(batchCount()) +
            " validation batches (" + std::to_string(mine) + " of " + std::to_string(m_examples) +
            " " + noun + ") on this rank";
+}
+
+std::vector<std::vector<int64_t>> consecutiveBatches(size_t count, int64_t batchSize)
+{
+    std::vector<std::vector<int64_t>> batches;
+    for (int64_t start = 0; start < int64_t(count); start += batchSize)
+        batches.push_back(indices(start, std::min(int64_t(count), start + batchSize)));
+    return batches;
 }
 
 } // namespace rlhf::train

@@ -8,6 +8,7 @@
 
 #include "core/train/sequence_batch.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,5 +38,9 @@ private:
     int64_t m_batchSize = 1;
     BatchShard m_shard;
 };
+
+// All `count` examples in consecutive batches of `batchSize`: a pass over a whole split on one
+// rank (DPO's reference log-probabilities of the training pairs, the reward model's report).
+std::vector<std::vector<int64_t>> consecutiveBatches(size_t count, int64_t batchSize);
 
 } // namespace rlhf::train
