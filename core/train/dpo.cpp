@@ -2,6 +2,7 @@
 
 #include "core/train/precision.h"
 #include "core/train/preference_batch.h"
+#include "core/train/sharded_eval.h"
 #include "core/train/trainer.h"
 #include "core/util/error.h"
 
@@ -24,13 +25,15 @@ struct Cached {
     std::vector<float> chosen, rejected; // reference log-probabilities per pair
 };
 
+// Reference log-probabilities of the pairs in `batches` (pair indices), by pair index; pairs
+// in no batch are never looked up and stay 0.
 Cached referenceLogProbs(model::TransformerImpl& reference, const std::vector<EncodedPair>& pairs,
-                         int64_t batchSize, int64_t padTokenId, const ComputeSetup& setup)
+                         const std::vector<std::vector<int64_t>>& batches, int64_t padTokenId,
+                         const ComputeSetup& setup)
 {
     at::NoGradGuard noGrad;
-    Cached cached;
-    for (size_t start = 0; start < pairs.size(); start += size_t(batchSize)) {
-        const auto indices = indexRange(start, size_t(batchSize), pairs.size());
+    Cached cached{std::vector<float>(pairs.size()), std::vector<float>(pairs.size())};
+    for (const auto& indices : batches) {
         at::Tensor logProbs;
         {
             auto scope = setup.autocast();
@@ -40,8 +43,8 @@ Cached referenceLogProbs(model::TransformerImpl& reference, const std::vector<En
         }
         const int64_t B = int64_t(indices.size());
         for (int64_t i = 0; i < B; ++i) {
-            cached.chosen.push_back(logProbs[i].item<float>());
-            cached.rejected.push_back(logProbs[B + i].item<float>());
+            cached.chosen[size_t(indices[size_t(i)])] = logProbs[i].item<float>();
+            cached.rejected[size_t(indices[size_t(i)])] = logProbs[B + i].item<float>();
         }
     }
     return cached;
@@ -66,6 +69,34 @@ MetricValues dpoMetrics(const std::string& prefix, const DpoLoss& loss)
             {prefix + "accuracy", (margin > 0).to(at::kDouble).mean().item<double>()}};
 }
 
+// Sums over this rank's held-out pairs that add up over the ranks to the job's val/ metrics.
+struct HeldOutSums {
+    double pairs = 0, loss = 0, chosen = 0, rejected = 0, correct = 0;
+
+    void add(const DpoLoss& batch)
+    {
+        const double count = double(batch.chosenReward.size(0));
+        const auto chosenReward = batch.chosenReward.to(at::kDouble);
+        const auto rejectedReward = batch.rejectedReward.to(at::kDouble);
+        pairs += count;
+        loss += batch.loss.item<double>() * count;
+        chosen += chosenReward.sum().item<double>();
+        rejected += rejectedReward.sum().item<double>();
+        correct += (chosenReward - rejectedReward > 0).sum().item<double>();
+    }
+    // The metrics dpoMetrics gives, over every rank's pairs.
+    MetricValues jobMetrics(const Trainer& trainer) const
+    {
+        const auto job = trainer.sumOverRanks({pairs, loss, chosen, rejected, correct});
+        const double count = job[0];
+        return {{"val/loss", job[1] / count},
+                {"val/reward_chosen", job[2] / count},
+                {"val/reward_rejected", job[3] / count},
+                {"val/margin", (job[2] - job[3]) / count},
+                {"val/accuracy", job[4] / count}};
+    }
+};
+
 } // namespace
 
 StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunContext& run)
@@ -81,10 +112,14 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunConte
     const auto train = encodePairs(data.train, encoder, maxLength, "train", run.observer);
     const auto val = encodePairs(data.val, encoder, maxLength, "val", run.observer);
     if (train.empty()) throw Error("dpo: no training pair fits max_length");
-    const Cached trainRef = referenceLogProbs(*reference, train, config.batchSize,
-                                              encoder.padTokenId(), trainer.compute());
-    const Cached valRef = referenceLogProbs(*reference, val, config.batchSize, encoder.padTokenId(),
-                                            trainer.compute());
+    // Each rank evaluates its own batches of the held-out pairs, and needs only their reference.
+    const EvalShard evalShard(int64_t(val.size()), config.batchSize, config.evalBatches,
+                              {trainer.rank(), trainer.worldSize()});
+    const Cached trainRef =
+        referenceLogProbs(*reference, train, consecutiveBatches(train.size(), config.batchSize),
+                          encoder.padTokenId(), trainer.compute());
+    const Cached valRef = referenceLogProbs(*reference, val, evalShard.batches(),
+                                            encoder.padTokenId(), trainer.compute());
     reference = nullptr; // cached: the reference model is no longer needed
     const BatchPlan plan(pairLengths(train), config.batchSize, config.seed,
                          {trainer.rank(), trainer.worldSize()});
@@ -143,21 +178,16 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunConte
         metrics.emplace_back("train/grad_norm", gradNorm);
         return metrics;
     };
-    if (!val.empty())
+    if (!val.empty()) {
+        trainer.log("evaluation: " + evalShard.summary("pairs"));
         hooks.evaluate = [&](int64_t) -> MetricValues {
             at::NoGradGuard noGrad;
-            std::vector<at::Tensor> losses, chosen, rejected;
-            const auto limit = std::min(val.size(), size_t(config.evalBatches * config.batchSize));
-            for (size_t start = 0; start < limit; start += size_t(config.batchSize)) {
-                const auto indices = indexRange(start, size_t(config.batchSize), limit);
-                const DpoLoss loss = pairLoss(val, valRef, indices);
-                losses.push_back(loss.loss * double(indices.size()));
-                chosen.push_back(loss.chosenReward);
-                rejected.push_back(loss.rejectedReward);
-            }
-            return dpoMetrics("val/", {at::stack(losses).sum() / double(limit), at::cat(chosen),
-                                       at::cat(rejected)});
+            HeldOutSums sums;
+            for (const auto& indices : evalShard.batches())
+                sums.add(pairLoss(val, valRef, indices));
+            return sums.jobMetrics(trainer);
         };
+    }
     return trainer.run(hooks, "dpo");
 }
 
