@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -79,9 +80,24 @@ bool failed(int status)
     return !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 }
 
+// The launcher's own status line about a rank: started, or ended with a failure it could not
+// report itself (killed, or exited before it could print why).
+void printStatus(StatusLines lines, int rank, int count, pid_t pid, RankState state,
+                 const std::string& message = {})
+{
+    if (lines == StatusLines::Off) return;
+    const std::string line = rankStatusLine({.rank = rank,
+                                             .worldSize = count,
+                                             .pid = long(pid),
+                                             .host = hostName(),
+                                             .state = state,
+                                             .message = message});
+    std::cout.write(line.data(), std::streamsize(line.size())).flush();
+}
+
 } // namespace
 
-void runLocalWorkers(int count, const std::vector<std::string>& arguments)
+void runLocalWorkers(int count, const std::vector<std::string>& arguments, StatusLines lines)
 {
     if (count < 1) throw Error("--nproc: " + std::to_string(count) + " is not a process count");
     const uint16_t port = freePort();
@@ -90,8 +106,10 @@ void runLocalWorkers(int count, const std::vector<std::string>& arguments)
     auto previousInterrupt = std::signal(SIGINT, rememberSignal);
     auto previousTerminate = std::signal(SIGTERM, rememberSignal);
     std::vector<pid_t> workers;
-    for (int rank = 0; rank < count; ++rank)
+    for (int rank = 0; rank < count; ++rank) {
         workers.push_back(startWorker(rank, count, port, arguments));
+        printStatus(lines, rank, count, workers.back(), RankState::Starting);
+    }
 
     std::string failure; // the first rank that failed, and how
     int running = count;
@@ -103,19 +121,20 @@ void runLocalWorkers(int count, const std::vector<std::string>& arguments)
         int status = 0;
         const pid_t pid = waitpid(-1, &status, WNOHANG);
         if (pid > 0) {
-            for (size_t rank = 0; rank < workers.size(); ++rank)
-                if (workers[rank] == pid) {
-                    workers[rank] = 0;
-                    --running;
-                    if (failed(status) && failure.empty()) {
-                        failure = "rank " + std::to_string(rank) + " " + describeExit(status);
-                        std::cerr << "rlhf: " << failure << "; stopping the other ranks"
-                                  << std::endl;
-                        for (const pid_t other : workers)
-                            if (other > 0) kill(other, SIGTERM);
-                        stopDeadline = std::chrono::steady_clock::now() + stopGrace;
-                    }
-                }
+            const auto found = std::find(workers.begin(), workers.end(), pid);
+            if (found == workers.end()) continue; // not a rank of this job
+            const int rank = int(found - workers.begin());
+            *found = 0;
+            --running;
+            if (!failed(status)) continue; // its own last status line said how it ended
+            printStatus(lines, rank, count, pid, RankState::Failed,
+                        "process " + describeExit(status));
+            if (!failure.empty()) continue;
+            failure = "rank " + std::to_string(rank) + " " + describeExit(status);
+            std::cerr << "rlhf: " << failure << "; stopping the other ranks" << std::endl;
+            for (const pid_t other : workers)
+                if (other > 0) kill(other, SIGTERM);
+            stopDeadline = std::chrono::steady_clock::now() + stopGrace;
             continue;
         }
         if (std::chrono::steady_clock::now() > stopDeadline)
