@@ -11,6 +11,7 @@
 #include "widgets/window/processrunner.h"
 #include "widgets/window/dataview.h"
 #include "widgets/window/healthpanel.h"
+#include "widgets/window/rankstatuspanel.h"
 #include "widgets/window/rolloutview.h"
 #include "widgets/window/runlistmodel.h"
 
@@ -87,6 +88,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     QSettings settings;
     restoreGeometry(settings.value("window/geometry").toByteArray());
     restoreState(settings.value("window/state").toByteArray());
+    m_rankDock->hide(); // until a multi-process run
     updateActions();
 }
 
@@ -142,6 +144,14 @@ void MainWindow::buildCentral()
     logDock->setWidget(m_log);
     addDockWidget(Qt::BottomDockWidgetArea, logDock);
     resizeDocks({logDock}, {140}, Qt::Vertical);
+
+    m_rankPanel = new RankStatusPanel;
+    connect(m_processRunner, &ProcessRunner::rankStatus, m_rankPanel, &RankStatusPanel::setStatus);
+    m_rankDock = new QDockWidget(tr("Ranks"), this);
+    m_rankDock->setObjectName("rankDock");
+    m_rankDock->setWidget(m_rankPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, m_rankDock);
+    splitDockWidget(logDock, m_rankDock, Qt::Horizontal);
 
     m_jobLabel = new QLabel("No run");
     m_progress = new QProgressBar;
@@ -309,6 +319,9 @@ void MainWindow::startProcessRun(const QString& document, int processes, qint64 
     m_jobLabel->setText(tr("Starting %1 processes…").arg(processes));
     m_progress->setValue(0);
     m_progress->setVisible(true);
+    m_rankPanel->clearRanks();
+    m_rankDock->show();
+    resizeDocks({m_rankDock}, {m_rankPanel->sizeHint().width()}, Qt::Horizontal);
     m_processRunner->start(m_project, document, processes, steps);
     updateActions();
 }
@@ -350,6 +363,7 @@ void MainWindow::startRun(const QString& documentJson)
     m_jobLabel->setText("Starting run…");
     m_progress->setValue(0);
     m_progress->setVisible(true);
+    m_rankDock->hide(); // one process: no ranks to show
     QMetaObject::invokeMethod(m_worker, "run", Qt::QueuedConnection, Q_ARG(QString, m_project),
                               Q_ARG(QString, documentJson));
     updateActions();

@@ -9,6 +9,7 @@
 #include <QThread>
 
 class QComboBox;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QPlainTextEdit;
@@ -26,6 +27,7 @@ class LabelingPane;
 class SingleChatPane;
 class MetricPlot;
 class ProcessRunner;
+class RankStatusPanel;
 class RolloutView;
 class RunListModel;
 
@@ -50,6 +52,8 @@ public:
     QTableView* runTable() const { return m_runTable; }
     RolloutView* rolloutView() const { return m_rollouts; }
     HealthPanel* healthPanel() const { return m_health; }
+    // Beside the log while a multi-process run goes, and after it until the next run.
+    RankStatusPanel* rankPanel() const { return m_rankPanel; }
     LabelingPane* labelingPane() const { return m_labeling; }
     ArenaPane* arenaPane() const { return m_arena; }    // null before a project is open
     SingleChatPane* chatPane() const { return m_chat; } // null before a project is open
@@ -117,6 +121,8 @@ private:
     QAction* m_export = nullptr;
     ProcessRunner* m_processRunner = nullptr; // several worker processes, when a run has them
     bool m_processRun = false;                // the live run is the process runner's
+    RankStatusPanel* m_rankPanel = nullptr;   // the ranks of the last multi-process run
+    QDockWidget* m_rankDock = nullptr;        // holds m_rankPanel, beside the log dock
 
     QThread m_thread;
     TrainingWorker* m_worker = nullptr; // lives on m_thread
