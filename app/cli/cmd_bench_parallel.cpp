@@ -424,7 +424,9 @@ Json setupJson(const ParallelBenchArguments& arguments)
                                                        : "cores / ranks, at least 1"},
             {"allreduce_repeats", arguments.repeats},
             {"units", "MiB = 2^20 bytes; GB/s = 1e9 bytes/s; busbw = algbw * 2(N-1)/N "
-                      "(nccl-tests); efficiency = tokens/s(N) / (N * tokens/s(1)), weak scaling"}};
+                      "(nccl-tests); efficiency = tokens/s(N) / (N * tokens/s(1)), weak scaling; "
+                      "efficiency_bound: what compute alone allows, min(cores, N * threads) / "
+                      "(N * min(cores, threads of 1 rank))"}};
 }
 
 // The all-reduce rows of every job of 2 or more ranks, and each job's gradient all-reduce time.
@@ -457,6 +459,15 @@ Json measureAllReduce(const ParallelBenchArguments& arguments, const fs::path& r
     return rows;
 }
 
+// The efficiency compute alone would allow: the cores a job of `ranks` can use against `ranks`
+// times those of the one-process job (on 2 cores, 1 rank of 2 threads: 1/2 for 2 ranks, 1/4 for
+// 4), as if speed were linear in cores.
+double efficiencyBound(int ranks, int threads, int baselineThreads)
+{
+    const int cores = availableCores();
+    return double(std::min(cores, ranks * threads)) / (ranks * std::min(cores, baselineThreads));
+}
+
 // Weak scaling: each job's throughput against `ranks` times the one-process job's, and the share
 // of its step the gradient all-reduce takes when timed alone on a buffer list of the same size.
 Json measureScaling(const ParallelBenchArguments& arguments, const fs::path& root,
@@ -465,9 +476,11 @@ Json measureScaling(const ParallelBenchArguments& arguments, const fs::path& roo
     Json rows = Json::array();
     for (const int ranks : arguments.ranks) {
         Json row = scalingRow(arguments, root, ranks);
-        const double baseline = rows.empty() ? row["tokens_per_s"].get<double>()
-                                             : rows.front()["tokens_per_s"].get<double>();
-        row["efficiency"] = row["tokens_per_s"].get<double>() / (ranks * baseline);
+        const Json& baseline = rows.empty() ? row : rows.front();
+        row["efficiency"] =
+            row["tokens_per_s"].get<double>() / (ranks * baseline["tokens_per_s"].get<double>());
+        row["efficiency_bound"] = efficiencyBound(ranks, row["threads_per_rank"].get<int>(),
+                                                  baseline["threads_per_rank"].get<int>());
         if (const auto gradient = gradients.find(ranks); gradient != gradients.end()) {
             const double ms = gradient->second["ms"].get<double>();
             row["grad_allreduce_ms"] = ms;
@@ -483,9 +496,7 @@ Json runPythonTwin(const ParallelBenchArguments& arguments)
     if (!fs::exists(arguments.reference))
         throw Error("bench parallel: --reference " + arguments.reference +
                     " does not exist (run from the repository root or pass --reference)");
-    std::string ranks;
-    for (const int count : arguments.ranks)
-        ranks += (ranks.empty() ? "" : ",") + std::to_string(count);
+    const std::string ranks = joined({arguments.ranks.begin(), arguments.ranks.end()});
     const model::ModelConfig& model = arguments.model;
     const std::string precision = arguments.precision != "auto"
                                       ? arguments.precision

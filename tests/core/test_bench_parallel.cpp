@@ -84,6 +84,8 @@ void TestBenchParallel::printsOneJsonLineForTwoRanks()
     }
     const double efficiency = number(two, "efficiency");
     QVERIFY2(efficiency > 0 && efficiency <= 1.5, qPrintable(QString::number(efficiency)));
+    const double bound = number(two, "efficiency_bound"); // 1 thread per rank: 1 on 2+ cores
+    QVERIFY2(bound > 0 && bound <= 1, qPrintable(QString::number(bound)));
     const double fraction = number(two, "grad_allreduce_fraction");
     QVERIFY2(fraction > 0, qPrintable(QString::number(fraction)));
     QVERIFY(!one.contains("grad_allreduce_ms")); // one process averages nothing

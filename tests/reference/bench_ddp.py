@@ -201,9 +201,11 @@ def main():
             row = {"ranks": world, "threads_per_rank": result["threads"],
                    "oversubscribed": world * result["threads"] > cores(),
                    "tokens_per_step": tokens, "ms_per_step": ms, "tokens_per_s": tokens / ms * 1e3}
-            baseline = scaling[precision][0]["tokens_per_s"] if scaling[precision] else \
-                row["tokens_per_s"]
-            row["efficiency"] = row["tokens_per_s"] / (world * baseline)
+            baseline = scaling[precision][0] if scaling[precision] else row
+            row["efficiency"] = row["tokens_per_s"] / (world * baseline["tokens_per_s"])
+            # What compute alone allows, as if speed were linear in cores (as the C++ bench).
+            row["efficiency_bound"] = min(cores(), world * row["threads_per_rank"]) / (
+                world * min(cores(), baseline["threads_per_rank"]))
             if "gradient" in result:
                 row["grad_allreduce_ms"] = result["gradient"]["ms"]
                 row["grad_allreduce_fraction"] = result["gradient"]["ms"] / ms
