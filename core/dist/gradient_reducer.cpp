@@ -81,9 +81,15 @@ struct GradientReducer::State {
     std::mutex mutex;
 };
 
+// A shared_ptr in LibTorch 1.x, an intrusive_ptr in 2.x.
+struct GradientReducer::Accumulators {
+    std::vector<decltype(torch::autograd::impl::grad_accumulator(at::Tensor()))> nodes;
+};
+
 GradientReducer::GradientReducer(Communicator& communicator,
                                  const std::vector<at::Tensor>& parameters, size_t bucketBytes)
-    : m_state(std::make_shared<State>(communicator, parameters))
+    : m_state(std::make_shared<State>(communicator, parameters)),
+      m_accumulators(std::make_unique<Accumulators>())
 {
     State& state = *m_state;
     state.bucketOf.assign(parameters.size(), 0);
@@ -107,7 +113,7 @@ GradientReducer::GradientReducer(Communicator& communicator,
         auto accumulator = torch::autograd::impl::grad_accumulator(parameter);
         if (!accumulator) throw Error("gradient reducer: a trained tensor is not a leaf");
         accumulator->add_post_hook(std::make_unique<State::ReadyHook>(m_state, index));
-        m_accumulators.push_back(std::move(accumulator));
+        m_accumulators->nodes.push_back(std::move(accumulator));
     }
 }
 

@@ -21,10 +21,6 @@
 #include <memory>
 #include <vector>
 
-namespace torch::autograd {
-struct Node;
-}
-
 namespace rlhf::dist {
 
 class GradientReducer {
@@ -49,8 +45,9 @@ private:
     struct State; // shared with the autograd hooks, which may outlive this object
     std::shared_ptr<State> m_state;
     // The parameters' gradient accumulators, which their tensors hold only weakly: kept here,
-    // or a hook would go with a dropped accumulator.
-    std::vector<std::shared_ptr<torch::autograd::Node>> m_accumulators;
+    // or a hook would go with a dropped accumulator. Not in State, which they hold.
+    struct Accumulators;
+    std::unique_ptr<Accumulators> m_accumulators;
 };
 
 } // namespace rlhf::dist
