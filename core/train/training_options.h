@@ -83,9 +83,9 @@ struct TrainingOptions {
     // Over several ranks: average gradients in buckets while the step's last backward pass
     // still runs (DDP's overlap) rather than all after it. Same results either way.
     bool overlapGradientReduction = true;
-    int64_t logEvery = 10;         // steps between log lines
-    int64_t evalEvery = 100;       // steps between evaluations; 0 = only at the end
-    int64_t evalBatches = 8;       // batches per evaluation
+    int64_t logEvery = 10;   // steps between log lines
+    int64_t evalEvery = 100; // steps between evaluations; 0 = only at the end
+    int64_t evalBatches = 8; // global batches (batch_size x ranks) per evaluation, split over ranks
     int64_t checkpointEvery = 500; // steps between checkpoints; 0 = only at the end
 };
 
