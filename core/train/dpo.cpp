@@ -158,6 +158,8 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunConte
             }
             pairs += double(indices.size());
             const DpoLoss loss = pairLoss(train, trainRef, indices);
+            // The step's last backward (a rank without that micro-batch reduces all in update()).
+            if (micro == config.gradAccumulation - 1) trainer.reduceDuringNextBackward();
             (loss.loss * weight / double(config.gradAccumulation)).backward();
             losses.push_back(loss.loss.detach() * weight);
             chosen.push_back(loss.chosenReward);

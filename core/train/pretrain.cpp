@@ -46,6 +46,7 @@ StageResult runPretrain(const PretrainConfig& config, const PretrainData& data,
                 auto scope = trainer.autocast();
                 microLoss = nextTokenLoss(model, batch) / double(config.gradAccumulation);
             }
+            if (micro == config.gradAccumulation - 1) trainer.reduceDuringNextBackward();
             microLoss.backward();
             loss += microLoss.item<double>();
         }

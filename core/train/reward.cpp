@@ -123,6 +123,8 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data, const 
                 auto scope = trainer.autocast();
                 scores = scorePairs(model, batch, trainer.device());
             }
+            // The step's last backward (a rank without that micro-batch reduces all in update()).
+            if (micro == config.gradAccumulation - 1) trainer.reduceDuringNextBackward();
             (rewardModelLoss(scores.chosen, scores.rejected) * weight /
              double(config.gradAccumulation))
                 .backward();

@@ -117,6 +117,7 @@ StageResult runSft(const FineTuneConfig& config, const ChatData& data, const Run
                 auto scope = trainer.autocast();
                 sum = responseNll(model, batch, trainer.device()).first;
             }
+            if (&batch == &batches.back()) trainer.reduceDuringNextBackward();
             (sum / perRank).backward();
             nll += sum.item<double>();
         }

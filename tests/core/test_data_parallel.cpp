@@ -44,6 +44,9 @@ void compareOneAndTwoProcesses(const fs::path& root, nlohmann::json document, in
                                QString::fromStdString((root / "two.json").string())});
     RUN_OK(two);
     QVERIFY2(two.out.contains("launching 2 ranks"), qPrintable(two.out));
+    // The last micro-batch's backward reduced the gradients while it ran.
+    QVERIFY2(two.out.contains("1 of 1 gradient buckets reduced during the last backward pass"),
+             qPrintable(two.out));
 
     const auto one = lossesOf(root, "one"), parallel = lossesOf(root, "two");
     const int64_t steps = document["training"]["steps"].get<int64_t>();
