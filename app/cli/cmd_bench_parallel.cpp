@@ -241,19 +241,24 @@ void writeBenchTokens(const fs::path& file, const ParallelBenchArguments& argume
     writer.commit();
 }
 
-std::string runName(int ranks)
+// How the gradients meet across ranks: while the last backward runs (the default) or after it.
+enum class Reduction { DuringBackward, AfterBackward };
+
+std::string runName(int ranks, Reduction reduction)
 {
-    return "bench-parallel-" + std::to_string(ranks);
+    return "bench-parallel-" + std::to_string(ranks) +
+           (reduction == Reduction::AfterBackward ? "-after-backward" : "");
 }
 
 // The pretraining document of the run with `ranks` processes: CPU, no evaluation, one
 // checkpoint after the last timed step.
-Json pretrainDocument(const ParallelBenchArguments& arguments, int ranks)
+Json pretrainDocument(const ParallelBenchArguments& arguments, int ranks,
+                      Reduction reduction = Reduction::DuringBackward)
 {
     const model::ModelConfig& model = arguments.model;
     const int64_t steps = arguments.warmupSteps + arguments.steps;
     return {{"stage", "pretrain"},
-            {"name", runName(ranks)},
+            {"name", runName(ranks, reduction)},
             {"data", {{"train", "tokens/bench-parallel.u32"}}},
             {"model",
              {{"flavour", "gpt2"},
@@ -271,7 +276,8 @@ Json pretrainDocument(const ParallelBenchArguments& arguments, int ranks)
               {"device", "cpu"},
               {"log_every", steps},
               {"eval_every", 0},
-              {"checkpoint_every", 0}}}};
+              {"checkpoint_every", 0},
+              {"overlap_gradient_reduction", reduction == Reduction::DuringBackward}}}};
 }
 
 // Median seconds of the run's timed steps (those after the warmup), from its time/step_s series.
@@ -290,21 +296,38 @@ double medianStepSeconds(const fs::path& root, const std::string& name, int64_t 
     throw Error("bench parallel: run " + name + " recorded no timed steps");
 }
 
+// Trains the job of `ranks` processes; the median seconds of its timed steps.
+double stepSeconds(const ParallelBenchArguments& arguments, const fs::path& root, int ranks,
+                   Reduction reduction)
+{
+    const std::string name = runName(ranks, reduction);
+    const fs::path document = root / (name + ".json");
+    std::ofstream(document) << pretrainDocument(arguments, ranks, reduction).dump(2);
+    launchRanks(ranks, {"train", document.string(), "-p", root.string()}, root,
+                "training with " + std::to_string(ranks) + " ranks" +
+                    (reduction == Reduction::AfterBackward ? ", reducing after backward" : ""));
+    return medianStepSeconds(root, name, arguments.warmupSteps);
+}
+
+// A job of 2 or more ranks runs twice: gradients reduced during backward (the row's numbers)
+// and after it, as without the overlap (`*_after_backward`).
 Json scalingRow(const ParallelBenchArguments& arguments, const fs::path& root, int ranks)
 {
-    const fs::path document = root / (runName(ranks) + ".json");
-    std::ofstream(document) << pretrainDocument(arguments, ranks).dump(2);
-    launchRanks(ranks, {"train", document.string(), "-p", root.string()}, root,
-                "training with " + std::to_string(ranks) + " ranks");
-    const double seconds = medianStepSeconds(root, runName(ranks), arguments.warmupSteps);
+    const double seconds = stepSeconds(arguments, root, ranks, Reduction::DuringBackward);
     const int64_t tokens = ranks * arguments.batchSize * arguments.model.contextLength;
     const int threads = threadsPerRank(arguments.threads, ranks);
-    return {{"ranks", ranks},
-            {"threads_per_rank", threads},
-            {"oversubscribed", ranks * threads > availableCores()},
-            {"tokens_per_step", tokens},
-            {"ms_per_step", seconds * 1e3},
-            {"tokens_per_s", double(tokens) / seconds}};
+    Json row = {{"ranks", ranks},
+                {"threads_per_rank", threads},
+                {"oversubscribed", ranks * threads > availableCores()},
+                {"tokens_per_step", tokens},
+                {"ms_per_step", seconds * 1e3},
+                {"tokens_per_s", double(tokens) / seconds}};
+    if (ranks > 1) {
+        const double after = stepSeconds(arguments, root, ranks, Reduction::AfterBackward);
+        row["ms_per_step_after_backward"] = after * 1e3;
+        row["tokens_per_s_after_backward"] = double(tokens) / after;
+    }
+    return row;
 }
 
 // --- The whole benchmark.

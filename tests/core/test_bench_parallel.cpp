@@ -89,11 +89,14 @@ void TestBenchParallel::printsOneJsonLineForTwoRanks()
     const double fraction = number(two, "grad_allreduce_fraction");
     QVERIFY2(fraction > 0, qPrintable(QString::number(fraction)));
     QVERIFY(!one.contains("grad_allreduce_ms")); // one process averages nothing
+    // The 2-rank job ran again with its gradients reduced after backward, for comparison.
+    QVERIFY(number(two, "tokens_per_s_after_backward") > 0);
+    QVERIFY(!one.contains("tokens_per_s_after_backward"));
 
-    // Both runs went through `rlhf train` into the scratch project, every step recorded.
+    // All three runs went through `rlhf train` into the scratch project, every step recorded.
     rlhf::store::Database database(scratch.filePath("bench/project.sqlite").toStdString());
     const auto runs = database.runs();
-    QCOMPARE(int(runs.size()), 2);
+    QCOMPARE(int(runs.size()), 3);
     for (const auto& run : runs)
         QCOMPARE(int(database.metricSeries(run.id, "time/step_s").size()), 1 + 3); // warmup, steps
 }
