@@ -72,6 +72,10 @@ TransformerImpl::TransformerImpl(const ModelConfig& config) : m_config(config)
     auto layers = addChild(*backbone, gpt2 ? "h" : "layers");
     for (int64_t i = 0; i < m_config.layers; ++i) {
         auto layer = addChild(*layers, std::to_string(i));
+        const std::string layerPath =
+            (gpt2 ? "transformer.h." : "model.layers.") + std::to_string(i);
+        const std::string attnPath = layerPath + (gpt2 ? ".attn." : ".self_attn.");
+        const std::string mlpPath = layerPath + ".mlp.";
         Block block;
         auto norm1 = addChild(*layer, gpt2 ? "ln_1" : "input_layernorm");
         auto norm2 = addChild(*layer, gpt2 ? "ln_2" : "post_attention_layernorm");
@@ -82,16 +86,16 @@ TransformerImpl::TransformerImpl(const ModelConfig& config) : m_config(config)
         if (gpt2) {
             block.norm1Bias = norm1->register_parameter("bias", at::empty({dim}));
             block.norm2Bias = norm2->register_parameter("bias", at::empty({dim}));
-            block.qkv = addLinear(*attn, "c_attn", dim, 3 * dim, /*bias=*/true);
-            block.attnOut = addLinear(*attn, "c_proj", dim, dim, /*bias=*/true);
-            block.up = addLinear(*mlp, "c_fc", dim, hidden, /*bias=*/true);
-            block.down = addLinear(*mlp, "c_proj", hidden, dim, /*bias=*/true);
+            block.qkv = addLinear(*attn, attnPath, "c_attn", dim, 3 * dim, /*bias=*/true);
+            block.attnOut = addLinear(*attn, attnPath, "c_proj", dim, dim, /*bias=*/true);
+            block.up = addLinear(*mlp, mlpPath, "c_fc", dim, hidden, /*bias=*/true);
+            block.down = addLinear(*mlp, mlpPath, "c_proj", hidden, dim, /*bias=*/true);
         } else {
             const bool qkvBias = m_config.qkvBias;
-            block.query = addLinear(*attn, "q_proj", dim, qDim, qkvBias);
-            block.key = addLinear(*attn, "k_proj", dim, kvDim, qkvBias);
-            block.value = addLinear(*attn, "v_proj", dim, kvDim, qkvBias);
-            block.attnOut = addLinear(*attn, "o_proj", qDim, dim, m_config.outputBias);
+            block.query = addLinear(*attn, attnPath, "q_proj", dim, qDim, qkvBias);
+            block.key = addLinear(*attn, attnPath, "k_proj", dim, kvDim, qkvBias);
+            block.value = addLinear(*attn, attnPath, "v_proj", dim, kvDim, qkvBias);
+            block.attnOut = addLinear(*attn, attnPath, "o_proj", qDim, dim, m_config.outputBias);
             if (m_config.qkNorm) {
                 const int64_t headDim = m_config.headDim();
                 block.queryNorm =
@@ -99,9 +103,9 @@ TransformerImpl::TransformerImpl(const ModelConfig& config) : m_config(config)
                 block.keyNorm =
                     addChild(*attn, "k_norm")->register_parameter("weight", at::empty({headDim}));
             }
-            block.gate = addLinear(*mlp, "gate_proj", dim, hidden, /*bias=*/false);
-            block.up = addLinear(*mlp, "up_proj", dim, hidden, /*bias=*/false);
-            block.down = addLinear(*mlp, "down_proj", hidden, dim, /*bias=*/false);
+            block.gate = addLinear(*mlp, mlpPath, "gate_proj", dim, hidden, /*bias=*/false);
+            block.up = addLinear(*mlp, mlpPath, "up_proj", dim, hidden, /*bias=*/false);
+            block.down = addLinear(*mlp, mlpPath, "down_proj", hidden, dim, /*bias=*/false);
         }
         m_blocks.push_back(block);
     }
@@ -123,14 +127,16 @@ TransformerImpl::TransformerImpl(const ModelConfig& config) : m_config(config)
         m_ropeScale = frequencies.scale;
     }
     initWeights(/*seed=*/0);
+    m_dropoutGenerator = at::detail::createCPUGenerator();
 }
 
 TransformerImpl::Linear TransformerImpl::addLinear(torch::nn::Module& parent,
-                                                   const std::string& name, int64_t in, int64_t out,
-                                                   bool bias)
+                                                   const std::string& path, const std::string& name,
+                                                   int64_t in, int64_t out, bool bias)
 {
     auto child = addChild(parent, name);
     Linear linear;
+    linear.name = path + name;
     // GPT-2 keeps HF's Conv1D layout (in, out); Llama keeps nn.Linear's (out, in).
     const bool conv1d = m_config.flavour == Flavour::Gpt2;
     linear.weight =
@@ -172,6 +178,16 @@ int64_t TransformerImpl::parameterCount() const
 }
 
 at::Tensor TransformerImpl::project(const Linear& linear, const at::Tensor& x) const
+{
+    const at::Tensor y = projectBase(linear, x);
+    const LoraWeights* lora = activeLora(linear);
+    if (!lora) return y;
+    return addLora(
+        *lora, x, y, linear.bias, [&] { return denseWeight(linear).to(x.scalar_type()); },
+        is_training(), &m_dropoutGenerator);
+}
+
+at::Tensor TransformerImpl::projectBase(const Linear& linear, const at::Tensor& x) const
 {
     const bool conv1d = m_config.flavour == Flavour::Gpt2;
     if (isSingleFloatRow(x, linear.weight))
@@ -356,7 +372,7 @@ at::Tensor TransformerImpl::block(const Block& block, at::Tensor x, KvCache* cac
     return x + mlp(block, norm(x, block.norm2Weight, block.norm2Bias));
 }
 
-std::vector<at::Tensor> TransformerImpl::blockParameters(const Block& block)
+std::vector<at::Tensor> TransformerImpl::blockParameters(const Block& block) const
 {
     std::vector<at::Tensor> parameters;
     for (const at::Tensor* tensor :
@@ -367,6 +383,11 @@ std::vector<at::Tensor> TransformerImpl::blockParameters(const Block& block)
           &block.up.weight,   &block.up.bias,   &block.gate.weight,    &block.down.weight,
           &block.down.bias})
         if (tensor->defined()) parameters.push_back(*tensor);
+    for (const Linear* linear : {&block.qkv, &block.query, &block.key, &block.value, &block.attnOut,
+                                 &block.up, &block.gate, &block.down})
+        if (const LoraWeights* lora = activeLora(*linear))
+            for (const at::Tensor* tensor : {&lora->a, &lora->b, &lora->magnitude})
+                if (tensor->defined()) parameters.push_back(*tensor);
     return parameters;
 }
 
@@ -405,11 +426,22 @@ at::Tensor TransformerImpl::hiddenStates(const at::Tensor& tokens, KvCache* cach
     Masks masks;
     const at::Tensor blockKeyValid = padded ? keyValid : at::Tensor();
     const bool checkpoint = m_activationCheckpointing && !cache && at::GradMode::is_enabled();
+    const bool dropout =
+        is_training() && m_activeAdapter >= 0 && m_adapters[size_t(m_activeAdapter)].dropout > 0;
     for (size_t i = 0; i < m_blocks.size(); ++i) {
         const Block& block = m_blocks[i];
+        // The layer's dropout masks come from a seed of its own, drawn from the global
+        // generator, so that a recomputed layer draws them again.
+        const uint64_t seed =
+            dropout ? uint64_t(at::randint(int64_t(1) << 62, {1}).item<int64_t>()) : 0;
+        if (dropout && m_dropoutGenerator.device() != x.device())
+            m_dropoutGenerator = at::globalContext().defaultGenerator(x.device()).clone();
+        if (dropout) m_dropoutGenerator.set_current_seed(seed);
         if (checkpoint) {
             // Runs again in backward, after this function returned: captures by value.
-            auto run = [this, &block, i, rope, blockKeyValid, masks](const at::Tensor& in) {
+            auto run = [this, &block, i, rope, blockKeyValid, masks, dropout,
+                        seed](const at::Tensor& in) {
+                if (dropout) m_dropoutGenerator.set_current_seed(seed);
                 Masks blockMasks = masks;
                 return this->block(block, in, nullptr, i, rope, blockKeyValid, blockMasks);
             };

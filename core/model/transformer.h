@@ -6,12 +6,17 @@
 #pragma once
 
 #include "core/model/kv_cache.h"
+#include "core/model/lora.h"
 #include "core/model/model_config.h"
+#include "core/model/tensor_io.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
+#include <ATen/core/Generator.h>
+
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace rlhf::model {
@@ -52,14 +57,41 @@ public:
     enum class AttentionKernel { Auto, Fused, WrittenOut };
     void setAttentionKernel(AttentionKernel kernel) { m_attentionKernel = kernel; }
 
+    // --- LoRA adapters (model/lora.h), kept beside the parameters: named_parameters() and the
+    // checkpoint stay the base model's. Each added adapter has an index; the active one, if
+    // any, runs in every forward, so one base serves several adapters and the base alone.
+    // Adapter tensors are named as PEFT saves them, less its "base_model.model." prefix:
+    // "model.layers.0.self_attn.q_proj.lora_A.weight", ".lora_B.weight",
+    // ".lora_magnitude_vector" (DoRA). They are made on the model's device, in fp32.
+    // A fresh adapter on the layers `config` targets, drawn from `seed` (B = 0: the model
+    // computes what the base does until it trains). Throws when it targets no layer.
+    int addAdapter(const LoraConfig& config, uint64_t seed);
+    // An adapter of these tensors: it sits on exactly the layers they name; a tensor that fits
+    // no layer, or of the wrong shape, is an error naming it.
+    int addAdapter(const LoraConfig& config, const NamedTensors& tensors);
+    int adapterCount() const { return int(m_adapters.size()); }
+    const LoraConfig& adapterConfig(int adapter) const;
+    // The adapter's tensors (not copies: what an optimizer trains), in layer order.
+    NamedTensors adapterTensors(int adapter) const;
+    // -1: the base alone (DPO's and PPO's reference without a second model in memory).
+    void setActiveAdapter(int adapter);
+    int activeAdapter() const { return m_activeAdapter; }
+    // Folds the adapter into the base weights, which then compute base + adapter without it;
+    // the adapter is removed from the layers (and no longer active).
+    void mergeAdapter(int adapter);
+    // The linear layers' names, e.g. "model.layers.0.mlp.down_proj".
+    std::vector<std::string> linearNames() const;
+
     const ModelConfig& config() const { return m_config; }
     c10::Device device() const { return m_tokenEmbedding.device(); } // where the weights are
     int64_t parameterCount() const;
 
 private:
     struct Linear {
+        std::string name;  // "model.layers.0.self_attn.q_proj"
         at::Tensor weight; // GPT-2 (Conv1D): (in, out); Llama (nn.Linear): (out, in)
         at::Tensor bias;   // (out) or undefined
+        std::vector<LoraWeights> adapters; // by adapter index; .a undefined: not on this layer
     };
     struct Block {
         at::Tensor norm1Weight, norm1Bias, norm2Weight, norm2Bias; // biases: GPT-2 only
@@ -70,9 +102,17 @@ private:
         Linear up, gate, down;         // GPT-2: c_fc, -, c_proj; Llama: up, gate, down
     };
 
-    Linear addLinear(torch::nn::Module& parent, const std::string& name, int64_t in, int64_t out,
-                     bool bias);
+    Linear addLinear(torch::nn::Module& parent, const std::string& path, const std::string& name,
+                     int64_t in, int64_t out, bool bias);
+    // x @ W^T + b, plus the active adapter's part.
     at::Tensor project(const Linear& linear, const at::Tensor& x) const;
+    at::Tensor projectBase(const Linear& linear, const at::Tensor& x) const;
+    // W as (out, in), whatever the layout.
+    at::Tensor denseWeight(const Linear& linear) const;
+    std::vector<Linear*> linears();
+    std::vector<const Linear*> linears() const;
+    const LoraWeights* activeLora(const Linear& linear) const;
+    int addAdapter(const LoraConfig& config, std::vector<LoraWeights> perLinear);
     at::Tensor norm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) const;
     // keyValid: (B, Tcache + T), or undefined when nothing is padding.
     // Rotary embedding (Llama): cos and sin of each position's angles, (B, 1, T, headDim), fp32.
@@ -99,7 +139,8 @@ private:
     // One layer: x + attention(norm(x)), then + mlp(norm(...)).
     at::Tensor block(const Block& block, at::Tensor x, KvCache* cache, size_t layer,
                      const Rope& rope, const at::Tensor& keyValid, Masks& masks);
-    static std::vector<at::Tensor> blockParameters(const Block& block);
+    // The block's tensors that may train: its parameters and the active adapter's.
+    std::vector<at::Tensor> blockParameters(const Block& block) const;
 
     ModelConfig m_config;
     at::Tensor m_tokenEmbedding;    // (vocab, dim): wte / embed_tokens
@@ -110,6 +151,11 @@ private:
     double m_ropeScale = 1.0; // cos and sin are scaled by it (yarn)
     std::vector<Block> m_blocks;
     bool m_activationCheckpointing = false;
+    std::vector<LoraConfig> m_adapters;
+    int m_activeAdapter = -1;
+    // LoRA dropout's masks: seeded per layer and forward, so a layer recomputed by activation
+    // checkpointing draws the same ones.
+    mutable at::Generator m_dropoutGenerator;
     AttentionKernel m_attentionKernel = AttentionKernel::Auto;
 };
 TORCH_MODULE(Transformer);
