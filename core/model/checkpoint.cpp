@@ -50,14 +50,18 @@ void saveCheckpoint(const fs::path& folder, TransformerImpl& model,
         fs::remove_all(staging);
         fs::create_directories(staging);
 
-        NamedTensors weights;
-        for (const auto& item : model.named_parameters())
-            weights.emplace_back(item.key(), item.value());
-        writeModelWeights(staging, weights, scalarTypeOf(contents.weightsDtype),
-                          contents.maxShardBytes);
-        ModelConfig config = model.config();
-        config.dtype = contents.weightsDtype;
-        writeJsonFile(staging / "config.json", toHfConfig(config));
+        if (contents.adapter) {
+            saveAdapter(staging, *contents.adapter, model.config().flavour == Flavour::Gpt2);
+        } else {
+            NamedTensors weights;
+            for (const auto& item : model.named_parameters())
+                weights.emplace_back(item.key(), item.value());
+            writeModelWeights(staging, weights, scalarTypeOf(contents.weightsDtype),
+                              contents.maxShardBytes);
+            ModelConfig config = model.config();
+            config.dtype = contents.weightsDtype;
+            writeJsonFile(staging / "config.json", toHfConfig(config));
+        }
         if (!contents.optimizerState.empty())
             writeTensors(staging / "optimizer.safetensors", contents.optimizerState);
         if (!contents.trainerState.is_null())
@@ -83,8 +87,24 @@ void saveCheckpoint(const fs::path& folder, TransformerImpl& model,
     });
 }
 
+fs::path adapterBase(const fs::path& folder, const AdapterFolder& adapter)
+{
+    if (adapter.baseModel.empty())
+        throw Error((folder / "adapter_config.json").string() +
+                    ": base_model_name_or_path names no base model");
+    const fs::path base = fs::path(adapter.baseModel).is_absolute() ? fs::path(adapter.baseModel)
+                                                                    : folder / adapter.baseModel;
+    if (!fs::is_regular_file(base / "config.json"))
+        throw Error((folder / "adapter_config.json").string() + ": base model \"" +
+                    adapter.baseModel + "\" is not a model folder here (no " +
+                    (base / "config.json").string() + ")");
+    return base;
+}
+
 ModelConfig loadCheckpointConfig(const fs::path& folder)
 {
+    if (isAdapterFolder(folder))
+        return loadCheckpointConfig(adapterBase(folder, loadAdapter(folder)));
     const fs::path file = folder / "config.json";
     const nlohmann::json json = readJsonFile(file);
     return withContext(file.string(), [&] { return fromHfConfig(json); });
@@ -121,6 +141,14 @@ void loadCheckpointWeights(const fs::path& folder, TransformerImpl& model)
 
 Transformer loadTransformer(const fs::path& folder)
 {
+    if (isAdapterFolder(folder)) {
+        const AdapterFolder adapter = loadAdapter(folder);
+        Transformer model = loadTransformer(adapterBase(folder, adapter));
+        withContext("applying the adapter of " + folder.string(), [&] {
+            model->mergeAdapter(model->addAdapter(adapter.config, adapter.tensors));
+        });
+        return model;
+    }
     Transformer model(loadCheckpointConfig(folder));
     loadCheckpointWeights(folder, *model);
     return model;

@@ -10,6 +10,8 @@
 // what trains, in fp32.
 #pragma once
 
+#include "core/model/lora_config.h"
+
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -18,25 +20,6 @@
 #include <vector>
 
 namespace rlhf::model {
-
-// Which linear layers get adapters and how they are shaped: the fields of PEFT's LoraConfig a
-// causal language model uses.
-struct LoraConfig {
-    int64_t rank = 16;
-    double alpha = 32;
-    double dropout = 0.0; // on the adapter's input, in training only
-    // Module names matched as PEFT matches a list: the whole dotted name or its last components
-    // ("q_proj" matches "model.layers.0.self_attn.q_proj"). "all-linear": every projection in
-    // the layers (PEFT's shorthand; the output head stays out).
-    std::vector<std::string> targetModules{"q_proj", "k_proj", "v_proj", "o_proj"};
-    bool rsLora = false;
-    bool dora = false;
-
-    double scaling() const;
-    bool targets(const std::string& moduleName) const;
-    // Throws naming the field ("lora.rank: ...") when a value is out of range.
-    void validate() const;
-};
 
 // One adapter on one linear layer.
 struct LoraWeights {

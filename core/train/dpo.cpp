@@ -102,8 +102,8 @@ struct HeldOutSums {
 StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunContext& run)
 {
     Trainer trainer({config, config.resumeFrom, config.tokenizer, toJson(config)}, run);
-    model::TransformerImpl& policy = *trainer.trainTransformer(config.init);
-    model::Transformer reference = trainer.frozen(config.init);
+    model::TransformerImpl& policy = *trainer.trainTransformer(config.init, config.lora);
+    model::Transformer reference = trainer.reference(config.init);
 
     const auto encoder =
         chat::ChatEncoder::forModel(data.tokenizer, config.init, config.chatTemplate);
@@ -115,11 +115,14 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunConte
     // Each rank evaluates its own batches of the held-out pairs, and needs only their reference.
     const EvalShard evalShard(int64_t(val.size()), config.batchSize, config.evalBatches,
                               {trainer.rank(), trainer.worldSize()});
-    const Cached trainRef =
-        referenceLogProbs(*reference, train, consecutiveBatches(train.size(), config.batchSize),
-                          encoder.padTokenId(), trainer.compute());
-    const Cached valRef = referenceLogProbs(*reference, val, evalShard.batches(),
-                                            encoder.padTokenId(), trainer.compute());
+    Cached trainRef, valRef;
+    trainer.withReference([&] {
+        trainRef =
+            referenceLogProbs(*reference, train, consecutiveBatches(train.size(), config.batchSize),
+                              encoder.padTokenId(), trainer.compute());
+        valRef = referenceLogProbs(*reference, val, evalShard.batches(), encoder.padTokenId(),
+                                   trainer.compute());
+    });
     reference = nullptr; // cached: the reference model is no longer needed
     const BatchPlan plan(pairLengths(train), config.batchSize, config.seed,
                          {trainer.rank(), trainer.worldSize()});

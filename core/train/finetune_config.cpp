@@ -93,6 +93,16 @@ JsonFields<FineTuneConfig> makeFineTuneFields()
         json["data"] = stageDatasetJson(config.data);
     });
     fields.block("chat_template", chatTemplateFields(), &Config::chatTemplate);
+    fields.custom(
+        "lora",
+        [](JsonReader& root, Config& config) {
+            if (!root.has("lora")) return; // no block: every weight trains
+            JsonReader lora = root.child("lora");
+            loraOptionFields().read(lora, config.lora.emplace());
+        },
+        [](const Config& config, nlohmann::ordered_json& json) {
+            if (config.lora) json["lora"] = loraOptionFields().write(*config.lora);
+        });
     fields.include(trainingOptionFields());
     fields.check("max_length", "must not be negative",
                  [](const Config& config) { return config.maxLength >= 0; });

@@ -3,17 +3,19 @@
 // resume, and the common optimizer / training blocks. Each stage's config derives from it.
 //   {"stage": "sft", "name": "sft-arith", "init": "checkpoints/run-1/step-000300",
 //    "data": {"dataset": "arith-sft", "train": "train", "val": "val"},
-//    "chat_template": {...}, "optimizer": {...}, "training": {...}}
+//    "chat_template": {...}, "lora": {...}, "optimizer": {...}, "training": {...}}
 // The reward and dpo stages may train on this project's labels instead of a dataset:
 //    "data": {"labels": {"annotators": ["alice"], "min_agreement": 0.66}, "val_fraction": 0.1}
 #pragma once
 
 #include "core/chat/chat_template.h"
+#include "core/train/lora_options.h"
 #include "core/train/stage_data.h"
 #include "core/train/training_options.h"
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <optional>
 #include <string>
 
 namespace rlhf {
@@ -31,6 +33,8 @@ struct FineTuneConfig : TrainingOptions {
     StageDataset data;
     chat::ChatTemplate chatTemplate;
     int64_t maxLength = 0; // tokens per sequence; longer ones are cut; 0: the model's context
+    // Train LoRA adapters on the frozen init model rather than all of its weights.
+    std::optional<LoraOptions> lora;
 
     // The tokens a sequence may hold with a model of `contextLength`: maxLength, at most the
     // context.

@@ -16,6 +16,10 @@ RlSession::RlSession(const RlConfig& config_, const RlData& data_, Trainer& trai
     if (data.train.empty())
         throw Error(std::string(store::runStageName(config.stage)) +
                     ": the prompt dataset has no prompts");
+    if (config.lora)
+        throw Error(std::string(store::runStageName(config.stage)) +
+                    ": lora: adapters train the sft and dpo stages so far; remove the lora "
+                    "block to train every weight");
     policy = trainer.trainTransformer(config.init);
     reference = trainer.frozen(config.init);
     encoder = std::make_unique<chat::ChatEncoder>(

@@ -77,7 +77,7 @@ std::vector<const chat::EncodedChat*> rowsOf(const std::vector<chat::EncodedChat
 StageResult runSft(const FineTuneConfig& config, const ChatData& data, const RunContext& run)
 {
     Trainer trainer({config, config.resumeFrom, config.tokenizer, fineTuneJson(config)}, run);
-    model::TransformerImpl& model = *trainer.trainTransformer(config.init);
+    model::TransformerImpl& model = *trainer.trainTransformer(config.init, config.lora);
 
     const auto encoder =
         chat::ChatEncoder::forModel(data.tokenizer, config.init, config.chatTemplate);

@@ -182,7 +182,8 @@ void resolveFineTune(const store::ProjectPaths& paths, FineTuneConfig& config,
     resolve(config.init);
     resolve(config.resumeFrom);
     resolve(config.tokenizer);
-    if (!std::filesystem::exists(std::filesystem::path(config.init) / "config.json"))
+    const std::filesystem::path init = config.init;
+    if (!std::filesystem::exists(init / "config.json") && !model::isAdapterFolder(init))
         throw Error(where + ": init: " + config.init + " is not a checkpoint folder");
     if (config.tokenizer.empty())
         config.tokenizer = (std::filesystem::path(config.init) / "tokenizer.json").string();

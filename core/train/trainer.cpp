@@ -154,8 +154,10 @@ model::Transformer Trainer::trainNew(const model::ModelConfig& config, uint64_t 
     return m_model;
 }
 
-model::Transformer Trainer::trainTransformer(const std::filesystem::path& init)
+model::Transformer Trainer::trainTransformer(const std::filesystem::path& init,
+                                             const std::optional<LoraOptions>& lora)
 {
+    if (lora) return trainAdapter(init, *lora);
     m_modelFolder = m_setup.resumeFrom.empty() ? init : m_setup.resumeFrom;
     m_model = model::loadTransformer(m_modelFolder);
     m_model->to(device());
@@ -239,6 +241,11 @@ void Trainer::save(const std::filesystem::path& folder, int64_t step, const Stag
     for (size_t i = 1; i < m_trained.size(); ++i)
         contents.tensorFiles.emplace_back(m_trained[i].stateFile, std::move(optimizerStates[i]));
     contents.trainerState = {{"step", step}, {"config", m_setup.document}};
+    if (m_adapters) { // the adapter alone, on its base
+        const std::string base = std::filesystem::absolute(m_adapters->base).lexically_normal();
+        contents.adapter = model::AdapterFolder{m_model->adapterConfig(m_adapters->trained),
+                                                m_model->adapterTensors(m_adapters->trained), base};
+    }
     contents.tokenizer = m_setup.tokenizer;
     contents.companionsFrom = m_modelFolder; // a model's own chat template goes on with it
     if (hooks.extendCheckpoint) hooks.extendCheckpoint(contents);

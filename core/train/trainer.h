@@ -18,6 +18,7 @@
 
 #include "core/model/checkpoint.h"
 #include "core/model/transformer.h"
+#include "core/train/lora_options.h"
 #include "core/train/precision.h"
 #include "core/train/stage_observer.h"
 #include "core/train/training_options.h"
@@ -28,6 +29,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -95,14 +97,23 @@ public:
     // when resuming; the references stay valid as long as the trainer.
     // A new model of `config`, weights drawn with `seed`, or those of the resumed checkpoint.
     model::Transformer trainNew(const model::ModelConfig& config, uint64_t seed);
-    // The model of the resumed checkpoint, else of `init`.
-    model::Transformer trainTransformer(const std::filesystem::path& init);
+    // The model of the resumed checkpoint, else of `init`. With `lora` the model is frozen (its
+    // base: init, or the base an adapter checkpoint names) and an adapter trains on it: a fresh
+    // one, init's adapter continued, or the resumed one; checkpoints hold the adapter alone.
+    model::Transformer trainTransformer(const std::filesystem::path& init,
+                                        const std::optional<LoraOptions>& lora = std::nullopt);
     ScalarModel& trainScalar(const std::filesystem::path& init);
     // A second trained model with its own optimizer, saved in `optimizerFile` (PPO's value
     // model; the stage saves its weights through StageHooks::extendCheckpoint).
     void trainValue(model::NamedTensors parameters, const std::string& optimizerFile);
     // A frozen model on the device: no gradients (DPO's and the RL stages' reference).
     model::Transformer frozen(const std::filesystem::path& folder) const;
+    // The frozen reference of a stage that started from `init`: frozen(init), or, when an adapter
+    // trains, the trained model itself, which withReference() switches to init's model (the
+    // base, or the base with init's adapter as it was): no second copy of the base in memory.
+    model::Transformer reference(const std::filesystem::path& init) const;
+    // Runs `compute` with the reference's weights active (see reference()), in evaluation mode.
+    void withReference(const std::function<void()>& compute);
 
     // --- One update. Zeroes the gradients of a trained model before its backward passes.
     void zeroGrad(Trained which = Trained::Model);
@@ -146,6 +157,15 @@ private:
     model::Transformer m_model{nullptr};
     std::unique_ptr<ScalarModel> m_scalar;
     std::filesystem::path m_modelFolder; // what the trained model was loaded from; empty: new
+    // LoRA: the adapter that trains, the one the reference uses (-1: the base alone), the base.
+    struct Adapters {
+        LoraOptions options;
+        int trained = -1;
+        int reference = -1;
+        std::filesystem::path base;
+    };
+    std::optional<Adapters> m_adapters;
+    model::Transformer trainAdapter(const std::filesystem::path& init, const LoraOptions& lora);
 };
 
 } // namespace rlhf::train

@@ -1,0 +1,109 @@
+// The Trainer's LoRA side: a frozen base with an adapter that trains on it, and the reference
+// that is the same model with another adapter (or none) switched on.
+#include "core/train/trainer.h"
+
+#include "core/model/checkpoint.h"
+#include "core/util/error.h"
+
+#include <ATen/ATen.h>
+
+#include <cstdio>
+
+namespace rlhf::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string joined(const std::vector<std::string>& words)
+{
+    std::string text;
+    for (const std::string& word : words)
+        text += (text.empty() ? "" : ", ") + word;
+    return text;
+}
+
+} // namespace
+
+model::Transformer Trainer::trainAdapter(const fs::path& init, const LoraOptions& lora)
+{
+    Adapters& adapters = m_adapters.emplace();
+    adapters.options = lora;
+    m_modelFolder = m_setup.resumeFrom.empty() ? init : m_setup.resumeFrom;
+    // init is a model folder, or a LoRA checkpoint: its base, and its adapter to continue.
+    std::optional<model::AdapterFolder> initAdapter;
+    adapters.base = init;
+    if (model::isAdapterFolder(init)) {
+        initAdapter = model::loadAdapter(init);
+        adapters.base = model::adapterBase(init, *initAdapter);
+    }
+    m_model = model::loadTransformer(adapters.base);
+    for (at::Tensor& parameter : m_model->parameters())
+        parameter.set_requires_grad(false);
+    m_model->to(device());
+    m_model->setActivationCheckpointing(m_setup.options.activationCheckpointing);
+
+    if (initAdapter) { // the reference: init's model, its adapter frozen as it was
+        adapters.reference = m_model->addAdapter(initAdapter->config, initAdapter->tensors);
+        for (auto& [name, tensor] : m_model->adapterTensors(adapters.reference))
+            tensor.set_requires_grad(false);
+    }
+    // What trains: the resumed adapter, init's continued, or a fresh one (drawn from the seed).
+    auto continued = [&](model::AdapterFolder folder) {
+        folder.config.dropout = lora.adapter.dropout; // this stage's
+        return m_model->addAdapter(folder.config, folder.tensors);
+    };
+    if (!m_setup.resumeFrom.empty())
+        adapters.trained = withContext("resuming from " + m_setup.resumeFrom.string(), [&] {
+            return continued(model::loadAdapter(m_setup.resumeFrom));
+        });
+    else if (initAdapter)
+        adapters.trained = continued(*initAdapter);
+    else
+        adapters.trained = m_model->addAdapter(lora.adapter, m_setup.options.seed);
+    m_model->setActiveAdapter(adapters.trained);
+
+    const model::LoraConfig& config = m_model->adapterConfig(adapters.trained);
+    model::NamedTensors tensors = m_model->adapterTensors(adapters.trained);
+    int64_t trained = 0;
+    for (const auto& [name, tensor] : tensors)
+        trained += tensor.numel();
+    char share[64];
+    std::snprintf(share, sizeof(share), "%.2f%%",
+                  100.0 * double(trained) / double(m_model->parameterCount()));
+    log(std::string(initAdapter ? "LoRA, continuing init's adapter" : "LoRA") + ": rank " +
+        std::to_string(config.rank) + ", alpha " + std::to_string(int64_t(config.alpha)) + " on " +
+        joined(config.targetModules) + (config.dora ? ", DoRA" : "") +
+        (config.rsLora ? ", rsLoRA" : "") + "; " + std::to_string(trained) +
+        " trained parameters (" + share + " of the model's " +
+        std::to_string(m_model->parameterCount()) + "); base " + adapters.base.string() +
+        " held in " + std::string(wordOf(baseStorageWords, lora.base)));
+    optimize(std::move(tensors), "optimizer.safetensors");
+    return m_model;
+}
+
+model::Transformer Trainer::reference(const fs::path& init) const
+{
+    return m_adapters ? m_model : frozen(init);
+}
+
+void Trainer::withReference(const std::function<void()>& compute)
+{
+    if (!m_adapters) return compute();
+    // Back to the trained adapter and mode however `compute` ends.
+    struct Restore {
+        model::TransformerImpl& model;
+        int adapter;
+        bool training;
+        ~Restore()
+        {
+            model.setActiveAdapter(adapter);
+            model.train(training);
+        }
+    } restore{*m_model, m_model->activeAdapter(), m_model->is_training()};
+    m_model->setActiveAdapter(m_adapters->reference);
+    m_model->eval();
+    compute();
+}
+
+} // namespace rlhf::train

@@ -1,0 +1,248 @@
+// LoRA through the stages (runStage, as the CLI and the studio run them) on the arithmetic
+// project: SFT trains an adapter on a frozen base and checkpoints it as PEFT's files; a resumed
+// run ends where the straight one does; DPO continues the SFT adapter with the SFT model as its
+// reference (the same base, that adapter frozen), so its first loss is exactly ln 2; a
+// full fine-tuning stage starts from the adapter checkpoint as base + adapter merged. The
+// stages without adapters yet refuse the lora block.
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+
+#include "core/model/checkpoint.h"
+#include "core/model/peft_adapter.h"
+#include "core/store/project.h"
+#include "core/train/stage_runner.h"
+#include "core/util/error.h"
+#include "tests/support/arithmetic_project.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+
+namespace fs = std::filesystem;
+using namespace rlhf;
+
+namespace {
+
+struct Logs : train::StageObserver {
+    std::vector<std::string> lines;
+    void onLog(const std::string& line) override { lines.push_back(line); }
+    bool has(const std::string& part) const
+    {
+        for (const std::string& line : lines)
+            if (line.find(part) != std::string::npos) return true;
+        return false;
+    }
+};
+
+nlohmann::json stageDocument(const char* stage, const std::string& init, const char* dataset,
+                             int64_t steps)
+{
+    return {{"stage", stage},
+            {"init", init},
+            {"data", {{"dataset", dataset}, {"train", "train"}}},
+            {"optimizer", {{"lr", 0.01}, {"warmup_steps", 0}}},
+            {"training",
+             {{"steps", steps},
+              {"batch_size", 4},
+              {"seed", 5},
+              {"threads", 1},
+              {"precision", "fp32"},
+              {"log_every", 1},
+              {"eval_every", 0},
+              {"checkpoint_every", 3}}}};
+}
+
+const nlohmann::json loraBlock = {{"rank", 4}, {"alpha", 8}, {"target_modules", "all-linear"}};
+
+std::vector<double> series(const fs::path& root, int64_t run, const char* metric)
+{
+    store::Project project = store::Project::open(root);
+    std::vector<double> values;
+    for (const auto& sample : project.database().metricSeries(run, metric))
+        values.push_back(sample.value);
+    return values;
+}
+
+double maxDifference(const model::NamedTensors& a, const model::NamedTensors& b)
+{
+    if (a.size() != b.size()) return INFINITY;
+    double difference = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+        if (a[i].first != b[i].first) return INFINITY;
+        difference = std::max(difference, (a[i].second - b[i].second).abs().max().item<double>());
+    }
+    return difference;
+}
+
+} // namespace
+
+class TestLoraStages : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    fs::path m_root;
+    std::string m_init;
+
+    train::StageRunReport run(const nlohmann::json& document, Logs& logs)
+    {
+        train::StopToken stop;
+        try {
+            return train::runStage(m_root, document, "lora.json", logs, stop);
+        } catch (const std::exception& error) {
+            qWarning("%s", error.what()); // the test's own message, before QtTest's
+            throw;
+        }
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_root = fs::path(m_dir.path().toStdString()) / "project";
+        m_init = fixtures::writeArithmeticProject(m_root);
+    }
+
+    // The adapter trains, the base does not; checkpoints are PEFT adapter folders on the base,
+    // and loading one gives the base with the adapter merged in.
+    void sftTrainsAnAdapter()
+    {
+        nlohmann::json document = stageDocument("sft", m_init, "arith-sft", 6);
+        document["name"] = "sft-lora";
+        document["lora"] = loraBlock;
+        Logs logs;
+        const auto report = run(document, logs);
+        QCOMPARE(report.status, std::string("completed"));
+        QVERIFY(logs.has("LoRA: rank 4, alpha 8 on all-linear"));
+        const auto losses = series(m_root, report.runId, "train/loss");
+        QCOMPARE(losses.size(), size_t(6));
+        qInfo("sft with LoRA: loss %.4f -> %.4f", losses.front(), losses.back());
+        QVERIFY(losses.back() < losses.front());
+
+        const fs::path checkpoint = m_root / report.result.lastCheckpoint;
+        QVERIFY(model::isAdapterFolder(checkpoint));
+        QVERIFY(!fs::exists(checkpoint / "model.safetensors"));
+        QVERIFY(fs::exists(checkpoint / "optimizer.safetensors"));
+        QVERIFY(fs::exists(checkpoint / "tokenizer.json"));
+        const model::AdapterFolder adapter = model::loadAdapter(checkpoint);
+        QCOMPARE(fs::path(adapter.baseModel), fs::absolute(m_root / m_init).lexically_normal());
+        QCOMPARE(int(adapter.tensors.size()), 2 * 7 * 2); // 2 layers x 7 projections x A, B
+
+        // The base on disk is untouched; the checkpoint loads as base + adapter.
+        model::Transformer base = model::loadTransformer(m_root / m_init);
+        model::Transformer merged = model::loadTransformer(checkpoint);
+        model::Transformer adapted = model::loadTransformer(m_root / m_init);
+        adapted->setActiveAdapter(adapted->addAdapter(adapter.config, adapter.tensors));
+        at::NoGradGuard noGrad;
+        const at::Tensor tokens = at::arange(1, 20, at::kLong).view({1, -1});
+        const double change =
+            (merged->forward(tokens) - base->forward(tokens)).abs().max().item<double>();
+        const double mergeError =
+            (merged->forward(tokens) - adapted->forward(tokens)).abs().max().item<double>();
+        qInfo("adapter moves logits by %.3g; merged vs adapter applied: %.3g", change, mergeError);
+        QVERIFY(change > 1e-3);
+        QVERIFY2(mergeError < 1e-5, qPrintable(QString::number(mergeError)));
+    }
+
+    // Stopped at step 3 and resumed, the adapter ends where the straight run's does.
+    void resumeContinuesTheAdapter()
+    {
+        nlohmann::json document = stageDocument("sft", m_init, "arith-sft", 6);
+        document["lora"] = loraBlock;
+        document["name"] = "straight";
+        Logs straightLogs, firstLogs, resumedLogs;
+        const auto straight = run(document, straightLogs);
+        document["name"] = "resumed";
+        document["resume_from"] =
+            (fs::path(straight.result.lastCheckpoint).parent_path() / "step-000003").string();
+        const auto resumed = run(document, resumedLogs);
+        QCOMPARE(resumed.status, std::string("completed"));
+        const double difference =
+            maxDifference(model::loadAdapter(m_root / straight.result.lastCheckpoint).tensors,
+                          model::loadAdapter(m_root / resumed.result.lastCheckpoint).tensors);
+        qInfo("resumed at step 3 vs straight, max |adapter difference| %g", difference);
+        QCOMPARE(difference, 0.0);
+    }
+
+    // DPO from the SFT adapter: it continues that adapter, and its reference is the SFT model
+    // (the base with the adapter as SFT left it), so the policy starts equal to the reference and
+    // the first loss is ln 2; from the base model, the reference is the base alone.
+    void dpoContinuesTheSftAdapter()
+    {
+        nlohmann::json sft = stageDocument("sft", m_init, "arith-sft", 3);
+        sft["name"] = "sft-for-dpo";
+        sft["lora"] = loraBlock;
+        Logs sftLogs;
+        const auto sftRun = run(sft, sftLogs);
+        for (const std::string& init : {sftRun.result.lastCheckpoint.string(), m_init}) {
+            nlohmann::json dpo = stageDocument("dpo", init, "arith-pairs", 3);
+            dpo["lora"] = loraBlock;
+            Logs logs;
+            const auto report = run(dpo, logs);
+            QCOMPARE(report.status, std::string("completed"));
+            const bool fromAdapter = init != m_init;
+            QCOMPARE(logs.has("LoRA, continuing init's adapter"), fromAdapter);
+            const auto losses = series(m_root, report.runId, "train/loss");
+            qInfo("dpo with LoRA from %s: first loss %.7f (ln 2 = %.7f)",
+                  fromAdapter ? "the SFT adapter" : "the base", losses.front(), std::log(2.0));
+            QVERIFY(std::abs(losses.front() - std::log(2.0)) < 1e-6);
+            QVERIFY(losses.back() != losses.front());
+            const auto adapter = model::loadAdapter(m_root / report.result.lastCheckpoint);
+            QCOMPARE(fs::path(adapter.baseModel), fs::absolute(m_root / m_init).lexically_normal());
+        }
+        // Every weight trains from the adapter checkpoint: the base with the adapter merged.
+        nlohmann::json full =
+            stageDocument("dpo", sftRun.result.lastCheckpoint.string(), "arith-pairs", 2);
+        Logs logs;
+        const auto report = run(full, logs);
+        QCOMPARE(report.status, std::string("completed"));
+        QVERIFY(!model::isAdapterFolder(m_root / report.result.lastCheckpoint));
+    }
+
+    void stagesWithoutAdaptersRefuseTheBlock()
+    {
+        for (const char* stage : {"reward", "ppo"}) {
+            nlohmann::json document = stageDocument(
+                stage, m_init, stage == std::string("reward") ? "arith-pairs" : "arith-prompts", 2);
+            document["lora"] = loraBlock;
+            if (stage == std::string("ppo")) {
+                document["reward"] = {{"rules", {{{"rule", "exact_answer"}, {"weight", 1.0}}}}};
+                document["value"] = {{"init", "policy"}};
+            }
+            Logs logs;
+            try {
+                run(document, logs);
+                QFAIL("a lora block was accepted");
+            } catch (const Error& error) {
+                QVERIFY2(std::string(error.what())
+                                 .find("lora: adapters train the sft and dpo "
+                                       "stages so far") != std::string::npos,
+                         error.what());
+            }
+        }
+    }
+
+    void badLoraBlocksNameTheField()
+    {
+        nlohmann::json document = stageDocument("sft", m_init, "arith-sft", 2);
+        const std::vector<std::pair<nlohmann::json, std::string>> cases{
+            {{{"rank", 0}}, "lora.rank: must be 1 or more"},
+            {{{"target_modules", "attention"}}, "lora.target_modules: expected a list"},
+            {{{"base", "fp8"}}, "lora.base: expected fp32, nf4 or int8"},
+            {{{"ranks", 4}}, "ranks"},
+        };
+        for (const auto& [block, message] : cases) {
+            document["lora"] = block;
+            try {
+                train::validateStageDocument(document, "lora.json");
+                QFAIL(qPrintable(QString::fromStdString("accepted: " + block.dump())));
+            } catch (const Error& error) {
+                QVERIFY2(std::string(error.what()).find(message) != std::string::npos,
+                         error.what());
+            }
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLoraStages)
+#include "test_lora_stages.moc"
