@@ -189,6 +189,7 @@ at::Tensor TransformerImpl::project(const Linear& linear, const at::Tensor& x) c
 
 at::Tensor TransformerImpl::projectBase(const Linear& linear, const at::Tensor& x) const
 {
+    if (linear.quantized) return quantizedLinear(x, *linear.quantized, linear.bias);
     const bool conv1d = m_config.flavour == Flavour::Gpt2;
     if (isSingleFloatRow(x, linear.weight))
         return timesRow(conv1d ? linear.weight.t() : linear.weight, x, linear.bias);

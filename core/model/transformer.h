@@ -8,6 +8,7 @@
 #include "core/model/kv_cache.h"
 #include "core/model/lora.h"
 #include "core/model/model_config.h"
+#include "core/model/quantized_weight.h"
 #include "core/model/tensor_io.h"
 
 #include <torch/nn/module.h>
@@ -16,6 +17,7 @@
 #include <ATen/core/Generator.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -77,8 +79,13 @@ public:
     void setActiveAdapter(int adapter);
     int activeAdapter() const { return m_activeAdapter; }
     // Folds the adapter into the base weights, which then compute base + adapter without it;
-    // the adapter is removed from the layers (and no longer active).
+    // the adapter is removed from the layers (and no longer active). Not on a quantised base.
     void mergeAdapter(int adapter);
+    // QLoRA's frozen base: every linear layer's weight quantised (model/quantized_weight.h) and
+    // put on `device`, its dense weight freed; forward and backward dequantise it on the fly.
+    // Embeddings, norms and the output head stay as they are. For good: there is no way back.
+    void quantizeLinears(QuantType type, c10::Device device);
+    bool quantized() const;
     // The linear layers' names, e.g. "model.layers.0.mlp.down_proj".
     std::vector<std::string> linearNames() const;
 
@@ -92,6 +99,7 @@ private:
         at::Tensor weight; // GPT-2 (Conv1D): (in, out); Llama (nn.Linear): (out, in)
         at::Tensor bias;   // (out) or undefined
         std::vector<LoraWeights> adapters; // by adapter index; .a undefined: not on this layer
+        std::shared_ptr<const QuantizedWeight> quantized; // set: `weight` is empty
     };
     struct Block {
         at::Tensor norm1Weight, norm1Bias, norm2Weight, norm2Bias; // biases: GPT-2 only

@@ -63,6 +63,7 @@ const LoraWeights* TransformerImpl::activeLora(const Linear& linear) const
 
 at::Tensor TransformerImpl::denseWeight(const Linear& linear) const
 {
+    if (linear.quantized) return dequantize(*linear.quantized, at::kFloat);
     return m_config.flavour == Flavour::Gpt2 ? linear.weight.t() : linear.weight;
 }
 
@@ -184,6 +185,9 @@ void TransformerImpl::setActiveAdapter(int adapter)
 void TransformerImpl::mergeAdapter(int adapter)
 {
     adapterConfig(adapter);
+    if (quantized())
+        throw Error("merging an adapter: the base is quantised; merge into the unquantised "
+                    "base (load the adapter checkpoint, which merges it into its base as stored)");
     at::NoGradGuard noGrad;
     for (Linear* linear : linears()) {
         if (size_t(adapter) >= linear->adapters.size()) continue;
@@ -194,6 +198,24 @@ void TransformerImpl::mergeAdapter(int adapter)
         lora = LoraWeights();
     }
     if (m_activeAdapter == adapter) m_activeAdapter = -1;
+}
+
+void TransformerImpl::quantizeLinears(QuantType type, c10::Device device)
+{
+    at::NoGradGuard noGrad;
+    for (Linear* linear : linears()) {
+        if (linear->quantized) continue;
+        const at::Tensor weight = denseWeight(*linear).contiguous(); // (out, in)
+        linear->quantized =
+            std::make_shared<const QuantizedWeight>(quantize(weight, type).to(device));
+        linear->weight.set_data(at::empty({0}, linear->weight.options()));
+    }
+}
+
+bool TransformerImpl::quantized() const
+{
+    const auto all = linears();
+    return !all.empty() && all.front()->quantized != nullptr;
 }
 
 } // namespace rlhf::model

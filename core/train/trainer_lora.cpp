@@ -38,8 +38,14 @@ model::Transformer Trainer::trainAdapter(const fs::path& init, const LoraOptions
         adapters.base = model::adapterBase(init, *initAdapter);
     }
     m_model = model::loadTransformer(adapters.base);
+    const int64_t baseParameters = m_model->parameterCount();
     for (at::Tensor& parameter : m_model->parameters())
         parameter.set_requires_grad(false);
+    // QLoRA: the linear layers quantised on the CPU, so that only their codes reach the device.
+    if (lora.base != BaseStorage::Float32)
+        m_model->quantizeLinears(lora.base == BaseStorage::Nf4 ? model::QuantType::Nf4
+                                                               : model::QuantType::Int8,
+                                 device());
     m_model->to(device());
     m_model->setActivationCheckpointing(m_setup.options.activationCheckpointing);
 
@@ -69,15 +75,14 @@ model::Transformer Trainer::trainAdapter(const fs::path& init, const LoraOptions
     for (const auto& [name, tensor] : tensors)
         trained += tensor.numel();
     char share[64];
-    std::snprintf(share, sizeof(share), "%.2f%%",
-                  100.0 * double(trained) / double(m_model->parameterCount()));
+    std::snprintf(share, sizeof(share), "%.2f%%", 100.0 * double(trained) / double(baseParameters));
     log(std::string(initAdapter ? "LoRA, continuing init's adapter" : "LoRA") + ": rank " +
         std::to_string(config.rank) + ", alpha " + std::to_string(int64_t(config.alpha)) + " on " +
         joined(config.targetModules) + (config.dora ? ", DoRA" : "") +
         (config.rsLora ? ", rsLoRA" : "") + "; " + std::to_string(trained) +
-        " trained parameters (" + share + " of the model's " +
-        std::to_string(m_model->parameterCount()) + "); base " + adapters.base.string() +
-        " held in " + std::string(wordOf(baseStorageWords, lora.base)));
+        " trained parameters (" + share + " of the model's " + std::to_string(baseParameters) +
+        "); base " + adapters.base.string() + " held in " +
+        std::string(wordOf(baseStorageWords, lora.base)));
     optimize(std::move(tensors), "optimizer.safetensors");
     return m_model;
 }

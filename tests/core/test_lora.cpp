@@ -235,6 +235,68 @@ private Q_SLOTS:
         QCOMPARE(model->adapterCount(), 0); // nothing half-added
     }
 
+    void quantizedBase_data()
+    {
+        QTest::addColumn<int>("type");
+        QTest::newRow("nf4") << int(model::QuantType::Nf4);
+        QTest::newRow("int8") << int(model::QuantType::Int8);
+    }
+    // A quantised base (QLoRA) computes what the dense model computes with the dequantised
+    // weights, adapter on and off, and gives the adapter the same gradients.
+    void quantizedBase()
+    {
+        QFETCH(int, type);
+        const auto quantType = model::QuantType(type);
+        const fs::path folder = root() / "llama-all-linear";
+        const model::AdapterFolder adapter = model::loadAdapter(folder / "adapter");
+        model::Transformer quantized = model::loadTransformer(folder / "base");
+        model::Transformer dense = model::loadTransformer(folder / "base");
+        int64_t denseBytes = 0, quantizedBytes = 0;
+        {
+            at::NoGradGuard noGrad;
+            for (const std::string& name : dense->linearNames()) {
+                at::Tensor weight = dense->named_parameters()[name + ".weight"];
+                const model::QuantizedWeight stored = model::quantize(weight, quantType);
+                denseBytes += weight.nbytes();
+                quantizedBytes += stored.bytes();
+                weight.copy_(model::dequantize(stored, at::kFloat));
+            }
+        }
+        quantized->quantizeLinears(quantType, at::kCPU);
+        QVERIFY(quantized->quantized());
+        QCOMPARE(quantized->named_parameters()["model.layers.0.mlp.up_proj.weight"].numel(),
+                 int64_t(0)); // the dense weight is gone
+        std::vector<at::Tensor> logits, gradients[2];
+        for (model::TransformerImpl* model : {dense.get(), quantized.get()}) {
+            model->setActiveAdapter(model->addAdapter(adapter.config, adapter.tensors));
+            model->eval();
+            const at::Tensor out = model->forward(tokens());
+            nextTokenLoss(out, tokens()).backward();
+            logits.push_back(out.detach());
+            for (const auto& [name, tensor] : model->adapterTensors(0))
+                gradients[model == quantized.get()].push_back(tensor.grad());
+            model->setActiveAdapter(-1);
+            at::NoGradGuard noGrad;
+            logits.push_back(model->forward(tokens()));
+        }
+        double gradientDifference = 0;
+        for (size_t i = 0; i < gradients[0].size(); ++i)
+            gradientDifference =
+                std::max(gradientDifference, maxDifference(gradients[0][i], gradients[1][i]));
+        const double withAdapter = maxDifference(logits[0], logits[2]);
+        const double baseAlone = maxDifference(logits[1], logits[3]);
+        qInfo("%s base: linear weights %lld -> %lld bytes; vs the dense model with its dequantised "
+              "weights, max |logit difference| %.3g (base alone %.3g), |adapter gradient "
+              "difference| %.3g",
+              type == int(model::QuantType::Nf4) ? "nf4" : "int8",
+              static_cast<long long>(denseBytes), static_cast<long long>(quantizedBytes),
+              withAdapter, baseAlone, gradientDifference);
+        QVERIFY(withAdapter < 1e-5 && baseAlone < 1e-5);
+        QVERIFY(gradientDifference < 1e-5);
+        QVERIFY(quantizedBytes * (type == int(model::QuantType::Nf4) ? 7 : 3) < denseBytes);
+        QVERIFY_THROWS_EXCEPTION(Error, quantized->mergeAdapter(0));
+    }
+
     // Dropout's masks are drawn from a seed per layer and forward, so activation checkpointing
     // (which runs each layer again in backward) gives the gradients of the plain forward.
     void dropoutSurvivesActivationCheckpointing()

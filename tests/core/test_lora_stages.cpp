@@ -18,6 +18,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <map>
 
 namespace fs = std::filesystem;
 using namespace rlhf;
@@ -197,6 +198,37 @@ private Q_SLOTS:
         const auto report = run(full, logs);
         QCOMPARE(report.status, std::string("completed"));
         QVERIFY(!model::isAdapterFolder(m_root / report.result.lastCheckpoint));
+    }
+
+    // QLoRA: the same SFT on a base held in NF4 (or int8) starts within the quantisation's
+    // error of the fp32 base's loss and learns alike.
+    void sftOnAQuantisedBase()
+    {
+        std::map<std::string, std::vector<double>> losses;
+        for (const char* base : {"fp32", "nf4", "int8"}) {
+            nlohmann::json document = stageDocument("sft", m_init, "arith-sft", 6);
+            document["name"] = std::string("sft-") + base;
+            document["lora"] = loraBlock;
+            document["lora"]["base"] = base;
+            Logs logs;
+            const auto report = run(document, logs);
+            QCOMPARE(report.status, std::string("completed"));
+            QVERIFY(logs.has(std::string("held in ") + base));
+            losses[base] = series(m_root, report.runId, "train/loss");
+            QVERIFY(model::isAdapterFolder(m_root / report.result.lastCheckpoint));
+        }
+        for (const char* base : {"nf4", "int8"}) {
+            const auto& ours = losses[base];
+            const auto& full = losses["fp32"];
+            double difference = 0;
+            for (size_t i = 0; i < full.size(); ++i)
+                difference = std::max(difference, std::abs(ours[i] - full[i]));
+            qInfo("sft, LoRA on a %s base: loss %.4f -> %.4f (fp32 base %.4f -> %.4f), max "
+                  "|difference| %.4f",
+                  base, ours.front(), ours.back(), full.front(), full.back(), difference);
+            QVERIFY(ours.back() < ours.front());
+            QVERIFY2(difference < 0.05 * full.front(), qPrintable(QString::number(difference)));
+        }
     }
 
     void stagesWithoutAdaptersRefuseTheBlock()
