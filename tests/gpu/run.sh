@@ -25,7 +25,7 @@ start=$(date +%s)
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRLHF_GUI=OFF \
       -DRLHF_PIP_TORCH="$python" -DRLHF_GPU_TESTS=ON >"$results/configure.log"
 grep -q "CUDA ON" "$results/configure.log" || { cat "$results/configure.log"; log "LibTorch without CUDA"; exit 1; }
-cmake --build "$build" --target rlhf test_gpu
+cmake --build "$build" --target rlhf test_gpu bench_quantization
 build_s=$(( $(date +%s) - start ))
 rlhf="$build/bin/rlhf"
 
@@ -43,6 +43,10 @@ shape=(--layers 12 --heads 12 --dim 768 --ctx 1024 --vocab 50304 --batch 8 --ste
     --compile >"$results/compile.json" || echo '{"error": "torch.compile failed"}' >"$results/compile.json"
 "$rlhf" bench generate --device cuda --precision bf16 --dir "$results/generate" \
     >"$results/generate.json" || echo '{"error": "bench generate failed"}' >"$results/generate.json"
+
+# QLoRA's quantised weights: our CUDA dequantisation kernel's GB/s, quantizedLinear vs at::linear.
+"$build/tests/benchmarks/bench_quantization" --device cuda >"$results/quantization.json" ||
+    echo '{"error": "bench_quantization failed"}' >"$results/quantization.json"
 
 # NCCL all-reduce bandwidth (tests/reference/bench_ddp.py, nccl-tests' algbw / busbw) across the
 # machine's GPUs. NCCL runs one rank per GPU, so one GPU has no all-reduce to measure; `rlhf
@@ -76,6 +80,7 @@ for side in ("ours", "eager", "compile"):
         run["mfu"] = round(tps * flops_per_token / (peak * 1e12), 3) if peak else None
     report[side] = run
 report["generate"] = load("generate.json")
+report["quantization"] = load("quantization.json")
 report["nccl_allreduce"] = load("allreduce.json")
 text = json.dumps(report, indent=1)
 print(text)
