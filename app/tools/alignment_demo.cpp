@@ -238,8 +238,12 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
                      double seconds) {
         model::Transformer model = model::loadTransformer(report.result.lastCheckpoint);
         model->to(setup.device);
+        auto referenceLogProbs = [&](const train::RolloutBatch& batch) {
+            return train::responseLogProbs(*reference, batch, judging.rollout.temperature,
+                                           setup.device);
+        };
         const train::Evaluation evaluation = train::evaluatePolicy(
-            model, reference, prompts, options.evalPrompts, encoder, judging, setup);
+            model, referenceLogProbs, prompts, options.evalPrompts, encoder, judging, setup);
         result.testPrompts = evaluation.prompts;
         result.rows.push_back({method, report.runId, report.result.lastCheckpoint,
                                evaluation.sampledAccuracy.value_or(0),

@@ -40,8 +40,7 @@ StageResult runGrpo(const RlConfig& config, const RlData& data, const RunContext
             auto scope = trainer.autocast();
             oldLogProbs =
                 responseLogProbs(*session.policy, batch, config.rollout.temperature, device);
-            refLogProbs =
-                responseLogProbs(*session.reference, batch, config.rollout.temperature, device);
+            refLogProbs = session.referenceLogProbs(batch);
         }
         const auto tokenKl = klPerToken(oldLogProbs, refLogProbs, config.klEstimator) * mask;
 

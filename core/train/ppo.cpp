@@ -108,8 +108,7 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
             auto scope = trainer.autocast();
             oldLogProbs =
                 responseLogProbs(*session.policy, batch, config.rollout.temperature, device);
-            refLogProbs =
-                responseLogProbs(*session.reference, batch, config.rollout.temperature, device);
+            refLogProbs = session.referenceLogProbs(batch);
             const int64_t T = batch.rows.tokens.size(1);
             oldValues =
                 atResponse(value.perToken(batch.rows.tokens.to(device)).narrow(1, 0, T - 1), batch)

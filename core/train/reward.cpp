@@ -71,10 +71,7 @@ MetricValues heldOutMetrics(const Trainer& trainer, const std::vector<PairScore>
 StageResult runReward(const FineTuneConfig& config, const ChatData& data, const RunContext& run)
 {
     Trainer trainer({config, config.resumeFrom, config.tokenizer, fineTuneJson(config)}, run);
-    if (config.lora)
-        throw Error("reward: lora: adapters train the sft and dpo stages so far; remove the lora "
-                    "block to train every weight");
-    ScalarModel& model = trainer.trainScalar(config.init);
+    ScalarModel& model = trainer.trainScalar(config.init, config.lora);
 
     const auto encoder =
         chat::ChatEncoder::forModel(data.tokenizer, config.init, config.chatTemplate);

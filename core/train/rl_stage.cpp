@@ -16,12 +16,13 @@ RlSession::RlSession(const RlConfig& config_, const RlData& data_, Trainer& trai
     if (data.train.empty())
         throw Error(std::string(store::runStageName(config.stage)) +
                     ": the prompt dataset has no prompts");
-    if (config.lora)
+    // Rollouts, their old log-probabilities and the updates must see one policy: dropout
+    // would make its ratio to itself differ from 1.
+    if (config.lora && config.lora->adapter.dropout > 0)
         throw Error(std::string(store::runStageName(config.stage)) +
-                    ": lora: adapters train the sft and dpo stages so far; remove the lora "
-                    "block to train every weight");
-    policy = trainer.trainTransformer(config.init);
-    reference = trainer.frozen(config.init);
+                    ": lora.dropout: must be 0 in a reinforcement-learning stage");
+    policy = trainer.trainTransformer(config.init, config.lora);
+    reference = trainer.reference(config.init);
     encoder = std::make_unique<chat::ChatEncoder>(
         chat::ChatEncoder::forModel(data.tokenizer, config.init, config.chatTemplate));
     trainer.log("chat template: " + encoder->origin());
@@ -60,12 +61,23 @@ uint64_t RlSession::rolloutSeed(int64_t step) const
     return config.seed + uint64_t(step) + uint64_t(trainer.rank()) * 0x9E3779B97F4A7C15ull;
 }
 
+at::Tensor RlSession::referenceLogProbs(const RolloutBatch& batch) const
+{
+    at::Tensor logProbs;
+    trainer.withReference([&] {
+        logProbs =
+            responseLogProbs(*reference.ptr(), batch, config.rollout.temperature, trainer.device());
+    });
+    return logProbs;
+}
+
 MetricValues RlSession::evaluate() const
 {
     if (config.evalPrompts == 0 || data.val.empty()) return {};
-    const Evaluation evaluation =
-        evaluatePolicy(policy, reference, data.val, config.evalPrompts, *encoder, config,
-                       trainer.compute(), {trainer.rank(), trainer.worldSize()});
+    const Evaluation evaluation = evaluatePolicy(
+        policy, [this](const RolloutBatch& batch) { return referenceLogProbs(batch); }, data.val,
+        config.evalPrompts, *encoder, config, trainer.compute(),
+        {trainer.rank(), trainer.worldSize()});
     // Sums over this rank's prompts, then over all ranks: the job's means, the same on every
     // rank (an empty slice adds zeros).
     const double n = double(evaluation.prompts);

@@ -41,6 +41,9 @@ struct RlSession {
     std::vector<int64_t> prompts(int64_t step) const;
     // The seed of this rank's rollouts of iteration `step` (rank 0: the one-process seed).
     uint64_t rolloutSeed(int64_t step) const;
+    // The frozen reference's log-probabilities of the batch's reply tokens (hold NoGradGuard
+    // and autocast around it): LoRA's reference is the policy with another adapter switched on.
+    at::Tensor referenceLogProbs(const RolloutBatch& batch) const;
     // Task accuracy on data.val (greedy and sampled) over all ranks, for StageHooks::evaluate.
     MetricValues evaluate() const;
     // Hands the step's rollout rows to the observer: rank 0 collects every rank's.
@@ -50,7 +53,7 @@ struct RlSession {
     const RlData& data;
     Trainer& trainer;
     model::Transformer policy{nullptr};    // trained
-    model::Transformer reference{nullptr}; // frozen: the init checkpoint
+    model::Transformer reference{nullptr}; // frozen: the init model (see referenceLogProbs)
     std::unique_ptr<chat::ChatEncoder> encoder;
     std::unique_ptr<RolloutScorer> scorer;
     std::unique_ptr<BatchPlan> order; // batches of one prompt: the stream of shuffles

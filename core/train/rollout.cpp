@@ -198,7 +198,7 @@ std::vector<store::Rollout> rolloutRows(const RolloutBatch& batch,
     return rows;
 }
 
-Evaluation evaluatePolicy(model::Transformer policy, model::Transformer reference,
+Evaluation evaluatePolicy(model::Transformer policy, const ReferenceLogProbs& referenceLogProbs,
                           const std::vector<PromptExample>& prompts, int64_t count,
                           const chat::ChatEncoder& encoder, const RlConfig& config,
                           const ComputeSetup& setup, BatchShard shard)
@@ -233,14 +233,13 @@ Evaluation evaluatePolicy(model::Transformer policy, model::Transformer referenc
     evaluation.sampledAccuracy = accuracyOf(batch.texts);
     for (const auto& response : batch.responses)
         evaluation.meanResponseTokens += double(response.size()) / double(chosen.size());
-    if (reference) {
+    if (referenceLogProbs) {
         at::NoGradGuard noGrad;
         auto scope = setup.autocast();
         const auto mask = batch.mask.to(setup.device);
-        const auto kl = klPerToken(
-            responseLogProbs(*policy, batch, config.rollout.temperature, setup.device),
-            responseLogProbs(*reference, batch, config.rollout.temperature, setup.device),
-            KlEstimator::K1);
+        const auto kl =
+            klPerToken(responseLogProbs(*policy, batch, config.rollout.temperature, setup.device),
+                       referenceLogProbs(batch), KlEstimator::K1);
         evaluation.klToReference = (kl * mask).sum().item<double>() / double(chosen.size());
     }
     return evaluation;

@@ -14,6 +14,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,7 +89,11 @@ struct Evaluation {
     std::optional<double> klToReference;
     int64_t prompts = 0;
 };
-Evaluation evaluatePolicy(model::Transformer policy, model::Transformer reference,
+// The reference's log-probabilities of a batch's reply tokens (responseLogProbs), computed
+// however the caller holds the reference.
+using ReferenceLogProbs = std::function<at::Tensor(const RolloutBatch& batch)>;
+// `referenceLogProbs` may be empty: no KL to the reference.
+Evaluation evaluatePolicy(model::Transformer policy, const ReferenceLogProbs& referenceLogProbs,
                           const std::vector<PromptExample>& prompts, int64_t count,
                           const chat::ChatEncoder& encoder, const RlConfig& config,
                           const ComputeSetup& setup, BatchShard shard = {});

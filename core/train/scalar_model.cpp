@@ -9,9 +9,13 @@ namespace rlhf::train {
 
 ScalarModel ScalarModel::fromCheckpoint(const std::filesystem::path& folder)
 {
+    return withBody(model::loadTransformer(folder), folder); // an adapter checkpoint: merged
+}
+
+ScalarModel ScalarModel::withBody(model::Transformer body, const std::filesystem::path& folder)
+{
     ScalarModel model;
-    model.m_body = model::Transformer(model::loadCheckpointConfig(folder));
-    model::loadCheckpointWeights(folder, *model.m_body);
+    model.m_body = std::move(body);
     const int64_t dim = model.m_body->config().dim;
     model.m_weight = at::zeros({1, dim});
     model.m_bias = at::zeros({1});
@@ -55,9 +59,14 @@ model::NamedTensors ScalarModel::parameters() const
     model::NamedTensors all;
     for (const auto& item : m_body->named_parameters())
         all.emplace_back(item.key(), item.value());
-    all.emplace_back("score.weight", m_weight);
-    all.emplace_back("score.bias", m_bias);
+    for (auto& item : head())
+        all.push_back(std::move(item));
     return all;
+}
+
+model::NamedTensors ScalarModel::head() const
+{
+    return {{"score.weight", m_weight}, {"score.bias", m_bias}};
 }
 
 void ScalarModel::to(const c10::Device& device)

@@ -20,6 +20,8 @@ public:
     // Body loaded from `folder`; head from its score.safetensors when present, else new
     // (zero weight and bias: the first scores are 0, so the first updates are well scaled).
     static ScalarModel fromCheckpoint(const std::filesystem::path& folder);
+    // `body` as it is, with the head of `folder`'s score.safetensors when present, else new.
+    static ScalarModel withBody(model::Transformer body, const std::filesystem::path& folder);
 
     // (B, T) one scalar per token, from the final hidden states.
     at::Tensor perToken(const at::Tensor& tokens);
@@ -30,6 +32,7 @@ public:
     model::Transformer bodyHandle() const { return m_body; }
     // Body parameters (HF names) and the head's "score.weight" / "score.bias".
     model::NamedTensors parameters() const;
+    model::NamedTensors head() const; // "score.weight", "score.bias"
     void to(const c10::Device& device);
     void train(bool on);
     // Saves body and head (and `contents`) as one checkpoint folder.

@@ -166,8 +166,10 @@ model::Transformer Trainer::trainTransformer(const std::filesystem::path& init,
     return m_model;
 }
 
-ScalarModel& Trainer::trainScalar(const std::filesystem::path& init)
+ScalarModel& Trainer::trainScalar(const std::filesystem::path& init,
+                                  const std::optional<LoraOptions>& lora)
 {
+    if (lora) return trainScalarAdapter(init, *lora);
     m_modelFolder = m_setup.resumeFrom.empty() ? init : m_setup.resumeFrom;
     m_scalar = std::make_unique<ScalarModel>(ScalarModel::fromCheckpoint(m_modelFolder));
     m_scalar->to(device());

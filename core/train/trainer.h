@@ -102,7 +102,8 @@ public:
     // one, init's adapter continued, or the resumed one; checkpoints hold the adapter alone.
     model::Transformer trainTransformer(const std::filesystem::path& init,
                                         const std::optional<LoraOptions>& lora = std::nullopt);
-    ScalarModel& trainScalar(const std::filesystem::path& init);
+    ScalarModel& trainScalar(const std::filesystem::path& init,
+                             const std::optional<LoraOptions>& lora = std::nullopt);
     // A second trained model with its own optimizer, saved in `optimizerFile` (PPO's value
     // model; the stage saves its weights through StageHooks::extendCheckpoint).
     void trainValue(model::NamedTensors parameters, const std::string& optimizerFile);
@@ -166,6 +167,10 @@ private:
     };
     std::optional<Adapters> m_adapters;
     model::Transformer trainAdapter(const std::filesystem::path& init, const LoraOptions& lora);
+    ScalarModel& trainScalarAdapter(const std::filesystem::path& init, const LoraOptions& lora);
+    // The frozen base on the device with the adapter that trains (active) and the reference's:
+    // sets m_adapters, m_model and m_modelFolder; returns the adapter's tensors.
+    model::NamedTensors loadAdapters(const std::filesystem::path& init, const LoraOptions& lora);
 };
 
 } // namespace rlhf::train

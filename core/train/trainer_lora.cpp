@@ -3,6 +3,7 @@
 #include "core/train/trainer.h"
 
 #include "core/model/checkpoint.h"
+#include "core/train/scalar_model.h"
 #include "core/util/error.h"
 
 #include <ATen/ATen.h>
@@ -26,6 +27,24 @@ std::string joined(const std::vector<std::string>& words)
 } // namespace
 
 model::Transformer Trainer::trainAdapter(const fs::path& init, const LoraOptions& lora)
+{
+    optimize(loadAdapters(init, lora), "optimizer.safetensors");
+    return m_model;
+}
+
+ScalarModel& Trainer::trainScalarAdapter(const fs::path& init, const LoraOptions& lora)
+{
+    model::NamedTensors trained = loadAdapters(init, lora);
+    // The head trains whole, from the resumed checkpoint's, init's (a reward model), or new.
+    m_scalar = std::make_unique<ScalarModel>(ScalarModel::withBody(m_model, m_modelFolder));
+    m_scalar->to(device());
+    for (auto& item : m_scalar->head())
+        trained.push_back(std::move(item));
+    optimize(std::move(trained), "optimizer.safetensors");
+    return *m_scalar;
+}
+
+model::NamedTensors Trainer::loadAdapters(const fs::path& init, const LoraOptions& lora)
 {
     Adapters& adapters = m_adapters.emplace();
     adapters.options = lora;
@@ -83,8 +102,7 @@ model::Transformer Trainer::trainAdapter(const fs::path& init, const LoraOptions
         " trained parameters (" + share + " of the model's " + std::to_string(baseParameters) +
         "); base " + adapters.base.string() + " held in " +
         std::string(wordOf(baseStorageWords, lora.base)));
-    optimize(std::move(tensors), "optimizer.safetensors");
-    return m_model;
+    return tensors;
 }
 
 model::Transformer Trainer::reference(const fs::path& init) const

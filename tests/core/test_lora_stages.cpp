@@ -2,14 +2,15 @@
 // project: SFT trains an adapter on a frozen base and checkpoints it as PEFT's files; a resumed
 // run ends where the straight one does; DPO continues the SFT adapter with the SFT model as its
 // reference (the same base, that adapter frozen), so its first loss is exactly ln 2; a
-// full fine-tuning stage starts from the adapter checkpoint as base + adapter merged. The
-// stages without adapters yet refuse the lora block.
+// full fine-tuning stage starts from the adapter checkpoint as base + adapter merged; the reward
+// model trains an adapter and its head; PPO and GRPO train the policy's adapter against the base.
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
 #include "core/model/checkpoint.h"
 #include "core/model/peft_adapter.h"
 #include "core/store/project.h"
+#include "core/train/scalar_model.h"
 #include "core/train/stage_runner.h"
 #include "core/util/error.h"
 #include "tests/support/arithmetic_project.h"
@@ -231,24 +232,61 @@ private Q_SLOTS:
         }
     }
 
-    void stagesWithoutAdaptersRefuseTheBlock()
+    // The reward model trains an adapter and its whole head; its checkpoint (adapter +
+    // score.safetensors) loads as a reward model, base and adapter merged.
+    void rewardTrainsAnAdapterAndItsHead()
     {
-        for (const char* stage : {"reward", "ppo"}) {
-            nlohmann::json document = stageDocument(
-                stage, m_init, stage == std::string("reward") ? "arith-pairs" : "arith-prompts", 2);
+        nlohmann::json document = stageDocument("reward", m_init, "arith-pairs", 4);
+        document["lora"] = loraBlock;
+        Logs logs;
+        const auto report = run(document, logs);
+        QCOMPARE(report.status, std::string("completed"));
+        const fs::path checkpoint = m_root / report.result.lastCheckpoint;
+        QVERIFY(model::isAdapterFolder(checkpoint));
+        const auto head = model::readTensors(checkpoint / "score.safetensors");
+        QCOMPARE(int(head.size()), 2);
+        QVERIFY(head[0].second.abs().sum().item<double>() > 0); // the head trained from zeros
+        train::ScalarModel reward = train::ScalarModel::fromCheckpoint(checkpoint);
+        for (const auto& [name, tensor] : reward.head()) {
+            const auto saved = std::find_if(head.begin(), head.end(),
+                                            [&](const auto& item) { return item.first == name; });
+            QVERIFY(saved != head.end() && at::equal(saved->second, tensor));
+        }
+    }
+
+    // PPO and GRPO train the policy's adapter; the reference is the base, so the first step's
+    // KL is exactly 0 (a fresh adapter computes what the base does) and later ones are not.
+    // The untrained model's replies are stray bytes: an upper-case letter in them scores, so
+    // scores vary from the first step. Dropout is refused.
+    void rlStagesTrainThePolicyAdapter()
+    {
+        for (const char* stage : {"ppo", "grpo"}) {
+            nlohmann::json document = stageDocument(stage, m_init, "arith-prompts", 3);
+            document["data"]["val"] = "test";
+            document["reward"] = {{"rules",
+                                   {{{"rule", "exact_answer"}, {"weight", 1.0}},
+                                    {{"rule", "regex"}, {"pattern", "[A-Z]"}, {"weight", 0.5}}}}};
+            document["rollout"] = {{"max_new_tokens", 4}};
+            document["eval"] = {{"prompts", 4}};
+            if (stage == std::string("ppo")) document["value"] = {{"init", "policy"}};
             document["lora"] = loraBlock;
-            if (stage == std::string("ppo")) {
-                document["reward"] = {{"rules", {{{"rule", "exact_answer"}, {"weight", 1.0}}}}};
-                document["value"] = {{"init", "policy"}};
-            }
             Logs logs;
+            const auto report = run(document, logs);
+            QCOMPARE(report.status, std::string("completed"));
+            QVERIFY(model::isAdapterFolder(m_root / report.result.lastCheckpoint));
+            const auto kl = series(m_root, report.runId, "rl/kl");
+
+            qInfo("%s with LoRA: rl/kl %.3g then %.3g", stage, kl.front(), kl.back());
+            QCOMPARE(kl.front(), 0.0);
+            QVERIFY(kl.back() != 0.0); // the adapter moved the policy off the reference
+
+            document["lora"]["dropout"] = 0.1;
             try {
                 run(document, logs);
-                QFAIL("a lora block was accepted");
+                QFAIL("dropout was accepted");
             } catch (const Error& error) {
-                QVERIFY2(std::string(error.what())
-                                 .find("lora: adapters train the sft and dpo "
-                                       "stages so far") != std::string::npos,
+                QVERIFY2(std::string(error.what()).find("lora.dropout: must be 0") !=
+                             std::string::npos,
                          error.what());
             }
         }
