@@ -25,8 +25,9 @@ list(PREPEND CMAKE_PREFIX_PATH "${pip_torch_cmake}" "${pip_torch_root}")
 message(STATUS "RLHF Studio: LibTorch from the torch ${pip_torch_version} wheel in ${pip_torch_root}")
 
 # The GPU generations the build targets when none is present to ask: A100 (8.0), RTX 30xx /
-# A-series (8.6), RTX 40xx / L4 / L40 (8.9), H100 / H200 (9.0). We compile no CUDA kernels of
-# our own, so the list only shapes the flags TorchConfig hands on.
+# A-series (8.6), RTX 40xx / L4 / L40 (8.9), H100 / H200 (9.0). It shapes the flags TorchConfig
+# hands on and the machine code of our one kernel (core/model/quantized_weight_cuda.cu: each
+# listed generation, plus PTX of the newest for later GPUs).
 if(NOT DEFINED ENV{TORCH_CUDA_ARCH_LIST})
   set(ENV{TORCH_CUDA_ARCH_LIST} "8.0;8.6;8.9;9.0")
 endif()
