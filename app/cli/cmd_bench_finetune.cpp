@@ -6,7 +6,11 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/util/error.h"
+
 #include <iostream>
+#include <string>
+#include <vector>
 
 namespace rlhf::cli {
 
@@ -30,12 +34,43 @@ void addFinetuneBench(CLI::App& bench)
     command->add_option("--device", options->device, deviceHelp)->capture_default_str();
     command->add_flag("--activation-checkpointing", options->activationCheckpointing,
                       "Recompute each layer in backward instead of keeping its activations");
+    auto loraRank = std::make_shared<int64_t>(0);
+    auto loraBase = std::make_shared<std::string>("fp32");
+    auto loraTargets = std::make_shared<std::vector<std::string>>(1, "all-linear");
+    command
+        ->add_option("--lora", *loraRank,
+                     "LoRA rank: train adapters on the frozen base (0: every weight)")
+        ->capture_default_str();
+    command
+        ->add_option("--lora-base", *loraBase, "How LoRA's frozen base is held: fp32, nf4 or int8")
+        ->capture_default_str();
+    command
+        ->add_option("--lora-targets", *loraTargets,
+                     "Layers with adapters: all-linear, or names joined by commas (q_proj,v_proj)")
+        ->delimiter(',')
+        ->capture_default_str();
     command->callback([=] {
+        if (*loraRank > 0) {
+            train::LoraOptions& lora = options->lora.emplace();
+            lora.adapter.rank = *loraRank;
+            lora.adapter.alpha = 2.0 * double(*loraRank);
+            lora.adapter.targetModules = *loraTargets;
+            const auto base = findWord(train::baseStorageWords, *loraBase);
+            if (!base) throw Error("--lora-base: expected fp32, nf4 or int8, got " + *loraBase);
+            lora.base = *base;
+        }
         options->checkpoint = *checkpoint;
         options->precision = parsePrecision(*precision);
         const auto result = tools::benchFinetune(*options);
         std::cout << nlohmann::json{{"family", result.family},
                                     {"params", result.parameters},
+                                    {"trained_params", result.trainedParameters},
+                                    {"weights_gb", result.weightsGb},
+                                    {"lora", options->lora
+                                                 ? nlohmann::json{{"rank", *loraRank},
+                                                                  {"base", *loraBase},
+                                                                  {"targets", *loraTargets}}
+                                                 : nlohmann::json()},
                                     {"load_s", result.loadSeconds},
                                     {"load_peak_memory_gb", result.loadPeakMemoryGb},
                                     {"first_step_s", result.firstStepSeconds},

@@ -42,10 +42,26 @@ FinetuneBenchResult benchFinetune(const FinetuneBenchOptions& options)
     model->setActivationCheckpointing(options.activationCheckpointing);
 
     train::NamedTensors parameters;
+    if (options.lora) { // the trainer's LoRA set-up: frozen base, quantised on request
+        for (at::Tensor& parameter : model->parameters())
+            parameter.set_requires_grad(false);
+        if (options.lora->base != train::BaseStorage::Float32)
+            model->quantizeLinears(options.lora->base == train::BaseStorage::Nf4
+                                       ? model::QuantType::Nf4
+                                       : model::QuantType::Int8,
+                                   setup.device);
+        const int adapter = model->addAdapter(options.lora->adapter, /*seed=*/1);
+        model->setActiveAdapter(adapter);
+        parameters = model->adapterTensors(adapter);
+    } else {
+        for (const auto& item : model->named_parameters())
+            parameters.emplace_back(item.key(), item.value());
+    }
+    result.weightsGb = double(model->weightBytes()) / 1e9;
     std::vector<at::Tensor> parameterList;
-    for (const auto& item : model->named_parameters()) {
-        parameters.emplace_back(item.key(), item.value());
-        parameterList.push_back(item.value());
+    for (const auto& [name, tensor] : parameters) {
+        parameterList.push_back(tensor);
+        result.trainedParameters += tensor.numel();
     }
     train::AdamW optimizer(parameters, {});
     const int64_t T = std::min(options.length, model->config().contextLength);

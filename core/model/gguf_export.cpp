@@ -3,6 +3,7 @@
 #include "core/model/gguf_quant.h"
 #include "core/model/hf_config.h"
 #include "core/model/checkpoint.h"
+#include "core/model/hf_export.h"
 #include "core/model/model_weights.h"
 #include "core/util/error.h"
 
@@ -323,6 +324,23 @@ GgufFileType ggufFileTypeFromName(const std::string& name)
 GgufExportResult exportGguf(const fs::path& folder, const fs::path& target,
                             const GgufExportOptions& options)
 {
+    if (isAdapterFolder(folder)) {
+        // A LoRA checkpoint: its base with the adapter merged, as a plain folder beside the
+        // target for as long as the export reads it.
+        const fs::path merged = target.string() + ".merged";
+        fs::remove_all(merged);
+        exportHfFolder(folder, merged, "float32");
+        GgufExportOptions named = options;
+        if (named.name.empty()) named.name = fs::absolute(folder).filename().string();
+        try {
+            GgufExportResult result = exportGguf(merged, target, named);
+            fs::remove_all(merged);
+            return result;
+        } catch (...) {
+            fs::remove_all(merged);
+            throw;
+        }
+    }
     return withContext("exporting " + folder.string() + " as GGUF", [&] {
         const ModelConfig config = loadCheckpointConfig(folder);
         GgufExportResult result;

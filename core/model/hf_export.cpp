@@ -2,6 +2,7 @@
 
 #include "core/model/checkpoint.h"
 #include "core/model/model_weights.h"
+#include "core/model/transformer.h"
 #include "core/util/error.h"
 #include "core/util/json_file.h"
 
@@ -20,7 +21,13 @@ uint64_t exportHfFolder(const fs::path& folder, const fs::path& target, const st
         const fs::path staging = target.string() + ".tmp";
         fs::remove_all(staging);
         fs::create_directories(staging);
-        {
+        if (isAdapterFolder(folder)) { // a LoRA checkpoint: its base with the adapter merged
+            const Transformer model = loadTransformer(folder);
+            NamedTensors tensors;
+            for (const auto& item : model->named_parameters())
+                tensors.emplace_back(item.key(), item.value().detach());
+            writeModelWeights(staging, tensors, scalarTypeOf(dtype));
+        } else {
             const ModelWeights weights(folder); // mapped: converted one shard at a time
             NamedTensors tensors;
             for (const std::string& name : weights.names())

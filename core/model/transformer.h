@@ -86,6 +86,8 @@ public:
     // Embeddings, norms and the output head stay as they are. For good: there is no way back.
     void quantizeLinears(QuantType type, c10::Device device);
     bool quantized() const;
+    // Bytes of the weights as held: the parameters, quantised layers' codes and scales, adapters.
+    int64_t weightBytes() const;
     // The linear layers' names, e.g. "model.layers.0.mlp.down_proj".
     std::vector<std::string> linearNames() const;
 

@@ -218,4 +218,18 @@ bool TransformerImpl::quantized() const
     return !all.empty() && all.front()->quantized != nullptr;
 }
 
+int64_t TransformerImpl::weightBytes() const
+{
+    int64_t bytes = 0;
+    for (const at::Tensor& parameter : parameters())
+        bytes += int64_t(parameter.nbytes());
+    for (const Linear* linear : linears()) {
+        if (linear->quantized) bytes += linear->quantized->bytes();
+        for (const LoraWeights& lora : linear->adapters)
+            for (const at::Tensor* tensor : {&lora.a, &lora.b, &lora.magnitude})
+                if (tensor->defined()) bytes += int64_t(tensor->nbytes());
+    }
+    return bytes;
+}
+
 } // namespace rlhf::model

@@ -8,6 +8,8 @@
 #include <ATen/core/grad_mode.h>
 
 #include "core/model/checkpoint.h"
+#include "core/model/gguf_export.h"
+#include "core/model/hf_export.h"
 #include "core/model/peft_adapter.h"
 #include "core/store/project.h"
 #include "core/train/scalar_model.h"
@@ -144,6 +146,21 @@ private Q_SLOTS:
         qInfo("adapter moves logits by %.3g; merged vs adapter applied: %.3g", change, mergeError);
         QVERIFY(change > 1e-3);
         QVERIFY2(mergeError < 1e-5, qPrintable(QString::number(mergeError)));
+
+        // Exported, it is the merged model: a plain Hugging Face folder, or GGUF.
+        const fs::path exported = fs::path(m_dir.path().toStdString()) / "exported";
+        model::exportHfFolder(checkpoint, exported, "float32");
+        QVERIFY(!model::isAdapterFolder(exported));
+        const double exportError =
+            (model::loadTransformer(exported)->forward(tokens) - merged->forward(tokens))
+                .abs()
+                .max()
+                .item<double>();
+        QCOMPARE(exportError, 0.0);
+        const fs::path gguf = fs::path(m_dir.path().toStdString()) / "adapter.gguf";
+        model::exportGguf(checkpoint, gguf, {});
+        QVERIFY(fs::file_size(gguf) > 0);
+        QVERIFY(!fs::exists(gguf.string() + ".merged")); // the merged folder is cleaned up
     }
 
     // Stopped at step 3 and resumed, the adapter ends where the straight run's does.
