@@ -87,27 +87,9 @@ void saveCheckpoint(const fs::path& folder, TransformerImpl& model,
     });
 }
 
-fs::path adapterBase(const fs::path& folder, const AdapterFolder& adapter)
-{
-    if (adapter.baseModel.empty())
-        throw Error((folder / "adapter_config.json").string() +
-                    ": base_model_name_or_path names no base model");
-    const fs::path base = fs::path(adapter.baseModel).is_absolute() ? fs::path(adapter.baseModel)
-                                                                    : folder / adapter.baseModel;
-    if (!fs::is_regular_file(base / "config.json"))
-        throw Error((folder / "adapter_config.json").string() + ": base model \"" +
-                    adapter.baseModel + "\" is not a model folder here (no " +
-                    (base / "config.json").string() + ")");
-    return base;
-}
-
 ModelConfig loadCheckpointConfig(const fs::path& folder)
 {
-    if (isAdapterFolder(folder))
-        return loadCheckpointConfig(adapterBase(folder, loadAdapter(folder)));
-    const fs::path file = folder / "config.json";
-    const nlohmann::json json = readJsonFile(file);
-    return withContext(file.string(), [&] { return fromHfConfig(json); });
+    return readModelConfig(folder); // of an adapter folder, its base's
 }
 
 void loadCheckpointWeights(const fs::path& folder, TransformerImpl& model)
@@ -143,7 +125,7 @@ Transformer loadTransformer(const fs::path& folder)
 {
     if (isAdapterFolder(folder)) {
         const AdapterFolder adapter = loadAdapter(folder);
-        Transformer model = loadTransformer(adapterBase(folder, adapter));
+        Transformer model = loadTransformer(adapterBaseFolder(folder));
         withContext("applying the adapter of " + folder.string(), [&] {
             model->mergeAdapter(model->addAdapter(adapter.config, adapter.tensors));
         });

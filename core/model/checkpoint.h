@@ -50,11 +50,6 @@ void saveCheckpoint(const std::filesystem::path& folder, TransformerImpl& model,
 // checkpoint, its base's.
 ModelConfig loadCheckpointConfig(const std::filesystem::path& folder);
 
-// The model folder an adapter folder builds on: its base_model_name_or_path, which must be a
-// folder here (a relative one is taken from the adapter's folder).
-std::filesystem::path adapterBase(const std::filesystem::path& folder,
-                                  const AdapterFolder& adapter);
-
 // Copies the folder's weights (model.safetensors or its shards; fp32, bf16 or fp16) into `model`'s
 // parameters, converting each tensor from the mapped file: every parameter must be present with
 // its exact shape; a tied lm_head.weight in the file is accepted. Errors name folder and tensor.

@@ -2,6 +2,9 @@
 
 #include "core/model/families/family.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
+
+#include <nlohmann/json.hpp>
 
 #include <array>
 
@@ -119,6 +122,30 @@ nlohmann::json toHfConfig(const ModelConfig& config)
         json["eos_token_id"] = nullptr;
     family->write(config, json);
     return json;
+}
+
+std::filesystem::path adapterBaseFolder(const std::filesystem::path& adapterFolder)
+{
+    const std::filesystem::path file = adapterFolder / "adapter_config.json";
+    const nlohmann::json json = readJsonFile(file);
+    const auto base = json.find("base_model_name_or_path");
+    if (base == json.end() || !base->is_string() || base->get<std::string>().empty())
+        throw Error(file.string() + ": base_model_name_or_path names no base model");
+    const std::filesystem::path named = base->get<std::string>();
+    const std::filesystem::path folder = named.is_absolute() ? named : adapterFolder / named;
+    if (!std::filesystem::is_regular_file(folder / "config.json"))
+        throw Error(file.string() + ": base model \"" + named.string() +
+                    "\" is not a model folder here (no " + (folder / "config.json").string() + ")");
+    return folder;
+}
+
+ModelConfig readModelConfig(const std::filesystem::path& folder)
+{
+    if (std::filesystem::is_regular_file(folder / "adapter_config.json"))
+        return readModelConfig(adapterBaseFolder(folder));
+    const std::filesystem::path file = folder / "config.json";
+    const nlohmann::json json = readJsonFile(file);
+    return withContext(file.string(), [&] { return fromHfConfig(json); });
 }
 
 } // namespace rlhf::model

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <filesystem>
 #include <string>
 
 namespace rlhf::model {
@@ -19,5 +20,12 @@ ModelConfig fromHfConfig(const nlohmann::json& json);
 nlohmann::json toHfConfig(const ModelConfig& config);
 
 std::string supportedModelTypes(); // "gpt2, llama, mistral, qwen2 or qwen3"
+
+// The model folder a LoRA adapter folder (adapter_config.json) builds on: its
+// base_model_name_or_path, which must be a model folder here (a relative one is taken from the
+// adapter's folder). Throws naming the file otherwise.
+std::filesystem::path adapterBaseFolder(const std::filesystem::path& adapterFolder);
+// The config.json of a model folder, or of an adapter folder's base: without loading weights.
+ModelConfig readModelConfig(const std::filesystem::path& folder);
 
 } // namespace rlhf::model

@@ -54,7 +54,7 @@ model::NamedTensors Trainer::loadAdapters(const fs::path& init, const LoraOption
     adapters.base = init;
     if (model::isAdapterFolder(init)) {
         initAdapter = model::loadAdapter(init);
-        adapters.base = model::adapterBase(init, *initAdapter);
+        adapters.base = model::adapterBaseFolder(init);
     }
     m_model = model::loadTransformer(adapters.base);
     const int64_t baseParameters = m_model->parameterCount();

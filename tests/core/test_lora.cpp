@@ -314,7 +314,8 @@ private Q_SLOTS:
                 at::NoGradGuard noGrad; // B != 0, or no gradient would reach A
                 at::manual_seed(3);
                 for (auto& [name, tensor] : model->adapterTensors(adapter))
-                    if (name.find("lora_B") != std::string::npos) tensor.normal_(0.0, 0.1);
+                    if (name.find("lora_B") != std::string::npos)
+                        tensor.copy_(at::randn_like(tensor) * 0.1);
             }
             model->train();
             model->setActivationCheckpointing(checkpointing);

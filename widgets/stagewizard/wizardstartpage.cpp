@@ -19,7 +19,6 @@
 
 #include <exception>
 #include <filesystem>
-#include <fstream>
 
 namespace rlhf::widgets {
 
@@ -240,10 +239,8 @@ std::optional<model::ModelConfig> WizardStartPage::modelConfig() const
     const QString path = m_init->currentData().toString();
     if (path.isEmpty()) return std::nullopt;
     const store::ProjectPaths paths(m_projectPath.toStdString());
-    std::ifstream in(paths.absolute(path.toStdString()) / "config.json");
-    if (!in) return std::nullopt;
-    try {
-        return model::fromHfConfig(nlohmann::json::parse(in));
+    try { // a LoRA checkpoint answers with its base's config.json
+        return model::readModelConfig(paths.absolute(path.toStdString()));
     } catch (const std::exception&) {
         return std::nullopt;
     }
