@@ -76,6 +76,7 @@ void addFinetuneBench(CLI::App& bench)
                                     {"first_step_s", result.firstStepSeconds},
                                     {"step_s", result.stepSeconds},
                                     {"peak_memory_gb", result.peakMemoryGb},
+                                    {"resident_after_gb", result.residentAfterGb},
                                     {"first_loss", result.firstLoss},
                                     {"setup", result.setup}}
                          .dump()

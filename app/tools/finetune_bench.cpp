@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <string>
 #include <vector>
 
 namespace rlhf::tools {
@@ -22,6 +24,16 @@ using Clock = std::chrono::steady_clock;
 double seconds(Clock::time_point from)
 {
     return std::chrono::duration<double>(Clock::now() - from).count();
+}
+
+// RssAnon of /proc/self/status, in bytes; 0 where it cannot be read.
+int64_t anonymousResidentBytes()
+{
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("RssAnon:", 0) == 0) return std::stoll(line.substr(8)) * 1024; // kB
+    return 0;
 }
 
 } // namespace
@@ -102,6 +114,7 @@ FinetuneBenchResult benchFinetune(const FinetuneBenchOptions& options)
         result.stepSeconds = later[later.size() / 2];
     }
     result.peakMemoryGb = double(model::peakMemoryBytes(setup.gpu())) / 1e9;
+    result.residentAfterGb = double(anonymousResidentBytes()) / 1e9;
     result.setup =
         setup.description() + (options.activationCheckpointing ? ", activation checkpointing" : "");
     return result;

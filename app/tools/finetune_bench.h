@@ -36,6 +36,9 @@ struct FinetuneBenchResult {
     double firstStepSeconds = 0;   // forward, backward, clip, AdamW (allocates its moments)
     double stepSeconds = 0;        // median of the later steps (0 with one step)
     double peakMemoryGb = 0;       // over the whole run
+    // CPU: the process's anonymous resident memory after the last step (weights, gradients,
+    // optimizer state, what the allocator keeps), without the model file's mapped pages.
+    double residentAfterGb = 0;
     double firstLoss = 0;
     std::string setup;
 };

@@ -10,6 +10,10 @@
 
 #include <map>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 namespace rlhf::model {
 
 namespace {
@@ -210,6 +214,9 @@ void TransformerImpl::quantizeLinears(QuantType type, c10::Device device)
             std::make_shared<const QuantizedWeight>(quantize(weight, type).to(device));
         linear->weight.set_data(at::empty({0}, linear->weight.options()));
     }
+#ifdef __GLIBC__
+    malloc_trim(0); // the freed dense weights back to the system, not kept for reuse
+#endif
 }
 
 bool TransformerImpl::quantized() const
