@@ -119,6 +119,20 @@ nlohmann::ordered_json describeModelFolder(const fs::path& folder)
     info["memory_bytes"] = {{"chat", parameters * 4}, {"full_finetune", parameters * 16}};
     info["tokenizer"] = fs::exists(folder / "tokenizer.json");
     info["chat_template"] = chatTemplateInfo(folder);
+    if (model::isAdapterFolder(folder)) { // a LoRA checkpoint: the shape above is its base's
+        const model::AdapterFolder adapter = model::loadAdapter(folder);
+        int64_t adapterParameters = 0;
+        for (const auto& [name, tensor] : adapter.tensors)
+            adapterParameters += tensor.numel();
+        info["adapter"] = {{"base", model::adapterBaseFolder(folder).string()},
+                           {"rank", adapter.config.rank},
+                           {"alpha", adapter.config.alpha},
+                           {"target_modules", adapter.config.targetModules},
+                           {"dora", adapter.config.dora},
+                           {"rslora", adapter.config.rsLora},
+                           {"parameters", adapterParameters},
+                           {"bytes", fs::file_size(folder / "adapter_model.safetensors")}};
+    }
     return info;
 }
 

@@ -12,6 +12,7 @@
 #include "core/model/hf_export.h"
 #include "core/model/peft_adapter.h"
 #include "core/store/project.h"
+#include "core/train/base_model.h"
 #include "core/train/scalar_model.h"
 #include "core/train/stage_runner.h"
 #include "core/util/error.h"
@@ -134,6 +135,10 @@ private Q_SLOTS:
 
         // The base on disk is untouched; the checkpoint loads as base + adapter.
         model::Transformer base = model::loadTransformer(m_root / m_init);
+        const auto info = train::describeModelFolder(checkpoint); // what `rlhf model info` prints
+        QCOMPARE(info["adapter"]["rank"].get<int64_t>(), int64_t(4));
+        QCOMPARE(fs::path(info["adapter"]["base"].get<std::string>()), fs::path(adapter.baseModel));
+        QCOMPARE(info["parameters"].get<int64_t>(), base->parameterCount());
         model::Transformer merged = model::loadTransformer(checkpoint);
         model::Transformer adapted = model::loadTransformer(m_root / m_init);
         adapted->setActiveAdapter(adapted->addAdapter(adapter.config, adapter.tensors));
