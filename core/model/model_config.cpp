@@ -96,6 +96,34 @@ int64_t parameterCount(const ModelConfig& config)
     return total;
 }
 
+std::vector<LinearShape> linearShapes(const ModelConfig& config)
+{
+    const int64_t dim = config.dim, ffn = config.ffnHidden();
+    const int64_t qDim = config.heads * config.headDim();
+    const int64_t kvDim = config.kvHeadCount() * config.headDim();
+    std::vector<LinearShape> shapes;
+    for (int64_t i = 0; i < config.layers; ++i) {
+        const std::string layer =
+            (config.flavour == Flavour::Gpt2 ? "transformer.h." : "model.layers.") +
+            std::to_string(i);
+        if (config.flavour == Flavour::Gpt2) {
+            shapes.push_back({layer + ".attn.c_attn", dim, 3 * dim});
+            shapes.push_back({layer + ".attn.c_proj", dim, dim});
+            shapes.push_back({layer + ".mlp.c_fc", dim, ffn});
+            shapes.push_back({layer + ".mlp.c_proj", ffn, dim});
+        } else {
+            shapes.push_back({layer + ".self_attn.q_proj", dim, qDim});
+            shapes.push_back({layer + ".self_attn.k_proj", dim, kvDim});
+            shapes.push_back({layer + ".self_attn.v_proj", dim, kvDim});
+            shapes.push_back({layer + ".self_attn.o_proj", qDim, dim});
+            shapes.push_back({layer + ".mlp.gate_proj", dim, ffn});
+            shapes.push_back({layer + ".mlp.up_proj", dim, ffn});
+            shapes.push_back({layer + ".mlp.down_proj", ffn, dim});
+        }
+    }
+    return shapes;
+}
+
 std::string flavourName(Flavour flavour)
 {
     return std::string(wordOf(flavourWords, flavour));

@@ -90,6 +90,15 @@ struct ModelConfig {
 //   final norm: 2*dim (GPT-2) or dim (Llama layout).
 int64_t parameterCount(const ModelConfig& config);
 
+// One linear layer of the blocks, as LoRA sees it: its name (the Transformer's, e.g.
+// "model.layers.0.self_attn.q_proj") and features in and out.
+struct LinearShape {
+    std::string name;
+    int64_t in = 0, out = 0;
+};
+// Every linear layer of the blocks, layer by layer, in the Transformer's order.
+std::vector<LinearShape> linearShapes(const ModelConfig& config);
+
 inline constexpr WordTable<Flavour, 2> flavourWords{{
     {Flavour::Gpt2, "gpt2"},
     {Flavour::Llama, "llama"},

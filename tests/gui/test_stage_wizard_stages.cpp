@@ -7,6 +7,7 @@
 // without a checkpoint says so. Saves build/screenshots/wizard-ppo*.png of the rewards page.
 #include "widgets/stagewizard/stagewizard.h"
 
+#include "core/model/peft_adapter.h"
 #include "core/store/project.h"
 #include "core/train/dpo.h"
 #include "core/train/rl_config.h"
@@ -85,6 +86,7 @@ private Q_SLOTS:
     void rewardRunsOfferTheirCheckpoints();
     void anotherStageAfterBackGetsItsOwnData();
     void projectWithoutCheckpointSaysSo();
+    void loraFieldsWriteTheBlock();
 };
 
 void TestStageWizardStages::sftWritesDocumentThatRuns()
@@ -413,4 +415,54 @@ void TestStageWizardStages::projectWithoutCheckpointSaysSo()
 }
 
 QTEST_MAIN(TestStageWizardStages)
+// LoRA on the start page: off for a model that fully fine-tunes on the device; checked, its
+// fields become the document's "lora" block, the memory estimate counts the adapters (as many
+// parameters as the run then trains) and the run checkpoints an adapter.
+void TestStageWizardStages::loraFieldsWriteTheBlock()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString project = makeProject(dir);
+    StageWizard wizard(project, /*gpus=*/{});
+    wizard.show();
+    chooseStage(wizard, "sft");
+    QTest::mouseClick(wizard.button(QWizard::NextButton), Qt::LeftButton);
+    chooseData(child<QComboBox>(wizard, QStringLiteral("startDataset")),
+               QStringLiteral("arith-sft"));
+    auto* on = child<QCheckBox>(wizard, QStringLiteral("loraOn"));
+    QVERIFY(!on->isChecked()); // a tiny model: every weight fits
+    QVERIFY(!wizard.document().contains("lora"));
+    QTest::mouseClick(on, Qt::LeftButton, {}, QPoint(8, on->height() / 2));
+    QVERIFY(on->isChecked());
+    child<QSpinBox>(wizard, QStringLiteral("loraRank"))->setValue(8);
+    child<QDoubleSpinBox>(wizard, QStringLiteral("loraAlpha"))->setValue(16);
+    auto* base = child<QComboBox>(wizard, QStringLiteral("loraBase"));
+    base->setCurrentIndex(base->findData(int(train::BaseStorage::Nf4)));
+    wizard.resize(1024, 640);
+    screenshot(wizard, QStringLiteral("wizard-lora-1024x640"));
+
+    QTest::mouseClick(wizard.button(QWizard::NextButton), Qt::LeftButton);
+    const QString estimate = child<QLabel>(wizard, QStringLiteral("optimisationMemory"))->text();
+    QVERIFY2(estimate.contains("with LoRA adapters ("), qPrintable(estimate));
+    finishQuickly(wizard, /*steps=*/2, /*batch=*/2);
+    const auto json = writtenDocument(wizard);
+    QCOMPARE(json.at("lora").at("rank").get<int64_t>(), int64_t(8));
+    QCOMPARE(json.at("lora").at("alpha").get<double>(), 16.0);
+    QCOMPARE(json.at("lora").at("base").get<std::string>(), std::string("nf4"));
+    QCOMPARE(json.at("lora").at("target_modules").get<std::string>(), std::string("all-linear"));
+
+    train::StageObserver quiet;
+    train::StopToken stop;
+    const auto report = train::runStage(project.toStdString(), json, "sft-1.json", quiet, stop);
+    QCOMPARE(report.status, std::string("completed"));
+    const std::filesystem::path checkpoint =
+        std::filesystem::path(project.toStdString()) / report.result.lastCheckpoint;
+    QVERIFY(std::filesystem::exists(checkpoint / "adapter_model.safetensors"));
+    int64_t trained = 0;
+    for (const auto& [name, tensor] : rlhf::model::loadAdapter(checkpoint).tensors)
+        trained += tensor.numel();
+    QVERIFY2(estimate.contains(QLocale().toString(qlonglong(trained)) + " trained parameters"),
+             qPrintable(estimate + " / " + QString::number(trained)));
+}
+
 #include "test_stage_wizard_stages.moc"

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/model/model_config.h"
+#include "core/train/lora_options.h"
 
 #include <cstdint>
 #include <string>
@@ -29,7 +30,15 @@ const std::vector<ModelPreset>& modelPresets();
 //   activation checkpointing only each layer's fp32 input (4*batch*ctx*dim) plus one layer's
 //   full set while backward recomputes it;
 //   logits and their gradient in fp32: 8*batch*ctx*vocab bytes.
+// With `lora`, the frozen base's weights as held instead (fp32 4 bytes per parameter; the
+// blocks' linear weights in nf4 0.52, int8 1 + a scale per row), no gradient or moments for
+// them, and 16 bytes per adapter parameter; the activations are the same.
 int64_t trainingMemoryBytes(const model::ModelConfig& config, int64_t batchSize,
-                            bool activationCheckpointing = false);
+                            bool activationCheckpointing = false,
+                            const train::LoraOptions* lora = nullptr);
+
+// The parameters of LoRA adapters `lora` puts on a model of `config`: rank x (in + out) per
+// targeted layer (DoRA: + out).
+int64_t loraParameterCount(const model::ModelConfig& config, const model::LoraConfig& lora);
 
 } // namespace rlhf::widgets

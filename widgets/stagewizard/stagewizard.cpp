@@ -4,6 +4,7 @@
 #include "core/train/pretrain_config.h"
 #include "core/train/rl_config.h"
 #include "core/train/stage_runner.h"
+#include "widgets/stagewizard/lorafields.h"
 #include "widgets/stagewizard/modelpresets.h"
 #include "widgets/stagewizard/wizarddatapage.h"
 #include "widgets/stagewizard/wizarddpopage.h"
@@ -85,6 +86,11 @@ StageWizard::StageWizard(const QString& projectPath, std::vector<model::GpuInfo>
     setPage(RunPage, m_run);
     setPage(SummaryPage, new WizardSummaryPage(this, this));
     m_model->setBatchSize(field(QStringLiteral("batchSize")).toInt());
+    // LoRA on by default for a model whose full fine-tuning would not fit even one sequence.
+    m_start->setLoraSuggestion([this](const model::ModelConfig& shape) {
+        return trainingMemoryBytes(shape, 1, /*activationCheckpointing=*/true) >
+               m_run->deviceMemoryBytes();
+    });
     connect(optimisation, &WizardOptimisationPage::batchSizeChanged, m_model,
             &WizardModelPage::setBatchSize);
 }
@@ -228,11 +234,18 @@ QString StageWizard::memoryEstimateAt(int64_t batchSize) const
                               : stage == RunStage::Grpo
                                   ? batchSize * field(QStringLiteral("groupSize")).toInt()
                                   : batchSize;
-    const int64_t bytes = trainingMemoryBytes(*shape, sequences, checkpointing);
+    const auto lora = m_start->lora()->options();
+    const int64_t bytes =
+        trainingMemoryBytes(*shape, sequences, checkpointing, lora ? &*lora : nullptr);
     QString text = tr("Training memory about %1 for %2 sequences of %3 tokens")
                        .arg(QLocale().formattedDataSize(bytes))
                        .arg(sequences)
                        .arg(shape->contextLength);
+    if (lora)
+        text += tr(" with LoRA adapters (%1 trained parameters; every weight: %2)")
+                    .arg(QLocale().toString(qlonglong(loraParameterCount(*shape, lora->adapter))))
+                    .arg(QLocale().formattedDataSize(
+                        trainingMemoryBytes(*shape, sequences, checkpointing)));
     if (isRl(stage) || stage == RunStage::Dpo)
         text += tr(" (policy only: the frozen reference%1 add more)")
                     .arg(stage == RunStage::Ppo ? tr(", value and reward models") : "");

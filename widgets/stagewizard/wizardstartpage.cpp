@@ -4,6 +4,7 @@
 #include "core/store/project.h"
 #include "core/train/finetune_config.h"
 #include "widgets/stagewizard/labelfilterfields.h"
+#include "widgets/stagewizard/lorafields.h"
 #include "widgets/stagewizard/wizardfields.h"
 #include "widgets/stagewizard/wizardstagepage.h"
 #include "widgets/stagewizard/wordcombo.h"
@@ -86,6 +87,8 @@ WizardStartPage::WizardStartPage(const QString& projectPath, const WizardStagePa
     m_message = messageLabel(this, "startMessage");
     m_labels = new LabelFilterFields(projectPath, this);
     m_labels->setObjectName(QStringLiteral("labelFilter"));
+    m_lora = new LoraFields(this);
+    m_lora->setObjectName(QStringLiteral("loraFields"));
 
     auto* layout = new QFormLayout(this);
     layout->addRow(tr("Init checkpoint"), m_init);
@@ -98,6 +101,7 @@ WizardStartPage::WizardStartPage(const QString& projectPath, const WizardStagePa
     layout->addRow(tr("Train split"), m_train);
     layout->addRow(tr("Validation split"), m_val);
     layout->addRow(tr("Max length (tokens)"), m_maxLength);
+    layout->addRow(tr("LoRA"), m_lora);
     layout->addRow(m_message);
 
     loadCheckpoints();
@@ -115,6 +119,7 @@ WizardStartPage::WizardStartPage(const QString& projectPath, const WizardStagePa
     connect(m_val, &QComboBox::currentIndexChanged, this, changed);
     connect(m_maxLength, &QSpinBox::valueChanged, this, changed);
     connect(m_labels, &LabelFilterFields::changed, this, changed);
+    connect(m_lora, &LoraFields::changed, this, changed);
 }
 
 bool WizardStartPage::usesLabels() const
@@ -299,6 +304,11 @@ QString WizardStartPage::problem() const
 void WizardStartPage::refresh()
 {
     const auto shape = modelConfig();
+    const QString init = m_init->currentData().toString();
+    if (shape && init != m_suggestedFor) { // a newly chosen model: suggest LoRA once for it
+        m_suggestedFor = init;
+        if (m_tooBigForFull && m_tooBigForFull(*shape)) m_lora->setEnabled(true);
+    }
     m_shape->setText(shape ? tr("%1, %2 layers, %3 heads, dim %4, context %5, vocab %6")
                                  .arg(wordText(wordOf(model::flavourWords, shape->flavour)))
                                  .arg(shape->layers)
@@ -337,6 +347,7 @@ void WizardStartPage::apply(train::FineTuneConfig& config) const
         config.data.val = m_val->currentData().toString().toStdString();
     }
     config.maxLength = m_maxLength->value();
+    config.lora = m_lora->options();
 }
 
 } // namespace rlhf::widgets

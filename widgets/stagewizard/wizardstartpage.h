@@ -1,7 +1,8 @@
 // "Start from" page of the StageWizard for the stages after pretraining (sft, reward, dpo, ppo,
 // grpo): the checkpoint the model starts from (any run's, from the project database), its
 // tokenizer, the dataset of the kind the stage needs with its train and validation splits
-// (document counts shown), and the longest sequence. The model shape is the checkpoint's.
+// (document counts shown), the longest sequence, and LoRA (adapters on the frozen model, on by
+// default for a model whose full fine-tuning would not fit). The model shape is the checkpoint's.
 #pragma once
 
 #include "core/model/model_config.h"
@@ -9,6 +10,7 @@
 
 #include <QWizardPage>
 
+#include <functional>
 #include <optional>
 
 class QComboBox;
@@ -23,6 +25,7 @@ struct FineTuneConfig;
 namespace rlhf::widgets {
 
 class LabelFilterFields;
+class LoraFields;
 class WizardStagePage;
 
 class WizardStartPage : public QWizardPage {
@@ -42,6 +45,13 @@ public:
     // The chosen checkpoint's shape (its config.json); empty when it cannot be read.
     std::optional<model::ModelConfig> modelConfig() const;
     int maxLength() const; // 0: the model's context
+    LoraFields* lora() const { return m_lora; }
+    // Asked whenever another checkpoint is chosen: true turns LoRA on (full fine-tuning of that
+    // shape would not fit the device).
+    void setLoraSuggestion(std::function<bool(const model::ModelConfig&)> tooBigForFull)
+    {
+        m_tooBigForFull = std::move(tooBigForFull);
+    }
 
 private:
     static constexpr int labelsRole = Qt::UserRole + 2; // the "labels of this project" entry
@@ -65,6 +75,9 @@ private:
     QSpinBox* m_maxLength = nullptr;
     QLabel* m_message = nullptr;
     LabelFilterFields* m_labels = nullptr; // shown for "labels of this project"
+    LoraFields* m_lora = nullptr;
+    std::function<bool(const model::ModelConfig&)> m_tooBigForFull;
+    QString m_suggestedFor; // the checkpoint LoRA was last suggested for
     QFormLayout* m_form = nullptr;
 };
 
