@@ -75,7 +75,7 @@ AdapterFolder loadAdapter(const fs::path& folder)
     const fs::path file = folder / configFile;
     const nlohmann::json json = readJsonFile(file);
     if (!json.is_object()) throw Error(file.string() + ": not a JSON object");
-    if (json.value("peft_type", std::string()) != "LORA")
+    if (json.value("peft_type", nlohmann::json()) != "LORA")
         throw Error(file.string() + ": peft_type " +
                     json.value("peft_type", nlohmann::json()).dump() +
                     ": only LORA adapters are supported");
@@ -101,7 +101,7 @@ AdapterFolder loadAdapter(const fs::path& folder)
     } catch (const nlohmann::json::exception& error) {
         throw Error(file.string() + ": " + error.what());
     }
-    config.validate();
+    withContext(file.string(), [&] { config.validate(); });
 
     for (auto& [name, tensor] : readTensors(folder / weightsFile)) {
         if (name.rfind(prefix, 0) != 0)

@@ -121,6 +121,10 @@ int TransformerImpl::addAdapter(const LoraConfig& config, const NamedTensors& te
                         (config.dora ? "DoRA needs lora_magnitude_vector"
                                      : "lora_magnitude_vector without use_dora"));
         const at::Tensor weight = denseWeight(*linear);
+        if (a.dim() != 2)
+            throw Error("adapter tensor " + linear->name + loraA + ": shape " +
+                        shapeText(a.sizes()) + ", the layer needs (rank, " +
+                        std::to_string(weight.size(1)) + ")");
         const int64_t rank = a.size(0);
         checkShape(linear->name + loraA, a, {rank, weight.size(1)});
         checkShape(linear->name + loraB, b, {weight.size(0), rank});

@@ -16,6 +16,7 @@
 #include <QtTest>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 namespace fs = std::filesystem;
@@ -232,6 +233,9 @@ private Q_SLOTS:
         expectError(stray, "model.layers.9.self_attn.q_proj.lora_A.weight fits no layer");
         model::NamedTensors missingB(adapter.tensors.begin(), adapter.tensors.begin() + 1);
         expectError(missingB, "lora_B is missing");
+        model::NamedTensors flat = adapter.tensors;
+        flat.front().second = at::zeros({4});
+        expectError(flat, (flat.front().first + ": shape (4), the layer needs (rank, ").c_str());
         QCOMPARE(model->adapterCount(), 0); // nothing half-added
     }
 
@@ -295,6 +299,35 @@ private Q_SLOTS:
         QVERIFY(gradientDifference < 1e-5);
         QVERIFY(quantizedBytes * (type == int(model::QuantType::Nf4) ? 7 : 3) < denseBytes);
         QVERIFY_THROWS_EXCEPTION(Error, quantized->mergeAdapter(0));
+    }
+
+    // A damaged adapter_config.json is refused naming the file and what is wrong.
+    void refusesBadAdapterConfigs()
+    {
+        const fs::path folder = root() / "bad-adapter";
+        fs::create_directories(folder);
+        fs::copy_file(root() / "llama-all-linear" / "adapter" / "adapter_model.safetensors",
+                      folder / "adapter_model.safetensors", fs::copy_options::overwrite_existing);
+        const std::vector<std::pair<std::string, std::string>> cases{
+            {R"({"peft_type": 5, "r": 4, "lora_alpha": 8})", "peft_type 5: only LORA"},
+            {R"({"peft_type": "LORA", "r": "four", "lora_alpha": 8})", "type must be number"},
+            {R"({"peft_type": "LORA", "r": 0, "lora_alpha": 8})", "lora.rank: must be 1 or more"},
+            {R"({"peft_type": "LORA", "r": 4, "lora_alpha": 8, "bias": "all"})",
+             "bias \"all\": adapters that train biases"},
+            {R"([1, 2])", "not a JSON object"},
+        };
+        for (const auto& [text, needle] : cases) {
+            std::ofstream(folder / "adapter_config.json") << text;
+            try {
+                model::loadAdapter(folder);
+                QFAIL(qPrintable(QString::fromStdString("accepted " + text)));
+            } catch (const Error& error) {
+                const std::string message = error.what();
+                QVERIFY2(message.find(needle) != std::string::npos &&
+                             message.find("adapter_config.json") != std::string::npos,
+                         error.what());
+            }
+        }
     }
 
     // Dropout's masks are drawn from a seed per layer and forward, so activation checkpointing
