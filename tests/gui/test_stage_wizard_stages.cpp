@@ -463,6 +463,16 @@ void TestStageWizardStages::loraFieldsWriteTheBlock()
         trained += tensor.numel();
     QVERIFY2(estimate.contains(QLocale().toString(qlonglong(trained)) + " trained parameters"),
              qPrintable(estimate + " / " + QString::number(trained)));
+
+    // The next wizard offers the adapter as a start, named as one, on its base.
+    StageWizard next(project, /*gpus=*/{});
+    next.show();
+    chooseStage(next, "dpo");
+    QTest::mouseClick(next.button(QWizard::NextButton), Qt::LeftButton);
+    auto* init = child<QComboBox>(next, QStringLiteral("initCheckpoint"));
+    QVERIFY2(init->itemText(0).endsWith(", LoRA adapter on step-000010"),
+             qPrintable(init->itemText(0)));
+    QVERIFY(child<QLabel>(next, QStringLiteral("initShape"))->text().startsWith("llama, 2 layers"));
 }
 
 #include "test_stage_wizard_stages.moc"

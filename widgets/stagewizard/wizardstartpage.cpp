@@ -49,6 +49,20 @@ QString kindsOf(std::optional<RunStage> stage)
     return QObject::tr("chat or preference");
 }
 
+// ", LoRA adapter on qwen2.5-0.5b" for an adapter checkpoint (named by its base's folder), else
+// nothing.
+QString adapterNote(const std::filesystem::path& folder)
+{
+    if (!std::filesystem::is_regular_file(folder / "adapter_config.json")) return {};
+    try {
+        const auto base = model::adapterBaseFolder(folder);
+        return QObject::tr(", LoRA adapter on %1")
+            .arg(QString::fromStdString(base.filename().string()));
+    } catch (const std::exception&) {
+        return QObject::tr(", LoRA adapter whose base is missing");
+    }
+}
+
 } // namespace
 
 WizardStartPage::WizardStartPage(const QString& projectPath, const WizardStagePage* stage,
@@ -137,11 +151,12 @@ void WizardStartPage::loadCheckpoints()
         for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
             const auto checkpoints = database.checkpoints(run->id);
             for (auto point = checkpoints.rbegin(); point != checkpoints.rend(); ++point) {
-                m_init->addItem(tr("run #%1 %2 (%3) step %4")
+                m_init->addItem(tr("run #%1 %2 (%3) step %4%5")
                                     .arg(run->id)
                                     .arg(QString::fromStdString(run->name),
                                          wordText(store::runStageName(run->stage)))
-                                    .arg(point->step),
+                                    .arg(point->step)
+                                    .arg(adapterNote(project.paths().absolute(point->path))),
                                 QString::fromStdString(point->path));
                 m_init->setItemData(m_init->count() - 1, QString::fromStdString(point->path),
                                     Qt::ToolTipRole);
