@@ -6,6 +6,7 @@
 // logits (1e-4), the same 32 greedy tokens (decoded through the KV cache) and the same SFT loss;
 // saved here (fp32, and bf16 in shards), they load in transformers with the same logits.
 // And config.json fields that would build a different model are refused by name.
+#include "tests/support/hf_reference.h"
 #include "core/model/checkpoint.h"
 #include "core/model/hf_config.h"
 #include "core/model/kv_cache.h"
@@ -100,13 +101,7 @@ private:
 
     bool runReference(const QString& command)
     {
-        QProcess python;
-        python.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        python.start(QStringLiteral(RLHF_HF_PYTHON),
-                     {QStringLiteral(RLHF_SOURCE_DIR "/tests/reference/hf_models.py"), command,
-                      m_dir.path()});
-        return python.waitForFinished(300'000) && python.exitStatus() == QProcess::NormalExit &&
-               python.exitCode() == 0;
+        return testing::runHfReference("hf_models.py", command, m_dir.path());
     }
 
 private Q_SLOTS:

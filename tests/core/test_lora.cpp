@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
+#include "tests/support/hf_reference.h"
 #include "core/model/checkpoint.h"
 #include "core/model/peft_adapter.h"
 #include "core/model/transformer.h"
@@ -78,18 +79,7 @@ private:
 
     bool runReference(const QString& command)
     {
-        QProcess python;
-        python.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        python.setStandardOutputFile(QProcess::nullDevice());
-        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        environment.insert("TRANSFORMERS_VERBOSITY", "error"); // no progress bars and notices
-        environment.insert("PYTHONWARNINGS", "ignore");
-        python.setProcessEnvironment(environment);
-        python.start(QStringLiteral(RLHF_HF_PYTHON),
-                     {QStringLiteral(RLHF_SOURCE_DIR "/tests/reference/peft_parity.py"), command,
-                      m_dir.path()});
-        return python.waitForFinished(300'000) && python.exitStatus() == QProcess::NormalExit &&
-               python.exitCode() == 0;
+        return testing::runHfReference("peft_parity.py", command, m_dir.path());
     }
 
 private Q_SLOTS:
