@@ -160,7 +160,6 @@ private:
     std::filesystem::path m_modelFolder; // what the trained model was loaded from; empty: new
     // LoRA: the adapter that trains, the one the reference uses (-1: the base alone), the base.
     struct Adapters {
-        LoraOptions options;
         int trained = -1;
         int reference = -1;
         std::filesystem::path base;

@@ -47,7 +47,6 @@ ScalarModel& Trainer::trainScalarAdapter(const fs::path& init, const LoraOptions
 model::NamedTensors Trainer::loadAdapters(const fs::path& init, const LoraOptions& lora)
 {
     Adapters& adapters = m_adapters.emplace();
-    adapters.options = lora;
     m_modelFolder = m_setup.resumeFrom.empty() ? init : m_setup.resumeFrom;
     // init is a model folder, or a LoRA checkpoint: its base, and its adapter to continue.
     std::optional<model::AdapterFolder> initAdapter;
