@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # For tests/gpu/run.sh: the C++ build dependencies for a GPU machine whose image has the
 # CUDA toolkit and pip torch but none of our Debian -dev packages (Qt 6 Core/Test and moc, SQLite,
 # PCRE2, RE2, simdjson, zlib, zstd, expat, utf8proc, xxHash, CLD2, nlohmann/json, CLI11, pkgconf)

@@ -23,8 +23,7 @@
 # have torch 2.x with CUDA (and transformers + peft for the twins). RLHF_GPU_PEAK_TFLOPS: the GPU's
 # dense bf16 peak for MFU, where the table in the report step lacks it.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-root=$PWD
+cd "$(dirname "$0")/../.." || exit
 build=$(realpath -m "${1:-build-gpu}")
 out=${OUT:-$(mktemp -d)}
 results=$(mktemp -d) # each phase's output; gpu.json is assembled from here
@@ -112,7 +111,8 @@ phase() {
         return 1
     fi
     log "$name (limit ${limit}s)"
-    local begin=$(date +%s)
+    local begin
+    begin=$(date +%s)
     timeout -k 10 "$limit" "$@"
     local rc=$?
     case $rc in
