@@ -1,5 +1,6 @@
-// A checkpoint folder loaded for decoding: its Transformer (model::loadTransformer, in eval
-// mode) behind a TransformerSource on the chosen device in the chosen precision, and its
+// A checkpoint folder loaded for decoding: its Transformer (in eval mode, shared with the other
+// decoders of the same weights: shared_model.h; an adapter checkpoint on its base) behind a
+// TransformerSource on the chosen device in the chosen precision, and its
 // tokenizer.json, checked to fit the model's vocabulary. What CheckpointGenerator and
 // chat::ChatModel both start from.
 #pragma once

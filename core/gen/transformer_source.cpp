@@ -13,6 +13,12 @@ TransformerSource::TransformerSource(model::Transformer model, bool bf16)
 {
 }
 
+TransformerSource::TransformerSource(SharedModelView view, bool bf16)
+    : TransformerSource(view.handle(), bf16)
+{
+    m_view = std::move(view);
+}
+
 void TransformerSource::selectRows(const at::Tensor& rows)
 {
     model::StreamScope onStream(m_stream);
@@ -20,6 +26,12 @@ void TransformerSource::selectRows(const at::Tensor& rows)
 }
 
 at::Tensor TransformerSource::forward(const DecodeInput& input)
+{
+    if (m_view) return m_view->with([&](model::TransformerImpl&) { return compute(input); });
+    return compute(input);
+}
+
+at::Tensor TransformerSource::compute(const DecodeInput& input)
 {
     at::NoGradGuard noGrad;
     model::StreamScope onStream(m_stream);

@@ -428,7 +428,7 @@ at::Tensor TransformerImpl::hiddenStates(const at::Tensor& tokens, KvCache* cach
     const at::Tensor blockKeyValid = padded ? keyValid : at::Tensor();
     const bool checkpoint = m_activationCheckpointing && !cache && at::GradMode::is_enabled();
     const bool dropout =
-        is_training() && m_activeAdapter >= 0 && m_adapters[size_t(m_activeAdapter)].dropout > 0;
+        is_training() && m_activeAdapter >= 0 && m_adapters[size_t(m_activeAdapter)]->dropout > 0;
     for (size_t i = 0; i < m_blocks.size(); ++i) {
         const Block& block = m_blocks[i];
         // The layer's dropout masks come from a seed of its own, drawn from the global

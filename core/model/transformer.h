@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,8 @@ public:
     // -1: the base alone (DPO's and PPO's reference without a second model in memory).
     void setActiveAdapter(int adapter);
     int activeAdapter() const { return m_activeAdapter; }
+    // Frees the adapter's tensors; its index is not used again (the others keep theirs).
+    void removeAdapter(int adapter);
     // Folds the adapter into the base weights, which then compute base + adapter without it;
     // the adapter is removed from the layers (and no longer active). Not on a quantised base.
     void mergeAdapter(int adapter);
@@ -161,7 +164,7 @@ private:
     double m_ropeScale = 1.0; // cos and sin are scaled by it (yarn)
     std::vector<Block> m_blocks;
     bool m_activationCheckpointing = false;
-    std::vector<LoraConfig> m_adapters;
+    std::vector<std::optional<LoraConfig>> m_adapters; // empty: removed
     int m_activeAdapter = -1;
     // LoRA dropout's masks: seeded per layer and forward, so a layer recomputed by activation
     // checkpointing draws the same ones.

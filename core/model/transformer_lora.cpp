@@ -163,9 +163,9 @@ int TransformerImpl::addAdapter(const LoraConfig& config, std::vector<LoraWeight
 
 const LoraConfig& TransformerImpl::adapterConfig(int adapter) const
 {
-    if (adapter < 0 || adapter >= adapterCount())
+    if (adapter < 0 || adapter >= adapterCount() || !m_adapters[size_t(adapter)])
         throw Error("no adapter " + std::to_string(adapter));
-    return m_adapters[size_t(adapter)];
+    return *m_adapters[size_t(adapter)];
 }
 
 NamedTensors TransformerImpl::adapterTensors(int adapter) const
@@ -188,6 +188,15 @@ void TransformerImpl::setActiveAdapter(int adapter)
 {
     if (adapter != -1) adapterConfig(adapter);
     m_activeAdapter = adapter;
+}
+
+void TransformerImpl::removeAdapter(int adapter)
+{
+    adapterConfig(adapter);
+    for (Linear* linear : linears())
+        if (size_t(adapter) < linear->adapters.size()) linear->adapters[size_t(adapter)] = {};
+    m_adapters[size_t(adapter)].reset();
+    if (m_activeAdapter == adapter) m_activeAdapter = -1;
 }
 
 void TransformerImpl::mergeAdapter(int adapter)
