@@ -19,13 +19,15 @@ namespace rlhf::train {
 
 namespace {
 
-// The value model: a fresh start from the reward model or the policy's init checkpoint, or the
-// state a resumed checkpoint saved.
-ScalarModel loadValueModel(const RlConfig& config)
+// The value model: a fresh start from the reward model or the policy's init checkpoint (beside
+// a policy adapter, an adapter on the same base where it can be), or the state a resumed
+// checkpoint saved.
+ScalarModel loadValueModel(const RlConfig& config, Trainer& trainer)
 {
     const std::filesystem::path source =
         config.valueInit == ValueInit::RewardModel ? config.rewardModel : config.init;
-    ScalarModel value = ScalarModel::fromCheckpoint(source);
+    std::optional<ScalarModel> shared = trainer.valueAdapter(source);
+    ScalarModel value = shared ? std::move(*shared) : ScalarModel::fromCheckpoint(source);
     if (config.resumeFrom.empty()) return value;
     const auto file = std::filesystem::path(config.resumeFrom) / valueModelFile;
     std::map<std::string, at::Tensor> saved;
@@ -81,7 +83,7 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
     Trainer trainer({config, config.resumeFrom, config.tokenizer, toJson(config)}, run);
     RlSession session(config, data, trainer);
     const auto device = trainer.device();
-    ScalarModel value = loadValueModel(config);
+    ScalarModel value = loadValueModel(config, trainer);
     value.to(device);
     const NamedTensors valueParameters = value.parameters();
     trainer.trainValue(valueParameters, valueOptimizerFile);
@@ -109,6 +111,7 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
             oldLogProbs =
                 responseLogProbs(*session.policy, batch, config.rollout.temperature, device);
             refLogProbs = session.referenceLogProbs(batch);
+            const auto valueAdapter = value.active();
             const int64_t T = batch.rows.tokens.size(1);
             oldValues =
                 atResponse(value.perToken(batch.rows.tokens.to(device)).narrow(1, 0, T - 1), batch)
@@ -174,6 +177,7 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
                 stats.add("rl/ratio_mean", policyLoss.ratioMean);
                 stats.add("rl/ratio_var", policyLoss.ratioVariance);
 
+                const auto valueAdapter = value.active(); // over forward and backward
                 ValueLoss valueLoss;
                 {
                     auto scope = trainer.autocast();

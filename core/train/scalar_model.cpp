@@ -37,6 +37,30 @@ ScalarModel ScalarModel::withBody(model::Transformer body, const std::filesystem
     return model;
 }
 
+ScalarModel ScalarModel::onAdapter(model::Transformer body, int adapter,
+                                   const std::filesystem::path& folder)
+{
+    ScalarModel model = withBody(std::move(body), folder);
+    model.m_adapter = adapter;
+    return model;
+}
+
+ScalarModel::AdapterScope::AdapterScope(model::TransformerImpl* body, int adapter)
+    : m_body(body), m_before(body ? body->activeAdapter() : -1)
+{
+    if (m_body) m_body->setActiveAdapter(adapter);
+}
+
+ScalarModel::AdapterScope::~AdapterScope()
+{
+    if (m_body) m_body->setActiveAdapter(m_before);
+}
+
+ScalarModel::AdapterScope ScalarModel::active()
+{
+    return m_adapter ? AdapterScope(m_body.get(), *m_adapter) : AdapterScope(nullptr, -1);
+}
+
 at::Tensor ScalarModel::perToken(const at::Tensor& tokens)
 {
     const auto hidden = m_body->hiddenStates(tokens, nullptr, {}, {}); // (B, T, dim)
@@ -57,8 +81,11 @@ at::Tensor ScalarModel::atLastToken(const at::Tensor& tokens, const at::Tensor& 
 model::NamedTensors ScalarModel::parameters() const
 {
     model::NamedTensors all;
-    for (const auto& item : m_body->named_parameters())
-        all.emplace_back(item.key(), item.value());
+    if (m_adapter)
+        all = m_body->adapterTensors(*m_adapter);
+    else
+        for (const auto& item : m_body->named_parameters())
+            all.emplace_back(item.key(), item.value());
     for (auto& item : head())
         all.push_back(std::move(item));
     return all;

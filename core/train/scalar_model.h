@@ -2,6 +2,8 @@
 // model (a score read at each sequence's last token) and PPO's value model (a value at every
 // token). The head is score.weight (1, dim) and score.bias (1), saved as score.safetensors
 // next to the body's model.safetensors, so a reward checkpoint is still a loadable HF folder.
+// With LoRA the body can be one adapter of a base it shares (PPO's value model beside the policy
+// adapter): then it trains that adapter and its head only.
 #pragma once
 
 #include "core/model/checkpoint.h"
@@ -10,6 +12,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <filesystem>
+#include <optional>
 
 namespace rlhf::train {
 
@@ -22,6 +25,25 @@ public:
     static ScalarModel fromCheckpoint(const std::filesystem::path& folder);
     // `body` as it is, with the head of `folder`'s score.safetensors when present, else new.
     static ScalarModel withBody(model::Transformer body, const std::filesystem::path& folder);
+    // Adapter `adapter` of the shared `body`, with a head as withBody's.
+    static ScalarModel onAdapter(model::Transformer body, int adapter,
+                                 const std::filesystem::path& folder);
+
+    // While alive, a shared body computes with this model's adapter, then with the one active
+    // before. Hold it over forward and backward: activation checkpointing recomputes the
+    // forward pass during backward. A no-op for a body of its own.
+    class AdapterScope {
+    public:
+        AdapterScope(model::TransformerImpl* body, int adapter);
+        ~AdapterScope();
+        AdapterScope(const AdapterScope&) = delete;
+        AdapterScope& operator=(const AdapterScope&) = delete;
+
+    private:
+        model::TransformerImpl* m_body;
+        int m_before;
+    };
+    [[nodiscard]] AdapterScope active();
 
     // (B, T) one scalar per token, from the final hidden states.
     at::Tensor perToken(const at::Tensor& tokens);
@@ -30,7 +52,8 @@ public:
 
     model::TransformerImpl& body() { return *m_body; }
     model::Transformer bodyHandle() const { return m_body; }
-    // Body parameters (HF names) and the head's "score.weight" / "score.bias".
+    // Body parameters (HF names; on a shared body the adapter's) and the head's
+    // "score.weight" / "score.bias".
     model::NamedTensors parameters() const;
     model::NamedTensors head() const; // "score.weight", "score.bias"
     void to(const c10::Device& device);
@@ -40,8 +63,9 @@ public:
 
 private:
     model::Transformer m_body{nullptr};
-    at::Tensor m_weight; // (1, dim)
-    at::Tensor m_bias;   // (1)
+    std::optional<int> m_adapter; // on a shared body: the adapter that is this model's
+    at::Tensor m_weight;          // (1, dim)
+    at::Tensor m_bias;            // (1)
 };
 
 } // namespace rlhf::train

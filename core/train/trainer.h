@@ -107,6 +107,12 @@ public:
     // A second trained model with its own optimizer, saved in `optimizerFile` (PPO's value
     // model; the stage saves its weights through StageHooks::extendCheckpoint).
     void trainValue(model::NamedTensors parameters, const std::string& optimizerFile);
+    // PPO's value model beside a policy adapter: another adapter on the same frozen base and a
+    // scalar head, started from `source` when it is that base (a fresh adapter, computing what
+    // the base does) or an adapter checkpoint on it (its adapter and head: the reward model's, or
+    // init's). Empty when no adapter trains or `source` is another model: the value model is
+    // then a whole copy of its own. Train its parameters() with trainValue().
+    std::optional<ScalarModel> valueAdapter(const std::filesystem::path& source);
     // A frozen model on the device: no gradients (DPO's and the RL stages' reference).
     model::Transformer frozen(const std::filesystem::path& folder) const;
     // The frozen reference of a stage that started from `init`: frozen(init), or, when an adapter

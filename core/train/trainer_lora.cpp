@@ -104,6 +104,35 @@ model::NamedTensors Trainer::loadAdapters(const fs::path& init, const LoraOption
     return tensors;
 }
 
+std::optional<ScalarModel> Trainer::valueAdapter(const fs::path& source)
+{
+    if (!m_adapters) return std::nullopt;
+    std::error_code error;
+    const bool adapter = model::isAdapterFolder(source);
+    if (!fs::equivalent(adapter ? model::adapterBaseFolder(source) : source, m_adapters->base,
+                        error)) {
+        log("value model: " + source.string() + " is not " + (adapter ? "an adapter on " : "") +
+            "the policy's base " + m_adapters->base.string() + ": a whole copy of it trains");
+        return std::nullopt;
+    }
+    const model::LoraConfig& policy = m_model->adapterConfig(m_adapters->trained);
+    int index = -1;
+    if (adapter) {
+        model::AdapterFolder folder = model::loadAdapter(source);
+        folder.config.dropout = policy.dropout;
+        index = m_model->addAdapter(folder.config, folder.tensors);
+    } else {
+        index = m_model->addAdapter(policy, m_setup.options.seed + 1);
+    }
+    log("value model: " +
+        std::string(adapter ? "the adapter of " + source.string() : "a fresh adapter") +
+        " on the policy's base, with " +
+        (fs::exists(source / scalarHeadFile) ? "its head" : "a new head"));
+    ScalarModel value = ScalarModel::onAdapter(m_model, index, source);
+    value.to(device());
+    return value;
+}
+
 model::Transformer Trainer::reference(const fs::path& init) const
 {
     return m_adapters ? m_model : frozen(init);

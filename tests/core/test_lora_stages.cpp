@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
+#include "core/gen/decoding_checkpoint.h"
 #include "core/model/checkpoint.h"
 #include "core/model/gguf_export.h"
 #include "core/model/hf_export.h"
@@ -89,6 +90,8 @@ private:
     QTemporaryDir m_dir;
     fs::path m_root;
     std::string m_init;
+    std::string m_rewardAdapter; // rewardTrainsAnAdapterAndItsHead's checkpoint
+    fs::path m_sftAdapter;       // sftTrainsAnAdapter's
 
     train::StageRunReport run(const nlohmann::json& document, Logs& logs)
     {
@@ -125,6 +128,7 @@ private Q_SLOTS:
         QVERIFY(losses.back() < losses.front());
 
         const fs::path checkpoint = m_root / report.result.lastCheckpoint;
+        m_sftAdapter = checkpoint;
         QVERIFY(model::isAdapterFolder(checkpoint));
         QVERIFY(!fs::exists(checkpoint / "model.safetensors"));
         QVERIFY(fs::exists(checkpoint / "optimizer.safetensors"));
@@ -166,6 +170,52 @@ private Q_SLOTS:
         model::exportGguf(checkpoint, gguf, {});
         QVERIFY(fs::file_size(gguf) > 0);
         QVERIFY(!fs::exists(gguf.string() + ".merged")); // the merged folder is cleaned up
+    }
+
+    // Decoders (chat, arena, generate) of the base and of an adapter on it share one base in
+    // memory: the adapter's decoder computes what the merged checkpoint does, the base's what
+    // the base does, whichever ran last; the adapter leaves the base with its decoder.
+    void decodersShareTheBase()
+    {
+        QVERIFY(!m_sftAdapter.empty());
+        const gen::DecodeSetup setup{gen::DecodePrecision::Float32, -1};
+        auto base = std::make_unique<gen::DecodingCheckpoint>(
+            gen::loadDecodingCheckpoint(m_root / m_init, setup));
+        auto adapter = std::make_unique<gen::DecodingCheckpoint>(
+            gen::loadDecodingCheckpoint(m_sftAdapter, setup));
+        QVERIFY(base->source.sharedView() && adapter->source.sharedView());
+        const model::Transformer shared = base->source.sharedView()->handle();
+        QVERIFY(shared.get() == adapter->source.sharedView()->handle().get());
+        QCOMPARE(shared->adapterCount(), 1);
+
+        at::NoGradGuard noGrad;
+        const at::Tensor tokens = at::arange(1, 12, at::kLong).view({1, -1});
+        const at::Tensor expectBase = model::loadTransformer(m_root / m_init)->forward(tokens);
+        const at::Tensor expectAdapter = model::loadTransformer(m_sftAdapter)->forward(tokens);
+        auto last = [](const at::Tensor& logits) { return logits.select(1, -1); };
+        for (int round = 0; round < 2; ++round) { // interleaved: each forward sets its adapter
+            base->source.reset();
+            adapter->source.reset();
+            const double adapterError =
+                (adapter->source.forward({tokens, {}, {}}) - last(expectAdapter))
+                    .abs()
+                    .max()
+                    .item<double>();
+            const double baseError = (base->source.forward({tokens, {}, {}}) - last(expectBase))
+                                         .abs()
+                                         .max()
+                                         .item<double>();
+            qInfo("shared base: base decoder %.3g, adapter decoder %.3g from the loaded models",
+                  baseError, adapterError);
+            QVERIFY2(baseError < 1e-5, qPrintable(QString::number(baseError)));
+            QVERIFY2(adapterError < 1e-5, qPrintable(QString::number(adapterError)));
+        }
+        adapter.reset();
+        try {
+            shared->adapterConfig(0);
+            QFAIL("the adapter outlived its decoder");
+        } catch (const Error&) {
+        }
     }
 
     // Stopped at step 3 and resumed, the adapter ends where the straight run's does.
@@ -264,6 +314,7 @@ private Q_SLOTS:
         const auto report = run(document, logs);
         QCOMPARE(report.status, std::string("completed"));
         const fs::path checkpoint = m_root / report.result.lastCheckpoint;
+        m_rewardAdapter = report.result.lastCheckpoint.string();
         QVERIFY(model::isAdapterFolder(checkpoint));
         const auto head = model::readTensors(checkpoint / "score.safetensors");
         QCOMPARE(int(head.size()), 2);
@@ -312,6 +363,46 @@ private Q_SLOTS:
                          error.what());
             }
         }
+    }
+
+    // PPO's value model is one more adapter on the policy's base, with a head: from the reward
+    // model's adapter and head when that is an adapter on the same base, or fresh (value.init
+    // policy). Its checkpoint file holds that adapter and the head alone. The value adapter is
+    // active over its own forward and backward passes only: with activation checkpointing,
+    // which recomputes forwards during backward, every trained tensor ends bit-identical.
+    void ppoValueModelIsAnAdapterOnTheSameBase()
+    {
+        QVERIFY(!m_rewardAdapter.empty());
+        nlohmann::json document = stageDocument("ppo", m_init, "arith-prompts", 2);
+        document["reward"] = {{"model", m_rewardAdapter}};
+        document["rollout"] = {{"max_new_tokens", 4}};
+        document["lora"] = loraBlock;
+        std::vector<model::NamedTensors> trained;
+        for (const bool checkpointing : {false, true}) {
+            document["training"]["activation_checkpointing"] = checkpointing;
+            Logs logs;
+            const auto report = run(document, logs);
+            QCOMPARE(report.status, std::string("completed"));
+            QVERIFY(logs.has("value model: the adapter of " + m_rewardAdapter +
+                             " on the policy's base, with its head"));
+            const fs::path checkpoint = m_root / report.result.lastCheckpoint;
+            const auto value = model::readTensors(checkpoint / "value.safetensors");
+            const auto reward = model::loadAdapter(m_root / m_rewardAdapter);
+            QCOMPARE(value.size(), reward.tensors.size() + 2); // the adapter and the head
+            for (const auto& [name, tensor] : value)
+                QVERIFY2(name.find("lora_") != std::string::npos || name.find("score.") == 6,
+                         name.c_str());
+            model::NamedTensors all = value;
+            for (auto& item : model::loadAdapter(checkpoint).tensors)
+                all.push_back(std::move(item));
+            trained.push_back(std::move(all));
+        }
+        QCOMPARE(maxDifference(trained[0], trained[1]), 0.0);
+
+        document["value"] = {{"init", "policy"}};
+        Logs logs;
+        QCOMPARE(run(document, logs).status, std::string("completed"));
+        QVERIFY(logs.has("value model: a fresh adapter on the policy's base, with a new head"));
     }
 
     void badLoraBlocksNameTheField()
