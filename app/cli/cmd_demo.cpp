@@ -35,6 +35,8 @@ struct DemoArguments {
     double scale = 1.0;
     std::string precision = "auto"; // every stage's training.precision
     bool json = false;
+    int64_t loraRank = 0; // LoRA adapters after SFT; 0 = every weight
+    std::string loraBase = "fp32";
 };
 
 // Writes the whole Bible, one verse per line without its "Ge1:1 " reference, to `file`.
@@ -164,6 +166,8 @@ void runPipelineDemo(const DemoArguments& arguments)
     options.scale = arguments.scale;
     options.threads = arguments.threads;
     options.precision = parsePrecision(arguments.precision);
+    options.loraRank = arguments.loraRank;
+    options.loraBase = arguments.loraBase;
     ProgressPrinter printer(arguments.json ? std::cerr : std::cout);
     train::StopToken stop;
     const auto result = tools::runAlignmentDemo(options, printer, stop);
@@ -191,6 +195,12 @@ void addDemoCommand(CLI::App& app)
     addPrecisionOption(*demo, arguments->precision, "auto, fp32 or bf16, for every stage")
         ->capture_default_str();
     demo->add_flag("--json", arguments->json, "Print the result table as one JSON object");
+    demo->add_option("--lora", arguments->loraRank,
+                     "Every stage after SFT trains LoRA adapters of this rank")
+        ->check(CLI::Range(1, 1024));
+    demo->add_option("--lora-base", arguments->loraBase, "The frozen base as fp32, nf4 or int8")
+        ->check(CLI::IsMember({"fp32", "nf4", "int8"}))
+        ->capture_default_str();
     demo->add_flag("--bible", arguments->bible,
                    "Instead: pretrain a small GPT-2 on the King James Bible");
     demo->add_option("--steps", arguments->steps, "--bible: optimizer steps")

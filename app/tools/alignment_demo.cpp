@@ -1,7 +1,6 @@
 #include "app/tools/alignment_demo.h"
 
 #include "core/data/token_splits.h"
-#include "core/model/checkpoint.h"
 #include "core/store/project.h"
 #include "core/text/tokenizer_json.h"
 #include "core/train/rollout.h"
@@ -27,6 +26,8 @@ constexpr const char* tokenizerName = "arith-bpe";
 // 256 bytes + 7 chat tokens + 7 merges ("What", " is", " +", ...): merging stops before digit
 // pairs, so every number is spelt digit by digit and the model can learn to add.
 constexpr int64_t vocabSize = 270;
+// LoRA's learning rate over full fine-tuning's, stage by stage.
+constexpr double loraLrFactor = 3.0;
 
 int64_t scaled(int64_t steps, double scale)
 {
@@ -96,12 +97,14 @@ nlohmann::json AlignmentDemoResult::toJson() const
             {"reward_model_test_accuracy", rewardModelAccuracy},
             {"reward_model_test_pairs", rewardModelPairs},
             {"test_prompts", testPrompts},
-            {"total_seconds", totalSeconds}};
+            {"total_seconds", totalSeconds},
+            {"trained", trained}};
 }
 
 std::string AlignmentDemoResult::table() const
 {
     std::string text =
+        "the stages after pretraining train " + trained + "\n" +
         "method              test accuracy (sampled, T=1)  (greedy)  KL to SFT  minutes\n";
     char line[160];
     for (const auto& row : rows) {
@@ -165,13 +168,36 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
         {"training", training(scaled(400, scale), 32, 1, options, scaled(400, scale))}};
     const auto pretrained = runDocument(folder, "arith-pretrain.json", pretrain, observer, stop);
 
+    // With LoRA every stage after SFT trains adapters: all linear layers, no dropout (the RL
+    // stages refuse it), and a learning rate loraLrFactor times the full fine-tuning one, as
+    // adapters start at zero and move a small subspace. SFT itself trains every weight: the
+    // chat tokens first appear there, and LoRA leaves the embeddings as pretraining left them.
+    const bool lora = options.loraRank > 0;
+    const std::string suffix = lora ? "-lora" : "";
+    if (lora)
+        result.trained = "LoRA rank " + std::to_string(options.loraRank) +
+                         " on all linear layers, " + options.loraBase + " base (SFT: every weight)";
     auto fineTune = [&](const std::string& stage, const std::string& name, const fs::path& init,
                         const std::string& dataset, const std::string& val) {
-        return nlohmann::json{{"stage", stage},
-                              {"name", name},
-                              {"init", relative(project, init)},
-                              {"data", {{"dataset", dataset}, {"train", "train"}, {"val", val}}}};
+        nlohmann::json document{{"stage", stage},
+                                {"name", name},
+                                {"init", relative(project, init)},
+                                {"data", {{"dataset", dataset}, {"train", "train"}, {"val", val}}}};
+        if (lora && stage != "sft") {
+            document["name"] = name + suffix;
+            document["lora"] = {{"rank", options.loraRank},
+                                {"alpha", 2 * options.loraRank},
+                                {"dropout", 0.0},
+                                {"target_modules", "all-linear"},
+                                {"base", options.loraBase}};
+        }
+        return document;
     };
+    auto fineTuneOptimizer = [&](double lr, double minLr, int64_t warmup, double weightDecay) {
+        const double factor = lora ? loraLrFactor : 1.0;
+        return optimizer(lr * factor, minLr * factor, warmup, weightDecay);
+    };
+    auto file = [&](const std::string& name) { return name + suffix + ".json"; };
 
     nlohmann::json sft =
         fineTune("sft", "arith-sft", pretrained.result.lastCheckpoint, "arith-sft", "val");
@@ -185,10 +211,10 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
 
     nlohmann::json reward =
         fineTune("reward", "arith-reward", sftCheckpoint, "arith-pairs", "test");
-    reward["optimizer"] = optimizer(3e-4, 3e-5, 20, 0.0);
+    reward["optimizer"] = fineTuneOptimizer(3e-4, 3e-5, 20, 0.0);
     reward["training"] = training(scaled(1500, scale), 32, 3, options, scaled(500, scale));
     reward["training"]["eval_batches"] = 1000; // every held-out pair
-    const auto rewardRun = runDocument(folder, "arith-reward.json", reward, observer, stop);
+    const auto rewardRun = runDocument(folder, file("arith-reward"), reward, observer, stop);
     result.rewardModelAccuracy = metric(rewardRun.result, "val/accuracy");
     result.rewardModelPairs = project.database().documentCount(
         project.database().datasetByName("arith-pairs")->id, "test");
@@ -203,16 +229,16 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
     ppo["policy"] = {{"epochs", 4}, {"minibatch_size", 32}};
     ppo["value"] = {{"init", "reward_model"}};
     ppo["eval"] = {{"prompts", 300}};
-    ppo["optimizer"] = optimizer(1e-4, 1e-4, 0);
+    ppo["optimizer"] = fineTuneOptimizer(1e-4, 1e-4, 0, 0.0);
     ppo["training"] = training(scaled(120, scale), 64, 4, options, scaled(40, scale));
     nlohmann::json ppoRule = ppo;
-    ppoRule["name"] = "arith-ppo-rule";
+    ppoRule["name"] = "arith-ppo-rule" + suffix;
     ppoRule["reward"] = {{"rules", {{{"rule", "exact_answer"}, {"weight", 1.0}}}}};
     ppoRule["value"] = {{"init", "policy"}};
 
     nlohmann::json dpo = fineTune("dpo", "arith-dpo", sftCheckpoint, "arith-pairs", "test");
     dpo["dpo"] = {{"beta", 0.5}, {"loss", "dpo"}};
-    dpo["optimizer"] = optimizer(1e-4, 1e-4, 0);
+    dpo["optimizer"] = fineTuneOptimizer(1e-4, 1e-4, 0, 0.0);
     dpo["training"] = training(scaled(300, scale), 32, 5, options, scaled(150, scale));
 
     nlohmann::json grpo = fineTune("grpo", "arith-grpo", sftCheckpoint, "arith-prompts", "test");
@@ -221,7 +247,7 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
     grpo["kl"] = {{"estimator", "k3"}, {"coef", 0.02}};
     grpo["policy"] = {{"epochs", 2}};
     grpo["eval"] = {{"prompts", 300}};
-    grpo["optimizer"] = optimizer(3e-4, 3e-4, 0);
+    grpo["optimizer"] = fineTuneOptimizer(3e-4, 3e-4, 0, 0.0);
     grpo["training"] = training(scaled(100, scale), 16, 6, options, scaled(50, scale));
 
     // Every model judged alike: the test questions, the task rule, KL to the SFT model.
@@ -263,9 +289,10 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
     };
     judge("SFT", sftRun, sftSeconds);
     for (const auto& [method, file, document] :
-         {std::tuple{"PPO (reward model)", "arith-ppo.json", ppo},
-          std::tuple{"PPO (task rule)", "arith-ppo-rule.json", ppoRule},
-          std::tuple{"DPO", "arith-dpo.json", dpo}, std::tuple{"GRPO", "arith-grpo.json", grpo}}) {
+         {std::tuple{"PPO (reward model)", file("arith-ppo"), ppo},
+          std::tuple{"PPO (task rule)", file("arith-ppo-rule"), ppoRule},
+          std::tuple{"DPO", file("arith-dpo"), dpo},
+          std::tuple{"GRPO", file("arith-grpo"), grpo}}) {
         const auto [report, seconds] = timed(file, document);
         judge(method, report, seconds);
     }

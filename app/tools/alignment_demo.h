@@ -5,6 +5,7 @@
 // against the task's rule, to separate what PPO reaches from what the reward model lets it. Every
 // model is then judged by the same ground-truth rule on the held-out test questions, which no stage
 // trains on. Every stage document is written to runs/ so each step can be rerun with `rlhf train`.
+// With a LoRA rank, the stages after SFT train adapters instead (documents *-lora.json).
 #pragma once
 
 #include "core/data/tasks/arithmetic_task.h"
@@ -28,6 +29,10 @@ struct AlignmentDemoOptions {
     train::Precision precision = train::Precision::Auto;
     int64_t evalPrompts = 1000; // held-out test questions each model is judged on (at most)
     data::ArithmeticTaskOptions task{.maxOperand = 99}; // 10,000 questions, 958 of them test
+    // LoRA: every stage after SFT trains adapters of this rank (all linear layers, alpha
+    // twice the rank) on a base held as loraBase ("fp32", "nf4", "int8"); 0 = every weight.
+    int64_t loraRank = 0;
+    std::string loraBase = "fp32";
 };
 
 struct AlignmentDemoRow {
@@ -46,6 +51,7 @@ struct AlignmentDemoResult {
     int64_t rewardModelPairs = 0;
     int64_t testPrompts = 0;
     double totalSeconds = 0;
+    std::string trained = "every weight"; // or "LoRA rank 16 on all linear layers, ..."
 
     nlohmann::json toJson() const;
     std::string table() const; // the text table `rlhf demo` prints
