@@ -15,7 +15,7 @@
 #     libpkgconf3 libsqlite3-dev libsqlite3-0 libpcre2-dev libpcre2-8-0 libpcre2-16-0 \
 #     libpcre2-32-0 libpcre2-posix3 nlohmann-json3-dev libcli11-dev libsimdjson-dev libsimdjson14 \
 #     zlib1g-dev zlib1g libzstd-dev libzstd1 libexpat1-dev libexpat1 libutf8proc-dev libutf8proc2 \
-#     libre2-dev libre2-9 libxxhash-dev libxxhash0 libcld2-dev libcld2-0)
+#     libre2-dev libre2-9 libxxhash-dev libxxhash0 libcld2-dev libcld2-0 libgloo-dev)
 
 set -euo pipefail
 debs=$(realpath "$1")

@@ -102,6 +102,11 @@ report() { "$python" "$results/assemble.py" "$results" "$out" "$build" "$@" || l
 phase() {
     local name=$1 limit=$2 minimum=$3 status
     shift 3
+    if [[ " ${RLHF_GPU_SKIP:-} " == *" $name "* ]]; then # phases measured by an earlier run
+        log "$name: skipped (RLHF_GPU_SKIP)"
+        printf '%s\tskipped\t0\t%s\n' "$name" "$limit" >>"$results/phases.tsv"
+        return 1
+    fi
     local left=$((deadline - $(date +%s) - 10))
     ((left < limit)) && limit=$left
     if ((limit < minimum)); then
@@ -197,9 +202,17 @@ configure=(cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -
            -DRLHF_PIP_TORCH="$python" -DRLHF_GPU_TESTS=ON -DCMAKE_CUDA_COMPILER="$nvcc"
            -DCMAKE_POLICY_VERSION_MINIMUM=3.5) # Debian's CLI11 / nlohmann configs under CMake 4
 [ -n "${PKG_CONFIG:-}" ] && configure+=(-DPKG_CONFIG_EXECUTABLE="$PKG_CONFIG")
+# PyPI's torch ships c10d's ProcessGroupGloo.hpp without the gloo headers it includes: Debian's
+# libgloo-dev's (as on our machines), alone on the include path.
+if [ ! -e /usr/include/gloo/algorithm.h ] && [ -d /tmp/deps/usr/include/gloo ]; then
+    mkdir -p /tmp/gloo-include && ln -sfn /tmp/deps/usr/include/gloo /tmp/gloo-include/gloo
+    configure+=(-DCMAKE_CXX_FLAGS="-isystem /tmp/gloo-include")
+fi
 phase configure 150 30 "${configure[@]}" >"$results/build.log" 2>&1
 grep -q "CUDA ON" "$results/build.log" || log "configure: LibTorch without CUDA, or configure failed"
-phase build 360 60 cmake --build "$build" -j "$cores" --target rlhf test_gpu bench_quantization \
+keep_going=() # Ninja: every failing file's errors in one run, not the first one's
+[ "${generator[1]}" = Ninja ] && keep_going=(-- -k 0)
+phase build 360 60 cmake --build "$build" -j "$cores" --target rlhf test_gpu bench_quantization "${keep_going[@]}" \
     >>"$results/build.log" 2>&1
 built=$?
 # The whole log on failure (its end, which holds the error), else the end of it.
