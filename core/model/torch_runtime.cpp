@@ -9,6 +9,7 @@
 
 #ifdef RLHF_CUDA
 #include <ATen/cuda/CUDAContext.h>
+#include <ATen/ops/empty.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
@@ -87,7 +88,12 @@ void configureCuda(bool deterministic)
 void resetPeakMemory(int index)
 {
 #ifdef RLHF_CUDA
-    if (index >= 0) c10::cuda::CUDACachingAllocator::resetPeakStats(c10::DeviceIndex(index));
+    if (index >= 0) {
+        // The caching allocator knows the device only after the first allocation there (before
+        // it, its statistics calls throw "Invalid device argument").
+        at::empty({1}, at::TensorOptions().device(c10::kCUDA, c10::DeviceIndex(index)));
+        c10::cuda::CUDACachingAllocator::resetPeakStats(c10::DeviceIndex(index));
+    }
 #else
     (void)index;
 #endif
@@ -97,6 +103,7 @@ int64_t peakMemoryBytes(int index)
 {
 #ifdef RLHF_CUDA
     if (index >= 0) {
+        at::empty({1}, at::TensorOptions().device(c10::kCUDA, c10::DeviceIndex(index))); // as above
         const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(c10::DeviceIndex(index));
         return stats.allocated_bytes[0].peak; // [0]: StatType::AGGREGATE, all pools
     }
