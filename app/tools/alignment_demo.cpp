@@ -193,8 +193,9 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
         }
         return document;
     };
-    auto fineTuneOptimizer = [&](double lr, double minLr, int64_t warmup, double weightDecay) {
-        const double factor = lora ? loraLrFactor : 1.0;
+    auto fineTuneOptimizer = [&](double lr, double minLr, int64_t warmup, double weightDecay,
+                                 double factor = loraLrFactor) {
+        if (!lora) factor = 1.0;
         return optimizer(lr * factor, minLr * factor, warmup, weightDecay);
     };
     auto file = [&](const std::string& name) { return name + suffix + ".json"; };
@@ -238,7 +239,8 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
 
     nlohmann::json dpo = fineTune("dpo", "arith-dpo", sftCheckpoint, "arith-pairs", "test");
     dpo["dpo"] = {{"beta", 0.5}, {"loss", "dpo"}};
-    dpo["optimizer"] = fineTuneOptimizer(1e-4, 1e-4, 0, 0.0);
+    // DPO's LoRA keeps the full rate: at 3x its KL to SFT reached 6.3 and accuracy fell to 0.52.
+    dpo["optimizer"] = fineTuneOptimizer(1e-4, 1e-4, 0, 0.0, 1.0);
     dpo["training"] = training(scaled(300, scale), 32, 5, options, scaled(150, scale));
 
     nlohmann::json grpo = fineTune("grpo", "arith-grpo", sftCheckpoint, "arith-prompts", "test");

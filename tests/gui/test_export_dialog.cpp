@@ -3,7 +3,12 @@
 // with a progress bar and a summary; an existing target is refused by name. The files are the
 // real thing (test_gguf_export runs them in llama.cpp): here the GGUF magic, its size, and the
 // HF folder's config.json say the dialog wrote what it said. Screenshot:
-// build/screenshots/export_dialog.png.
+// build/screenshots/export_dialog.png. Run > Merge LoRA Adapter… offers the project's adapter
+// checkpoints alone, listed under their base, and writes base + adapter as one Hugging Face
+// folder (build/screenshots/merge_dialog.png).
+#include "core/model/checkpoint.h"
+#include "core/model/peft_adapter.h"
+#include "core/model/transformer.h"
 #include "core/store/project.h"
 #include "core/train/base_model.h"
 #include "tests/support/tiny_chat_checkpoint.h"
@@ -87,6 +92,57 @@ private Q_SLOTS:
         QVERIFY(!dialog.isExporting());
         QVERIFY2(dialog.resultLabel()->text().contains("already exists"),
                  qPrintable(dialog.resultLabel()->text()));
+    }
+
+    void mergesAnAdapterListedUnderItsBase()
+    {
+        // A LoRA adapter on the base model, saved as a stage saves one, as a run's checkpoint.
+        store::Project project = store::Project::open(m_project.toStdString());
+        const fs::path base =
+            fs::path(m_project.toStdString()) / project.database().models().front().path;
+        model::Transformer transformer = model::loadTransformer(base);
+        model::LoraConfig config;
+        config.rank = 2;
+        config.alpha = 4;
+        config.targetModules = {"q_proj", "v_proj"};
+        model::AdapterFolder adapter{config, {}, fs::absolute(base).lexically_normal().string()};
+        adapter.tensors = transformer->adapterTensors(transformer->addAdapter(config, 3));
+        const fs::path folder = fs::path(m_project.toStdString()) / "checkpoints/run-1/step-000004";
+        fs::create_directories(folder);
+        model::saveAdapter(folder, adapter, false);
+        fs::copy_file(base / "tokenizer.json", folder / "tokenizer.json");
+        const auto run = project.database().createRun(store::RunStage::Sft, "sft-lora", "{}");
+        project.database().addCheckpoint(run, 4, "checkpoints/run-1/step-000004");
+
+        widgets::ExportDialog exportDialog(m_project, QString());
+        QStringList labels;
+        for (int i = 0; i < exportDialog.checkpointCombo()->count(); ++i)
+            labels << exportDialog.checkpointCombo()->itemText(i);
+        // The adapter's run is the newest, but it is listed under its base.
+        QCOMPARE(labels, (QStringList{QStringLiteral("tiny-llama · base model"),
+                                      QStringLiteral("    \u2514 sft-lora · step 4 · LoRA")}));
+
+        widgets::ExportDialog dialog(m_project, QString(), nullptr,
+                                     widgets::ExportDialog::Purpose::MergeAdapter);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QCOMPARE(dialog.checkpointCombo()->count(), 1); // adapters only
+        QCOMPARE(dialog.checkpointCombo()->currentText(),
+                 QStringLiteral("sft-lora · step 4 · LoRA on tiny-llama"));
+        QVERIFY2(dialog.adapterLabel()->text().contains("A LoRA adapter on"),
+                 qPrintable(dialog.adapterLabel()->text()));
+        QVERIFY(!dialog.formatCombo()->isEnabled());
+        dialog.resize(1024, 640);
+        QVERIFY(dialog.grab().save(RLHF_BINARY_DIR "/screenshots/merge_dialog.png"));
+        QVERIFY2(exportWith(dialog, "hf", "f32"), qPrintable(dialog.resultLabel()->text()));
+        const fs::path merged = dialog.outputEdit()->text().toStdString();
+        QCOMPARE(merged.filename().string(), std::string("run-1-step-000004-merged-f32"));
+        QVERIFY(fs::exists(merged / "model.safetensors"));
+        QVERIFY(!model::isAdapterFolder(merged));
+        // B starts at zero: the merged model is the base, weight for weight.
+        const auto mergedWeights = model::loadTransformer(merged)->named_parameters();
+        for (const auto& item : transformer->named_parameters())
+            QVERIFY2(at::equal(item.value(), mergedWeights[item.key()]), item.key().c_str());
     }
 };
 

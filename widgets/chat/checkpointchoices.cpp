@@ -1,14 +1,77 @@
 // The checkpoints a chat pane offers (see checkpointchoices.h).
 #include "widgets/chat/checkpointchoices.h"
 
+#include "core/model/hf_config.h"
 #include "core/store/database.h"
+#include "core/util/error.h"
 
 #include <QComboBox>
 #include <QSignalBlocker>
 
 #include <algorithm>
+#include <filesystem>
 
 namespace rlhf::widgets {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The same folder, however each is written (project-relative or absolute, with "..").
+bool sameFolder(const fs::path& a, const fs::path& b)
+{
+    std::error_code error;
+    return fs::equivalent(a, b, error);
+}
+
+// Moves each adapter checkpoint under the choice that is its base (after the adapters already
+// there), indented; an adapter whose base is not offered stays put and names it.
+std::vector<CheckpointChoice> groupAdapters(std::vector<CheckpointChoice> choices,
+                                            const fs::path& root)
+{
+    auto absolute = [&](const QString& path) { return root / path.toStdString(); };
+    for (CheckpointChoice& choice : choices) {
+        const fs::path folder = absolute(choice.path);
+        if (!fs::is_regular_file(folder / "adapter_config.json")) continue;
+        try {
+            choice.base = QString::fromStdString(model::adapterBaseFolder(folder).string());
+        } catch (const Error&) { // its base is gone: still offered, to be seen failing to load
+            choice.base = QObject::tr("a missing base");
+        }
+    }
+    std::vector<CheckpointChoice> grouped;
+    std::vector<bool> placed(choices.size(), false);
+    for (size_t i = 0; i < choices.size(); ++i) {
+        if (placed[i]) continue;
+        const bool adapter = !choices[i].base.isEmpty();
+        const bool baseOffered =
+            adapter && std::any_of(choices.begin(), choices.end(), [&](const auto& other) {
+                return other.base.isEmpty() &&
+                       sameFolder(absolute(other.path), choices[i].base.toStdString());
+            });
+        if (baseOffered) continue; // placed under its base
+        placed[i] = true;
+        CheckpointChoice choice = choices[i];
+        if (adapter)
+            choice.label += QObject::tr(" · LoRA on %1")
+                                .arg(QString::fromStdString(
+                                    fs::path(choice.base.toStdString()).filename().string()));
+        grouped.push_back(choice);
+        if (adapter) continue;
+        for (size_t j = 0; j < choices.size(); ++j) {
+            if (placed[j] || choices[j].base.isEmpty() ||
+                !sameFolder(absolute(choices[i].path), choices[j].base.toStdString()))
+                continue;
+            placed[j] = true;
+            CheckpointChoice child = choices[j];
+            child.label = QStringLiteral("    \u2514 %1 · LoRA").arg(child.label);
+            grouped.push_back(child);
+        }
+    }
+    return grouped;
+}
+
+} // namespace
 
 std::vector<CheckpointChoice> checkpointChoices(const store::Database& database)
 {
@@ -27,7 +90,7 @@ std::vector<CheckpointChoice> checkpointChoices(const store::Database& database)
         choices.push_back(
             {QStringLiteral("%1 · base model").arg(QString::fromStdString(model.name)),
              QString::fromStdString(model.path)});
-    return choices;
+    return groupAdapters(std::move(choices), database.file().parent_path());
 }
 
 void fillCheckpointCombo(QComboBox& combo, const std::vector<CheckpointChoice>& choices)

@@ -1,7 +1,9 @@
 // The checkpoints of a project as the chat panes offer them: every run's checkpoints, newest run
 // first, each labelled "<run name> · step <n>" with its project-relative folder, then the base
-// models ("<name> · base model", their folder absolute when outside the project). Shared by the
-// arena and the single chat.
+// models ("<name> · base model", their folder absolute when outside the project). A LoRA
+// adapter checkpoint is listed under the checkpoint or base model it sits on, indented and
+// marked "LoRA" (or, when its base is not offered, where its run is, naming the base). Shared by
+// the arena, the single chat and the export dialog.
 #pragma once
 
 #include <QString>
@@ -19,6 +21,7 @@ namespace rlhf::widgets {
 struct CheckpointChoice {
     QString label; // e.g. "sft lr 1e-4 · step 400"
     QString path;  // project-relative, e.g. "checkpoints/3/step-400"
+    QString base;  // a LoRA adapter's base folder (as adapter_config.json names it); else empty
 };
 
 std::vector<CheckpointChoice> checkpointChoices(const store::Database& database);

@@ -21,6 +21,8 @@
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
+#include <algorithm>
+
 namespace rlhf::widgets {
 
 namespace {
@@ -72,15 +74,21 @@ QString writeExport(const QString& folder, const QString& format, const QString&
 
 } // namespace
 
-ExportDialog::ExportDialog(const QString& project, const QString& checkpoint, QWidget* parent)
-    : QDialog(parent), m_project(project)
+ExportDialog::ExportDialog(const QString& project, const QString& checkpoint, QWidget* parent,
+                           Purpose purpose)
+    : QDialog(parent), m_project(project), m_purpose(purpose)
 {
-    setWindowTitle(tr("Export Checkpoint"));
+    const bool merge = purpose == Purpose::MergeAdapter;
+    setWindowTitle(merge ? tr("Merge LoRA Adapter") : tr("Export Checkpoint"));
     auto* layout = new QVBoxLayout(this);
-    auto* intro = new QLabel(tr(
-        "GGUF runs in llama.cpp, Ollama and LM Studio, with the model's tokenizer and chat "
-        "template. A checkpoint already is a Hugging Face folder (transformers loads it as it "
-        "is); the Hugging Face export writes only the model, in the dtype chosen, for sharing."));
+    auto* intro = new QLabel(
+        merge ? tr("A LoRA checkpoint holds only its adapter (PEFT's files), on the base it names. "
+                   "Merging folds the adapter into a copy of the base's weights: a standalone "
+                   "Hugging Face model that runs without PEFT, in the dtype chosen.")
+              : tr("GGUF runs in llama.cpp, Ollama and LM Studio, with the model's tokenizer and "
+                   "chat template. A checkpoint already is a Hugging Face folder (transformers "
+                   "loads it as it is); the Hugging Face export writes only the model, in the "
+                   "dtype chosen, for sharing. A LoRA adapter is exported merged into its base."));
     intro->setWordWrap(true);
     layout->addWidget(intro);
 
@@ -89,16 +97,32 @@ ExportDialog::ExportDialog(const QString& project, const QString& checkpoint, QW
     m_checkpoint->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     try {
         const store::Project opened = store::Project::open(project.toStdString());
-        fillCheckpointCombo(*m_checkpoint, checkpointChoices(opened.database()));
+        m_choices = checkpointChoices(opened.database());
     } catch (const std::exception& error) {
-        fillCheckpointCombo(*m_checkpoint, {});
+        m_choices.clear();
     }
+    if (merge) { // adapters alone, each naming its base rather than indented under it
+        std::erase_if(m_choices,
+                      [](const CheckpointChoice& choice) { return choice.base.isEmpty(); });
+        for (CheckpointChoice& choice : m_choices)
+            if (choice.label.startsWith(QStringLiteral("    \u2514 ")))
+                choice.label =
+                    choice.label.mid(6) + tr(" on %1").arg(QFileInfo(choice.base).fileName());
+    }
+    fillCheckpointCombo(*m_checkpoint, m_choices);
     if (const int index = m_checkpoint->findData(checkpoint); index >= 0)
         m_checkpoint->setCurrentIndex(index);
-    form->addRow(tr("Checkpoint"), m_checkpoint);
+    form->addRow(merge ? tr("Adapter") : tr("Checkpoint"), m_checkpoint);
+    m_adapter = new QLabel;
+    m_adapter->setWordWrap(true);
+    form->addRow(QString(), m_adapter);
     m_format = new QComboBox;
-    m_format->addItem(tr("GGUF (llama.cpp, Ollama, LM Studio)"), QStringLiteral("gguf"));
-    m_format->addItem(tr("Hugging Face folder"), QStringLiteral("hf"));
+    if (!merge)
+        m_format->addItem(tr("GGUF (llama.cpp, Ollama, LM Studio)"), QStringLiteral("gguf"));
+    m_format->addItem(merge ? tr("Hugging Face folder (base + adapter merged)")
+                            : tr("Hugging Face folder"),
+                      QStringLiteral("hf"));
+    m_format->setEnabled(!merge);
     form->addRow(tr("Format"), m_format);
     m_type = new QComboBox;
     form->addRow(tr("Weights"), m_type);
@@ -142,6 +166,7 @@ ExportDialog::ExportDialog(const QString& project, const QString& checkpoint, QW
     });
     connect(m_type, &QComboBox::currentIndexChanged, this, &ExportDialog::suggestOutput);
     connect(m_checkpoint, &QComboBox::currentIndexChanged, this, &ExportDialog::suggestOutput);
+    connect(m_checkpoint, &QComboBox::currentIndexChanged, this, &ExportDialog::describeAdapter);
     connect(browse, &QPushButton::clicked, this, [this] {
         const QString chosen =
             m_format->currentData() == "gguf"
@@ -158,6 +183,8 @@ ExportDialog::ExportDialog(const QString& project, const QString& checkpoint, QW
     connect(m_close, &QPushButton::clicked, this, &ExportDialog::reject);
     connect(&m_watcher, &QFutureWatcher<QString>::finished, this, &ExportDialog::onDone);
     suggestOutput();
+    describeAdapter();
+    m_export->setText(merge ? tr("Merge") : tr("Export"));
     m_export->setEnabled(!m_checkpoint->currentData().toString().isEmpty());
     resize(680, 360);
 }
@@ -172,6 +199,24 @@ void ExportDialog::reject()
     if (!isExporting()) QDialog::reject();
 }
 
+void ExportDialog::describeAdapter()
+{
+    const QString path = m_checkpoint->currentData().toString();
+    const auto chosen =
+        std::find_if(m_choices.begin(), m_choices.end(),
+                     [&](const CheckpointChoice& choice) { return choice.path == path; });
+    if (chosen == m_choices.end() || chosen->base.isEmpty()) {
+        m_adapter->setText(m_purpose == Purpose::MergeAdapter && m_choices.empty()
+                               ? tr("No LoRA checkpoint in this project yet: train a stage with "
+                                    "LoRA on (the stage wizard's first page).")
+                               : QString());
+        return;
+    }
+    m_adapter->setText(
+        tr("A LoRA adapter on %1: written merged into that base, a standalone model.")
+            .arg(chosen->base));
+}
+
 void ExportDialog::suggestOutput()
 {
     const QString path = m_checkpoint->currentData().toString();
@@ -181,9 +226,11 @@ void ExportDialog::suggestOutput()
     QString name = folder.fileName();
     if (name.startsWith("step-")) name = folder.dir().dirName() + "-" + name;
     const QString type = m_type->currentData().toString();
+    const QString merged =
+        m_purpose == Purpose::MergeAdapter ? QStringLiteral("-merged") : QString();
     const QString file = m_format->currentData() == "gguf"
                              ? QStringLiteral("%1-%2.gguf").arg(name, type)
-                             : QStringLiteral("%1-%2").arg(name, type);
+                             : QStringLiteral("%1%2-%3").arg(name, merged, type);
     m_output->setText(QDir(m_project).filePath("exports/" + file));
 }
 

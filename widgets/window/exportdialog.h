@@ -3,12 +3,18 @@
 // or f32, with the tokenizer and the chat template: core/model/gguf_export.h), or a plain
 // Hugging Face folder in another dtype without the training state (a checkpoint already is a
 // Hugging Face folder; this one is for sharing). Written into the project's exports/ folder
-// unless the user picks another place. The CLI twin is `rlhf export`.
+// unless the user picks another place. The CLI twin is `rlhf export`. A LoRA adapter checkpoint
+// is exported merged into its base; Run > Merge LoRA Adapter… opens the dialog for just that
+// (adapters only, a Hugging Face folder: a standalone model).
 #pragma once
 
 #include <QDialog>
 #include <QFutureWatcher>
 #include <QString>
+
+#include "widgets/chat/checkpointchoices.h"
+
+#include <vector>
 
 class QComboBox;
 class QLabel;
@@ -21,8 +27,10 @@ namespace rlhf::widgets {
 class ExportDialog : public QDialog {
     Q_OBJECT
 public:
+    enum class Purpose { Export, MergeAdapter };
     // `checkpoint`: the project-relative (or absolute) folder chosen first; empty: the newest.
-    ExportDialog(const QString& project, const QString& checkpoint, QWidget* parent = nullptr);
+    ExportDialog(const QString& project, const QString& checkpoint, QWidget* parent = nullptr,
+                 Purpose purpose = Purpose::Export);
     ~ExportDialog() override;
 
     QComboBox* checkpointCombo() const { return m_checkpoint; }
@@ -32,6 +40,7 @@ public:
     QPushButton* exportButton() const { return m_export; }
     QProgressBar* progressBar() const { return m_progress; }
     QLabel* resultLabel() const { return m_result; }
+    QLabel* adapterLabel() const { return m_adapter; } // what an adapter export writes
     bool isExporting() const { return m_watcher.isRunning(); }
 
     void reject() override; // not while an export is being written
@@ -40,13 +49,17 @@ Q_SIGNALS:
     void finished(bool ok); // an export ended; the result label says how
 
 private:
-    void suggestOutput(); // exports/<checkpoint>-<type>.gguf (or a folder) in the project
+    void suggestOutput();   // exports/<checkpoint>-<type>.gguf (or a folder) in the project
+    void describeAdapter(); // the adapter label, for the chosen checkpoint
     void start();
     void onProgress(qint64 done, qint64 total);
     void onDone();
 
     QString m_project;
+    Purpose m_purpose;
+    std::vector<CheckpointChoice> m_choices;
     QComboBox* m_checkpoint = nullptr;
+    QLabel* m_adapter = nullptr;
     QComboBox* m_format = nullptr;
     QComboBox* m_type = nullptr;
     QLineEdit* m_output = nullptr;

@@ -190,6 +190,7 @@ void MainWindow::buildMenus()
     m_openCheckpoints =
         run->addAction("Open Check&points Folder", this, &MainWindow::openCheckpointsFolder);
     m_export = run->addAction("&Export Checkpoint…", this, &MainWindow::exportCheckpoint);
+    m_merge = run->addAction("&Merge LoRA Adapter…", this, &MainWindow::mergeAdapter);
 
     QMenu* help = menuBar()->addMenu("&Help");
     help->addAction("&About RLHF Studio", this, [this] {
@@ -208,6 +209,7 @@ void MainWindow::updateActions()
     m_importData->setEnabled(project);
     m_addModel->setEnabled(project);
     m_export->setEnabled(project);
+    m_merge->setEnabled(project);
     m_pause->setEnabled(m_training && !m_processRun); // ranks pause only by stopping
     m_pause->setText(m_paused ? "Res&ume" : "&Pause");
     m_cancel->setEnabled(m_training);
@@ -349,6 +351,15 @@ void MainWindow::addModel()
 void MainWindow::exportCheckpoint()
 {
     ExportDialog dialog(m_project, QString(), this);
+    connect(&dialog, &ExportDialog::finished, this, [this, &dialog](bool ok) {
+        if (ok) appendLog(dialog.resultLabel()->text());
+    });
+    dialog.exec();
+}
+
+void MainWindow::mergeAdapter()
+{
+    ExportDialog dialog(m_project, QString(), this, ExportDialog::Purpose::MergeAdapter);
     connect(&dialog, &ExportDialog::finished, this, [this, &dialog](bool ok) {
         if (ok) appendLog(dialog.resultLabel()->text());
     });

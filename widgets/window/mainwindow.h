@@ -70,6 +70,7 @@ public Q_SLOTS:
     void importData(); // File > Import data…: the ImportWizard, then its dataset in the Data tab
     void addModel();   // File > Add Model…: a Hugging Face model folder as a base model
     void exportCheckpoint(); // Run > Export Checkpoint…: GGUF or a Hugging Face folder
+    void mergeAdapter();     // Run > Merge LoRA Adapter…: base + adapter as one HF folder
 
 Q_SIGNALS:
     void runFinished(qint64 runId, const QString& status);
@@ -119,6 +120,7 @@ private:
     QAction* m_importData = nullptr;
     QAction* m_addModel = nullptr;
     QAction* m_export = nullptr;
+    QAction* m_merge = nullptr;
     ProcessRunner* m_processRunner = nullptr; // several worker processes, when a run has them
     bool m_processRun = false;                // the live run is the process runner's
     RankStatusPanel* m_rankPanel = nullptr;   // the ranks of the last multi-process run
