@@ -6,6 +6,7 @@
 #include "core/model/transformer.h"
 #include "core/train/adamw.h"
 #include "core/train/precision.h"
+#include "core/train/trainer.h"
 
 #include <ATen/ATen.h>
 
@@ -57,11 +58,8 @@ FinetuneBenchResult benchFinetune(const FinetuneBenchOptions& options)
     if (options.lora) { // the trainer's LoRA set-up: frozen base, quantised on request
         for (at::Tensor& parameter : model->parameters())
             parameter.set_requires_grad(false);
-        if (options.lora->base != train::BaseStorage::Float32)
-            model->quantizeLinears(options.lora->base == train::BaseStorage::Nf4
-                                       ? model::QuantType::Nf4
-                                       : model::QuantType::Int8,
-                                   setup.device);
+        if (const auto type = train::heldAs(options.lora->base))
+            model->quantizeLinears(*type, setup.device);
         const int adapter = model->addAdapter(options.lora->adapter, /*seed=*/1);
         model->setActiveAdapter(adapter);
         parameters = model->adapterTensors(adapter);

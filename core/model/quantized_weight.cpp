@@ -304,7 +304,9 @@ std::pair<at::Tensor, at::Tensor> quantizeBlockwise8(const at::Tensor& values, i
 QuantizedWeight quantize(const at::Tensor& weight, QuantType type, int64_t blockSize,
                          bool doubleQuant)
 {
-    const std::string what = std::string(type == QuantType::Nf4 ? "NF4" : "int8") +
+    const std::string what = std::string(type == QuantType::Nf4    ? "NF4"
+                                         : type == QuantType::Int8 ? "int8"
+                                                                   : "bf16") +
                              " quantisation of a " + shapeText(weight.sizes()) + " weight";
     const auto dtype = weight.scalar_type();
     if (dtype != at::kFloat && dtype != at::kBFloat16 && dtype != at::kHalf)
@@ -315,6 +317,18 @@ QuantizedWeight quantize(const at::Tensor& weight, QuantType type, int64_t block
         throw Error(what + ": int8 wants 2-D (out, in)");
     if (type == QuantType::Nf4) checkBlockSize(blockSize);
     const at::NoGradGuard noGrad;
+    if (type == QuantType::Bf16) { // rounded where it is: nothing to look up on the CPU
+        QuantizedWeight result;
+        result.type = type;
+        result.shape = weight.sizes().vec();
+        result.dtype = dtype;
+        result.blockSize = weight.numel();
+        result.data = weight.detach().to(at::kBFloat16).contiguous();
+        result.absmax = at::empty({0}, result.data.options().dtype(at::kFloat));
+        if (!at::isfinite(result.data).all().item<bool>())
+            throw Error(what + ": values not finite");
+        return result;
+    }
     const at::Tensor values = weight.detach().to(at::kCPU).to(at::kFloat).contiguous();
     if (!at::isfinite(values).all().item<bool>()) throw Error(what + ": values not finite");
 
@@ -354,6 +368,7 @@ at::Tensor dequantize(const QuantizedWeight& weight, at::ScalarType dtype)
     if (dtype != at::kFloat && dtype != at::kBFloat16)
         throw Error("dequantize: dtype " + std::string(c10::toString(dtype)) +
                     ", wants fp32, bf16 or fp16");
+    if (weight.type == QuantType::Bf16 && dtype == at::kBFloat16) return weight.data; // as held
     at::Tensor out = at::empty(weight.shape, weight.data.options().dtype(dtype));
     dequantizeInto(weight, out);
     return out;
@@ -369,6 +384,10 @@ void dequantizeInto(const QuantizedWeight& weight, at::Tensor& out)
                     std::string(c10::toString(dtype)) + " on " + out.device().str() +
                     ", wants a contiguous fp32 or bf16 " + shapeText(weight.shape) + " on " +
                     weight.data.device().str());
+    if (weight.type == QuantType::Bf16) {
+        out.copy_(weight.data);
+        return;
+    }
     if (weight.data.device().is_cuda()) {
 #ifdef RLHF_CUDA
         dequantizeCuda(weight, out);
@@ -390,6 +409,7 @@ at::Tensor blockAbsmax(const QuantizedWeight& weight)
 {
     checkQuantized(weight);
     const QuantizedWeight onCpu = weight.to(at::kCPU);
+    if (weight.type == QuantType::Bf16) throw Error("blockAbsmax: a bf16 weight has no blocks");
     if (weight.type == QuantType::Int8 || !weight.doubleQuant) return onCpu.absmax.clone();
     at::Tensor absmax = at::empty({onCpu.absmax.numel()}, at::kFloat);
     cpu::decodeAbsmax(onCpu, absmax.data_ptr<float>());

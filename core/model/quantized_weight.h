@@ -16,8 +16,9 @@
 namespace rlhf::model {
 
 enum class QuantType {
-    Nf4, // 4-bit NormalFloat: blocks of `blockSize` elements of the flattened weight, absmax each
-    Int8 // int8 per output row, scale = the row's absmax (bitsandbytes' SCB)
+    Nf4,  // 4-bit NormalFloat: blocks of `blockSize` elements of the flattened weight, absmax each
+    Int8, // int8 per output row, scale = the row's absmax (bitsandbytes' SCB)
+    Bf16  // the weight rounded to bf16 (half of fp32, no scales): a frozen base held in bf16
 };
 
 // One quantised weight. Immutable after quantize(): share it, do not edit it. Its tensors live
@@ -30,10 +31,11 @@ struct QuantizedWeight {
     bool doubleQuant = false; // NF4: the absmax are themselves 8-bit codes (QLoRA's "double quant")
     // NF4: uint8, ceil(numel / 2) bytes; element 2i is the high nibble of byte i, element 2i+1
     // the low one (an odd numel pads the last low nibble with the code of 0, 7). Int8: int8,
-    // `shape`.
+    // `shape`. Bf16: bf16, `shape`.
     at::Tensor data;
     // NF4: fp32 per block or, with doubleQuant, uint8 codes of (absmax - offset) in
     // dynamicMap(), each block of 256 scaled by one nestedAbsmax. Int8: fp32 per row (SCB).
+    // Bf16: empty.
     at::Tensor absmax;
     at::Tensor nestedAbsmax; // doubleQuant: fp32, one per 256 absmax codes (bnb's state2.absmax)
     float offset = 0;        // doubleQuant: the mean of the fp32 absmax, added back after decoding
@@ -53,9 +55,9 @@ const std::array<float, 256>& dynamicMap();
 
 // Quantises `weight` (fp32, bf16 or fp16, on any device; the result lives on that device).
 // NF4: any shape, blockSize one of 32, 64, ..., 4096. Int8: 2-D (out, in); blockSize and
-// doubleQuant are ignored. Throws rlhf::Error on another dtype or block size, an empty or
-// non-finite weight. Int8Params casts to fp16 before quantising: pass weight.to(kHalf) to get
-// its bytes exactly.
+// doubleQuant are ignored. Bf16: any shape, rounded to nearest (on the weight's device). Throws
+// rlhf::Error on another dtype or block size, an empty or non-finite weight. Int8Params casts to
+// fp16 before quantising: pass weight.to(kHalf) to get its bytes exactly.
 QuantizedWeight quantize(const at::Tensor& weight, QuantType type, int64_t blockSize = 64,
                          bool doubleQuant = true);
 

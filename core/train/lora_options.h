@@ -3,8 +3,8 @@
 //   "lora": {"rank": 16, "alpha": 32, "dropout": 0.05, "target_modules": ["q_proj", "v_proj"],
 //            "rslora": false, "dora": false, "base": "fp32"}
 // target_modules is a list of layer names or "all-linear"; base says how the frozen base's
-// linear layers are held: fp32, or quantised (nf4: QLoRA's 4-bit NormalFloat with double
-// quantisation; int8: one scale per output row).
+// linear layers are held: fp32, bf16 (rounded), or quantised (nf4: QLoRA's 4-bit NormalFloat
+// with double quantisation; int8: one scale per output row).
 #pragma once
 
 #include "core/model/lora_config.h"
@@ -16,9 +16,10 @@ template <typename Config> class JsonFields;
 
 namespace rlhf::train {
 
-enum class BaseStorage { Float32, Nf4, Int8 };
-inline constexpr WordTable<BaseStorage, 3> baseStorageWords{{
+enum class BaseStorage { Float32, BFloat16, Nf4, Int8 };
+inline constexpr WordTable<BaseStorage, 4> baseStorageWords{{
     {BaseStorage::Float32, "fp32"},
+    {BaseStorage::BFloat16, "bf16"},
     {BaseStorage::Nf4, "nf4"},
     {BaseStorage::Int8, "int8"},
 }};

@@ -69,6 +69,9 @@ struct TrainerSetup {
 // Which trained model an update is for: the stage's model, or PPO's value model.
 enum class Trained { Model, Value };
 
+// How a LoRA stage's frozen linear layers are held; empty: as they are (fp32).
+std::optional<model::QuantType> heldAs(BaseStorage base);
+
 class Trainer {
 public:
     // Resolves the device and precision (logged) and reads the step a resume starts at.

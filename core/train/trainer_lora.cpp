@@ -26,6 +26,21 @@ std::string joined(const std::vector<std::string>& words)
 
 } // namespace
 
+std::optional<model::QuantType> heldAs(BaseStorage base)
+{
+    switch (base) {
+    case BaseStorage::Float32:
+        return std::nullopt;
+    case BaseStorage::BFloat16:
+        return model::QuantType::Bf16;
+    case BaseStorage::Nf4:
+        return model::QuantType::Nf4;
+    case BaseStorage::Int8:
+        return model::QuantType::Int8;
+    }
+    return std::nullopt;
+}
+
 model::Transformer Trainer::trainAdapter(const fs::path& init, const LoraOptions& lora)
 {
     optimize(loadAdapters(init, lora), "optimizer.safetensors");
@@ -60,10 +75,7 @@ model::NamedTensors Trainer::loadAdapters(const fs::path& init, const LoraOption
     for (at::Tensor& parameter : m_model->parameters())
         parameter.set_requires_grad(false);
     // QLoRA: the linear layers quantised on the CPU, so that only their codes reach the device.
-    if (lora.base != BaseStorage::Float32)
-        m_model->quantizeLinears(lora.base == BaseStorage::Nf4 ? model::QuantType::Nf4
-                                                               : model::QuantType::Int8,
-                                 device());
+    if (const auto type = heldAs(lora.base)) m_model->quantizeLinears(*type, device());
     m_model->to(device());
     m_model->setActivationCheckpointing(m_setup.options.activationCheckpointing);
 

@@ -278,7 +278,7 @@ private Q_SLOTS:
     void sftOnAQuantisedBase()
     {
         std::map<std::string, std::vector<double>> losses;
-        for (const char* base : {"fp32", "nf4", "int8"}) {
+        for (const char* base : {"fp32", "bf16", "nf4", "int8"}) {
             nlohmann::json document = stageDocument("sft", m_init, "arith-sft", 6);
             document["name"] = std::string("sft-") + base;
             document["lora"] = loraBlock;
@@ -290,7 +290,7 @@ private Q_SLOTS:
             losses[base] = series(m_root, report.runId, "train/loss");
             QVERIFY(model::isAdapterFolder(m_root / report.result.lastCheckpoint));
         }
-        for (const char* base : {"nf4", "int8"}) {
+        for (const char* base : {"bf16", "nf4", "int8"}) {
             const auto& ours = losses[base];
             const auto& full = losses["fp32"];
             double difference = 0;
@@ -411,7 +411,7 @@ private Q_SLOTS:
         const std::vector<std::pair<nlohmann::json, std::string>> cases{
             {{{"rank", 0}}, "lora.rank: must be 1 or more"},
             {{{"target_modules", "attention"}}, "lora.target_modules: expected a list"},
-            {{{"base", "fp8"}}, "lora.base: expected fp32, nf4 or int8"},
+            {{{"base", "fp8"}}, "lora.base: expected fp32, bf16, nf4 or int8"},
             {{{"ranks", 4}}, "ranks"},
         };
         for (const auto& [block, message] : cases) {

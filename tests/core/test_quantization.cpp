@@ -251,6 +251,7 @@ private Q_SLOTS:
         QTest::newRow("nf4") << int(QuantType::Nf4) << false;
         QTest::newRow("nf4 double quant") << int(QuantType::Nf4) << true;
         QTest::newRow("int8") << int(QuantType::Int8) << false;
+        QTest::newRow("bf16") << int(QuantType::Bf16) << false;
     }
     // y, dx and dbias equal at::linear's over the dequantised weight; the weight gets nothing.
     void quantizedLinearMatchesDense()
@@ -377,6 +378,11 @@ private Q_SLOTS:
         QCOMPARE(model::quantize(w, QuantType::Nf4, 64, true).bytes(), int64_t(2048 + 64 + 4));
         QCOMPARE(model::quantize(w, QuantType::Nf4, 64, false).bytes(), int64_t(2048 + 64 * 4));
         QCOMPARE(model::quantize(w, QuantType::Int8).bytes(), int64_t(4096 + 64 * 4));
+        // bf16: the weight rounded to nearest, two bytes each, handed back as held in bf16.
+        const auto bf16 = model::quantize(w, QuantType::Bf16);
+        QCOMPARE(bf16.bytes(), int64_t(64 * 64 * 2));
+        QVERIFY(at::equal(model::dequantize(bf16, at::kFloat), w.to(at::kBFloat16).to(at::kFloat)));
+        QVERIFY(model::dequantize(bf16, at::kBFloat16).is_same(bf16.data));
         const auto q = model::quantize(w, QuantType::Nf4).to(c10::Device(c10::kCPU));
         QCOMPARE(q.shape, (std::vector<int64_t>{64, 64}));
     }

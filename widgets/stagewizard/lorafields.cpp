@@ -43,11 +43,12 @@ LoraFields::LoraFields(QWidget* parent) : QWidget(parent)
     m_base = new QComboBox;
     m_base->setObjectName(QStringLiteral("loraBase"));
     m_base->addItem(tr("fp32"), int(train::BaseStorage::Float32));
+    m_base->addItem(tr("bf16"), int(train::BaseStorage::BFloat16));
     m_base->addItem(tr("nf4, 4-bit (QLoRA)"), int(train::BaseStorage::Nf4));
     m_base->addItem(tr("int8"), int(train::BaseStorage::Int8));
-    m_base->setToolTip(tr("How the frozen model's linear layers are held: nf4 takes about an "
-                          "eighth of fp32's memory, int8 a quarter; each is dequantised as it "
-                          "is used."));
+    m_base->setToolTip(tr("How the frozen model's linear layers are held: bf16 takes half of "
+                          "fp32's memory, int8 a quarter, nf4 about an eighth; each is turned "
+                          "back into the compute precision as it is used."));
     m_dropout = new QDoubleSpinBox;
     m_dropout->setObjectName(QStringLiteral("loraDropout"));
     m_dropout->setRange(0, 0.9);

@@ -47,6 +47,8 @@ int64_t trainingMemoryBytes(const model::ModelConfig& config, int64_t batchSize,
         base = rest + linearWeights / 2 + linearWeights / 64 + linearWeights / (64 * 64);
     else if (lora->base == train::BaseStorage::Int8)
         base = rest + linearWeights + 4 * rows;
+    else if (lora->base == train::BaseStorage::BFloat16)
+        base = rest + 2 * linearWeights;
     return base + loraParameterCount(config, lora->adapter) * bytesPerParameter + activations +
            logits;
 }
