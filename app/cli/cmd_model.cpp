@@ -2,10 +2,11 @@
 // its config.json and weight files without loading the weights, as JSON: the family and shape,
 // the exact parameter count, the dtype and size on disk, the memory that chatting with it and
 // fully fine-tuning it take here, and its own chat template with a preview.
-// `rlhf model add -p PROJECT FOLDER [--name N]`: the folder (or a Hugging Face cache folder)
-// checked and recorded in the project as a base model: the start of fine-tuning, and a
-// contestant in chat and the arena. `rlhf model list -p PROJECT`. The CLI twins of the studio's
-// "Add model…" dialog (core/train/base_model.h).
+// `rlhf model add -p PROJECT FOLDER [--name N] [--base B]`: the folder (or a Hugging Face cache
+// folder) checked and recorded in the project as a base model: the start of fine-tuning, and a
+// contestant in chat and the arena; a PEFT adapter folder is copied into adapters/ on its base
+// (--base: a local folder, when base_model_name_or_path names a Hub model). `rlhf model list -p
+// PROJECT`. The CLI twins of the studio's "Add model…" dialog (core/train/base_model.h).
 #include "app/cli/commands.h"
 
 #include "core/store/project.h"
@@ -47,7 +48,7 @@ void addModelCommands(CLI::App& app)
     });
 
     struct AddArguments {
-        std::string project, folder, name;
+        std::string project, folder, name, base;
     };
     auto added = std::make_shared<AddArguments>();
     auto* add = group->add_subcommand(
@@ -59,9 +60,15 @@ void addModelCommands(CLI::App& app)
         ->required()
         ->check(CLI::ExistingDirectory);
     add->add_option("--name", added->name, "Name in the project (default: the model's)");
+    add->add_option("--base", added->base,
+                    "A PEFT adapter's base model folder (default: base_model_name_or_path)")
+        ->check(CLI::ExistingDirectory);
     add->callback([added] {
         store::Project project = store::Project::open(added->project);
-        const store::BaseModel model = train::addBaseModel(project, added->folder, added->name);
+        const store::BaseModel model =
+            added->base.empty()
+                ? train::addBaseModel(project, added->folder, added->name)
+                : train::addAdapterModel(project, added->folder, added->base, added->name);
         std::cout << modelJson(model).dump(2) << std::endl;
     });
 

@@ -139,6 +139,8 @@ nlohmann::ordered_json describeModelFolder(const fs::path& folder)
 store::BaseModel addBaseModel(store::Project& project, const fs::path& chosen,
                               const std::string& name)
 {
+    if (fs::is_regular_file(chosen / "adapter_config.json"))
+        return addAdapterModel(project, chosen, {}, name);
     const fs::path folder = fs::absolute(modelFolderOf(chosen)).lexically_normal();
     const model::ModelConfig config = model::loadCheckpointConfig(folder);
     withContext(folder.string(), [&] { model::ModelWeights weights(folder); });

@@ -16,7 +16,9 @@
 #include "core/train/base_model.h"
 #include "core/train/scalar_model.h"
 #include "core/train/stage_runner.h"
+#include "core/model/hf_config.h"
 #include "core/util/error.h"
+#include "core/util/json_file.h"
 #include "tests/support/arithmetic_project.h"
 
 #include <QTemporaryDir>
@@ -215,6 +217,50 @@ private Q_SLOTS:
             shared->adapterConfig(0);
             QFAIL("the adapter outlived its decoder");
         } catch (const Error&) {
+        }
+    }
+
+    // An adapter from elsewhere (the Hub names its base by id, not by a folder here) is refused
+    // naming the file until given a local base; then it is copied into the project's adapters/
+    // on that base, with the base's tokenizer, and loads as what it was trained to be.
+    void externalAdapterIsAddedOnALocalBase()
+    {
+        QVERIFY(!m_sftAdapter.empty());
+        const fs::path external = fs::path(m_dir.path().toStdString()) / "hub-adapter";
+        fs::create_directories(external);
+        fs::copy_file(m_sftAdapter / "adapter_model.safetensors",
+                      external / "adapter_model.safetensors");
+        nlohmann::json config = readJsonFile(m_sftAdapter / "adapter_config.json");
+        config["base_model_name_or_path"] = "Org/Tiny-Base";
+        writeJsonFile(external / "adapter_config.json", config);
+
+        store::Project project = store::Project::open(m_root);
+        try {
+            train::addBaseModel(project, external, "");
+            QFAIL("an adapter without a base here was added");
+        } catch (const Error& error) {
+            QVERIFY2(std::string(error.what())
+                             .find("adapter_config.json: base model \"Org/Tiny-Base\"") !=
+                         std::string::npos,
+                     error.what());
+        }
+        const auto added = train::addAdapterModel(project, external, m_root / m_init, "tuned");
+        const fs::path folder = m_root / added.path;
+        QCOMPARE(added.path, std::string("adapters/tuned"));
+        QVERIFY(fs::exists(folder / "tokenizer.json"));
+        QCOMPARE(model::adapterBaseFolder(folder),
+                 fs::absolute(m_root / m_init).lexically_normal());
+        at::NoGradGuard noGrad;
+        const at::Tensor tokens = at::arange(1, 12, at::kLong).view({1, -1});
+        QVERIFY(at::equal(model::loadTransformer(folder)->forward(tokens),
+                          model::loadTransformer(m_sftAdapter)->forward(tokens)));
+        try { // the name is taken now; nothing more is written
+            train::addAdapterModel(project, external, m_root / m_init, "tuned");
+            QFAIL("a second model named tuned");
+        } catch (const Error& error) {
+            QVERIFY2(std::string(error.what()).find("already has a model named tuned") !=
+                         std::string::npos,
+                     error.what());
         }
     }
 
