@@ -42,7 +42,8 @@ void addFinetuneBench(CLI::App& bench)
                      "LoRA rank: train adapters on the frozen base (0: every weight)")
         ->capture_default_str();
     command
-        ->add_option("--lora-base", *loraBase, "How LoRA's frozen base is held: fp32, bf16, nf4 or int8")
+        ->add_option("--lora-base", *loraBase,
+                     "How LoRA's frozen base is held: fp32, bf16, nf4 or int8")
         ->capture_default_str();
     command
         ->add_option("--lora-targets", *loraTargets,
@@ -56,7 +57,8 @@ void addFinetuneBench(CLI::App& bench)
             lora.adapter.alpha = 2.0 * double(*loraRank);
             lora.adapter.targetModules = *loraTargets;
             const auto base = findWord(train::baseStorageWords, *loraBase);
-            if (!base) throw Error("--lora-base: expected fp32, bf16, nf4 or int8, got " + *loraBase);
+            if (!base)
+                throw Error("--lora-base: expected fp32, bf16, nf4 or int8, got " + *loraBase);
             lora.base = *base;
         }
         options->checkpoint = *checkpoint;

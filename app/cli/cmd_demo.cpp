@@ -198,7 +198,8 @@ void addDemoCommand(CLI::App& app)
     demo->add_option("--lora", arguments->loraRank,
                      "Every stage after SFT trains LoRA adapters of this rank")
         ->check(CLI::Range(1, 1024));
-    demo->add_option("--lora-base", arguments->loraBase, "The frozen base as fp32, bf16, nf4 or int8")
+    demo->add_option("--lora-base", arguments->loraBase,
+                     "The frozen base as fp32, bf16, nf4 or int8")
         ->check(CLI::IsMember({"fp32", "bf16", "nf4", "int8"}))
         ->capture_default_str();
     demo->add_flag("--bible", arguments->bible,
