@@ -39,6 +39,9 @@ std::vector<CheckpointChoice> groupAdapters(std::vector<CheckpointChoice> choice
             choice.base = QObject::tr("a missing base");
         }
     }
+    if (std::all_of(choices.begin(), choices.end(),
+                    [](const CheckpointChoice& choice) { return choice.base.isEmpty(); }))
+        return choices; // no adapter: the order as it is
     std::vector<CheckpointChoice> grouped;
     std::vector<bool> placed(choices.size(), false);
     for (size_t i = 0; i < choices.size(); ++i) {
