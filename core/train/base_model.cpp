@@ -57,6 +57,7 @@ bool isCacheFolder(const fs::path& folder)
 
 fs::path modelFolderOf(const fs::path& folder)
 {
+    if (fs::exists(folder / "adapter_config.json")) return folder; // a LoRA adapter on its base
     if (fs::exists(folder / "config.json") || !isCacheFolder(folder)) {
         if (!fs::exists(folder / "config.json"))
             throw Error(folder.string() + ": no config.json (not a Hugging Face model folder)");
@@ -121,10 +122,17 @@ nlohmann::ordered_json describeModelFolder(const fs::path& folder)
     info["chat_template"] = chatTemplateInfo(folder);
     if (model::isAdapterFolder(folder)) { // a LoRA checkpoint: the shape above is its base's
         const model::AdapterFolder adapter = model::loadAdapter(folder);
+        const fs::path base = model::adapterBaseFolder(folder);
+        info["weight_bytes"] = weightFileBytes(base);
+        // An adapter without tokenizer files uses its base's (addAdapterModel copies them).
+        if (!info["tokenizer"].get<bool>()) {
+            info["tokenizer"] = fs::exists(base / "tokenizer.json");
+            if (info["chat_template"].is_null()) info["chat_template"] = chatTemplateInfo(base);
+        }
         int64_t adapterParameters = 0;
         for (const auto& [name, tensor] : adapter.tensors)
             adapterParameters += tensor.numel();
-        info["adapter"] = {{"base", model::adapterBaseFolder(folder).string()},
+        info["adapter"] = {{"base", base.string()},
                            {"rank", adapter.config.rank},
                            {"alpha", adapter.config.alpha},
                            {"target_modules", adapter.config.targetModules},

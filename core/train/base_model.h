@@ -19,7 +19,8 @@ class Project;
 namespace rlhf::train {
 
 // The folder that holds config.json: `folder` itself, or for a Hugging Face cache folder
-// (models--Org--Name) the snapshot refs/main names, else its only snapshot. Throws rlhf::Error
+// (models--Org--Name) the snapshot refs/main names, else its only snapshot; an adapter folder
+// (adapter_config.json) as it is. Throws rlhf::Error
 // naming the folder when there is none.
 std::filesystem::path modelFolderOf(const std::filesystem::path& folder);
 

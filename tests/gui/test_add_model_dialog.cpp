@@ -3,6 +3,9 @@
 // in the project's database as a base model, which chat, the arena and the stage wizard then
 // offer. A folder that is not a model, a model without a tokenizer and a name already taken are
 // shown as problems, never added. Screenshots: build/screenshots/add_model*.png.
+#include "core/model/checkpoint.h"
+#include "core/model/peft_adapter.h"
+#include "core/model/transformer.h"
 #include "core/store/database.h"
 #include "core/store/project.h"
 #include "tests/support/tiny_chat_checkpoint.h"
@@ -90,8 +93,47 @@ private Q_SLOTS:
         QCOMPARE(choices[0].path, QString::fromStdString(m_model.string()));
     }
 
+    // A PEFT adapter folder on a model here (its base_model_name_or_path), without tokenizer
+    // files of its own: described, then added into the project's adapters/ on that base and
+    // listed under it.
+    void addsAnAdapterOnItsBase()
+    {
+        const fs::path adapterFolder = fs::path(m_dir.path().toStdString()) / "hub" / "tiny-lora";
+        fs::create_directories(adapterFolder);
+        model::Transformer base = model::loadTransformer(m_model);
+        model::LoraConfig config;
+        config.rank = 2;
+        config.alpha = 4;
+        config.targetModules = {"q_proj", "v_proj"};
+        model::AdapterFolder adapter{config, {}, m_model.string()};
+        adapter.tensors = base->adapterTensors(base->addAdapter(config, 1));
+        model::saveAdapter(adapterFolder, adapter, false);
+
+        widgets::AddModelDialog dialog(m_project);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        dialog.setFolder(QString::fromStdString(adapterFolder.string()));
+        QVERIFY2(dialog.problem()->text().isEmpty(), qPrintable(dialog.problem()->text()));
+        QVERIFY2(dialog.addButton()->isEnabled(), qPrintable(dialog.summary()->text()));
+        QVERIFY2(dialog.summary()->text().contains("rank 2 on q_proj, v_proj"),
+                 qPrintable(dialog.summary()->text()));
+        dialog.resize(1024, 640);
+        QVERIFY(dialog.grab().save(RLHF_BINARY_DIR "/screenshots/add_model_adapter.png"));
+        QTest::mouseClick(dialog.addButton(), Qt::LeftButton);
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+
+        const store::Project project = store::Project::open(m_project.toStdString());
+        const auto added = project.database().model("tiny-lora");
+        QVERIFY(added);
+        QCOMPARE(added->path, std::string("adapters/tiny-lora"));
+        const fs::path copied = fs::path(m_project.toStdString()) / added->path;
+        QVERIFY(model::isAdapterFolder(copied) && fs::exists(copied / "tokenizer.json"));
+    }
+
     void showsWhatIsWrong()
     {
+        const size_t modelsBefore =
+            store::Project::open(m_project.toStdString()).database().models().size();
         widgets::AddModelDialog dialog(m_project);
         dialog.show();
         QVERIFY(QTest::qWaitForWindowExposed(&dialog));
@@ -121,7 +163,7 @@ private Q_SLOTS:
         dialog.resize(1024, 640);
         QVERIFY(dialog.grab().save(RLHF_BINARY_DIR "/screenshots/add_model_problem.png"));
         const store::Project project = store::Project::open(m_project.toStdString());
-        QCOMPARE(project.database().models().size(), size_t(1));
+        QCOMPARE(project.database().models().size(), modelsBefore); // nothing more was added
     }
 };
 

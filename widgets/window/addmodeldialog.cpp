@@ -14,6 +14,7 @@
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QStringList>
 #include <QVBoxLayout>
 
 namespace rlhf::widgets {
@@ -60,6 +61,20 @@ QString summaryOf(const nlohmann::ordered_json& info)
                                       ? QObject::tr("tokenizer.json")
                                       : QObject::tr("<span style='color:#b00'>missing: the "
                                                     "model cannot be added</span>"));
+    if (const auto adapter = info.find("adapter"); adapter != info.end()) {
+        QStringList targets;
+        for (const auto& target : adapter->at("target_modules"))
+            targets << QString::fromStdString(target.get<std::string>());
+        row(QObject::tr("LoRA adapter"),
+            QObject::tr("rank %1 on %2 (%3 parameters, %4) over the base %5; added into the "
+                        "project's adapters/ folder")
+                .arg(QString::fromStdString(adapter->at("rank").dump()),
+                     targets.join(QStringLiteral(", ")).toHtmlEscaped(),
+                     countText(adapter->at("parameters").get<double>()),
+                     bytesText(adapter->at("bytes").get<double>()),
+                     QString::fromStdString(adapter->at("base").get<std::string>())
+                         .toHtmlEscaped()));
+    }
     const auto& memory = info.at("memory_bytes");
     row(QObject::tr("Memory"),
         QObject::tr("chat ≈ %1 · full fine-tuning ≈ %2 plus activations (fp32 weights, "
