@@ -1,6 +1,7 @@
 #include "core/data/token_splits.h"
 
 #include "core/data/record.h"
+#include "core/store/names.h"
 #include "core/store/project.h"
 #include "core/store/token_file.h"
 #include "core/text/tokenizer.h"
@@ -48,6 +49,7 @@ std::string trainProjectTokenizer(store::Project& project, store::Id dataset,
                                   const std::string& name, const text::TrainConfig& config,
                                   const TokenizerProgress& progress)
 {
+    store::checkName("tokenizer", name); // before any work: it becomes tokenizers/<name>.json
     if (project.database().tokenizer(name))
         throw Error("a tokenizer named '" + name + "' already exists in this project");
     const RecordKind kind = datasetRecordKind(project.database(), dataset);
@@ -75,7 +77,12 @@ std::string trainProjectTokenizer(store::Project& project, store::Id dataset,
     const auto file = project.paths().tokenizers() / (name + ".json");
     text::saveTokenizerJson(tokenizer, file);
     const std::string relative = project.paths().relative(file);
-    project.database().addTokenizer(name, relative, tokenizer.vocabSize());
+    try {
+        project.database().addTokenizer(name, relative, tokenizer.vocabSize());
+    } catch (...) {
+        std::filesystem::remove(file); // not recorded: no file left behind
+        throw;
+    }
     return relative;
 }
 

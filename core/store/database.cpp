@@ -4,6 +4,7 @@
 
 #include "core/store/row_inserts.h"
 #include "core/store/schema.h"
+#include "core/store/names.h"
 #include "core/store/statement.h"
 #include "core/store/transaction.h"
 #include "core/util/error.h"
@@ -107,6 +108,7 @@ std::string Database::journalMode() const
 Id Database::addDataset(std::string_view name, DatasetKind kind, std::string_view sourcePath)
 {
     return withContext(context("adding dataset " + quoted(name)), [&] {
+        checkName("dataset", name);
         Transaction transaction(handle());
         if (datasetByName(name)) throw Error("a dataset with this name already exists");
         Statement insert(handle(), "INSERT INTO datasets (name, kind, source_path, created) "

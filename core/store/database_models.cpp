@@ -1,5 +1,6 @@
 // Base models: Hugging Face model folders added to the project (see database.h).
 #include "core/store/database.h"
+#include "core/store/names.h"
 #include "core/store/statement.h"
 #include "core/store/transaction.h"
 #include "core/util/error.h"
@@ -29,7 +30,7 @@ BaseModel readModel(const Statement& row)
 Id Database::addModel(const BaseModel& model)
 {
     return withContext(context("adding model '" + model.name + "'"), [&] {
-        if (model.name.empty()) throw Error("a model needs a name");
+        checkName("model", model.name);
         Transaction transaction(handle());
         if (this->model(model.name)) throw Error("a model with this name already exists");
         Statement insert(handle(), "INSERT INTO models (name, path, family, parameters, created) "

@@ -2,6 +2,7 @@
 // Opening the connection, datasets and documents are in database.cpp.
 #include "core/store/database.h"
 
+#include "core/store/names.h"
 #include "core/store/statement.h"
 #include "core/store/transaction.h"
 #include "core/util/error.h"
@@ -222,6 +223,7 @@ std::optional<Checkpoint> Database::checkpointAt(std::string_view path) const
 Id Database::addTokenizer(std::string_view name, std::string_view path, int64_t vocabSize)
 {
     return withContext(context("adding tokenizer '" + std::string(name) + "'"), [&] {
+        checkName("tokenizer", name);
         Transaction transaction(handle());
         if (tokenizer(name)) throw Error("a tokenizer with this name already exists");
         Statement insert(handle(), "INSERT INTO tokenizers (name, path, vocab_size, created) "

@@ -1,6 +1,7 @@
 // Project folder layout: creating, opening, and naming the files inside.
 #include "core/store/project.h"
 
+#include "core/store/names.h"
 #include "core/util/error.h"
 
 #include <string>
@@ -8,19 +9,6 @@
 namespace rlhf::store {
 
 namespace {
-
-std::string safeFileName(std::string_view name)
-{
-    std::string safe(name);
-    for (char& character : safe) {
-        const bool keep = (character >= 'a' && character <= 'z') ||
-                          (character >= 'A' && character <= 'Z') ||
-                          (character >= '0' && character <= '9') || character == '.' ||
-                          character == '_' || character == '-';
-        if (!keep) character = '_';
-    }
-    return safe;
-}
 
 void makeSubfolders(const ProjectPaths& paths)
 {
@@ -35,7 +23,7 @@ std::filesystem::path ProjectPaths::tokenFile(std::string_view dataset, std::str
                                               TokenSplit split) const
 {
     const char* suffix = split == TokenSplit::Train ? "-train.u32" : "-val.u32";
-    return tokens() / (safeFileName(dataset) + "-" + safeFileName(tokenizer) + suffix);
+    return tokens() / (fileNameOf(dataset) + "-" + fileNameOf(tokenizer) + suffix);
 }
 
 std::filesystem::path ProjectPaths::checkpointFolder(Id run, int64_t step) const

@@ -3,6 +3,7 @@
 
 #include "core/model/hf_config.h"
 #include "core/model/peft_adapter.h"
+#include "core/store/names.h"
 #include "core/store/project.h"
 #include "core/util/error.h"
 
@@ -67,6 +68,7 @@ store::BaseModel addAdapterModel(store::Project& project, const fs::path& adapte
     checkAgainstBase(adapter, config, adapterFolder / "adapter_model.safetensors");
 
     const std::string chosenName = name.empty() ? adapterFolder.filename().string() : name;
+    store::checkName("model", chosenName); // it becomes adapters/<name>/
     if (project.database().model(chosenName))
         throw Error("the project already has a model named " + chosenName);
     const fs::path target = project.paths().root() / "adapters" / chosenName;

@@ -3,6 +3,7 @@
 // round trips, documents with splits, the searchable, restorable quarantine and PPO / GRPO
 // rollouts. Importing files is test_importer.cpp.
 #include "core/store/database.h"
+#include "core/store/names.h"
 #include "core/store/project.h"
 #include "core/store/schema.h"
 #include "core/util/error.h"
@@ -139,8 +140,14 @@ void TestStore::createAndReopenProject()
     QVERIFY(datasets[0].created > 1.6e9);
 
     const ProjectPaths& paths = project.paths();
+    // Names a file cannot hold as they are get a hash: "shake speare" and "shake_speare" differ.
+    QCOMPARE(paths.tokenFile("shake_speare", "bpe-8k", TokenSplit::Validation),
+             root / "tokens" / "shake_speare-bpe-8k-val.u32");
     QCOMPARE(paths.tokenFile("shake speare", "bpe/8k", TokenSplit::Validation),
-             root / "tokens" / "shake_speare-bpe_8k-val.u32");
+             root / "tokens" /
+                 (fileNameOf("shake speare") + "-" + fileNameOf("bpe/8k") + "-val.u32"));
+    QVERIFY(paths.tokenFile("shake speare", "bpe-8k", TokenSplit::Train) !=
+            paths.tokenFile("shake_speare", "bpe-8k", TokenSplit::Train));
     QCOMPARE(paths.relative(paths.checkpointFolder(3, 400)),
              std::string("checkpoints/run-3/step-000400"));
     QCOMPARE(paths.absolute("checkpoints/run-3/step-000400"), paths.checkpointFolder(3, 400));
@@ -436,7 +443,7 @@ void TestStore::baseModels()
     QVERIFY(errorOf([&] { database.addModel(qwen); }).contains("already exists"));
     BaseModel unnamed = qwen;
     unnamed.name.clear();
-    QVERIFY(errorOf([&] { database.addModel(unnamed); }).contains("needs a name"));
+    QVERIFY(errorOf([&] { database.addModel(unnamed); }).contains("model name '': is empty"));
 
     const auto found = database.model("Qwen2.5-0.5B");
     QVERIFY(found);
