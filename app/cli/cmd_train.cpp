@@ -58,7 +58,8 @@ std::unique_ptr<dist::Communicator> joinJob(const std::optional<dist::Rendezvous
     return std::make_unique<dist::ProcessGroupCommunicator>(*job, options);
 }
 
-// Ctrl-C and SIGTERM ask `stop` to stop the stage after its step while this guard lives.
+// Ctrl-C, SIGTERM and SIGHUP (a closed terminal, an ssh session that drops) ask `stop` to stop
+// the stage after its step while this guard lives: it checkpoints and is recorded as stopped.
 class InterruptStops {
 public:
     explicit InterruptStops(train::StopToken& stop)
@@ -66,11 +67,13 @@ public:
         g_stopOnInterrupt = &stop;
         std::signal(SIGINT, handleInterrupt);
         std::signal(SIGTERM, handleInterrupt);
+        std::signal(SIGHUP, handleInterrupt);
     }
     ~InterruptStops()
     {
         std::signal(SIGINT, SIG_DFL);
         std::signal(SIGTERM, SIG_DFL);
+        std::signal(SIGHUP, SIG_DFL);
         g_stopOnInterrupt = nullptr;
     }
     InterruptStops(const InterruptStops&) = delete;

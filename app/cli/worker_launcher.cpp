@@ -22,7 +22,7 @@ namespace {
 constexpr auto pollInterval = std::chrono::milliseconds(20);
 constexpr auto stopGrace = std::chrono::seconds(10); // SIGTERM, then SIGKILL after this
 
-std::atomic<int> g_forwardSignal{0}; // the last SIGINT / SIGTERM the launcher received
+std::atomic<int> g_forwardSignal{0}; // the last SIGINT / SIGTERM / SIGHUP the launcher got
 
 void rememberSignal(int signal)
 {
@@ -105,6 +105,7 @@ void runLocalWorkers(int count, const std::vector<std::string>& arguments, Statu
     g_forwardSignal = 0;
     auto previousInterrupt = std::signal(SIGINT, rememberSignal);
     auto previousTerminate = std::signal(SIGTERM, rememberSignal);
+    auto previousHangUp = std::signal(SIGHUP, rememberSignal);
     std::vector<pid_t> workers;
     for (int rank = 0; rank < count; ++rank) {
         workers.push_back(startWorker(rank, count, port, arguments));
@@ -144,6 +145,7 @@ void runLocalWorkers(int count, const std::vector<std::string>& arguments, Statu
     }
     std::signal(SIGINT, previousInterrupt);
     std::signal(SIGTERM, previousTerminate);
+    std::signal(SIGHUP, previousHangUp);
     if (!failure.empty()) throw Error("train --nproc " + std::to_string(count) + ": " + failure);
 }
 
