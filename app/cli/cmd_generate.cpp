@@ -45,6 +45,7 @@ void addGenerateCommand(CLI::App& app)
     command->add_option("--precision", arguments->precision, precisionHelp)->capture_default_str();
     command->add_option("--device", arguments->device, deviceHelp)->capture_default_str();
     command->callback([=] {
+        gen::checkSampling(arguments->request.sampling); // before the model loads
         const gen::DecodeSetup setup = decodeSetup(arguments->device, arguments->precision);
         gen::CheckpointGenerator generator(arguments->checkpoint, setup);
         std::cerr << "decoding on " << gen::decodingDescription(setup) << std::endl;

@@ -87,6 +87,7 @@ const std::filesystem::path& ChatModel::checkpoint() const
 std::string ChatModel::reply(const std::vector<data::Message>& dialogue,
                              const gen::SamplingSettings& settings, const ReplyStream& onText)
 {
+    gen::checkSampling(settings);
     State& state = *m_state;
     const ChatEncoder& encoder = *state.encoder;
     const std::vector<std::vector<int64_t>> prompts = {
@@ -139,6 +140,7 @@ std::string ChatModel::reply(const std::vector<data::Message>& dialogue,
 std::vector<std::string> ChatModel::replies(const std::vector<data::Message>& dialogue,
                                             int64_t count, const gen::SamplingSettings& settings)
 {
+    gen::checkSampling(settings);
     if (count <= 0) return {};
     State& state = *m_state;
     const ChatEncoder& encoder = *state.encoder;

@@ -42,6 +42,7 @@ std::vector<std::string>
 CheckpointGenerator::complete(const TextRequest& request,
                               const std::function<void(int64_t, const std::string&)>& onText)
 {
+    checkSampling(request.sampling);
     const text::Tokenizer& tokenizer = m_state->checkpoint.tokenizer;
     TransformerSource& source = m_state->checkpoint.source;
     std::vector<std::vector<int64_t>> prompts;

@@ -25,4 +25,10 @@ struct SamplingSettings {
 // max_new_tokens, beams, length_penalty, seed), as the arena stores each side's settings.
 nlohmann::json toJson(const SamplingSettings& settings);
 
+// The ranges every caller (CLI flags, chat and arena settings, documents) is held to, checked in
+// one place: temperature 0-100, top_k >= 0, top_p in (0, 1], repetition_penalty in (0, 10],
+// max_new_tokens 1-1,000,000, beams 1-64, a finite length_penalty. Throws rlhf::Error naming
+// the first field out of range, e.g. "beams: 100000 is out of range (1 to 64)".
+void checkSampling(const SamplingSettings& settings);
+
 } // namespace rlhf::gen

@@ -2,6 +2,7 @@
 // exactly known results, the seeded draw's repeatability, and the draw's empirical frequencies
 // against the softmax probabilities.
 #include "core/gen/sampler.h"
+#include "core/gen/sampling_settings.h"
 
 #include "core/util/error.h"
 
@@ -11,6 +12,7 @@
 #include <QtTest/QtTest>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -64,6 +66,35 @@ class TestSampling : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // Settings out of range are refused in one place (CLI, chat, arena), naming the field,
+    // before anything decodes: 100,000 beams took 87 s and 5.8 GB, an infinite temperature
+    // sampled noise.
+    void settingsOutOfRangeNameTheField()
+    {
+        rlhf::gen::checkSampling({}); // the defaults
+        const double inf = std::numeric_limits<double>::infinity();
+        const std::vector<std::pair<std::function<void(rlhf::gen::SamplingSettings&)>, std::string>>
+            cases{{[](auto& s) { s.beams = 100000; }, "beams: 100000 is out of range (1 to 64)"},
+                  {[](auto& s) { s.beams = 0; }, "beams: 0"},
+                  {[](auto& s) { s.beams = -3; }, "beams: -3"},
+                  {[](auto& s) { s.maxNewTokens = -1; }, "max_new_tokens: -1"},
+                  {[&](auto& s) { s.temperature = inf; }, "temperature: inf"},
+                  {[](auto& s) { s.lengthPenalty = std::nan(""); }, "length_penalty: nan"},
+                  {[](auto& s) { s.topP = 0; }, "top_p: 0 is out of range (above 0 to 1)"},
+                  {[](auto& s) { s.repetitionPenalty = -1; }, "repetition_penalty: -1"},
+                  {[](auto& s) { s.topK = -5; }, "top_k: -5"}};
+        for (const auto& [change, message] : cases) {
+            rlhf::gen::SamplingSettings settings;
+            change(settings);
+            try {
+                rlhf::gen::checkSampling(settings);
+                QFAIL(qPrintable(QString::fromStdString("accepted: " + message)));
+            } catch (const rlhf::Error& error) {
+                QVERIFY2(std::string(error.what()).starts_with(message), error.what());
+            }
+        }
+    }
+
     void tokenPresenceIgnoresInvalidTokens();
     void repetitionPenaltyDividesPositiveMultipliesNegative();
     void temperatureScales();
