@@ -38,9 +38,6 @@ public:
     }
     // The shared model, for what does not change with the adapter (config, device).
     model::Transformer handle() const { return m_adapter->shared->model; }
-    int adapter() const { return m_adapter->index; }
-    // How many views share this one's model (its decoders, all adapters counted).
-    long sharers() const { return m_adapter->shared.use_count(); }
 
 private:
     struct Adapter {
