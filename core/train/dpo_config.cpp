@@ -1,5 +1,6 @@
 #include "core/train/dpo_config.h"
 
+#include "core/train/option_ranges.h"
 #include "core/util/json_fields.h"
 
 namespace rlhf::train {
@@ -9,9 +10,8 @@ namespace {
 JsonFields<DpoConfig> makeDpoFields()
 {
     JsonFields<DpoConfig> dpo;
-    dpo.field("beta", &DpoConfig::beta);
+    dpo.number("beta", ranges::dpoBeta, &DpoConfig::beta);
     dpo.word("loss", preferenceLossWords, &DpoConfig::loss);
-    dpo.check("beta", "must be positive", [](const DpoConfig& config) { return config.beta > 0; });
     JsonFields<DpoConfig> fields;
     fields.include(fineTuneFields());
     fields.block("dpo", dpo);

@@ -1,5 +1,6 @@
 #include "core/train/finetune_config.h"
 
+#include "core/train/option_ranges.h"
 #include "core/util/json_fields.h"
 
 namespace rlhf::train {
@@ -43,10 +44,7 @@ JsonFields<StageDataset> labelDataFields()
         [](const StageDataset& dataset, nlohmann::ordered_json& json) {
             json["labels"] = eval::labelFilterFields().write(*dataset.labels);
         });
-    fields.field("val_fraction", &StageDataset::valFraction);
-    fields.check("val_fraction", "expected a share in [0, 1)", [](const StageDataset& data) {
-        return data.valFraction >= 0.0 && data.valFraction < 1.0;
-    });
+    fields.number("val_fraction", ranges::valFraction, &StageDataset::valFraction);
     return fields;
 }
 
@@ -88,7 +86,7 @@ JsonFields<FineTuneConfig> makeFineTuneFields()
     fields.required("init", &Config::init);
     fields.field("tokenizer", &Config::tokenizer);
     fields.field("resume_from", &Config::resumeFrom);
-    fields.field("max_length", &Config::maxLength);
+    fields.number("max_length", ranges::maxLength, &Config::maxLength);
     fields.custom("data", readStageDataset, [](const Config& config, nlohmann::ordered_json& json) {
         json["data"] = stageDatasetJson(config.data);
     });
@@ -104,8 +102,6 @@ JsonFields<FineTuneConfig> makeFineTuneFields()
             if (config.lora) json["lora"] = loraOptionFields().write(*config.lora);
         });
     fields.include(trainingOptionFields());
-    fields.check("max_length", "must not be negative",
-                 [](const Config& config) { return config.maxLength >= 0; });
     return fields;
 }
 

@@ -1,5 +1,6 @@
 #include "core/train/lora_options.h"
 
+#include "core/train/option_ranges.h"
 #include "core/util/json_fields.h"
 
 namespace rlhf::train {
@@ -11,9 +12,9 @@ JsonFields<LoraOptions> makeLoraOptionFields()
     using Options = LoraOptions;
     using Config = model::LoraConfig;
     JsonFields<Options> fields;
-    fields.field("rank", &Options::adapter, &Config::rank);
-    fields.field("alpha", &Options::adapter, &Config::alpha);
-    fields.field("dropout", &Options::adapter, &Config::dropout);
+    fields.number("rank", ranges::loraRank, &Options::adapter, &Config::rank);
+    fields.number("alpha", ranges::loraAlpha, &Options::adapter, &Config::alpha);
+    fields.number("dropout", ranges::loraDropout, &Options::adapter, &Config::dropout);
     fields.custom(
         "target_modules",
         [](JsonReader& reader, Options& options) {
@@ -40,14 +41,6 @@ JsonFields<LoraOptions> makeLoraOptionFields()
     fields.field("rslora", &Options::adapter, &Config::rsLora);
     fields.field("dora", &Options::adapter, &Config::dora);
     fields.word("base", baseStorageWords, &Options::base);
-    fields.check("rank", [](const Options& options) {
-        return options.adapter.rank >= 1 ? std::string() : "must be 1 or more";
-    });
-    fields.check("alpha", "must be positive",
-                 [](const Options& options) { return options.adapter.alpha > 0; });
-    fields.check("dropout", "must be in [0, 1)", [](const Options& options) {
-        return options.adapter.dropout >= 0 && options.adapter.dropout < 1;
-    });
     fields.check("target_modules", "name at least one layer, e.g. [\"q_proj\", \"v_proj\"]",
                  [](const Options& options) {
                      for (const std::string& name : options.adapter.targetModules)

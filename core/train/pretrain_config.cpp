@@ -1,5 +1,6 @@
 #include "core/train/pretrain_config.h"
 
+#include "core/train/option_ranges.h"
 #include "core/util/json_fields.h"
 
 namespace rlhf::train {
@@ -11,17 +12,17 @@ JsonFields<model::ModelConfig> modelFields()
     using model::ModelConfig;
     JsonFields<ModelConfig> fields;
     fields.word("flavour", model::flavourWords, &ModelConfig::flavour);
-    fields.field("vocab_size", &ModelConfig::vocabSize);
-    fields.field("context_length", &ModelConfig::contextLength);
-    fields.field("layers", &ModelConfig::layers);
-    fields.field("heads", &ModelConfig::heads);
-    fields.field("kv_heads", &ModelConfig::kvHeads);
-    fields.field("dim", &ModelConfig::dim);
-    fields.field("ffn_dim", &ModelConfig::ffnDim);
-    fields.field("norm_eps", &ModelConfig::normEps);
-    fields.field("rope_theta", &ModelConfig::ropeTheta);
+    fields.number("vocab_size", ranges::vocabSize, &ModelConfig::vocabSize);
+    fields.number("context_length", ranges::contextLength, &ModelConfig::contextLength);
+    fields.number("layers", ranges::layers, &ModelConfig::layers);
+    fields.number("heads", ranges::heads, &ModelConfig::heads);
+    fields.number("kv_heads", ranges::kvHeads, &ModelConfig::kvHeads);
+    fields.number("dim", ranges::dim, &ModelConfig::dim);
+    fields.number("ffn_dim", ranges::ffnDim, &ModelConfig::ffnDim);
+    fields.number("norm_eps", ranges::normEps, &ModelConfig::normEps);
+    fields.number("rope_theta", ranges::ropeTheta, &ModelConfig::ropeTheta);
     fields.field("tie_embeddings", &ModelConfig::tieEmbeddings);
-    fields.field("init_std", &ModelConfig::initStd);
+    fields.number("init_std", ranges::initStd, &ModelConfig::initStd);
     return fields;
 }
 

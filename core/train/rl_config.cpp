@@ -1,5 +1,6 @@
 #include "core/train/rl_config.h"
 
+#include "core/train/option_ranges.h"
 #include "core/util/json_fields.h"
 
 namespace rlhf::train {
@@ -18,8 +19,8 @@ JsonFields<Config> rewardFields()
 {
     JsonFields<Config> fields;
     fields.field("model", &Config::rewardModel);
-    fields.field("model_weight", &Config::rewardModelWeight);
-    fields.field("missing_eos_penalty", &Config::missingEosPenalty);
+    fields.number("model_weight", ranges::rewardWeight, &Config::rewardModelWeight);
+    fields.number("missing_eos_penalty", ranges::rewardWeight, &Config::missingEosPenalty);
     fields.custom(
         "rules",
         [](JsonReader& reward, Config& config) {
@@ -41,23 +42,16 @@ JsonFields<Config> rewardFields()
 JsonFields<Config> rolloutFields(RunStage stage)
 {
     JsonFields<Config> fields;
-    fields.field("max_new_tokens", &Config::rollout, &gen::SamplingSettings::maxNewTokens);
-    fields.field("temperature", &Config::rollout, &gen::SamplingSettings::temperature);
-    fields.field("top_k", &Config::rollout, &gen::SamplingSettings::topK);
-    fields.field("top_p", &Config::rollout, &gen::SamplingSettings::topP);
-    fields.check("max_new_tokens", "must be positive",
-                 [](const Config& config) { return config.rollout.maxNewTokens > 0; });
-    fields.check("temperature", "must be positive (sampling)",
-                 [](const Config& config) { return config.rollout.temperature > 0; });
-    fields.check("top_k", "must not be negative",
-                 [](const Config& config) { return config.rollout.topK >= 0; });
-    fields.check("top_p", "must be in (0, 1]", [](const Config& config) {
-        return config.rollout.topP > 0 && config.rollout.topP <= 1;
-    });
+    using gen::SamplingSettings;
+    fields.number("max_new_tokens", ranges::rolloutTokens, &Config::rollout,
+                  &SamplingSettings::maxNewTokens);
+    fields.number("temperature", ranges::rolloutTemperature, &Config::rollout,
+                  &SamplingSettings::temperature);
+    fields.number("top_k", ranges::topK, &Config::rollout, &SamplingSettings::topK);
+    fields.number("top_p", ranges::topP, &Config::rollout, &SamplingSettings::topP);
     if (stage != RunStage::Grpo) return fields;
-    fields.field("group_size", &Config::groupSize);
-    fields.check("group_size", "must be at least 2: advantages compare samples of a prompt",
-                 [](const Config& config) { return config.groupSize >= 2; });
+    // At least 2: advantages compare the samples of a prompt.
+    fields.number("group_size", ranges::groupSize, &Config::groupSize);
     return fields;
 }
 
@@ -65,31 +59,19 @@ JsonFields<Config> klFields()
 {
     JsonFields<Config> fields;
     fields.word("estimator", klEstimatorWords, &Config::klEstimator);
-    fields.field("coef", &Config::klCoef);
-    fields.field("target", &Config::klTarget);
-    fields.field("horizon", &Config::klHorizon);
-    fields.check("coef", "must not be negative",
-                 [](const Config& config) { return config.klCoef >= 0; });
-    fields.check("target", "must not be negative",
-                 [](const Config& config) { return config.klTarget >= 0; });
-    fields.check("horizon", "must be positive",
-                 [](const Config& config) { return config.klHorizon > 0; });
+    fields.number("coef", ranges::klCoef, &Config::klCoef);
+    fields.number("target", ranges::klTarget, &Config::klTarget);
+    fields.number("horizon", ranges::klHorizon, &Config::klHorizon);
     return fields;
 }
 
 JsonFields<Config> policyFields()
 {
     JsonFields<Config> fields;
-    fields.field("epochs", &Config::epochs);
-    fields.field("minibatch_size", &Config::minibatchSize);
-    fields.field("clip_range", &Config::clipRange);
+    fields.number("epochs", ranges::epochs, &Config::epochs);
+    fields.number("minibatch_size", ranges::minibatchSize, &Config::minibatchSize);
+    fields.number("clip_range", ranges::clipRange, &Config::clipRange);
     fields.field("whiten_advantages", &Config::whitenAdvantages);
-    fields.check("epochs", "must be positive",
-                 [](const Config& config) { return config.epochs > 0; });
-    fields.check("minibatch_size", "must not be negative",
-                 [](const Config& config) { return config.minibatchSize >= 0; });
-    fields.check("clip_range", "must be positive",
-                 [](const Config& config) { return config.clipRange > 0; });
     return fields;
 }
 
@@ -97,23 +79,15 @@ JsonFields<Config> valueFields()
 {
     JsonFields<Config> fields;
     fields.word("init", valueInitWords, &Config::valueInit);
-    fields.field("lr", &Config::valueLr);
-    fields.field("clip_range", &Config::valueClipRange);
-    fields.field("gamma", &Config::gamma);
-    fields.field("lambda", &Config::lambda);
+    fields.number("lr", ranges::valueLr, &Config::valueLr);
+    fields.number("clip_range", ranges::valueClipRange, &Config::valueClipRange);
+    fields.number("gamma", ranges::discount, &Config::gamma);
+    fields.number("lambda", ranges::discount, &Config::lambda);
     fields.check("init", "reward_model needs reward.model; use \"policy\" with rules only",
                  [](const Config& config) {
                      return config.valueInit != ValueInit::RewardModel ||
                             !config.rewardModel.empty();
                  });
-    fields.check("lr", "must not be negative",
-                 [](const Config& config) { return config.valueLr >= 0; });
-    fields.check("clip_range", "must be positive",
-                 [](const Config& config) { return config.valueClipRange > 0; });
-    fields.check("gamma", "must be in [0, 1]",
-                 [](const Config& config) { return config.gamma >= 0 && config.gamma <= 1; });
-    fields.check("lambda", "must be in [0, 1]",
-                 [](const Config& config) { return config.lambda >= 0 && config.lambda <= 1; });
     return fields;
 }
 
@@ -121,10 +95,8 @@ JsonFields<Config> valueFields()
 JsonFields<Config> ptxFields()
 {
     JsonFields<Config> fields;
-    fields.field("coef", &Config::ptxCoef);
+    fields.number("coef", ranges::ptxCoef, &Config::ptxCoef);
     fields.field("tokens", &Config::ptxTokens);
-    fields.check("coef", "must not be negative",
-                 [](const Config& config) { return config.ptxCoef >= 0; });
     fields.check("tokens", "a token file is needed when coef > 0", [](const Config& config) {
         return config.ptxCoef <= 0 || !config.ptxTokens.empty();
     });
@@ -134,9 +106,7 @@ JsonFields<Config> ptxFields()
 JsonFields<Config> evalFields()
 {
     JsonFields<Config> fields;
-    fields.field("prompts", &Config::evalPrompts);
-    fields.check("prompts", "must not be negative",
-                 [](const Config& config) { return config.evalPrompts >= 0; });
+    fields.number("prompts", ranges::evalPrompts, &Config::evalPrompts);
     return fields;
 }
 

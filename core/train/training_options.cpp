@@ -1,5 +1,6 @@
 #include "core/train/training_options.h"
 
+#include "core/train/option_ranges.h"
 #include "core/util/json_fields.h"
 
 #include <charconv>
@@ -48,38 +49,22 @@ namespace {
 
 using Options = TrainingOptions;
 
-// "must be positive, got 0" for the integer field at `member`.
-JsonFields<Options>::Check positive(int64_t Options::*member)
-{
-    return [member](const Options& options) {
-        const int64_t value = options.*member;
-        return value > 0 ? std::string() : "must be positive, got " + std::to_string(value);
-    };
-}
-
+// Every number is held to its range in option_ranges.h as it is read.
 JsonFields<Options> optimizerFields()
 {
     JsonFields<Options> fields;
-    fields.field("lr", &Options::schedule, &LrSchedule::peak);
-    fields.field("min_lr", &Options::schedule, &LrSchedule::minimum);
-    fields.field("warmup_steps", &Options::schedule, &LrSchedule::warmupSteps);
-    fields.field("beta1", &Options::optimizer, &AdamWConfig::beta1);
-    fields.field("beta2", &Options::optimizer, &AdamWConfig::beta2);
-    fields.field("eps", &Options::optimizer, &AdamWConfig::epsilon);
-    fields.field("weight_decay", &Options::optimizer, &AdamWConfig::weightDecay);
-    fields.field("grad_clip", &Options::gradClip);
-    fields.check("lr", "must be positive", [](const Options& o) { return o.schedule.peak > 0; });
-    fields.check("min_lr", "must be between 0 and lr", [](const Options& o) {
-        return o.schedule.minimum >= 0 && o.schedule.minimum <= o.schedule.peak;
-    });
-    fields.check("warmup_steps", "must not be negative",
-                 [](const Options& o) { return o.schedule.warmupSteps >= 0; });
-    fields.check("beta1", "must be in [0, 1)",
-                 [](const Options& o) { return o.optimizer.beta1 >= 0 && o.optimizer.beta1 < 1; });
-    fields.check("beta2", "must be in [0, 1)",
-                 [](const Options& o) { return o.optimizer.beta2 >= 0 && o.optimizer.beta2 < 1; });
-    fields.check("grad_clip", "must not be negative",
-                 [](const Options& o) { return o.gradClip >= 0; });
+    fields.number("lr", ranges::lr, &Options::schedule, &LrSchedule::peak);
+    fields.number("min_lr", ranges::minLr, &Options::schedule, &LrSchedule::minimum);
+    fields.number("warmup_steps", ranges::warmupSteps, &Options::schedule,
+                  &LrSchedule::warmupSteps);
+    fields.number("beta1", ranges::beta, &Options::optimizer, &AdamWConfig::beta1);
+    fields.number("beta2", ranges::beta, &Options::optimizer, &AdamWConfig::beta2);
+    fields.number("eps", ranges::eps, &Options::optimizer, &AdamWConfig::epsilon);
+    fields.number("weight_decay", ranges::weightDecay, &Options::optimizer,
+                  &AdamWConfig::weightDecay);
+    fields.number("grad_clip", ranges::gradClip, &Options::gradClip);
+    fields.check("min_lr", "must not be above lr",
+                 [](const Options& o) { return o.schedule.minimum <= o.schedule.peak; });
     return fields;
 }
 
@@ -90,15 +75,15 @@ JsonFields<Options> trainingFields()
     fields.custom(
         "steps",
         [](JsonReader& reader, Options& o) {
-            reader.read("steps", o.steps);
+            reader.read("steps", o.steps, ranges::steps);
             o.schedule.totalSteps = o.steps;
         },
         [](const Options& o, nlohmann::ordered_json& json) { json["steps"] = o.steps; });
-    fields.field("batch_size", &Options::batchSize);
-    fields.field("grad_accumulation", &Options::gradAccumulation);
-    fields.field("seed", &Options::seed);
+    fields.number("batch_size", ranges::batchSize, &Options::batchSize);
+    fields.number("grad_accumulation", ranges::gradAccumulation, &Options::gradAccumulation);
+    fields.field("seed", &Options::seed); // any 64-bit unsigned integer; JsonReader refuses more
     fields.word("precision", precisionWords, &Options::precision);
-    fields.field("threads", &Options::threads);
+    fields.number("threads", ranges::threads, &Options::threads);
     fields.custom(
         "device",
         [](JsonReader& reader, Options& o) {
@@ -117,19 +102,10 @@ JsonFields<Options> trainingFields()
     fields.field("deterministic", &Options::deterministic);
     fields.field("shard_optimizer_state", &Options::shardOptimizerState);
     fields.field("overlap_gradient_reduction", &Options::overlapGradientReduction);
-    fields.field("log_every", &Options::logEvery);
-    fields.field("eval_every", &Options::evalEvery);
-    fields.field("eval_batches", &Options::evalBatches);
-    fields.field("checkpoint_every", &Options::checkpointEvery);
-    fields.check("steps", positive(&Options::steps));
-    fields.check("batch_size", positive(&Options::batchSize));
-    fields.check("grad_accumulation", positive(&Options::gradAccumulation));
-    fields.check("log_every", positive(&Options::logEvery));
-    fields.check("eval_batches", positive(&Options::evalBatches));
-    fields.check("eval_every", "must not be negative",
-                 [](const Options& o) { return o.evalEvery >= 0; });
-    fields.check("checkpoint_every", "must not be negative",
-                 [](const Options& o) { return o.checkpointEvery >= 0; });
+    fields.number("log_every", ranges::logEvery, &Options::logEvery);
+    fields.number("eval_every", ranges::evalEvery, &Options::evalEvery);
+    fields.number("eval_batches", ranges::evalBatches, &Options::evalBatches);
+    fields.number("checkpoint_every", ranges::checkpointEvery, &Options::checkpointEvery);
     return fields;
 }
 

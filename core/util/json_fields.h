@@ -1,7 +1,7 @@
 // The one field list of a config block: {JSON name, where the value lives in the config struct,
-// checks}. The same list drives the strict reader (JsonReader: defaults kept when absent, unknown
-// fields rejected naming their path, checks after reading) and the writer, so every field name
-// of a stage document is written once. Enumerated fields go through a WordTable.
+// its range if a number, checks}. The same list drives the strict reader (JsonReader: defaults kept
+// when absent, unknown fields rejected naming their path, checks after reading) and the writer, so
+// every field name of a stage document is written once. Enumerated fields go through a WordTable.
 #pragma once
 
 #include "core/util/json_reader.h"
@@ -41,6 +41,21 @@ public:
             name,
             [name, path...](JsonReader& reader, Config& config) {
                 reader.read(name, memberAt(config, path...));
+            },
+            [name, path...](const Config& config, nlohmann::ordered_json& json) {
+                json[name] = memberAt(config, path...);
+            });
+    }
+
+    // A number field held to `range` (core/train/option_ranges.h) as it is read, e.g.
+    // number("steps", ranges::steps, &TrainingOptions::steps).
+    template <typename... Path>
+    JsonFields& number(const char* name, const ValueRange& range, Path... path)
+    {
+        return custom(
+            name,
+            [name, range, path...](JsonReader& reader, Config& config) {
+                reader.read(name, memberAt(config, path...), range);
             },
             [name, path...](const Config& config, nlohmann::ordered_json& json) {
                 json[name] = memberAt(config, path...);

@@ -1,5 +1,7 @@
 #include "core/util/json_reader.h"
 
+#include <cmath>
+
 namespace rlhf {
 
 JsonReader::JsonReader(const nlohmann::json& object, std::string where)
@@ -21,6 +23,14 @@ void JsonReader::rejectUnknown() const
 {
     for (const auto& item : m_object.items())
         if (!m_seen.count(item.key())) fail(item.key(), "unknown field");
+}
+
+bool JsonReader::isWholeNumberOutside(const nlohmann::json& field, double minimum, double maximum)
+{
+    if (!field.is_number_float()) return false;
+    const double value = field.get<double>();
+    return std::isfinite(value) && std::trunc(value) == value &&
+           (value < minimum || value > maximum);
 }
 
 std::string JsonReader::path(const std::string& key) const

@@ -4,11 +4,15 @@
 #pragma once
 
 #include "core/util/error.h"
+#include "core/util/value_range.h"
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
 #include <set>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 namespace rlhf {
 
@@ -22,6 +26,22 @@ public:
     {
         m_seen.insert(key);
         if (!m_object.contains(key)) return;
+        value = convert<T>(key);
+    }
+
+    // Like read(), but a number outside `range` fails naming the field and the range
+    // ("steps: 9223372036854775808 is out of range (1 to 1000000000)"), checked on the
+    // document's own number before it is stored, so no value wraps on its way in.
+    template <typename T> void read(const char* key, T& value, const ValueRange& range)
+    {
+        static_assert(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>);
+        m_seen.insert(key);
+        if (!m_object.contains(key)) return;
+        const nlohmann::json& field = m_object.at(key);
+        if (field.is_number()) {
+            const std::string problem = rangeProblem(range, field.get<double>(), field.dump());
+            if (!problem.empty()) fail(key, problem);
+        }
         value = convert<T>(key);
     }
 
@@ -73,7 +93,15 @@ private:
             if constexpr (std::is_same_v<T, bool>) {
                 if (!field.is_boolean()) throw std::invalid_argument("expected true or false");
             } else if constexpr (std::is_integral_v<T>) {
-                if (!field.is_number_integer()) throw std::invalid_argument("expected an integer");
+                if (!fitsInteger<T>(field))
+                    throw std::invalid_argument(
+                        field.is_number_integer() ||
+                                isWholeNumberOutside(field, double(std::numeric_limits<T>::min()),
+                                                     double(std::numeric_limits<T>::max()))
+                            ? "expected an integer from " +
+                                  std::to_string(std::numeric_limits<T>::min()) + " to " +
+                                  std::to_string(std::numeric_limits<T>::max())
+                            : "expected an integer");
             } else if constexpr (std::is_floating_point_v<T>) {
                 if (!field.is_number()) throw std::invalid_argument("expected a number");
             } else if constexpr (std::is_same_v<T, std::string>) {
@@ -84,6 +112,18 @@ private:
             fail(key, std::string(error.what()) + ", got " + field.dump());
         }
     }
+
+    // Whether `field` is a JSON integer that T holds as it is (-1 is no uint64_t, 2^63 no
+    // int64_t: nlohmann's get<T>() would wrap both).
+    template <typename T> static bool fitsInteger(const nlohmann::json& field)
+    {
+        if (field.is_number_unsigned()) return std::in_range<T>(field.get<uint64_t>());
+        if (field.is_number_integer()) return std::in_range<T>(field.get<int64_t>());
+        return false;
+    }
+    // A float without a fraction outside [minimum, maximum], e.g. 1e+23: how JSON reads an
+    // integer too long for 64 bits.
+    static bool isWholeNumberOutside(const nlohmann::json& field, double minimum, double maximum);
 
     nlohmann::json m_object;
     std::string m_where;

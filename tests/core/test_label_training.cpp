@@ -229,7 +229,7 @@ private Q_SLOTS:
                  QString("bad.json: data.labels.min_labels: expected at least 1"));
         QCOMPARE(
             error(rewardDocument({{"labels", {{"annotators", {"alice"}}}}, {"val_fraction", 1.0}})),
-            QString("bad.json: data.val_fraction: expected a share in [0, 1)"));
+            QString("bad.json: data.val_fraction: 1.0 is out of range (0 to below 1)"));
         QCOMPARE(
             error(rewardDocument({{"labels", nlohmann::json::object()}, {"dataset", "pairs"}})),
             QString("bad.json: data.labels: give either dataset or labels, not both"));

@@ -455,7 +455,7 @@ private Q_SLOTS:
     {
         nlohmann::json document = stageDocument("sft", m_init, "arith-sft", 2);
         const std::vector<std::pair<nlohmann::json, std::string>> cases{
-            {{{"rank", 0}}, "lora.rank: must be 1 or more"},
+            {{{"rank", 0}}, "lora.rank: 0 is out of range (1 to 4096)"},
             {{{"target_modules", "attention"}}, "lora.target_modules: expected a list"},
             {{{"base", "fp8"}}, "lora.base: expected fp32, bf16, nf4 or int8"},
             {{{"ranks", 4}}, "ranks"},

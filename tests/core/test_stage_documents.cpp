@@ -201,7 +201,8 @@ private Q_SLOTS:
                  QString("run.json: dpo.loss: expected dpo or ipo, got \"kto\""));
         dpoJson["dpo"]["loss"] = "dpo";
         dpoJson["dpo"]["beta"] = 0;
-        QCOMPARE(messageOf(dpoJson), QString("run.json: dpo.beta: must be positive"));
+        QCOMPARE(messageOf(dpoJson),
+                 QString("run.json: dpo.beta: 0 is out of range (above 0 to 1000)"));
     }
 };
 
