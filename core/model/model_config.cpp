@@ -1,6 +1,9 @@
 #include "core/model/model_config.h"
 
 #include "core/util/error.h"
+#include "core/util/value_range.h"
+
+#include <cmath>
 
 namespace rlhf::model {
 
@@ -42,6 +45,8 @@ void ModelConfig::validate() const
             "heads " + std::to_string(heads) + " must be a multiple of kv heads " +
                 std::to_string(kvHeadCount()));
     require(normEps > 0, "norm epsilon must be positive");
+    require(std::isfinite(initStd) && initStd > 0,
+            "init_std must be positive and finite, got " + numberText(initStd));
     if (flavour == Flavour::Gpt2) {
         require(kvHeadCount() == heads,
                 "grouped-query attention (kv heads != heads) needs the llama flavour");

@@ -2,14 +2,20 @@
 
 #include "core/compat/torch_compat.h"
 #include "core/model/block_checkpoint.h"
+#include "core/model/model_memory.h"
 #include "core/model/rope.h"
+#include "core/model/torch_runtime.h"
+#include "core/util/error.h"
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <new>
+#include <string>
 
 namespace rlhf::model {
 
@@ -50,11 +56,23 @@ at::Tensor timesRow(const at::Tensor& matrix, const at::Tensor& x, const at::Ten
     return y.view(sizes);
 }
 
+// "creating the model (12000000000 parameters): <LibTorch's first line>".
+std::string creationFailure(const ModelConfig& config, const std::string& what)
+{
+    char count[32];
+    std::snprintf(count, sizeof(count), "%.0f", parameterEstimate(config));
+    return "creating the model (" + std::string(count) +
+           " parameters): " + what.substr(0, what.find('\n'));
+}
+
 } // namespace
 
-TransformerImpl::TransformerImpl(const ModelConfig& config) : m_config(config)
-{
+// A failed allocation (a machine without the memory, a size past LibTorch's limits) surfaces as
+// an rlhf::Error naming the model rather than a c10::Error and its backtrace.
+TransformerImpl::TransformerImpl(const ModelConfig& config)
+try : m_config(config) {
     m_config.validate();
+    checkWeightsFit(m_config, hostMemoryBytes()); // built on the CPU in fp32 first
     const int64_t dim = m_config.dim;
     const int64_t qDim = m_config.heads * m_config.headDim();
     const int64_t kvDim = m_config.kvHeadCount() * m_config.headDim();
@@ -128,6 +146,10 @@ TransformerImpl::TransformerImpl(const ModelConfig& config) : m_config(config)
     }
     initWeights(/*seed=*/0);
     m_dropoutGenerator = at::detail::createCPUGenerator();
+} catch (const c10::Error& error) {
+    throw Error(creationFailure(config, error.what_without_backtrace()));
+} catch (const std::bad_alloc&) {
+    throw Error(creationFailure(config, "out of memory"));
 }
 
 TransformerImpl::Linear TransformerImpl::addLinear(torch::nn::Module& parent,
