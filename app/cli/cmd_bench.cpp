@@ -2,7 +2,10 @@
 // `rlhf bench import` is cmd_bench_import.cpp, `rlhf bench ppo` cmd_bench_ppo.cpp,
 // `rlhf bench generate` cmd_bench_generate.cpp, `rlhf bench parallel` cmd_bench_parallel.cpp.
 #include "app/cli/commands.h"
+#include "app/cli/number_options.h"
 #include "app/tools/pretrain_bench.h"
+
+#include "core/train/option_ranges.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -26,22 +29,35 @@ void addBenchCommands(CLI::App& app)
     auto precision = std::make_shared<std::string>("auto");
     auto* pretrain = bench->add_subcommand("pretrain", "Time pretraining steps on random tokens");
     pretrain->add_option("--flavour", *flavour, "gpt2 or llama")->capture_default_str();
+    // The limits of a pretrain document's fields of the same names (option_ranges.h).
     pretrain->add_option("--layers", options->model.layers, "Transformer blocks")
-        ->capture_default_str();
-    pretrain->add_option("--heads", options->model.heads, "Attention heads")->capture_default_str();
-    pretrain->add_option("--dim", options->model.dim, "Residual width")->capture_default_str();
+        ->capture_default_str()
+        ->check(inRange(train::ranges::layers));
+    pretrain->add_option("--heads", options->model.heads, "Attention heads")
+        ->capture_default_str()
+        ->check(inRange(train::ranges::heads));
+    pretrain->add_option("--dim", options->model.dim, "Residual width")
+        ->capture_default_str()
+        ->check(inRange(train::ranges::dim));
     pretrain->add_option("--ctx", options->model.contextLength, "Sequence length")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(inRange(train::ranges::contextLength));
     pretrain->add_option("--vocab", options->model.vocabSize, "Vocabulary size")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(inRange(train::ranges::vocabSize));
     pretrain->add_option("--batch", options->batchSize, "Sequences per step")
-        ->capture_default_str();
-    pretrain->add_option("--steps", options->steps, "Timed steps")->capture_default_str();
+        ->capture_default_str()
+        ->check(inRange(train::ranges::batchSize));
+    pretrain->add_option("--steps", options->steps, "Timed steps")
+        ->capture_default_str()
+        ->check(inRange(train::ranges::steps));
     pretrain->add_option("--warmup", options->warmupSteps, "Untimed steps first")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(inRange(train::ranges::warmupSteps));
     addPrecisionOption(*pretrain, *precision, "auto, fp32 or bf16")->capture_default_str();
     pretrain->add_option("--threads", options->threads, "CPU threads (0 = all cores)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(inRange(train::ranges::threads));
     pretrain->add_option("--device", options->device, "auto, cpu, cuda or cuda:N")
         ->capture_default_str();
     pretrain->add_flag("--activation-checkpointing", options->activationCheckpointing,

@@ -1,11 +1,13 @@
 // `rlhf bench finetune -c FOLDER`: the time and memory to load a model folder and to run full
 // fine-tuning steps on it, as one JSON line (app/tools/finetune_bench.h).
 #include "app/cli/commands.h"
+#include "app/cli/number_options.h"
 #include "app/tools/finetune_bench.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/train/option_ranges.h"
 #include "core/util/error.h"
 
 #include <iostream>
@@ -24,13 +26,19 @@ void addFinetuneBench(CLI::App& bench)
     command->add_option("-c,--checkpoint", *checkpoint, "Model folder (Hugging Face layout)")
         ->required()
         ->check(CLI::ExistingDirectory);
-    command->add_option("--batch", options->batchSize, "Sequences per step")->capture_default_str();
-    command->add_option("--length", options->length, "Tokens per sequence")->capture_default_str();
+    command->add_option("--batch", options->batchSize, "Sequences per step")
+        ->capture_default_str()
+        ->check(inRange(train::ranges::batchSize));
+    command->add_option("--length", options->length, "Tokens per sequence")
+        ->capture_default_str()
+        ->check(inRange(train::ranges::contextLength));
     command->add_option("--steps", options->steps, "Steps (the first allocates AdamW's state)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(inRange(train::ranges::steps));
     addPrecisionOption(*command, *precision, "auto, fp32 or bf16")->capture_default_str();
     command->add_option("--threads", options->threads, "CPU threads (0 = all cores)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(inRange(train::ranges::threads));
     command->add_option("--device", options->device, deviceHelp)->capture_default_str();
     command->add_flag("--activation-checkpointing", options->activationCheckpointing,
                       "Recompute each layer in backward instead of keeping its activations");

@@ -3,6 +3,7 @@
 // never copied into our repository), trains a tokenizer and a small GPT-2 on the CPU, prints
 // validation perplexity as it falls, and samples from the result.
 #include "app/cli/commands.h"
+#include "app/cli/number_options.h"
 #include "app/cli/progress.h"
 #include "app/tools/alignment_demo.h"
 
@@ -10,6 +11,7 @@
 #include "core/gen/checkpoint_generator.h"
 #include "core/store/project.h"
 #include "core/data/importer.h"
+#include "core/train/option_ranges.h"
 #include "core/train/stage_runner.h"
 #include "core/util/error.h"
 
@@ -187,7 +189,8 @@ void addDemoCommand(CLI::App& app)
     demo->add_option("--dir", arguments->folder, "Project folder (reused when present)")
         ->capture_default_str();
     demo->add_option("--threads", arguments->threads, "CPU threads (0 = all cores)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(inRange(train::ranges::threads));
     demo->add_option("--scale", arguments->scale,
                      "Multiplies every stage's steps (1 = the full demo)")
         ->capture_default_str()
@@ -205,7 +208,8 @@ void addDemoCommand(CLI::App& app)
     demo->add_flag("--bible", arguments->bible,
                    "Instead: pretrain a small GPT-2 on the King James Bible");
     demo->add_option("--steps", arguments->steps, "--bible: optimizer steps")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(inRange(train::ranges::steps));
     demo->callback([=] {
         if (arguments->bible)
             runDemo(*arguments);

@@ -1,6 +1,7 @@
 // `rlhf`: the command-line twin of every studio action, reading the same config files.
 // Thin: parses arguments and calls the core. Errors are printed as one line, exit code 1.
 #include "app/cli/commands.h"
+#include "app/cli/number_options.h"
 
 #include <CLI/CLI.hpp>
 
@@ -25,6 +26,7 @@ int main(int argc, char** argv)
     rlhf::cli::addArenaCommands(app);
     rlhf::cli::addModelCommands(app);
     rlhf::cli::addExportCommand(app);
+    rlhf::cli::refuseOverflowingIntegers(app); // CLI11 would wrap 2^64 and -1 silently
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
