@@ -1,5 +1,6 @@
 // Plain, gzip and zstd byte sources over a file or a memory block. The raw input is read in
-// large chunks (1 MiB) so that decompression and parsing, not system calls, set the pace.
+// large chunks (1 MiB) so that decompression and parsing, not system calls, set the pace. A
+// damaged compressed stream delivers what it decoded and then ends, with StreamDamage set.
 #include "core/data/readers/byte_source.h"
 
 #include "core/util/error.h"
@@ -90,9 +91,18 @@ public:
         m_pos += n;
         m_done += n;
     }
+    // Ends the data here: read() returns 0 from now on.
+    void damaged(std::string reason, std::string detail)
+    {
+        m_damage = StreamDamage{.reason = std::move(reason),
+                                .detail = std::move(detail),
+                                .offset = m_done,
+                                .decoded = m_decoded};
+    }
     std::unique_ptr<RawInput> m_raw;
     std::vector<char> m_chunk;
     size_t m_pos = 0, m_end = 0;
+    uint64_t m_decoded = 0; // decompressed bytes delivered
 };
 
 class PlainSource : public ChunkedSource {
@@ -128,26 +138,34 @@ public:
     size_t read(char* out, size_t capacity) override
     {
         size_t produced = 0;
-        while (produced == 0) {
+        while (produced == 0 && !m_damage) {
             if (!fillChunk()) {
-                if (m_inMember) throw Error(m_raw->name + ": truncated gzip stream");
-                return 0;
+                if (m_inMember) damaged("gzip stream cut short", "the file ends inside a member");
+                break;
             }
             m_stream.next_in = reinterpret_cast<Bytef*>(m_chunk.data() + m_pos);
             m_stream.avail_in = static_cast<uInt>(m_end - m_pos);
             m_stream.next_out = reinterpret_cast<Bytef*>(out);
             m_stream.avail_out = static_cast<uInt>(std::min<size_t>(capacity, 1u << 30));
+            const bool memberStart = !m_inMember;
             m_inMember = true;
             const int status = inflate(&m_stream, Z_NO_FLUSH);
             consume((m_end - m_pos) - m_stream.avail_in);
             produced = reinterpret_cast<char*>(m_stream.next_out) - out;
+            m_decoded += produced;
             if (status == Z_STREAM_END) {
                 // Concatenated members (as `cat a.gz b.gz` makes) are one stream to gzip(1).
                 inflateReset(&m_stream);
                 m_inMember = false;
+                ++m_members;
             } else if (status != Z_OK && status != Z_BUF_ERROR) {
-                throw Error(m_raw->name + ": corrupt gzip stream: " +
-                            (m_stream.msg ? m_stream.msg : "error " + std::to_string(status)));
+                // What was decoded before the error is delivered; nothing after it.
+                const std::string why = m_stream.msg ? std::string(m_stream.msg)
+                                                     : "zlib error " + std::to_string(status);
+                damaged(memberStart && m_members > 0
+                            ? "bytes after the last gzip member are not gzip"
+                            : "corrupt gzip stream",
+                        why);
             }
         }
         return produced;
@@ -156,6 +174,7 @@ public:
 private:
     z_stream m_stream{};
     bool m_inMember = false;
+    int64_t m_members = 0; // members decoded to their end
 };
 
 class ZstdSource : public ChunkedSource {
@@ -171,16 +190,19 @@ public:
     size_t read(char* out, size_t capacity) override
     {
         ZSTD_outBuffer output{out, capacity, 0};
-        while (output.pos == 0) {
+        while (output.pos == 0 && !m_damage) {
             if (!fillChunk()) {
-                if (m_inFrame) throw Error(m_raw->name + ": truncated zstd stream");
-                return 0;
+                if (m_inFrame) damaged("zstd stream cut short", "the file ends inside a frame");
+                break;
             }
             ZSTD_inBuffer input{m_chunk.data() + m_pos, m_end - m_pos, 0};
             const size_t status = ZSTD_decompressStream(m_context, &output, &input);
             consume(input.pos);
-            if (ZSTD_isError(status))
-                throw Error(m_raw->name + ": corrupt zstd stream: " + ZSTD_getErrorName(status));
+            m_decoded += output.pos;
+            if (ZSTD_isError(status)) {
+                damaged("corrupt zstd stream", ZSTD_getErrorName(status));
+                break;
+            }
             m_inFrame = status != 0; // 0: a frame ended exactly here
         }
         return output.pos;

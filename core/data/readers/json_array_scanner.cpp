@@ -47,6 +47,7 @@ bool JsonArrayScanner::next(Element& element)
         element.line = m_line;
         element.problem = "truncated JSON array: no closing ']'";
         element.bytes = {};
+        m_input.source().noteDamagedLine(m_line, {});
         return true;
     }
     if (*m_input.data() == ']') {
@@ -129,6 +130,7 @@ bool JsonArrayScanner::next(Element& element)
             m_line += newlines;
             element.problem = "truncated JSON array: this element is incomplete";
             if (!tooLong) m_head.assign(m_input.data(), std::min(m_input.size(), kProblemRawBytes));
+            m_input.source().noteDamagedLine(element.line, m_head);
             element.bytes = {m_head.data(), m_head.size(), nullptr};
             return true;
         }

@@ -59,6 +59,14 @@ bool LineReader::next(Line& line)
         const char* begin = m_input.data();
         const size_t size = m_input.size();
         const void* found = std::memchr(begin + m_scanned, '\n', size - m_scanned);
+        if (!found && m_input.eof() && size > 0 && size <= m_maxLineBytes && source().damage()) {
+            // A last line without its line end, cut by a damaged stream: not a row. The source
+            // keeps it for the problem report.
+            source().noteDamagedLine(m_number + 1, {begin, size});
+            m_input.consume(size);
+            m_scanned = 0;
+            return false;
+        }
         if (found || (m_input.eof() && size > 0) || size > m_maxLineBytes) {
             const size_t length = found ? static_cast<const char*>(found) - begin : size;
             line.number = ++m_number;
@@ -92,7 +100,10 @@ bool LineReader::next(Line& line)
             return true;
         }
         m_scanned = size;
-        if (!m_input.more() && size == 0) return false;
+        if (!m_input.more() && size == 0) {
+            if (source().damage()) source().noteDamagedLine(m_number + 1, {});
+            return false;
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 // The decoded bytes of a ByteSource in one reusable, padded buffer (InputBuffer), and the lines
 // cut from it (LineReader): 1-based line numbers, LF or CRLF, a UTF-8 byte-order mark dropped,
-// NUL bytes kept, and a line longer than the limit skipped without ever being held whole.
+// NUL bytes kept, and a line longer than the limit skipped without ever being held whole. A
+// last line that a damaged compressed stream cut off is not a line: it is noted in the source's
+// StreamDamage instead.
 #pragma once
 
 #include "core/data/readers/byte_source.h"
@@ -61,12 +63,5 @@ private:
     int64_t m_number = 0;
     std::string m_head; // first bytes of an over-long line, for the problem report
 };
-
-// The first bytes of a row as a problem report keeps them.
-constexpr size_t kProblemRawBytes = 4096;
-inline std::string rawExcerpt(std::string_view row)
-{
-    return std::string(row.substr(0, kProblemRawBytes));
-}
 
 } // namespace rlhf::data

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace rlhf::data {
 namespace {
@@ -61,6 +62,69 @@ char firstNonSpace(std::string_view text)
 {
     const size_t at = text.find_first_not_of(" \t\r\n");
     return at == std::string_view::npos ? '\0' : text[at];
+}
+
+// Bytes of an invalid UTF-8 sequence starting at `text[i]`, or 0 for a valid one (whose length
+// then is in `length`). A sequence cut by the end of `text` counts as valid.
+size_t invalidUtf8At(std::string_view text, size_t i, size_t& length)
+{
+    const auto byte = [&](size_t at) { return static_cast<unsigned char>(text[at]); };
+    const unsigned char lead = byte(i);
+    length = lead < 0x80                    ? 1
+             : lead >= 0xC2 && lead <= 0xDF ? 2
+             : lead >= 0xE0 && lead <= 0xEF ? 3
+             : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                            : 0;
+    if (length == 0) return 1;
+    for (size_t k = 1; k < length && i + k < text.size(); ++k)
+        if ((byte(i + k) & 0xC0) != 0x80) return k;
+    return 0;
+}
+
+// Why `sample` (a file's first decompressed bytes) is not text, or "" when it is: a UTF-16
+// byte-order mark, or more than a quarter of the bytes being NUL, other control characters or
+// invalid UTF-8. Text with a stray NUL or some Latin-1 stays far below that (the control and
+// utf8 cleaning steps repair it); executables, archives, images and UTF-16 are far above.
+std::string binaryReason(std::string_view sample)
+{
+    if (sample.starts_with("\xFF\xFE") || sample.starts_with("\xFE\xFF"))
+        return "UTF-16 text, not UTF-8 (convert it first, e.g. iconv -f UTF-16 -t UTF-8)";
+    size_t odd = 0;
+    for (size_t i = 0, length = 1; i < sample.size(); i += length) {
+        const auto c = static_cast<unsigned char>(sample[i]);
+        if (const size_t bad = invalidUtf8At(sample, i, length)) {
+            odd += bad;
+            length = bad;
+        } else if (c == 0 || c == 0x7F || (c < 0x20 && !std::strchr("\t\n\r\f\v\x1b", c))) {
+            ++odd;
+        }
+    }
+    if (sample.empty() || odd * 4 <= sample.size()) return "";
+    std::string why = "binary data, not text (" + std::to_string(odd * 100 / sample.size()) +
+                      "% of the first " + std::to_string(sample.size()) +
+                      " bytes are NUL, control characters or invalid UTF-8";
+    if (const size_t nul = sample.find('\0'); nul != std::string_view::npos) {
+        why += "; the first NUL at byte " + std::to_string(nul) + ", line " +
+               std::to_string(1 + std::count(sample.begin(), sample.begin() + nul, '\n'));
+    }
+    return why + ")";
+}
+
+// A damaged compressed stream as one problem: where it broke, and from which line rows are lost.
+void reportDamage(ReadContext& context, const std::string& file, const ByteSource& source)
+{
+    const std::optional<StreamDamage>& damage = source.damage();
+    if (!damage || context.stopped()) return;
+    std::string reason = damage->reason + " at byte " + std::to_string(damage->offset) + " of " +
+                         std::to_string(source.bytesTotal()) + " (" + damage->detail + "); ";
+    if (damage->decoded == 0)
+        reason += "nothing before it could be decoded";
+    else if (damage->line > 0)
+        reason += "the rows before line " + std::to_string(damage->line) +
+                  " were read, the rest of the file is lost";
+    else
+        reason += std::to_string(damage->decoded) + " bytes before it were read";
+    context.problemIn(file, damage->line, "", std::move(reason), damage->cutRow);
 }
 
 // The two files of the Cornell corpus from the folder or either file's path.
@@ -142,6 +206,7 @@ Inspection inspect(const fs::path& file, const ReadOptions& options)
         }
         cut = size == sample.size();
         sample.resize(size);
+        d.binary = binaryReason(sample);
     }
     const std::string name = lowerName(file);
     const std::string ext = fs::path(name).extension().string();
@@ -288,9 +353,18 @@ ReadSummary readRecords(const fs::path& file, const ReadOptions& options, Record
         auto lines = openByteSource(linesFile, options.compression);
         ReadContext cornell(conversationsFile.string(), options, sink);
         readCornell(cornell, *conversations, *lines, linesFile.string());
+        reportDamage(cornell, linesFile.string(), *lines);
+        reportDamage(cornell, cornell.file, *conversations);
         return cornell.summary;
     }
     auto source = openByteSource(file, options.compression);
+    if (!d.binary.empty()) {
+        std::string head(4096, '\0');
+        head.resize(source->read(head.data(), head.size()));
+        context.problem(1, "", d.binary + ": nothing read from it", head);
+        context.summary.bytes = source->bytesTotal();
+        return context.summary;
+    }
     switch (d.format) {
     case FileFormat::Jsonl:
         readJsonl(context, *source, d.shape, inspection.mapping);
@@ -313,6 +387,7 @@ ReadSummary readRecords(const fs::path& file, const ReadOptions& options, Record
         readTextUnits(context, *source);
         break;
     }
+    reportDamage(context, context.file, *source);
     return context.summary;
 }
 

@@ -73,6 +73,9 @@ struct Detection {
     RecordKind kind = RecordKind::Text;
     std::vector<std::string> fields; // top-level field names seen in the first rows
     std::string explanation;         // e.g. "JSONL (first 20 lines are JSON objects), ShareGPT"
+    // Non-empty when the file is not text at all, e.g. "binary data, not text (97% of ...)":
+    // readRecords then reads nothing from it and reports one ReadProblem saying so.
+    std::string binary;
 };
 
 // Looks at the name and the first 64 KiB (decompressed). Options that are not Auto are kept.
@@ -100,8 +103,9 @@ struct ReadSummary {
 };
 
 // Reads the whole file. Throws rlhf::Error (with the file name) only when the file as a whole
-// cannot be read: missing, unreadable, a corrupt compressed stream. Everything row-level is a
-// ReadProblem.
+// cannot be read: missing or unreadable. Everything else is a ReadProblem: a bad row; a binary
+// file (one problem, no records); a compressed stream cut short or corrupt (the rows before
+// the damage are records, the damage one problem naming its byte offset and the cut line).
 ReadSummary readRecords(const std::filesystem::path& file, const ReadOptions& options,
                         RecordSink& sink);
 

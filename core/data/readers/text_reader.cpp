@@ -68,7 +68,17 @@ void readTextUnits(ReadContext& context, ByteSource& source)
         }
         pending.text += line.text;
     }
-    if (pendingLine > 0 && !blank(pending.text)) flush();
+    if (pendingLine > 0 && !blank(pending.text)) {
+        if (source.damage()) {
+            // The paragraph (or file) a damaged stream cut short is not a whole record.
+            context.problem(pendingLine, "text",
+                            std::string(unit == TextUnit::File ? "the file" : "this paragraph") +
+                                " is cut short by the damaged stream",
+                            pending.text);
+        } else {
+            flush();
+        }
+    }
     context.progress(source);
 }
 
