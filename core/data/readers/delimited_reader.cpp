@@ -11,7 +11,8 @@ namespace rlhf::data {
 void readDelimited(ReadContext& context, ByteSource& source, char delimiter, RecordShape shape,
                    const FieldMapping& mapping)
 {
-    DelimitedParser parser(source, delimiter, context.options.maxRowBytes);
+    DelimitedParser parser(source, delimiter, context.options.maxRowBytes,
+                           context.options.maxQuotedLines);
     DelimitedParser::Row row;
     // The header: the first row that reads. A broken header line is reported and the next
     // row tried, since without names no row can be mapped.
@@ -24,6 +25,7 @@ void readDelimited(ReadContext& context, ByteSource& source, char delimiter, Rec
         }
         header = row.fields;
     }
+    parser.expectFields(header.size());
     RowFields fields(mapping);
     std::array<int, kFieldCount> column; // column index of each canonical field, or -1
     for (size_t i = 0; i < kFieldCount; ++i) {

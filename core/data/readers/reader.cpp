@@ -424,13 +424,14 @@ PreviewTable previewTable(const fs::path& file, const ReadOptions& options, size
                 if (element.problem.empty()) addJson(element.bytes);
         } else {
             DelimitedParser parser(*source, d.format == FileFormat::Csv ? ',' : '\t',
-                                   options.maxRowBytes);
+                                   options.maxRowBytes, options.maxQuotedLines);
             DelimitedParser::Row row;
             bool header = true;
             while (table.rows.size() < maxRows && parser.next(row)) {
                 if (!row.problem.empty()) continue;
                 if (header) {
                     table.columns = row.fields;
+                    parser.expectFields(row.fields.size());
                     header = false;
                     continue;
                 }

@@ -63,6 +63,10 @@ struct ReadOptions {
     RecordShape shape = RecordShape::Auto; // for the JSON and CSV formats
     FieldMapping mapping;
     size_t maxRowBytes = 256u << 20; // a longer row is a ReadProblem, e.g. 256 MiB
+    // CSV / TSV: a quoted field running over more lines than this is taken as an unclosed
+    // quote (its row is a ReadProblem, the lines after it are read again as rows). Real
+    // multi-line cells (paragraphs, code) stay well under it; e.g. 1000.
+    size_t maxQuotedLines = 1000;
 };
 
 // What detectFormat found: enough for the import wizard to show it and for readRecords to run.
