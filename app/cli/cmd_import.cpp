@@ -28,7 +28,7 @@ struct ImportArguments {
     std::vector<std::string> files, mappings;
     std::vector<std::string> steps = {"utf8", "nfkc", "control", "whitespace", "exact_dedup"};
     bool noClean = false, rejectInvalidUtf8 = false, keepUnknownLanguage = false;
-    bool printRecipe = false;
+    bool printRecipe = false, force = false;
     int64_t minChars = 0, maxChars = 0, minTokens = 0, maxTokens = 0;
     std::vector<std::string> languages, piiTypes;
     double minLanguageConfidence = 0.5, nearDupThreshold = 0.5;
@@ -87,6 +87,7 @@ data::ImportRecipe recipeFrom(const ImportArguments& arguments)
         if (!arguments.files.empty())
             recipe.files.assign(arguments.files.begin(), arguments.files.end());
         if (!arguments.name.empty()) recipe.dataset = arguments.name;
+        if (arguments.force) recipe.force = true;
         return recipe;
     }
     if (arguments.name.empty()) throw Error("import: --name (or --recipe) is required");
@@ -113,6 +114,7 @@ data::ImportRecipe recipeFrom(const ImportArguments& arguments)
         {"cleaning", nlohmann::json::parse(cleaningFrom(arguments).toJson())},
         {"split", {{"val", arguments.val}, {"test", arguments.test}, {"seed", arguments.seed}}},
         {"tokenizer", arguments.tokenizer},
+        {"force", arguments.force},
     };
     return data::ImportRecipe::fromJson(document.dump());
 }
@@ -125,6 +127,9 @@ void printReport(const data::ImportReport& report)
               << report.test << "), " << report.quarantined << " quarantined ("
               << report.readProblems << " unreadable)" << (report.cancelled ? ", CANCELLED" : "")
               << "\n";
+    if (report.existing > 0)
+        std::cout << "dedup compared against the " << report.existing
+                  << " documents the dataset held already\n";
     std::cout << std::left << std::setw(14) << "step" << std::right << std::setw(12) << "examined"
               << std::setw(12) << "changed" << std::setw(12) << "removed\n";
     for (const auto& step : report.steps) {
@@ -267,6 +272,9 @@ void addImportCommands(CLI::App& app)
     import->add_option("--test", arguments->test, "Share of records for test")
         ->capture_default_str();
     import->add_option("--seed", arguments->seed, "Seed of the split")->capture_default_str();
+    import->add_flag("--force", arguments->force,
+                     "Import files this dataset holds rows from already (dedup still skips "
+                     "the rows it holds)");
     import->add_flag("--print-recipe", arguments->printRecipe,
                      "Print the recipe these options make, import nothing");
     import->callback([=] { runImport(*arguments);

@@ -111,6 +111,8 @@ ImportRecipe ImportRecipe::fromJson(std::string_view text)
     size_t maxRowBytes = recipe.read.maxRowBytes;
     reader.read("max_row_bytes", maxRowBytes);
     recipe.read.maxRowBytes = maxRowBytes;
+    reader.read("max_quoted_lines", recipe.read.maxQuotedLines);
+    if (recipe.read.maxQuotedLines == 0) reader.fail("max_quoted_lines", "must be positive");
 
     reader.child("cleaning");
     if (root.contains("cleaning")) {
@@ -130,6 +132,7 @@ ImportRecipe ImportRecipe::fromJson(std::string_view text)
     reader.read("tokenizer", recipe.tokenizer);
     reader.read("batch_documents", recipe.batchDocuments);
     if (recipe.batchDocuments == 0) reader.fail("batch_documents", "must be positive");
+    reader.read("force", recipe.force);
     reader.rejectUnknown();
     return recipe;
 }
@@ -151,8 +154,11 @@ std::string ImportRecipe::toJson() const
         {"split", {{"val", split.valFraction}, {"test", split.testFraction}, {"seed", split.seed}}},
     };
     if (read.maxRowBytes != ReadOptions{}.maxRowBytes) root["max_row_bytes"] = read.maxRowBytes;
+    if (read.maxQuotedLines != ReadOptions{}.maxQuotedLines)
+        root["max_quoted_lines"] = read.maxQuotedLines;
     if (!tokenizer.empty()) root["tokenizer"] = tokenizer;
     if (batchDocuments != ImportRecipe{}.batchDocuments) root["batch_documents"] = batchDocuments;
+    if (force) root["force"] = true;
     return root.dump(2);
 }
 
@@ -181,6 +187,7 @@ std::string ImportReport::toJson() const
                 {"bytes", bytes},
                 {"seconds", seconds},
                 {"index_bytes", indexBytes},
+                {"existing", existing},
                 {"cancelled", cancelled}}
         .dump();
 }

@@ -18,6 +18,7 @@ namespace rlhf::data {
 
 namespace {
 
+namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t maxRawBytes = 4096; // of a quarantined row's source bytes
@@ -54,6 +55,7 @@ RecordKind recipeKind(const ImportRecipe& recipe)
     std::optional<RecordKind> kind;
     for (const auto& file : recipe.files) {
         const Detection detection = detectFormat(file, recipe.read);
+        if (!detection.binary.empty()) continue; // read as one problem, whatever the kind
         if (kind && *kind != detection.kind) {
             throw Error(file.string() + ": holds " + std::string(recordKindName(detection.kind)) +
                         " records, the files before it " + std::string(recordKindName(*kind)) +
@@ -82,6 +84,88 @@ Verdict requireUtf8(const Record& record)
     return verdict;
 }
 
+// A record with no text left after cleaning (a line of control or zero-width characters) is no
+// document.
+Verdict requireText(const Record& record)
+{
+    bool blank = true;
+    forEachField(record, [&](std::string_view, const std::string& value) {
+        blank = blank && value.find_first_not_of(" \t\r\n\f\v") == std::string::npos;
+    });
+    if (!blank) return {};
+    return {.keep = false, .step = "empty", .reason = "no text left after cleaning"};
+}
+
+std::string comparablePath(const fs::path& file)
+{
+    std::error_code error;
+    const fs::path canonical = fs::weakly_canonical(fs::absolute(file, error), error);
+    return error ? file.lexically_normal().string() : canonical.string();
+}
+
+// Refuses a file given twice, and a file the dataset holds rows from already (its documents and
+// quarantined rows record the file as it was named: compared as named and as absolute paths).
+void refuseRepeatedFiles(const store::Database& database,
+                         const std::optional<store::Dataset>& dataset, const ImportRecipe& recipe)
+{
+    const std::string howToForce =
+        " (rlhf import --force, or \"force\": true in the recipe, imports it anyway; exact "
+        "dedup then quarantines the rows the dataset holds already)";
+    std::map<std::string, std::string> given; // comparable path -> as named
+    for (const auto& file : recipe.files) {
+        const auto [at, added] = given.emplace(comparablePath(file), file.string());
+        if (!added)
+            throw Error(file.string() + " is given twice (also as " + at->second + ")" +
+                        howToForce);
+    }
+    if (!dataset) return;
+    for (const auto& [stored, rows] : database.datasetSourceFiles(dataset->id)) {
+        const auto found = given.find(comparablePath(stored));
+        if (found == given.end()) continue;
+        throw Error(found->second + " was imported into dataset '" + dataset->name + "' already (" +
+                    std::to_string(rows) +
+                    " of its rows are in the dataset or its quarantine); importing it again "
+                    "would add its rows twice" +
+                    howToForce);
+    }
+}
+
+// Shows the dataset's documents to the dedup steps, so that the import does not add copies of
+// them; returns how many there were.
+int64_t rememberDocuments(const store::Database& database, store::Id dataset, RecordKind kind,
+                          CleaningPipeline& pipeline)
+{
+    if (!pipeline.remembers()) return 0;
+    int64_t count = 0;
+    database.forEachDocument(dataset, [&](const store::Document& document) {
+        Record record = withContext("document " + std::to_string(document.ordinal),
+                                    [&] { return fromDocumentText(kind, document.text); });
+        pipeline.remember(record, document.ordinal);
+        ++count;
+    });
+    return count;
+}
+
+// Why an import that read no record at all is a failure: its first problems, or that the files
+// are empty.
+std::string nothingRead(const ImportRecipe& recipe, const ImportReport& report)
+{
+    std::string why = "nothing to import: ";
+    if (report.firstProblems.empty()) {
+        why += recipe.files.size() == 1 ? recipe.files.front().string() + " holds no records"
+                                        : "the files hold no records";
+        return why;
+    }
+    for (size_t i = 0; i < report.firstProblems.size() && i < 3; ++i) {
+        const ReadProblem& problem = report.firstProblems[i];
+        why += (i > 0 ? "; " : "") + problem.source.file + ":" +
+               std::to_string(problem.source.line) + ": " + problem.reason;
+    }
+    if (report.readProblems > 3)
+        why += "; and " + std::to_string(report.readProblems - 3) + " more problems";
+    return why;
+}
+
 // Receives the records of every file of one import and writes them in batches.
 class ImportSink final : public RecordSink {
 public:
@@ -105,6 +189,7 @@ public:
         ++m_report.records;
         Verdict verdict = m_pipeline.process(record, m_nextOrdinal);
         if (verdict.keep) verdict = requireUtf8(record);
+        if (verdict.keep) verdict = requireText(record);
         const Split split = assignSplit(record, m_recipe.split);
         if (!verdict.keep) {
             // Only valid UTF-8 can become a document again; the rest keeps its raw bytes.
@@ -175,6 +260,16 @@ public:
     {
         startWriting();
         waitForWriting();
+    }
+
+    // After a failure: waits for the batch being written, whose own error (if any) is not the
+    // first one and is dropped.
+    void abandon() noexcept
+    {
+        try {
+            waitForWriting();
+        } catch (...) {
+        }
     }
 
     // Calls the progress callback when 200 ms have passed (or when `force`); false = cancel.
@@ -261,38 +356,58 @@ ImportReport importDataset(store::Project& project, const ImportRecipe& recipe,
         ImportReport report;
         report.kind = recipeKind(recipe);
         store::Database& database = project.database();
-        if (const auto existing = database.datasetByName(recipe.dataset)) {
-            if (existing->kind != datasetKind(report.kind)) {
-                throw Error("the dataset holds " +
-                            std::string(store::datasetKindName(existing->kind)) +
-                            " documents; these files hold " +
-                            std::string(recordKindName(report.kind)) + " records");
-            }
-            report.dataset = existing->id;
-        } else {
-            report.dataset = database.addDataset(recipe.dataset, datasetKind(report.kind),
-                                                 recipe.files.front().string());
+        const std::optional<store::Dataset> existing = database.datasetByName(recipe.dataset);
+        if (existing && existing->kind != datasetKind(report.kind)) {
+            throw Error("the dataset holds " + std::string(store::datasetKindName(existing->kind)) +
+                        " documents; these files hold " + std::string(recordKindName(report.kind)) +
+                        " records");
         }
+        if (!recipe.force) refuseRepeatedFiles(database, existing, recipe);
         const std::optional<text::Tokenizer> tokenizer =
             projectTokenizer(project, recipe.tokenizer);
         CleaningPipeline pipeline(recipe.cleaning, tokenizer ? &*tokenizer : nullptr);
+        if (existing)
+            report.existing = rememberDocuments(database, existing->id, report.kind, pipeline);
+
+        // Everything that can refuse the import has run: only now is anything written, and a
+        // failure from here on takes out what this import wrote.
+        const int64_t firstOrdinal = existing ? database.documentCount(existing->id) : 0;
+        const store::Id lastRejected = existing ? database.lastRejectedId(existing->id) : 0;
+        report.dataset = existing ? existing->id
+                                  : database.addDataset(recipe.dataset, datasetKind(report.kind),
+                                                        recipe.files.front().string());
         ImportSink sink(database, report.dataset, recipe, pipeline, progress, report);
-        for (const auto& file : recipe.files) {
-            sink.startFile(file);
-            const ReadSummary summary = readRecords(file, recipe.read, sink);
-            sink.finishFile(summary.bytes);
-            report.bytes += summary.bytes;
-            if (summary.cancelled) {
-                report.cancelled = true;
-                break;
+        try {
+            for (const auto& file : recipe.files) {
+                sink.startFile(file);
+                const ReadSummary summary = readRecords(file, recipe.read, sink);
+                sink.finishFile(summary.bytes);
+                report.bytes += summary.bytes;
+                if (summary.cancelled) {
+                    report.cancelled = true;
+                    break;
+                }
             }
+            sink.flush();
+            if (!existing && report.records == 0 && !report.cancelled)
+                throw Error(nothingRead(recipe, report));
+            report.steps = pipeline.report();
+            report.languages = sink.languages();
+            report.indexBytes = pipeline.indexBytes();
+            report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+            database.setDatasetReport(report.dataset, report.toJson());
+        } catch (...) {
+            sink.abandon();
+            try {
+                if (existing)
+                    database.removeImportedSince(report.dataset, firstOrdinal, lastRejected);
+                else
+                    database.removeDataset(report.dataset);
+            } catch (const std::exception&) {
+                // The first error is the one to report; this one follows from it.
+            }
+            throw;
         }
-        sink.flush();
-        report.steps = pipeline.report();
-        report.languages = sink.languages();
-        report.indexBytes = pipeline.indexBytes();
-        report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-        database.setDatasetReport(report.dataset, report.toJson());
         sink.report(true);
         return report;
     });

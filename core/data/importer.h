@@ -24,7 +24,7 @@ namespace rlhf::data {
 // Everything an import needs: the CLI's JSON recipe file and the import wizard's result.
 //   {"dataset": "dialogs", "files": ["a.jsonl.gz"], "format": "auto", "unit": "line",
 //    "shape": "auto", "mapping": {"text": "body"}, "cleaning": {"steps": [...]},
-//    "split": {"val": 0.05, "test": 0.0, "seed": 0}, "tokenizer": "bpe-8k"}
+//    "split": {"val": 0.05, "test": 0.0, "seed": 0}, "tokenizer": "bpe-8k", "force": false}
 struct ImportRecipe {
     std::string dataset; // created if missing; appended to if it exists
     std::vector<std::filesystem::path> files;
@@ -33,6 +33,10 @@ struct ImportRecipe {
     SplitConfig split;
     std::string tokenizer;         // project tokenizer for token-length bounds; "" = none
     size_t batchDocuments = 10000; // documents per transaction
+    // A file whose rows the dataset holds already (by the file name its documents and quarantine
+    // record) is refused unless this is set; either way the dedup steps see the documents the
+    // dataset holds, so copies of them are quarantined as duplicates, not added.
+    bool force = false;
 
     static ImportRecipe fromJson(std::string_view json); // strict; relative files stay relative
     std::string toJson() const;
@@ -67,12 +71,17 @@ struct ImportReport {
     uint64_t bytes = 0;    // input bytes read
     double seconds = 0;    // wall time
     size_t indexBytes = 0; // dedup index memory at the end
+    int64_t existing = 0;  // documents the dataset held before, shown to the dedup steps
     bool cancelled = false;
     std::string toJson() const; // also stored with the dataset
 };
 
 // Throws rlhf::Error for what stops the whole import (missing file, a dataset of another kind,
-// a database error); row-level trouble is quarantined.
+// a file imported into the dataset before without `force`, files that hold no record at all
+// for a new dataset, a database error); row-level trouble is quarantined, and so are a binary
+// file and a damaged compressed stream (the rows before the damage are kept). An import that
+// throws leaves nothing behind: a dataset it created is removed, and what it added to an
+// existing one is taken out again. A cancelled import keeps the batches it committed.
 ImportReport importDataset(store::Project& project, const ImportRecipe& recipe,
                            const ImportProgressFn& progress = {});
 

@@ -188,6 +188,60 @@ void Database::setDatasetReport(Id dataset, std::string_view reportJson)
     });
 }
 
+std::vector<std::pair<std::string, int64_t>> Database::datasetSourceFiles(Id dataset) const
+{
+    return withContext(
+        context("listing the source files of dataset " + std::to_string(dataset)), [&] {
+            Statement query(handle(), "SELECT source_file, COUNT(*) FROM ("
+                                      "SELECT source_file FROM documents WHERE dataset = ?1 "
+                                      "UNION ALL "
+                                      "SELECT source_file FROM rejected_rows WHERE dataset = ?1"
+                                      ") GROUP BY source_file ORDER BY source_file");
+            query.bindAll(dataset);
+            std::vector<std::pair<std::string, int64_t>> files;
+            while (query.step())
+                files.emplace_back(query.columnText(0), query.columnInt64(1));
+            return files;
+        });
+}
+
+Id Database::lastRejectedId(Id dataset) const
+{
+    return withContext(context("reading rejected rows"), [&] {
+        Statement query(handle(),
+                        "SELECT COALESCE(MAX(id), 0) FROM rejected_rows WHERE dataset = ?");
+        query.bindAll(dataset);
+        query.step();
+        return query.columnInt64(0);
+    });
+}
+
+void Database::removeImportedSince(Id dataset, int64_t firstOrdinal, Id lastRejected)
+{
+    withContext(context("undoing the import into dataset " + std::to_string(dataset)), [&] {
+        Transaction transaction(handle());
+        Statement documents(handle(), "DELETE FROM documents WHERE dataset = ? AND ordinal >= ?");
+        documents.bindAll(dataset, firstOrdinal);
+        documents.run();
+        Statement rejected(handle(), "DELETE FROM rejected_rows WHERE dataset = ? AND id > ?");
+        rejected.bindAll(dataset, lastRejected);
+        rejected.run();
+        transaction.commit();
+    });
+}
+
+void Database::removeDataset(Id dataset)
+{
+    withContext(context("removing dataset " + std::to_string(dataset)), [&] {
+        Transaction transaction(handle());
+        // Foreign keys cascade to documents and rejected_rows.
+        Statement remove(handle(), "DELETE FROM datasets WHERE id = ?");
+        remove.bindAll(dataset);
+        remove.run();
+        transaction.commit();
+    });
+}
+
 int64_t Database::documentCount(Id dataset) const
 {
     return withContext(context("counting documents"), [&] {

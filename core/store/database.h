@@ -61,6 +61,17 @@ public:
     int64_t documentCount(Id dataset) const;
     int64_t documentCount(Id dataset, std::string_view split) const;
     void setDatasetReport(Id dataset, std::string_view reportJson);
+    // The files a dataset's documents and quarantined rows came from (as recorded), each with
+    // how many rows it gave; sorted by file.
+    std::vector<std::pair<std::string, int64_t>> datasetSourceFiles(Id dataset) const;
+    // The id of the dataset's last quarantined row (0: none): with documentCount, the mark
+    // that removeImportedSince undoes an import back to.
+    Id lastRejectedId(Id dataset) const;
+    // Undoes a failed import, in one transaction: removes the documents from ordinal
+    // `firstOrdinal` on and the quarantined rows after id `lastRejected`.
+    void removeImportedSince(Id dataset, int64_t firstOrdinal, Id lastRejected);
+    // Removes a dataset with its documents and quarantine, in one transaction.
+    void removeDataset(Id dataset);
     // Calls `visit` for each document in ordinal order; the reference is valid during the call.
     void forEachDocument(Id dataset, const std::function<void(const Document&)>& visit) const;
     std::vector<Document> documents(Id dataset, int64_t offset, int64_t limit) const;

@@ -95,6 +95,12 @@ public:
     // Runs the steps in order on `record`, editing it in place; stops at the first removal.
     // `id` identifies the record to later duplicates (the importer passes its ordinal).
     Verdict process(Record& record, int64_t id);
+    // Whether any step remembers records (the dedup steps).
+    bool remembers() const;
+    // Shows `record` to the steps that remember (and only to them), as a record kept earlier
+    // with the id `id`: later copies of it are then removed as its duplicates. For documents a
+    // dataset holds before an import appends to it. Counts nothing in the report.
+    void remember(Record& record, int64_t id);
 
     std::vector<StepReport> report() const; // one per step, in pipeline order
     size_t indexBytes() const;              // memory held by the dedup indexes

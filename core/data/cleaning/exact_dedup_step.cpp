@@ -27,6 +27,7 @@ public:
         verdict.reason = "exact duplicate of record " + std::to_string(*first);
         return Outcome::Removed;
     }
+    bool remembers() const override { return true; }
     size_t indexBytes() const override { return m_table.bytes(); }
 
 private:

@@ -78,6 +78,7 @@ public:
         return Outcome::Unchanged;
     }
 
+    bool remembers() const override { return true; }
     size_t indexBytes() const override
     {
         return m_signatures.capacity() + m_ids.capacity() * sizeof(int64_t) + m_buckets.bytes();

@@ -49,6 +49,22 @@ Verdict CleaningPipeline::process(Record& record, int64_t id)
     return verdict;
 }
 
+bool CleaningPipeline::remembers() const
+{
+    for (const auto& step : m_state->steps)
+        if (step->remembers()) return true;
+    return false;
+}
+
+void CleaningPipeline::remember(Record& record, int64_t id)
+{
+    for (const auto& step : m_state->steps) {
+        if (!step->remembers()) continue;
+        Verdict ignored; // a copy of a record remembered before is simply not indexed twice
+        step->apply(record, id, ignored);
+    }
+}
+
 std::vector<StepReport> CleaningPipeline::report() const
 {
     std::vector<StepReport> reports = m_state->reports;

@@ -22,6 +22,8 @@ public:
     // `id` is the importer's ordinal of the record, remembered by the dedup steps.
     virtual Outcome apply(Record& record, int64_t id, Verdict& verdict) = 0;
     virtual size_t indexBytes() const { return 0; }
+    // True for steps that remember what they kept (dedup): CleaningPipeline::remember feeds them.
+    virtual bool remembers() const { return false; }
     // Appends the step's own tallies (PII replacements per type) to its report.
     virtual void addCounts(StepReport&) const {}
 };
