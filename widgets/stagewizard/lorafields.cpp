@@ -1,5 +1,8 @@
 #include "widgets/stagewizard/lorafields.h"
 
+#include "core/train/option_ranges.h"
+#include "widgets/stagewizard/wizardfields.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -27,12 +30,12 @@ LoraFields::LoraFields(QWidget* parent) : QWidget(parent)
                         "adapter alone (PEFT's files) on the init model."));
     m_rank = new QSpinBox;
     m_rank->setObjectName(QStringLiteral("loraRank"));
-    m_rank->setRange(1, 1024);
+    setRange(m_rank, train::ranges::loraRank);
     m_rank->setValue(16);
     m_rank->setToolTip(tr("Rank of each adapter: its trained parameters grow with it."));
     m_alpha = new QDoubleSpinBox;
     m_alpha->setObjectName(QStringLiteral("loraAlpha"));
-    m_alpha->setRange(0.01, 4096);
+    setRange(m_alpha, train::ranges::loraAlpha);
     m_alpha->setValue(32);
     m_alpha->setToolTip(tr("The adapter's output is scaled by alpha / rank (alpha / sqrt(rank) "
                            "with rsLoRA); 2 x rank is the usual choice."));
@@ -51,7 +54,7 @@ LoraFields::LoraFields(QWidget* parent) : QWidget(parent)
                           "back into the compute precision as it is used."));
     m_dropout = new QDoubleSpinBox;
     m_dropout->setObjectName(QStringLiteral("loraDropout"));
-    m_dropout->setRange(0, 0.9);
+    setRange(m_dropout, train::ranges::loraDropout);
     m_dropout->setSingleStep(0.05);
     m_dropout->setToolTip(tr("Dropout on the adapters' input (SFT, reward, DPO; PPO and GRPO "
                              "need 0)."));

@@ -1,6 +1,7 @@
 #include "widgets/stagewizard/wizarddpopage.h"
 
 #include "core/train/dpo_config.h"
+#include "core/train/option_ranges.h"
 #include "widgets/stagewizard/wizardfields.h"
 #include "widgets/stagewizard/wordcombo.h"
 
@@ -15,7 +16,7 @@ WizardDpoPage::WizardDpoPage(QWidget* parent) : QWizardPage(parent)
 {
     setTitle(tr("Preference optimisation"));
     setSubTitle(tr("How strongly the policy stays near the starting checkpoint."));
-    m_beta = numberEdit(this, "dpoBeta", QStringLiteral("0.1"), 0.0, 1e3,
+    m_beta = numberEdit(this, "dpoBeta", QStringLiteral("0.1"), train::ranges::dpoBeta,
                         tr("Strength of the KL anchor to the starting checkpoint (the frozen "
                            "reference): larger keeps the policy closer to it. Typical 0.1; IPO "
                            "often uses smaller values such as 0.01."));

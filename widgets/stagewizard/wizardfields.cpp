@@ -1,10 +1,15 @@
 #include "widgets/stagewizard/wizardfields.h"
 
+#include <QDoubleSpinBox>
 #include <QDoubleValidator>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
 #include <QSpinBox>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace rlhf::widgets {
 
@@ -30,6 +35,38 @@ QSpinBox* spinBox(QWidget* parent, const char* name, int minimum, int maximum, i
     box->setValue(value);
     box->setToolTip(toolTip);
     return box;
+}
+
+QLineEdit* numberEdit(QWidget* parent, const char* name, const QString& text,
+                      const ValueRange& range, const QString& toolTip)
+{
+    return numberEdit(parent, name, text, range.minimum, range.maximum, toolTip);
+}
+
+QSpinBox* spinBox(QWidget* parent, const char* name, const ValueRange& range, int value,
+                  const QString& toolTip)
+{
+    QSpinBox* box = spinBox(parent, name, 0, 0, 0, toolTip);
+    setRange(box, range);
+    box->setValue(value);
+    return box;
+}
+
+void setRange(QSpinBox* box, const ValueRange& range)
+{
+    const double most = std::numeric_limits<int>::max();
+    const double low =
+        range.low == Bound::Open ? std::floor(range.minimum) + 1 : std::ceil(range.minimum);
+    const double high =
+        range.high == Bound::Open ? std::ceil(range.maximum) - 1 : std::floor(range.maximum);
+    box->setRange(int(std::clamp(low, -most, most)), int(std::clamp(high, -most, most)));
+}
+
+void setRange(QDoubleSpinBox* box, const ValueRange& range)
+{
+    const double step = std::pow(10.0, -box->decimals());
+    box->setRange(range.low == Bound::Open ? range.minimum + step : range.minimum,
+                  range.high == Bound::Open ? range.maximum - step : range.maximum);
 }
 
 QLabel* messageLabel(QWidget* parent, const char* name)

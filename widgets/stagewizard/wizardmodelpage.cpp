@@ -1,8 +1,10 @@
 #include "widgets/stagewizard/wizardmodelpage.h"
 
+#include "core/train/option_ranges.h"
 #include "core/util/error.h"
 #include "widgets/stagewizard/modelpresets.h"
 #include "widgets/stagewizard/wizarddatapage.h"
+#include "widgets/stagewizard/wizardfields.h"
 #include "widgets/stagewizard/wordcombo.h"
 
 #include <QCheckBox>
@@ -19,11 +21,12 @@ namespace {
 
 constexpr int64_t fallbackVocabSize = 4096; // shown before a tokenizer is chosen
 
-QSpinBox* spinBox(QWidget* parent, const char* name, int minimum, int maximum)
+// A spin box with the limits of the pretrain document's model field (option_ranges.h).
+QSpinBox* spinBox(QWidget* parent, const char* name, const ValueRange& range)
 {
     auto* box = new QSpinBox(parent);
     box->setObjectName(QLatin1String(name));
-    box->setRange(minimum, maximum);
+    setRange(box, range);
     return box;
 }
 
@@ -46,12 +49,12 @@ WizardModelPage::WizardModelPage(const WizardDataPage* data, QWidget* parent)
                 tr("gpt2 (LayerNorm, learned positions, GELU)"));
     addWordItem(m_flavour, model::flavourWords, model::Flavour::Llama,
                 tr("llama (RMSNorm, rotary, SwiGLU, GQA)"));
-    m_layers = spinBox(this, "layers", 1, 256);
-    m_heads = spinBox(this, "heads", 1, 256);
-    m_kvHeads = spinBox(this, "kvHeads", 0, 256);
+    m_layers = spinBox(this, "layers", train::ranges::layers);
+    m_heads = spinBox(this, "heads", train::ranges::heads);
+    m_kvHeads = spinBox(this, "kvHeads", train::ranges::kvHeads);
     m_kvHeads->setSpecialValueText(tr("same as heads"));
-    m_dim = spinBox(this, "dim", 1, 65536);
-    m_context = spinBox(this, "contextLength", 1, 1 << 20);
+    m_dim = spinBox(this, "dim", train::ranges::dim);
+    m_context = spinBox(this, "contextLength", train::ranges::contextLength);
     m_tie = new QCheckBox(tr("lm_head shares the token embedding"), this);
     m_tie->setObjectName(QStringLiteral("tieEmbeddings"));
     m_tie->setChecked(true);

@@ -1,5 +1,6 @@
 #include "widgets/stagewizard/wizardoptimisationpage.h"
 
+#include "core/train/option_ranges.h"
 #include "widgets/stagewizard/stagewizard.h"
 #include "widgets/stagewizard/wizardfields.h"
 #include "widgets/stagewizard/wizardmodelpage.h"
@@ -20,25 +21,27 @@ WizardOptimisationPage::WizardOptimisationPage(const WizardModelPage* model, QWi
 {
     setTitle(tr("Optimisation"));
     setSubTitle(tr("AdamW with linear warmup and cosine decay to the minimum learning rate."));
+    // The limits of the document's fields (option_ranges.h); the seed box holds what an int can.
     const int most = std::numeric_limits<int>::max();
-    m_lr = numberEdit(this, "lr", QStringLiteral("3e-4"), 0.0, 10.0,
+    m_lr = numberEdit(this, "lr", QStringLiteral("3e-4"), train::ranges::lr,
                       tr("Peak learning rate, reached after the warmup, e.g. 3e-4 for "
                          "pretraining, 1e-5 to 1e-6 for fine-tuning and RL."));
-    m_minLr = numberEdit(this, "minLr", QStringLiteral("3e-5"), 0.0, 10.0,
+    m_minLr = numberEdit(this, "minLr", QStringLiteral("3e-5"), train::ranges::minLr,
                          tr("The learning rate the cosine decay ends at, at the last step."));
-    m_warmup = spinBox(this, "warmupSteps", 0, most, 100,
+    m_warmup = spinBox(this, "warmupSteps", train::ranges::warmupSteps, 100,
                        tr("Steps of linear warmup from 0 to the peak learning rate."));
-    m_weightDecay = numberEdit(this, "weightDecay", QStringLiteral("0.1"), 0.0, 10.0,
-                               tr("AdamW's decoupled weight decay on the weight matrices."));
-    m_gradClip = numberEdit(this, "gradClip", QStringLiteral("1.0"), 0.0, 1e6,
+    m_weightDecay =
+        numberEdit(this, "weightDecay", QStringLiteral("0.1"), train::ranges::weightDecay,
+                   tr("AdamW's decoupled weight decay on the weight matrices."));
+    m_gradClip = numberEdit(this, "gradClip", QStringLiteral("1.0"), train::ranges::gradClip,
                             tr("Largest global gradient L2 norm; 0 disables clipping"));
-    m_steps = spinBox(this, "steps", 1, most, 1000,
+    m_steps = spinBox(this, "steps", train::ranges::steps, 1000,
                       tr("Optimizer steps in total (PPO / GRPO: iterations of sampling and "
                          "updating)."));
-    m_batchSize = spinBox(this, "batchSize", 1, 65536, 8,
+    m_batchSize = spinBox(this, "batchSize", train::ranges::batchSize, 8,
                           tr("Examples per micro-batch: sequences (pretrain, SFT), preference "
                              "pairs (reward, DPO) or prompts per iteration (PPO, GRPO)."));
-    m_gradAccumulation = spinBox(this, "gradAccumulation", 1, 65536, 1,
+    m_gradAccumulation = spinBox(this, "gradAccumulation", train::ranges::gradAccumulation, 1,
                                  tr("Micro-batches whose gradients are summed per optimizer "
                                     "step: a larger effective batch in the same memory."));
     m_seed = spinBox(this, "seed", 0, most, 1337,
@@ -109,11 +112,16 @@ void WizardOptimisationPage::updateMemory()
 
 QString WizardOptimisationPage::problem() const
 {
+    auto rangeText = [](const ValueRange& range) { return QString::fromStdString(range.text()); };
     const std::pair<QLineEdit*, QString> numbers[] = {
-        {m_lr, tr("Learning rate must be a number above 0 and at most 10, e.g. 3e-4.")},
-        {m_minLr, tr("Minimum learning rate must be a number from 0 to 10, e.g. 3e-5.")},
-        {m_weightDecay, tr("Weight decay must be a number from 0 to 10, e.g. 0.1.")},
-        {m_gradClip, tr("Gradient clip must be a number from 0 (off) to 1e6, e.g. 1.0.")},
+        {m_lr,
+         tr("Learning rate must be a number (%1), e.g. 3e-4.").arg(rangeText(train::ranges::lr))},
+        {m_minLr, tr("Minimum learning rate must be a number (%1), e.g. 3e-5.")
+                      .arg(rangeText(train::ranges::minLr))},
+        {m_weightDecay, tr("Weight decay must be a number (%1), e.g. 0.1.")
+                            .arg(rangeText(train::ranges::weightDecay))},
+        {m_gradClip, tr("Gradient clip must be a number (%1; 0: off), e.g. 1.0.")
+                         .arg(rangeText(train::ranges::gradClip))},
     };
     for (const auto& [edit, message] : numbers)
         if (!edit->hasAcceptableInput()) return message;

@@ -1,6 +1,7 @@
 #include "widgets/stagewizard/wizardrewardpage.h"
 
 #include "core/store/project.h"
+#include "core/train/option_ranges.h"
 #include "core/train/rl_config.h"
 #include "widgets/stagewizard/ruletermseditor.h"
 #include "widgets/stagewizard/wizardfields.h"
@@ -27,7 +28,7 @@ namespace rlhf::widgets {
 
 namespace {
 
-constexpr int most = 1 << 30;
+namespace ranges = train::ranges; // every field's limits: the document's (option_ranges.h)
 
 QFormLayout* formIn(QWidget* widget)
 {
@@ -89,12 +90,13 @@ QWidget* WizardRewardPage::rewardTab()
     m_rewardModel->setObjectName(QStringLiteral("rewardModel"));
     m_rewardModel->setToolTip(tr("A checkpoint of a reward-model run that scores each reply; "
                                  "\"none\" rewards by the rules alone."));
-    m_modelWeight = numberEdit(tab, "rewardModelWeight", QStringLiteral("1.0"), -1e3, 1e3,
-                               tr("Multiplies the reward model's score before the rule terms "
-                                  "are added."));
+    m_modelWeight =
+        numberEdit(tab, "rewardModelWeight", QStringLiteral("1.0"), ranges::rewardWeight,
+                   tr("Multiplies the reward model's score before the rule terms "
+                      "are added."));
     m_rules = new RuleTermsEditor(tab);
     m_rules->setObjectName(QStringLiteral("ruleTerms"));
-    m_eosPenalty = numberEdit(tab, "missingEosPenalty", QStringLiteral("0"), -1e3, 1e3,
+    m_eosPenalty = numberEdit(tab, "missingEosPenalty", QStringLiteral("0"), ranges::rewardWeight,
                               tr("Added to the reward of a reply that ran out of tokens without "
                                  "closing its turn (no <|end|>); negative, e.g. -1, discourages "
                                  "rambling. 0 is off."));
@@ -110,18 +112,19 @@ QWidget* WizardRewardPage::rolloutTab()
 {
     auto* tab = new QWidget;
     auto* rollout = new QGroupBox(tr("Rollout sampling"), tab);
-    m_maxNewTokens = spinBox(rollout, "maxNewTokens", 1, 65536, 16,
+    m_maxNewTokens = spinBox(rollout, "maxNewTokens", ranges::rolloutTokens, 16,
                              tr("The longest reply sampled per prompt, in tokens."));
-    m_temperature = numberEdit(rollout, "temperature", QStringLiteral("1.0"), 0.0, 100.0,
-                               tr("Sampling temperature (> 0): below 1 sharpens, above 1 "
-                                  "flattens the policy's distribution. RL usually samples at 1."));
-    m_topK = spinBox(rollout, "topK", 0, 1 << 20, 0,
+    m_temperature =
+        numberEdit(rollout, "temperature", QStringLiteral("1.0"), ranges::rolloutTemperature,
+                   tr("Sampling temperature (> 0): below 1 sharpens, above 1 "
+                      "flattens the policy's distribution. RL usually samples at 1."));
+    m_topK = spinBox(rollout, "topK", ranges::topK, 0,
                      tr("Sample only from the k most likely tokens; off keeps all."));
     m_topK->setSpecialValueText(tr("off"));
-    m_topP = numberEdit(rollout, "topP", QStringLiteral("1.0"), 0.0, 1.0,
+    m_topP = numberEdit(rollout, "topP", QStringLiteral("1.0"), ranges::topP,
                         tr("Nucleus sampling: the smallest set of tokens whose probability "
                            "reaches p, in (0, 1]; 1 is off."));
-    m_groupSize = spinBox(rollout, "groupSize", 2, 1024, 8,
+    m_groupSize = spinBox(rollout, "groupSize", ranges::groupSize, 8,
                           tr("GRPO: replies sampled per prompt; each is scored against its "
                              "group's mean and spread, so at least 2."));
     m_rolloutForm = formIn(rollout);
@@ -140,14 +143,14 @@ QWidget* WizardRewardPage::rolloutTab()
                 tr("k3: ratio - 1 - log ratio (never negative)"));
     m_klEstimator->setToolTip(tr("How the KL divergence from the reference is estimated per "
                                  "token (Schulman's k1 / k3); PPO usually k1, GRPO k3."));
-    m_klCoef = numberEdit(kl, "klCoef", QStringLiteral("0.05"), 0.0, 100.0,
+    m_klCoef = numberEdit(kl, "klCoef", QStringLiteral("0.05"), ranges::klCoef,
                           tr("Weight of the KL penalty: larger keeps the policy nearer the "
                              "starting checkpoint. PPO subtracts it from the per-token reward, "
                              "GRPO adds it to the loss."));
-    m_klTarget = numberEdit(kl, "klTarget", QStringLiteral("0"), 0.0, 1e6,
+    m_klTarget = numberEdit(kl, "klTarget", QStringLiteral("0"), ranges::klTarget,
                             tr("Above 0, the coefficient adapts to keep the KL per reply near "
                                "this target (Ziegler et al. 2019); 0 keeps it fixed."));
-    m_klHorizon = numberEdit(kl, "klHorizon", QStringLiteral("10000"), 0.0, 1e12,
+    m_klHorizon = numberEdit(kl, "klHorizon", QStringLiteral("10000"), ranges::klHorizon,
                              tr("Adaptive KL: how many samples the coefficient takes to move "
                                 "towards the target; larger adapts more slowly."));
     auto* klForm = formIn(kl);
@@ -167,20 +170,20 @@ QWidget* WizardRewardPage::rolloutTab()
 QWidget* WizardRewardPage::policyTab()
 {
     auto* tab = new QWidget;
-    m_epochs = spinBox(tab, "policyEpochs", 1, 100, 4,
+    m_epochs = spinBox(tab, "policyEpochs", ranges::epochs, 4,
                        tr("Passes over each batch of rollouts before sampling new ones."));
-    m_minibatch = spinBox(tab, "minibatchSize", 0, most, 0,
+    m_minibatch = spinBox(tab, "minibatchSize", ranges::minibatchSize, 0,
                           tr("Rollouts per gradient step within an epoch; the whole batch keeps "
                              "one step per epoch."));
     m_minibatch->setSpecialValueText(tr("the whole batch"));
-    m_clipRange = numberEdit(tab, "clipRange", QStringLiteral("0.2"), 0.0, 10.0,
+    m_clipRange = numberEdit(tab, "clipRange", QStringLiteral("0.2"), ranges::clipRange,
                              tr("PPO's clip: the probability ratio of new to old policy is kept "
                                 "within 1 +/- this, e.g. 0.2."));
     m_whiten = new QCheckBox(tr("normalise advantages to mean 0, variance 1 per batch"), tab);
     m_whiten->setObjectName(QStringLiteral("whitenAdvantages"));
     m_whiten->setChecked(true);
     m_whiten->setToolTip(tr("Whitening makes the step size independent of the reward's scale."));
-    m_evalPrompts = spinBox(tab, "evalPrompts", 0, most, 256,
+    m_evalPrompts = spinBox(tab, "evalPrompts", ranges::evalPrompts, 256,
                             tr("Validation prompts sampled and scored with the rule reward at "
                                "each evaluation; 0 skips."));
     auto* form = formIn(tab);
@@ -205,14 +208,14 @@ QWidget* WizardRewardPage::valueTab()
     m_valueInit->setToolTip(tr("Where the value model's weights start: the reward model's (it "
                                "already scores replies) or the init checkpoint's with a new "
                                "head (needed with rules only)."));
-    m_valueLr = numberEdit(value, "valueLr", QStringLiteral("0"), 0.0, 10.0,
+    m_valueLr = numberEdit(value, "valueLr", QStringLiteral("0"), ranges::valueLr,
                            tr("The value model's learning rate; 0 uses the policy's."));
-    m_valueClip = numberEdit(value, "valueClipRange", QStringLiteral("0.2"), 0.0, 1e6,
+    m_valueClip = numberEdit(value, "valueClipRange", QStringLiteral("0.2"), ranges::valueClipRange,
                              tr("New value predictions are clipped to the old ones +/- this."));
-    m_gamma = numberEdit(value, "gamma", QStringLiteral("1.0"), 0.0, 1.0,
+    m_gamma = numberEdit(value, "gamma", QStringLiteral("1.0"), ranges::discount,
                          tr("Discount per token in [0, 1]; 1 counts the end reward fully at "
                             "every token."));
-    m_lambda = numberEdit(value, "lambda", QStringLiteral("0.95"), 0.0, 1.0,
+    m_lambda = numberEdit(value, "lambda", QStringLiteral("0.95"), ranges::discount,
                           tr("GAE lambda in [0, 1]: lower trusts the value model more (less "
                              "variance, more bias)."));
     auto* valueForm = formIn(value);
@@ -223,7 +226,7 @@ QWidget* WizardRewardPage::valueTab()
     valueForm->addRow(tr("Lambda"), m_lambda);
 
     auto* ptx = new QGroupBox(tr("Pretraining mix (PPO-ptx)"), tab);
-    m_ptxCoef = numberEdit(ptx, "ptxCoef", QStringLiteral("0"), 0.0, 1e3,
+    m_ptxCoef = numberEdit(ptx, "ptxCoef", QStringLiteral("0"), ranges::ptxCoef,
                            tr("Weight of a next-token loss on pretraining tokens added to the "
                               "PPO loss (InstructGPT's ptx), against forgetting; 0 is off."));
     m_ptxTokens = new QComboBox(ptx);

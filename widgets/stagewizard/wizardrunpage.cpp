@@ -1,6 +1,8 @@
 #include "widgets/stagewizard/wizardrunpage.h"
 
+#include "core/train/option_ranges.h"
 #include "core/train/training_options.h"
+#include "widgets/stagewizard/wizardfields.h"
 #include "widgets/stagewizard/wordcombo.h"
 
 #include <QCheckBox>
@@ -16,11 +18,12 @@ namespace rlhf::widgets {
 
 namespace {
 
-QSpinBox* spinBox(QWidget* parent, const char* name, int value, const QString& zeroMeans)
+QSpinBox* spinBox(QWidget* parent, const char* name, int value, const QString& zeroMeans,
+                  const ValueRange& range = {0, double(std::numeric_limits<int>::max())})
 {
     auto* box = new QSpinBox(parent);
     box->setObjectName(QLatin1String(name));
-    box->setRange(0, std::numeric_limits<int>::max());
+    setRange(box, range);
     box->setValue(value);
     box->setSpecialValueText(zeroMeans); // shown instead of 0
     return box;
@@ -57,10 +60,10 @@ WizardRunPage::WizardRunPage(std::vector<model::GpuInfo> gpus, QWidget* parent)
                 tr("auto (bf16 autocast where it is faster)"));
     addWordItem(m_precision, precisionWords, Precision::Float32, tr("fp32"));
     addWordItem(m_precision, precisionWords, Precision::BFloat16, tr("bf16 autocast"));
-    m_threads = spinBox(this, "threads", 0, tr("all cores"));
-    m_threads->setMaximum(1024);
-    m_evalEvery = spinBox(this, "evalEvery", 100, tr("only at the end"));
-    m_checkpointEvery = spinBox(this, "checkpointEvery", 500, tr("only at the end"));
+    m_threads = spinBox(this, "threads", 0, tr("all cores"), train::ranges::threads);
+    m_evalEvery = spinBox(this, "evalEvery", 100, tr("only at the end"), train::ranges::evalEvery);
+    m_checkpointEvery = spinBox(this, "checkpointEvery", 500, tr("only at the end"),
+                                train::ranges::checkpointEvery);
     m_processes = spinBox(this, "processes", 1, QString());
     m_processes->setRange(1, 512);
     m_processes->setToolTip(

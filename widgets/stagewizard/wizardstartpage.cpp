@@ -3,6 +3,7 @@
 #include "core/model/hf_config.h"
 #include "core/store/project.h"
 #include "core/train/finetune_config.h"
+#include "core/train/option_ranges.h"
 #include "widgets/stagewizard/labelfilterfields.h"
 #include "widgets/stagewizard/lorafields.h"
 #include "widgets/stagewizard/wizardfields.h"
@@ -94,7 +95,7 @@ WizardStartPage::WizardStartPage(const QString& projectPath, const WizardStagePa
     m_val->setObjectName(QStringLiteral("valSplit"));
     m_val->setToolTip(tr("The split evaluated on (held out from training); \"none\" skips "
                          "evaluation. PPO and GRPO score its prompts with the rule reward."));
-    m_maxLength = spinBox(this, "maxLength", 0, 1 << 20, 0,
+    m_maxLength = spinBox(this, "maxLength", train::ranges::maxLength, 0,
                           tr("Tokens per sequence (prompt and reply); longer ones are cut. 0 "
                              "uses the checkpoint's context length."));
     m_maxLength->setSpecialValueText(tr("the model's context"));
