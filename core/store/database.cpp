@@ -10,6 +10,9 @@
 #include "core/util/error.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 namespace rlhf::store {
 
@@ -38,6 +41,43 @@ void readDocument(const Statement& row, Document& document)
     document.split.assign(row.columnText(4));
 }
 
+enum class Access { ReadWrite, ReadOnly, Immutable };
+
+// How an existing database file can be opened: for writing when the file and its folder (where
+// SQLite keeps the WAL and its index) are writable.
+Access fileAccess(const std::filesystem::path& file)
+{
+    const auto folder = std::filesystem::absolute(file).parent_path();
+    if (::access(folder.c_str(), W_OK) != 0) return Access::Immutable;
+    return ::access(file.c_str(), W_OK) == 0 ? Access::ReadWrite : Access::ReadOnly;
+}
+
+// An absolute path as a file: URI path: '%', '?' and '#' escaped.
+std::string uriPath(const std::filesystem::path& file)
+{
+    std::string path;
+    for (const char c : std::filesystem::absolute(file).string()) {
+        if (c == '%' || c == '?' || c == '#') {
+            char escaped[4];
+            std::snprintf(escaped, sizeof(escaped), "%%%02X", static_cast<unsigned char>(c));
+            path += escaped;
+        } else {
+            path += c;
+        }
+    }
+    return path;
+}
+
+// A database opened for reading cannot be migrated: it must be current already.
+void requireCurrentSchema(sqlite3* db)
+{
+    const int found = schemaVersion(db);
+    if (found != currentSchemaVersion())
+        throw Error("the project is read-only here and at schema version " + std::to_string(found) +
+                    "; this build needs " + std::to_string(currentSchemaVersion()) +
+                    ": open it once where it can be written");
+}
+
 std::string quoted(std::string_view name)
 {
     return "'" + std::string(name) + "'";
@@ -57,16 +97,30 @@ Database::Database(const std::filesystem::path& file, OpenMode mode, const Datab
         if (mode == OpenMode::ExistingOnly && !std::filesystem::exists(file)) {
             throw Error("no such file");
         }
-        int flags = SQLITE_OPEN_READWRITE;
+        // A project the user may not write (a shared, read-only folder) still opens for the
+        // commands that only read it. Without a writable folder SQLite cannot make the WAL
+        // index beside the file, so the file is opened immutable: nobody can change it there.
+        const auto access = mode == OpenMode::ExistingOnly ? fileAccess(file) : Access::ReadWrite;
+        int flags = access == Access::ReadWrite ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
         if (mode == OpenMode::CreateIfMissing) flags |= SQLITE_OPEN_CREATE;
+        std::string name = file.string();
+        if (access == Access::Immutable) {
+            flags |= SQLITE_OPEN_URI;
+            name = "file:" + uriPath(file) + "?immutable=1";
+        }
         sqlite3* db = nullptr;
-        const int result = sqlite3_open_v2(file.c_str(), &db, flags, nullptr);
+        const int result = sqlite3_open_v2(name.c_str(), &db, flags, nullptr);
         m_db.reset(db); // closed even when opening failed
         if (result != SQLITE_OK) {
             throw Error("cannot open: " + std::string(db ? sqlite3_errmsg(db) : "out of memory"));
         }
         sqlite3_extended_result_codes(db, 1);
         sqlite3_busy_timeout(db, options.busyTimeoutMs);
+        if (readOnly()) {
+            execute(db, "PRAGMA foreign_keys = ON");
+            requireCurrentSchema(db);
+            return;
+        }
         if (journalMode() != "wal") {
             // Only takes effect on a new database (before its first table): 16 KiB pages hold
             // a dozen typical documents each, and a bulk import writes a quarter of the pages
@@ -96,6 +150,11 @@ std::string Database::context(std::string_view action) const
 int Database::schemaVersion() const
 {
     return store::schemaVersion(handle());
+}
+
+bool Database::readOnly() const
+{
+    return sqlite3_db_readonly(handle(), "main") == 1;
 }
 
 std::string Database::journalMode() const

@@ -46,6 +46,9 @@ public:
     const std::filesystem::path& file() const { return m_file; }
     int schemaVersion() const;
     std::string journalMode() const; // "wal" once open
+    // True when the project could only be opened for reading (its file or folder is not
+    // writable): reading works, the first write fails naming the database.
+    bool readOnly() const;
 
     // Datasets and their documents.
     Id addDataset(std::string_view name, DatasetKind kind, std::string_view sourcePath);
@@ -91,12 +94,13 @@ public:
     // (step, rows) still in the quarantine, by step name (database_quarantine_views.cpp).
     std::vector<std::pair<std::string, int64_t>> rejectedSteps(Id dataset) const;
 
-    // Runs: created Running, moved between Running and Paused, ended by finishRun with a final
-    // status (Completed, Stopped, Failed) which also stamps the end time.
+    // Runs: created Running (tagged with this process, store/process_tag.h), moved between
+    // Running and Paused, ended by finishRun with a final status (Completed, Stopped, Failed,
+    // Interrupted) which also stamps the end time: now, or `ended` when that is known.
     Id createRun(RunStage stage, std::string_view name, std::string_view configJson,
                  std::optional<Id> parent = std::nullopt);
     void updateRunStatus(Id run, RunStatus status);
-    void finishRun(Id run, RunStatus status);
+    void finishRun(Id run, RunStatus status, std::optional<double> ended = std::nullopt);
     std::vector<Run> runs() const; // in creation order
     std::optional<Run> run(Id id) const;
 

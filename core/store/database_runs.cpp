@@ -3,6 +3,7 @@
 #include "core/store/database.h"
 
 #include "core/store/names.h"
+#include "core/store/process_tag.h"
 #include "core/store/statement.h"
 #include "core/store/transaction.h"
 #include "core/util/error.h"
@@ -10,11 +11,14 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <cmath>
+
 namespace rlhf::store {
 
 namespace {
 
-constexpr std::string_view runColumns = "id, stage, name, config, status, started, ended, parent";
+constexpr std::string_view runColumns =
+    "id, stage, name, config, status, started, ended, parent, owner";
 constexpr std::string_view checkpointColumns = "id, run, step, path, metrics, created";
 constexpr std::string_view tokenizerColumns = "id, name, path, vocab_size, created";
 
@@ -29,6 +33,7 @@ Run readRun(const Statement& row)
     run.started = row.columnDouble(5);
     run.ended = row.columnOptionalDouble(6);
     run.parent = row.columnOptionalInt64(7);
+    run.owner = row.columnText(8); // NULL reads as ""
     return run;
 }
 
@@ -74,10 +79,10 @@ Id Database::createRun(RunStage stage, std::string_view name, std::string_view c
 {
     return withContext(context("creating run '" + std::string(name) + "'"), [&] {
         requireJson(configJson, "the run config");
-        Statement insert(handle(), "INSERT INTO runs (stage, name, config, status, started, parent)"
-                                   " VALUES (?, ?, ?, ?, ?, ?)");
+        Statement insert(handle(), "INSERT INTO runs (stage, name, config, status, started, "
+                                   "parent, owner) VALUES (?, ?, ?, ?, ?, ?, ?)");
         insert.bindAll(runStageName(stage), name, configJson, runStatusName(RunStatus::Running),
-                       unixSecondsNow(), parent);
+                       unixSecondsNow(), parent, thisProcessTag());
         insert.run();
         return static_cast<Id>(sqlite3_last_insert_rowid(handle()));
     });
@@ -95,14 +100,14 @@ void Database::updateRunStatus(Id run, RunStatus status)
     });
 }
 
-void Database::finishRun(Id run, RunStatus status)
+void Database::finishRun(Id run, RunStatus status, std::optional<double> ended)
 {
     withContext(context("finishing run " + std::to_string(run)), [&] {
         if (!isFinal(status)) {
             throw Error("'" + std::string(runStatusName(status)) + "' is not a final status");
         }
         Statement update(handle(), "UPDATE runs SET status = ?, ended = ? WHERE id = ?");
-        update.bindAll(runStatusName(status), unixSecondsNow(), run);
+        update.bindAll(runStatusName(status), ended.value_or(unixSecondsNow()), run);
         updateOneRun(handle(), update, run);
     });
 }
@@ -151,7 +156,9 @@ std::vector<MetricSample> Database::metricSeries(Id run, std::string_view name) 
         query.bindAll(run, name);
         std::vector<MetricSample> result;
         while (query.step())
-            result.push_back({query.columnInt64(0), query.columnDouble(1), query.columnDouble(2)});
+            result.push_back({query.columnInt64(0),
+                              query.columnOptionalDouble(1).value_or(std::nan("")), // NaN: NULL
+                              query.columnDouble(2)});
         return result;
     });
 }

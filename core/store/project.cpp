@@ -2,6 +2,7 @@
 #include "core/store/project.h"
 
 #include "core/store/names.h"
+#include "core/store/run_recovery.h"
 #include "core/util/error.h"
 
 #include <string>
@@ -70,8 +71,11 @@ Project Project::open(const std::filesystem::path& root, const DatabaseOptions& 
             throw Error("not a project folder: no project.sqlite");
         }
         Database database(paths.database(), OpenMode::ExistingOnly, options);
+        if (database.readOnly()) return Project(std::move(paths), std::move(database));
         makeSubfolders(paths);
-        return Project(std::move(paths), std::move(database));
+        Project project(std::move(paths), std::move(database));
+        project.m_recovery = recoverRuns(project.m_database, project.m_paths);
+        return project;
     });
 }
 

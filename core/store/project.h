@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/store/database.h"
+#include "core/store/run_recovery.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -44,18 +45,23 @@ public:
     // Makes the folder (and parents) and an empty, current-schema database. Throws when the
     // folder already holds a project.
     static Project create(const std::filesystem::path& root, const DatabaseOptions& options = {});
-    // Opens an existing project, migrating its database and restoring missing subfolders.
+    // Opens an existing project, migrating its database, restoring missing subfolders and
+    // settling what crashed runs left behind (store/run_recovery.h). A project that is not
+    // writable here opens read-only, as it is.
     static Project open(const std::filesystem::path& root, const DatabaseOptions& options = {});
 
     const ProjectPaths& paths() const { return m_paths; }
     Database& database() { return m_database; }
     const Database& database() const { return m_database; }
+    // What opening settled: interrupted runs, removed or recorded checkpoint folders.
+    const RecoveryReport& recovery() const { return m_recovery; }
 
 private:
     Project(ProjectPaths paths, Database database);
 
     ProjectPaths m_paths;
     Database m_database;
+    RecoveryReport m_recovery;
 };
 
 } // namespace rlhf::store

@@ -27,12 +27,13 @@ constexpr WordTable<RunStage, 6> runStageWords{{
     {RunStage::Grpo, "grpo"},
 }};
 
-constexpr WordTable<RunStatus, 5> runStatusWords{{
+constexpr WordTable<RunStatus, 6> runStatusWords{{
     {RunStatus::Running, "running"},
     {RunStatus::Paused, "paused"},
     {RunStatus::Completed, "completed"},
     {RunStatus::Stopped, "stopped"},
     {RunStatus::Failed, "failed"},
+    {RunStatus::Interrupted, "interrupted"},
 }};
 
 } // namespace
@@ -46,7 +47,7 @@ double unixSecondsNow()
 bool isFinal(RunStatus status)
 {
     return status == RunStatus::Completed || status == RunStatus::Stopped ||
-           status == RunStatus::Failed;
+           status == RunStatus::Failed || status == RunStatus::Interrupted;
 }
 
 std::string_view datasetKindName(DatasetKind kind)

@@ -32,9 +32,12 @@ enum class RunStatus {
     Completed, // finished all its steps
     Stopped,   // stopped by the user; resumable from its latest checkpoint
     Failed,    // ended by an error
+    // Its process ended without saying how (killed, power loss): found so when the project
+    // was next opened (store/run_recovery.h); resumable from its latest checkpoint.
+    Interrupted,
 };
 
-// True for the statuses finishRun accepts: Completed, Stopped, Failed.
+// True for the statuses finishRun accepts: Completed, Stopped, Failed, Interrupted.
 bool isFinal(RunStatus status);
 
 // The stored words ("text", "pretrain", "running"), and back; parse* throw rlhf::Error on an
@@ -99,6 +102,7 @@ struct Run {
     double started = 0;
     std::optional<double> ended; // set by finishRun
     std::optional<Id> parent;    // the run whose checkpoint this one started from
+    std::string owner; // the process that trains it (store/process_tag.h); empty before v7
 };
 
 struct MetricPoint {

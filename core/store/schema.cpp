@@ -174,13 +174,34 @@ CREATE TABLE models (
 );
 )sql";
 
-constexpr std::array<Migration, 6> allMigrations{{
+// Version 7: faults. A run records the process that trains it (store/process_tag.h), so one
+// whose process is gone can be told from one still training; a metric may be NaN (a diverging
+// step is recorded as it was), stored as NULL: SQLite cannot drop NOT NULL in place, so the
+// table is rebuilt.
+constexpr std::string_view schemaVersion7 = R"sql(
+ALTER TABLE runs ADD COLUMN owner TEXT;
+CREATE TABLE metrics_v7 (
+    run       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step      INTEGER NOT NULL,
+    name      TEXT NOT NULL,
+    value     REAL,
+    wall_time REAL NOT NULL
+);
+INSERT INTO metrics_v7 (run, step, name, value, wall_time)
+    SELECT run, step, name, value, wall_time FROM metrics;
+DROP TABLE metrics;
+ALTER TABLE metrics_v7 RENAME TO metrics;
+CREATE UNIQUE INDEX metrics_by_series ON metrics (run, name, step);
+)sql";
+
+constexpr std::array<Migration, 7> allMigrations{{
     {1, "datasets, documents, runs, metrics, checkpoints", schemaVersion1},
     {2, "rejected rows, tokenizers", schemaVersion2},
     {3, "splits, restorable quarantine, import reports", schemaVersion3},
     {4, "PPO / GRPO rollouts", schemaVersion4},
     {5, "comparison items, labels, arena battles", schemaVersion5},
     {6, "base models", schemaVersion6},
+    {7, "run owners, NaN metrics", schemaVersion7},
 }};
 
 // Element i must take version i to i + 1: migrate() indexes the table by version.

@@ -362,8 +362,8 @@ void TestLabels::migratesFromVersion4()
     rawSql(file, script);
 
     Database database(file, OpenMode::ExistingOnly);
-    QCOMPARE(database.schemaVersion(), 6);
-    QCOMPARE(currentSchemaVersion(), 6);
+    QCOMPARE(database.schemaVersion(), currentSchemaVersion());
+    QCOMPARE(currentSchemaVersion(), 7);
     QCOMPARE(database.datasetByName("old")->kind, DatasetKind::Preference);
     QCOMPARE(database.run(1)->name, std::string("old dpo"));
     QCOMPARE(database.comparisonItemCount(), int64_t(0));

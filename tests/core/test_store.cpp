@@ -200,7 +200,7 @@ void TestStore::migratesFromVersion1()
     const fs::path file = path("v1.sqlite");
     rawSql(file, schemaVersion1);
     Database database(file, OpenMode::ExistingOnly);
-    QCOMPARE(database.schemaVersion(), 6);
+    QCOMPARE(database.schemaVersion(), 7);
     QCOMPARE(database.schemaVersion(), currentSchemaVersion());
 
     const std::optional<Dataset> old = database.datasetByName("old");
@@ -210,7 +210,7 @@ void TestStore::migratesFromVersion1()
     QVERIFY(run);
     QCOMPARE(run->status, RunStatus::Completed);
     QCOMPARE(run->ended.value_or(0), 1700000100.0);
-    QCOMPARE(database.metricSeries(1, "train/loss").size(), size_t(1));
+    QCOMPARE(database.metricSeries(1, "train/loss").size(), size_t(1)); // kept by version 7
 
     // The tables version 2 added work on the migrated file.
     database.addRejected(
@@ -606,8 +606,9 @@ void TestStore::migratesFromVersion3()
     rawSql(file, script.c_str());
 
     Database database(file, OpenMode::ExistingOnly);
-    QCOMPARE(database.schemaVersion(), 6);
+    QCOMPARE(database.schemaVersion(), 7);
     QCOMPARE(database.run(1)->name, std::string("old ppo"));
+    QCOMPARE(database.run(1)->owner, std::string()); // recorded before owners were kept
     QVERIFY(database.rolloutSteps(1).empty());
     Rollout rollout = sampleRollout(40, 0);
     rollout.trueScore = 0.5;

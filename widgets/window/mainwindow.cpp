@@ -213,9 +213,12 @@ void MainWindow::updateActions()
     m_pause->setEnabled(m_training && !m_processRun); // ranks pause only by stopping
     m_pause->setText(m_paused ? "Res&ume" : "&Pause");
     m_cancel->setEnabled(m_training);
-    m_resume->setEnabled(project && !m_training && rows.size() == 1 &&
-                         m_runs->data(m_runs->index(rows.front(), RunListModel::Status),
-                                      Qt::DisplayRole) == "stopped");
+    const auto resumable = [this](int row) {
+        const auto status =
+            m_runs->data(m_runs->index(row, RunListModel::Status), Qt::DisplayRole).toString();
+        return status == "stopped" || status == "interrupted" || status == "failed";
+    };
+    m_resume->setEnabled(project && !m_training && rows.size() == 1 && resumable(rows.front()));
     m_compare->setEnabled(rows.size() == 2);
     m_openCheckpoints->setEnabled(rows.size() == 1);
 }
@@ -223,7 +226,10 @@ void MainWindow::updateActions()
 bool MainWindow::openProject(const QString& folder)
 {
     try {
-        store::Project::open(folder.toStdString()); // validates and migrates
+        // Validates, migrates and settles runs that crashed: those become 'interrupted'.
+        const auto opened = store::Project::open(folder.toStdString());
+        for (const auto& line : opened.recovery().lines())
+            appendLog(QString::fromStdString(line));
         m_project = folder;
         m_runs->setProject(folder);
         m_rollouts->setProject(folder);

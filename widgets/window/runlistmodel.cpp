@@ -40,7 +40,8 @@ void RunListModel::refresh()
         row.configJson = QString::fromStdString(run.configJson);
         if (run.ended) row.seconds = *run.ended - run.started;
         for (const auto& sample : m_database->metricSeries(run.id, "val/loss"))
-            if (row.bestValLoss < 0 || sample.value < row.bestValLoss)
+            if (std::isfinite(sample.value) && // a diverged evaluation is no best
+                (row.bestValLoss < 0 || sample.value < row.bestValLoss))
                 row.bestValLoss = sample.value;
         rows.push_back(std::move(row));
     }
