@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <map>
 
 namespace rlhf::model {
@@ -40,13 +41,26 @@ bool isBufferName(const std::string& name)
            endsWith("rotary_emb.inv_freq");
 }
 
-} // namespace
+// A NaN or infinite weight (a run that diverged, a damaged file) would load silently and make
+// every prediction NaN: name the tensor instead. A sum is one cheap pass; only when it is not
+// finite are the values counted (a sum can also overflow on finite weights near the float limit).
+void requireFinite(const std::string& name, const at::Tensor& tensor)
+{
+    at::NoGradGuard noGrad;
+    if (std::isfinite(tensor.sum(at::kDouble).item<double>())) return;
+    const int64_t nan = tensor.isnan().sum().item<int64_t>();
+    const int64_t inf = tensor.isinf().sum().item<int64_t>();
+    if (nan + inf == 0) return;
+    throw Error("tensor '" + name + "' holds " + std::to_string(nan) + " NaN and " +
+                std::to_string(inf) + " infinite values (of " + std::to_string(tensor.numel()) +
+                "): the checkpoint is damaged or was saved by a run that diverged");
+}
 
-void saveCheckpoint(const fs::path& folder, TransformerImpl& model,
-                    const CheckpointContents& contents)
+// Writes the checkpoint into `staging`, then publishes it as `folder` (an atomic rename).
+void writeCheckpoint(const fs::path& staging, const fs::path& folder, TransformerImpl& model,
+                     const CheckpointContents& contents)
 {
     withContext("saving checkpoint " + folder.string(), [&] {
-        const fs::path staging = folder.string() + ".tmp";
         fs::remove_all(staging);
         fs::create_directories(staging);
 
@@ -87,6 +101,23 @@ void saveCheckpoint(const fs::path& folder, TransformerImpl& model,
     });
 }
 
+} // namespace
+
+void saveCheckpoint(const fs::path& folder, TransformerImpl& model,
+                    const CheckpointContents& contents)
+{
+    const fs::path staging = folder.string() + ".tmp";
+    try {
+        writeCheckpoint(staging, folder, model, contents);
+    } catch (...) {
+        // A full disk or a failed write: the earlier checkpoints stay as they are, and the
+        // partial one goes so that its space is free again.
+        std::error_code ignored;
+        fs::remove_all(staging, ignored);
+        throw;
+    }
+}
+
 ModelConfig loadCheckpointConfig(const fs::path& folder)
 {
     return readModelConfig(folder); // of an adapter folder, its base's
@@ -113,6 +144,7 @@ void loadCheckpointWeights(const fs::path& folder, TransformerImpl& model)
                 throw Error("tensor '" + item.key() + "': shape " + c10::str(source.sizes()) +
                             " expected " + c10::str(item.value().sizes()));
             item.value().copy_(source); // converts bf16 / fp16 to the parameter's fp32
+            requireFinite(item.key(), item.value());
             stored.erase(found);
         }
         stored.erase("lm_head.weight"); // HF writes the tied head too; it is the embedding here
@@ -125,6 +157,10 @@ Transformer loadTransformer(const fs::path& folder)
 {
     if (isAdapterFolder(folder)) {
         const AdapterFolder adapter = loadAdapter(folder);
+        withContext("loading the adapter of " + folder.string(), [&] {
+            for (const auto& [name, tensor] : adapter.tensors)
+                requireFinite(name, tensor);
+        });
         Transformer model = loadTransformer(adapterBaseFolder(folder));
         withContext("applying the adapter of " + folder.string(), [&] {
             model->mergeAdapter(model->addAdapter(adapter.config, adapter.tensors));

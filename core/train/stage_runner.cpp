@@ -81,6 +81,22 @@ void checkTokenIds(const store::TokenFileReader& file, const PretrainConfig& con
                     std::to_string(config.model.contextLength + 1));
 }
 
+text::Tokenizer loadTokenizer(const std::string& file, const std::string& where)
+{
+    return withContext(where + ": tokenizer", [&] { return text::loadTokenizerJson(file); });
+}
+
+// A checkpoint carries its tokenizer, and one whose tokenizer has ids past the model's
+// embedding rows cannot be loaded: refused before step 1 rather than after the run.
+void checkVocabulary(const text::Tokenizer& tokenizer, int64_t modelVocab, const std::string& what)
+{
+    if (int64_t(tokenizer.vocabSize()) > modelVocab)
+        throw Error(what + ": the model has " + std::to_string(modelVocab) +
+                    " token embeddings but its tokenizer " + std::to_string(tokenizer.vocabSize()) +
+                    " tokens; the checkpoints could not be loaded (raise model.vocab_size, or "
+                    "use the tokenizer the model was trained with)");
+}
+
 // The run that saved `checkpoint` (project-relative), if this project has it: a resume
 // continues that run, and a later stage descends from the run its init checkpoint came from.
 std::optional<store::Id> runOfCheckpoint(store::Project& project, const std::string& checkpoint)
@@ -126,7 +142,13 @@ recordRun(store::Project& project, store::RunStage stage, const std::string& nam
     try {
         report.result = body(recorder, checkpointRoot);
     } catch (...) {
-        project.database().finishRun(report.runId, store::RunStatus::Failed);
+        // The error that ended the run is the one to report: when recording the failure fails
+        // too (the same full disk), that second error is only logged.
+        try {
+            project.database().finishRun(report.runId, store::RunStatus::Failed);
+        } catch (const std::exception& second) {
+            observer.onLog(std::string("could not record the run as failed: ") + second.what());
+        }
         report.status = "failed";
         throw;
     }
@@ -159,6 +181,9 @@ StageRunReport runPretrainStage(store::Project& project, const nlohmann::json& d
     if (!config.valTokens.empty()) val.emplace(config.valTokens);
     if (!config.tokenizer.empty() && !std::filesystem::exists(config.tokenizer))
         throw Error(where + ": tokenizer: " + config.tokenizer + " does not exist");
+    if (!config.tokenizer.empty()) // it goes into every checkpoint: it must load with the model
+        checkVocabulary(loadTokenizer(config.tokenizer, where), config.model.vocabSize,
+                        where + ": model.vocab_size");
     checkTokenIds(train, config, where);
     if (val) checkTokenIds(*val, config, where);
 
@@ -205,7 +230,9 @@ auto startFineTune(store::Project& project, const nlohmann::json& document,
 {
     auto config = parse(document, where);
     resolveFineTune(project.paths(), config, where);
-    text::Tokenizer tokenizer = text::loadTokenizerJson(config.tokenizer);
+    text::Tokenizer tokenizer = loadTokenizer(config.tokenizer, where);
+    checkVocabulary(tokenizer, model::loadCheckpointConfig(config.init).vocabSize,
+                    where + ": init " + config.init);
     const auto parent =
         runOfCheckpoint(project, config.resumeFrom.empty() ? config.init : config.resumeFrom);
     return FineTuneStart<decltype(config)>{std::move(config), std::move(tokenizer), parent};
@@ -354,7 +381,11 @@ StageRunReport runStage(const std::filesystem::path& projectFolder, const nlohma
     const StageKind& kind = stageKind(document, where);
     // Rank 0 opens (and, for an older schema, migrates) the project before the others read it.
     std::optional<store::Project> project;
-    if (communicator.rank() == 0) project.emplace(store::Project::open(projectFolder));
+    if (communicator.rank() == 0) {
+        project.emplace(store::Project::open(projectFolder));
+        for (const auto& line : project->recovery().lines())
+            observer.onLog(line);
+    }
     communicator.barrier();
     if (communicator.rank() != 0) project.emplace(store::Project::open(projectFolder));
     return kind.run(*project, document, where, observer, stop, communicator);

@@ -11,7 +11,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <limits>
 
 namespace rlhf::train {
 
@@ -67,6 +70,10 @@ Trainer::Trainer(TrainerSetup setup, const RunContext& run)
 {
     log("device " + m_compute.description() +
         (m_setup.options.activationCheckpointing ? ", activation checkpointing" : ""));
+    // Fault injection for the fault tests (tests/core/test_faults.cpp): every gradient of this
+    // step becomes NaN, as a diverging step would make it.
+    if (const char* poison = std::getenv("RLHF_FAULT_NAN_GRAD_STEP"))
+        m_poisonStep = std::strtoll(poison, nullptr, 10);
     if (!m_setup.resumeFrom.empty()) {
         m_startStep = withContext("resuming from " + m_setup.resumeFrom.string(),
                                   [&] { return savedStep(m_setup.resumeFrom); });
@@ -221,8 +228,17 @@ double Trainer::update(double lr, Trained which)
     std::vector<at::Tensor> tensors;
     for (const auto& [name, tensor] : trained.parameters)
         if (tensor.grad().defined()) tensors.push_back(tensor);
-    // Every rank holds the same averaged gradients: the global norm, sharded or not.
+    if (m_step == m_poisonStep)
+        for (auto& tensor : tensors)
+            tensor.grad().fill_(std::numeric_limits<float>::quiet_NaN());
+    // Every rank holds the same averaged gradients: the global norm, sharded or not, so every
+    // rank skips the same updates.
     const double norm = clipGradNorm(tensors, m_setup.options.gradClip);
+    if (!std::isfinite(norm)) {
+        ++m_skippedUpdates;
+        trained.optimizer->zeroGrad();
+        return norm;
+    }
     trained.optimizer->step(lr); // sharded: the own partition, then every owner's to all ranks
     return norm;
 }
@@ -257,6 +273,37 @@ void Trainer::save(const std::filesystem::path& folder, int64_t step, const Stag
         model::saveCheckpoint(folder, *m_model, contents);
 }
 
+void Trainer::checkStepIsFinite(int64_t step, const MetricValues& values,
+                                const std::filesystem::path& lastCheckpoint)
+{
+    std::string nonFinite; // "loss nan, grad_norm inf"
+    for (const auto& [name, value] : values)
+        if (!std::isfinite(value) && name.starts_with("train/"))
+            nonFinite += (nonFinite.empty() ? "" : ", ") + name.substr(6) + " " +
+                         (std::isnan(value) ? "nan"
+                          : value > 0       ? "inf"
+                                            : "-inf");
+    const bool lossBad = std::ranges::any_of(values, [](const auto& metric) {
+        return metric.first == "train/loss" && !std::isfinite(metric.second);
+    });
+    if (m_skippedUpdates == 0 && !lossBad) {
+        m_badStepsInARow = 0;
+        return;
+    }
+    ++m_badStepsInARow;
+    const std::string what = nonFinite.empty() ? "a gradient norm not finite" : nonFinite;
+    log("step " + std::to_string(step) + ": " + what + ": " +
+        (m_skippedUpdates > 0 ? std::to_string(m_skippedUpdates) +
+                                    " update(s) skipped, weights and optimizer state unchanged"
+                              : "no update skipped (the gradients were finite)") +
+        " (" + std::to_string(m_badStepsInARow) + " such step(s) in a row)");
+    if (m_badStepsInARow < maxBadSteps) return;
+    throw Error("training diverged at step " + std::to_string(step) + " (" + what + ", " +
+                std::to_string(maxBadSteps) + " steps in a row); last good checkpoint: " +
+                (lastCheckpoint.empty() ? "none saved in this run" : lastCheckpoint.string()) +
+                ". Lower training.lr or raise training.warmup_steps, then resume from it");
+}
+
 StageResult Trainer::run(const StageHooks& hooks, const std::string& label)
 {
     const TrainingOptions& options = m_setup.options;
@@ -280,6 +327,8 @@ StageResult Trainer::run(const StageHooks& hooks, const std::string& label)
         }
         const double lr = learningRate(options.schedule, step);
         model::resetPeakMemory(m_compute.gpu());
+        m_step = step + 1;
+        m_skippedUpdates = 0;
         StepMetrics metrics{step + 1, meanOverRanks(hooks.trainStep(step, lr))};
         ++step;
         const double seconds =
@@ -302,7 +351,10 @@ StageResult Trainer::run(const StageHooks& hooks, const std::string& label)
             for (auto& value : meanOverRanks(hooks.evaluate(step)))
                 metrics.values.push_back(std::move(value));
         clock = std::chrono::steady_clock::now(); // evaluation time is not step time
-        m_run.observer.onMetrics(metrics);
+        m_run.observer.onMetrics(metrics);        // a bad step's NaN is recorded as it was
+        checkStepIsFinite(step, metrics.values,
+                          result.lastCheckpoint.empty() ? m_setup.resumeFrom
+                                                        : result.lastCheckpoint);
         result.lastMetrics = metrics.values;
         if (last || evaluate || step % options.logEvery == 0)
             log(summaryLine(label, step, options.steps, metrics.values));

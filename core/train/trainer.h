@@ -132,10 +132,16 @@ public:
     // only waits for the rest. Without it update() averages them all after backward.
     void reduceDuringNextBackward(Trained which = Trained::Model);
     // After backward(): averages the gradients across ranks, clips them to training.grad_clip
-    // and steps the optimizer at `lr`. Returns the gradient norm before clipping.
+    // and steps the optimizer at `lr`. Returns the gradient norm before clipping. A NaN or
+    // infinite norm skips the optimizer step (weights and optimizer state stay as they were)
+    // and makes the step a bad one: run() logs it, and stops the run after maxBadSteps of them
+    // in a row.
     double update(double lr, Trained which = Trained::Model);
 
     // --- The loop: steps startStep() .. options.steps - 1; `label` starts the log lines.
+    // A step is bad when an update was skipped (above) or its train/loss is not finite; after
+    // this many in a row the run ends with "training diverged at step N".
+    static constexpr int maxBadSteps = 5;
     int64_t startStep() const { return m_startStep; }
     StageResult run(const StageHooks& hooks, const std::string& label);
 
@@ -158,11 +164,19 @@ private:
     bool stopOnAnyRank(bool stopHere);
     // Each metric's mean over the ranks: what rank 0 logs is the job's, not its own shard's.
     MetricValues meanOverRanks(MetricValues values);
+    // After a step: counts it when bad (see update()), logs it, and throws once maxBadSteps
+    // came in a row. `lastCheckpoint` is named in that error.
+    void checkStepIsFinite(int64_t step, const MetricValues& values,
+                           const std::filesystem::path& lastCheckpoint);
 
     TrainerSetup m_setup;
     RunContext m_run;
     ComputeSetup m_compute;
     int64_t m_startStep = 0;
+    int64_t m_step = 0;       // the step being trained, from 1
+    int m_skippedUpdates = 0; // in this step: updates whose gradient norm was not finite
+    int m_badStepsInARow = 0;
+    int64_t m_poisonStep = 0;         // RLHF_FAULT_NAN_GRAD_STEP: the fault tests' NaN gradient
     std::vector<Optimized> m_trained; // [0]: the model, [1]: the value model (PPO)
     model::Transformer m_model{nullptr};
     std::unique_ptr<ScalarModel> m_scalar;
