@@ -132,6 +132,34 @@ struct SmallDisk {
     }
 };
 
+// `project` seen read-only at `folder`: a read-only bind mount where mounting is allowed
+// (root), else the project folder itself with its write bit off (restored when it goes).
+struct ReadOnlyView {
+    fs::path project, folder;
+    bool mounted = false, made = false;
+    ReadOnlyView(fs::path source, const fs::path& mountPoint) : project(std::move(source))
+    {
+        fs::create_directories(mountPoint);
+        mounted = ::mount(project.c_str(), mountPoint.c_str(), nullptr, MS_BIND, nullptr) == 0;
+        if (mounted && ::mount(nullptr, mountPoint.c_str(), nullptr,
+                               MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) == 0) {
+            folder = mountPoint;
+            made = true;
+            return;
+        }
+        if (mounted) ::umount2(mountPoint.c_str(), MNT_DETACH);
+        mounted = false;
+        fs::permissions(project, fs::perms(0555));
+        folder = project;
+        made = ::access(project.c_str(), W_OK) != 0; // false for root without mounting
+    }
+    ~ReadOnlyView()
+    {
+        if (mounted) ::umount2(folder.c_str(), MNT_DETACH);
+        fs::permissions(project, fs::perms(0755));
+    }
+};
+
 int64_t folderBytes(const fs::path& folder)
 {
     int64_t bytes = 0;
@@ -335,30 +363,29 @@ private Q_SLOTS:
     void readOnlyProjectStillLists()
     {
         QTemporaryDir dir;
-        const fs::path root = fs::path(dir.path().toStdString()) / "project";
+        const fs::path base = dir.path().toStdString();
+        const fs::path project = base / "project";
         {
-            auto project = store::Project::create(root);
-            project.database().addDataset("notes", store::DatasetKind::Text, "notes.txt");
+            auto created = store::Project::create(project);
+            created.database().addDataset("notes", store::DatasetKind::Text, "notes.txt");
         }
-        std::ofstream(root.parent_path() / "more.txt") << "more text\n";
-        // Not writable by whoever runs the commands: root writes anywhere, so as root they run
-        // as nobody (the folders readable by all), otherwise the folder loses its write bit.
-        const bool root_user = ::geteuid() == 0;
-        fs::permissions(dir.path().toStdString(), fs::perms(0755));
-        fs::permissions(root, root_user ? fs::perms(0755) : fs::perms(0555));
-        const QString as = root_user ? "setpriv --reuid=65534 --regid=65534 --clear-groups" : "";
-        const auto quarantine = runRlhf({"quarantine", "-p", pathArg(root), "-d", "notes"}, {}, as);
+        std::ofstream(base / "more.txt") << "more text\n";
+        // A folder its user cannot write: root writes anywhere, so for root a read-only bind
+        // mount of the project (EROFS even for root); otherwise the folder loses its write bit.
+        ReadOnlyView view(project, base / "view");
+        QVERIFY2(view.made, "neither a read-only mount nor a read-only folder could be made");
+        const QString root = pathArg(view.folder);
+        const auto quarantine = runRlhf({"quarantine", "-p", root, "-d", "notes"});
         QVERIFY2(quarantine.code == 0, quarantine.output.constData());
-        const auto labels = runRlhf({"labels", "list", "-p", pathArg(root)}, {}, as);
+        const auto labels = runRlhf({"labels", "list", "-p", root});
         QVERIFY2(labels.code == 0, labels.output.constData());
-        const auto write = runRlhf(
-            {"import", "-p", pathArg(root), "-n", "more", pathArg(root.parent_path() / "more.txt")},
-            {}, as);
-        fs::permissions(root, fs::perms(0755));
+        const auto write =
+            runRlhf({"import", "-p", root, "-n", "more", pathArg(base / "more.txt")});
         QCOMPARE(write.code, 1);
         QVERIFY2(write.output.contains("readonly database"), write.output.constData());
         QVERIFY2(write.output.contains("project.sqlite"), write.output.constData());
-        qInfo("a write: %s", write.output.trimmed().constData());
+        qInfo("%s; a write: %s", view.mounted ? "read-only bind mount" : "folder without write bit",
+              write.output.trimmed().constData());
     }
 
     void badModelInputsAreNamedBeforeTheRun()
