@@ -376,6 +376,12 @@ ImportReport importDataset(store::Project& project, const ImportRecipe& recipe,
         report.dataset = existing ? existing->id
                                   : database.addDataset(recipe.dataset, datasetKind(report.kind),
                                                         recipe.files.front().string());
+        try { // marked, so that a killed import is undone when the project is next opened
+            database.markImportStarted(report.dataset, firstOrdinal, lastRejected, !existing);
+        } catch (...) {
+            if (!existing) database.removeDataset(report.dataset);
+            throw;
+        }
         ImportSink sink(database, report.dataset, recipe, pipeline, progress, report);
         try {
             for (const auto& file : recipe.files) {
@@ -396,13 +402,16 @@ ImportReport importDataset(store::Project& project, const ImportRecipe& recipe,
             report.indexBytes = pipeline.indexBytes();
             report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
             database.setDatasetReport(report.dataset, report.toJson());
+            database.markImportFinished(report.dataset);
         } catch (...) {
             sink.abandon();
             try {
-                if (existing)
+                if (existing) {
                     database.removeImportedSince(report.dataset, firstOrdinal, lastRejected);
-                else
+                    database.markImportFinished(report.dataset);
+                } else {
                     database.removeDataset(report.dataset);
+                }
             } catch (const std::exception&) {
                 // The first error is the one to report; this one follows from it.
             }

@@ -75,6 +75,13 @@ public:
     void removeImportedSince(Id dataset, int64_t firstOrdinal, Id lastRejected);
     // Removes a dataset with its documents and quarantine, in one transaction.
     void removeDataset(Id dataset);
+    // Imports under way (database_imports.cpp): the importer marks the dataset before its first
+    // batch and clears the mark when it has finished or undone itself, so an import whose
+    // process was killed can be undone when the project is next opened (store/run_recovery.h).
+    // Marking throws while another live process imports into the dataset.
+    void markImportStarted(Id dataset, int64_t firstOrdinal, Id lastRejected, bool createdDataset);
+    void markImportFinished(Id dataset);
+    std::vector<ImportUnderWay> importsUnderWay() const;
     // Calls `visit` for each document in ordinal order; the reference is valid during the call.
     void forEachDocument(Id dataset, const std::function<void(const Document&)>& visit) const;
     std::vector<Document> documents(Id dataset, int64_t offset, int64_t limit) const;

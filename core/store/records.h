@@ -53,6 +53,15 @@ RunStatus parseRunStatus(std::string_view word);
 std::optional<RunStage> findRunStage(std::string_view word);
 std::string runStageList();
 
+// An import still writing into a dataset, or cut off before it could finish or undo itself.
+struct ImportUnderWay {
+    Id dataset = 0;
+    std::string owner;        // the importing process (store/process_tag.h)
+    int64_t firstOrdinal = 0; // its first document's ordinal
+    Id lastRejected = 0;      // the dataset's last quarantined row before it
+    bool createdDataset = false;
+};
+
 struct Dataset {
     Id id = 0;
     std::string name; // unique in the project, e.g. "tinyshakespeare"

@@ -79,6 +79,23 @@ void settleCheckpoints(Database& database, const ProjectPaths& paths, const Run&
     }
 }
 
+// Undoes the imports whose process is gone, as the importer undoes a failed one.
+void undoCutImports(Database& database, RecoveryReport& report)
+{
+    for (const ImportUnderWay& import : database.importsUnderWay()) {
+        if (processState(import.owner) != ProcessState::Gone) continue;
+        const auto dataset = database.dataset(import.dataset);
+        const std::string name = dataset ? dataset->name : std::to_string(import.dataset);
+        if (import.createdDataset) {
+            database.removeDataset(import.dataset); // its mark goes with it
+        } else {
+            database.removeImportedSince(import.dataset, import.firstOrdinal, import.lastRejected);
+            database.markImportFinished(import.dataset);
+        }
+        report.undoneImports.emplace_back(name, import.createdDataset);
+    }
+}
+
 double lastSeen(const Database& database, const Run& run)
 {
     double seen = run.started;
@@ -101,6 +118,11 @@ std::vector<std::string> RecoveryReport::lines() const
     for (const auto& [run, step] : adoptedCheckpoints)
         lines.push_back("recorded the checkpoint of run " + std::to_string(run) + " at step " +
                         std::to_string(step) + ", saved but not recorded when its process ended");
+    for (const auto& [dataset, removed] : undoneImports)
+        lines.push_back("an import into dataset '" + dataset +
+                        "' was cut off (its process is gone): " +
+                        (removed ? "the dataset it was creating was removed"
+                                 : "the rows it had written were taken out"));
     return lines;
 }
 
@@ -108,7 +130,8 @@ RecoveryReport recoverRuns(Database& database, const ProjectPaths& paths)
 {
     RecoveryReport report;
     if (database.readOnly()) return report;
-    withContext("settling interrupted runs", [&] {
+    withContext("settling interrupted runs and imports", [&] {
+        undoCutImports(database, report);
         for (const Run& run : database.runs()) {
             if (stillTraining(run)) continue;
             settleCheckpoints(database, paths, run, report);

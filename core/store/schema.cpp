@@ -175,11 +175,19 @@ CREATE TABLE models (
 )sql";
 
 // Version 7: faults. A run records the process that trains it (store/process_tag.h), so one
-// whose process is gone can be told from one still training; a metric may be NaN (a diverging
+// whose process is gone can be told from one still training; so does an import under way, with
+// the marks that undo it (a dataset it created goes whole). A metric may be NaN (a diverging
 // step is recorded as it was), stored as NULL: SQLite cannot drop NOT NULL in place, so the
 // table is rebuilt.
 constexpr std::string_view schemaVersion7 = R"sql(
 ALTER TABLE runs ADD COLUMN owner TEXT;
+CREATE TABLE imports_under_way (
+    dataset         INTEGER PRIMARY KEY REFERENCES datasets(id) ON DELETE CASCADE,
+    owner           TEXT NOT NULL,
+    first_ordinal   INTEGER NOT NULL,
+    last_rejected   INTEGER NOT NULL,
+    created_dataset INTEGER NOT NULL
+);
 CREATE TABLE metrics_v7 (
     run       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     step      INTEGER NOT NULL,
@@ -201,7 +209,7 @@ constexpr std::array<Migration, 7> allMigrations{{
     {4, "PPO / GRPO rollouts", schemaVersion4},
     {5, "comparison items, labels, arena battles", schemaVersion5},
     {6, "base models", schemaVersion6},
-    {7, "run owners, NaN metrics", schemaVersion7},
+    {7, "run and import owners, NaN metrics", schemaVersion7},
 }};
 
 // Element i must take version i to i + 1: migrate() indexes the table by version.

@@ -360,6 +360,47 @@ private Q_SLOTS:
         model::loadTransformer(root / saved->path);          // intact
     }
 
+    void killedImportIsUndone()
+    {
+        QTemporaryDir dir;
+        const fs::path base = dir.path().toStdString();
+        const fs::path root = base / "project";
+        store::Project::create(root);
+        { // distinct rows, enough for several batches
+            std::ofstream out(base / "big.jsonl");
+            for (int i = 0; i < 400'000; ++i)
+                out << "{\"text\": \"row " << i
+                    << " of a file being imported when the power goes\"}\n";
+        }
+        std::ofstream(base / "small.txt") << "a small file\n";
+        store::Database reader(root / "project.sqlite", store::OpenMode::ExistingOnly);
+        QProcess import;
+        import.start(RLHF_BINARY_DIR "/bin/rlhf",
+                     {"import", "-p", pathArg(root), "-n", "big", pathArg(base / "big.jsonl")});
+        QVERIFY(import.waitForStarted());
+        int64_t written = 0;
+        while (written == 0) { // until a batch is in
+            QVERIFY2(import.state() == QProcess::Running, "the import ended before its kill");
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            if (const auto dataset = reader.datasetByName("big"))
+                written = reader.documentCount(dataset->id);
+        }
+        QCOMPARE(::kill(pid_t(import.processId()), SIGKILL), 0);
+        QVERIFY(import.waitForFinished(60'000));
+
+        const auto project = store::Project::open(root);
+        QVERIFY(!project.database().datasetByName("big"));
+        QCOMPARE(project.recovery().lines(),
+                 (std::vector<std::string>{"an import into dataset 'big' was cut off (its process "
+                                           "is gone): the dataset it was creating was removed"}));
+        // The name is free again.
+        const auto again =
+            runRlhf({"import", "-p", pathArg(root), "-n", "big", pathArg(base / "small.txt")});
+        QVERIFY2(again.code == 0, again.output.constData());
+        qInfo("import killed with %lld of 400000 rows written: undone on the next open",
+              static_cast<long long>(written));
+    }
+
     void readOnlyProjectStillLists()
     {
         QTemporaryDir dir;

@@ -32,12 +32,13 @@ std::string tagWith(int field, const std::string& value)
     return parts[0] + " " + parts[1] + " " + parts[2] + " " + parts[3];
 }
 
-void setOwner(const fs::path& root, store::Id run, const char* owner)
+void setOwner(const fs::path& root, store::Id run, const char* owner,
+              const char* sql = "UPDATE runs SET owner = ? WHERE id = ?")
 {
     sqlite3* db = nullptr;
     QCOMPARE(sqlite3_open((root / "project.sqlite").c_str(), &db), SQLITE_OK);
     sqlite3_stmt* update = nullptr;
-    sqlite3_prepare_v2(db, "UPDATE runs SET owner = ? WHERE id = ?", -1, &update, nullptr);
+    sqlite3_prepare_v2(db, sql, -1, &update, nullptr);
     if (owner)
         sqlite3_bind_text(update, 1, owner, -1, SQLITE_TRANSIENT);
     else
@@ -162,6 +163,53 @@ private Q_SLOTS:
         QVERIFY(fs::exists(paths.checkpointFolder(live, 5).string() + ".tmp"));
         QVERIFY(project.database().checkpoints(live).empty());
         QCOMPARE(status(project, live), int(RunStatus::Running));
+    }
+
+    void cutImportsAreUndone()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        store::Id created = 0, appended = 0, live = 0;
+        auto documents = [](int count, const std::string& prefix) {
+            std::vector<store::Document> result(size_t(count), store::Document{});
+            for (int i = 0; i < count; ++i)
+                result[size_t(i)].text = prefix + std::to_string(i);
+            return result;
+        };
+        {
+            auto project = store::Project::create(root);
+            auto& database = project.database();
+            // Killed while creating a dataset, and while appending to one that held 2 documents.
+            created = database.addDataset("new", store::DatasetKind::Text, "a.txt");
+            database.markImportStarted(created, 0, 0, true);
+            database.addDocuments(created, documents(3, "a"));
+            appended = database.addDataset("old", store::DatasetKind::Text, "b.txt");
+            database.addDocuments(appended, documents(2, "b"));
+            database.markImportStarted(appended, 2, database.lastRejectedId(appended), false);
+            database.addDocuments(appended, documents(3, "c"));
+            // An import still going, in this process.
+            live = database.addDataset("busy", store::DatasetKind::Text, "c.txt");
+            database.markImportStarted(live, 0, 0, true);
+            database.addDocuments(live, documents(1, "d"));
+            QVERIFY_THROWS_EXCEPTION(std::exception,
+                                     database.markImportStarted(live, 1, 0, false)); // one at once
+        }
+        const char* sql = "UPDATE imports_under_way SET owner = ? WHERE dataset = ?";
+        setOwner(root, created, tagWith(3, "1").c_str(), sql);
+        setOwner(root, appended, tagWith(1, "rebooted").c_str(), sql);
+
+        const auto project = store::Project::open(root);
+        const auto& database = project.database();
+        QVERIFY(!database.dataset(created));
+        QCOMPARE(database.documentCount(appended), int64_t(2));
+        QCOMPARE(database.documentCount(live), int64_t(1));
+        QCOMPARE(database.importsUnderWay().size(), size_t(1));
+        QCOMPARE(project.recovery().lines(),
+                 (std::vector<std::string>{
+                     "an import into dataset 'new' was cut off (its process is gone): the "
+                     "dataset it was creating was removed",
+                     "an import into dataset 'old' was cut off (its process is gone): the rows "
+                     "it had written were taken out"}));
     }
 
     void nanMetricsAreStoredAsNan()
