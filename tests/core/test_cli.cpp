@@ -8,6 +8,8 @@
 // hand-inserted rows.
 #include "core/store/database.h"
 
+#include "tests/support/run_cli.h"
+
 #include <QtTest>
 
 #include <fstream>
@@ -15,19 +17,8 @@
 
 namespace {
 
-struct Result {
-    int exitCode = -1;
-    QString out, err;
-};
-
-Result runCli(const QStringList& arguments)
-{
-    QProcess process;
-    process.start(RLHF_BINARY_DIR "/bin/rlhf", arguments);
-    process.waitForFinished(300000);
-    return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()),
-            QString::fromUtf8(process.readAllStandardError())};
-}
+using Result = test_support::CliResult;
+using test_support::runCli;
 
 #define RUN_OK(result) QVERIFY2((result).exitCode == 0, qPrintable((result).out + (result).err))
 

@@ -9,6 +9,7 @@
 #include "core/util/json_file.h"
 
 #include "tests/support/error_of.h"
+#include "tests/support/run_cli.h"
 
 #include <nlohmann/json.hpp>
 
@@ -47,19 +48,8 @@ QString documentError(const std::string& text)
     return errorOf([&] { train::validateStageDocument(nlohmann::json::parse(text), "run.json"); });
 }
 
-struct Result {
-    int exitCode = -1;
-    QString out, err;
-};
-
-Result runCli(const QStringList& arguments)
-{
-    QProcess process;
-    process.start(RLHF_BINARY_DIR "/bin/rlhf", arguments);
-    process.waitForFinished(120000);
-    return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()),
-            QString::fromUtf8(process.readAllStandardError())};
-}
+using Result = test_support::CliResult;
+using test_support::runCli;
 
 } // namespace
 
