@@ -8,8 +8,8 @@
 #include "core/store/project.h"
 #include "core/util/error.h"
 #include "tests/support/error_of.h"
+#include "tests/support/run_cli.h"
 
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -372,14 +372,14 @@ private Q_SLOTS:
         const QString project = QString::fromStdString((m_root / "cli").string());
         const QString file = QString::fromStdString((m_root / "rows.jsonl").string());
         writeFile(file.toStdString(), fourRows());
-        QCOMPARE(rlhf({"init", project}).exitCode, 0);
+        QCOMPARE(test_support::runCli({"init", project}).exitCode, 0);
         const QStringList import = {"import", "-p", project, "-n", "d", file};
-        QCOMPARE(rlhf(import).exitCode, 0);
-        const Cli again = rlhf(import);
+        QCOMPARE(test_support::runCli(import).exitCode, 0);
+        const auto again = test_support::runCli(import);
         QCOMPARE(again.exitCode, 1);
         QVERIFY2(again.err.contains(file + " was imported into dataset 'd' already"),
                  qPrintable(again.err));
-        const Cli forced = rlhf(import + QStringList{"--force"});
+        const auto forced = test_support::runCli(import + QStringList{"--force"});
         QCOMPARE(forced.exitCode, 0);
         QVERIFY2(forced.out.contains("4 records read, 0 imported") &&
                      forced.out.contains("compared against the 4 documents"),
@@ -408,19 +408,6 @@ private:
         auto& database = m_project->database();
         return database.rejectedRows(database.datasetByName(dataset)->id);
     }
-    struct Cli {
-        int exitCode = -1;
-        QString out, err;
-    };
-    static Cli rlhf(const QStringList& arguments)
-    {
-        QProcess process;
-        process.start(RLHF_BINARY_DIR "/bin/rlhf", arguments);
-        process.waitForFinished(120000);
-        return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()),
-                QString::fromUtf8(process.readAllStandardError())};
-    }
-
     QTemporaryDir m_dir;
     fs::path m_root;
     std::optional<store::Project> m_project;
