@@ -26,7 +26,7 @@
 using namespace rlhf;
 
 // QVERIFY2 for a helper that returns a value: records the failure and returns -1.
-#define CHECK(condition, message)                                                                  \
+#define VERIFY_OR_FAIL(condition, message)                                                         \
     do {                                                                                           \
         if (!QTest::qVerify(static_cast<bool>(condition), #condition, message, __FILE__,           \
                             __LINE__))                                                             \
@@ -251,7 +251,8 @@ private:
             config["chat_template"] = cases[i].at("template");
             std::ofstream(folder / "tokenizer_config.json") << config.dump();
             const auto encoder = chat::ChatEncoder::forModel(tokenizer, folder, {});
-            CHECK(encoder.origin() == (folder / "tokenizer_config.json").string(), "origin");
+            VERIFY_OR_FAIL(encoder.origin() == (folder / "tokenizer_config.json").string(),
+                           "origin");
 
             std::vector<data::Message> messages;
             for (const auto& message : cases[i].at("messages"))
@@ -260,20 +261,23 @@ private:
             const nlohmann::json& theirs = expected[i];
             const QString what =
                 label + ": " + QString::fromStdString(names[i] + " case " + std::to_string(i));
-            CHECK(ours.tokens == theirs.at("ids").get<std::vector<int64_t>>(), qPrintable(what));
-            CHECK(ours.trained == theirs.at("mask").get<std::vector<uint8_t>>(),
-                  qPrintable(what + ": ours " +
-                             QString::fromStdString(nlohmann::json(ours.trained).dump()) +
-                             ", theirs " + QString::fromStdString(theirs.at("mask").dump()) +
-                             ", text " + QString::fromStdString(theirs.at("text").dump())));
-            CHECK(encoder.encodePrompt(messages) ==
-                      theirs.at("prompt_ids").get<std::vector<int64_t>>(),
-                  qPrintable(what));
+            VERIFY_OR_FAIL(ours.tokens == theirs.at("ids").get<std::vector<int64_t>>(),
+                           qPrintable(what));
+            VERIFY_OR_FAIL(ours.trained == theirs.at("mask").get<std::vector<uint8_t>>(),
+                           qPrintable(what + ": ours " +
+                                      QString::fromStdString(nlohmann::json(ours.trained).dump()) +
+                                      ", theirs " +
+                                      QString::fromStdString(theirs.at("mask").dump()) + ", text " +
+                                      QString::fromStdString(theirs.at("text").dump())));
+            VERIFY_OR_FAIL(encoder.encodePrompt(messages) ==
+                               theirs.at("prompt_ids").get<std::vector<int64_t>>(),
+                           qPrintable(what));
             trainedTokens += int(std::count(ours.trained.begin(), ours.trained.end(), 1));
             const auto end = std::get<2>(
                 *std::find_if(templates.begin(), templates.end(),
                               [&](const auto& entry) { return std::get<0>(entry) == names[i]; }));
-            CHECK(encoder.endTokenId() == int64_t(*tokenizer.tokenToId(end)), qPrintable(what));
+            VERIFY_OR_FAIL(encoder.endTokenId() == int64_t(*tokenizer.tokenToId(end)),
+                           qPrintable(what));
         }
         qInfo("%s: %zu dialogues: tokens, assistant masks (%d trained tokens) and prompts "
               "identical to transformers'",
