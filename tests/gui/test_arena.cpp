@@ -2,13 +2,17 @@
 // (tests/support/tiny_chat_checkpoint.h): "alpha" answers every turn "hello there", "beta"
 // "good day to you". A random pair is drawn hidden; a prompt typed into the box and sent with
 // Enter streams into both sides at once; a click on "B is better" stores a battle with both
-// whole conversations, settings and the vote before the names are revealed; the leaderboard
-// then has both models, the winner first; a second prompt continues both conversations (four
-// messages each). The single chat answers, regenerates, clears and reports a missing
-// checkpoint; a ChatWorker stops a cancelled request between tokens. Saves
-// build/screenshots/arena.png and build/screenshots/chat.png.
+// whole conversations, settings and the vote before the names are revealed, and ends the round:
+// no second vote, no prompt until "New round", which draws a new hidden pair; the leaderboard
+// then has both models, the winner first, and no interval for one vote; a second prompt
+// continues both conversations (four messages each). A fresh arena, single chat and their
+// checkpoint lists start on the newest completed run, the arena's B on another model; the
+// leaderboard shows a 95% interval only where enough varied votes back it. The single chat
+// answers, regenerates, clears and reports a missing checkpoint; a ChatWorker stops a cancelled
+// request between tokens. Saves build/screenshots/arena.png and build/screenshots/chat.png.
 #include "core/store/database.h"
 #include "core/store/project.h"
+#include "tests/support/run_history_project.h"
 #include "tests/support/tiny_chat_checkpoint.h"
 #include "widgets/chat/arenapane.h"
 #include "widgets/chat/chatsettingseditor.h"
@@ -70,6 +74,15 @@ bool waitForReplies(const ChatSide& a, const ChatSide& b)
     return QTest::qWaitFor([&] { return a.replied() && b.replied(); }, 30000);
 }
 
+store::Battle battle(const char* modelA, const char* modelB, store::Judgment vote)
+{
+    store::Battle battle;
+    battle.modelA = modelA;
+    battle.modelB = modelB;
+    battle.vote = vote;
+    return battle;
+}
+
 } // namespace
 
 class TestArena : public QObject {
@@ -77,6 +90,13 @@ class TestArena : public QObject {
 private:
     QTemporaryDir m_dir;
     QString m_project;
+
+    size_t battleCount() const
+    {
+        return store::Database(store::ProjectPaths(m_project.toStdString()).database())
+            .battles()
+            .size();
+    }
 
 private Q_SLOTS:
     void initTestCase()
@@ -111,7 +131,9 @@ private Q_SLOTS:
         pane.show();
         QVERIFY(QTest::qWaitForWindowExposed(&pane));
         QCOMPARE(pane.chooserA()->count(), 2);
-        QVERIFY(pane.chooserA()->currentData() != pane.chooserB()->currentData());
+        // The newest completed run (beta) against the other.
+        QCOMPARE(pane.chooserA()->currentData().toString(), QString::fromLatin1(betaPath));
+        QCOMPARE(pane.chooserB()->currentData().toString(), QString::fromLatin1(alphaPath));
         QVERIFY(!pane.namesHidden());
         pane.setVoter(QStringLiteral("tester"));
 
@@ -197,7 +219,28 @@ private Q_SLOTS:
         QVERIFY(pane.statusLabel()->text().contains(labelA));
         QVERIFY(!voteB->isEnabled()); // one vote per reply
 
-        // The leaderboard: both models, the winner (B) first, one battle each.
+        // The round is over: the names are known, so no second vote and no new prompt, by
+        // click or by call, until "New round".
+        QVERIFY(pane.roundOver());
+        for (const auto judgment : {store::Judgment::A, store::Judgment::B, store::Judgment::Tie,
+                                    store::Judgment::BothBad})
+            QVERIFY(!pane.voteButton(judgment)->isEnabled());
+        QVERIFY(!pane.promptBox()->isEnabled());
+        QVERIFY(!pane.sendButton()->isEnabled());
+        QVERIFY(!pane.regenerateButton()->isEnabled());
+        QVERIFY(pane.newRoundButton()->isVisible() && pane.newRoundButton()->isEnabled());
+        QTest::mouseClick(pane.voteButton(store::Judgment::A), Qt::LeftButton);
+        QVERIFY(!pane.vote(store::Judgment::A));
+        pane.promptBox()->setText(QStringLiteral("tell me more"));
+        QVERIFY(!pane.send());
+        QVERIFY(!pane.regenerate());
+        QVERIFY(!pane.sideA()->busy() && !pane.sideB()->busy());
+        QCOMPARE(pane.sideA()->conversation().size(), size_t(2));
+        QCOMPARE(voted.count(), 1);
+        QCOMPARE(battleCount(), size_t(1));
+
+        // The leaderboard: both models, the winner (B) first, one battle each: too few votes for
+        // an interval, so none is shown.
         const QStandardItemModel* board = pane.leaderboard()->model();
         QCOMPARE(board->rowCount(), 2);
         using Column = widgets::LeaderboardView::Column;
@@ -206,17 +249,40 @@ private Q_SLOTS:
         QCOMPARE(board->item(1, Column::Record)->text(), QStringLiteral("0 / 1 / 0"));
         QVERIFY(board->item(0, Column::Rating)->text().toInt() >
                 board->item(1, Column::Rating)->text().toInt());
+        for (int row = 0; row < 2; ++row) {
+            QCOMPARE(board->item(row, Column::Interval)->text(), QStringLiteral("n/a (1 vote)"));
+            QVERIFY(!board->item(row, Column::Interval)->toolTip().isEmpty());
+        }
 
-        // A second turn continues both conversations.
+        // A new round after a blind one is blind again: a new hidden pair, empty sides, the
+        // prompt open, nothing to vote on yet.
+        QTest::mouseClick(pane.newRoundButton(), Qt::LeftButton);
+        QVERIFY(!pane.roundOver());
+        QVERIFY(pane.namesHidden());
+        QCOMPARE(pane.sideA()->title(), QStringLiteral("Model A"));
+        QVERIFY(pane.sideA()->checkpoint() != pane.sideB()->checkpoint());
+        QVERIFY(pane.sideA()->conversation().empty() && pane.sideB()->conversation().empty());
+        QVERIFY(pane.promptBox()->isEnabled());
+        QVERIFY(!pane.voteButton(store::Judgment::A)->isEnabled());
+        const QString a2 = pane.sideA()->checkpoint(), b2 = pane.sideB()->checkpoint();
+
+        // A second turn continues both conversations; the vote stores all four messages.
+        pane.promptBox()->clear();
+        QTest::keyClicks(pane.promptBox(), "What is 2 + 3?");
+        QTest::mouseClick(pane.sendButton(), Qt::LeftButton);
+        QVERIFY(waitForReplies(*pane.sideA(), *pane.sideB()));
         QTest::keyClicks(pane.promptBox(), "tell me more");
         QTest::mouseClick(pane.sendButton(), Qt::LeftButton);
         QVERIFY(waitForReplies(*pane.sideA(), *pane.sideB()));
         QCOMPARE(pane.sideA()->conversation().size(), size_t(4));
         QCOMPARE(pane.sideB()->conversation().size(), size_t(4));
         QCOMPARE(pane.sideB()->conversation()[2].content, std::string("tell me more"));
+        QCOMPARE(pane.sideA()->conversation()[3].content, replyOf(a2));
+        QCOMPARE(pane.sideB()->conversation()[3].content, replyOf(b2));
         QVERIFY(pane.sideA()->settingsEditor()->isHidden()); // collapsed until asked for
-        QVERIFY(pane.grab().save(RLHF_BINARY_DIR "/screenshots/arena.png"));
         QTest::mouseClick(pane.voteButton(store::Judgment::Tie), Qt::LeftButton);
+        QVERIFY(pane.roundOver());
+        QVERIFY(pane.grab().save(RLHF_BINARY_DIR "/screenshots/arena.png"));
         {
             const store::Database database(store::ProjectPaths(m_project.toStdString()).database());
             const auto battles = database.battles();
@@ -227,6 +293,7 @@ private Q_SLOTS:
         }
         QCOMPARE(board->rowCount(), 2);
         QCOMPARE(board->item(0, Column::Battles)->text(), QStringLiteral("2"));
+        QCOMPARE(board->item(0, Column::Interval)->text(), QStringLiteral("n/a (2 votes)"));
 
         // A new round forgets both conversations.
         QTest::mouseClick(pane.newRoundButton(), Qt::LeftButton);
@@ -237,6 +304,101 @@ private Q_SLOTS:
         QTest::mouseClick(pane.sideA()->findChild<QToolButton*>("settingsToggle"), Qt::LeftButton);
         QVERIFY(pane.sideA()->settingsEditor()->isVisible());
         QVERIFY(pane.grab().save(RLHF_BINARY_DIR "/screenshots/arena-settings.png"));
+    }
+
+    void freshPanesStartOnTheNewestCompletedRun()
+    {
+        // Not the oldest, not a reward model, not a run still going: "sft" at step 15; the
+        // arena's B is the run it was trained from, at its latest step.
+        using fixtures::RunHistory;
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString project = dir.filePath("project");
+        fixtures::writeRunHistoryProject(project.toStdString());
+        ArenaPane arena(project);
+        QCOMPARE(arena.chooserA()->count(), 6);
+        QCOMPARE(arena.chooserA()->currentData().toString(), QString(RunHistory::sftStep15));
+        QCOMPARE(arena.chooserB()->currentData().toString(), QString(RunHistory::baseStep20));
+        QVERIFY(arena.sideA()->checkpoint().endsWith(QLatin1String(RunHistory::sftStep15)));
+        QVERIFY(arena.sideB()->checkpoint().endsWith(QLatin1String(RunHistory::baseStep20)));
+        widgets::SingleChatPane chat(project);
+        QCOMPARE(chat.chooser()->currentData().toString(), QString(RunHistory::sftStep15));
+        QVERIFY(chat.side()->checkpoint().endsWith(QLatin1String(RunHistory::sftStep15)));
+    }
+
+    void arenaTakesASecondCheckpointWhenOneIsSaved()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const std::filesystem::path root = dir.filePath("project").toStdString();
+        const auto addRun = [&](const char* name, const char* path) {
+            auto project = store::Project::open(root);
+            const auto run = project.database().createRun(store::RunStage::Sft, name, "{}");
+            project.database().addCheckpoint(run, 10, path);
+            project.database().finishRun(run, store::RunStatus::Completed);
+        };
+        {
+            auto created = store::Project::create(root);
+        }
+        addRun("first", "checkpoints/1/step-000010");
+        ArenaPane pane(QString::fromStdString(root.string()));
+        QCOMPARE(pane.chooserA()->count(), 1); // both sides on the only one
+        QCOMPARE(pane.chooserB()->currentData(), pane.chooserA()->currentData());
+
+        // A second checkpoint saved: B moves to it, A keeps what it had.
+        addRun("second", "checkpoints/2/step-000010");
+        pane.refreshCheckpoints();
+        QCOMPARE(pane.chooserA()->count(), 2);
+        QCOMPARE(pane.chooserA()->currentData().toString(),
+                 QStringLiteral("checkpoints/1/step-000010"));
+        QCOMPARE(pane.chooserB()->currentData().toString(),
+                 QStringLiteral("checkpoints/2/step-000010"));
+
+        // One checkpoint against itself by choice (to compare settings) stays so on a refresh.
+        QVERIFY(pane.choose(QStringLiteral("checkpoints/2/step-000010"),
+                            QStringLiteral("checkpoints/2/step-000010")));
+        addRun("third", "checkpoints/3/step-000010");
+        pane.refreshCheckpoints();
+        QCOMPARE(pane.chooserA()->count(), 3);
+        QCOMPARE(pane.chooserB()->currentData(), pane.chooserA()->currentData());
+    }
+
+    void leaderboardShowsAnIntervalOnlyWhenItMeansSomething()
+    {
+        widgets::LeaderboardView view;
+        const QStandardItemModel* board = view.model();
+        using Column = widgets::LeaderboardView::Column;
+
+        // One vote: the bootstrap resamples it alone, "−0 / +0" would claim certainty.
+        view.setBattles({battle("x", "y", store::Judgment::A)}, {});
+        QCOMPARE(board->rowCount(), 2);
+        for (int row = 0; row < 2; ++row) {
+            QCOMPARE(board->item(row, Column::Interval)->text(), QStringLiteral("n/a (1 vote)"));
+            QVERIFY(board->item(row, Column::Interval)->toolTip().contains(QStringLiteral("5")));
+        }
+
+        // Ten votes that never vary: every resample is the same, so no interval either.
+        view.setBattles(std::vector(10, battle("x", "y", store::Judgment::A)), {});
+        for (int row = 0; row < 2; ++row) {
+            QCOMPARE(board->item(row, Column::Battles)->text(), QStringLiteral("10"));
+            QCOMPARE(board->item(row, Column::Interval)->text(), QStringLiteral("n/a"));
+            QVERIFY(!board->item(row, Column::Interval)->toolTip().isEmpty());
+        }
+
+        // Twelve varied votes (x wins 8, y 4): a real interval, wide on both sides.
+        std::vector<store::Battle> varied;
+        for (int i = 0; i < 12; ++i)
+            varied.push_back(
+                battle("x", "y", i % 3 == 2 ? store::Judgment::B : store::Judgment::A));
+        view.setBattles(varied, {});
+        const QRegularExpression interval(QStringLiteral("^−(\\d+) / \\+(\\d+)$"));
+        for (int row = 0; row < 2; ++row) {
+            const QString text = board->item(row, Column::Interval)->text();
+            const auto match = interval.match(text);
+            QVERIFY2(match.hasMatch(), qPrintable(text));
+            QVERIFY2(match.captured(1).toInt() > 0 && match.captured(2).toInt() > 0,
+                     qPrintable(text));
+        }
     }
 
     void singleChatAnswersRegeneratesClears()

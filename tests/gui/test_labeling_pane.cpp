@@ -1,9 +1,11 @@
 // The labeling pane as an annotator uses it, on a real project
 // (tests/support/arithmetic_project.h): the arithmetic task's preference pairs queued through the
-// queue bar, judged with the keyboard (1-4, Enter, arrows, Ctrl+Z) and the mouse, each label read
+// queue bar (its train split by default, another split when chosen, so val and test stay held
+// out), judged with the keyboard (1-4, Enter, arrows, Ctrl+Z) and the mouse, each label read
 // back from the SQLite file right after it was acknowledged; a second annotator, the agreement
 // table against a hand-computed Cohen's kappa, the JSONL export, and a reward model trained from
-// "labels of this project" chosen in the stage wizard. Saves build/screenshots/labeling.png.
+// "labels of this project" chosen in the stage wizard. The sampler's checkpoint defaults to the
+// newest completed run's latest. Saves build/screenshots/labeling.png.
 #include "widgets/labeling/labelingpane.h"
 
 #include "core/eval/label_pairs.h"
@@ -11,6 +13,7 @@
 #include "core/train/stage_observer.h"
 #include "core/train/stage_runner.h"
 #include "tests/support/arithmetic_project.h"
+#include "tests/support/run_history_project.h"
 #include "tests/support/wizard_steps.h"
 #include "widgets/labeling/agreementpanel.h"
 #include "widgets/labeling/labelqueuebar.h"
@@ -33,6 +36,7 @@
 #include <QTextBrowser>
 
 #include <fstream>
+#include <map>
 #include <memory>
 
 using rlhf::widgets::LabelingPane;
@@ -56,6 +60,23 @@ Qt::Key keyFor(const LabelingPane& pane, store::Judgment judgment)
     return (judgment == store::Judgment::A) == aOnLeft ? Qt::Key_1 : Qt::Key_2;
 }
 
+// The split of each queued item of imported dataset `dataset`, by item id.
+std::map<store::Id, std::string> queuedSplits(const store::Database& database,
+                                              const std::string& dataset)
+{
+    const auto found = database.datasetByName(dataset);
+    if (!found) qFatal("no dataset '%s'", dataset.c_str());
+    std::map<std::string, std::string> splitOf; // origin "<dataset>#<ordinal>" -> split
+    database.forEachDocument(found->id, [&](const store::Document& document) {
+        splitOf[dataset + "#" + std::to_string(document.ordinal)] = document.split;
+    });
+    std::map<store::Id, std::string> splits;
+    for (const auto& item : database.comparisonItems()) {
+        if (item.source == store::ItemSource::Import) splits[item.id] = splitOf.at(item.origin);
+    }
+    return splits;
+}
+
 QPushButton* buttonNamed(const QWidget& parent, const QString& text)
 {
     for (auto* button : parent.findChildren<QPushButton*>()) {
@@ -75,6 +96,8 @@ private Q_SLOTS:
     void secondAnnotatorAgreementAndExport();
     void rewardModelTrainsFromTheLabels();
     void sampledPairsJoinTheQueue();
+    void queueAnotherSplitWhenChosen();
+    void samplerStartsOnTheNewestCompletedRun();
 
 private:
     QTemporaryDir m_dir;
@@ -103,13 +126,26 @@ void TestLabelingPane::labelWithTheKeyboard()
     QVERIFY(pane.session());
     QCOMPARE(pane.session()->queueSize(), int64_t(0));
 
-    // Fill the queue from the imported pairs, as a user does: pick the dataset, click.
+    // Fill the queue from the imported pairs, as a user does: pick the dataset, click. Only
+    // its train split comes: the val and test pairs stay held out.
     auto* bar = pane.queueBar();
     bar->pairDatasets()->setCurrentIndex(bar->pairDatasets()->findText("arith-pairs"));
+    QCOMPARE(bar->pairSplit()->currentData().toString(), QString("train"));
     QTest::mouseClick(buttonNamed(*bar, "Queue its pairs"), Qt::LeftButton);
     auto database = openDatabase(m_project);
     const int64_t queued = database.comparisonItemCount();
     QVERIFY2(queued > 20, qPrintable(QString::number(queued)));
+    const auto pairs = database.datasetByName("arith-pairs");
+    QVERIFY(pairs);
+    QVERIFY(database.documentCount(pairs->id, "val") > 0);
+    QVERIFY(database.documentCount(pairs->id, "test") > 0);
+    QCOMPARE(queued, database.documentCount(pairs->id, "train"));
+    for (const auto& [item, split] : queuedSplits(database, "arith-pairs"))
+        QCOMPARE(split, std::string("train"));
+    QCOMPARE(bar->statusLabel()->text(),
+             QString("%1 new pairs queued from the train split of arith-pairs (%1 pairs in that "
+                     "split)")
+                 .arg(queued));
     QCOMPARE(pane.session()->remaining(), queued);
     QVERIFY(pane.progressLabel()->text().startsWith("0 labelled · " + QString::number(queued)));
     QVERIFY(pane.promptView()->toPlainText().contains("What is"));
@@ -327,6 +363,62 @@ void TestLabelingPane::sampledPairsJoinTheQueue()
     QCOMPARE(cli.exitCode(), 0);
     QVERIFY2(cli.readAllStandardOutput().startsWith("2 pairs queued"), "rlhf labels sample");
     QCOMPARE(database.comparisonItemCount(), afterFirst + 5);
+}
+
+void TestLabelingPane::queueAnotherSplitWhenChosen()
+{
+    // The val split when chosen: exactly its pairs join the queue, and the status says so.
+    LabelingPane pane;
+    pane.setProject(m_project);
+    pane.setAnnotator("dave");
+    auto database = openDatabase(m_project);
+    const auto pairs = database.datasetByName("arith-pairs");
+    QVERIFY(pairs);
+    const int64_t before = database.comparisonItemCount();
+    const auto trainItems = queuedSplits(database, "arith-pairs");
+    auto* bar = pane.queueBar();
+    bar->pairDatasets()->setCurrentIndex(bar->pairDatasets()->findText("arith-pairs"));
+    bar->pairSplit()->setCurrentIndex(bar->pairSplit()->findData("val"));
+    QTest::mouseClick(buttonNamed(*bar, "Queue its pairs"), Qt::LeftButton);
+    const int64_t val = database.documentCount(pairs->id, "val");
+    QCOMPARE(database.comparisonItemCount(), before + val);
+    int64_t added = 0;
+    for (const auto& [item, split] : queuedSplits(database, "arith-pairs")) {
+        if (trainItems.count(item)) continue;
+        QCOMPARE(split, std::string("val"));
+        ++added;
+    }
+    QCOMPARE(added, val);
+    QCOMPARE(bar->statusLabel()->text(),
+             QString("%1 new pairs queued from the val split of arith-pairs (%1 pairs in that "
+                     "split)")
+                 .arg(val));
+    // Queued again: nothing new, and the status says how many the split has.
+    QTest::mouseClick(buttonNamed(*bar, "Queue its pairs"), Qt::LeftButton);
+    QCOMPARE(database.comparisonItemCount(), before + val);
+    QVERIFY2(bar->statusLabel()->text().startsWith("0 new pairs queued from the val split"),
+             qPrintable(bar->statusLabel()->text()));
+}
+
+void TestLabelingPane::samplerStartsOnTheNewestCompletedRun()
+{
+    // Not the oldest run, not the reward model (it cannot write replies, so it is not offered),
+    // not the run still going: "sft" at its latest step.
+    using fixtures::RunHistory;
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString project = dir.filePath("project");
+    fixtures::writeRunHistoryProject(project.toStdString());
+    rlhf::widgets::LabelQueueBar bar;
+    bar.setProject(project);
+    QCOMPARE(bar.checkpoints()->currentData().toString(), QString(RunHistory::sftStep15));
+    QCOMPARE(bar.checkpoints()->count(), 5);
+    QCOMPARE(bar.checkpoints()->findData(QString(RunHistory::rewardStep7)), -1);
+    // Another checkpoint chosen survives a re-read of the same project.
+    bar.checkpoints()->setCurrentIndex(
+        bar.checkpoints()->findData(QString(RunHistory::baseStep10)));
+    bar.setProject(project);
+    QCOMPARE(bar.checkpoints()->currentData().toString(), QString(RunHistory::baseStep10));
 }
 
 QTEST_MAIN(TestLabelingPane)

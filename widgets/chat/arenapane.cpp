@@ -43,6 +43,10 @@ QComboBox* makeChooser(QWidget* parent, const char* name)
     return chooser;
 }
 
+const char* const promptHint = QT_TRANSLATE_NOOP("ArenaPane", "Ask both models… (Enter sends)");
+const char* const roundOverHint =
+    QT_TRANSLATE_NOOP("ArenaPane", "Voted: start a New round to ask again");
+
 } // namespace
 
 ArenaPane::ArenaPane(const QString& project, QWidget* parent) : QWidget(parent), m_project(project)
@@ -89,7 +93,7 @@ ArenaPane::ArenaPane(const QString& project, QWidget* parent) : QWidget(parent),
     // One prompt for both, then the round's buttons and the votes.
     m_prompt = new QLineEdit(this);
     m_prompt->setObjectName("prompt");
-    m_prompt->setPlaceholderText(tr("Ask both models… (Enter sends)"));
+    m_prompt->setPlaceholderText(tr(promptHint));
     m_prompt->setClearButtonEnabled(true);
     m_send = new QPushButton(tr("Send"), this);
     m_send->setObjectName("send");
@@ -98,6 +102,8 @@ ArenaPane::ArenaPane(const QString& project, QWidget* parent) : QWidget(parent),
     m_regenerate->setObjectName("regenerate");
     m_newRound = new QPushButton(tr("New round"), this);
     m_newRound->setObjectName("newRound");
+    m_newRound->setToolTip(tr("Forget both conversations and open the prompt and the votes "
+                              "again; a blind round draws a new hidden pair"));
     auto* promptRow = new QHBoxLayout;
     promptRow->addWidget(m_prompt, 1);
     promptRow->addWidget(m_send);
@@ -167,14 +173,19 @@ ArenaPane::~ArenaPane() = default;
 
 void ArenaPane::refreshCheckpoints()
 {
+    // With fewer than two checkpoints both sides had to show the same one; a user who chose
+    // the same one twice (to compare settings) keeps it.
+    const bool sameWasForced = m_choices.size() < 2;
     m_choices = checkpointChoices(*m_database);
     const QString a = pathOf(m_chooserA), b = pathOf(m_chooserB);
-    fillCheckpointCombo(*m_chooserA, m_choices);
-    fillCheckpointCombo(*m_chooserB, m_choices);
-    // A fresh pane offers two different checkpoints, so a first prompt is a real battle.
-    if (a.isEmpty() && b.isEmpty() && m_chooserB->count() > 1) {
+    // A fresh pane: the newest completed run against another model, so a first prompt is a
+    // real battle.
+    fillCheckpointCombo(*m_chooserA, m_choices, defaultCheckpoint(m_choices));
+    const QString opponent = opponentCheckpoint(m_choices, pathOf(m_chooserA));
+    fillCheckpointCombo(*m_chooserB, m_choices, opponent);
+    if (sameWasForced && pathOf(m_chooserA) == pathOf(m_chooserB) && !opponent.isEmpty()) {
         const QSignalBlocker blocker(m_chooserB);
-        m_chooserB->setCurrentIndex(1);
+        m_chooserB->setCurrentIndex(m_chooserB->findData(opponent));
     }
     if (pathOf(m_chooserA) != a || pathOf(m_chooserB) != b) chooserChanged();
     updateButtons();
@@ -233,10 +244,11 @@ void ArenaPane::applyChoice(const QString& modelA, const QString& modelB, bool h
     };
     m_sideA->setCheckpoint(absolute(modelA));
     m_sideB->setCheckpoint(absolute(modelB));
+    m_blind = hidden;
     m_hidden = hidden;
     m_sideA->clear();
     m_sideB->clear();
-    m_voted = false;
+    m_roundOver = false;
     showNames();
     m_status->clear();
     updateButtons();
@@ -258,12 +270,11 @@ void ArenaPane::showNames()
 bool ArenaPane::send()
 {
     const QString text = m_prompt->text();
-    if (text.trimmed().isEmpty() || m_sideA->busy() || m_sideB->busy() ||
+    if (m_roundOver || text.trimmed().isEmpty() || m_sideA->busy() || m_sideB->busy() ||
         m_sideA->checkpoint().isEmpty() || m_sideB->checkpoint().isEmpty())
         return false;
     if (!m_sideA->send(text) || !m_sideB->send(text)) return false;
     m_prompt->clear();
-    m_voted = false;
     m_status->clear();
     updateButtons();
     return true;
@@ -271,29 +282,28 @@ bool ArenaPane::send()
 
 bool ArenaPane::regenerate()
 {
-    if (m_sideA->busy() || m_sideB->busy()) return false;
+    if (m_roundOver || m_sideA->busy() || m_sideB->busy()) return false;
     if (!m_sideA->regenerate() || !m_sideB->regenerate()) return false;
-    m_voted = false;
     updateButtons();
     return true;
 }
 
 void ArenaPane::newRound()
 {
-    if (m_hidden && m_choices.size() >= 2) {
+    if (m_blind && m_choices.size() >= 2) {
         drawRandomPair(); // a blind round stays blind
         return;
     }
     m_sideA->clear();
     m_sideB->clear();
-    m_voted = false;
+    m_roundOver = false;
     m_status->clear();
     updateButtons();
 }
 
 bool ArenaPane::canVote() const
 {
-    return !m_voted && m_sideA->replied() && m_sideB->replied();
+    return !m_roundOver && m_sideA->replied() && m_sideB->replied();
 }
 
 bool ArenaPane::vote(store::Judgment judgment)
@@ -323,16 +333,18 @@ bool ArenaPane::vote(store::Judgment judgment)
         queueProblem =
             tr(" It could not be queued for labeling: %1").arg(QString::fromUtf8(error.what()));
     }
-    m_voted = true;
+    m_roundOver = true; // the names are known now: a second vote would not be blind
     m_hidden = false;
     showNames();
-    m_status->setText(tr("Battle #%1 saved. Model A was %2, model B was %3.")
+    m_status->setText(tr("Battle #%1 saved. Model A was %2, model B was %3. Start a new round "
+                         "to vote again.")
                           .arg(m_lastBattle)
                           .arg(checkpointLabel(m_choices, pathOf(m_chooserA)),
                                checkpointLabel(m_choices, pathOf(m_chooserB))) +
                       queueProblem);
     refreshLeaderboard();
     updateButtons();
+    m_newRound->setFocus();
     Q_EMIT voted(m_lastBattle);
     return true;
 }
@@ -355,7 +367,10 @@ void ArenaPane::refreshLeaderboard()
 void ArenaPane::updateButtons()
 {
     const bool busy = m_sideA->busy() || m_sideB->busy();
-    const bool ready = !m_sideA->checkpoint().isEmpty() && !m_sideB->checkpoint().isEmpty();
+    const bool ready =
+        !m_roundOver && !m_sideA->checkpoint().isEmpty() && !m_sideB->checkpoint().isEmpty();
+    m_prompt->setEnabled(!m_roundOver);
+    m_prompt->setPlaceholderText(tr(m_roundOver ? roundOverHint : promptHint));
     m_send->setEnabled(ready && !busy && !m_prompt->text().trimmed().isEmpty());
     m_regenerate->setEnabled(ready && !busy && !m_sideA->conversation().empty() &&
                              !m_sideB->conversation().empty());

@@ -2,7 +2,10 @@
 // each streaming from its own thread and keeping its own conversation, and a person votes which
 // answered better. The pair is chosen per side or drawn at random and hidden; a vote is stored
 // as a battle (both whole conversations, both settings) before the names are revealed, so what
-// is known cannot sway it. The leaderboard below is recomputed after every vote.
+// is known cannot sway it. A vote ends the round: the prompt and the votes stay off until "New
+// round", so no second vote is cast with the names known. The leaderboard below is recomputed
+// after every vote. A fresh pane offers the newest completed run's latest checkpoint against
+// another one (checkpointchoices.h).
 #pragma once
 
 #include "core/store/label_records.h"
@@ -45,19 +48,22 @@ public:
     // False when the project has fewer than two.
     bool drawRandomPair();
     // Sends the prompt box's text to both sides. False when it is empty, a side has no
-    // checkpoint or is still answering.
+    // checkpoint or is still answering, or the round is over.
     bool send();
-    // Both sides answer their last user turn again.
+    // Both sides answer their last user turn again. False when the round is over.
     bool regenerate();
-    // Forgets both conversations; a hidden random pair is drawn anew.
+    // Forgets both conversations and opens the prompt and the votes again; a blind round draws
+    // a new hidden pair, so it stays blind.
     void newRound();
-    // Stores the battle with `vote`, then reveals the names. False when voting is not possible
-    // now (a side is answering, has not answered, or this reply was voted on already).
+    // Stores the battle with `vote`, then reveals the names and ends the round. False when
+    // voting is not possible now (a side is answering or has not answered, or the round is
+    // over: one vote per round).
     bool vote(store::Judgment vote);
 
     // Who votes, stored with each battle (default: empty).
     void setVoter(const QString& voter) { m_voter = voter; }
     bool namesHidden() const { return m_hidden; }
+    bool roundOver() const { return m_roundOver; } // voted; waiting for "New round"
     bool canVote() const;
     qint64 lastBattle() const { return m_lastBattle; } // 0 before the first vote
 
@@ -90,8 +96,9 @@ private:
     std::vector<CheckpointChoice> m_choices;
     std::mt19937_64 m_rng{std::random_device{}()};
     QString m_voter;
-    bool m_hidden = false; // the names are hidden until the vote
-    bool m_voted = false;  // the current replies were voted on
+    bool m_blind = false;     // this round's pair was drawn at random; its next one is too
+    bool m_hidden = false;    // the names are hidden until the vote
+    bool m_roundOver = false; // the round was voted on: no prompt, no vote until a new round
     qint64 m_lastBattle = 0;
 
     QComboBox* m_chooserA = nullptr; // all widgets owned by this one

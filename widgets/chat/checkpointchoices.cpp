@@ -86,17 +86,60 @@ std::vector<CheckpointChoice> checkpointChoices(const store::Database& database)
         std::vector<store::Checkpoint> checkpoints = database.checkpoints(run.id);
         std::reverse(checkpoints.begin(), checkpoints.end()); // latest step first
         for (const store::Checkpoint& checkpoint : checkpoints)
-            choices.push_back({QStringLiteral("%1 · step %2").arg(name).arg(checkpoint.step),
-                               QString::fromStdString(checkpoint.path)});
+            choices.push_back(
+                {.label = QStringLiteral("%1 · step %2").arg(name).arg(checkpoint.step),
+                 .path = QString::fromStdString(checkpoint.path),
+                 .run = run.id,
+                 .parentRun = run.parent.value_or(0),
+                 .step = checkpoint.step,
+                 .completed = run.status == store::RunStatus::Completed,
+                 .chats = run.stage != store::RunStage::Reward});
     }
     for (const store::BaseModel& model : database.models()) // Hugging Face models as they came
         choices.push_back(
-            {QStringLiteral("%1 · base model").arg(QString::fromStdString(model.name)),
-             QString::fromStdString(model.path)});
+            {.label = QStringLiteral("%1 · base model").arg(QString::fromStdString(model.name)),
+             .path = QString::fromStdString(model.path)});
     return groupAdapters(std::move(choices), database.file().parent_path());
 }
 
-void fillCheckpointCombo(QComboBox& combo, const std::vector<CheckpointChoice>& choices)
+QString defaultCheckpoint(const std::vector<CheckpointChoice>& choices)
+{
+    const CheckpointChoice* newest = nullptr;
+    for (const CheckpointChoice& choice : choices) {
+        if (choice.run == 0 || !choice.completed || !choice.chats) continue;
+        if (!newest || std::pair(choice.run, choice.step) > std::pair(newest->run, newest->step))
+            newest = &choice;
+    }
+    if (newest) return newest->path;
+    const auto chatting = std::find_if(choices.begin(), choices.end(),
+                                       [](const CheckpointChoice& choice) { return choice.chats; });
+    return chatting == choices.end() ? QString() : chatting->path;
+}
+
+QString opponentCheckpoint(const std::vector<CheckpointChoice>& choices, const QString& first)
+{
+    const auto found =
+        std::find_if(choices.begin(), choices.end(),
+                     [&](const CheckpointChoice& choice) { return choice.path == first; });
+    const CheckpointChoice self = found == choices.end() ? CheckpointChoice{} : *found;
+    // Lower is better; the list's order (newest run first, latest step first) breaks ties.
+    const auto rank = [&](const CheckpointChoice& other) {
+        if (!other.chats) return 4; // a different checkpoint still beats the same one twice
+        if (self.parentRun != 0 && other.run == self.parentRun) return 0; // the run's base
+        const bool otherModel = other.run != self.run || other.run == 0;
+        if (otherModel) return other.completed || other.run == 0 ? 1 : 2;
+        return 3; // another step of the same run
+    };
+    const CheckpointChoice* best = nullptr;
+    for (const CheckpointChoice& choice : choices) {
+        if (choice.path == first || choice.path.isEmpty()) continue;
+        if (!best || rank(choice) < rank(*best)) best = &choice;
+    }
+    return best ? best->path : QString();
+}
+
+void fillCheckpointCombo(QComboBox& combo, const std::vector<CheckpointChoice>& choices,
+                         const QString& preferred)
 {
     const QString chosen = combo.currentData().toString();
     const QSignalBlocker blocker(combo); // the caller decides what a refill changes
@@ -106,8 +149,9 @@ void fillCheckpointCombo(QComboBox& combo, const std::vector<CheckpointChoice>& 
         combo.setItemData(combo.count() - 1, choice.path, Qt::ToolTipRole);
     }
     if (choices.empty()) combo.addItem(QObject::tr("(no checkpoint)"), QString());
-    const int index = combo.findData(chosen);
-    combo.setCurrentIndex(index >= 0 ? index : 0);
+    int index = chosen.isEmpty() ? -1 : combo.findData(chosen);
+    if (index < 0 && !preferred.isEmpty()) index = combo.findData(preferred);
+    combo.setCurrentIndex(std::max(index, 0));
 }
 
 QString checkpointLabel(const std::vector<CheckpointChoice>& choices, const QString& path)

@@ -22,6 +22,36 @@ QStandardItem* numberItem(const QString& text)
     return item;
 }
 
+// The interval cell: "−12 / +15" when the bootstrap can say how sure the rating is, otherwise
+// "n/a" with the reason in the tooltip.
+QStandardItem* intervalItem(const eval::LeaderboardRow& row)
+{
+    const long below = std::lround(row.rating - row.low),
+               above = std::lround(row.high - row.rating);
+    if (row.battles < LeaderboardView::kMinBattlesForInterval) {
+        auto* item =
+            numberItem(row.battles == 1 ? LeaderboardView::tr("n/a (1 vote)")
+                                        : LeaderboardView::tr("n/a (%1 votes)").arg(row.battles));
+        item->setToolTip(LeaderboardView::tr("A 95% interval needs at least %1 votes on this "
+                                             "model; resampling fewer says nothing about how "
+                                             "sure the rating is.")
+                             .arg(LeaderboardView::kMinBattlesForInterval));
+        return item;
+    }
+    if (below == 0 && above == 0) {
+        auto* item = numberItem(LeaderboardView::tr("n/a"));
+        item->setToolTip(LeaderboardView::tr("Every resample of the votes gave the same rating "
+                                             "(its battles all ended alike), so the bootstrap "
+                                             "cannot give an interval."));
+        return item;
+    }
+    auto* item = numberItem(QStringLiteral("−%1 / +%2").arg(below).arg(above));
+    item->setToolTip(LeaderboardView::tr("Bootstrap 95% interval: %1 to %2")
+                         .arg(std::lround(row.low))
+                         .arg(std::lround(row.high)));
+    return item;
+}
+
 } // namespace
 
 LeaderboardView::LeaderboardView(QWidget* parent) : QWidget(parent)
@@ -66,10 +96,7 @@ void LeaderboardView::setBattles(const std::vector<store::Battle>& battles,
         model->setToolTip(path);
         m_model->appendRow(
             {numberItem(QString::number(++rank)), model,
-             numberItem(QString::number(std::lround(row.rating))),
-             numberItem(QStringLiteral("−%1 / +%2")
-                            .arg(std::lround(row.rating - row.low))
-                            .arg(std::lround(row.high - row.rating))),
+             numberItem(QString::number(std::lround(row.rating))), intervalItem(row),
              numberItem(QString::number(std::lround(row.elo))),
              numberItem(QString::number(row.battles)),
              numberItem(

@@ -1,6 +1,9 @@
 // The arena leaderboard: one row per model from the stored battles (core/eval/ratings.h):
 // Bradley-Terry rating with its bootstrap 95% interval, online Elo, battles and wins / losses /
-// ties. A battle's vote scores 1 for the winner, a tie or "both bad" half each.
+// ties. A battle's vote scores 1 for the winner, a tie or "both bad" half each. The interval is
+// shown only where it says something: with fewer than kMinBattlesForInterval battles of a model,
+// or when every resample gave the same rating (its votes never vary), the cell reads "n/a" and
+// its tooltip says why.
 #pragma once
 
 #include "core/store/label_records.h"
@@ -20,6 +23,9 @@ class LeaderboardView : public QWidget {
     Q_OBJECT
 public:
     enum Column { Rank, Model, Rating, Interval, Elo, Battles, Record, ColumnCount };
+    // A model's battles below this leave its bootstrap interval unshown: resampling one or two
+    // votes yields "−0 / +0" or a range that is mostly the resampler's artefact.
+    static constexpr int kMinBattlesForInterval = 5;
 
     explicit LeaderboardView(QWidget* parent = nullptr);
 

@@ -70,7 +70,7 @@ void SingleChatPane::refreshCheckpoints()
     const store::Database database(paths.database(), store::OpenMode::ExistingOnly);
     m_choices = checkpointChoices(database);
     const QString before = m_chooser->currentData().toString();
-    fillCheckpointCombo(*m_chooser, m_choices);
+    fillCheckpointCombo(*m_chooser, m_choices, defaultCheckpoint(m_choices));
     if (m_chooser->currentData().toString() != before || m_side->checkpoint().isEmpty())
         chooserChanged();
     updateButtons();

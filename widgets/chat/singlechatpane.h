@@ -1,5 +1,6 @@
 // Chat with one checkpoint: a chooser of the project's checkpoints, one ChatSide (transcript,
-// settings, speed), a prompt box, Regenerate and Clear. The quick way to try what a run made.
+// settings, speed), a prompt box, Regenerate and Clear. The quick way to try what a run made:
+// it starts on the newest completed run's latest checkpoint.
 #pragma once
 
 #include "widgets/chat/checkpointchoices.h"

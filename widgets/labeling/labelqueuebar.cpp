@@ -4,10 +4,12 @@
 #include "core/eval/label_queue.h"
 #include "core/store/database.h"
 #include "core/store/project.h"
+#include "widgets/chat/checkpointchoices.h"
 #include "widgets/labeling/pairsampler.h"
 
 #include <QComboBox>
 #include <QGridLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
 #include <QSpinBox>
@@ -29,6 +31,12 @@ LabelQueueBar::LabelQueueBar(QWidget* parent) : QWidget(parent)
     qRegisterMetaType<PairSamplingRequest>();
     m_pairDatasets = new QComboBox;
     m_pairDatasets->setToolTip("Preference dataset whose pairs people should judge again");
+    m_pairSplit = new QComboBox;
+    m_pairSplit->setObjectName("pairSplit");
+    for (const char* split : {"train", "val", "test"})
+        m_pairSplit->addItem(split, QString(split));
+    m_pairSplit->setToolTip("Which split's pairs to queue: train by default, so the val and test "
+                            "pairs stay held out from the labels a reward model learns from");
     auto* queuePairs = new QPushButton("Queue its pairs");
     auto* queueBattles = new QPushButton("Queue arena battles");
     m_checkpoints = new QComboBox;
@@ -49,7 +57,11 @@ LabelQueueBar::LabelQueueBar(QWidget* parent) : QWidget(parent)
     auto* grid = new QGridLayout(this);
     grid->setContentsMargins(0, 0, 0, 0);
     grid->addWidget(new QLabel("Imported pairs"), 0, 0);
-    grid->addWidget(m_pairDatasets, 0, 1);
+    auto* pairSource = new QHBoxLayout;
+    pairSource->setContentsMargins(0, 0, 0, 0);
+    pairSource->addWidget(m_pairDatasets, 1);
+    pairSource->addWidget(m_pairSplit);
+    grid->addLayout(pairSource, 0, 1);
     grid->addWidget(queuePairs, 0, 2);
     grid->addWidget(queueBattles, 0, 3);
     grid->addWidget(new QLabel("Sample from"), 1, 0);
@@ -99,36 +111,44 @@ LabelQueueBar::~LabelQueueBar()
 
 void LabelQueueBar::setProject(const QString& project)
 {
+    // Re-reading the same project keeps the checkpoint chosen; another starts on its default.
+    if (project != m_project) m_checkpoints->clear();
     m_project = project;
     m_pairDatasets->clear();
     m_promptDatasets->clear();
-    m_checkpoints->clear();
-    if (project.isEmpty()) return;
+    if (project.isEmpty()) {
+        m_checkpoints->clear();
+        return;
+    }
     const auto database = openDatabase(project);
     for (const auto& dataset : database->datasets()) {
         const auto name = QString::fromStdString(dataset.name);
         if (dataset.kind == store::DatasetKind::Preference) m_pairDatasets->addItem(name);
         if (dataset.kind != store::DatasetKind::Text) m_promptDatasets->addItem(name);
     }
-    for (const auto& run : database->runs()) {
-        if (run.stage == store::RunStage::Reward) continue; // a reward model does not chat
-        for (const auto& checkpoint : database->checkpoints(run.id)) {
-            const auto path = QString::fromStdString(checkpoint.path);
-            m_checkpoints->addItem(
-                QString("%1 · step %2").arg(QString::fromStdString(run.name)).arg(checkpoint.step),
-                path);
-        }
-    }
+    std::vector<CheckpointChoice> choices = checkpointChoices(*database);
+    std::erase_if(choices, [](const CheckpointChoice& choice) {
+        return !choice.chats; // a reward model does not write replies
+    });
+    fillCheckpointCombo(*m_checkpoints, choices, defaultCheckpoint(choices));
+    if (choices.empty()) m_checkpoints->clear(); // no "(no checkpoint)" entry to sample from
 }
 
 void LabelQueueBar::queueSelectedDataset()
 {
     if (m_project.isEmpty() || m_pairDatasets->currentText().isEmpty()) return;
+    const QString dataset = m_pairDatasets->currentText();
+    const QString split = m_pairSplit->currentData().toString();
     try {
         const auto database = openDatabase(m_project);
         const auto added =
-            eval::queueDataset(*database, m_pairDatasets->currentText().toStdString());
-        setStatus(QString("%1 new pairs from %2").arg(added).arg(m_pairDatasets->currentText()));
+            eval::queueDataset(*database, dataset.toStdString(), split.toStdString());
+        const auto found = database->datasetByName(dataset.toStdString());
+        const auto inSplit = found ? database->documentCount(found->id, split.toStdString()) : 0;
+        setStatus(QString("%1 new pairs queued from the %2 split of %3 (%4 pairs in that split)")
+                      .arg(added)
+                      .arg(split, dataset)
+                      .arg(inSplit));
         Q_EMIT queueGrew();
     } catch (const std::exception& error) {
         setStatus(QString("could not queue: %1").arg(error.what()));
