@@ -1,7 +1,8 @@
 // DatasetPage and the studio's Data tab on a real project database holding an imported chat
 // dataset (documents in three splits, a quarantine of a read problem, duplicates and a language
 // rejection, the import report) and a tokenizer trained on it: counts, both histograms, language
-// mix and duplicates, quarantine search and step filter, Restore; then File > Import Data….
+// mix and duplicates, quarantine search and step filter, Restore; then File > Import Data…. A
+// dataset of 13 languages, from a deep path, keeps the Data tab and the window under 1024 px.
 #include "widgets/window/datasetpage.h"
 
 #include "core/data/dataset_stats.h"
@@ -112,6 +113,34 @@ QString makeProject(const QTemporaryDir& dir)
     return root;
 }
 
+// A project whose one dataset, "polyglot", comes from a long path and holds 13 languages, with
+// a stored import report saying so. Returns its path.
+QString makePolyglotProject(const QTemporaryDir& dir)
+{
+    const QString root = dir.filePath(QStringLiteral("polyglot"));
+    auto project = store::Project::create(root.toStdString());
+    auto& database = project.database();
+    const std::string source = "/srv/corpora/multilingual/web-crawl-2024/shards/part-00017/"
+                               "deduplicated/normalised/utf8/sentences.all-languages.jsonl";
+    const store::Id id = database.addDataset("polyglot", store::DatasetKind::Text, source);
+    std::vector<store::Document> documents;
+    for (int i = 0; i < 13; ++i)
+        documents.push_back({.text = "document " + std::to_string(i), .sourceFile = source});
+    std::vector<store::RejectedRow> rows;
+    rows.push_back(rejected("read", 3,
+                            "binary data, not text (97% of the first 65536 bytes are "
+                            "NUL, control characters or invalid UTF-8)"));
+    database.addImportBatch(id, documents, rows);
+    data::ImportReport report;
+    report.dataset = id;
+    report.imported = 13;
+    for (const char* language :
+         {"en", "de", "fr", "es", "it", "pt", "nl", "sv", "pl", "ru", "zh", "ja", "ko"})
+        report.languages.emplace_back(language, 1000 + int64_t(report.languages.size()) * 37);
+    database.setDatasetReport(id, report.toJson());
+    return root;
+}
+
 void waitIdle(const DatasetPage& page)
 {
     QTRY_VERIFY_WITH_TIMEOUT(!page.busy(), kWaitMs);
@@ -128,6 +157,7 @@ private Q_SLOTS:
     void showsCountsHistogramsAndReport();
     void quarantineSearchFiltersAndRestoreMovesARowBack();
     void mainWindowHasDataTabAndImportShortcut();
+    void thirteenLanguagesWrapInsteadOfWideningTheWindow();
 
 private:
     QTemporaryDir m_dir;
@@ -192,7 +222,8 @@ void TestDatasetPage::showsCountsHistogramsAndReport()
                  counts.contains(QStringLiteral("validation 3")) &&
                  counts.contains(QStringLiteral("<b>4</b>")),
              qPrintable(counts));
-    QCOMPARE(child<QLabel>(page, "languageMix")->text(), QStringLiteral("en 90 %, fr 10 %"));
+    QCOMPARE(child<QLabel>(page, "languageMix")->text(),
+             QStringLiteral("en\u00A090\u00A0%, fr\u00A010\u00A0%"));
     QCOMPARE(child<QLabel>(page, "duplicates")->text(), QStringLiteral("exact 2, near 0"));
 
     // One length per document; the longest, counted here in bytes of its ASCII joined text
@@ -305,6 +336,60 @@ void TestDatasetPage::mainWindowHasDataTabAndImportShortcut()
     });
     QTest::keyClick(&window, Qt::Key_I, Qt::ControlModifier);
     QCOMPARE(wizardProject, QDir(m_project).absolutePath());
+}
+
+void TestDatasetPage::thirteenLanguagesWrapInsteadOfWideningTheWindow()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString project = makePolyglotProject(dir);
+    constexpr int kMostWidth = 1024; // what a laptop screen leaves a window
+
+    DataView view;
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setProject(project);
+    waitIdle(*view.page());
+    QVERIFY2(view.page()->summary().error.isEmpty(), qPrintable(view.page()->summary().error));
+    const QString languages = child<QLabel>(*view.page(), "languageMix")->text();
+    QVERIFY2(languages.startsWith(QStringLiteral("en\u00A0")) &&
+                 languages.contains(QStringLiteral(", ko\u00A0")),
+             qPrintable(languages));
+    qInfo("Data tab: minimum width %d px, preferred %d px", view.minimumSizeHint().width(),
+          view.sizeHint().width());
+    QVERIFY2(view.minimumSizeHint().width() < kMostWidth,
+             qPrintable(QString::number(view.minimumSizeHint().width())));
+    QVERIFY2(view.sizeHint().width() < kMostWidth,
+             qPrintable(QString::number(view.sizeHint().width())));
+    // The source path is elided in the title, whole in its tooltip.
+    const auto* title = child<QLabel>(*view.page(), "datasetTitle");
+    QVERIFY(title->toolTip().endsWith(QStringLiteral("sentences.all-languages.jsonl")));
+    // Every label still shows all of its text: the wrapped ones grow downwards.
+    view.resize(900, 700);
+    QTRY_COMPARE(view.width(), 900);
+    QVERIFY(view.grab().save(QStringLiteral(RLHF_BINARY_DIR "/screenshots/dataset_page_13.png")));
+    for (const QLabel* label : view.page()->findChildren<QLabel*>()) {
+        if (!label->isVisible() || label->text().isEmpty()) continue;
+        QVERIFY2(label->width() >= label->minimumSizeHint().width(),
+                 qPrintable(label->objectName() + QStringLiteral(": ") + label->text()));
+    }
+
+    // The main window on that project, Data tab shown, stays as narrow as it was asked to be.
+    rlhf::widgets::MainWindow window;
+    window.resize(960, 700);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.openProject(project));
+    child<QTabWidget>(window, "mainTabs")->setCurrentIndex(1);
+    auto* page = child<DatasetPage>(window, "datasetPage");
+    QTRY_VERIFY_WITH_TIMEOUT(page->summary().dataset.name == "polyglot", kWaitMs);
+    waitIdle(*page);
+    QCoreApplication::processEvents();
+    qInfo("main window: minimum width %d px, width %d px", window.minimumSizeHint().width(),
+          window.width());
+    QVERIFY2(window.minimumSizeHint().width() < kMostWidth,
+             qPrintable(QString::number(window.minimumSizeHint().width())));
+    QVERIFY2(window.width() < kMostWidth, qPrintable(QString::number(window.width())));
 }
 
 QTEST_MAIN(TestDatasetPage)

@@ -1,13 +1,15 @@
 // ImportWizard on a real project folder, driven like a user with QTest: files dropped on the
 // first page, the dataset name typed, Next through format (preview and transcript), mapping,
 // cleaning (a setting changed, the live counts awaited), split and the import; then the database
-// is checked: documents and their splits, and the quarantine with each row's file:line.
+// is checked: documents and their splits, and the quarantine with each row's file:line. Empty
+// and binary files are refused on the first page, named with the reason.
 #include "widgets/importwizard/importwizard.h"
 
 #include "core/data/importer.h"
 #include "core/store/project.h"
 #include "tests/support/import_fixtures.h"
 #include "widgets/importwizard/importcleaningpage.h"
+#include "widgets/importwizard/importfilespage.h"
 #include "widgets/importwizard/importformatpage.h"
 #include "widgets/importwizard/importrunpage.h"
 
@@ -19,6 +21,7 @@
 #include <QDoubleSpinBox>
 #include <QDropEvent>
 #include <QFile>
+#include <QImage>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -32,8 +35,10 @@
 #include <QUrl>
 
 #include <algorithm>
+#include <random>
 
 using rlhf::widgets::ImportCleaningPage;
+using rlhf::widgets::ImportFilesPage;
 using rlhf::widgets::ImportFormatPage;
 using rlhf::widgets::ImportWizard;
 namespace data = rlhf::data;
@@ -100,6 +105,28 @@ QListWidgetItem* stepItem(const QListWidget& list, const QString& title)
     return found.isEmpty() ? nullptr : found.front();
 }
 
+// `path`.gz beside `path`, as `gzip -k` writes it; returns its path.
+QString gzipped(const QString& path)
+{
+    if (QProcess::execute(QStringLiteral("gzip"), {QStringLiteral("-k"), QStringLiteral("-n"),
+                                                   QStringLiteral("-f"), path}) != 0)
+        qFatal("gzip failed on %s", qPrintable(path));
+    return path + QStringLiteral(".gz");
+}
+
+// A PNG of seeded noise: an image file that is anything but text.
+QString writeNoisePng(const QDir& folder)
+{
+    QImage image(96, 96, QImage::Format_RGB32);
+    std::mt19937 random(7);
+    for (int y = 0; y < image.height(); ++y)
+        for (int x = 0; x < image.width(); ++x)
+            image.setPixel(x, y, QRgb(random()));
+    const QString path = folder.filePath(QStringLiteral("noise.png"));
+    if (!image.save(path)) qFatal("cannot write %s", qPrintable(path));
+    return path;
+}
+
 void saveScreenshot(QWidget& widget, const QString& name)
 {
     const QString folder = QStringLiteral(RLHF_BINARY_DIR "/screenshots");
@@ -117,6 +144,7 @@ private Q_SLOTS:
     void csvMappingMustNameExistingFields();
     void savedRecipeReadsBackAndCommandNamesIt();
     void cancelStopsTheImportAndKeepsWhatWasStored();
+    void emptyAndBinaryFilesAreRefusedOnTheFilesPage();
 };
 
 void TestImportWizard::importsShareGptThroughEveryPage()
@@ -428,6 +456,68 @@ void TestImportWizard::cancelStopsTheImportAndKeepsWhatWasStored()
     const auto dataset = project.database().datasetByName("big");
     QVERIFY(dataset);
     QCOMPARE(project.database().documentCount(dataset->id), outcome.report.imported);
+}
+
+void TestImportWizard::emptyAndBinaryFilesAreRefusedOnTheFilesPage()
+{
+    QTemporaryDir dir;
+    const QString projectPath = makeProject(dir);
+    const QDir folder(dir.path());
+    const QString empty = folder.filePath(QStringLiteral("empty.txt"));
+    QVERIFY(QFile(empty).open(QIODevice::WriteOnly));
+    const QString emptyGz = gzipped(empty); // not 0 bytes on disk, nothing once decompressed
+    const QString png = writeNoisePng(folder);
+    const QString pngGz = gzipped(png);
+    const QString executable = QCoreApplication::applicationFilePath();    // an ELF file
+    const QString chatsGz = gzipped(fixtures::writeShareGpt(folder).path); // text once decompressed
+
+    ImportWizard wizard(projectPath);
+    wizard.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&wizard));
+    auto* page = qobject_cast<ImportFilesPage*>(wizard.currentPage());
+    auto* refused = child<QLabel>(wizard, "refusedFiles");
+    QVERIFY(refused->isHidden());
+
+    // Only bad files: none is listed, each is named with its reason, and Next stays disabled.
+    dropFiles(page, {empty, emptyGz, png, pngGz, executable});
+    QCOMPARE(child<QListWidget>(wizard, "files")->count(), 0);
+    QVERIFY(!wizard.button(QWizard::NextButton)->isEnabled());
+    QVERIFY(refused->isVisible());
+    const QString text = refused->text();
+    QVERIFY2(text.startsWith(QStringLiteral("Not added (only text can be imported):\n")),
+             qPrintable(text));
+    QVERIFY2(text.contains(empty + QStringLiteral(": empty (0 bytes), nothing to import")),
+             qPrintable(text));
+    QVERIFY2(text.contains(emptyGz + QStringLiteral(": empty once decompressed")),
+             qPrintable(text));
+    for (const QString& binary : {png, pngGz, executable})
+        QVERIFY2(text.contains(binary + QStringLiteral(": binary data, not text (")),
+                 qPrintable(text));
+    QCOMPARE(text.count(QLatin1Char('\n')), 5); // the heading, then one line per file
+    saveScreenshot(wizard, QStringLiteral("import_wizard_refused.png"));
+
+    // A compressed text file is judged on its decompressed bytes: listed, and the message goes.
+    dropFiles(page, {chatsGz, png});
+    QCOMPARE(page->files(), QStringList{chatsGz});
+    QVERIFY2(!refused->text().contains(chatsGz) && refused->text().contains(png),
+             qPrintable(refused->text()));
+    dropFiles(page, {chatsGz});
+    QVERIFY(refused->isHidden());
+
+    // A listed file emptied before Next is caught by Next: the page stays, the file goes.
+    QVERIFY(QFile::resize(chatsGz, 0));
+    QTest::mouseClick(wizard.button(QWizard::NextButton), Qt::LeftButton);
+    QCOMPARE(wizard.currentId(), int(ImportWizard::FilesPage));
+    QVERIFY(page->files().isEmpty());
+    QVERIFY2(refused->text().contains(chatsGz + QStringLiteral(": empty (0 bytes)")),
+             qPrintable(refused->text()));
+    QVERIFY(!wizard.button(QWizard::NextButton)->isEnabled());
+
+    // The usual way on from there: a text file goes to the format page.
+    const QString chats = fixtures::writeShareGpt(folder).path;
+    dropFiles(page, {chats});
+    clickNext(wizard);
+    QCOMPARE(wizard.currentId(), int(ImportWizard::FormatPage));
 }
 
 QTEST_MAIN(TestImportWizard)

@@ -1,5 +1,7 @@
 #include "widgets/importwizard/importfilespage.h"
 
+#include "core/data/readers/byte_source.h"
+#include "core/data/readers/reader.h"
 #include "core/store/project.h"
 
 #include <QComboBox>
@@ -20,6 +22,18 @@
 #include <exception>
 
 namespace rlhf::widgets {
+
+namespace {
+
+// True when a compressed file holds no bytes at all once decompressed.
+bool decompressesToNothing(const QString& path)
+{
+    auto source = data::openByteSource(path.toStdString(), data::Compression::Auto);
+    char first = 0;
+    return source->read(&first, 1) == 0;
+}
+
+} // namespace
 
 ImportFilesPage::ImportFilesPage(const QString& projectPath, QWidget* parent) : QWizardPage(parent)
 {
@@ -55,6 +69,13 @@ ImportFilesPage::ImportFilesPage(const QString& projectPath, QWidget* parent) : 
     m_dataset->setCurrentIndex(-1);
     m_datasetInfo = new QLabel(this);
     m_datasetInfo->setObjectName(QStringLiteral("datasetInfo"));
+    m_refused = new QLabel(this);
+    m_refused->setObjectName(QStringLiteral("refusedFiles"));
+    m_refused->setWordWrap(true);
+    m_refused->setTextFormat(Qt::PlainText);
+    m_refused->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_refused->setStyleSheet(QStringLiteral("color: #b00020"));
+    m_refused->setVisible(false);
 
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(add);
@@ -65,6 +86,7 @@ ImportFilesPage::ImportFilesPage(const QString& projectPath, QWidget* parent) : 
     form->addRow(QString(), m_datasetInfo);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_list, /*stretch=*/1);
+    layout->addWidget(m_refused);
     layout->addLayout(buttons);
     layout->addLayout(form);
 
@@ -104,17 +126,53 @@ QString ImportFilesPage::existingKind() const
 void ImportFilesPage::addFiles(const QStringList& paths)
 {
     const QStringList listed = files();
+    QStringList refused;
     for (const QString& path : paths) {
         const QFileInfo info(path);
         const QString absolute = info.absoluteFilePath();
         if (!info.isFile() || listed.contains(absolute)) continue;
+        if (const QString why = refusal(absolute); !why.isEmpty()) {
+            refused << tr("%1: %2").arg(absolute, why);
+            continue;
+        }
         auto* item = new QListWidgetItem(
             tr("%1  (%2)").arg(absolute, QLocale().formattedDataSize(info.size())), m_list);
         item->setData(Qt::UserRole, absolute);
     }
     if (datasetName().isEmpty() && m_list->count() > 0)
         m_dataset->setEditText(QFileInfo(files().front()).baseName());
+    showRefused(refused);
     Q_EMIT completeChanged();
+}
+
+QString ImportFilesPage::refusedText() const
+{
+    return m_refused->text();
+}
+
+QString ImportFilesPage::refusal(const QString& path)
+{
+    const QFileInfo info(path);
+    if (!info.isFile()) return tr("not found");
+    if (info.size() == 0) return tr("empty (0 bytes), nothing to import");
+    try {
+        const data::Detection detection = data::detectFormat(path.toStdString());
+        if (!detection.binary.empty()) return QString::fromStdString(detection.binary);
+        if (detection.compression != data::Compression::None && decompressesToNothing(path))
+            return tr("empty once decompressed, nothing to import");
+    } catch (const std::exception& error) {
+        return QString::fromUtf8(error.what());
+    }
+    return {};
+}
+
+void ImportFilesPage::showRefused(const QStringList& lines)
+{
+    m_refused->setText(
+        lines.isEmpty()
+            ? QString()
+            : tr("Not added (only text can be imported):\n%1").arg(lines.join(QLatin1Char('\n'))));
+    m_refused->setVisible(!lines.isEmpty());
 }
 
 void ImportFilesPage::describeDataset()
@@ -133,6 +191,22 @@ void ImportFilesPage::describeDataset()
 bool ImportFilesPage::isComplete() const
 {
     return m_list->count() > 0 && !datasetName().isEmpty();
+}
+
+bool ImportFilesPage::validatePage()
+{
+    QStringList refused;
+    for (int row = m_list->count() - 1; row >= 0; --row) {
+        const QString path = m_list->item(row)->data(Qt::UserRole).toString();
+        if (const QString why = refusal(path); !why.isEmpty()) {
+            refused.prepend(tr("%1: %2").arg(path, why));
+            delete m_list->takeItem(row);
+        }
+    }
+    showRefused(refused);
+    if (refused.isEmpty()) return true;
+    Q_EMIT completeChanged();
+    return false;
 }
 
 void ImportFilesPage::dragEnterEvent(QDragEnterEvent* event)

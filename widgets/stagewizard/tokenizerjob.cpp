@@ -13,8 +13,7 @@ namespace rlhf::widgets {
 struct TokenizerJob::Outcome {
     bool ok = false;
     QString message; // why it failed
-    QString tokenizer;
-    qint64 trainTokens = 0, valTokens = 0;
+    TokenizerResult result;
 };
 
 namespace {
@@ -45,6 +44,49 @@ private:
     int m_percent = -1;
 };
 
+// The job's work, on the worker thread; throws rlhf::Error with its context.
+TokenizerResult run(const TokenizerRequest& request, ProgressThrottle& report)
+{
+    const std::string dataset = request.dataset.toStdString();
+    const std::string name = request.name.toStdString();
+    auto project = store::Project::open(request.project.toStdString());
+    const auto record = project.database().datasetByName(dataset);
+    if (!record) throw Error("no dataset named '" + dataset + "' in this project");
+    TokenizerResult result;
+    result.dataset = request.dataset;
+    result.tokenizer = request.name;
+    if (request.task == TokenizerTask::TrainAndTokenize) {
+        text::TrainConfig config;
+        config.vocabSize = uint32_t(request.vocabSize);
+        config.pattern = request.pattern;
+        withContext("training tokenizer '" + name + "' on dataset '" + dataset + "'", [&] {
+            data::trainProjectTokenizer(
+                project, record->id, name, config,
+                [&](data::TokenizerPhase phase, int64_t done, int64_t total) {
+                    return report(phase == data::TokenizerPhase::CountingWords
+                                      ? TokenizerJob::tr("Counting words")
+                                      : TokenizerJob::tr("Merging"),
+                                  done, total);
+                });
+        });
+        result.trained = true;
+        result.vocabAsked = request.vocabSize;
+    }
+    const auto tokenizer = project.database().tokenizer(name);
+    if (!tokenizer) throw Error("no tokenizer named '" + name + "' in this project");
+    result.vocabLearned = tokenizer->vocabSize;
+    const auto splits =
+        withContext("tokenizing dataset '" + dataset + "' with tokenizer '" + name + "'", [&] {
+            return data::writeTokenSplits(
+                project, record->id, name, {}, [&](int64_t done, int64_t total) {
+                    return report(TokenizerJob::tr("Tokenizing"), done, total);
+                });
+        });
+    result.trainTokens = splits.trainTokens;
+    result.valTokens = splits.valTokens;
+    return result;
+}
+
 } // namespace
 
 TokenizerJob::TokenizerJob(QObject* parent) : QObject(parent) {}
@@ -63,37 +105,10 @@ bool TokenizerJob::start(const TokenizerRequest& request)
     m_cancel = std::make_shared<std::atomic<bool>>(false);
     m_outcome = std::make_shared<Outcome>();
     m_thread = QThread::create([this, request, cancel = m_cancel, outcome = m_outcome] {
-        const std::string dataset = request.dataset.toStdString();
-        const std::string name = request.name.toStdString();
         ProgressThrottle report(*this, *cancel);
         try {
-            auto project = store::Project::open(request.project.toStdString());
-            const auto record = project.database().datasetByName(dataset);
-            if (!record) throw Error("no dataset named '" + dataset + "' in this project");
-            text::TrainConfig config;
-            config.vocabSize = uint32_t(request.vocabSize);
-            config.pattern = request.pattern;
-            withContext("training tokenizer '" + name + "' on dataset '" + dataset + "'", [&] {
-                data::trainProjectTokenizer(
-                    project, record->id, name, config,
-                    [&](data::TokenizerPhase phase, int64_t done, int64_t total) {
-                        return report(phase == data::TokenizerPhase::CountingWords
-                                          ? tr("Counting words")
-                                          : tr("Merging"),
-                                      done, total);
-                    });
-            });
-            const auto splits = withContext(
-                "tokenizing dataset '" + dataset + "' with tokenizer '" + name + "'", [&] {
-                    return data::writeTokenSplits(project, record->id, name, {},
-                                                  [&](int64_t done, int64_t total) {
-                                                      return report(tr("Tokenizing"), done, total);
-                                                  });
-                });
+            outcome->result = run(request, report);
             outcome->ok = true;
-            outcome->tokenizer = request.name;
-            outcome->trainTokens = splits.trainTokens;
-            outcome->valTokens = splits.valTokens;
         } catch (const std::exception& error) {
             outcome->message = QString::fromUtf8(error.what());
         }
@@ -115,7 +130,7 @@ void TokenizerJob::onThreadFinished()
     m_thread = nullptr;
     const Outcome outcome = *m_outcome;
     if (outcome.ok)
-        Q_EMIT succeeded(outcome.tokenizer, outcome.trainTokens, outcome.valTokens);
+        Q_EMIT succeeded(outcome.result);
     else
         Q_EMIT failed(outcome.message);
 }

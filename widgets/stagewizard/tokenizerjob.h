@@ -1,7 +1,8 @@
-// Trains a tokenizer on a project dataset and writes its train / validation token files on a
-// worker thread: core's trainProjectTokenizer then writeTokenSplits, the same calls as
-// `rlhf tokenizer train` and `rlhf tokenize`. Progress and the outcome arrive as queued signals
-// on the thread that owns the job; cancel stops at the next document or merge. Torch-free.
+// Trains a tokenizer on a project dataset (or takes one the project already has) and writes the
+// dataset's train / validation token files with it on a worker thread: core's
+// trainProjectTokenizer then writeTokenSplits, the same calls as `rlhf tokenizer train` and
+// `rlhf tokenize`. Progress and the outcome arrive as queued signals on the thread that owns the
+// job; cancel stops at the next document or merge. Torch-free.
 #pragma once
 
 #include "core/text/pretokenizer.h"
@@ -16,12 +17,29 @@ class QThread;
 
 namespace rlhf::widgets {
 
+enum class TokenizerTask {
+    TrainAndTokenize, // train a new tokenizer `name`, then tokenize the dataset with it
+    TokenizeOnly,     // tokenize the dataset with the project's existing tokenizer `name`
+};
+
 struct TokenizerRequest {
-    QString project;      // project folder (holding project.sqlite)
-    QString dataset;      // dataset name in that project
-    QString name;         // name of the new tokenizer, e.g. "bpe"
+    QString project; // project folder (holding project.sqlite)
+    QString dataset; // dataset name in that project
+    QString name;    // the tokenizer: new (TrainAndTokenize) or existing, e.g. "bpe"
+    TokenizerTask task = TokenizerTask::TrainAndTokenize;
     int vocabSize = 8192; // all ids: 256 bytes + special tokens + merges, e.g. 8192
     text::PatternFlavour pattern = text::PatternFlavour::Llama3; // how text is cut into words
+};
+
+// What a finished job produced.
+struct TokenizerResult {
+    QString dataset;         // the dataset tokenized
+    QString tokenizer;       // its name
+    bool trained = false;    // trained by this job (else an existing one was used)
+    qint64 vocabAsked = 0;   // the vocabulary size requested; 0 when not trained here
+    qint64 vocabLearned = 0; // the tokenizer's vocabulary size: below vocabAsked when the
+                             // corpus ran out of pairs to merge
+    qint64 trainTokens = 0, valTokens = 0;
 };
 
 class TokenizerJob : public QObject {
@@ -40,7 +58,7 @@ Q_SIGNALS:
     // `phase` is "Counting words", "Merging" or "Tokenizing"; emitted when `percent` changes.
     void progress(const QString& phase, int percent);
     // Exactly one of these ends each started job, after its thread has finished.
-    void succeeded(const QString& tokenizer, qint64 trainTokens, qint64 valTokens);
+    void succeeded(const rlhf::widgets::TokenizerResult& result);
     void failed(const QString& message); // the core's message with its context
 
 private:

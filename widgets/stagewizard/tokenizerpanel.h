@@ -1,7 +1,8 @@
-// The "Train a tokenizer" box of the stage wizard's data page: name, vocabulary size and
-// pre-tokenizer pattern for a new tokenizer on the page's dataset, a Train button that runs a
-// TokenizerJob (never on the GUI thread), its progress bar, Cancel, and the outcome or the core's
-// error message.
+// The tokenizer box of the stage wizard's data page: name, vocabulary size and pre-tokenizer
+// pattern for a new tokenizer on the page's dataset and a Train button; or one of the project's
+// tokenizers and a Tokenize button that writes the dataset's token files with it. Either runs a
+// TokenizerJob (never on the GUI thread) with a progress bar and Cancel, then shows the outcome
+// (and a vocabulary smaller than asked for) or the core's error message.
 #pragma once
 
 #include <QGroupBox>
@@ -17,6 +18,8 @@ class QSpinBox;
 namespace rlhf::widgets {
 
 class TokenizerJob;
+struct TokenizerRequest;
+struct TokenizerResult;
 
 class TokenizerPanel : public QGroupBox {
     Q_OBJECT
@@ -26,17 +29,22 @@ public:
 
     // The dataset the next tokenizer learns from; empty disables training.
     void setDataset(const QString& dataset);
-    // Names already taken; proposes a free default name ("bpe", "bpe-2", ...) when needed.
+    // The project's tokenizers: offered to tokenize with, and names a new one may not take
+    // (a free default name, "bpe", "bpe-2", ..., is proposed when needed).
     void setExistingTokenizers(const QStringList& names);
     bool isRunning() const;
 
 Q_SIGNALS:
     void runningChanged(bool running);
-    // The tokenizer is recorded in the project and its token files are written.
+    // The tokenizer is recorded in the project and the dataset's token files are written with
+    // it: after training a new one, or after tokenizing with an existing one.
     void trained(const QString& tokenizer);
 
 private:
     void train();
+    void tokenizeWithExisting();
+    void start(const TokenizerRequest& request, const QString& status);
+    void showResult(const TokenizerResult& result);
     void updateButtons();
 
     QString m_projectPath;
@@ -47,6 +55,8 @@ private:
     QSpinBox* m_vocab = nullptr;
     QComboBox* m_pattern = nullptr;
     QPushButton* m_train = nullptr;
+    QComboBox* m_existingTokenizer = nullptr;
+    QPushButton* m_tokenize = nullptr;
     QPushButton* m_cancel = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_status = nullptr;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <QComboBox>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -33,6 +34,7 @@ namespace {
 
 constexpr int kSearchDebounceMs = 250; // typing pause before the quarantine is searched
 const QString kAllSteps = QStringLiteral("all steps");
+constexpr int kPathWidth = 420; // pixels of the title's source path before it is elided
 
 store::Database openDatabase(const std::string& projectPath)
 {
@@ -122,7 +124,8 @@ RestoreResult restoreRows(const std::string& projectPath, const std::vector<stor
     return result;
 }
 
-// "en 92 %, de 6 %, fr 2 %" and "exact 12, near 3" from the stored import report.
+// "en 92 %, de 6 %, fr 2 %" (no-break spaces inside each entry) and "exact 12, near 3" from the
+// stored import report.
 std::pair<QString, QString> reportLines(const std::string& reportJson)
 {
     QStringList languages, duplicates;
@@ -141,8 +144,9 @@ std::pair<QString, QString> reportLines(const std::string& reportJson)
         int64_t total = 0;
         for (const auto& [language, count] : counts)
             total += count;
+        // No-break spaces inside an entry: the line wraps between languages, never in one.
         for (const auto& [language, count] : counts)
-            languages << QStringLiteral("%1 %2 %")
+            languages << QStringLiteral("%1\u00A0%2\u00A0%")
                              .arg(QString::fromStdString(language))
                              .arg(total > 0 ? 100.0 * double(count) / double(total) : 0.0, 0, 'f',
                                   count * 1000 < total ? 1 : 0);
@@ -200,21 +204,33 @@ QWidget* DatasetPage::buildSummary()
     m_languages->setObjectName(QStringLiteral("languageMix"));
     m_duplicates = new QLabel(pane);
     m_duplicates->setObjectName(QStringLiteral("duplicates"));
+    m_statsError = new QLabel(pane);
+    m_statsError->setObjectName(QStringLiteral("statsError"));
+    m_statsError->setStyleSheet(QStringLiteral("color: #b00020"));
+    m_statsError->setTextFormat(Qt::PlainText);
+    m_statsError->setVisible(false);
+    // Text that grows with the data (a long source path, dozens of languages, an error) wraps
+    // instead of widening the window.
+    for (QLabel* label : {m_title, m_counts, m_languages, m_duplicates, m_statsError})
+        label->setWordWrap(true);
     m_tokenizer = new QComboBox(pane);
     m_tokenizer->setObjectName(QStringLiteral("statsTokenizer"));
     m_tokenizer->setMinimumContentsLength(14);
+    m_tokenizer->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_characters = new HistogramPlot(tr("Length"), tr("characters"), pane);
     m_characters->setObjectName(QStringLiteral("characterHistogram"));
     m_tokens = new HistogramPlot(tr("Tokens"), tr("tokens"), pane);
     m_tokens->setObjectName(QStringLiteral("tokenHistogram"));
 
-    auto* facts = new QHBoxLayout;
-    facts->addWidget(new QLabel(tr("Languages:"), pane));
-    facts->addWidget(m_languages, /*stretch=*/1);
-    facts->addWidget(new QLabel(tr("Duplicates removed:"), pane));
-    facts->addWidget(m_duplicates, /*stretch=*/1);
-    facts->addWidget(new QLabel(tr("Tokenizer:"), pane));
-    facts->addWidget(m_tokenizer);
+    // Languages get a line of their own, the full width; duplicates and tokenizer share the next.
+    auto* facts = new QGridLayout;
+    facts->addWidget(new QLabel(tr("Languages:"), pane), 0, 0, Qt::AlignTop);
+    facts->addWidget(m_languages, 0, 1, 1, 3);
+    facts->addWidget(new QLabel(tr("Duplicates removed:"), pane), 1, 0);
+    facts->addWidget(m_duplicates, 1, 1);
+    facts->addWidget(new QLabel(tr("Tokenizer:"), pane), 1, 2);
+    facts->addWidget(m_tokenizer, 1, 3);
+    facts->setColumnStretch(1, 1);
     auto* plots = new QHBoxLayout;
     plots->addWidget(m_characters);
     plots->addWidget(m_tokens);
@@ -223,6 +239,7 @@ QWidget* DatasetPage::buildSummary()
     layout->addWidget(m_title);
     layout->addWidget(m_counts);
     layout->addLayout(facts);
+    layout->addWidget(m_statsError);
     layout->addLayout(plots, /*stretch=*/1);
     connect(m_tokenizer, &QComboBox::currentIndexChanged, this, &DatasetPage::loadStats);
     return pane;
@@ -239,6 +256,7 @@ QWidget* DatasetPage::buildQuarantine()
     m_stepFilter->setObjectName(QStringLiteral("quarantineStep"));
     m_matching = new QLabel(pane);
     m_matching->setObjectName(QStringLiteral("quarantineMatching"));
+    m_matching->setWordWrap(true); // a restore error can be long
     m_restore = new QPushButton(tr("Restore selected"), pane);
     m_restore->setObjectName(QStringLiteral("restoreRows"));
     m_restore->setEnabled(false);
@@ -288,6 +306,7 @@ void DatasetPage::showDataset(const QString& projectPath, store::Id dataset)
     m_quarantine->setRows({});
     if (dataset == 0) {
         m_title->clear();
+        m_title->setToolTip(QString());
         m_counts->clear();
         m_characters->setMessage(tr("No dataset"));
         m_tokens->setMessage(tr("No dataset"));
@@ -333,10 +352,15 @@ void DatasetPage::showSummary(const DatasetSummary& summary)
     }
     const QLocale locale;
     const auto& dataset = summary.dataset;
+    // A path is one word to word wrap: elided in the middle, whole in the tooltip.
+    const QString source = QString::fromStdString(dataset.sourcePath);
     m_title->setText(tr("<b style='font-size:large'>%1</b> &nbsp; %2 dataset, from %3")
                          .arg(QString::fromStdString(dataset.name).toHtmlEscaped(),
                               QString::fromUtf8(store::datasetKindName(dataset.kind)),
-                              QString::fromStdString(dataset.sourcePath).toHtmlEscaped()));
+                              m_title->fontMetrics()
+                                  .elidedText(source, Qt::ElideMiddle, kPathWidth)
+                                  .toHtmlEscaped()));
+    m_title->setToolTip(source);
     m_counts->setText(
         tr("Documents: <b>%1</b> &nbsp; train %2 · validation %3 · test %4 "
            "&nbsp;&nbsp; Quarantined: <b>%5</b>%6")
@@ -392,9 +416,12 @@ void DatasetPage::loadStats()
 
 void DatasetPage::showStats(const DatasetStatsResult& result)
 {
+    // The error goes in a label of the page that wraps; the plots' captions stay one short line.
+    m_statsError->setText(result.error);
+    m_statsError->setVisible(!result.error.isEmpty());
     if (!result.error.isEmpty()) {
-        m_characters->setMessage(result.error);
-        m_tokens->setMessage(result.error);
+        m_characters->setMessage(tr("not measured (see above)"));
+        m_tokens->setMessage(tr("not measured (see above)"));
     } else {
         m_characters->setHistogram(result.stats.characters, result.stats.total);
         if (!result.tokenizer.isEmpty())

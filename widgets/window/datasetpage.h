@@ -113,6 +113,7 @@ private:
     QLabel* m_counts = nullptr;
     QLabel* m_languages = nullptr;
     QLabel* m_duplicates = nullptr;
+    QLabel* m_statsError = nullptr; // why the histograms could not be computed
     QComboBox* m_tokenizer = nullptr;
     HistogramPlot* m_characters = nullptr;
     HistogramPlot* m_tokens = nullptr;
