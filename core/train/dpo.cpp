@@ -26,10 +26,10 @@ struct Cached {
 };
 
 // Reference log-probabilities of the pairs in `batches` (pair indices), by pair index; pairs
-// in no batch are never looked up and stay 0.
+// in no batch are never looked up and stay 0. Each batch done advances `progress`.
 Cached referenceLogProbs(model::TransformerImpl& reference, const std::vector<EncodedPair>& pairs,
                          const std::vector<std::vector<int64_t>>& batches, int64_t padTokenId,
-                         const ComputeSetup& setup)
+                         const ComputeSetup& setup, PhaseProgress& progress)
 {
     at::NoGradGuard noGrad;
     Cached cached{std::vector<float>(pairs.size()), std::vector<float>(pairs.size())};
@@ -46,6 +46,7 @@ Cached referenceLogProbs(model::TransformerImpl& reference, const std::vector<En
             cached.chosen[size_t(indices[size_t(i)])] = logProbs[i].item<float>();
             cached.rejected[size_t(indices[size_t(i)])] = logProbs[B + i].item<float>();
         }
+        progress.advance(B);
     }
     return cached;
 }
@@ -115,14 +116,22 @@ StageResult runDpo(const DpoConfig& config, const ChatData& data, const RunConte
     // Each rank evaluates its own batches of the held-out pairs, and needs only their reference.
     const EvalShard evalShard(int64_t(val.size()), config.batchSize, config.evalBatches,
                               {trainer.rank(), trainer.worldSize()});
+    // One forward pass of the reference per pair before the first step: minutes on a large
+    // dataset, so it reports its progress.
+    const auto trainBatches = consecutiveBatches(train.size(), config.batchSize);
+    int64_t cachedPairs = int64_t(train.size());
+    for (const auto& batch : evalShard.batches())
+        cachedPairs += int64_t(batch.size());
+    PhaseProgress caching(run.observer, "caching reference log-probabilities", "pairs",
+                          cachedPairs);
     Cached trainRef, valRef;
     trainer.withReference([&] {
-        trainRef =
-            referenceLogProbs(*reference, train, consecutiveBatches(train.size(), config.batchSize),
-                              encoder.padTokenId(), trainer.compute());
+        trainRef = referenceLogProbs(*reference, train, trainBatches, encoder.padTokenId(),
+                                     trainer.compute(), caching);
         valRef = referenceLogProbs(*reference, val, evalShard.batches(), encoder.padTokenId(),
-                                   trainer.compute());
+                                   trainer.compute(), caching);
     });
+    caching.finish();
     reference = nullptr; // cached: the reference model is no longer needed
     const BatchPlan plan(pairLengths(train), config.batchSize, config.seed,
                          {trainer.rank(), trainer.worldSize()});

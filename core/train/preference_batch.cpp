@@ -30,7 +30,10 @@ std::vector<EncodedPair> encodePairs(const std::vector<data::Record>& records,
     std::vector<EncodedPair> pairs;
     int64_t cut = 0, dropped = 0;
     std::string firstDropped;
+    PhaseProgress progress(observer, "encoding the " + split + " pairs", "pairs",
+                           int64_t(records.size()), PhaseProgress::Announce::WhenSlow);
     for (const data::Record& record : records) {
+        progress.advance(1);
         EncodedPair pair{withReply(record.messages, record.chosen, encoder),
                          withReply(record.messages, record.rejected, encoder), 0};
         pair.promptTokens = int64_t(encoder.encodePrompt(record.messages).size());
@@ -44,6 +47,7 @@ std::vector<EncodedPair> encodePairs(const std::vector<data::Record>& records,
         cut += cutChosen || cutRejected ? 1 : 0; // a dropped pair is counted once, as dropped
         pairs.push_back(std::move(pair));
     }
+    progress.finish();
     if (cut > 0)
         observer.onLog(split + ": " + std::to_string(cut) + " pairs cut to " +
                        std::to_string(maxLength) + " tokens");

@@ -25,7 +25,10 @@ std::vector<chat::EncodedChat> encodeDialogues(const std::vector<data::Record>& 
     std::vector<chat::EncodedChat> rows;
     int64_t cut = 0, empty = 0;
     std::string firstEmpty;
+    PhaseProgress progress(observer, "encoding the " + split + " dialogues", "dialogues",
+                           int64_t(records.size()), PhaseProgress::Announce::WhenSlow);
     for (const data::Record& record : records) {
+        progress.advance(1);
         chat::EncodedChat chat = encoder.encode(record.messages);
         cut += truncateChat(chat, maxLength) ? 1 : 0;
         bool trained = false;
@@ -38,6 +41,7 @@ std::vector<chat::EncodedChat> encodeDialogues(const std::vector<data::Record>& 
         }
         rows.push_back(std::move(chat));
     }
+    progress.finish();
     if (cut > 0)
         observer.onLog(split + ": " + std::to_string(cut) + " dialogues cut to " +
                        std::to_string(maxLength) + " tokens");

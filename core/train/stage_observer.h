@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -49,9 +50,90 @@ public:
     virtual void onMetrics(const StepMetrics&) {}
     virtual void onLog(const std::string&) {}
     virtual void onProgress(int64_t /*step*/, int64_t /*total*/) {}
+    // A long phase before the first step (e.g. caching the reference's log-probabilities):
+    // `done` of `total` `unit` ("pairs") of `phase`, at its start (done 0), every few seconds and
+    // at its end (done == total). PhaseProgress below reports it, each time beside a log line.
+    virtual void onPhaseProgress(const std::string& /*phase*/, const std::string& /*unit*/,
+                                 int64_t /*done*/, int64_t /*total*/)
+    {
+    }
     virtual void onCheckpoint(const std::string& /*path*/, int64_t /*step*/) {}
     // PPO / GRPO: the sampled responses of one step (all of them carry the same step).
     virtual void onRollouts(const std::vector<store::Rollout>& /*rollouts*/) {}
+};
+
+// Reports a long phase before the first step through an observer, so that "Starting run…" is
+// never silent for minutes: a log line at its start ("caching reference log-probabilities of
+// 5,000 pairs…"), one every `interval` while it runs ("caching reference log-probabilities:
+// 1,200 of 5,000 pairs") and one at its end, each with onPhaseProgress. A phase that is usually
+// quick (encoding data) is Announce::WhenSlow: nothing unless it outlasts one interval.
+class PhaseProgress {
+public:
+    enum class Announce { AtStart, WhenSlow };
+    static constexpr std::chrono::milliseconds defaultInterval{3000};
+
+    // `phase` reads before " of N unit", e.g. "caching reference log-probabilities"; `unit` is
+    // the items' plural, e.g. "pairs".
+    PhaseProgress(StageObserver& observer, std::string phase, std::string unit, int64_t total,
+                  Announce announce = Announce::AtStart,
+                  std::chrono::milliseconds interval = defaultInterval)
+        : m_observer(observer), m_phase(std::move(phase)), m_unit(std::move(unit)), m_total(total),
+          m_interval(interval)
+    {
+        if (announce == Announce::AtStart)
+            report(m_phase + " of " + count(m_total) + " " + m_unit + "…");
+    }
+
+    // `items` more are done; reports when an interval has passed since the last report.
+    void advance(int64_t items)
+    {
+        m_done += items;
+        if (m_done >= m_total || Clock::now() - m_lastReport < m_interval) return;
+        report(m_phase + ": " + count(m_done) + " of " + count(m_total) + " " + m_unit);
+    }
+
+    // The end line, once, when anything was reported: "…: 5,000 pairs in 91.2 s".
+    void finish()
+    {
+        if (m_finished) return;
+        m_finished = true;
+        m_done = m_total;
+        if (!m_reported) return;
+        char seconds[32];
+        std::snprintf(seconds, sizeof(seconds), "%.1f",
+                      std::chrono::duration<double>(Clock::now() - m_start).count());
+        report(m_phase + ": " + count(m_total) + " " + m_unit + " in " + seconds + " s");
+    }
+
+    // 1234567 -> "1,234,567".
+    static std::string count(int64_t value)
+    {
+        std::string digits = std::to_string(value < 0 ? -value : value);
+        for (int64_t at = int64_t(digits.size()) - 3; at > 0; at -= 3)
+            digits.insert(size_t(at), ",");
+        return value < 0 ? "-" + digits : digits;
+    }
+
+private:
+    using Clock = std::chrono::steady_clock;
+
+    void report(const std::string& line)
+    {
+        m_reported = true;
+        m_lastReport = Clock::now();
+        m_observer.onLog(line);
+        m_observer.onPhaseProgress(m_phase, m_unit, m_done, m_total);
+    }
+
+    StageObserver& m_observer; // not owned; outlives the phase
+    std::string m_phase, m_unit;
+    int64_t m_total = 0;
+    int64_t m_done = 0;
+    std::chrono::milliseconds m_interval;
+    Clock::time_point m_start = Clock::now();
+    Clock::time_point m_lastReport = Clock::now();
+    bool m_reported = false;
+    bool m_finished = false;
 };
 
 // Set from any thread; the stage checks it between optimizer steps.

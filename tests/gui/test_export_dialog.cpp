@@ -1,7 +1,8 @@
 // Run > Export Checkpoint… as a user meets it: a project's base model exported as a q8_0 GGUF
 // file and as an f16 Hugging Face folder into the project's exports/ folder, on a worker thread
-// with a progress bar and a summary; an existing target is refused by name. The files are the
-// real thing (test_gguf_export runs them in llama.cpp): here the GGUF magic, its size, and the
+// with a progress bar and a summary naming the path and size; a typed name gets its ".gguf" (a
+// folder for Hugging Face); an existing target is replaced only after a confirmation. The files are
+// the real thing (test_gguf_export runs them in llama.cpp): here the GGUF magic, its size, and the
 // HF folder's config.json say the dialog wrote what it said. Screenshot:
 // build/screenshots/export_dialog.png. Run > Merge LoRA Adapter… offers the project's adapter
 // checkpoints alone, listed under their base, and writes base + adapter as one Hugging Face
@@ -14,15 +15,21 @@
 #include "tests/support/tiny_chat_checkpoint.h"
 #include "widgets/window/exportdialog.h"
 
+#include <QAbstractButton>
+#include <QApplication>
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QtTest>
 
 using namespace rlhf;
@@ -34,6 +41,32 @@ class TestExportDialog : public QObject {
 private:
     QTemporaryDir m_dir;
     QString m_project;
+
+    QString m_question; // the text of the last replace confirmation answered
+
+    static QByteArray contents(const QString& path)
+    {
+        QFile file(path);
+        return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    }
+
+    // Answers the replace confirmation the next click opens with the button reading `answer`,
+    // keeping its question in m_question.
+    void answerReplace(const QString& answer)
+    {
+        auto* poll = new QTimer(this);
+        poll->setInterval(20);
+        connect(poll, &QTimer::timeout, this, [this, poll, answer] {
+            auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+            if (!box || box->objectName() != "replaceConfirmation") return;
+            poll->stop();
+            poll->deleteLater();
+            m_question = box->text();
+            for (QAbstractButton* button : box->buttons())
+                if (button->text().remove('&') == answer) button->click();
+        });
+        poll->start();
+    }
 
     static bool exportWith(widgets::ExportDialog& dialog, const char* format, const char* type)
     {
@@ -87,11 +120,67 @@ private Q_SLOTS:
         QVERIFY(fs::exists(folder / "tokenizer.json"));
         QVERIFY(!fs::exists(folder / "optimizer.safetensors"));
 
-        // The same target again: refused by name, nothing started.
+        // The same target again: a confirmation, and Cancel leaves it as it was.
+        m_question.clear();
+        answerReplace(QStringLiteral("Cancel"));
         QTest::mouseClick(dialog.exportButton(), Qt::LeftButton);
+        QVERIFY(!m_question.isEmpty()); // asked, and answered, inside the click
         QVERIFY(!dialog.isExporting());
-        QVERIFY2(dialog.resultLabel()->text().contains("already exists"),
+        QVERIFY2(dialog.resultLabel()->text().startsWith(
+                     QStringLiteral("Not exported: %1 already exists.")
+                         .arg(dialog.outputEdit()->text())),
                  qPrintable(dialog.resultLabel()->text()));
+    }
+
+    // A typed name without an extension gets ".gguf", relative to the project; an existing file is
+    // kept on Cancel and replaced on Replace; the result names the path and the size written.
+    void typedNamesAndReplacing()
+    {
+        widgets::ExportDialog dialog(m_project, QString());
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        dialog.outputEdit()->setText(QStringLiteral("exports/mine"));
+        QVERIFY2(exportWith(dialog, "gguf", "f16"), qPrintable(dialog.resultLabel()->text()));
+        const QString gguf = QDir(m_project).filePath("exports/mine.gguf");
+        QCOMPARE(dialog.outputEdit()->text(), gguf);
+        QVERIFY(QFileInfo(gguf).isFile());
+        const QString size =
+            QLocale().formattedDataSize(QFileInfo(gguf).size(), 1, QLocale::DataSizeSIFormat);
+        QVERIFY2(dialog.resultLabel()->text().startsWith(
+                     QStringLiteral("Wrote %1 (%2, ").arg(gguf, size)),
+                 qPrintable(dialog.resultLabel()->text()));
+
+        // An existing file: Cancel keeps it byte for byte, Replace writes the export over it.
+        QFile stale(gguf);
+        QVERIFY(stale.open(QIODevice::WriteOnly));
+        stale.write("stale");
+        stale.close();
+        dialog.outputEdit()->setText(gguf);
+        m_question.clear();
+        answerReplace(QStringLiteral("Cancel"));
+        QTest::mouseClick(dialog.exportButton(), Qt::LeftButton);
+        QVERIFY2(m_question.startsWith(QStringLiteral("%1 already exists (").arg(gguf)),
+                 qPrintable(m_question));
+        QVERIFY(!dialog.isExporting());
+        QCOMPARE(contents(gguf), QByteArray("stale"));
+        m_question.clear();
+        answerReplace(QStringLiteral("Replace"));
+        QVERIFY2(exportWith(dialog, "gguf", "f16"), qPrintable(dialog.resultLabel()->text()));
+        QVERIFY(!m_question.isEmpty());
+        QCOMPARE(contents(gguf).left(4), QByteArray("GGUF"));
+        QVERIFY(!QFileInfo::exists(gguf + ".partial"));
+
+        // Hugging Face: a folder, never a .gguf file; a folder typed with '/' gets the name.
+        QCOMPARE(widgets::ExportDialog::resolveOutput("out/model.gguf", "hf", m_project, "x-f16"),
+                 QDir(m_project).filePath("out/model"));
+        QCOMPARE(widgets::ExportDialog::resolveOutput("/tmp/out/", "hf", m_project, "x-f16"),
+                 QStringLiteral("/tmp/out/x-f16"));
+        QCOMPARE(widgets::ExportDialog::resolveOutput(m_project, "gguf", "/elsewhere", "x.gguf"),
+                 QDir(m_project).filePath("x.gguf")); // an existing folder
+        QCOMPARE(widgets::ExportDialog::resolveOutput("model.bin", "gguf", m_project, "x.gguf"),
+                 QDir(m_project).filePath("model.bin")); // an extension typed is kept
+        QCOMPARE(widgets::ExportDialog::resolveOutput("  ", "gguf", m_project, "x.gguf"),
+                 QString());
     }
 
     void mergesAnAdapterListedUnderItsBase()

@@ -3,8 +3,10 @@
 // finished pretrain run. Drives the SFT and PPO paths with QTest (widgets set, Next clicked),
 // checks the written documents with validateStageDocument and the stages' own parsers, then
 // runs them for a step or two with runStage, as `rlhf train` does. Also: a PPO rewards page
-// without a reward source refuses Next, DPO and GRPO show only their own fields, and a project
-// without a checkpoint says so. Saves build/screenshots/wizard-ppo*.png of the rewards page.
+// without a reward source refuses Next, DPO and GRPO show only their own fields and start from
+// the newest completed SFT run's checkpoint, every stage evaluates on "val" by default, and a
+// project without a checkpoint says so. Saves build/screenshots/wizard-ppo*.png of the rewards
+// page.
 #include "widgets/stagewizard/stagewizard.h"
 
 #include "core/model/peft_adapter.h"
@@ -84,6 +86,7 @@ private Q_SLOTS:
     void ppoRewardsPageWritesDocumentThatRuns();
     void dpoAndGrpoShowTheirOwnFields();
     void rewardRunsOfferTheirCheckpoints();
+    void policyStagesStartFromTheNewestCompletedSft();
     void anotherStageAfterBackGetsItsOwnData();
     void projectWithoutCheckpointSaysSo();
     void loraFieldsWriteTheBlock();
@@ -182,7 +185,7 @@ void TestStageWizardStages::ppoRewardsPageWritesDocumentThatRuns()
     QVERIFY(dataset->findData(QStringLiteral("notes")) < 0);
     chooseData(dataset, QStringLiteral("arith-prompts"));
     QCOMPARE(child<QComboBox>(wizard, QStringLiteral("valSplit"))->currentData().toString(),
-             QStringLiteral("test"));
+             QStringLiteral("val")); // "test" stays held out
     QTest::mouseClick(wizard.button(QWizard::NextButton), Qt::LeftButton);
     QCOMPARE(wizard.currentId(), int(StageWizard::RewardPage));
 
@@ -256,7 +259,7 @@ void TestStageWizardStages::ppoRewardsPageWritesDocumentThatRuns()
     const auto config = train::rlConfigFromJson(json, store::RunStage::Ppo, "ppo-1.json");
     QCOMPARE(config.init, std::string(checkpointPath));
     QCOMPARE(config.data.dataset, std::string("arith-prompts"));
-    QCOMPARE(config.data.val, std::string("test"));
+    QCOMPARE(config.data.val, std::string("val"));
     QCOMPARE(config.rewardModel, std::string());
     QCOMPARE(config.rules.size(), size_t(2));
     QCOMPARE(config.rules[0].rule, std::string("exact_answer"));
@@ -373,6 +376,58 @@ void TestStageWizardStages::rewardRunsOfferTheirCheckpoints()
     QVERIFY(!wizard.button(QWizard::NextButton)->isEnabled());
 }
 
+// DPO, PPO and GRPO refine a chat policy: they start from the newest checkpoint of the newest
+// completed SFT run, not from whatever run is newest; the other stages from the newest.
+void TestStageWizardStages::policyStagesStartFromTheNewestCompletedSft()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString project = makeProject(dir); // run #1: the pretrain run "base"
+    {
+        auto opened = store::Project::open(project.toStdString());
+        auto& database = opened.database();
+        auto run = [&](store::RunStage stage, const char* name, std::vector<int64_t> steps,
+                       std::optional<store::RunStatus> status) {
+            const auto id = database.createRun(stage, name, "{}");
+            for (const int64_t step : steps) // the folders are only listed
+                database.addCheckpoint(id, step, checkpointPath);
+            if (status) database.finishRun(id, *status);
+        };
+        run(store::RunStage::Sft, "sft-old", {5}, store::RunStatus::Completed);    // #2
+        run(store::RunStage::Sft, "sft-new", {4, 8}, store::RunStatus::Completed); // #3
+        run(store::RunStage::Sft, "sft-failed", {2}, store::RunStatus::Failed);    // #4
+        run(store::RunStage::Sft, "sft-running", {1}, std::nullopt);               // #5
+        run(store::RunStage::Reward, "rm", {3}, store::RunStatus::Completed);      // #6
+    }
+    const QString sftNew = QStringLiteral("run #3 sft-new (sft) step 8");
+    for (const char* stage : {"dpo", "ppo", "grpo"}) {
+        StageWizard wizard(project, /*gpus=*/{});
+        wizard.show();
+        chooseStage(wizard, stage);
+        wizard.next();
+        auto* init = child<QComboBox>(wizard, QStringLiteral("initCheckpoint"));
+        QCOMPARE(init->itemText(0), QStringLiteral("run #6 rm (reward) step 3")); // newest first
+        QCOMPARE(init->currentText(), sftNew);
+        QCOMPARE(child<QComboBox>(wizard, QStringLiteral("valSplit"))->currentData().toString(),
+                 QStringLiteral("val"));
+    }
+    StageWizard wizard(project, /*gpus=*/{});
+    wizard.show();
+    chooseStage(wizard, "reward");
+    wizard.next();
+    auto* init = child<QComboBox>(wizard, QStringLiteral("initCheckpoint"));
+    QCOMPARE(init->currentIndex(), 0);
+    // Back, another stage: its own default; a choice made for the same stage stays.
+    wizard.back();
+    chooseStage(wizard, "ppo");
+    wizard.next();
+    QCOMPARE(init->currentText(), sftNew);
+    init->setCurrentIndex(init->findText(QStringLiteral("run #2 sft-old (sft) step 5")));
+    wizard.back();
+    wizard.next();
+    QCOMPARE(init->currentText(), QStringLiteral("run #2 sft-old (sft) step 5"));
+}
+
 void TestStageWizardStages::anotherStageAfterBackGetsItsOwnData()
 {
     QTemporaryDir dir;
@@ -392,7 +447,7 @@ void TestStageWizardStages::anotherStageAfterBackGetsItsOwnData()
     wizard.next();
     QCOMPARE(wizard.currentId(), int(StageWizard::StartPage));
     QCOMPARE(dataset->count(), 3);
-    QCOMPARE(valSplit->currentData().toString(), QStringLiteral("test"));
+    QCOMPARE(valSplit->currentData().toString(), QStringLiteral("val"));
     wizard.next();
     QCOMPARE(wizard.currentId(), int(StageWizard::RewardPage));
 }

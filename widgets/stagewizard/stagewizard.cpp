@@ -67,6 +67,7 @@ StageWizard::StageWizard(const QString& projectPath, std::vector<model::GpuInfo>
 {
     setWindowTitle(tr("New training run"));
     setOption(QWizard::NoBackButtonOnStartPage);
+    setButtonText(QWizard::FinishButton, tr("Start run"));
     resize(720, 620);
     m_stage = new WizardStagePage(m_projectPath, this);
     m_data = new WizardDataPage(m_projectPath, this);
@@ -270,22 +271,37 @@ QString StageWizard::batchUnit() const
     return tr("sequences");
 }
 
+bool StageWizard::writeDocument(QString& problem)
+{
+    const QString path = documentPath();
+    const QString folder = QFileInfo(path).absolutePath();
+    if (!QDir().mkpath(folder)) {
+        problem = tr("Cannot write %1: cannot make the folder %2").arg(path, folder);
+        return false;
+    }
+    QSaveFile file(path);
+    const QByteArray bytes = QByteArray::fromStdString(document().dump(2) + "\n");
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        problem = tr("Cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    m_stage->allowExisting(field(QStringLiteral("runName")).toString());
+    return true;
+}
+
 void StageWizard::accept()
 {
-    const QString problem = validationError();
+    QString problem = validationError();
     if (!problem.isEmpty()) {
         QMessageBox::warning(this, windowTitle(), problem);
         return;
     }
-    const QString path = documentPath();
-    QSaveFile file(path);
-    const QByteArray bytes = QByteArray::fromStdString(document().dump(2) + "\n");
-    if (!QDir().mkpath(QFileInfo(path).absolutePath()) || !file.open(QIODevice::WriteOnly) ||
-        file.write(bytes) != bytes.size() || !file.commit()) {
-        QMessageBox::critical(this, windowTitle(),
-                              tr("Cannot write %1: %2").arg(path, file.errorString()));
+    if (!writeDocument(problem)) {
+        QMessageBox::critical(this, windowTitle(), problem);
         return;
     }
+    m_startsRun = true;
+    Q_EMIT runRequested(documentPath());
     QWizard::accept();
 }
 

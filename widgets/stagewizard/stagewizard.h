@@ -1,8 +1,10 @@
 // The wizard that writes a stage document (runs/<name>.json) for a project: stage and name, then
 // for pretrain the data and model shape, for the later stages (sft, reward, dpo, ppo, grpo) the
 // checkpoint and data to start from and the stage's own settings (DPO's beta, PPO / GRPO's
-// rewards and KL), then optimisation, run settings and a checked preview. It only writes the
-// document; running it is `rlhf train` or the studio's run view. Torch-free header.
+// rewards and KL), then optimisation, run settings and a checked preview. Its last button,
+// "Start run", writes the document and closes the wizard accepted: startsRun() and
+// runRequested() tell the caller to start training it (the studio's run view); `rlhf train` runs
+// the same document from a terminal. Torch-free header.
 #pragma once
 
 #include "core/model/model_config.h"
@@ -72,8 +74,20 @@ public:
     static int64_t parameterCount(const model::ModelConfig& config);
 
     int nextId() const override; // skips the pages of other stages
-    // Writes document() to documentPath() and closes; stays open with a message on failure.
+    // Start run: writes document() to documentPath(), emits runRequested and closes accepted;
+    // stays open with a message when the document is refused or cannot be written.
     void accept() override;
+    // Writes document() to documentPath() (making runs/ when missing); false, with the reason in
+    // `problem`, when it cannot. The run name stays usable on the Stage page afterwards: the
+    // document that now exists is this wizard's own.
+    bool writeDocument(QString& problem);
+    // True once Start run has written the document and the wizard closed: the caller starts
+    // the run (and shows its dashboard).
+    bool startsRun() const { return m_startsRun; }
+
+Q_SIGNALS:
+    // Start run wrote `documentPath`; emitted just before the wizard closes accepted.
+    void runRequested(const QString& documentPath);
 
 private:
     // "; fits in the 24 GB of cuda:0 (NVIDIA ...)" or what to change when it does not.
@@ -89,6 +103,7 @@ private:
     WizardStartPage* m_start = nullptr;
     WizardDpoPage* m_dpo = nullptr;
     WizardRewardPage* m_reward = nullptr;
+    bool m_startsRun = false;
 };
 
 } // namespace rlhf::widgets

@@ -117,6 +117,12 @@ QString WizardStagePage::freeName(store::RunStage stage) const
     return QStringLiteral("%1-%2").arg(word).arg(suffix);
 }
 
+void WizardStagePage::allowExisting(const QString& name)
+{
+    if (!m_ownDocuments.contains(name)) m_ownDocuments << name;
+    updateMessage();
+}
+
 void WizardStagePage::updateExplanation()
 {
     m_explanation->setText(m_stage->currentData(Qt::ToolTipRole).toString());
@@ -130,7 +136,7 @@ QString WizardStagePage::problem() const
         return tr("Run name \"%1\" may only hold letters, digits, '.', '_' and '-' and must start "
                   "with a letter or digit.")
             .arg(name);
-    if (QFileInfo::exists(runDocument(m_projectPath, name)))
+    if (QFileInfo::exists(runDocument(m_projectPath, name)) && !m_ownDocuments.contains(name))
         return tr("runs/%1.json already exists in the project; choose another name.").arg(name);
     return {};
 }

@@ -5,6 +5,7 @@
 
 #include "core/store/records.h"
 
+#include <QStringList>
 #include <QWizardPage>
 
 class QComboBox;
@@ -23,6 +24,9 @@ public:
     bool validatePage() override;
 
     store::RunStage stage() const;
+    // runs/<name>.json was written by this wizard (Copy as command writes it): the name stays
+    // usable, where the name of a document that existed before is refused.
+    void allowExisting(const QString& name);
 
 private:
     QString problem() const; // empty when the name is usable
@@ -36,6 +40,7 @@ private:
     QLabel* m_explanation = nullptr;
     QLineEdit* m_name = nullptr;
     QLabel* m_message = nullptr;
+    QStringList m_ownDocuments; // run names whose documents this wizard wrote
 };
 
 } // namespace rlhf::widgets

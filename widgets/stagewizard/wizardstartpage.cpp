@@ -77,7 +77,8 @@ WizardStartPage::WizardStartPage(const QString& projectPath, const WizardStagePa
     m_init->setObjectName(QStringLiteral("initCheckpoint"));
     m_init->setToolTip(tr("The checkpoint whose weights the trained model starts from; for DPO, "
                           "PPO and GRPO it is also the frozen reference the KL term compares "
-                          "with. Newest runs first."));
+                          "with. Newest runs first; DPO, PPO and GRPO start from the newest "
+                          "completed SFT run's last checkpoint when there is one."));
     m_shape = new QLabel(this);
     m_shape->setObjectName(QStringLiteral("initShape"));
     m_shape->setWordWrap(true);
@@ -161,6 +162,9 @@ void WizardStartPage::loadCheckpoints()
                                 QString::fromStdString(point->path));
                 m_init->setItemData(m_init->count() - 1, QString::fromStdString(point->path),
                                     Qt::ToolTipRole);
+                m_init->setItemData(m_init->count() - 1, int(run->stage), runStageRole);
+                m_init->setItemData(m_init->count() - 1, run->status == store::RunStatus::Completed,
+                                    completedRole);
             }
         }
         // Base models (Hugging Face folders the user added) after the runs' checkpoints.
@@ -178,6 +182,22 @@ void WizardStartPage::loadCheckpoints()
     } catch (const std::exception& error) {
         m_loadError = tr("Cannot read the project %1: %2").arg(m_projectPath, error.what());
     }
+}
+
+void WizardStartPage::selectDefaultInit(RunStage stage)
+{
+    int chosen = 0; // newest run first, newest checkpoint first
+    if (stage == RunStage::Dpo || stage == RunStage::Ppo || stage == RunStage::Grpo) {
+        for (int i = 0; i < m_init->count(); ++i) {
+            const QVariant runStage = m_init->itemData(i, runStageRole);
+            if (runStage.isValid() && runStage.toInt() == int(RunStage::Sft) &&
+                m_init->itemData(i, completedRole).toBool()) {
+                chosen = i;
+                break;
+            }
+        }
+    }
+    if (m_init->count() > 0) m_init->setCurrentIndex(chosen);
 }
 
 void WizardStartPage::loadDatasets(RunStage stage)
@@ -222,11 +242,10 @@ void WizardStartPage::refreshSplits()
     m_form->setRowVisible(m_train, !labels);
     m_form->setRowVisible(m_val, !labels);
     if (labels) m_labels->recount();
-    const bool rl = m_loadedStage == RunStage::Ppo || m_loadedStage == RunStage::Grpo;
     const QSignalBlocker trainBlocker(m_train), valBlocker(m_val);
+    // Every stage evaluates on "val" by default; "test" stays held out for the final report.
     const QString train = m_train->count() ? m_train->currentData().toString() : "train";
-    const QString val =
-        m_val->count() ? m_val->currentData().toString() : QString(rl ? "test" : "val");
+    const QString val = m_val->count() ? m_val->currentData().toString() : "val";
     m_train->clear();
     m_val->clear();
     m_val->addItem(tr("none (no evaluation)"), QString());
@@ -251,7 +270,10 @@ void WizardStartPage::refreshSplits()
 void WizardStartPage::initializePage()
 {
     const RunStage stage = m_stagePage->stage();
-    if (stage != m_loadedStage) loadDatasets(stage); // keep the choices when only passing by
+    if (stage != m_loadedStage) { // keep the choices when only passing by
+        selectDefaultInit(stage);
+        loadDatasets(stage);
+    }
     refresh();
 }
 

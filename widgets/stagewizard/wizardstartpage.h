@@ -1,8 +1,10 @@
 // "Start from" page of the StageWizard for the stages after pretraining (sft, reward, dpo, ppo,
-// grpo): the checkpoint the model starts from (any run's, from the project database), its
-// tokenizer, the dataset of the kind the stage needs with its train and validation splits
-// (document counts shown), the longest sequence, and LoRA (adapters on the frozen model, on by
-// default for a model whose full fine-tuning would not fit). The model shape is the checkpoint's.
+// grpo): the checkpoint the model starts from (any run's, from the project database; for DPO,
+// PPO and GRPO the newest checkpoint of the newest completed SFT run when there is one, else the
+// newest of all), its tokenizer, the dataset of the kind the stage needs with its train and
+// validation splits (document counts shown; "val" by default), the longest sequence, and LoRA
+// (adapters on the frozen model, on by default for a model whose full fine-tuning would not
+// fit). The model shape is the checkpoint's.
 #pragma once
 
 #include "core/model/model_config.h"
@@ -55,6 +57,13 @@ public:
 
 private:
     static constexpr int labelsRole = Qt::UserRole + 2; // the "labels of this project" entry
+    // On an init entry: its run's stage (store::RunStage as int; none for a base model), and
+    // whether that run completed.
+    static constexpr int runStageRole = Qt::UserRole + 3;
+    static constexpr int completedRole = Qt::UserRole + 4;
+    // The stage's usual starting point: an SFT checkpoint for the stages that refine a chat
+    // policy against a reference (DPO, PPO, GRPO), else the newest checkpoint.
+    void selectDefaultInit(store::RunStage stage);
     bool usesLabels() const;
     QString problem() const; // empty when the choices are usable
     void loadCheckpoints();

@@ -9,6 +9,7 @@
 
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDateTime>
 #include <QDir>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -16,33 +17,57 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
 #include <algorithm>
+#include <filesystem>
 
 namespace rlhf::widgets {
 
 namespace {
+
+namespace fs = std::filesystem;
 
 QString sizeText(double bytes)
 {
     return QLocale().formattedDataSize(qint64(bytes), 1, QLocale::DataSizeSIFormat);
 }
 
-// Runs on the worker thread: the export, and a summary for the result label.
+// A file's or folder's size on disk.
+uint64_t sizeOnDisk(const fs::path& path)
+{
+    if (!fs::is_directory(path)) return fs::file_size(path);
+    uint64_t bytes = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(path))
+        if (entry.is_regular_file()) bytes += entry.file_size();
+    return bytes;
+}
+
+// Runs on the worker thread: the export into `staging`, then `staging` in place of `output` (an
+// existing one the user agreed to replace is removed only now), and a summary for the result
+// label.
 QString writeExport(const QString& folder, const QString& format, const QString& type,
                     const QString& output, const std::function<void(qint64, qint64)>& progress)
 {
+    const fs::path target = output.toStdString();
+    const fs::path staging = target.string() + ".partial";
+    auto publish = [&] {
+        fs::remove_all(target);
+        fs::rename(staging, target);
+        return sizeText(double(sizeOnDisk(target)));
+    };
     try {
+        fs::remove_all(staging); // left by an export that was killed
         if (format == "hf") {
             const char* dtype = type == "f32" ? "float32" : type == "bf16" ? "bfloat16" : "float16";
-            const uint64_t bytes =
-                model::exportHfFolder(folder.toStdString(), output.toStdString(), dtype);
-            return QObject::tr("Wrote the Hugging Face folder %1 (%2 weights, %3).")
-                .arg(output, QString::fromLatin1(dtype), sizeText(double(bytes)));
+            model::exportHfFolder(folder.toStdString(), staging, dtype);
+            const QString size = publish();
+            return QObject::tr("Wrote the Hugging Face folder %1 (%2, %3 weights).")
+                .arg(output, size, QString::fromLatin1(dtype));
         }
         model::GgufExportOptions options;
         options.type = model::ggufFileTypeFromName(type.toStdString());
@@ -51,10 +76,10 @@ QString writeExport(const QString& folder, const QString& format, const QString&
         options.progress = [&](int64_t done, int64_t total, const std::string&) {
             progress(done, total);
         };
-        const auto result = model::exportGguf(folder.toStdString(), output.toStdString(), options);
+        const auto result = model::exportGguf(folder.toStdString(), staging, options);
         QString summary = QObject::tr("Wrote %1 (%2, %3 tensors, architecture %4, tokenizer %5%6, "
                                       "chat template %7).")
-                              .arg(output, sizeText(double(result.bytes)))
+                              .arg(output, publish())
                               .arg(result.tensors)
                               .arg(QString::fromStdString(result.architecture),
                                    QString::fromStdString(result.vocab.model),
@@ -68,6 +93,8 @@ QString writeExport(const QString& folder, const QString& format, const QString&
             summary += "\n" + QString::fromStdString(note);
         return summary;
     } catch (const std::exception& error) {
+        std::error_code ignored;
+        fs::remove_all(staging, ignored); // an existing target stays as it was
         return QStringLiteral("error: ") + QString::fromUtf8(error.what());
     }
 }
@@ -171,7 +198,8 @@ ExportDialog::ExportDialog(const QString& project, const QString& checkpoint, QW
         const QString chosen =
             m_format->currentData() == "gguf"
                 ? QFileDialog::getSaveFileName(this, tr("GGUF file"), m_output->text(),
-                                               tr("GGUF (*.gguf)"))
+                                               tr("GGUF (*.gguf)"), nullptr,
+                                               QFileDialog::DontConfirmOverwrite) // Export asks
                 : QFileDialog::getExistingDirectory(this, tr("Folder to write into"),
                                                     QFileInfo(m_output->text()).path());
         if (chosen.isEmpty()) return;
@@ -217,33 +245,78 @@ void ExportDialog::describeAdapter()
             .arg(chosen->base));
 }
 
-void ExportDialog::suggestOutput()
+QString ExportDialog::suggestedName() const
 {
-    const QString path = m_checkpoint->currentData().toString();
-    if (path.isEmpty()) return;
     // run-3/step-000200 -> run-3-step-000200; a base model's folder name as it is.
-    const QFileInfo folder(path);
+    const QFileInfo folder(m_checkpoint->currentData().toString());
     QString name = folder.fileName();
     if (name.startsWith("step-")) name = folder.dir().dirName() + "-" + name;
     const QString type = m_type->currentData().toString();
     const QString merged =
         m_purpose == Purpose::MergeAdapter ? QStringLiteral("-merged") : QString();
-    const QString file = m_format->currentData() == "gguf"
-                             ? QStringLiteral("%1-%2.gguf").arg(name, type)
-                             : QStringLiteral("%1%2-%3").arg(name, merged, type);
-    m_output->setText(QDir(m_project).filePath("exports/" + file));
+    return m_format->currentData() == "gguf" ? QStringLiteral("%1-%2.gguf").arg(name, type)
+                                             : QStringLiteral("%1%2-%3").arg(name, merged, type);
+}
+
+void ExportDialog::suggestOutput()
+{
+    if (m_checkpoint->currentData().toString().isEmpty()) return;
+    m_output->setText(QDir(m_project).filePath("exports/" + suggestedName()));
+}
+
+QString ExportDialog::resolveOutput(const QString& typed, const QString& format,
+                                    const QString& project, const QString& suggestedName)
+{
+    QString path = typed.trimmed();
+    if (path.isEmpty()) return {};
+    const bool gguf = format == QLatin1String("gguf");
+    const bool folder = path.endsWith(QLatin1Char('/')) || (gguf && QFileInfo(path).isDir());
+    path = QDir::cleanPath(QDir(project).absoluteFilePath(path));
+    if (folder) return QDir(path).filePath(suggestedName);
+    const QString suffix = QFileInfo(path).suffix();
+    if (gguf && suffix.isEmpty()) return path + QStringLiteral(".gguf");
+    if (!gguf && suffix.compare(QLatin1String("gguf"), Qt::CaseInsensitive) == 0)
+        path.chop(5); // a Hugging Face export is a folder, not a .gguf file
+    return path;
+}
+
+bool ExportDialog::confirmReplace(const QString& output)
+{
+    const QFileInfo existing(output);
+    QMessageBox box(QMessageBox::Warning, tr("Replace existing export?"),
+                    tr("%1 already exists (%2, modified %3). Replace it? The old one is removed "
+                       "once the new export is complete.")
+                        .arg(output,
+                             existing.isDir() ? tr("a folder") : sizeText(double(existing.size())),
+                             QLocale().toString(existing.lastModified(), QLocale::ShortFormat)),
+                    QMessageBox::Cancel, this);
+    box.setObjectName(QStringLiteral("replaceConfirmation"));
+    QPushButton* replace = box.addButton(tr("Replace"), QMessageBox::DestructiveRole);
+    box.setDefaultButton(QMessageBox::Cancel);
+    box.exec();
+    return box.clickedButton() == replace;
 }
 
 void ExportDialog::start()
 {
     const QString path = m_checkpoint->currentData().toString();
-    const QString output = m_output->text().trimmed();
+    const QString output = resolveOutput(m_output->text(), m_format->currentData().toString(),
+                                         m_project, suggestedName());
     if (path.isEmpty() || output.isEmpty()) return;
-    if (QFileInfo::exists(output)) {
-        m_result->setText(tr("%1 already exists: choose another name.").arg(output));
+    m_output->setText(output); // where it goes, as it will be written
+    m_result->setStyleSheet(QString());
+    if (QFileInfo::exists(output) && !confirmReplace(output)) {
+        m_result->setText(tr("Not exported: %1 already exists. Choose another name, or confirm "
+                             "replacing it.")
+                              .arg(output));
         return;
     }
-    QDir().mkpath(QFileInfo(output).path());
+    if (!QDir().mkpath(QFileInfo(output).path())) {
+        m_result->setText(
+            tr("Export failed: cannot make the folder %1.").arg(QFileInfo(output).path()));
+        m_result->setStyleSheet(QStringLiteral("color: #b00;"));
+        return;
+    }
     const QString folder = QString::fromStdString(
         store::ProjectPaths(m_project.toStdString()).absolute(path.toStdString()).string());
     m_export->setEnabled(false);

@@ -3,9 +3,13 @@
 // or f32, with the tokenizer and the chat template: core/model/gguf_export.h), or a plain
 // Hugging Face folder in another dtype without the training state (a checkpoint already is a
 // Hugging Face folder; this one is for sharing). Written into the project's exports/ folder
-// unless the user picks another place. The CLI twin is `rlhf export`. A LoRA adapter checkpoint
-// is exported merged into its base; Run > Merge LoRA Adapter… opens the dialog for just that
-// (adapters only, a Hugging Face folder: a standalone model).
+// unless the user picks another place: a typed path is taken relative to the project, a GGUF file
+// gets ".gguf" when it has no extension, a folder typed for either format receives the suggested
+// name. An existing target is replaced only after the user confirms, and only once the new one is
+// complete (written beside it as <target>.partial). The result says where it went and its size.
+// The CLI twin is `rlhf export`. A LoRA adapter checkpoint is exported merged into its base;
+// Run > Merge LoRA Adapter… opens the dialog for just that (adapters only, a Hugging Face
+// folder: a standalone model).
 #pragma once
 
 #include <QDialog>
@@ -45,11 +49,21 @@ public:
 
     void reject() override; // not while an export is being written
 
+    // Where an export of `format` ("gguf" or "hf") typed as `typed` goes: absolute (relative to
+    // `project`), a GGUF file with ".gguf" when it had no extension, a Hugging Face folder without
+    // a typed ".gguf", and `suggestedName` inside a folder (one ending in '/', or an existing
+    // folder for GGUF). Empty for an empty `typed`.
+    static QString resolveOutput(const QString& typed, const QString& format,
+                                 const QString& project, const QString& suggestedName);
+
 Q_SIGNALS:
     void finished(bool ok); // an export ended; the result label says how
 
 private:
-    void suggestOutput();   // exports/<checkpoint>-<type>.gguf (or a folder) in the project
+    void suggestOutput();          // exports/<checkpoint>-<type>.gguf (or a folder) in the project
+    QString suggestedName() const; // <checkpoint>-<type>.gguf, or the folder's name
+    // Asks before an existing `output` is replaced; true when it may be.
+    bool confirmReplace(const QString& output);
     void describeAdapter(); // the adapter label, for the chosen checkpoint
     void start();
     void onProgress(qint64 done, qint64 total);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <QElapsedTimer>
+#include <QLocale>
 
 #include <chrono>
 
@@ -52,6 +53,14 @@ public:
         if (m_stop.paused() || m_stop.stopRequested()) flush(); // show every step before a pause
         Q_EMIT m_worker.progress(step, total);
     }
+    void onPhaseProgress(const std::string& phase, const std::string& unit, int64_t done,
+                         int64_t total) override
+    {
+        Q_EMIT m_worker.phaseProgress(TrainingWorker::phaseText(QString::fromStdString(phase),
+                                                                QString::fromStdString(unit), done,
+                                                                total),
+                                      done, total);
+    }
     void onCheckpoint(const std::string& path, int64_t step) override
     {
         flush();
@@ -84,6 +93,16 @@ TrainingWorker::TrainingWorker(QObject* parent)
 }
 
 TrainingWorker::~TrainingWorker() = default;
+
+QString TrainingWorker::phaseText(const QString& phase, const QString& unit, qint64 done,
+                                  qint64 total)
+{
+    const QLocale locale;
+    QString text = phase.left(1).toUpper() + phase.mid(1) + QStringLiteral(": ") +
+                   tr("%1 of %2 %3").arg(locale.toString(done), locale.toString(total), unit);
+    if (total > 0) text += QStringLiteral(" (%1%)").arg(done * 100 / total);
+    return text;
+}
 
 void TrainingWorker::pause()
 {

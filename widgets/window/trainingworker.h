@@ -29,6 +29,10 @@ public:
     void resume();
     void cancel();
 
+    // The status text of phaseProgress: "Caching reference log-probabilities: 1,200 of 5,000
+    // pairs (24%)", numbers in the user's locale.
+    static QString phaseText(const QString& phase, const QString& unit, qint64 done, qint64 total);
+
 public Q_SLOTS:
     // Runs `documentJson` (a stage document) in `project`; returns when the run ends.
     void run(const QString& project, const QString& documentJson);
@@ -38,6 +42,10 @@ Q_SIGNALS:
     void metrics(qint64 runId, const QList<rlhf::widgets::MetricValue>& values);
     void logLine(const QString& line);
     void progress(qint64 step, qint64 total);
+    // A long phase before the first step (DPO caching its reference's log-probabilities, a large
+    // dataset being encoded): `done` of `total`, and a status-bar text such as "Caching reference
+    // log-probabilities: 1,200 of 5,000 pairs (24%)". Its log lines come through logLine too.
+    void phaseProgress(const QString& text, qint64 done, qint64 total);
     void checkpointSaved(const QString& path, qint64 step);
     void finished(qint64 runId, const QString& status); // "completed", "stopped" or "failed"
     void failed(const QString& message);                // the core's message with its context
