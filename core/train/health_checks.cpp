@@ -248,6 +248,19 @@ Found weakRewardModel(const Series& accuracy, double minimum)
                        " (needs " + number(minimum) + ")");
 }
 
+Found weakImplicitReward(const Series& accuracy, double minimum)
+{
+    if (accuracy.empty()) return std::nullopt;
+    const SeriesPoint& latest = accuracy.back();
+    if (latest.value >= minimum) return std::nullopt;
+    return warning("weak_implicit_reward", latest.step,
+                   "DPO's implicit reward ranks " + number(latest.value) +
+                       " of held-out pairs right" + atStep(latest.step) + " (expected " +
+                       number(minimum) +
+                       "): noisy preference data, or beta or the learning "
+                       "rate too high or too low");
+}
+
 // The series by ascending step, whatever order the lookup gave.
 Series sortedSeries(const SeriesLookup& lookup, std::string_view name)
 {
@@ -259,8 +272,10 @@ Series sortedSeries(const SeriesLookup& lookup, std::string_view name)
 
 } // namespace
 
-std::vector<HealthWarning> checkRunHealth(const SeriesLookup& series, const HealthLimits& limits)
+std::vector<HealthWarning> checkRunHealth(const SeriesLookup& series, store::RunStage stage,
+                                          const HealthLimits& limits)
 {
+    const Series heldOutAccuracy = sortedSeries(series, "val/accuracy");
     const Series kl = sortedSeries(series, "rl/kl");
     const Series score = sortedSeries(series, "rl/score");
     const Series accuracy = sortedSeries(series, "task/accuracy");
@@ -274,7 +289,12 @@ std::vector<HealthWarning> checkRunHealth(const SeriesLookup& series, const Heal
              earlier(rewardUpAccuracyDown(score, accuracy),
                      lengthDrift(sortedSeries(series, "rl/response_length"))),
              valueDiverging(sortedSeries(series, "rl/value_loss")),
-             weakRewardModel(sortedSeries(series, "val/accuracy"), limits.minRewardModelAccuracy),
+             stage == store::RunStage::Reward
+                 ? weakRewardModel(heldOutAccuracy, limits.minRewardModelAccuracy)
+                 : std::nullopt,
+             stage == store::RunStage::Dpo
+                 ? weakImplicitReward(heldOutAccuracy, limits.minRewardModelAccuracy)
+                 : std::nullopt,
          }) {
         if (found) warnings.push_back(std::move(*found));
     }

@@ -8,6 +8,8 @@
 //                    by > 3x from its start (reward rising on something other than the task)
 //   value_diverging  value loss above 10x its minimum over the last window, or not finite
 //   weak_reward_model  reward model held-out accuracy below 0.6 (too weak to train against)
+//   weak_implicit_reward  a DPO run's implicit reward ranks below 0.6 of held-out pairs right
+//                    (DPO logs val/accuracy too, but has no reward model to blame)
 // Torch-free and Qt-free.
 //
 // The details, each check judged on the series as they stood at every logged step so that a
@@ -33,6 +35,8 @@
 // Each check is reported at most once; a check with two conditions reports the one that held
 // first. Warnings come in step order (checks in the order above at the same step).
 #pragma once
+
+#include "core/store/records.h"
 
 #include <cstdint>
 #include <functional>
@@ -63,7 +67,9 @@ struct HealthLimits {
 // names read (PPO and GRPO log the same names): rl/kl, rl/ratio_mean, rl/ratio_var, rl/score,
 // task/accuracy, rl/response_length, rl/value_loss, val/accuracy (reward stage).
 using SeriesLookup = std::function<std::vector<SeriesPoint>(std::string_view name)>;
-std::vector<HealthWarning> checkRunHealth(const SeriesLookup& series,
+// `stage` decides what val/accuracy measures: a reward model's (reward), DPO's implicit
+// reward (dpo); other stages do not read it.
+std::vector<HealthWarning> checkRunHealth(const SeriesLookup& series, store::RunStage stage,
                                           const HealthLimits& limits = {});
 
 } // namespace rlhf::train

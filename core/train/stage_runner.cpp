@@ -44,6 +44,11 @@ public:
     }
     void onLog(const std::string& line) override { m_next.onLog(line); }
     void onProgress(int64_t step, int64_t total) override { m_next.onProgress(step, total); }
+    void onPhaseProgress(const std::string& phase, const std::string& unit, int64_t done,
+                         int64_t total) override
+    {
+        m_next.onPhaseProgress(phase, unit, done, total);
+    }
     void onRollouts(const std::vector<store::Rollout>& rollouts) override
     {
         if (!rollouts.empty())
@@ -354,12 +359,15 @@ const StageKind& stageKind(const nlohmann::json& document, const std::string& wh
 
 std::vector<HealthWarning> runHealth(const store::Database& database, int64_t runId)
 {
-    return checkRunHealth([&](std::string_view name) {
-        std::vector<SeriesPoint> points;
-        for (const auto& sample : database.metricSeries(runId, name))
-            points.push_back({sample.step, sample.value});
-        return points;
-    });
+    const auto run = database.run(runId);
+    return checkRunHealth(
+        [&](std::string_view name) {
+            std::vector<SeriesPoint> points;
+            for (const auto& sample : database.metricSeries(runId, name))
+                points.push_back({sample.step, sample.value});
+            return points;
+        },
+        run ? run->stage : store::RunStage::Pretrain);
 }
 
 void validateStageDocument(const nlohmann::json& document, const std::string& where)

@@ -32,13 +32,14 @@ Series series(const std::vector<double>& values, int64_t first = 1, int64_t stri
     return result;
 }
 
-std::vector<HealthWarning> check(const Metrics& metrics, const HealthLimits& limits = {})
+std::vector<HealthWarning> check(const Metrics& metrics, const HealthLimits& limits = {},
+                                 rlhf::store::RunStage stage = rlhf::store::RunStage::Reward)
 {
     const SeriesLookup lookup = [&](std::string_view name) {
         const auto found = metrics.find(name);
         return found == metrics.end() ? Series{} : found->second;
     };
-    return checkRunHealth(lookup, limits);
+    return checkRunHealth(lookup, stage, limits);
 }
 
 // The one warning `metrics` gives, or a failed test naming what came instead.
@@ -244,6 +245,20 @@ private Q_SLOTS:
         w = only(better, HealthLimits{.minRewardModelAccuracy = 0.7});
         QCOMPARE(w.message,
                  std::string("reward model held-out accuracy 0.65 at step 300 (needs 0.7)"));
+    }
+
+    // DPO logs val/accuracy too: its warning blames the implicit reward, never a reward model,
+    // and a pretraining or PPO run's val/accuracy (if any) is no reward model's either.
+    void heldOutAccuracyIsReadByStage()
+    {
+        const Metrics weak{{"val/accuracy", series({0.5, 0.55, 0.58}, 100, 100)}};
+        const auto dpo = check(weak, {}, rlhf::store::RunStage::Dpo);
+        QCOMPARE(dpo.size(), size_t(1));
+        QCOMPARE(dpo[0].check, std::string("weak_implicit_reward"));
+        QVERIFY(dpo[0].message.starts_with("DPO's implicit reward ranks 0.58 of held-out pairs "
+                                           "right at step 300 (expected 0.6)"));
+        QVERIFY(check(weak, {}, rlhf::store::RunStage::Pretrain).empty());
+        QVERIFY(check(weak, {}, rlhf::store::RunStage::Ppo).empty());
     }
 
     void warningsInStepOrder()

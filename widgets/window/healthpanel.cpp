@@ -79,12 +79,15 @@ void HealthPanel::refresh()
     std::vector<train::HealthWarning> warnings;
     try {
         // train::runHealth does the same, but its header brings LibTorch into this widget.
-        warnings = train::checkRunHealth([this](std::string_view name) {
-            std::vector<train::SeriesPoint> points;
-            for (const auto& sample : m_database->metricSeries(m_run, name))
-                points.push_back({sample.step, sample.value});
-            return points;
-        });
+        const auto run = m_database->run(m_run);
+        warnings = train::checkRunHealth(
+            [this](std::string_view name) {
+                std::vector<train::SeriesPoint> points;
+                for (const auto& sample : m_database->metricSeries(m_run, name))
+                    points.push_back({sample.step, sample.value});
+                return points;
+            },
+            run ? run->stage : store::RunStage::Pretrain);
     } catch (const std::exception& error) {
         m_list->addItem(
             tr("Cannot read the run's metrics: %1").arg(QString::fromUtf8(error.what())));
