@@ -25,7 +25,10 @@ int main(int argc, char** argv)
     rlhf::widgets::MainWindow window;
     window.resize(1280, 800);
     window.show();
+    // The project named on the command line, else the last one (else the welcome page).
     if (!parser.positionalArguments().isEmpty())
         window.openProject(parser.positionalArguments().first());
+    else
+        window.openLastProject();
     return app.exec();
 }

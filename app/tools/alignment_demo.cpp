@@ -1,7 +1,7 @@
 #include "app/tools/alignment_demo.h"
 
-#include "core/data/token_splits.h"
 #include "core/store/project.h"
+#include "core/data/demo_project.h"
 #include "core/text/tokenizer_json.h"
 #include "core/train/rollout.h"
 #include "core/model/checkpoint.h"
@@ -22,10 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* tokenizerName = "arith-bpe";
-// 256 bytes + 7 chat tokens + 7 merges ("What", " is", " +", ...): merging stops before digit
-// pairs, so every number is spelt digit by digit and the model can learn to add.
-constexpr int64_t vocabSize = 270;
 // LoRA's learning rate over full fine-tuning's, stage by stage.
 constexpr double loraLrFactor = 3.0;
 
@@ -126,28 +122,11 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
 {
     const auto started = std::chrono::steady_clock::now();
     const fs::path folder = options.folder;
-    {
-        store::Project project = fs::exists(folder / "project.sqlite")
-                                     ? store::Project::open(folder)
-                                     : store::Project::create(folder);
-        if (!project.database().datasetByName("arith-sft")) {
-            const auto datasets = data::writeArithmeticTask(folder, "arith", options.task);
-            observer.onLog("task: " + std::to_string(datasets.sftDocuments) + " SFT dialogues, " +
-                           std::to_string(datasets.pairDocuments) + " preference pairs, " +
-                           std::to_string(datasets.promptDocuments) + " prompts");
-        }
-        project = store::Project::open(folder);
-        const auto sft = *project.database().datasetByName("arith-sft");
-        if (!project.database().tokenizer(tokenizerName)) {
-            text::TrainConfig config;
-            config.vocabSize = vocabSize;
-            data::trainProjectTokenizer(project, sft.id, tokenizerName, config);
-        }
-    }
+    const data::DemoProject demo = data::prepareDemoProject(
+        folder, options.task, [&observer](const std::string& line) { observer.onLog(line); });
     store::Project project = store::Project::open(folder);
-    const auto sftDataset = *project.database().datasetByName("arith-sft");
-    const auto tokenizer = *project.database().tokenizer(tokenizerName);
-    const auto splits = data::writeTokenSplits(project, sftDataset.id, tokenizerName);
+    const auto tokenizer = *project.database().tokenizer(demo.tokenizer);
+    const data::TokenSplitResult& splits = demo.splits;
     const double scale = options.scale;
     AlignmentDemoResult result;
 

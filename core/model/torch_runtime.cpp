@@ -6,6 +6,7 @@
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
+#include <torch/version.h>
 
 #ifdef RLHF_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -69,6 +70,11 @@ std::vector<GpuInfo> cudaDevices()
     }
 #endif
     return devices;
+}
+
+std::string libtorchVersion()
+{
+    return TORCH_VERSION;
 }
 
 int64_t hostMemoryBytes()

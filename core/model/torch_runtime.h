@@ -28,6 +28,9 @@ struct GpuInfo {
 // The CUDA GPUs LibTorch sees, in index order; empty on a CPU-only build or machine.
 std::vector<GpuInfo> cudaDevices();
 
+// The LibTorch this program runs on, e.g. "2.9.1" or "1.13.0".
+std::string libtorchVersion();
+
 // Physical memory of this machine, in bytes.
 int64_t hostMemoryBytes();
 

@@ -234,6 +234,67 @@ private Q_SLOTS:
             QCOMPARE(tick, std::round(tick));
     }
 
+    // A run without the chosen metric: an empty chart that says so, on 0..1 axes, never the
+    // previous run's range.
+    void runWithoutTheMetricShowsANote()
+    {
+        MetricPlot plot;
+        plot.resize(500, 300);
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+        plot.setMetric("val/perplexity");
+        plot.setRunLabel(1, "run 1 pretrain");
+        plot.setRunLabel(2, "run 2 dpo");
+        plot.appendPoints(1, "val/perplexity", {{0, 1.0, 300.0}, {50, 2.0, 120.0}});
+        plot.setRuns({1});
+        plot.redrawNow();
+        QCOMPARE(plot.emptyNote(), QString());
+        QCOMPARE(plot.plot()->xAxis->range().upper, 50.0);
+        QVERIFY(plot.plot()->yAxis->range().upper > 300.0);
+
+        plot.setRuns({2}); // a DPO run logs no perplexity
+        plot.redrawNow();
+        QCOMPARE(plot.plot()->graphCount(), 0);
+        QCOMPARE(plot.emptyNote(), QString("No val/perplexity in run 2 dpo"));
+        QCOMPARE(plot.plot()->xAxis->range(), QCPRange(0.0, 1.0));
+        QCOMPARE(plot.plot()->yAxis->range(), QCPRange(0.0, 1.0));
+        plot.setRuns({});
+        plot.redrawNow();
+        QCOMPARE(plot.emptyNote(), QString("No run selected"));
+
+        plot.setRuns({1, 2}); // one of them has it: its curve, no note
+        plot.redrawNow();
+        QCOMPARE(plot.emptyNote(), QString());
+        QCOMPARE(plot.plot()->graphCount(), 2);
+    }
+
+    // The smoothed curve is drawn where the data is and within its values: not past the last
+    // step when the view reaches beyond it, not above a spike or below the floor.
+    void smoothingStaysWithinTheData()
+    {
+        MetricPlot plot;
+        plot.resize(600, 300);
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+        QVector<MetricPoint> points;
+        for (int step = 0; step < 100; ++step)
+            points.append({step, double(step), step == 50 ? 10.0 : 1.0 + 0.001 * step});
+        plot.appendPoints(1, "loss", points);
+        plot.setMetric("loss");
+        plot.setRuns({1});
+        plot.setSmoothing(0.99);
+        plot.redrawNow();
+        plot.plot()->xAxis->setRange(40.0, 160.0); // past the data, as a zoom out would
+        plot.redrawNow();
+        QCOMPARE(plot.plot()->graphCount(), 2);
+        for (int g = 0; g < 2; ++g)
+            for (const QCPGraphData& point : *plot.plot()->graph(g)->data()) {
+                QVERIFY(point.key >= 0.0 && point.key <= 99.0);
+                QVERIFY2(point.value >= 1.0 && point.value <= 10.0,
+                         qPrintable(QString::number(point.value)));
+            }
+    }
+
     void csvRoundTripsExactly()
     {
         MetricPlot plot;
@@ -243,7 +304,11 @@ private Q_SLOTS:
                            {5, 1.7e9 + 1.0 / 3.0, std::numbers::pi},
                            {10, 1.7e9 + 2.5, 1e-300},
                            {15, 1.7e9 + 3.5, -123456.78901234567}});
-        plot.appendPoints(-2, QStringLiteral("loss"), {{3, 5.0, 2.0}, {1, 4.0, 1.0 / 7.0}});
+        plot.appendPoints(-2, awkward, {{3, 5.0, 2.0}, {1, 4.0, 1.0 / 7.0}});
+        // Another metric of the same runs: the CSV of this chart leaves it out.
+        plot.appendPoints(7, QStringLiteral("loss"), {{0, 1.7e9, 9.0}});
+        plot.setMetric(awkward);
+        plot.setRuns({-2, 7});
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("metrics.csv"));
         QVERIFY(plot.exportCsv(path));
@@ -252,10 +317,13 @@ private Q_SLOTS:
         const QList<MetricCsvRow> rows = parseMetricCsv(QString::fromUtf8(file.readAll()));
         QCOMPARE(rows.size(), 6);
         QVERIFY(rows == plot.allRows());
+        QCOMPARE(plot.storedRows().size(), 7);
+        for (const MetricCsvRow& row : rows)
+            QCOMPARE(row.metric, awkward);
         QCOMPARE(rows[0].run, qint64{-2});
         QCOMPARE(rows[0].point.step, qint64{1}); // sorted by step on append
         QCOMPARE(rows[0].point.value, 1.0 / 7.0);
-        QCOMPARE(rows[2].metric, awkward);
+        QCOMPARE(rows[1].point.step, qint64{3});
         QCOMPARE(rows[2].point.value, 0.1 + 0.2);
         QCOMPARE(rows[3].point.wallTime, 1.7e9 + 1.0 / 3.0);
         QCOMPARE(rows[4].point.value, 1e-300);

@@ -11,6 +11,7 @@
 #include "core/store/token_file.h"
 #include "tests/support/tiny_pretrain_document.h"
 #include "widgets/plots/metricplot.h"
+#include "widgets/plots/rundashboard.h"
 #include "widgets/window/mainwindow.h"
 #include "widgets/window/processrunner.h"
 #include "widgets/window/rankstatuspanel.h"
@@ -212,17 +213,16 @@ private Q_SLOTS:
         }
         // A loss curve in the picture too: the plot follows rank 0's metrics in the database.
         auto losses = [&window] {
-            const auto rows = window.plot()->allRows();
-            return std::count_if(rows.begin(), rows.end(),
-                                 [](const auto& row) { return row.metric == "train/loss"; });
+            const widgets::MetricPlot* plot = window.plot("train/loss");
+            return plot ? plot->allRows().size() : 0;
         };
         QTRY_VERIFY_WITH_TIMEOUT(losses() >= 50, 30'000);
-        window.plot()->redrawNow();
+        window.dashboard()->redrawNow();
         QCOMPARE(window.size(), QSize(1024, 640));
         screenshot(window, "rank-status-1024x640");
         window.resize(1600, 1000);
         QTRY_COMPARE(window.size(), QSize(1600, 1000));
-        window.plot()->redrawNow();
+        window.dashboard()->redrawNow();
         screenshot(window, "rank-status-1600x1000");
 
         window.cancelRun();

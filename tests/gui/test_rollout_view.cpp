@@ -5,6 +5,7 @@
 // build/screenshots/rollouts.png.
 #include "core/store/project.h"
 #include "widgets/plots/metricplot.h"
+#include "widgets/plots/rundashboard.h"
 #include "widgets/plots/qcustomplot_include.h"
 #include "widgets/window/healthpanel.h"
 #include "widgets/window/mainwindow.h"
@@ -86,7 +87,7 @@ private:
     // The pixel of a run's raw rl/score point at `step` on the main window's plot.
     static QPoint pixelOf(MainWindow& window, int step)
     {
-        QCustomPlot* custom = window.plot()->plot();
+        QCustomPlot* custom = window.plot("rl/score")->plot();
         return QPoint(int(std::lround(custom->xAxis->coordToPixel(step))),
                       int(std::lround(custom->yAxis->coordToPixel(step / 10.0))));
     }
@@ -94,7 +95,7 @@ private:
     static void selectRun(MainWindow& window, store::Id run)
     {
         window.runTable()->selectRow(window.runModel()->rowOfRun(run));
-        window.plot()->redrawNow(); // axes and graphs for the new selection, before any click
+        window.dashboard()->redrawNow(); // axes and graphs for the new selection, before any click
     }
 
 private Q_SLOTS:
@@ -130,11 +131,8 @@ private Q_SLOTS:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QVERIFY(window.openProject(m_project));
-        auto* chooser = window.findChild<QComboBox*>();
-        for (auto* combo : window.findChildren<QComboBox*>())
-            if (combo->findText("rl/score") >= 0) chooser = combo;
-        chooser->setCurrentText("rl/score");
-        QCOMPARE(window.plot()->metric(), QString("rl/score"));
+        // The rl/score chart alone (a PPO run's first chart), big enough to aim at a point.
+        window.dashboard()->maximise("rl/score");
 
         widgets::RolloutView* view = window.rolloutView();
         selectRun(window, m_pretrain);
@@ -144,8 +142,8 @@ private Q_SLOTS:
         QVERIFY2(view->height() > 200, qPrintable(QString::number(view->height()))); // 2/5 of 800
         QCOMPARE(view->model()->rowCount(), 0);
 
-        QCustomPlot* custom = window.plot()->plot();
-        QSignalSpy clicks(window.plot(), &widgets::MetricPlot::pointClicked);
+        QCustomPlot* custom = window.plot("rl/score")->plot();
+        QSignalSpy clicks(window.plot("rl/score"), &widgets::MetricPlot::pointClicked);
         QTest::mouseClick(custom, Qt::LeftButton, {}, pixelOf(window, 10));
         QCOMPARE(clicks.size(), 1);
         QCOMPARE(clicks[0][0].toLongLong(), qint64(m_exploding));

@@ -42,8 +42,9 @@ private:
     static qsizetype pointsOf(MainWindow& window, qint64 run, const QString& metric)
     {
         qsizetype count = 0;
-        for (const auto& row : window.plot()->allRows())
-            count += row.run == run && row.metric == metric;
+        if (const widgets::MetricPlot* plot = window.plot(metric)) // the dashboard's chart
+            for (const auto& row : plot->allRows())
+                count += row.run == run;
         return count;
     }
 
@@ -114,6 +115,12 @@ private Q_SLOTS:
         screenshot(window, "studio-training");
 
         window.togglePause();
+        // The run table says so (the store keeps 'running': the process still owns the run).
+        QCOMPARE(
+            window.runModel()
+                ->data(window.runModel()->index(0, widgets::RunListModel::Status), Qt::DisplayRole)
+                .toString(),
+            QString("paused"));
         QTest::qWait(1500); // the step in flight (and a validation pass) may still finish
         const auto held = pointsOf(window, run, "train/loss");
         QTest::qWait(600);
@@ -139,11 +146,11 @@ private Q_SLOTS:
         // The resumed run is a new row that names the run it continues.
         QCOMPARE(window.runModel()->parentRunId(1), run);
         QCOMPARE(window.runModel()->parentRunId(0), qint64(0));
-        QCOMPARE(window.runModel()
-                     ->data(window.runModel()->index(1, widgets::RunListModel::ResumedFrom),
-                            Qt::DisplayRole)
-                     .toString(),
-                 QString("#%1").arg(run));
+        QCOMPARE(
+            window.runModel()
+                ->data(window.runModel()->index(1, widgets::RunListModel::From), Qt::DisplayRole)
+                .toString(),
+            QString("resumed #%1").arg(run));
         QCOMPARE(store::Project::open(m_project.toStdString()).database().run(resumed)->parent,
                  std::optional<store::Id>(run));
         QTRY_VERIFY_WITH_TIMEOUT(pointsOf(window, resumed, "train/loss") >= 3, 60000);

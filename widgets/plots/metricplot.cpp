@@ -14,12 +14,9 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
-#include <QFile>
-#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMenu>
-#include <QMessageBox>
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QToolButton>
@@ -112,6 +109,12 @@ MetricPlot::MetricPlot(QWidget* parent) : QWidget(parent)
     m_readout->setBrush(QBrush(QColor(255, 255, 255, 220)));
     m_readout->setPadding(QMargins(4, 2, 4, 2));
     m_readout->setVisible(false);
+    m_emptyNote = new QCPItemText(m_plot);
+    m_emptyNote->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_emptyNote->position->setCoords(0.5, 0.5);
+    m_emptyNote->setPositionAlignment(Qt::AlignCenter);
+    m_emptyNote->setColor(palette().color(QPalette::PlaceholderText));
+    m_emptyNote->setVisible(false);
 
     connect(m_plot->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
             [this] { onUserRangeChanged(); });
@@ -146,44 +149,37 @@ void MetricPlot::useStepTicks(bool steps)
 
 void MetricPlot::buildToolbar()
 {
-    auto* row = new QHBoxLayout;
+    m_toolbar = new QWidget(this);
+    auto* row = new QHBoxLayout(m_toolbar);
     row->setContentsMargins(4, 2, 4, 0);
-    row->addWidget(new QLabel(tr("Smoothing"), this));
-    m_smoothingSlider = new QSlider(Qt::Horizontal, this);
+    row->addWidget(new QLabel(tr("Smoothing"), m_toolbar));
+    m_smoothingSlider = new QSlider(Qt::Horizontal, m_toolbar);
     m_smoothingSlider->setRange(0, kSliderSteps);
     m_smoothingSlider->setValue(static_cast<int>(std::lround(m_smoothing * 100)));
     m_smoothingSlider->setMaximumWidth(160);
     row->addWidget(m_smoothingSlider);
-    m_smoothingLabel = new QLabel(QString::number(m_smoothing, 'f', 2), this);
+    m_smoothingLabel = new QLabel(QString::number(m_smoothing, 'f', 2), m_toolbar);
     row->addWidget(m_smoothingLabel);
-    m_logCheck = new QCheckBox(tr("Log y"), this);
+    m_logCheck = new QCheckBox(tr("Log y"), m_toolbar);
     row->addWidget(m_logCheck);
-    m_xModeCombo = new QComboBox(this);
+    m_xModeCombo = new QComboBox(m_toolbar);
     m_xModeCombo->addItems({tr("Step"), tr("Wall time")});
-    row->addWidget(new QLabel(tr("X"), this));
+    row->addWidget(new QLabel(tr("X"), m_toolbar));
     row->addWidget(m_xModeCombo);
     row->addStretch(1);
 
-    auto* exportButton = new QToolButton(this);
+    auto* exportButton = new QToolButton(m_toolbar);
     exportButton->setText(tr("Export"));
     exportButton->setPopupMode(QToolButton::InstantPopup);
     auto* menu = new QMenu(exportButton);
-    const auto addExport = [this, menu](const QString& text, const QString& filter, auto save) {
-        connect(menu->addAction(text), &QAction::triggered, this, [this, filter, save] {
-            const QString path = QFileDialog::getSaveFileName(this, tr("Export plot"), {}, filter);
-            if (!path.isEmpty() && !save(path))
-                QMessageBox::warning(this, tr("Export plot"), tr("Could not write %1").arg(path));
-        });
-    };
-    addExport(tr("PNG image…"), tr("PNG images (*.png)"),
-              [this](const QString& path) { return exportPng(path); });
-    addExport(tr("PDF document…"), tr("PDF documents (*.pdf)"),
-              [this](const QString& path) { return exportPdf(path); });
-    addExport(tr("CSV data…"), tr("CSV files (*.csv)"),
-              [this](const QString& path) { return exportCsv(path); });
+    for (const auto& [text, format] : {std::pair{tr("PNG image…"), QStringLiteral("png")},
+                                       std::pair{tr("PDF document…"), QStringLiteral("pdf")},
+                                       std::pair{tr("CSV data…"), QStringLiteral("csv")}})
+        connect(menu->addAction(text), &QAction::triggered, this,
+                [this, format] { exportInteractively(format); });
     exportButton->setMenu(menu);
     row->addWidget(exportButton);
-    static_cast<QVBoxLayout*>(layout())->addLayout(row);
+    static_cast<QVBoxLayout*>(layout())->addWidget(m_toolbar);
 
     connect(m_smoothingSlider, &QSlider::valueChanged, this,
             [this](int value) { setSmoothing(value / 100.0); });
@@ -218,7 +214,7 @@ void MetricPlot::setMetric(const QString& name)
 {
     if (name == m_metric) return;
     m_metric = name;
-    m_plot->yAxis->setLabel(name);
+    m_plot->yAxis->setLabel(m_compact ? QString() : name);
     m_autoRange = true;
     markCurvesChanged();
 }
@@ -290,49 +286,6 @@ void MetricPlot::setXAxisMode(XAxisMode mode)
     invalidateDerived();
     m_autoRange = true;
     markCurvesChanged();
-}
-
-bool MetricPlot::exportPng(const QString& path, int width, int height)
-{
-    return exportWith(width, [&] { return m_plot->savePng(path, width, height); });
-}
-
-bool MetricPlot::exportPdf(const QString& path, int width, int height)
-{
-    return exportWith(width, [&] { return m_plot->savePdf(path, width, height); });
-}
-
-bool MetricPlot::exportWith(int width, const std::function<bool()>& save)
-{
-    m_redrawTimer.stop();
-    if (m_curvesChanged) rebuildCurves();
-    const int columns = width > 0 ? width : screenColumns();
-    updateGraphData(columns);
-    m_lastExport = {columns, {}};
-    for (int i = 0; i < m_plot->graphCount(); ++i)
-        m_lastExport.graphPoints.append(m_plot->graph(i)->data()->size());
-    const bool saved = save();
-    updateGraphData(screenColumns()); // back to the screen's resolution
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
-    return saved;
-}
-
-bool MetricPlot::exportCsv(const QString& path) const
-{
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) return false;
-    const QByteArray bytes = formatMetricCsv(allRows()).toUtf8();
-    return file.write(bytes) == bytes.size() && file.flush();
-}
-
-QList<MetricCsvRow> MetricPlot::allRows() const
-{
-    QList<MetricCsvRow> rows;
-    for (const auto& [key, series] : m_series) {
-        for (const MetricPoint& point : series.points)
-            rows.append({key.first, key.second, point});
-    }
-    return rows;
 }
 
 void MetricPlot::redrawNow()
@@ -437,6 +390,7 @@ void MetricPlot::rebuildCurves()
         smoothed->setName(runLabel(m_runs[i]));
         m_curves.push_back({m_runs[i], series, raw, smoothed});
     }
+    m_plot->legend->setVisible(!m_compact || m_curves.size() > 1);
     m_curvesChanged = false;
 }
 
@@ -449,6 +403,7 @@ void MetricPlot::updateGraphData(int columns)
 {
     for (VisibleCurve& curve : m_curves)
         updateDerived(*findSeries(curve.run, m_metric));
+    showEmptyNote(m_curves.empty());
     if (m_curves.empty()) return;
     if (m_autoRange) {
         double lower = std::numeric_limits<double>::infinity();
@@ -475,6 +430,39 @@ void MetricPlot::updateGraphData(int columns)
                                         /*alreadySorted=*/true);
     }
     if (m_autoRange) fitRanges();
+}
+
+void MetricPlot::setCompact(bool compact)
+{
+    m_compact = compact;
+    m_toolbar->setVisible(!compact);
+    m_plot->yAxis->setLabel(compact ? QString() : m_metric);
+    markCurvesChanged(); // the legend
+}
+
+QString MetricPlot::emptyNote() const
+{
+    return m_emptyNote->visible() ? m_emptyNote->text() : QString();
+}
+
+// Without a curve the axes go back to 0..1 (never a previous metric's or run's range) and the
+// note says why the chart is empty.
+void MetricPlot::showEmptyNote(bool empty)
+{
+    m_emptyNote->setVisible(empty);
+    if (!empty) return;
+    m_emptyNote->setText(
+        m_runs.isEmpty() ? tr("No run selected")
+        : m_metric.isEmpty()
+            ? tr("No metric chosen")
+            : tr("No %1 in %2")
+                  .arg(m_metric, m_runs.size() == 1
+                                     ? runLabel(m_runs.front())
+                                     : tr("the %1 selected runs").arg(m_runs.size())));
+    m_settingRange = true;
+    m_plot->xAxis->setRange(0.0, 1.0);
+    m_plot->yAxis->setRange(m_yScale == YScale::Log ? QCPRange(0.1, 1.0) : QCPRange(0.0, 1.0));
+    m_settingRange = false;
 }
 
 void MetricPlot::fitRanges()

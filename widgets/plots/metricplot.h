@@ -1,7 +1,8 @@
 // The studio's live metric plot: one metric of several runs overlaid, each curve min/max
 // decimated to the plot's pixel width and EMA-smoothed, with a small toolbar row for smoothing,
-// log y, the x quantity and export. Appends only mark the plot dirty; a timer redraws at most
-// ten times a second.
+// log y, the x quantity and export (metricplotexport.cpp). Appends only mark the plot dirty; a
+// timer redraws at most ten times a second. Without data for its metric it shows a note instead
+// of a previous curve's axes.
 #pragma once
 
 #include "widgets/plots/emasmoothing.h"
@@ -60,6 +61,11 @@ public:
     YScale yScale() const { return m_yScale; }
     void setXAxisMode(XAxisMode mode);
     XAxisMode xAxisMode() const { return m_xAxisMode; }
+    // A dashboard's small chart: no toolbar row (smoothing, log y, x, export), no y label (the
+    // chart's title names the metric) and a legend only when it tells runs apart.
+    void setCompact(bool compact);
+    // The note drawn while no selected run has a point of the metric ("" while curves show).
+    QString emptyNote() const;
 
     // Width or height 0 means the plot's current size. The curves are decimated again for the
     // export's width, so a 3000 px export keeps each of its pixel columns' min and max.
@@ -72,8 +78,14 @@ public:
         QList<qsizetype> graphPoints;
     };
     ExportDecimation lastExportDecimation() const { return m_lastExport; }
-    bool exportCsv(const QString& path) const; // every raw point of every series
-    QList<MetricCsvRow> allRows() const;       // what exportCsv writes, in (run, metric) order
+    bool exportCsv(const QString& path) const; // every raw point of the shown metric
+    // What exportCsv writes: the shown metric's raw points of the shown runs (of every run while
+    // none is set), in run order.
+    QList<MetricCsvRow> allRows() const;
+    // Every raw point held, of every metric and run (what a dashboard routes from).
+    QList<MetricCsvRow> storedRows() const;
+    // Asks for a file (the format's extension added when none is typed), writes, says where.
+    void exportInteractively(const QString& format);
 
     // Decimates the visible series for the current range and replots at once.
     void redrawNow();
@@ -85,6 +97,8 @@ Q_SIGNALS:
     // A click without drag on the plot: the series point nearest the cursor (what the hover
     // readout shows), as its run and step.
     void pointClicked(qint64 run, double step);
+    // An interactive export wrote `path` (or failed: `ok` false, with the reason in `message`).
+    void exported(bool ok, const QString& path, const QString& message);
 
 protected:
     void resizeEvent(QResizeEvent* event) override;
@@ -118,6 +132,7 @@ private:
     int screenColumns() const; // the decimation budget on screen: one column per pixel
     void updateGraphData(int columns);
     bool exportWith(int width, const std::function<bool()>& save);
+    void showEmptyNote(bool empty);
     void fitRanges();
     void onUserRangeChanged();
     void onMouseMove(QMouseEvent* event);
@@ -135,6 +150,8 @@ private:
     QLabel* m_smoothingLabel = nullptr;   // owned by this widget
     QCheckBox* m_logCheck = nullptr;      // owned by this widget
     QComboBox* m_xModeCombo = nullptr;    // owned by this widget
+    QWidget* m_toolbar = nullptr;         // owned by this widget: the row above the plot
+    QCPItemText* m_emptyNote = nullptr;   // owned by m_plot
     QCPItemTracer* m_tracer = nullptr;    // owned by m_plot
     QCPItemText* m_readout = nullptr;     // owned by m_plot
     QTimer m_redrawTimer;                 // single shot, restarts only after a redraw
@@ -148,6 +165,7 @@ private:
     YScale m_yScale = YScale::Linear;
     XAxisMode m_xAxisMode = XAxisMode::Step;
     bool m_curvesChanged = true; // graphs must be recreated (runs, metric, labels, modes)
+    bool m_compact = false;      // see setCompact
     bool m_autoRange = true;     // follow the data until the user zooms or pans
     bool m_settingRange = false; // our own range changes are not user interaction
     QPointF m_pressAt;           // where the last press was, to tell a click from a drag

@@ -1,15 +1,22 @@
-// The studio's main window: a project's run history beside the live metric plot, a log pane, and
+// The studio's main window: a welcome page until a project is open, then the project's tabs
+// (Runs: the run history beside the run dashboard; Data; Labeling; Arena; Chat), a log pane, and
 // the menus that create/open projects and start, pause, cancel and resume runs. Training happens
-// on the TrainingWorker's thread; this class only reacts to its signals.
+// on the TrainingWorker's thread (or in worker processes); this class only reacts to signals.
+// Its members are spread over mainwindow.cpp (building, menus, dialogs), mainwindowproject.cpp
+// (opening projects), mainwindowruns.cpp (runs and their metrics), mainwindowinspectors.cpp and
+// mainwindowpanes.cpp.
 #pragma once
 
+#include "widgets/window/etaestimator.h"
 #include "widgets/window/trainingworker.h"
+
+#include <QElapsedTimer>
 
 #include <QMainWindow>
 #include <QThread>
 
-class QComboBox;
 class QDockWidget;
+class QStackedWidget;
 class QLabel;
 class QMenu;
 class QPlainTextEdit;
@@ -27,6 +34,9 @@ class LabelingPane;
 class SingleChatPane;
 class MetricPlot;
 class ProcessRunner;
+class RunDashboard;
+class SystemPanel;
+class WelcomePage;
 class RankStatusPanel;
 class RolloutView;
 class RunListModel;
@@ -40,6 +50,10 @@ public:
     // Opens the project folder; false (after a message box) when it is no project.
     bool openProject(const QString& folder);
     QString projectFolder() const { return m_project; }
+    // Reopens the most recent project when its folder is still there (the studio's start).
+    bool openLastProject();
+    // Creates the demo project in `folder` (or completes it) and opens it; false after a message.
+    bool openDemoProject(const QString& folder);
 
     // Starts a stage document in the current project (what the wizard's Finish does).
     void startRun(const QString& documentJson);
@@ -48,7 +62,13 @@ public:
     bool isTraining() const { return m_training; }
 
     RunListModel* runModel() const { return m_runs; }
-    MetricPlot* plot() const { return m_plot; }
+    RunDashboard* dashboard() const { return m_dashboard; }
+    // The dashboard's chart of `metric` (null when it has none): "train/loss" by default.
+    MetricPlot* plot(const QString& metric = "train/loss") const;
+    SystemPanel* systemPanel() const { return m_system; }
+    WelcomePage* welcomePage() const { return m_welcome; }
+    QTabWidget* tabs() const { return m_tabs; }
+    DataView* dataView() const { return m_data; }
     QTableView* runTable() const { return m_runTable; }
     RolloutView* rolloutView() const { return m_rollouts; }
     HealthPanel* healthPanel() const { return m_health; }
@@ -67,6 +87,10 @@ public Q_SLOTS:
     void resumeSelectedRun();
     void compareSelectedConfigs();
     void openCheckpointsFolder();
+    void openDemoProjectDialog(); // asks for a folder, then openDemoProject
+    // View > Refresh (F5): runs, data sets, checkpoints and the dashboard read again from the
+    // project, for what the CLI or a wizard wrote meanwhile.
+    void refreshViews();
     void importData(); // File > Import data…: the ImportWizard, then its dataset in the Data tab
     void addModel();   // File > Add Model…: a Hugging Face model folder as a base model
     void exportCheckpoint(); // Run > Export Checkpoint…: GGUF or a Hugging Face folder
@@ -77,6 +101,7 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    bool event(QEvent* event) override; // coming back to the window refreshes the lists
 
 private:
     template <typename Runner> void connectRunner(Runner* runner); // its signals to the window
@@ -86,7 +111,7 @@ private:
     void rememberProject(const QString& folder);
     void rebuildRecentMenu();
     void showSelectedRuns();
-    void refreshMetricNames();
+    void showAbout();
     QWidget* buildInspectors(QWidget* plotPane); // plot over rollouts; run table over health
     void buildHumanPanes();                      // mainwindowpanes.cpp: Labeling, Arena, Chat
     void openHumanPanes(const QString& folder);
@@ -101,8 +126,12 @@ private:
     QString m_project;
     RunListModel* m_runs = nullptr;
     QTableView* m_runTable = nullptr;
-    MetricPlot* m_plot = nullptr;
-    QComboBox* m_metricChooser = nullptr;
+    RunDashboard* m_dashboard = nullptr; // the Runs tab's charts
+    SystemPanel* m_system = nullptr;     // above the charts
+    QStackedWidget* m_pages = nullptr;   // the welcome page, then the project's tabs
+    WelcomePage* m_welcome = nullptr;
+    QElapsedTimer m_lastRefresh; // activation refreshes at most every few seconds
+    EtaEstimator m_eta;
     RolloutView* m_rollouts = nullptr; // below the plot; shown for PPO / GRPO runs
     HealthPanel* m_health = nullptr;   // below the run table
     QPlainTextEdit* m_log = nullptr;
@@ -110,7 +139,7 @@ private:
     QProgressBar* m_progress = nullptr;
     QMenu* m_recentMenu = nullptr;
     QAction *m_newRun = nullptr, *m_pause = nullptr, *m_cancel = nullptr, *m_resume = nullptr,
-            *m_compare = nullptr, *m_openCheckpoints = nullptr;
+            *m_compare = nullptr, *m_openCheckpoints = nullptr, *m_refresh = nullptr;
 
     DataView* m_data = nullptr;         // the Data tab
     LabelingPane* m_labeling = nullptr; // the Labeling tab
@@ -131,8 +160,7 @@ private:
     bool m_training = false;
     bool m_paused = false;
     qint64 m_liveRun = 0;
-    qint64 m_progressStart = 0;
-    double m_progressStartTime = 0;
+    QElapsedTimer m_runClock; // since the live run started, for the ETA
 };
 
 } // namespace rlhf::widgets

@@ -1,8 +1,8 @@
 // The main window's run inspectors (MainWindow members, kept out of mainwindow.cpp): the
-// rollout view below the plot, which a click on a PPO / GRPO run's point fills, and the health
+// rollout view below the dashboard, which a click on a PPO / GRPO run's point fills, and the health
 // panel below the run table, which follows the selected run.
 #include "core/store/records.h"
-#include "widgets/plots/metricplot.h"
+#include "widgets/plots/rundashboard.h"
 #include "widgets/window/healthpanel.h"
 #include "widgets/window/mainwindow.h"
 #include "widgets/window/rolloutview.h"
@@ -62,9 +62,11 @@ QWidget* MainWindow::buildInspectors(QWidget* plotPane)
     splitter->addWidget(left);
     splitter->addWidget(right);
     splitter->setStretchFactor(1, 2);
-    splitter->setSizes({590, 690}); // room for every run column at 1280 px
+    // The run table's columns fit in ~440 px; the dashboard takes the rest (the splitter keeps
+    // this ratio at other widths).
+    splitter->setSizes({440, 840});
 
-    connect(m_plot, &MetricPlot::pointClicked, this, [this](qint64 run, double step) {
+    connect(m_dashboard, &RunDashboard::pointClicked, this, [this](qint64 run, double step) {
         if (!storesRollouts(*m_runs, run)) return;
         reveal(m_rollouts);
         try {

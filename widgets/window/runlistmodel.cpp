@@ -1,8 +1,9 @@
 #include "widgets/window/runlistmodel.h"
 
 #include "core/store/database.h"
+#include "widgets/plots/stagemetrics.h"
 
-#include <QDateTime>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 
@@ -38,11 +39,16 @@ void RunListModel::refresh()
         row.stage = QString::fromUtf8(stage.data(), qsizetype(stage.size()));
         row.status = QString::fromUtf8(status.data(), qsizetype(status.size()));
         row.configJson = QString::fromStdString(run.configJson);
+        const auto config =
+            nlohmann::json::parse(run.configJson, nullptr, /*allow_exceptions=*/false);
+        row.resume = config.is_object() && config.contains("resume_from");
         if (run.ended) row.seconds = *run.ended - run.started;
-        for (const auto& sample : m_database->metricSeries(run.id, "val/loss"))
+        const BestMetric judged = stageBestMetric(row.stage);
+        for (const auto& sample : m_database->metricSeries(run.id, judged.metric.toStdString()))
             if (std::isfinite(sample.value) && // a diverged evaluation is no best
-                (row.bestValLoss < 0 || sample.value < row.bestValLoss))
-                row.bestValLoss = sample.value;
+                (!row.best ||
+                 (judged.lowerIsBetter ? sample.value < *row.best : sample.value > *row.best)))
+                row.best = sample.value;
         rows.push_back(std::move(row));
     }
     if (rows.size() == m_rows.size()) { // same runs: update in place, keep the selection
@@ -71,6 +77,45 @@ qint64 RunListModel::parentRunId(int row) const
     return row >= 0 && row < int(m_rows.size()) ? m_rows[row].parent : 0;
 }
 
+bool RunListModel::isResume(int row) const
+{
+    return row >= 0 && row < int(m_rows.size()) && m_rows[row].resume;
+}
+
+QString RunListModel::stage(int row) const
+{
+    return row >= 0 && row < int(m_rows.size()) ? m_rows[row].stage : QString();
+}
+
+void RunListModel::setPausedRun(qint64 run)
+{
+    m_pausedRun = run;
+    if (!m_rows.empty())
+        Q_EMIT dataChanged(index(0, Status), index(int(m_rows.size()) - 1, Status));
+}
+
+void RunListModel::noteMetric(qint64 run, const QString& metric, double value)
+{
+    const int at = rowOfRun(run);
+    if (at < 0 || !std::isfinite(value)) return;
+    Row& row = m_rows[size_t(at)];
+    const BestMetric judged = stageBestMetric(row.stage);
+    if (metric != judged.metric) return;
+    if (row.best && (judged.lowerIsBetter ? value >= *row.best : value <= *row.best)) return;
+    row.best = value;
+    Q_EMIT dataChanged(index(at, Best), index(at, Best));
+}
+
+QString RunListModel::bestText(const Row& row) const
+{
+    if (!row.best) return "-";
+    const BestMetric judged = stageBestMetric(row.stage);
+    QString text = QString("%1 %2").arg(judged.label).arg(*row.best, 0, 'f', 4);
+    if (judged.metric == "val/loss")
+        text += QString(" (ppl %1)").arg(std::exp(*row.best), 0, 'f', 2);
+    return text;
+}
+
 int RunListModel::rowOfRun(qint64 runId) const
 {
     for (size_t i = 0; i < m_rows.size(); ++i)
@@ -92,11 +137,16 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const
 {
     if (!index.isValid() || index.row() >= int(m_rows.size())) return {};
     const Row& row = m_rows[index.row()];
-    if (role == Qt::ToolTipRole)
-        return index.column() == ResumedFrom && row.parent
-                   ? tr("Resumed from a checkpoint of run #%1").arg(row.parent)
-                   : row.configJson;
-    if (role == Qt::TextAlignmentRole && index.column() != Name)
+    if (role == Qt::ToolTipRole) {
+        if (index.column() == From && row.parent)
+            return row.resume ? tr("Resumed: continues run #%1 from its checkpoint").arg(row.parent)
+                              : tr("Started from a checkpoint of run #%1").arg(row.parent);
+        if (index.column() == Best)
+            return tr("The best %1 this run reached on held-out data")
+                .arg(stageBestMetric(row.stage).label);
+        return row.configJson;
+    }
+    if (role == Qt::TextAlignmentRole && (index.column() == Id || index.column() == Duration))
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role != Qt::DisplayRole) return {};
     switch (Column(index.column())) {
@@ -107,19 +157,18 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const
     case Stage:
         return row.stage;
     case Status:
-        return row.status;
-    case ResumedFrom:
-        return row.parent ? QString("#%1").arg(row.parent) : QString();
+        return row.id == m_pausedRun && row.status == "running" ? QString("paused") : row.status;
+    case From:
+        return !row.parent  ? QString()
+               : row.resume ? QString("resumed #%1").arg(row.parent)
+                            : QString("from #%1").arg(row.parent);
     case Duration:
         return row.seconds < 0 ? QString("-")
                                : QString("%1:%2")
                                      .arg(int(row.seconds) / 60)
                                      .arg(int(row.seconds) % 60, 2, 10, QChar('0'));
-    case BestValLoss:
-        return row.bestValLoss < 0 ? QString("-") : QString::number(row.bestValLoss, 'f', 4);
-    case BestPerplexity:
-        return row.bestValLoss < 0 ? QString("-")
-                                   : QString::number(std::exp(row.bestValLoss), 'f', 2);
+    case Best:
+        return bestText(row);
     case ColumnCount:
         break;
     }
@@ -129,8 +178,7 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const
 QVariant RunListModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-    static const char* names[] = {"Run",          "Name",     "Stage",         "Status",
-                                  "Resumed from", "Duration", "Best val loss", "Best perplexity"};
+    static const char* names[] = {"Run", "Name", "Stage", "Status", "From", "Duration", "Best"};
     return section >= 0 && section < ColumnCount ? QString(names[section]) : QVariant();
 }
 
