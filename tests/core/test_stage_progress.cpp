@@ -8,9 +8,9 @@
 #include "tests/support/arithmetic_project.h"
 
 #include <QTemporaryDir>
+#include <QRegularExpression>
 #include <QtTest>
 
-#include <regex>
 #include <string>
 #include <vector>
 
@@ -93,9 +93,10 @@ private Q_SLOTS:
                  std::string("log: caching reference log-probabilities: 1,200 of 5,000 pairs"));
         QCOMPARE(recorder.events[3],
                  std::string("phase: caching reference log-probabilities 1200/5000 pairs"));
-        QVERIFY2(std::regex_match(recorder.events[4],
-                                  std::regex("log: caching reference log-probabilities: 5,000 "
-                                             "pairs in [0-9]+\\.[0-9] s")),
+        QVERIFY2(QRegularExpression("^log: caching reference log-probabilities: 5,000 "
+                                    "pairs in [0-9]+\\.[0-9] s$")
+                     .match(QString::fromStdString(recorder.events[4]))
+                     .hasMatch(),
                  recorder.events[4].c_str());
         QCOMPARE(recorder.events[5],
                  std::string("phase: caching reference log-probabilities 5000/5000 pairs"));
@@ -152,13 +153,11 @@ private Q_SLOTS:
         const int start = recorder.find("log: caching reference log-probabilities of ");
         const int firstStep = std::min(recorder.find("progress: "), recorder.find("metrics: "));
         QVERIFY2(start >= 0 && firstStep > start, qPrintable(events));
-        std::smatch match;
-        QVERIFY(std::regex_match(recorder.events[size_t(start)], match,
-                                 std::regex("log: caching reference log-probabilities of "
-                                            "([0-9,]+) pairs…")));
-        std::string counted = match[1];
-        std::erase(counted, ',');
-        const int64_t pairs = std::stoll(counted);
+        const QRegularExpressionMatch match =
+            QRegularExpression("^log: caching reference log-probabilities of ([0-9,]+) pairs…$")
+                .match(QString::fromStdString(recorder.events[size_t(start)]));
+        QVERIFY(match.hasMatch());
+        const int64_t pairs = match.captured(1).remove(',').toLongLong();
         QVERIFY2(pairs > 20, qPrintable(events)); // the train pairs and the held-out ones
         QCOMPARE(recorder.events[size_t(start) + 1],
                  "phase: caching reference log-probabilities 0/" + std::to_string(pairs) +
