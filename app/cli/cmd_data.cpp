@@ -67,8 +67,13 @@ void addDataCommands(CLI::App& app)
         const auto path = data::trainProjectTokenizer(
             project, requireDataset(project, tokenizerArguments->dataset), tokenizerArguments->name,
             config);
-        std::cout << "tokenizer '" << tokenizerArguments->name << "' saved to " << path
-                  << std::endl;
+        std::cout << "tokenizer '" << tokenizerArguments->name << "' saved to " << path;
+        // A small corpus runs out of pairs to merge before the vocabulary is full: say so.
+        const auto learned = project.database().tokenizer(tokenizerArguments->name);
+        if (learned && learned->vocabSize < config.vocabSize)
+            std::cout << " (learned " << learned->vocabSize << " of the " << config.vocabSize
+                      << " tokens asked for: the corpus has no more pairs to merge)";
+        std::cout << std::endl;
     });
 
     struct TokenizeArguments {

@@ -23,7 +23,7 @@ namespace rlhf::cli {
 namespace {
 
 struct QueueArguments {
-    std::string project, dataset, split;
+    std::string project, dataset, split = "train"; // held-out splits stay held out
     bool battles = false;
 };
 
@@ -68,11 +68,14 @@ void queue(const QueueArguments& arguments)
         throw Error("labels queue: give either --dataset NAME or --battles");
     store::Project project = store::Project::open(arguments.project);
     store::Database& database = project.database();
+    const std::string split = arguments.split == "all" ? std::string() : arguments.split;
     const int64_t added = arguments.battles
                               ? eval::queueBattles(database)
-                              : eval::queueDataset(database, arguments.dataset, arguments.split);
-    std::cout << "queued " << added << " new items (" << database.comparisonItemCount()
-              << " in the queue)" << std::endl;
+                              : eval::queueDataset(database, arguments.dataset, split);
+    std::cout << "queued " << added << " new items";
+    if (!arguments.battles)
+        std::cout << (split.empty() ? " from every split" : " from the " + split + " split");
+    std::cout << " (" << database.comparisonItemCount() << " in the queue)" << std::endl;
 }
 
 void exportPairs(const ExportArguments& arguments)
@@ -128,8 +131,13 @@ CLI::App* addLabelCommands(CLI::App& app)
     queueCommand->add_option("-p,--project", queueArguments->project, "Project folder")->required();
     queueCommand->add_option("-d,--dataset", queueArguments->dataset,
                              "Preference dataset whose pairs are judged again");
-    queueCommand->add_option("--split", queueArguments->split,
-                             "Only this split of the dataset (train, val, test); default all");
+    queueCommand
+        ->add_option(
+            "--split", queueArguments->split,
+            "The dataset's split whose pairs are queued: train, val, test or all (held-out "
+            "pairs judged by people leak into what trains on the labels)")
+        ->check(CLI::IsMember({"train", "val", "test", "all"}))
+        ->capture_default_str();
     queueCommand->add_flag("--battles", queueArguments->battles,
                            "The arena's battles, with their votes as labels");
     queueCommand->callback([=] { queue(*queueArguments); });

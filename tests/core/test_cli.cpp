@@ -10,6 +10,7 @@
 
 #include "tests/support/run_cli.h"
 
+#include <QRegularExpression>
 #include <QtTest>
 
 #include <fstream>
@@ -55,6 +56,14 @@ private Q_SLOTS:
 
         RUN_OK(runCli({"tokenizer", "train", "-p", project, "-d", "fortunes", "--vocab", "400"}));
         QVERIFY(QFile::exists(project + "/tokenizers/bpe.json"));
+        // Three short rows cannot fill 8,192 tokens: the output says how many it learned.
+        RUN_OK(runCli({"import", "-p", project, "-n", "three-rows", "-f", "jsonl", jsonl}));
+        const Result shortfall = runCli({"tokenizer", "train", "-p", project, "-d", "three-rows",
+                                         "-n", "small", "--vocab", "8192"});
+        RUN_OK(shortfall);
+        QVERIFY2(shortfall.out.contains(QRegularExpression(
+                     "learned [0-9]+ of the 8192 tokens asked for: the corpus has no more pairs")),
+                 qPrintable(shortfall.out));
         RUN_OK(runCli(
             {"tokenize", "-p", project, "-d", "fortunes", "-t", "bpe", "--val-fraction", "0.1"}));
 
@@ -450,9 +459,10 @@ private Q_SLOTS:
 
         Result queued = runCli({"labels", "queue", "--project", project, "--dataset", "pairs"});
         RUN_OK(queued);
-        QCOMPARE(queued.out, QString("queued 3 new items (3 in the queue)\n"));
-        queued = runCli({"labels", "queue", "--project", project, "--dataset", "pairs"});
-        QCOMPARE(queued.out, QString("queued 0 new items (3 in the queue)\n"));
+        QCOMPARE(queued.out, QString("queued 3 new items from the train split (3 in the queue)\n"));
+        queued = runCli(
+            {"labels", "queue", "--project", project, "--dataset", "pairs", "--split", "all"});
+        QCOMPARE(queued.out, QString("queued 0 new items from every split (3 in the queue)\n"));
         const Result neither = runCli({"labels", "queue", "--project", project});
         QCOMPARE(neither.exitCode, 1);
         QVERIFY2(neither.err.contains("give either --dataset NAME or --battles"),
