@@ -34,6 +34,7 @@ ChartTile::ChartTile(const QString& metric, QWidget* parent) : QFrame(parent), m
     layout->addLayout(titleRow);
     m_plot = new MetricPlot;
     m_plot->setMetric(metric);
+    m_plot->setSharedControlsVisible(false); // the dashboard's row sets them for every chart
     m_plot->setMinimumHeight(kMinimumChartHeight);
     layout->addWidget(m_plot, 1);
     setMaximised(false);

@@ -152,7 +152,8 @@ void MetricPlot::buildToolbar()
     m_toolbar = new QWidget(this);
     auto* row = new QHBoxLayout(m_toolbar);
     row->setContentsMargins(4, 2, 4, 0);
-    row->addWidget(new QLabel(tr("Smoothing"), m_toolbar));
+    auto* smoothingTitle = new QLabel(tr("Smoothing"), m_toolbar);
+    row->addWidget(smoothingTitle);
     m_smoothingSlider = new QSlider(Qt::Horizontal, m_toolbar);
     m_smoothingSlider->setRange(0, kSliderSteps);
     m_smoothingSlider->setValue(static_cast<int>(std::lround(m_smoothing * 100)));
@@ -164,8 +165,10 @@ void MetricPlot::buildToolbar()
     row->addWidget(m_logCheck);
     m_xModeCombo = new QComboBox(m_toolbar);
     m_xModeCombo->addItems({tr("Step"), tr("Wall time")});
-    row->addWidget(new QLabel(tr("X"), m_toolbar));
+    auto* xTitle = new QLabel(tr("X"), m_toolbar);
+    row->addWidget(xTitle);
     row->addWidget(m_xModeCombo);
+    m_sharedControls = {smoothingTitle, m_smoothingSlider, m_smoothingLabel, xTitle, m_xModeCombo};
     row->addStretch(1);
 
     auto* exportButton = new QToolButton(m_toolbar);
@@ -438,6 +441,12 @@ void MetricPlot::setCompact(bool compact)
     m_toolbar->setVisible(!compact);
     m_plot->yAxis->setLabel(compact ? QString() : m_metric);
     markCurvesChanged(); // the legend
+}
+
+void MetricPlot::setSharedControlsVisible(bool visible)
+{
+    for (QWidget* control : m_sharedControls)
+        control->setVisible(visible);
 }
 
 QString MetricPlot::emptyNote() const

@@ -64,6 +64,9 @@ public:
     // A dashboard's small chart: no toolbar row (smoothing, log y, x, export), no y label (the
     // chart's title names the metric) and a legend only when it tells runs apart.
     void setCompact(bool compact);
+    // Hides the toolbar's smoothing and x-axis controls where a dashboard sets them for every
+    // chart at once (log y and export stay).
+    void setSharedControlsVisible(bool visible);
     // The note drawn while no selected run has a point of the metric ("" while curves show).
     QString emptyNote() const;
 
@@ -151,6 +154,7 @@ private:
     QCheckBox* m_logCheck = nullptr;      // owned by this widget
     QComboBox* m_xModeCombo = nullptr;    // owned by this widget
     QWidget* m_toolbar = nullptr;         // owned by this widget: the row above the plot
+    QList<QWidget*> m_sharedControls;     // in m_toolbar: smoothing and x-axis widgets
     QCPItemText* m_emptyNote = nullptr;   // owned by m_plot
     QCPItemTracer* m_tracer = nullptr;    // owned by m_plot
     QCPItemText* m_readout = nullptr;     // owned by m_plot

@@ -99,8 +99,10 @@ RunDashboard::~RunDashboard() = default;
 void RunDashboard::setRuns(const QList<RunInfo>& runs)
 {
     m_runs = runs;
-    for (ChartTile* tile : m_tiles)
+    for (ChartTile* tile : m_tiles) {
+        tile->hide(); // at once: deleteLater waits for the event loop
         tile->deleteLater();
+    }
     m_tiles.clear();
     m_byMetric.clear();
     QStringList metrics;

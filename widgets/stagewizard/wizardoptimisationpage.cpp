@@ -49,6 +49,7 @@ WizardOptimisationPage::WizardOptimisationPage(const WizardModelPage* model, QWi
                         "repeats a run."));
     m_memory = new QLabel(this);
     m_memory->setObjectName(QStringLiteral("optimisationMemory"));
+    m_memory->setWordWrap(true); // a long estimate must not widen the wizard
     m_message = new QLabel(this);
     m_message->setObjectName(QStringLiteral("optimisationMessage"));
     m_message->setWordWrap(true);

@@ -30,8 +30,10 @@ WizardSummaryPage::WizardSummaryPage(StageWizard* stage, QWidget* parent)
     m_path = new QLabel(this);
     m_path->setObjectName(QStringLiteral("documentPath"));
     m_path->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_path->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred); // a deep project path
     m_memory = new QLabel(this);
     m_memory->setObjectName(QStringLiteral("summaryMemory"));
+    m_memory->setWordWrap(true); // a long estimate must not widen the wizard
     m_preview = new QPlainTextEdit(this);
     m_preview->setObjectName(QStringLiteral("preview"));
     m_preview->setReadOnly(true);
@@ -145,6 +147,7 @@ bool WizardSummaryPage::saveSlurmScript(const QString& file)
 void WizardSummaryPage::refresh()
 {
     m_path->setText(tr("Document: %1").arg(m_stage->documentPath()));
+    m_path->setToolTip(m_stage->documentPath());
     m_memory->setText(m_stage->memoryEstimate());
     m_preview->setPlainText(QString::fromStdString(m_stage->document().dump(2)));
     m_problem = m_stage->validationError();

@@ -98,6 +98,7 @@ void MainWindow::buildCentral()
     m_runTable->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_runTable->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_runTable->verticalHeader()->hide();
+    m_runTable->setWordWrap(false); // one line per run; a narrow cell elides (tooltips hold all)
     m_runTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_runTable->horizontalHeader()->setStretchLastSection(true);
     connect(m_runTable->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {

@@ -110,9 +110,9 @@ QString RunListModel::bestText(const Row& row) const
 {
     if (!row.best) return "-";
     const BestMetric judged = stageBestMetric(row.stage);
-    QString text = QString("%1 %2").arg(judged.label).arg(*row.best, 0, 'f', 4);
+    QString text = QString("%1 %2").arg(judged.label).arg(*row.best, 0, 'f', 3);
     if (judged.metric == "val/loss")
-        text += QString(" (ppl %1)").arg(std::exp(*row.best), 0, 'f', 2);
+        text += QString(" (ppl %1)").arg(std::exp(*row.best), 0, 'f', 1);
     return text;
 }
 
