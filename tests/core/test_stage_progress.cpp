@@ -131,19 +131,7 @@ private Q_SLOTS:
         QVERIFY(dir.isValid());
         const fs::path root = fs::path(dir.path().toStdString()) / "project";
         const std::string init = fixtures::writeArithmeticProject(root);
-        const nlohmann::json document = {
-            {"stage", "dpo"},
-            {"init", init},
-            {"data", {{"dataset", "arith-pairs"}, {"train", "train"}, {"val", "val"}}},
-            {"optimizer", {{"lr", 0.001}, {"warmup_steps", 0}}},
-            {"training",
-             {{"steps", 2},
-              {"batch_size", 4},
-              {"seed", 5},
-              {"threads", 1},
-              {"precision", "fp32"},
-              {"eval_every", 0},
-              {"checkpoint_every", 0}}}};
+        const nlohmann::json document = fixtures::tinyDpoDocument(init, 5);
         Recorder recorder;
         train::StopToken stop;
         const auto report = train::runStage(root, document, "dpo.json", recorder, stop);

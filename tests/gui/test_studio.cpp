@@ -11,6 +11,7 @@
 #include "widgets/stagewizard/stagewizard.h"
 #include "widgets/window/mainwindow.h"
 #include "widgets/window/runlistmodel.h"
+#include "tests/support/walk_stage_wizard.h"
 
 #include <QAbstractButton>
 #include <QApplication>
@@ -81,23 +82,12 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QVERIFY(window.openProject(m_project));
 
-        // Walk the wizard: tiny preset, many steps so there is time to pause and cancel.
+        // Walk the wizard: a tiny model, many steps so there is time to pause and cancel.
         bool walked = false;
         QTimer::singleShot(0, [&] {
             auto* wizard = qobject_cast<widgets::StageWizard*>(QApplication::activeModalWidget());
             QVERIFY(wizard);
-            wizard->setField("runName", "studio-test");
-            wizard->setField("steps", 100000); // long enough to pause and cancel
-            wizard->setField("evalEvery", 5);
-            // The tiny shape on one thread: the GUI flow is under test, and on a shared 2-core
-            // machine the default small shape on two threads took 157 s for its first 10 steps.
-            wizard->setField("preset", "tiny");
-            wizard->setField("threads", 1);
-            while (wizard->currentId() != wizard->pageIds().last()) {
-                const int before = wizard->currentId();
-                wizard->next();
-                QVERIFY2(wizard->currentId() != before, "the wizard refused Next with defaults");
-            }
+            QVERIFY(test_support::walkToTinyRun(*wizard, "studio-test"));
             screenshot(*wizard, "wizard-summary");
             wizard->accept();
             walked = true;

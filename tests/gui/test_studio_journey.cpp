@@ -8,7 +8,7 @@
 #include "core/store/project.h"
 #include "widgets/plots/metricplot.h"
 #include "widgets/plots/rundashboard.h"
-#include "widgets/stagewizard/stagewizard.h"
+#include "tests/support/walk_stage_wizard.h"
 #include "widgets/window/dataview.h"
 #include "widgets/window/mainwindow.h"
 #include "widgets/window/runlistmodel.h"
@@ -122,16 +122,7 @@ private Q_SLOTS:
         QTimer::singleShot(0, [&] {
             auto* wizard = qobject_cast<widgets::StageWizard*>(QApplication::activeModalWidget());
             QVERIFY(wizard);
-            wizard->setField("runName", "journey");
-            wizard->setField("steps", 100000); // long enough to pause, resume and cancel
-            wizard->setField("evalEvery", 5);
-            wizard->setField("preset", "tiny");
-            wizard->setField("threads", 1);
-            while (wizard->currentId() != wizard->pageIds().last()) {
-                const int before = wizard->currentId();
-                wizard->next();
-                QVERIFY2(wizard->currentId() != before, "the wizard refused Next with defaults");
-            }
+            QVERIFY(test_support::walkToTinyRun(*wizard, "journey"));
             fits(window, size, "stage wizard");
             wizard->accept();
             walked = true;

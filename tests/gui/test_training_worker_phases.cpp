@@ -33,18 +33,7 @@ private Q_SLOTS:
         QVERIFY(dir.isValid());
         const std::filesystem::path root = std::filesystem::path(dir.path().toStdString()) / "p";
         const std::string init = fixtures::writeArithmeticProject(root);
-        const nlohmann::json document = {
-            {"stage", "dpo"},
-            {"init", init},
-            {"data", {{"dataset", "arith-pairs"}, {"train", "train"}, {"val", "val"}}},
-            {"optimizer", {{"lr", 0.001}, {"warmup_steps", 0}}},
-            {"training",
-             {{"steps", 2},
-              {"batch_size", 4},
-              {"threads", 1},
-              {"precision", "fp32"},
-              {"eval_every", 0},
-              {"checkpoint_every", 0}}}};
+        const nlohmann::json document = fixtures::tinyDpoDocument(init);
 
         QThread thread;
         auto* worker = new TrainingWorker;

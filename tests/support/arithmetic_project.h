@@ -12,6 +12,7 @@
 #include "core/text/bpe_trainer.h"
 #include "core/text/tokenizer_json.h"
 
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -72,6 +73,24 @@ inline std::string writeArithmeticProject(const std::filesystem::path& root, int
     database.addCheckpoint(run, 10, checkpointPath);
     database.finishRun(run, store::RunStatus::Completed);
     return checkpointPath;
+}
+
+// A two-step DPO document over the project's arith-pairs, from `init` (writeArithmeticProject's
+// checkpoint): fp32, one thread, no evaluation or checkpoints.
+inline nlohmann::json tinyDpoDocument(const std::string& init, int seed = 1337)
+{
+    return {{"stage", "dpo"},
+            {"init", init},
+            {"data", {{"dataset", "arith-pairs"}, {"train", "train"}, {"val", "val"}}},
+            {"optimizer", {{"lr", 0.001}, {"warmup_steps", 0}}},
+            {"training",
+             {{"steps", 2},
+              {"batch_size", 4},
+              {"seed", seed},
+              {"threads", 1},
+              {"precision", "fp32"},
+              {"eval_every", 0},
+              {"checkpoint_every", 0}}}};
 }
 
 } // namespace fixtures

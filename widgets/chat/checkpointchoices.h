@@ -43,8 +43,8 @@ QString defaultCheckpoint(const std::vector<CheckpointChoice>& choices);
 QString opponentCheckpoint(const std::vector<CheckpointChoice>& choices, const QString& first);
 
 // Refills `combo` (label shown, path as item data), keeping the chosen path when it is still
-// offered, else choosing `preferred` when offered, else the first; a "(no checkpoint)"
-// placeholder when there is none.
+// offered, else choosing `preferred` when offered, else the first; a "(no checkpoint)" entry
+// when there is none.
 void fillCheckpointCombo(QComboBox& combo, const std::vector<CheckpointChoice>& choices,
                          const QString& preferred = {});
 
