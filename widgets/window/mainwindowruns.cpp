@@ -7,6 +7,7 @@
 #include "widgets/plots/metricplot.h"
 #include "widgets/plots/rundashboard.h"
 #include "widgets/stagewizard/stagewizard.h"
+#include "widgets/window/dataview.h"
 #include "widgets/window/healthpanel.h"
 #include "widgets/window/processrunner.h"
 #include "widgets/window/rankstatuspanel.h"
@@ -46,7 +47,9 @@ QString clockText(int seconds)
 void MainWindow::newRun()
 {
     StageWizard wizard(m_project, model::cudaDevices(), this);
-    if (wizard.exec() != QDialog::Accepted || !wizard.startsRun()) return;
+    const bool start = wizard.exec() == QDialog::Accepted && wizard.startsRun();
+    m_data->refresh(); // a tokenizer the wizard trained, token files it wrote
+    if (!start) return;
     m_tabs->setCurrentIndex(0); // the Runs tab: the new run's dashboard
     const LaunchSettings launch = wizard.launchSettings();
     if (launch.processes > 1 && launch.machines == 1)
