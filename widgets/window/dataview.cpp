@@ -54,6 +54,12 @@ void DataView::refresh(const QString& selectName)
         m_page->reload();
 }
 
+void DataView::refreshList()
+{
+    const qint64 shown = fillList({});
+    if (shown != m_page->datasetId()) m_page->showDataset(m_projectPath, shown);
+}
+
 qint64 DataView::fillList(const QString& selectName)
 {
     const QListWidgetItem* current = m_list->currentItem();

@@ -20,6 +20,9 @@ public:
     // Shows the project's datasets and selects `selectName` (else keeps the selection).
     void setProject(const QString& projectPath, const QString& selectName = {});
     void refresh(const QString& selectName = {});
+    // The list alone (names, kinds, counts): cheap enough for every return to the window. The
+    // page reloads only when its dataset is gone; refresh() reloads it too.
+    void refreshList();
 
     QListWidget* datasetList() const { return m_list; }
     DatasetPage* page() const { return m_page; }

@@ -253,7 +253,7 @@ bool MainWindow::event(QEvent* event)
         (!m_lastRefresh.isValid() || m_lastRefresh.elapsed() > kActivationRefreshMs)) {
         m_lastRefresh.start();
         m_runs->refresh();
-        m_data->refresh();
+        m_data->refreshList(); // not the selected data set's statistics: F5 does those
         refreshHumanPanes();
     }
     return QMainWindow::event(event);
