@@ -85,8 +85,6 @@ public:
     // What exportCsv writes: the shown metric's raw points of the shown runs (of every run while
     // none is set), in run order.
     QList<MetricCsvRow> allRows() const;
-    // Every raw point held, of every metric and run (what a dashboard routes from).
-    QList<MetricCsvRow> storedRows() const;
     // Asks for a file (the format's extension added when none is typed), writes, says where.
     void exportInteractively(const QString& format);
 

@@ -65,15 +65,6 @@ QList<MetricCsvRow> MetricPlot::allRows() const
     return rows;
 }
 
-QList<MetricCsvRow> MetricPlot::storedRows() const
-{
-    QList<MetricCsvRow> rows;
-    for (const auto& [key, series] : m_series)
-        for (const MetricPoint& point : series.points)
-            rows.append({key.first, key.second, point});
-    return rows;
-}
-
 void MetricPlot::exportInteractively(const QString& format)
 {
     const QString suffix = "." + format;
