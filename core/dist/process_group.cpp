@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -136,6 +137,16 @@ std::string ProcessGroupCommunicator::lostPeers()
     const std::string self = hostName();
     std::vector<int> exited, waiting;
     std::vector<long> exitedPids;
+    std::map<int, long> localPid; // peers on this machine: their process
+    // A killed peer's sockets close before its process is a zombie, so the failed collective
+    // can come first: whether it has exited is asked again through the grace period.
+    const auto hasExited = [&](int peer) {
+        const auto local = localPid.find(peer);
+        if (local == localPid.end() || !processExited(local->second)) return false;
+        exited.push_back(peer);
+        exitedPids.push_back(local->second);
+        return true;
+    };
     try {
         store.setTimeout(lostPeerProbeTimeout);
         store.set(survivorKey(m_job.rank), std::vector<uint8_t>{1});
@@ -145,16 +156,14 @@ std::string ProcessGroupCommunicator::lostPeers()
             std::string host;
             long pid = 0;
             std::istringstream(std::string(bytes.begin(), bytes.end())) >> host >> pid;
-            if (host == self && processExited(pid)) {
-                exited.push_back(peer);
-                exitedPids.push_back(pid);
-            } else {
-                waiting.push_back(peer);
-            }
+            if (host == self) localPid[peer] = pid;
+            if (!hasExited(peer)) waiting.push_back(peer);
         }
         const auto deadline = std::chrono::steady_clock::now() + survivorGrace;
         while (!waiting.empty() && std::chrono::steady_clock::now() < deadline) {
-            std::erase_if(waiting, [&](int peer) { return store.check({survivorKey(peer)}); });
+            std::erase_if(waiting, [&](int peer) {
+                return hasExited(peer) || store.check({survivorKey(peer)});
+            });
             if (!waiting.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
     } catch (const std::exception&) {
