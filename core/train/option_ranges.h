@@ -58,14 +58,15 @@ inline constexpr ValueRange rolloutTokens{1, 65536};
 inline constexpr ValueRange rolloutTemperature{0, 100, Bound::Open}; // rollouts sample
 inline constexpr ValueRange topK{0, 1 << 20};                        // 0 = off
 inline constexpr ValueRange topP{0, 1, Bound::Open};
-inline constexpr ValueRange groupSize{2, 1024};
+inline constexpr ValueRange groupSize{1, 1024}; // >= 2 but for reinforce++ (rl_config.cpp)
 inline constexpr ValueRange klCoef{0, 100};
 inline constexpr ValueRange klTarget{0, 1e6}; // 0 = a fixed coefficient
 inline constexpr ValueRange klHorizon{0, 1e12, Bound::Open};
 inline constexpr ValueRange epochs{1, 100};
 inline constexpr ValueRange minibatchSize{0, most}; // 0 = the whole batch
 inline constexpr ValueRange clipRange{0, 10, Bound::Open};
-inline constexpr ValueRange valueLr{0, 1e9}; // 0 = the policy's lr
+inline constexpr ValueRange clipRangeSide{0, 10}; // clip_range_low / _high; 0 = clip_range
+inline constexpr ValueRange valueLr{0, 1e9};      // 0 = the policy's lr
 inline constexpr ValueRange valueClipRange{0, 1e6, Bound::Open};
 inline constexpr ValueRange discount{0, 1}; // gamma, lambda
 inline constexpr ValueRange ptxCoef{0, 1e3};

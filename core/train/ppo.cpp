@@ -28,6 +28,7 @@ ScalarModel loadValueModel(const RlConfig& config, Trainer& trainer)
         config.valueInit == ValueInit::RewardModel ? config.rewardModel : config.init;
     std::optional<ScalarModel> shared = trainer.valueAdapter(source);
     ScalarModel value = shared ? std::move(*shared) : ScalarModel::fromCheckpoint(source);
+    value.dropLikelihood(); // values are read per token, by the head alone
     if (config.resumeFrom.empty()) return value;
     const auto file = std::filesystem::path(config.resumeFrom) / valueModelFile;
     std::map<std::string, at::Tensor> saved;
@@ -51,31 +52,6 @@ model::NamedTensors prefixed(const model::NamedTensors& tensors, const std::stri
     return named;
 }
 
-// Per-token rewards (B, R): -coef * KL everywhere, plus the score on each reply's last token.
-at::Tensor tokenRewards(const RolloutBatch& batch, const at::Tensor& tokenKl, double klCoef)
-{
-    auto rewards = (-klCoef * tokenKl).to(at::kFloat).cpu().contiguous();
-    auto access = rewards.accessor<float, 2>();
-    for (size_t b = 0; b < batch.responses.size(); ++b)
-        access[int64_t(b)][int64_t(batch.responses[b].size()) - 1] += float(batch.scores[b]);
-    return rewards;
-}
-
-// maskedWhiten over the advantages of every rank's rollouts: the mean and (unbiased) variance
-// are the job's, so every rank scales its advantages alike, as one process with the whole batch.
-at::Tensor whitenOverRanks(const at::Tensor& values, const at::Tensor& mask, const Trainer& trainer)
-{
-    if (trainer.worldSize() == 1) return maskedWhiten(values, mask);
-    const auto weights = mask.to(at::kDouble);
-    const auto moments = trainer.sumOverRanks(
-        {weights.sum().item<double>(), (values.to(at::kDouble) * weights).sum().item<double>()});
-    const double count = std::max(moments[0], 1.0), mean = moments[1] / count;
-    const auto centred = values.to(at::kDouble) - mean;
-    const double squares = trainer.sumOverRanks((centred * centred * weights).sum().item<double>());
-    const double variance = squares / std::max(count - 1.0, 1.0); // Bessel's correction
-    return (centred / std::sqrt(variance + 1e-8) * weights).to(values.scalar_type());
-}
-
 } // namespace
 
 StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext& run)
@@ -89,6 +65,7 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
     trainer.trainValue(valueParameters, valueOptimizerFile);
     std::optional<TokenWindows> ptx;
     if (config.ptxCoef > 0) ptx.emplace(data.ptx, session.policy->config().contextLength);
+    const PolicyLossOptions lossOptions = policyLossOptions(config);
     double klCoef = config.klCoef;
     if (!config.resumeFrom.empty()) {
         const auto state = model::loadTrainerState(config.resumeFrom);
@@ -119,12 +96,15 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
                 mask;
         }
         const auto tokenKl = klPerToken(oldLogProbs, refLogProbs, config.klEstimator) * mask;
-        const auto rewards = tokenRewards(batch, tokenKl, klCoef).to(device) * mask;
+        const auto rewards =
+            scoreAtEndRewards(at::tensor(batch.scores, at::kDouble), tokenKl, mask, klCoef);
         std::vector<double> totalRewards;
         for (int64_t b = 0; b < rewards.size(0); ++b)
             totalRewards.push_back(rewards[b].sum().item<double>());
         auto [advantages, returns] =
             generalisedAdvantages(rewards, oldValues, mask, config.gamma, config.lambda);
+        // Before the update: how much of the returns' variance the rollout's values explained.
+        const double explained = explainedVariance(oldValues, returns, mask);
         if (config.whitenAdvantages) advantages = whitenOverRanks(advantages, mask, trainer);
 
         // 2. Several epochs of minibatches over the batch: policy, then value.
@@ -150,7 +130,7 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
                         *session.policy, part, config.rollout.temperature, device, &logits);
                     policyLoss = clippedPolicyLoss(logProbs, oldLogProbs.index_select(0, onDevice),
                                                    advantages.index_select(0, onDevice), partMask,
-                                                   config.clipRange);
+                                                   lossOptions);
                     loss = policyLoss.loss;
                     if (ptx) {
                         const auto windows =
@@ -171,11 +151,7 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
                 trainer.reduceDuringNextBackward();
                 loss.backward();
                 stats.add("rl/grad_norm", trainer.update(lr));
-                stats.add("rl/policy_loss", policyLoss.loss.item<double>());
-                stats.add("rl/clip_fraction", policyLoss.clipFraction);
-                stats.add("rl/approx_kl", policyLoss.approxKl);
-                stats.add("rl/ratio_mean", policyLoss.ratioMean);
-                stats.add("rl/ratio_var", policyLoss.ratioVariance);
+                addPolicyStats(stats, policyLoss);
 
                 const auto valueAdapter = value.active(); // over forward and backward
                 ValueLoss valueLoss;
@@ -213,6 +189,8 @@ StageResult runPpo(const RlConfig& config, const RlData& data, const RunContext&
         for (auto& stat : stats.values())
             metrics.push_back(std::move(stat));
         metrics.emplace_back("rl/kl_coef", klCoef);
+        if (std::isfinite(explained))
+            metrics.emplace_back("rl/value_explained_variance", explained);
         metrics.emplace_back(
             "time/optimisation_s",
             std::chrono::duration<double>(std::chrono::steady_clock::now() - optimiseStart)

@@ -50,7 +50,7 @@ JsonFields<Config> rolloutFields(RunStage stage)
     fields.number("top_k", ranges::topK, &Config::rollout, &SamplingSettings::topK);
     fields.number("top_p", ranges::topP, &Config::rollout, &SamplingSettings::topP);
     if (stage != RunStage::Grpo) return fields;
-    // At least 2: advantages compare the samples of a prompt.
+    // At least 2 but for reinforce++ (checked with policy.advantage, which is read later).
     fields.number("group_size", ranges::groupSize, &Config::groupSize);
     return fields;
 }
@@ -65,13 +65,33 @@ JsonFields<Config> klFields()
     return fields;
 }
 
-JsonFields<Config> policyFields()
+// Both stages: epochs, minibatches, the clip (clip-higher) and the loss aggregation. GRPO adds
+// how advantages are made (and reinforce++'s discount) and DAPO's dynamic sampling.
+JsonFields<Config> policyFields(RunStage stage)
 {
     JsonFields<Config> fields;
     fields.number("epochs", ranges::epochs, &Config::epochs);
     fields.number("minibatch_size", ranges::minibatchSize, &Config::minibatchSize);
     fields.number("clip_range", ranges::clipRange, &Config::clipRange);
+    fields.number("clip_range_low", ranges::clipRangeSide, &Config::clipRangeLow);
+    fields.number("clip_range_high", ranges::clipRangeSide, &Config::clipRangeHigh);
+    fields.word("loss_aggregation", lossAggregationWords, &Config::lossAggregation);
     fields.field("whiten_advantages", &Config::whitenAdvantages);
+    if (stage != RunStage::Grpo) return fields;
+    fields.word("advantage", advantageWords, &Config::advantage);
+    fields.number("gamma", ranges::discount, &Config::gamma);
+    fields.field("dynamic_sampling", &Config::dynamicSampling);
+    fields.check("advantage", [](const Config& config) -> std::string {
+        if (config.groupSize >= 2 || config.advantage == AdvantageEstimator::ReinforcePlusPlus)
+            return {};
+        return std::string(wordOf(advantageWords, config.advantage)) +
+               " compares the replies of a prompt: rollout.group_size must be at least 2 "
+               "(reinforce++ works with 1)";
+    });
+    fields.check(
+        "dynamic_sampling",
+        "needs rollout.group_size >= 2: a group of one reply never has a spread",
+        [](const Config& config) { return !config.dynamicSampling || config.groupSize >= 2; });
     return fields;
 }
 
@@ -118,7 +138,7 @@ JsonFields<Config> rlFields(RunStage stage)
     fields.block("reward", rewardFields());
     fields.block("rollout", rolloutFields(stage));
     fields.block("kl", klFields());
-    fields.block("policy", policyFields());
+    fields.block("policy", policyFields(stage));
     if (stage == RunStage::Ppo) {
         fields.block("value", valueFields());
         fields.block("ptx", ptxFields());

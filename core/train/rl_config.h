@@ -7,7 +7,31 @@
 //               "group_size": 8}                               (GRPO: samples per prompt)
 //   "kl":      {"estimator": "k1", "coef": 0.05, "target": 0, "horizon": 10000}
 //               target > 0 turns on the adaptive coefficient (Ziegler et al. 2019)
-//   "policy":  {"epochs": 4, "minibatch_size": 0, "clip_range": 0.2, "whiten_advantages": true}
+//   "policy":  {"epochs": 4, "minibatch_size": 0, "clip_range": 0.2, "clip_range_low": 0,
+//               "clip_range_high": 0, "loss_aggregation": "token_mean", "whiten_advantages": true}
+//               GRPO adds "advantage": "grpo", "gamma": 1.0, "dynamic_sampling": false
+//     clip_range_low, clip_range_high  the ratio is clipped to [1 - low, 1 + high]; 0 takes
+//               clip_range. DAPO's clip-higher: "clip_range_high": 0.28 with clip_range 0.2
+//               leaves room for unlikely tokens of good replies to grow (against entropy
+//               collapse)
+//     loss_aggregation  how per-token losses (policy and GRPO's KL) become one number:
+//               "token_mean" (over every token of the minibatch; DAPO's token-level loss),
+//               "sequence_mean" (per reply, then over replies: GRPO as DeepSeekMath wrote it),
+//               "sequence_sum_norm" (per-reply sum / rollout.max_new_tokens, then over replies:
+//               Dr. GRPO, no length bias)
+//     whiten_advantages  PPO: advantages to mean 0, variance 1 over the batch (GRPO ignores it)
+//     advantage  GRPO: how a group's scores become each reply's advantage (no value model):
+//               "grpo"         (score - group mean) / (group std + 1e-4)      (DeepSeekMath)
+//               "rloo"         score - mean of the group's other scores         (Ahmadian 2024)
+//               "dr_grpo"      score - group mean, no std (Liu et al. 2025); pair it with
+//                              "sequence_sum_norm"
+//               "reinforce++"  per-token reward -kl.coef * KL plus the score at the last token,
+//                              discounted returns (gamma), whitened over the whole batch
+//                              (Hu 2025); KL in the reward, not the loss; group_size 1 works
+//     gamma     GRPO with reinforce++: the discount per token in [0, 1]
+//     dynamic_sampling  GRPO (DAPO, Yu et al. 2025): groups whose replies all scored alike are
+//               dropped and more prompts drawn, at most 3x batch_size extra, until the batch is
+//               full (if the draws run out, dropped groups fill it); needs group_size >= 2
 //   "value":   {"init": "reward_model", "lr": 0, "clip_range": 0.2, "gamma": 1.0, "lambda": 0.95}
 //               (PPO only; init "policy" starts the value model from the policy; lr 0 = policy's)
 //   "ptx":     {"coef": 0.0, "tokens": ""}  PPO-ptx: next-token loss on a .u32 token file
@@ -33,6 +57,22 @@ inline constexpr WordTable<KlEstimator, 2> klEstimatorWords{{
     {KlEstimator::K3, "k3"},
 }};
 
+// How the GRPO stage turns a group's scores into advantages (rl_losses.h has each formula).
+enum class AdvantageEstimator { Grpo, Rloo, ReinforcePlusPlus, DrGrpo };
+
+inline constexpr WordTable<AdvantageEstimator, 4> advantageWords{{
+    {AdvantageEstimator::Grpo, "grpo"},
+    {AdvantageEstimator::Rloo, "rloo"},
+    {AdvantageEstimator::ReinforcePlusPlus, "reinforce++"},
+    {AdvantageEstimator::DrGrpo, "dr_grpo"},
+}};
+
+inline constexpr WordTable<LossAggregation, 3> lossAggregationWords{{
+    {LossAggregation::TokenMean, "token_mean"},
+    {LossAggregation::SequenceMean, "sequence_mean"},
+    {LossAggregation::SequenceSumNorm, "sequence_sum_norm"},
+}};
+
 // Where PPO's value model starts.
 enum class ValueInit {
     RewardModel, // from the reward model's checkpoint (needs reward.model)
@@ -54,7 +94,7 @@ struct RlConfig : FineTuneConfig {
     // its own distribution, so no repetition penalty; each step brings its own seed.
     gen::SamplingSettings rollout = {
         .temperature = 1.0, .topK = 0, .topP = 1.0, .repetitionPenalty = 1.0, .maxNewTokens = 16};
-    int64_t groupSize = 1; // GRPO: samples per prompt (>= 2)
+    int64_t groupSize = 1; // GRPO: samples per prompt (>= 2; reinforce++ also 1)
 
     KlEstimator klEstimator = KlEstimator::K1;
     double klCoef = 0.05;
@@ -64,12 +104,17 @@ struct RlConfig : FineTuneConfig {
     int64_t epochs = 4;
     int64_t minibatchSize = 0; // rollouts per minibatch; 0 = the whole batch
     double clipRange = 0.2;
-    bool whitenAdvantages = true;
+    double clipRangeLow = 0;  // the ratio's lower clip 1 - this; 0 = clipRange
+    double clipRangeHigh = 0; // the upper clip 1 + this; 0 = clipRange; DAPO e.g. 0.28
+    LossAggregation lossAggregation = LossAggregation::TokenMean;
+    bool whitenAdvantages = true;                            // PPO
+    AdvantageEstimator advantage = AdvantageEstimator::Grpo; // GRPO
+    bool dynamicSampling = false; // GRPO: drop zero-spread groups, draw more prompts
 
     ValueInit valueInit = ValueInit::RewardModel;
     double valueLr = 0;
     double valueClipRange = 0.2;
-    double gamma = 1.0;
+    double gamma = 1.0; // PPO's GAE and GRPO's reinforce++: discount per token
     double lambda = 0.95;
 
     double ptxCoef = 0;

@@ -8,6 +8,7 @@
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,22 @@ void requireSameShape(const char* function, const char* name, const at::Tensor& 
     if (tensor.sizes() != reference.sizes())
         throw Error(std::string(function) + ": '" + name + "' has shape " +
                     c10::str(tensor.sizes()) + ", expected " + c10::str(reference.sizes()));
+}
+
+// (prompts, G) view of scores (B) after the checks every group function shares.
+at::Tensor groupsOf(const char* function, const at::Tensor& scores, int64_t groupSize)
+{
+    if (scores.dim() != 1)
+        throw Error(std::string(function) + ": scores must be (B), got " +
+                    c10::str(scores.sizes()));
+    if (groupSize < 1)
+        throw Error(std::string(function) + ": groupSize must be >= 1, got " +
+                    std::to_string(groupSize));
+    const int64_t count = scores.size(0);
+    if (count % groupSize != 0)
+        throw Error(std::string(function) + ": " + std::to_string(count) +
+                    " scores are not a multiple of groupSize " + std::to_string(groupSize));
+    return scores.reshape({count / groupSize, groupSize});
 }
 
 double scalarOf(const at::Tensor& tensor)
@@ -107,8 +124,33 @@ Advantages generalisedAdvantages(const at::Tensor& rewards, const at::Tensor& va
     return result;
 }
 
+at::Tensor aggregateLoss(const at::Tensor& perToken, const at::Tensor& mask,
+                         LossAggregation aggregation, double normaliser)
+{
+    requireSameShape("aggregateLoss", "mask", mask, perToken);
+    if (aggregation == LossAggregation::TokenMean) return maskedMean(perToken, mask);
+    const at::Tensor weights = mask.to(perToken.scalar_type());
+    const at::Tensor rowSums = (perToken * weights).sum(-1); // (B)
+    if (aggregation == LossAggregation::SequenceSumNorm) {
+        if (!(normaliser > 0))
+            throw Error("aggregateLoss: normaliser must be > 0, got " + std::to_string(normaliser));
+        return (rowSums / normaliser).mean();
+    }
+    return (rowSums / weights.sum(-1).clamp_min(1e-8)).mean(); // SequenceMean
+}
+
+double maskedQuantile(const at::Tensor& values, const at::Tensor& mask, double q)
+{
+    at::NoGradGuard noGrad;
+    const at::Tensor selected =
+        values.detach().to(at::kDouble).masked_select(mask.to(at::kBool).to(values.device()));
+    if (selected.numel() == 0) return 0.0;
+    return scalarOf(at::quantile(selected, q));
+}
+
 PolicyLoss clippedPolicyLoss(const at::Tensor& logProbs, const at::Tensor& oldLogProbs,
-                             const at::Tensor& advantages, const at::Tensor& mask, double clipRange)
+                             const at::Tensor& advantages, const at::Tensor& mask,
+                             const PolicyLossOptions& options)
 {
     requireSameShape("clippedPolicyLoss", "oldLogProbs", oldLogProbs, logProbs);
     requireSameShape("clippedPolicyLoss", "advantages", advantages, logProbs);
@@ -118,18 +160,28 @@ PolicyLoss clippedPolicyLoss(const at::Tensor& logProbs, const at::Tensor& oldLo
     const at::Tensor fixedAdvantages = advantages.detach();
     const at::Tensor unclipped = -fixedAdvantages * ratio;
     const at::Tensor clipped =
-        -fixedAdvantages * at::clamp(ratio, 1.0 - clipRange, 1.0 + clipRange);
+        -fixedAdvantages * at::clamp(ratio, 1.0 - options.clipLow, 1.0 + options.clipHigh);
 
     PolicyLoss result;
     // The pessimistic (larger) loss per token: once the clamp wins, the gradient is zero there.
-    result.loss = maskedMean(at::maximum(unclipped, clipped), mask);
+    result.loss = aggregateLoss(at::maximum(unclipped, clipped), mask, options.aggregation,
+                                options.normaliser);
 
     at::NoGradGuard noGrad;
-    result.clipFraction = scalarOf(maskedMean((clipped > unclipped).to(at::kFloat), mask));
+    const at::Tensor chosen = clipped > unclipped;
+    const at::Tensor detachedRatio = ratio.detach();
+    result.clipFraction = scalarOf(maskedMean(chosen.to(at::kFloat), mask));
+    // The clipped term wins only outside the range, so each such token is on one side of it.
+    result.clipFractionLow =
+        scalarOf(maskedMean((chosen & (detachedRatio < 1.0)).to(at::kFloat), mask));
+    result.clipFractionHigh =
+        scalarOf(maskedMean((chosen & (detachedRatio > 1.0)).to(at::kFloat), mask));
     const at::Tensor detachedLogRatio = logRatio.detach();
     result.approxKl = scalarOf(maskedMean(0.5 * detachedLogRatio * detachedLogRatio, mask));
-    result.ratioMean = scalarOf(maskedMean(ratio.detach(), mask));
-    result.ratioVariance = scalarOf(maskedVariance(ratio.detach(), mask));
+    result.ratioMean = scalarOf(maskedMean(detachedRatio, mask));
+    result.ratioVariance = scalarOf(maskedVariance(detachedRatio, mask));
+    result.ratioP05 = maskedQuantile(detachedRatio, mask, 0.05);
+    result.ratioP95 = maskedQuantile(detachedRatio, mask, 0.95);
     return result;
 }
 
@@ -179,20 +231,74 @@ DpoLoss preferenceLoss(const at::Tensor& policyChosen, const at::Tensor& policyR
 
 at::Tensor groupAdvantages(const at::Tensor& scores, int64_t groupSize)
 {
-    if (scores.dim() != 1)
-        throw Error("groupAdvantages: scores must be (B), got " + c10::str(scores.sizes()));
-    if (groupSize < 1)
-        throw Error("groupAdvantages: groupSize must be >= 1, got " + std::to_string(groupSize));
-    const int64_t count = scores.size(0);
-    if (count % groupSize != 0)
-        throw Error("groupAdvantages: " + std::to_string(count) +
-                    " scores are not a multiple of groupSize " + std::to_string(groupSize));
+    const at::Tensor groups = groupsOf("groupAdvantages", scores, groupSize); // (prompts, G)
     // A group of one has no spread to normalise by (its unbiased std is NaN): no signal, 0.
     if (groupSize == 1) return at::zeros_like(scores);
-    const at::Tensor groups = scores.reshape({count / groupSize, groupSize}); // (prompts, G)
     const at::Tensor mean = groups.mean({1}, /*keepdim=*/true);
     const at::Tensor spread = groups.std({1}, /*unbiased=*/true, /*keepdim=*/true);
-    return ((groups - mean) / (spread + 1e-4)).reshape({count});
+    return ((groups - mean) / (spread + 1e-4)).reshape(scores.sizes());
+}
+
+at::Tensor centredGroupAdvantages(const at::Tensor& scores, int64_t groupSize)
+{
+    const at::Tensor groups = groupsOf("centredGroupAdvantages", scores, groupSize);
+    return (groups - groups.mean({1}, /*keepdim=*/true)).reshape(scores.sizes());
+}
+
+at::Tensor leaveOneOutAdvantages(const at::Tensor& scores, int64_t groupSize)
+{
+    const at::Tensor groups = groupsOf("leaveOneOutAdvantages", scores, groupSize);
+    if (groupSize < 2)
+        throw Error("leaveOneOutAdvantages: groupSize must be >= 2 (a baseline of the others), "
+                    "got 1");
+    const at::Tensor others = (groups.sum({1}, /*keepdim=*/true) - groups) / double(groupSize - 1);
+    return (groups - others).reshape(scores.sizes());
+}
+
+at::Tensor zeroSpreadGroups(const at::Tensor& scores, int64_t groupSize)
+{
+    const at::Tensor groups = groupsOf("zeroSpreadGroups", scores, groupSize).to(at::kDouble);
+    const at::Tensor spread = std::get<0>(groups.max(1)) - std::get<0>(groups.min(1));
+    const at::Tensor tolerance = 1e-6 * (1.0 + std::get<0>(groups.abs().max(1)));
+    return (spread <= tolerance).to(at::kFloat);
+}
+
+at::Tensor scoreAtEndRewards(const at::Tensor& scores, const at::Tensor& tokenKl,
+                             const at::Tensor& mask, double klCoef)
+{
+    requireSameShape("scoreAtEndRewards", "mask", mask, tokenKl);
+    if (scores.dim() != 1 || scores.size(0) != tokenKl.size(0))
+        throw Error("scoreAtEndRewards: scores " + c10::str(scores.sizes()) +
+                    " do not match tokenKl " + c10::str(tokenKl.sizes()) + " as (B) and (B, T)");
+    at::NoGradGuard noGrad;
+    const at::Tensor weights = mask.to(at::kFloat);
+    // The last real token is the one whose right neighbour is padding (or the end).
+    const at::Tensor next = at::cat({weights.narrow(1, 1, weights.size(1) - 1),
+                                     at::zeros({weights.size(0), 1}, weights.options())},
+                                    1);
+    const at::Tensor last = weights * (1.0 - next);
+    const at::Tensor fixedScores = scores.detach().to(at::kFloat).to(weights.device());
+    return (-klCoef * tokenKl.detach().to(at::kFloat) + fixedScores.unsqueeze(1) * last) * weights;
+}
+
+at::Tensor discountedReturns(const at::Tensor& rewards, const at::Tensor& mask, double gamma)
+{
+    // GAE with no value model and lambda 1 is exactly the discounted return.
+    return generalisedAdvantages(rewards, at::zeros_like(rewards), mask, gamma, 1.0).advantages;
+}
+
+double explainedVariance(const at::Tensor& values, const at::Tensor& returns,
+                         const at::Tensor& mask)
+{
+    requireSameShape("explainedVariance", "returns", returns, values);
+    requireSameShape("explainedVariance", "mask", mask, values);
+    at::NoGradGuard noGrad;
+    const at::Tensor target = returns.detach().to(at::kDouble);
+    const at::Tensor weights = mask.to(at::kDouble);
+    const double spread = scalarOf(maskedVariance(target, weights, /*unbiased=*/false));
+    if (!(spread > 0)) return std::numeric_limits<double>::quiet_NaN();
+    const at::Tensor error = target - values.detach().to(at::kDouble);
+    return 1.0 - scalarOf(maskedVariance(error, weights, /*unbiased=*/false)) / spread;
 }
 
 double maskedEntropy(const at::Tensor& logits, const at::Tensor& mask)

@@ -1,5 +1,6 @@
 #include "core/train/rl_stage.h"
 
+#include "core/train/rl_losses.h"
 #include "core/util/error.h"
 
 #include <ATen/ATen.h>
@@ -7,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <random>
 
 namespace rlhf::train {
 
@@ -59,6 +62,16 @@ std::vector<int64_t> RlSession::prompts(int64_t step) const
 uint64_t RlSession::rolloutSeed(int64_t step) const
 {
     return config.seed + uint64_t(step) + uint64_t(trainer.rank()) * 0x9E3779B97F4A7C15ull;
+}
+
+std::vector<int64_t> RlSession::extraPrompts(int64_t step, int64_t round, int64_t count) const
+{
+    std::mt19937_64 random(rolloutSeed(step) * 0x2545F4914F6CDD1Dull + uint64_t(round));
+    std::uniform_int_distribution<int64_t> pick(0, int64_t(data.train.size()) - 1);
+    std::vector<int64_t> indices;
+    for (int64_t i = 0; i < count; ++i)
+        indices.push_back(pick(random));
+    return indices;
 }
 
 at::Tensor RlSession::referenceLogProbs(const RolloutBatch& batch) const
@@ -155,16 +168,120 @@ MetricValues rolloutMetrics(const RolloutBatch& batch, const at::Tensor& tokenKl
             known += 1;
         }
     }
-    const double kl =
-        (tokenKl.to(at::kDouble).cpu() * batch.mask.to(at::kDouble)).sum().item<double>() / B;
+    const at::Tensor perToken = tokenKl.to(at::kDouble).cpu();
+    const double kl = (perToken * batch.mask.to(at::kDouble)).sum().item<double>() / B;
     MetricValues metrics{{"rl/score", score},
                          {"rl/reward", reward},
                          {"rl/kl", kl},
+                         {"rl/kl_p50", maskedQuantile(perToken, batch.mask, 0.5)},
+                         {"rl/kl_p95", maskedQuantile(perToken, batch.mask, 0.95)},
                          {"rl/response_length", length},
                          {"rl/eos_rate", finished},
+                         {"rl/truncation_rate", 1.0 - finished},
                          {"time/generation_s", batch.generationSeconds}};
     if (known > 0) metrics.emplace_back("task/accuracy", right / known);
     return metrics;
+}
+
+PolicyLossOptions policyLossOptions(const RlConfig& config)
+{
+    PolicyLossOptions options;
+    options.clipLow = config.clipRangeLow > 0 ? config.clipRangeLow : config.clipRange;
+    options.clipHigh = config.clipRangeHigh > 0 ? config.clipRangeHigh : config.clipRange;
+    options.aggregation = config.lossAggregation;
+    options.normaliser = double(config.rollout.maxNewTokens);
+    return options;
+}
+
+at::Tensor whitenOverRanks(const at::Tensor& values, const at::Tensor& mask, const Trainer& trainer)
+{
+    if (trainer.worldSize() == 1) return maskedWhiten(values, mask);
+    const auto weights = mask.to(at::kDouble);
+    const auto moments = trainer.sumOverRanks(
+        {weights.sum().item<double>(), (values.to(at::kDouble) * weights).sum().item<double>()});
+    const double count = std::max(moments[0], 1.0), mean = moments[1] / count;
+    const auto centred = values.to(at::kDouble) - mean;
+    const double squares = trainer.sumOverRanks((centred * centred * weights).sum().item<double>());
+    const double variance = squares / std::max(count - 1.0, 1.0); // Bessel's correction
+    return (centred / std::sqrt(variance + 1e-8) * weights).to(values.scalar_type());
+}
+
+namespace {
+
+template <typename T>
+std::vector<T> pick(const std::vector<T>& values, const std::vector<int64_t>& rows)
+{
+    std::vector<T> picked;
+    if (values.empty()) return picked; // not filled yet (scores before scoring)
+    for (const int64_t row : rows)
+        picked.push_back(values[size_t(row)]);
+    return picked;
+}
+
+template <typename T> void append(std::vector<T>& to, const std::vector<T>& values)
+{
+    to.insert(to.end(), values.begin(), values.end());
+}
+
+// `tensor` (N, W) right-padded with `value` to (N, width).
+at::Tensor padTo(const at::Tensor& tensor, int64_t width, int64_t value)
+{
+    if (tensor.size(1) == width) return tensor;
+    return at::constant_pad_nd(tensor, {0, width - tensor.size(1)}, value);
+}
+
+} // namespace
+
+RolloutBatch takeRollouts(const RolloutBatch& batch, const std::vector<int64_t>& rows)
+{
+    const at::Tensor index = at::tensor(rows, at::kLong);
+    RolloutBatch taken;
+    taken.promptIndex = pick(batch.promptIndex, rows);
+    taken.responses = pick(batch.responses, rows);
+    taken.finished = pick(batch.finished, rows);
+    taken.texts = pick(batch.texts, rows);
+    taken.rows.tokens = batch.rows.tokens.index_select(0, index);
+    taken.rows.targetMask = batch.rows.targetMask.index_select(0, index);
+    taken.rows.lengths = batch.rows.lengths.index_select(0, index);
+    taken.positions = batch.positions.index_select(0, index);
+    taken.mask = batch.mask.index_select(0, index);
+    taken.scores = pick(batch.scores, rows);
+    taken.truth = pick(batch.truth, rows);
+    taken.generationSeconds = batch.generationSeconds;
+    return taken;
+}
+
+RolloutBatch joinRollouts(const std::vector<RolloutBatch>& parts, int64_t padTokenId)
+{
+    if (parts.empty()) throw Error("joinRollouts: no batches");
+    if (parts.size() == 1) return parts.front();
+    int64_t width = 0, responseWidth = 0;
+    for (const auto& part : parts) {
+        width = std::max(width, part.rows.tokens.size(1));
+        responseWidth = std::max(responseWidth, part.mask.size(1));
+    }
+    RolloutBatch joined;
+    std::vector<at::Tensor> tokens, targetMask, lengths, positions, mask;
+    for (const auto& part : parts) {
+        append(joined.promptIndex, part.promptIndex);
+        append(joined.responses, part.responses);
+        append(joined.finished, part.finished);
+        append(joined.texts, part.texts);
+        append(joined.scores, part.scores);
+        append(joined.truth, part.truth);
+        joined.generationSeconds += part.generationSeconds;
+        tokens.push_back(padTo(part.rows.tokens, width, padTokenId));
+        targetMask.push_back(padTo(part.rows.targetMask, width - 1, 0));
+        lengths.push_back(part.rows.lengths);
+        positions.push_back(padTo(part.positions, responseWidth, 0));
+        mask.push_back(padTo(part.mask, responseWidth, 0));
+    }
+    joined.rows.tokens = at::cat(tokens, 0);
+    joined.rows.targetMask = at::cat(targetMask, 0);
+    joined.rows.lengths = at::cat(lengths, 0);
+    joined.positions = at::cat(positions, 0);
+    joined.mask = at::cat(mask, 0);
+    return joined;
 }
 
 void MeanMetrics::add(const std::string& name, double value)
@@ -184,6 +301,19 @@ MetricValues MeanMetrics::values() const
     for (const auto& [key, sum] : m_sums)
         values.emplace_back(key, sum.first / double(sum.second));
     return values;
+}
+
+void addPolicyStats(MeanMetrics& stats, const PolicyLoss& loss)
+{
+    stats.add("rl/policy_loss", loss.loss.item<double>());
+    stats.add("rl/clip_fraction", loss.clipFraction);
+    stats.add("rl/clip_fraction_low", loss.clipFractionLow);
+    stats.add("rl/clip_fraction_high", loss.clipFractionHigh);
+    stats.add("rl/approx_kl", loss.approxKl);
+    stats.add("rl/ratio_mean", loss.ratioMean);
+    stats.add("rl/ratio_var", loss.ratioVariance);
+    stats.add("rl/ratio_p05", loss.ratioP05);
+    stats.add("rl/ratio_p95", loss.ratioP95);
 }
 
 } // namespace rlhf::train

@@ -164,7 +164,8 @@ private Q_SLOTS:
         const at::Tensor oldLogProbs = at::zeros({2, 4});
         const at::Tensor advantages = floats({1, 1, 1, 5, -1, -1, -1, 5}, {2, 4});
         const at::Tensor mask = floats({1, 1, 1, 0, 1, 1, 1, 0}, {2, 4});
-        const PolicyLoss result = clippedPolicyLoss(logProbs, oldLogProbs, advantages, mask, 0.2);
+        const PolicyLoss result =
+            clippedPolicyLoss(logProbs, oldLogProbs, advantages, mask, {0.2, 0.2});
         // per token max(-A r, -A clamp(r)):
         //   A=+1: r 1.1 -> max(-1.1, -1.1) = -1.1   inside
         //         r 1.5 -> max(-1.5, -1.2) = -1.2   clipped (too far up with a good action)
