@@ -26,7 +26,18 @@ constexpr size_t minScorePoints = 8;    // so the first quarter has 2 points for
 constexpr size_t minAccuracyPoints = 4; // so each quarter has a point
 constexpr double maxLengthFactor = 3.0; // response length change from its start, either way
 constexpr double maxValueLossFactor = 10.0;
-constexpr size_t valueLossWindow = 10; // points before the current one
+constexpr size_t valueLossWindow = 10;   // points before the current one
+constexpr size_t ratePoints = 5;         // the trailing window of the share checks below
+constexpr double maxZeroSpread = 0.5;    // share of GRPO groups whose replies all scored alike
+constexpr double maxTruncation = 0.5;    // share of replies without the end token
+constexpr double maxHighClip = 0.2;      // share of tokens at the upper clip
+constexpr size_t unexplainedPoints = 10; // value explained variance below 0 this long
+
+// What to try, shared by the conditions of one check.
+constexpr const char* klAdvice = "raise kl.coef or set kl.target, or lower the learning rate";
+constexpr const char* ratioAdvice =
+    "each batch moves the policy too far; lower the learning rate or policy.epochs";
+constexpr const char* valueAdvice = "lower value.lr or value.clip_range";
 
 // Three significant digits: "14.2", "10", "0.8", "nan".
 std::string number(double value)
@@ -39,6 +50,12 @@ std::string number(double value)
 std::string atStep(int64_t step)
 {
     return " at step " + std::to_string(step);
+}
+
+// A share as a whole percentage: "75%".
+std::string percent(double share)
+{
+    return std::to_string(std::lround(100 * share)) + "%";
 }
 
 Found warning(std::string_view check, int64_t step, std::string message)
@@ -67,7 +84,9 @@ Found klNegative(const Series& kl)
             return warning("kl_negative", kl[i].step,
                            "mean KL " + number(mean) + " nats over " + std::to_string(count) +
                                " points" + atStep(kl[i].step) +
-                               " (below -0.01: the sampler or the reference model is off)");
+                               " (below -0.01): the sampler or the reference model is off; "
+                               "sample rollouts from the policy's whole distribution (top_k 0, "
+                               "top_p 1)");
         }
     }
     return std::nullopt;
@@ -80,11 +99,14 @@ Found klExploding(const Series& kl, double maxKl)
         const double value = kl[i].value;
         const int64_t step = kl[i].step;
         if (!std::isfinite(value))
-            return warning("kl_exploding", step, "KL " + number(value) + atStep(step));
+            return warning("kl_exploding", step,
+                           "KL " + number(value) + atStep(step) +
+                               ": the training diverged; lower the learning rate");
         if (value > maxKl) {
             return warning("kl_exploding", step,
                            "KL " + number(value) + " nats" + atStep(step) + " (limit " +
-                               number(maxKl) + ")");
+                               number(maxKl) + "): the policy runs away from the reference; " +
+                               klAdvice);
         }
         doublings =
             i > 0 && kl[i - 1].value > 0 && value >= 2 * kl[i - 1].value ? doublings + 1 : 0;
@@ -94,7 +116,7 @@ Found klExploding(const Series& kl, double maxKl)
                 return warning("kl_exploding", step,
                                "KL doubled " + std::to_string(klDoublings) + " evals running, " +
                                    number(start) + " -> " + number(value) + " nats" + atStep(step) +
-                                   " (limit " + number(maxKl) + ")");
+                                   " (limit " + number(maxKl) + "): " + klAdvice);
             }
         }
     }
@@ -109,7 +131,7 @@ Found ratioDrift(const Series& ratioMean, const Series& ratioVariance)
             mean = warning("ratio_drift", point.step,
                            "PPO ratio mean " + number(point.value) + atStep(point.step) +
                                " (allowed " + number(minRatioMean) + " to " + number(maxRatioMean) +
-                               ")");
+                               "): " + ratioAdvice);
             break;
         }
     }
@@ -118,7 +140,7 @@ Found ratioDrift(const Series& ratioMean, const Series& ratioVariance)
         if (!(point.value <= maxRatioVariance)) {
             variance = warning("ratio_drift", point.step,
                                "PPO ratio variance " + number(point.value) + atStep(point.step) +
-                                   " (limit " + number(maxRatioVariance) + ")");
+                                   " (limit " + number(maxRatioVariance) + "): " + ratioAdvice);
             break;
         }
     }
@@ -194,7 +216,9 @@ Found rewardUpAccuracyDown(const Series& score, const Series& accuracy)
             return warning("reward_hacking", step,
                            "score up " + number(rise) + " (first-quarter std " + number(spread) +
                                ") while task accuracy fell " + number(accuracyBefore) + " -> " +
-                               number(accuracyNow) + atStep(step));
+                               number(accuracyNow) + atStep(step) +
+                               ": the policy games the reward; raise kl.coef, keep an earlier "
+                               "checkpoint, or retrain the reward model on the policy's replies");
         }
     }
     return std::nullopt;
@@ -209,7 +233,11 @@ Found lengthDrift(const Series& length)
         if (factor > maxLengthFactor || factor < 1 / maxLengthFactor) {
             return warning("reward_hacking", point.step,
                            "response length " + number(point.value) + atStep(point.step) + ", " +
-                               number(factor) + "x its start (" + number(start) + ")");
+                               number(factor) + "x its start (" + number(start) + ")" +
+                               (factor > 1 ? ": the reward pays for length; add a length rule "
+                                             "term, or raise kl.coef"
+                                           : ": the reward pays for brevity; check the "
+                                             "reward's length terms, or raise kl.coef"));
         }
     }
     return std::nullopt;
@@ -221,7 +249,8 @@ Found valueDiverging(const Series& valueLoss)
         const double value = valueLoss[i].value;
         const int64_t step = valueLoss[i].step;
         if (!std::isfinite(value))
-            return warning("value_diverging", step, "value loss " + number(value) + atStep(step));
+            return warning("value_diverging", step,
+                           "value loss " + number(value) + atStep(step) + ": " + valueAdvice);
         // The first steps only calibrate a fresh value head: judge once a full window exists.
         if (i < valueLossWindow) continue;
         double minimum = std::numeric_limits<double>::infinity();
@@ -232,7 +261,8 @@ Found valueDiverging(const Series& valueLoss)
             return warning("value_diverging", step,
                            "value loss " + number(value) + atStep(step) + ", " +
                                number(value / minimum) + "x the minimum " + number(minimum) +
-                               " of the " + std::to_string(valueLossWindow) + " points before");
+                               " of the " + std::to_string(valueLossWindow) +
+                               " points before: " + valueAdvice);
         }
     }
     return std::nullopt;
@@ -245,7 +275,9 @@ Found weakRewardModel(const Series& accuracy, double minimum)
     if (latest.value >= minimum) return std::nullopt;
     return warning("weak_reward_model", latest.step,
                    "reward model held-out accuracy " + number(latest.value) + atStep(latest.step) +
-                       " (needs " + number(minimum) + ")");
+                       " (needs " + number(minimum) +
+                       "): too weak to train a policy against; label more pairs, train it "
+                       "longer, or check that the chosen replies are the better ones");
 }
 
 Found weakImplicitReward(const Series& accuracy, double minimum)
@@ -259,6 +291,83 @@ Found weakImplicitReward(const Series& accuracy, double minimum)
                        number(minimum) +
                        "): noisy preference data, or beta or the learning "
                        "rate too high or too low");
+}
+
+// The first point where the mean of the last ratePoints points (a full window) is above
+// `limit`: that point and the mean.
+std::optional<std::pair<SeriesPoint, double>> trailingMeanAbove(const Series& series, double limit)
+{
+    double sum = 0;
+    for (size_t i = 0; i < series.size(); ++i) {
+        sum += series[i].value;
+        if (i >= ratePoints) sum -= series[i - ratePoints].value;
+        if (i + 1 < ratePoints) continue;
+        const double mean = sum / double(ratePoints);
+        if (mean > limit) return std::pair{series[i], mean};
+    }
+    return std::nullopt;
+}
+
+std::string overSteps()
+{
+    return " (mean of " + std::to_string(ratePoints) + " steps)";
+}
+
+// `dynamicSampling`: the run logged rl/extra_prompts, so it already draws more prompts.
+Found zeroSpread(const Series& share, bool dynamicSampling)
+{
+    const auto found = trailingMeanAbove(share, maxZeroSpread);
+    if (!found) return std::nullopt;
+    const auto& [point, mean] = *found;
+    return warning("zero_spread", point.step,
+                   "GRPO learns nothing from " + percent(mean) + " of its groups" +
+                       atStep(point.step) + overSteps() +
+                       ": every reply to a prompt got the same reward; raise rollout.group_size "
+                       "or rollout.temperature" +
+                       (dynamicSampling ? ", or start from a model that gets some prompts right"
+                                        : ", or turn on policy.dynamic_sampling"));
+}
+
+Found truncation(const Series& share)
+{
+    const auto found = trailingMeanAbove(share, maxTruncation);
+    if (!found) return std::nullopt;
+    const auto& [point, mean] = *found;
+    return warning("truncation", point.step,
+                   percent(mean) + " of replies ran out of tokens without ending" +
+                       atStep(point.step) + overSteps() +
+                       ": raise rollout.max_new_tokens, or set reward.missing_eos_penalty "
+                       "(e.g. -1) so the policy learns to finish");
+}
+
+Found valueUnexplained(const Series& explained)
+{
+    size_t below = 0; // consecutive points below 0
+    for (const SeriesPoint& point : explained) {
+        below = point.value < 0 ? below + 1 : 0;
+        if (below < unexplainedPoints) continue;
+        return warning("value_unexplained", point.step,
+                       "the value model predicted the returns worse than a constant for " +
+                           std::to_string(unexplainedPoints) +
+                           " steps running (explained variance " + number(point.value) +
+                           atStep(point.step) +
+                           "), so its advantages are noise; raise value.lr, or start it from "
+                           "the reward model (value.init)");
+    }
+    return std::nullopt;
+}
+
+Found clipHigh(const Series& share)
+{
+    const auto found = trailingMeanAbove(share, maxHighClip);
+    if (!found) return std::nullopt;
+    const auto& [point, mean] = *found;
+    return warning("clip_high", point.step,
+                   "the policy hit the upper clip on " + percent(mean) + " of its tokens" +
+                       atStep(point.step) + overSteps() +
+                       ": each batch pushes good replies further than the clip allows; lower "
+                       "the learning rate or policy.epochs, or raise policy.clip_range_high "
+                       "(DAPO's clip-higher, e.g. 0.28)");
 }
 
 // The series by ascending step, whatever order the lookup gave.
@@ -289,6 +398,11 @@ std::vector<HealthWarning> checkRunHealth(const SeriesLookup& series, store::Run
              earlier(rewardUpAccuracyDown(score, accuracy),
                      lengthDrift(sortedSeries(series, "rl/response_length"))),
              valueDiverging(sortedSeries(series, "rl/value_loss")),
+             zeroSpread(sortedSeries(series, "rl/zero_spread_groups"),
+                        !series("rl/extra_prompts").empty()),
+             truncation(sortedSeries(series, "rl/truncation_rate")),
+             valueUnexplained(sortedSeries(series, "rl/value_explained_variance")),
+             clipHigh(sortedSeries(series, "rl/clip_fraction_high")),
              stage == store::RunStage::Reward
                  ? weakRewardModel(heldOutAccuracy, limits.minRewardModelAccuracy)
                  : std::nullopt,

@@ -10,6 +10,11 @@
 //   weak_reward_model  reward model held-out accuracy below 0.6 (too weak to train against)
 //   weak_implicit_reward  a DPO run's implicit reward ranks below 0.6 of held-out pairs right
 //                    (DPO logs val/accuracy too, but has no reward model to blame)
+//   zero_spread      most GRPO groups had replies that all scored alike: no signal from them
+//   truncation       most replies ran out of tokens without the end token
+//   value_unexplained  PPO's value model predicts the returns worse than a constant, for long
+//   clip_high        the upper clip bound on many tokens (updates too large, or clip too tight)
+// Each message is one plain sentence: what was seen, where, and what to try.
 // Torch-free and Qt-free.
 //
 // The details, each check judged on the series as they stood at every logged step so that a
@@ -32,6 +37,13 @@
 //                    calibrating before that), or not finite.
 //   weak_reward_model  the latest val/accuracy is below minRewardModelAccuracy (the latest
 //                    only: every reward model starts near 0.5), named at that point's step.
+//   zero_spread      the mean of rl/zero_spread_groups over 5 consecutive points (a full
+//                    window) above 0.5; the advice differs when the run draws extra prompts
+//                    (rl/extra_prompts logged: dynamic sampling is on already).
+//   truncation       the mean of rl/truncation_rate over 5 consecutive points above 0.5.
+//   value_unexplained  rl/value_explained_variance below 0 at 10 consecutive points (a fresh
+//                    value head starts below 0; ten steps running is not calibration).
+//   clip_high        the mean of rl/clip_fraction_high over 5 consecutive points above 0.2.
 // Each check is reported at most once; a check with two conditions reports the one that held
 // first. Warnings come in step order (checks in the order above at the same step).
 #pragma once
@@ -65,7 +77,8 @@ struct HealthLimits {
 
 // `series(name)` returns the series of a metric by step (empty when the run has none). Metric
 // names read (PPO and GRPO log the same names): rl/kl, rl/ratio_mean, rl/ratio_var, rl/score,
-// task/accuracy, rl/response_length, rl/value_loss, val/accuracy (reward stage).
+// task/accuracy, rl/response_length, rl/value_loss, rl/zero_spread_groups, rl/extra_prompts,
+// rl/truncation_rate, rl/value_explained_variance, rl/clip_fraction_high, val/accuracy.
 using SeriesLookup = std::function<std::vector<SeriesPoint>(std::string_view name)>;
 // `stage` decides what val/accuracy measures: a reward model's (reward), DPO's implicit
 // reward (dpo); other stages do not read it.

@@ -1,7 +1,8 @@
 // The run health checks on synthetic metric series: a healthy run is quiet, each check fires on a
 // series built to trip it, at the step worked out by hand, with its numbers in the message, and
 // near misses (one negative KL batch, early doubling from near zero, an old value-loss minimum,
-// a reward model that ends above the bar) stay quiet.
+// a reward model that ends above the bar, one batch of agreeing groups, a fresh value head)
+// stay quiet.
 #include "core/train/health_checks.h"
 
 #include <QtTest>
@@ -62,7 +63,12 @@ HealthWarning only(const Metrics& metrics, const HealthLimits& limits = {})
 Metrics healthyRun()
 {
     std::vector<double> kl, ratioMean, ratioVariance, score, accuracy, length, valueLoss;
+    std::vector<double> zeroSpread, truncation, explained, clipHigh;
     for (int i = 0; i < 40; ++i) {
+        zeroSpread.push_back(i % 5 == 0 ? 0.9 : 0.3); // a bad batch now and then
+        truncation.push_back(0.1);
+        explained.push_back(i < 9 ? -0.5 : 0.02 * i); // a fresh value head, then learning
+        clipHigh.push_back(i % 5 == 0 ? 0.4 : 0.05);
         kl.push_back(0.05 * i);
         ratioMean.push_back(i % 2 ? 1.03 : 0.97);
         ratioVariance.push_back(0.05);
@@ -78,6 +84,10 @@ Metrics healthyRun()
             {"task/accuracy", series(accuracy)},
             {"rl/response_length", series(length)},
             {"rl/value_loss", series(valueLoss)},
+            {"rl/zero_spread_groups", series(zeroSpread)},
+            {"rl/truncation_rate", series(truncation)},
+            {"rl/value_explained_variance", series(explained)},
+            {"rl/clip_fraction_high", series(clipHigh)},
             {"val/accuracy", series({0.5, 0.58, 0.71}, 10, 10)}};
 }
 
@@ -116,14 +126,21 @@ private Q_SLOTS:
         HealthWarning w = only({{"rl/kl", series(kl)}});
         QCOMPARE(w.check, std::string("kl_exploding"));
         QCOMPARE(w.step, int64_t(21));
-        QCOMPARE(w.message, std::string("KL 10.5 nats at step 21 (limit 10)"));
+        QCOMPARE(
+            w.message,
+            std::string("KL 10.5 nats at step 21 (limit 10): the policy runs away from the "
+                        "reference; raise kl.coef or set kl.target, or lower the learning rate"));
 
         w = only({{"rl/kl", series(kl)}}, HealthLimits{.maxKl = 12});
-        QCOMPARE(w.message, std::string("KL 12.5 nats at step 25 (limit 12)"));
+        QCOMPARE(
+            w.message,
+            std::string("KL 12.5 nats at step 25 (limit 12): the policy runs away from the "
+                        "reference; raise kl.coef or set kl.target, or lower the learning rate"));
 
         w = only({{"rl/kl", series({0.1, notANumber, 0.2})}});
         QCOMPARE(w.check, std::string("kl_exploding"));
-        QCOMPARE(w.message, std::string("KL nan at step 2"));
+        QCOMPARE(w.message,
+                 std::string("KL nan at step 2: the training diverged; lower the learning rate"));
     }
 
     void klDoubling()
@@ -136,7 +153,8 @@ private Q_SLOTS:
         QCOMPARE(w.check, std::string("kl_exploding"));
         QCOMPARE(w.step, int64_t(110));
         QCOMPARE(w.message,
-                 std::string("KL doubled 3 evals running, 1.1 -> 9.5 nats at step 110 (limit 10)"));
+                 std::string("KL doubled 3 evals running, 1.1 -> 9.5 nats at step 110 (limit 10): "
+                             "raise kl.coef or set kl.target, or lower the learning rate"));
         // A break in the doubling (4.7 -> 6) resets the count.
         QVERIFY(check({{"rl/kl", series({1.1, 2.3, 4.7, 6, 9})}}).empty());
     }
@@ -147,16 +165,22 @@ private Q_SLOTS:
         HealthWarning w = only(metrics);
         QCOMPARE(w.check, std::string("ratio_drift"));
         QCOMPARE(w.step, int64_t(8));
-        QCOMPARE(w.message, std::string("PPO ratio mean 1.3 at step 8 (allowed 0.8 to 1.25)"));
+        QCOMPARE(w.message,
+                 std::string("PPO ratio mean 1.3 at step 8 (allowed 0.8 to 1.25): each batch moves "
+                             "the policy too far; lower the learning rate or policy.epochs"));
 
         // The variance goes first, at step 6: one warning, there.
         metrics["rl/ratio_var"] = series({0.1, 1.5, 0.2}, 5);
         w = only(metrics);
         QCOMPARE(w.step, int64_t(6));
-        QCOMPARE(w.message, std::string("PPO ratio variance 1.5 at step 6 (limit 1)"));
+        QCOMPARE(w.message,
+                 std::string("PPO ratio variance 1.5 at step 6 (limit 1): each batch moves the "
+                             "policy too far; lower the learning rate or policy.epochs"));
 
         w = only({{"rl/ratio_mean", series({1.0, 0.75}, 1)}});
-        QCOMPARE(w.message, std::string("PPO ratio mean 0.75 at step 2 (allowed 0.8 to 1.25)"));
+        QCOMPARE(w.message,
+                 std::string("PPO ratio mean 0.75 at step 2 (allowed 0.8 to 1.25): each batch "
+                             "moves the policy too far; lower the learning rate or policy.epochs"));
     }
 
     void rewardUpTruthDown()
@@ -172,8 +196,11 @@ private Q_SLOTS:
         const HealthWarning w = only(metrics);
         QCOMPARE(w.check, std::string("reward_hacking"));
         QCOMPARE(w.step, int64_t(10));
-        QCOMPARE(w.message, std::string("score up 0.3 (first-quarter std 0.1) while task "
-                                        "accuracy fell 0.6 -> 0.55 at step 10"));
+        QCOMPARE(w.message,
+                 std::string("score up 0.3 (first-quarter std 0.1) while task "
+                             "accuracy fell 0.6 -> 0.55 at step 10: the policy games the reward; "
+                             "raise kl.coef, keep an earlier checkpoint, or retrain "
+                             "the reward model on the policy's replies"));
 
         // The same score with the accuracy holding up: no warning; without any accuracy: none.
         metrics["task/accuracy"] = series({0.6, 0.6, 0.6, 0.6, 0.65, 0.7, 0.75, 0.8}, 2, 2);
@@ -187,11 +214,15 @@ private Q_SLOTS:
         HealthWarning w = only({{"rl/response_length", series({100, 150, 250, 310, 400})}});
         QCOMPARE(w.check, std::string("reward_hacking"));
         QCOMPARE(w.step, int64_t(4));
-        QCOMPARE(w.message, std::string("response length 310 at step 4, 3.1x its start (100)"));
+        QCOMPARE(w.message, std::string("response length 310 at step 4, 3.1x its start (100): the "
+                                        "reward pays for length; add a length rule term, or "
+                                        "raise kl.coef"));
 
         w = only({{"rl/response_length", series({90, 50, 31, 20})}});
         QCOMPARE(w.step, int64_t(4));
-        QCOMPARE(w.message, std::string("response length 20 at step 4, 0.222x its start (90)"));
+        QCOMPARE(w.message, std::string("response length 20 at step 4, 0.222x its start (90): the "
+                                        "reward pays for brevity; check the reward's length "
+                                        "terms, or raise kl.coef"));
     }
 
     void rewardHackingOnce()
@@ -214,9 +245,8 @@ private Q_SLOTS:
             {{"rl/value_loss", series({4, 2, 1, 0.5, 0.6, 0.55, 0.7, 0.6, 0.8, 0.9, 0.7, 6.0})}});
         QCOMPARE(w.check, std::string("value_diverging"));
         QCOMPARE(w.step, int64_t(12));
-        QCOMPARE(
-            w.message,
-            std::string("value loss 6 at step 12, 12x the minimum 0.5 of the 10 points before"));
+        QCOMPARE(w.message, std::string("value loss 6 at step 12, 12x the minimum 0.5 of the 10 "
+                                        "points before: lower value.lr or value.clip_range"));
 
         // A fresh value head's first steps swing widely: not judged before a full window.
         QVERIFY(check({{"rl/value_loss", series({1.3, 15.1, 1.2, 0.9})}}).empty());
@@ -229,7 +259,8 @@ private Q_SLOTS:
 
         w = only({{"rl/value_loss", series({1, 0.9, infinity}, 5, 5)}});
         QCOMPARE(w.step, int64_t(15));
-        QCOMPARE(w.message, std::string("value loss inf at step 15"));
+        QCOMPARE(w.message,
+                 std::string("value loss inf at step 15: lower value.lr or value.clip_range"));
     }
 
     void weakRewardModel()
@@ -238,13 +269,17 @@ private Q_SLOTS:
         QCOMPARE(w.check, std::string("weak_reward_model"));
         QCOMPARE(w.step, int64_t(300));
         QCOMPARE(w.message,
-                 std::string("reward model held-out accuracy 0.58 at step 300 (needs 0.6)"));
+                 std::string("reward model held-out accuracy 0.58 at step 300 (needs 0.6): too "
+                             "weak to train a policy against; label more pairs, train it "
+                             "longer, or check that the chosen replies are the better ones"));
 
         const Metrics better{{"val/accuracy", series({0.5, 0.55, 0.65}, 100, 100)}};
         QVERIFY(check(better).empty());
         w = only(better, HealthLimits{.minRewardModelAccuracy = 0.7});
         QCOMPARE(w.message,
-                 std::string("reward model held-out accuracy 0.65 at step 300 (needs 0.7)"));
+                 std::string("reward model held-out accuracy 0.65 at step 300 (needs 0.7): too "
+                             "weak to train a policy against; label more pairs, train it "
+                             "longer, or check that the chosen replies are the better ones"));
     }
 
     // DPO logs val/accuracy too: its warning blames the implicit reward, never a reward model,
@@ -259,6 +294,78 @@ private Q_SLOTS:
                                            "right at step 300 (expected 0.6)"));
         QVERIFY(check(weak, {}, rlhf::store::RunStage::Pretrain).empty());
         QVERIFY(check(weak, {}, rlhf::store::RunStage::Ppo).empty());
+    }
+
+    void zeroSpreadGroups()
+    {
+        // 5-point means: step 5 (0.2 + 0.4 + 0.5 + 0.6 + 0.7) / 5 = 0.48, quiet; step 6
+        // (0.4 + 0.5 + 0.6 + 0.7 + 0.9) / 5 = 0.62 > 0.5.
+        Metrics metrics{{"rl/zero_spread_groups", series({0.2, 0.4, 0.5, 0.6, 0.7, 0.9, 0.9})}};
+        HealthWarning w = only(metrics);
+        QCOMPARE(w.check, std::string("zero_spread"));
+        QCOMPARE(w.step, int64_t(6));
+        QCOMPARE(w.message,
+                 std::string("GRPO learns nothing from 62% of its groups at step 6 (mean of 5 "
+                             "steps): every reply to a prompt got the same reward; raise "
+                             "rollout.group_size or rollout.temperature, or turn on "
+                             "policy.dynamic_sampling"));
+        // With dynamic sampling on already (it logs rl/extra_prompts), other advice.
+        metrics["rl/extra_prompts"] = series({4, 4, 4, 4, 4, 4, 4});
+        w = only(metrics);
+        QVERIFY2(w.message.ends_with("rollout.temperature, or start from a model that gets some "
+                                     "prompts right"),
+                 w.message.c_str());
+        // One batch where every group agreed is not a trend.
+        QVERIFY(check({{"rl/zero_spread_groups", series({0.1, 0.1, 1.0, 0.1, 0.1, 0.1})}}).empty());
+    }
+
+    void truncatedReplies()
+    {
+        // (0.3 + 0.5 + 0.6 + 0.7 + 0.8) / 5 = 0.58 at step 5
+        const HealthWarning w = only({{"rl/truncation_rate", series({0.3, 0.5, 0.6, 0.7, 0.8})}});
+        QCOMPARE(w.check, std::string("truncation"));
+        QCOMPARE(w.step, int64_t(5));
+        QCOMPARE(w.message,
+                 std::string("58% of replies ran out of tokens without ending at step 5 (mean of "
+                             "5 steps): raise rollout.max_new_tokens, or set "
+                             "reward.missing_eos_penalty (e.g. -1) so the policy learns to "
+                             "finish"));
+        // four points are not a full window
+        QVERIFY(check({{"rl/truncation_rate", series({0.9, 0.9, 0.9, 0.9})}}).empty());
+    }
+
+    void valueExplainsNothing()
+    {
+        // 9 points below 0 (steps 1-9), one above (step 10), then 10 below: the 10th in a row is
+        // step 20.
+        std::vector<double> explained(9, -0.5);
+        explained.push_back(0.1);
+        explained.insert(explained.end(), 10, -0.2);
+        const HealthWarning w = only({{"rl/value_explained_variance", series(explained)}});
+        QCOMPARE(w.check, std::string("value_unexplained"));
+        QCOMPARE(w.step, int64_t(20));
+        QCOMPARE(w.message,
+                 std::string("the value model predicted the returns worse than a constant for 10 "
+                             "steps running (explained variance -0.2 at step 20), so its "
+                             "advantages are noise; raise value.lr, or start it from the reward "
+                             "model (value.init)"));
+        explained.pop_back(); // nine in a row: quiet
+        QVERIFY(check({{"rl/value_explained_variance", series(explained)}}).empty());
+    }
+
+    void upperClipOften()
+    {
+        // step 5: (0.1 + 0.15 + 0.2 + 0.25 + 0.28) / 5 = 0.196, quiet;
+        // step 6: (0.15 + 0.2 + 0.25 + 0.28 + 0.4) / 5 = 0.256 > 0.2
+        const HealthWarning w =
+            only({{"rl/clip_fraction_high", series({0.1, 0.15, 0.2, 0.25, 0.28, 0.4})}});
+        QCOMPARE(w.check, std::string("clip_high"));
+        QCOMPARE(w.step, int64_t(6));
+        QCOMPARE(w.message,
+                 std::string("the policy hit the upper clip on 26% of its tokens at step 6 (mean "
+                             "of 5 steps): each batch pushes good replies further than the clip "
+                             "allows; lower the learning rate or policy.epochs, or raise "
+                             "policy.clip_range_high (DAPO's clip-higher, e.g. 0.28)"));
     }
 
     void warningsInStepOrder()
