@@ -54,6 +54,16 @@ private Q_SLOTS:
             QVERIFY2(mixed.contains(metric), metric);
         QVERIFY(!mixed.contains("rl/value_loss")); // GRPO has no value model
         QCOMPARE(mixed.removeDuplicates(), 0);
+        // The RL health signals: GRPO's group spread, PPO's value explained variance.
+        for (const char* metric :
+             {"rl/zero_spread_groups", "rl/truncation_rate", "rl/clip_fraction_low",
+              "rl/clip_fraction_high", "rl/ratio_p05", "rl/ratio_p95", "rl/kl_p50", "rl/kl_p95"})
+            QVERIFY2(mixed.contains(metric), metric);
+        QVERIFY(!mixed.contains("rl/value_explained_variance"));
+        dashboard.setRuns({{5, "run 5 ppo", "ppo"}});
+        const QStringList ppo = dashboard.chartMetrics();
+        QVERIFY(ppo.contains("rl/value_explained_variance") && ppo.contains("rl/truncation_rate"));
+        QVERIFY(!ppo.contains("rl/zero_spread_groups"));
     }
 
     void otherMetricsGetTheirChartAndEmptyOnesSaySo()

@@ -331,6 +331,30 @@ void TestStageWizardStages::dpoAndGrpoShowTheirOwnFields()
     chooseData(child<QComboBox>(wizard, QStringLiteral("ruleType0")), QStringLiteral("keywords"));
     child<QLineEdit>(wizard, QStringLiteral("ruleSetting0"))->setText(QStringLiteral("1, 2 ,"));
     child<QSpinBox>(wizard, QStringLiteral("groupSize"))->setValue(4);
+    // The policy tab: GRPO's advantages instead of PPO's whitening; Dr. GRPO brings its loss
+    // aggregation; one reply per prompt suits REINFORCE++ alone.
+    tabs->setCurrentIndex(2);
+    QVERIFY(!child<QCheckBox>(wizard, QStringLiteral("whitenAdvantages"))->isVisible());
+    auto* advantage = child<QComboBox>(wizard, QStringLiteral("advantage"));
+    QVERIFY(advantage->isVisible());
+    QCOMPARE(advantage->currentData().toString(), QStringLiteral("grpo"));
+    auto* aggregation = child<QComboBox>(wizard, QStringLiteral("lossAggregation"));
+    QCOMPARE(aggregation->currentData().toString(), QStringLiteral("token_mean"));
+    chooseData(advantage, QStringLiteral("dr_grpo"));
+    QCOMPARE(aggregation->currentData().toString(), QStringLiteral("sequence_sum_norm"));
+    auto* next = wizard.button(QWizard::NextButton);
+    child<QSpinBox>(wizard, QStringLiteral("groupSize"))->setValue(1);
+    QVERIFY(!next->isEnabled());
+    QVERIFY2(child<QLabel>(wizard, QStringLiteral("rewardMessage"))->text().contains("REINFORCE++"),
+             qPrintable(child<QLabel>(wizard, QStringLiteral("rewardMessage"))->text()));
+    chooseData(advantage, QStringLiteral("reinforce++"));
+    QVERIFY(next->isEnabled());
+    child<QSpinBox>(wizard, QStringLiteral("groupSize"))->setValue(4);
+    chooseData(advantage, QStringLiteral("rloo"));
+    QVERIFY(!child<QLineEdit>(wizard, QStringLiteral("policyGamma"))->isEnabled()); // reinforce++'s
+    child<QLineEdit>(wizard, QStringLiteral("clipRangeHigh"))->setText(QStringLiteral("0.28"));
+    child<QCheckBox>(wizard, QStringLiteral("dynamicSampling"))->setChecked(true);
+    screenshot(wizard, QStringLiteral("wizard-grpo-policy"));
     wizard.next();
     QCOMPARE(wizard.currentId(), int(StageWizard::OptimisationPage));
     QCOMPARE(wizard.validationError(), QString());
@@ -340,6 +364,11 @@ void TestStageWizardStages::dpoAndGrpoShowTheirOwnFields()
     QCOMPARE(config.groupSize, int64_t(4));
     QCOMPARE(config.klCoef, 0.04);
     QCOMPARE(config.rules.at(0).keywords, (std::vector<std::string>{"1", "2"}));
+    QVERIFY(config.advantage == train::AdvantageEstimator::Rloo);
+    QVERIFY(config.lossAggregation == train::LossAggregation::SequenceSumNorm);
+    QCOMPARE(config.clipRangeHigh, 0.28);
+    QCOMPARE(config.clipRangeLow, 0.0);
+    QVERIFY(config.dynamicSampling);
 }
 
 void TestStageWizardStages::rewardRunsOfferTheirCheckpoints()

@@ -3,12 +3,12 @@
 #include "core/store/project.h"
 #include "core/train/option_ranges.h"
 #include "core/train/rl_config.h"
+#include "widgets/stagewizard/rlpolicyfields.h"
 #include "widgets/stagewizard/ruletermseditor.h"
 #include "widgets/stagewizard/wizardfields.h"
 #include "widgets/stagewizard/wizardstagepage.h"
 #include "widgets/stagewizard/wordcombo.h"
 
-#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFormLayout>
@@ -64,7 +64,9 @@ WizardRewardPage::WizardRewardPage(const QString& projectPath, const WizardStage
     m_tabs->setObjectName(QStringLiteral("rewardTabs"));
     m_tabs->addTab(rewardTab(), tr("Reward"));
     m_tabs->addTab(rolloutTab(), tr("Rollout && KL"));
-    m_tabs->addTab(policyTab(), tr("Policy"));
+    m_policy = new RlPolicyFields;
+    m_policy->setObjectName(QStringLiteral("policyFields"));
+    m_tabs->addTab(m_policy, tr("Policy"));
     m_valueTab = valueTab();
     m_tabs->addTab(m_valueTab, tr("Value && ptx"));
     m_message = messageLabel(this, "rewardMessage");
@@ -81,6 +83,7 @@ WizardRewardPage::WizardRewardPage(const QString& projectPath, const WizardStage
     for (QComboBox* box : {m_rewardModel, m_klEstimator, m_valueInit, m_ptxTokens})
         connect(box, &QComboBox::currentIndexChanged, this, &WizardRewardPage::changed);
     connect(m_rules, &RuleTermsEditor::changed, this, &WizardRewardPage::changed);
+    connect(m_policy, &RlPolicyFields::changed, this, &WizardRewardPage::changed);
 }
 
 QWidget* WizardRewardPage::rewardTab()
@@ -164,34 +167,6 @@ QWidget* WizardRewardPage::rolloutTab()
     layout->addWidget(rollout);
     layout->addWidget(kl);
     layout->addStretch(1);
-    return tab;
-}
-
-QWidget* WizardRewardPage::policyTab()
-{
-    auto* tab = new QWidget;
-    m_epochs = spinBox(tab, "policyEpochs", ranges::epochs, 4,
-                       tr("Passes over each batch of rollouts before sampling new ones."));
-    m_minibatch = spinBox(tab, "minibatchSize", ranges::minibatchSize, 0,
-                          tr("Rollouts per gradient step within an epoch; the whole batch keeps "
-                             "one step per epoch."));
-    m_minibatch->setSpecialValueText(tr("the whole batch"));
-    m_clipRange = numberEdit(tab, "clipRange", QStringLiteral("0.2"), ranges::clipRange,
-                             tr("PPO's clip: the probability ratio of new to old policy is kept "
-                                "within 1 +/- this, e.g. 0.2."));
-    m_whiten = new QCheckBox(tr("normalise advantages to mean 0, variance 1 per batch"), tab);
-    m_whiten->setObjectName(QStringLiteral("whitenAdvantages"));
-    m_whiten->setChecked(true);
-    m_whiten->setToolTip(tr("Whitening makes the step size independent of the reward's scale."));
-    m_evalPrompts = spinBox(tab, "evalPrompts", ranges::evalPrompts, 256,
-                            tr("Validation prompts sampled and scored with the rule reward at "
-                               "each evaluation; 0 skips."));
-    auto* form = formIn(tab);
-    form->addRow(tr("Epochs per batch"), m_epochs);
-    form->addRow(tr("Minibatch (rollouts)"), m_minibatch);
-    form->addRow(tr("Clip range"), m_clipRange);
-    form->addRow(tr("Advantages"), m_whiten);
-    form->addRow(tr("Eval prompts"), m_evalPrompts);
     return tab;
 }
 
@@ -284,6 +259,7 @@ void WizardRewardPage::initializePage()
         chooseWord(m_klEstimator, train::klEstimatorWords, defaults.klEstimator);
         m_klCoef->setText(QString::number(defaults.klCoef));
         m_rolloutForm->setRowVisible(m_groupSize, grpo);
+        m_policy->setStage(stage);
         m_tabs->setTabVisible(m_tabs->indexOf(m_valueTab), !grpo);
         m_stage = stage;
     }
@@ -302,7 +278,6 @@ QString WizardRewardPage::problem() const
         {m_klCoef, tr("KL: coefficient must be a number from 0, e.g. 0.05.")},
         {m_klTarget, tr("KL: adaptive target must be a number from 0 (off), e.g. 6.")},
         {m_klHorizon, tr("KL: adaptive horizon must be a number above 0, e.g. 10000.")},
-        {m_clipRange, tr("Policy: clip range must be a number above 0, e.g. 0.2.")},
         {m_valueLr, tr("Value: learning rate must be a number from 0 (the policy's).")},
         {m_valueClip, tr("Value: clip range must be a number above 0, e.g. 0.2.")},
         {m_gamma, tr("Value: gamma must be in [0, 1], e.g. 1.0.")},
@@ -315,9 +290,11 @@ QString WizardRewardPage::problem() const
         if (valueTab && !ppo) continue;
         if (!edit->hasAcceptableInput()) return message;
     }
-    for (const auto& [edit, message] : {numbers[2], numbers[3], numbers[6], numbers[7]})
+    for (const auto& [edit, message] : {numbers[2], numbers[3], numbers[6]})
         if (numberOf(edit) <= 0) return message;
-    if (ppo && numberOf(m_valueClip) <= 0) return numbers[9].second;
+    if (const QString policy = m_policy->problem(m_groupSize->value()); !policy.isEmpty())
+        return policy;
+    if (ppo && numberOf(m_valueClip) <= 0) return numbers[8].second;
     const bool model = !m_rewardModel->currentData().toString().isEmpty();
     if (!model && m_rules->count() == 0)
         return tr("Reward: no reward source. Choose a reward model, add a rule term, or both.");
@@ -364,10 +341,6 @@ void WizardRewardPage::apply(train::RlConfig& config) const
     config.klCoef = numberOf(m_klCoef);
     config.klTarget = numberOf(m_klTarget);
     config.klHorizon = numberOf(m_klHorizon);
-    config.epochs = m_epochs->value();
-    config.minibatchSize = m_minibatch->value();
-    config.clipRange = numberOf(m_clipRange);
-    config.whitenAdvantages = m_whiten->isChecked();
     config.valueInit = chosenWord(m_valueInit, train::valueInitWords);
     config.valueLr = numberOf(m_valueLr);
     config.valueClipRange = numberOf(m_valueClip);
@@ -375,7 +348,7 @@ void WizardRewardPage::apply(train::RlConfig& config) const
     config.lambda = numberOf(m_lambda);
     config.ptxCoef = numberOf(m_ptxCoef);
     config.ptxTokens = m_ptxTokens->currentData().toString().toStdString();
-    config.evalPrompts = m_evalPrompts->value();
+    m_policy->apply(config); // last: GRPO's gamma is the policy tab's, not the value tab's
 }
 
 } // namespace rlhf::widgets

@@ -1,7 +1,8 @@
 // "Rewards & KL" page of the StageWizard for PPO and GRPO, in tabs: the reward (a reward-model
 // checkpoint, rule terms, the missing-EOS penalty), rollout sampling and the KL control, the
-// policy update, and (PPO only) the value model and the pretraining mix (ptx). It refuses Next
-// without a reward source, and for a PPO value model started from a reward model that is absent.
+// policy update (RlPolicyFields), and (PPO only) the value model and the pretraining mix (ptx). It
+// refuses Next without a reward source, and for a PPO value model started from a reward model that
+// is absent.
 #pragma once
 
 #include "core/store/records.h"
@@ -10,7 +11,6 @@
 
 #include <optional>
 
-class QCheckBox;
 class QComboBox;
 class QFormLayout;
 class QLabel;
@@ -24,6 +24,7 @@ struct RlConfig;
 
 namespace rlhf::widgets {
 
+class RlPolicyFields;
 class RuleTermsEditor;
 class WizardStagePage;
 
@@ -45,7 +46,6 @@ public:
 private:
     QWidget* rewardTab();
     QWidget* rolloutTab();
-    QWidget* policyTab();
     QWidget* valueTab();
     void loadProject();      // reward checkpoints and token files
     QString problem() const; // empty when the page is usable
@@ -70,11 +70,7 @@ private:
     QLineEdit* m_klCoef = nullptr;
     QLineEdit* m_klTarget = nullptr;
     QLineEdit* m_klHorizon = nullptr;
-    QSpinBox* m_epochs = nullptr;
-    QSpinBox* m_minibatch = nullptr;
-    QLineEdit* m_clipRange = nullptr;
-    QCheckBox* m_whiten = nullptr;
-    QSpinBox* m_evalPrompts = nullptr;
+    RlPolicyFields* m_policy = nullptr; // the Policy tab
     QWidget* m_valueTab = nullptr;
     QComboBox* m_valueInit = nullptr;
     QLineEdit* m_valueLr = nullptr;
