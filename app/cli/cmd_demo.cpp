@@ -39,6 +39,7 @@ struct DemoArguments {
     bool json = false;
     int64_t loraRank = 0; // LoRA adapters after SFT; 0 = every weight
     std::string loraBase = "fp32";
+    uint64_t seed = 0; // added to every stage's seed
 };
 
 // Writes the whole Bible, one verse per line without its "Ge1:1 " reference, to `file`.
@@ -170,6 +171,7 @@ void runPipelineDemo(const DemoArguments& arguments)
     options.precision = parsePrecision(arguments.precision);
     options.loraRank = arguments.loraRank;
     options.loraBase = arguments.loraBase;
+    options.seed = arguments.seed;
     ProgressPrinter printer(arguments.json ? std::cerr : std::cout);
     train::StopToken stop;
     const auto result = tools::runAlignmentDemo(options, printer, stop);
@@ -198,6 +200,9 @@ void addDemoCommand(CLI::App& app)
     addPrecisionOption(*demo, arguments->precision, "auto, fp32 or bf16, for every stage")
         ->capture_default_str();
     demo->add_flag("--json", arguments->json, "Print the result table as one JSON object");
+    demo->add_option("--seed", arguments->seed,
+                     "Added to every stage's seed: another seeded run of the same pipeline")
+        ->capture_default_str();
     demo->add_option("--lora", arguments->loraRank,
                      "Every stage after SFT trains LoRA adapters of this rank")
         ->check(CLI::Range(1, 1024));

@@ -35,7 +35,7 @@ nlohmann::json training(int64_t steps, int64_t batch, uint64_t seed,
 {
     return {{"steps", steps},
             {"batch_size", batch},
-            {"seed", seed},
+            {"seed", seed + 100 * options.seed},
             {"threads", options.threads},
             {"precision", train::precisionName(options.precision)},
             {"log_every", std::max<int64_t>(1, steps / 10)},
@@ -91,6 +91,10 @@ nlohmann::json AlignmentDemoResult::toJson() const
                            {"seconds", row.seconds}});
     return {{"methods", methods},
             {"reward_model_test_accuracy", rewardModelAccuracy},
+            {"reward_model_on_policy_accuracy", rewardModelOnPolicyAccuracy},
+            {"reward_model_on_policy_pairs", rewardModelOnPolicyPairs},
+            {"reward_model_calibration_error", rewardModelCalibrationError},
+            {"reward_model_length_correlation", rewardModelLengthCorrelation},
             {"reward_model_test_pairs", rewardModelPairs},
             {"test_prompts", testPrompts},
             {"total_seconds", totalSeconds},
@@ -99,21 +103,35 @@ nlohmann::json AlignmentDemoResult::toJson() const
 
 std::string AlignmentDemoResult::table() const
 {
-    std::string text =
-        "the stages after pretraining train " + trained + "\n" +
-        "method              test accuracy (sampled, T=1)  (greedy)  KL to SFT  minutes\n";
-    char line[160];
+    std::string text = "the stages after pretraining train " + trained + "\n" +
+                       "method              test accuracy (sampled, T=1)  vs SFT  (greedy)  KL to "
+                       "SFT  minutes\n";
+    char line[200];
+    const double sft = rows.empty() ? 0 : rows.front().sampledAccuracy;
+    std::string failures;
     for (const auto& row : rows) {
-        std::snprintf(line, sizeof(line), "%-18s  %28.3f  %8.3f  %9.3f  %7.1f\n",
-                      row.method.c_str(), row.sampledAccuracy, row.greedyAccuracy, row.klToSft,
-                      row.seconds / 60.0);
+        std::snprintf(line, sizeof(line), "%-18s  %28.3f  %+6.3f  %8.3f  %9.3f  %7.1f\n",
+                      row.method.c_str(), row.sampledAccuracy, row.sampledAccuracy - sft,
+                      row.greedyAccuracy, row.klToSft, row.seconds / 60.0);
         text += line;
+        if (&row != &rows.front() && row.sampledAccuracy <= sft) {
+            std::snprintf(line, sizeof(line),
+                          "FAILED: %s did not beat SFT (%.3f against %.3f sampled)\n",
+                          row.method.c_str(), row.sampledAccuracy, sft);
+            failures += line;
+        }
     }
+    std::snprintf(line, sizeof(line), "reward model accuracy on %lld held-out pairs: %.3f\n",
+                  (long long)rewardModelPairs, rewardModelAccuracy);
+    text += failures + line;
     std::snprintf(line, sizeof(line),
-                  "reward model accuracy on %lld held-out pairs: %.3f\n%lld test questions; "
-                  "whole pipeline %.1f minutes\n",
-                  (long long)rewardModelPairs, rewardModelAccuracy, (long long)testPrompts,
-                  totalSeconds / 60.0);
+                  "reward model accuracy on %lld right/wrong pairs of the SFT model's own "
+                  "replies: %.3f; calibration error %.3f; score-length correlation %+.3f\n",
+                  (long long)rewardModelOnPolicyPairs, rewardModelOnPolicyAccuracy,
+                  rewardModelCalibrationError, rewardModelLengthCorrelation);
+    text += line;
+    std::snprintf(line, sizeof(line), "%lld test questions; whole pipeline %.1f minutes\n",
+                  (long long)testPrompts, totalSeconds / 60.0);
     return text + line;
 }
 
@@ -194,8 +212,19 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
     reward["optimizer"] = fineTuneOptimizer(3e-4, 3e-5, 20, 0.0);
     reward["training"] = training(scaled(1500, scale), 32, 3, options, scaled(500, scale));
     reward["training"]["eval_batches"] = 1000; // every held-out pair
+    // The report checks it on the SFT model's own replies too: what PPO is scored on.
+    reward["on_policy"] = {{"dataset", "arith-prompts"},
+                           {"split", "test"},
+                           {"prompts", 300},
+                           {"samples", 4},
+                           {"max_new_tokens", 6}};
     const auto rewardRun = runDocument(folder, file("arith-reward"), reward, observer, stop);
     result.rewardModelAccuracy = metric(rewardRun.result, "val/accuracy");
+    const auto report = readJsonFile(rewardRun.result.lastCheckpoint / "reward_report.json");
+    result.rewardModelOnPolicyAccuracy = report["on_policy"].value("accuracy", 0.0);
+    result.rewardModelOnPolicyPairs = report["on_policy"].value("pairs", int64_t(0));
+    result.rewardModelCalibrationError = report.value("calibration_error", 0.0);
+    result.rewardModelLengthCorrelation = report.value("length_correlation", 0.0);
     result.rewardModelPairs = project.database().documentCount(
         project.database().datasetByName("arith-pairs")->id, "test");
 

@@ -33,6 +33,7 @@ struct AlignmentDemoOptions {
     // twice the rank) on a base held as loraBase ("fp32", "nf4", "int8"); 0 = every weight.
     int64_t loraRank = 0;
     std::string loraBase = "fp32";
+    uint64_t seed = 0; // added to every stage's seed: another seeded run of the same pipeline
 };
 
 struct AlignmentDemoRow {
@@ -49,12 +50,20 @@ struct AlignmentDemoResult {
     std::vector<AlignmentDemoRow> rows;
     double rewardModelAccuracy = 0; // on the test split's pairs
     int64_t rewardModelPairs = 0;
+    // From its report (reward_report.json): accuracy on right/wrong pairs of the SFT model's own
+    // replies to test questions and their count, calibration error, score-length correlation.
+    double rewardModelOnPolicyAccuracy = 0;
+    int64_t rewardModelOnPolicyPairs = 0;
+    double rewardModelCalibrationError = 0;
+    double rewardModelLengthCorrelation = 0;
     int64_t testPrompts = 0;
     double totalSeconds = 0;
     std::string trained = "every weight"; // or "LoRA rank 16 on all linear layers, ..."
 
     nlohmann::json toJson() const;
-    std::string table() const; // the text table `rlhf demo` prints
+    // The text table `rlhf demo` prints: each method's gain over SFT, and a line for every
+    // method that did not beat SFT (sampled), so a failed method is never passed over.
+    std::string table() const;
 };
 
 AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,

@@ -51,6 +51,9 @@ inline constexpr ValueRange loraRank{1, 4096};
 inline constexpr ValueRange loraAlpha{0, 1e6, Bound::Open};
 inline constexpr ValueRange loraDropout{0, 1, Bound::Closed, Bound::Open};
 inline constexpr ValueRange dpoBeta{0, 1e3, Bound::Open};
+inline constexpr ValueRange likelihoodInit{-1e3, 1e3}; // reward_model.likelihood_init
+inline constexpr ValueRange probePrompts{1, 1e6};      // on_policy.prompts
+inline constexpr ValueRange probeSamples{2, 1024};     // on_policy.samples: a pair needs two
 
 // ppo and grpo
 inline constexpr ValueRange rewardWeight{-1e3, 1e3}; // reward.model_weight, missing_eos_penalty

@@ -1,6 +1,7 @@
 #include "core/train/reward.h"
 
 #include "core/train/preference_batch.h"
+#include "core/train/reward_probe.h"
 #include "core/train/reward_report.h"
 #include "core/train/rl_losses.h"
 #include "core/train/scalar_model.h"
@@ -24,7 +25,7 @@ struct PairScores {
 
 PairScores scorePairs(ScalarModel& model, const SequenceBatch& batch, c10::Device device)
 {
-    const auto scores = model.atLastToken(batch.tokens.to(device), batch.lengths.to(device));
+    const auto scores = model.score(batch, device);
     const int64_t pairs = scores.size(0) / 2;
     return {scores.narrow(0, 0, pairs), scores.narrow(0, pairs, pairs)};
 }
@@ -68,10 +69,17 @@ MetricValues heldOutMetrics(const Trainer& trainer, const std::vector<PairScore>
 
 } // namespace
 
-StageResult runReward(const FineTuneConfig& config, const ChatData& data, const RunContext& run)
+StageResult runReward(const RewardConfig& config, const ChatData& data,
+                      const std::vector<PromptExample>& probePrompts, const RunContext& run)
 {
-    Trainer trainer({config, config.resumeFrom, config.tokenizer, fineTuneJson(config)}, run);
-    ScalarModel& model = trainer.trainScalar(config.init, config.lora);
+    Trainer trainer({config, config.resumeFrom, config.tokenizer, toJson(config)}, run);
+    ScalarModel& model = trainer.trainScalar(
+        config.init, config.lora,
+        config.likelihood ? std::optional<double>(config.likelihoodInit) : std::nullopt);
+    if (model.hasLikelihood())
+        trainer.log("score: the head at the last token + " +
+                    std::to_string(model.likelihoodWeight()) +
+                    " (learned) x the mean log-probability of the reply");
 
     const auto encoder =
         chat::ChatEncoder::forModel(data.tokenizer, config.init, config.chatTemplate);
@@ -143,6 +151,8 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data, const 
         MetricValues metrics{
             {"train/loss", rewardModelLoss(allChosen, allRejected).item<double>() * share},
             {"train/grad_norm", gradNorm}};
+        if (model.hasLikelihood())
+            metrics.emplace_back("train/likelihood_weight", model.likelihoodWeight());
         for (auto& [name, value] : pairMetrics("train/", allChosen, allRejected))
             metrics.emplace_back(name, name == "train/reward_std" ? value : value * share);
         return metrics;
@@ -158,8 +168,16 @@ StageResult runReward(const FineTuneConfig& config, const ChatData& data, const 
     StageResult result = trainer.run(hooks, "reward");
     // Rank 0 owns the checkpoint, and the report over every held-out pair beside it.
     if (trainer.rank() == 0 && !val.empty() && !result.lastCheckpoint.empty()) {
-        const RewardReport report =
+        RewardReport report =
             rewardReport(scoreHeldOut(consecutiveBatches(val.size(), config.batchSize)));
+        if (config.onPolicy && !probePrompts.empty()) {
+            trainer.log("on-policy check: the init model answers " + config.onPolicy->dataset +
+                        "/" + config.onPolicy->split);
+            model::Transformer policy = model::loadTransformer(config.init);
+            policy->to(trainer.device());
+            report.onPolicy = onPolicyAccuracy(model, policy, probePrompts, encoder,
+                                               *config.onPolicy, trainer.compute(), config.seed);
+        }
         writeJsonFile(result.lastCheckpoint / "reward_report.json", report.toJson());
         trainer.log(report.summary());
     }

@@ -85,6 +85,39 @@ std::string bucketsLine(const char* title, const std::vector<LengthBucket>& buck
     return line;
 }
 
+// Up to five buckets of pairs split at the quintiles of the score gap |chosen - rejected|.
+std::vector<GapBucket> gapBuckets(const std::vector<PairScore>& pairs)
+{
+    std::vector<std::pair<double, bool>> gaps; // |gap|, the higher-scored reply is the chosen
+    for (const auto& pair : pairs)
+        gaps.emplace_back(std::abs(pair.chosen - pair.rejected), pair.chosen > pair.rejected);
+    std::sort(gaps.begin(), gaps.end());
+    std::vector<GapBucket> buckets;
+    for (size_t fifth = 0; fifth < 5; ++fifth) {
+        const size_t begin = gaps.size() * fifth / 5, end = gaps.size() * (fifth + 1) / 5;
+        if (begin == end) continue;
+        GapBucket bucket{gaps[begin].first, gaps[end - 1].first, int64_t(end - begin), 0, 0};
+        for (size_t i = begin; i < end; ++i) {
+            bucket.accuracy += gaps[i].second ? 1.0 / double(bucket.pairs) : 0.0;
+            bucket.confidence += 1.0 / (1.0 + std::exp(-gaps[i].first)) / double(bucket.pairs);
+        }
+        buckets.push_back(bucket);
+    }
+    return buckets;
+}
+
+nlohmann::json gapBucketsJson(const std::vector<GapBucket>& buckets)
+{
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& bucket : buckets)
+        list.push_back({{"gap_from", bucket.from},
+                        {"gap_to", bucket.to},
+                        {"pairs", bucket.pairs},
+                        {"accuracy", bucket.accuracy},
+                        {"confidence", bucket.confidence}});
+    return list;
+}
+
 } // namespace
 
 RewardReport rewardReport(const std::vector<PairScore>& pairs)
@@ -114,6 +147,24 @@ RewardReport rewardReport(const std::vector<PairScore>& pairs)
     report.byResponseLength = quartileBuckets(
         pairs, [](const PairScore& pair) { return (pair.chosenTokens + pair.rejectedTokens) / 2; });
     report.lengthCorrelation = pearson(lengths, scores);
+    report.calibration = gapBuckets(pairs);
+    for (const auto& bucket : report.calibration)
+        report.calibrationError += double(bucket.pairs) / double(pairs.size()) *
+                                   std::abs(bucket.accuracy - bucket.confidence);
+    int64_t chosenLonger = 0, prefersLonger = 0;
+    for (const auto& pair : pairs) {
+        if (pair.chosenTokens == pair.rejectedTokens) continue;
+        ++report.unequalLengthPairs;
+        const bool longerIsChosen = pair.chosenTokens > pair.rejectedTokens;
+        chosenLonger += longerIsChosen ? 1 : 0;
+        const double longer = longerIsChosen ? pair.chosen : pair.rejected;
+        const double shorter = longerIsChosen ? pair.rejected : pair.chosen;
+        prefersLonger += longer > shorter ? 1 : 0;
+    }
+    if (report.unequalLengthPairs > 0) {
+        report.chosenLonger = double(chosenLonger) / double(report.unequalLengthPairs);
+        report.prefersLonger = double(prefersLonger) / double(report.unequalLengthPairs);
+    }
     return report;
 }
 
@@ -126,18 +177,50 @@ nlohmann::json RewardReport::toJson() const
             {"score_std", scoreStd},
             {"by_prompt_length", bucketsJson(byPromptLength)},
             {"by_response_length", bucketsJson(byResponseLength)},
-            {"length_correlation", lengthCorrelation}};
+            {"length_correlation", lengthCorrelation},
+            {"calibration", gapBucketsJson(calibration)},
+            {"calibration_error", calibrationError},
+            {"length_bias",
+             {{"unequal_length_pairs", unequalLengthPairs},
+              {"chosen_longer", chosenLonger},
+              {"prefers_longer", prefersLonger}}},
+            {"on_policy", onPolicy ? nlohmann::json{{"prompts", onPolicy->prompts},
+                                                    {"replies", onPolicy->replies},
+                                                    {"pairs", onPolicy->pairs},
+                                                    {"accuracy", onPolicy->accuracy},
+                                                    {"reply_accuracy", onPolicy->replyAccuracy}}
+                                   : nlohmann::json()}};
 }
 
 std::string RewardReport::summary() const
 {
-    char text[160];
+    char text[256];
     std::snprintf(text, sizeof(text),
                   "reward model on %lld held-out pairs: accuracy %.3f, margin %.3f, score %.3f +- "
                   "%.3f, length correlation %+.3f\n",
                   (long long)pairs, accuracy, meanMargin, scoreMean, scoreStd, lengthCorrelation);
-    return text + bucketsLine("  accuracy by prompt length:", byPromptLength) + "\n" +
-           bucketsLine("  accuracy by response length:", byResponseLength);
+    std::string lines = text + bucketsLine("  accuracy by prompt length:", byPromptLength) + "\n" +
+                        bucketsLine("  accuracy by response length:", byResponseLength);
+    lines += "\n  calibration (score gap: accuracy / Bradley-Terry confidence):";
+    for (const auto& bucket : calibration) {
+        std::snprintf(text, sizeof(text), "  %.2f-%.2f: %.3f / %.3f", bucket.from, bucket.to,
+                      bucket.accuracy, bucket.confidence);
+        lines += text;
+    }
+    std::snprintf(text, sizeof(text),
+                  "; error %.3f\n  length: the chosen reply is the longer in %.3f of %lld pairs "
+                  "of unequal length, the model prefers the longer in %.3f",
+                  calibrationError, chosenLonger, (long long)unequalLengthPairs, prefersLonger);
+    lines += text;
+    if (onPolicy) {
+        std::snprintf(text, sizeof(text),
+                      "\n  on-policy: %lld replies to %lld held-out prompts (%.3f right by the "
+                      "rule): accuracy %.3f on %lld right/wrong pairs",
+                      (long long)onPolicy->replies, (long long)onPolicy->prompts,
+                      onPolicy->replyAccuracy, onPolicy->accuracy, (long long)onPolicy->pairs);
+        lines += text;
+    }
+    return lines;
 }
 
 } // namespace rlhf::train

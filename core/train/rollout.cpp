@@ -155,11 +155,8 @@ void RolloutScorer::score(RolloutBatch& batch, const std::vector<PromptExample>&
     if (m_rewardModel) {
         at::NoGradGuard noGrad;
         auto scope = m_setup.autocast();
-        const auto scores = m_rewardModel
-                                ->atLastToken(batch.rows.tokens.to(m_setup.device),
-                                              batch.rows.lengths.to(m_setup.device))
-                                .to(at::kDouble)
-                                .cpu();
+        const auto scores =
+            m_rewardModel->score(batch.rows, m_setup.device).to(at::kDouble).cpu();
         for (size_t b = 0; b < B; ++b)
             batch.scores[b] += m_config.rewardModelWeight * scores[int64_t(b)].item<double>();
     }

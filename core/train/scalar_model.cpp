@@ -7,6 +7,10 @@
 
 namespace rlhf::train {
 
+namespace {
+constexpr const char* likelihoodName = "score.likelihood_weight";
+}
+
 ScalarModel ScalarModel::fromCheckpoint(const std::filesystem::path& folder)
 {
     return withBody(model::loadTransformer(folder), folder); // an adapter checkpoint: merged
@@ -21,9 +25,11 @@ ScalarModel ScalarModel::withBody(model::Transformer body, const std::filesystem
     model.m_bias = at::zeros({1});
     if (std::filesystem::exists(folder / scalarHeadFile)) {
         for (auto& [name, tensor] : model::readTensors(folder / scalarHeadFile)) {
-            at::Tensor* target = name == "score.weight" ? &model.m_weight
-                                 : name == "score.bias" ? &model.m_bias
-                                                        : nullptr;
+            if (name == likelihoodName) model.m_likelihoodWeight = at::zeros({1});
+            at::Tensor* target = name == "score.weight"   ? &model.m_weight
+                                 : name == "score.bias"   ? &model.m_bias
+                                 : name == likelihoodName ? &model.m_likelihoodWeight
+                                                          : nullptr;
             if (!target)
                 throw Error((folder / scalarHeadFile).string() + ": unexpected tensor " + name);
             if (tensor.sizes() != target->sizes())
@@ -34,6 +40,16 @@ ScalarModel ScalarModel::withBody(model::Transformer body, const std::filesystem
     }
     model.m_weight.set_requires_grad(true);
     model.m_bias.set_requires_grad(true);
+    if (model.m_likelihoodWeight.defined()) model.m_likelihoodWeight.set_requires_grad(true);
+    return model;
+}
+
+ScalarModel ScalarModel::withLikelihood(model::Transformer body,
+                                        const std::filesystem::path& folder, double weight)
+{
+    ScalarModel model = withBody(std::move(body), folder);
+    if (!model.m_likelihoodWeight.defined())
+        model.m_likelihoodWeight = at::full({1}, weight).set_requires_grad(true);
     return model;
 }
 
@@ -78,6 +94,27 @@ at::Tensor ScalarModel::atLastToken(const at::Tensor& tokens, const at::Tensor& 
     return at::linear(final.to(at::kFloat), m_weight, m_bias).squeeze(-1);
 }
 
+at::Tensor ScalarModel::score(const SequenceBatch& batch, c10::Device device)
+{
+    const auto tokens = batch.tokens.to(device);
+    const auto hidden = m_body->hiddenStates(tokens, nullptr, {}, {}); // (B, T, dim)
+    const auto last =
+        (batch.lengths.to(device) - 1).view({-1, 1, 1}).expand({hidden.size(0), 1, hidden.size(2)});
+    const auto final = hidden.gather(1, last).squeeze(1); // (B, dim)
+    auto scores = at::linear(final.to(at::kFloat), m_weight, m_bias).squeeze(-1);
+    if (!hasLikelihood()) return scores;
+    // Mean log-probability of the reply tokens: (B, T - 1) target log-probs, masked.
+    const auto logProbs = targetLogProbs(m_body->logits(hidden), tokens).to(at::kFloat);
+    const auto mask = batch.targetMask.to(device).to(at::kFloat);
+    const auto meanLogProb = (logProbs * mask).sum(1) / mask.sum(1).clamp_min(1.0);
+    return scores + m_likelihoodWeight * meanLogProb;
+}
+
+double ScalarModel::likelihoodWeight() const
+{
+    return hasLikelihood() ? m_likelihoodWeight.item<double>() : 0.0;
+}
+
 model::NamedTensors ScalarModel::parameters() const
 {
     model::NamedTensors all;
@@ -93,7 +130,9 @@ model::NamedTensors ScalarModel::parameters() const
 
 model::NamedTensors ScalarModel::head() const
 {
-    return {{"score.weight", m_weight}, {"score.bias", m_bias}};
+    model::NamedTensors tensors{{"score.weight", m_weight}, {"score.bias", m_bias}};
+    if (hasLikelihood()) tensors.emplace_back(likelihoodName, m_likelihoodWeight);
+    return tensors;
 }
 
 void ScalarModel::to(const c10::Device& device)
@@ -102,6 +141,8 @@ void ScalarModel::to(const c10::Device& device)
     at::NoGradGuard noGrad;
     m_weight = m_weight.to(device).detach().set_requires_grad(true);
     m_bias = m_bias.to(device).detach().set_requires_grad(true);
+    if (hasLikelihood())
+        m_likelihoodWeight = m_likelihoodWeight.to(device).detach().set_requires_grad(true);
 }
 
 void ScalarModel::train(bool on)
@@ -111,9 +152,10 @@ void ScalarModel::train(bool on)
 
 void ScalarModel::save(const std::filesystem::path& folder, model::CheckpointContents contents)
 {
-    contents.tensorFiles.push_back(
-        {scalarHeadFile,
-         {{"score.weight", m_weight.detach().cpu()}, {"score.bias", m_bias.detach().cpu()}}});
+    model::NamedTensors tensors;
+    for (const auto& [name, tensor] : head())
+        tensors.emplace_back(name, tensor.detach().cpu());
+    contents.tensorFiles.push_back({scalarHeadFile, std::move(tensors)});
     model::saveCheckpoint(folder, *m_body, contents);
 }
 

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <type_traits>
 
 namespace rlhf::train {
 
@@ -263,10 +264,21 @@ StageRunReport runRecordStage(store::Project& project, const nlohmann::json& doc
         if (!data.val.empty())
             records.val = loadStageRecords(database, data.dataset, data.val, kind, where);
     }
+    // The reward stage's on-policy check answers prompts of another dataset.
+    std::vector<PromptExample> probe;
+    constexpr bool isReward = std::is_same_v<std::decay_t<decltype(config)>, RewardConfig>;
+    if constexpr (isReward)
+        if (config.onPolicy)
+            probe = loadStagePrompts(database, config.onPolicy->dataset, config.onPolicy->split,
+                                     where + ": on_policy");
     return recordRun(project, config.stage, config.name, document, start.parent, observer,
                      communicator,
                      [&](StageObserver& recorder, const std::filesystem::path& checkpoints) {
-                         return train(config, records, {checkpoints, recorder, stop, communicator});
+                         const RunContext context{checkpoints, recorder, stop, communicator};
+                         if constexpr (isReward)
+                             return train(config, records, probe, context);
+                         else
+                             return train(config, records, context);
                      });
 }
 
@@ -304,9 +316,9 @@ FineTuneConfig parseSft(const nlohmann::json& document, const std::string& where
     return fineTuneConfigFromJson(document, store::RunStage::Sft, where);
 }
 
-FineTuneConfig parseReward(const nlohmann::json& document, const std::string& where)
+RewardConfig parseReward(const nlohmann::json& document, const std::string& where)
 {
-    return fineTuneConfigFromJson(document, store::RunStage::Reward, where);
+    return rewardConfigFromJson(document, where);
 }
 
 RlConfig parsePpo(const nlohmann::json& document, const std::string& where)

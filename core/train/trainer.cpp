@@ -174,11 +174,15 @@ model::Transformer Trainer::trainTransformer(const std::filesystem::path& init,
 }
 
 ScalarModel& Trainer::trainScalar(const std::filesystem::path& init,
-                                  const std::optional<LoraOptions>& lora)
+                                  const std::optional<LoraOptions>& lora,
+                                  std::optional<double> likelihood)
 {
-    if (lora) return trainScalarAdapter(init, *lora);
+    if (lora) return trainScalarAdapter(init, *lora, likelihood);
     m_modelFolder = m_setup.resumeFrom.empty() ? init : m_setup.resumeFrom;
-    m_scalar = std::make_unique<ScalarModel>(ScalarModel::fromCheckpoint(m_modelFolder));
+    m_scalar = std::make_unique<ScalarModel>(
+        likelihood ? ScalarModel::withLikelihood(model::loadTransformer(m_modelFolder),
+                                                 m_modelFolder, *likelihood)
+                   : ScalarModel::fromCheckpoint(m_modelFolder));
     m_scalar->to(device());
     m_scalar->body().setActivationCheckpointing(m_setup.options.activationCheckpointing);
     optimize(m_scalar->parameters(), optimizerFile);

@@ -105,8 +105,11 @@ public:
     // one, init's adapter continued, or the resumed one; checkpoints hold the adapter alone.
     model::Transformer trainTransformer(const std::filesystem::path& init,
                                         const std::optional<LoraOptions>& lora = std::nullopt);
+    // `likelihood`: the scalar model scores with its likelihood term, starting at that weight
+    // unless the checkpoint has its own (scalar_model.h).
     ScalarModel& trainScalar(const std::filesystem::path& init,
-                             const std::optional<LoraOptions>& lora = std::nullopt);
+                             const std::optional<LoraOptions>& lora = std::nullopt,
+                             std::optional<double> likelihood = std::nullopt);
     // A second trained model with its own optimizer, saved in `optimizerFile` (PPO's value
     // model; the stage saves its weights through StageHooks::extendCheckpoint).
     void trainValue(model::NamedTensors parameters, const std::string& optimizerFile);
@@ -189,7 +192,8 @@ private:
     };
     std::optional<Adapters> m_adapters;
     model::Transformer trainAdapter(const std::filesystem::path& init, const LoraOptions& lora);
-    ScalarModel& trainScalarAdapter(const std::filesystem::path& init, const LoraOptions& lora);
+    ScalarModel& trainScalarAdapter(const std::filesystem::path& init, const LoraOptions& lora,
+                                    std::optional<double> likelihood);
     // The frozen base on the device with the adapter that trains (active) and the reference's:
     // sets m_adapters, m_model and m_modelFolder; returns the adapter's tensors.
     model::NamedTensors loadAdapters(const std::filesystem::path& init, const LoraOptions& lora);

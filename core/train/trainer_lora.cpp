@@ -47,11 +47,14 @@ model::Transformer Trainer::trainAdapter(const fs::path& init, const LoraOptions
     return m_model;
 }
 
-ScalarModel& Trainer::trainScalarAdapter(const fs::path& init, const LoraOptions& lora)
+ScalarModel& Trainer::trainScalarAdapter(const fs::path& init, const LoraOptions& lora,
+                                         std::optional<double> likelihood)
 {
     model::NamedTensors trained = loadAdapters(init, lora);
     // The head trains whole, from the resumed checkpoint's, init's (a reward model), or new.
-    m_scalar = std::make_unique<ScalarModel>(ScalarModel::withBody(m_model, m_modelFolder));
+    m_scalar = std::make_unique<ScalarModel>(
+        likelihood ? ScalarModel::withLikelihood(m_model, m_modelFolder, *likelihood)
+                   : ScalarModel::withBody(m_model, m_modelFolder));
     m_scalar->to(device());
     for (auto& item : m_scalar->head())
         trained.push_back(std::move(item));

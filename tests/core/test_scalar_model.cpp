@@ -1,8 +1,10 @@
 // The scalar-head model of the reward and value stages, and the reward model's report card:
 // a new head is zero, save + load restores head and body bit for bit, the score of a
-// right-padded row is read at its last real token, a few AdamW steps on the Bradley-Terry loss
-// of one pair rank its chosen reply first, and accuracy, margin, score spread, length
-// correlation and quartile buckets against numbers worked out by hand.
+// right-padded row is read at its last real token, the likelihood term is its weight times the
+// reply's mean log-probability as the plain forward pass gives it, a few AdamW steps on the
+// Bradley-Terry loss of one pair rank its chosen reply first, and accuracy, margin, score
+// spread, length correlation, quartile buckets, calibration and length bias against numbers
+// worked out by hand.
 #include "core/model/checkpoint.h"
 #include "core/model/tensor_io.h"
 #include "core/model/transformer.h"
@@ -10,6 +12,7 @@
 #include "core/train/reward_report.h"
 #include "core/train/rl_losses.h"
 #include "core/train/scalar_model.h"
+#include "core/train/sequence_batch.h"
 #include "core/util/error.h"
 
 #include <ATen/ATen.h>
@@ -179,6 +182,53 @@ private Q_SLOTS:
         QVERIFY(!near(padScore, alone, 1e-3));
     }
 
+    void likelihoodTermIsTheMeanReplyLogProbability()
+    {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        const auto folder = saveBody(root / "body", model::Flavour::Llama, 6);
+        writeHead(folder, 32);
+        auto model =
+            train::ScalarModel::withLikelihood(model::loadTransformer(folder), folder, 0.5);
+        model.train(false);
+        QVERIFY(model.hasLikelihood());
+        QCOMPARE(model.likelihoodWeight(), 0.5);
+        // Row 0: prompt 5 7, reply 11 13 (targets 1 and 2); row 1: prompt 2, reply 4 6 8, padded.
+        train::SequenceBatch batch;
+        batch.tokens = tokens2d({5, 7, 11, 13, 2, 4, 6, 8}, 2);
+        batch.lengths = at::tensor(std::vector<int64_t>{4, 4}, at::kLong);
+        batch.targetMask = at::tensor(std::vector<float>{0, 1, 1, 1, 1, 1}).view({2, 3});
+        at::NoGradGuard noGrad;
+        const auto scores = model.score(batch, at::kCPU);
+        const auto headOnly = model.atLastToken(batch.tokens, batch.lengths);
+        const auto logProbs =
+            at::log_softmax(model.body().forward(batch.tokens).to(at::kDouble), -1);
+        auto logProb = [&](int64_t row, int64_t position, int64_t token) {
+            return logProbs[row][position][token].item<double>();
+        };
+        const double row0 = (logProb(0, 1, 11) + logProb(0, 2, 13)) / 2;
+        const double row1 = (logProb(1, 0, 4) + logProb(1, 1, 6) + logProb(1, 2, 8)) / 3;
+        QVERIFY(near(scores[0].item<double>(), headOnly[0].item<double>() + 0.5 * row0, 1e-5));
+        QVERIFY(near(scores[1].item<double>(), headOnly[1].item<double>() + 0.5 * row1, 1e-5));
+        QVERIFY(row0 < -0.1); // a random body: the term is far from zero
+
+        // Saved with the model, it wins over the starting value; without it, no term at all.
+        model.save(root / "with", {});
+        auto loaded = train::ScalarModel::fromCheckpoint(root / "with");
+        QCOMPARE(loaded.likelihoodWeight(), 0.5);
+        QVERIFY(head(loaded, "score.likelihood_weight").defined());
+        auto restarted = train::ScalarModel::withLikelihood(model::loadTransformer(root / "with"),
+                                                            root / "with", 2.0);
+        QCOMPARE(restarted.likelihoodWeight(), 0.5);
+        auto plain = train::ScalarModel::fromCheckpoint(folder);
+        QVERIFY(!plain.hasLikelihood());
+        QVERIFY(near(plain.score(batch, at::kCPU)[0].item<double>(), headOnly[0].item<double>(), 1e-6));
+        // A value model started from the reward model reads its head alone.
+        loaded.dropLikelihood();
+        QVERIFY(!loaded.hasLikelihood());
+        QCOMPARE(loaded.parameters().size(), plain.parameters().size());
+    }
+
     void rewardLossRanksChosenFirst()
     {
         QTemporaryDir dir;
@@ -271,6 +321,42 @@ private Q_SLOTS:
         QCOMPARE(json.at("accuracy").get<double>(), 0.75);
         QCOMPARE(json.at("by_prompt_length").size(), size_t(4));
         QVERIFY(report.summary().find("accuracy 0.750") != std::string::npos);
+    }
+
+    void calibrationAndLengthBiasByHand()
+    {
+        // Gaps +1, -2, +3, +0.5, -0.25: sorted |gap| 0.25 (wrong), 0.5, 1 (right), 2 (wrong), 3.
+        const std::vector<train::PairScore> pairs = {
+            pair(1, 2, 3, 1.0, 0.0),   // chosen shorter, preferred: prefers the shorter
+            pair(1, 4, 4, 0.0, 2.0),   // equal lengths: no say on length
+            pair(1, 5, 2, 3.0, 0.0),   // chosen longer, preferred: prefers the longer
+            pair(1, 3, 1, 0.5, 0.0),   // chosen longer, preferred: prefers the longer
+            pair(1, 1, 2, 0.0, 0.25)}; // chosen shorter, rejected preferred: the longer
+        const auto report = train::rewardReport(pairs);
+        QCOMPARE(report.calibration.size(), size_t(5));
+        const double gaps[5] = {0.25, 0.5, 1.0, 2.0, 3.0};
+        const double accuracy[5] = {0, 1, 1, 0, 1};
+        double error = 0;
+        for (size_t i = 0; i < 5; ++i) {
+            const auto& bucket = report.calibration[i];
+            QCOMPARE(bucket.pairs, int64_t(1));
+            QVERIFY(near(bucket.from, gaps[i]) && near(bucket.to, gaps[i]));
+            QCOMPARE(bucket.accuracy, accuracy[i]);
+            const double confidence = 1 / (1 + std::exp(-gaps[i]));
+            QVERIFY(near(bucket.confidence, confidence, 1e-12));
+            error += std::abs(accuracy[i] - confidence) / 5;
+        }
+        QVERIFY(near(report.calibrationError, error, 1e-12));
+        QVERIFY(near(report.calibrationError,
+                     (0.562177 + 0.377541 + 0.268941 + 0.880797 + 0.047426) / 5, 1e-6));
+        QCOMPARE(report.unequalLengthPairs, int64_t(4));
+        QCOMPARE(report.chosenLonger, 0.5);
+        QCOMPARE(report.prefersLonger, 0.75);
+        const auto json = report.toJson();
+        QCOMPARE(json.at("calibration").size(), size_t(5));
+        QCOMPARE(json.at("length_bias").at("prefers_longer").get<double>(), 0.75);
+        QVERIFY(json.at("on_policy").is_null()); // the stage fills it in when asked
+        QVERIFY(report.summary().find("prefers the longer in 0.750") != std::string::npos);
     }
 
     void quartilesOfEightAndOfFew()
