@@ -21,6 +21,13 @@ JsonFields<Config> rewardFields()
     fields.field("model", &Config::rewardModel);
     fields.number("model_weight", ranges::rewardWeight, &Config::rewardModelWeight);
     fields.number("missing_eos_penalty", ranges::rewardWeight, &Config::missingEosPenalty);
+    fields.field("ensemble", &Config::rewardEnsemble);
+    fields.word("aggregate", ensembleAggregateWords, &Config::rewardShaping,
+                &RewardShaping::aggregate);
+    fields.number("lcb_k", ranges::lcbK, &Config::rewardShaping, &RewardShaping::lcbK);
+    fields.word("normalize", rewardNormalizationWords, &Config::rewardShaping,
+                &RewardShaping::normalize);
+    fields.number("clip", ranges::rewardClip, &Config::rewardShaping, &RewardShaping::clip);
     fields.custom(
         "rules",
         [](JsonReader& reward, Config& config) {
@@ -35,6 +42,10 @@ JsonFields<Config> rewardFields()
     fields.check(
         "model", "no reward: give a reward model, rules, or both",
         [](const Config& config) { return !config.rewardModel.empty() || !config.rules.empty(); });
+    fields.check("ensemble", "an ensemble needs reward.model, the first of its models",
+                 [](const Config& config) {
+                     return config.rewardEnsemble.empty() || !config.rewardModel.empty();
+                 });
     return fields;
 }
 

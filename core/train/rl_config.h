@@ -2,7 +2,14 @@
 // rollouts, rewards and KL control. training.batch_size counts prompts per iteration and
 // training.steps iterations. The document adds, beside the shared fine-tuning fields:
 //   "reward":  {"model": "checkpoints/run-3/step-000200",       reward checkpoint; "" = none
-//               "model_weight": 1.0, "rules": [...rule_reward.h...], "missing_eos_penalty": -1}
+//               "model_weight": 1.0, "rules": [...rule_reward.h...], "missing_eos_penalty": -1,
+//               "ensemble": [], "aggregate": "mean", "lcb_k": 1.0, "normalize": "none",
+//               "clip": 0}
+//     ensemble   more reward checkpoints scoring beside "model"; their scores combine by
+//                aggregate: "mean", "lcb" (mean - lcb_k * std over the models), "min"
+//     normalize  "batch": the reward models' combined score to mean 0, std 1 over each batch
+//     clip       > 0: that score clamped to [-clip, clip] (after normalising); rules and the
+//                missing-EOS penalty are added after all of this (reward_shaping.h)
 //   "rollout": {"max_new_tokens": 16, "temperature": 1.0, "top_k": 0, "top_p": 1.0,
 //               "group_size": 8}                               (GRPO: samples per prompt)
 //   "kl":      {"estimator": "k1", "coef": 0.05, "target": 0, "horizon": 10000}
@@ -41,6 +48,7 @@
 
 #include "core/gen/sampling_settings.h"
 #include "core/train/finetune_config.h"
+#include "core/train/reward_shaping.h"
 #include "core/train/rl_losses.h"
 #include "core/train/rule_reward.h"
 #include "core/util/word_table.h"
@@ -86,6 +94,8 @@ inline constexpr WordTable<ValueInit, 2> valueInitWords{{
 
 struct RlConfig : FineTuneConfig {
     std::string rewardModel;
+    std::vector<std::string> rewardEnsemble; // more reward checkpoints beside rewardModel
+    RewardShaping rewardShaping;             // aggregate, normalise, clip their scores
     double rewardModelWeight = 1.0;
     std::vector<RuleRewardTerm> rules;
     double missingEosPenalty = 0;

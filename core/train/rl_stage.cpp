@@ -180,6 +180,12 @@ MetricValues rolloutMetrics(const RolloutBatch& batch, const at::Tensor& tokenKl
                          {"rl/truncation_rate", 1.0 - finished},
                          {"time/generation_s", batch.generationSeconds}};
     if (known > 0) metrics.emplace_back("task/accuracy", right / known);
+    if (!batch.rewardSpread.empty()) { // the ensemble's disagreement: rising = leaving its data
+        double spread = 0;
+        for (const double value : batch.rewardSpread)
+            spread += value / double(batch.rewardSpread.size());
+        metrics.emplace_back("rl/reward_ensemble_std", spread);
+    }
     return metrics;
 }
 
@@ -247,6 +253,7 @@ RolloutBatch takeRollouts(const RolloutBatch& batch, const std::vector<int64_t>&
     taken.mask = batch.mask.index_select(0, index);
     taken.scores = pick(batch.scores, rows);
     taken.truth = pick(batch.truth, rows);
+    taken.rewardSpread = pick(batch.rewardSpread, rows);
     taken.generationSeconds = batch.generationSeconds;
     return taken;
 }
@@ -269,6 +276,7 @@ RolloutBatch joinRollouts(const std::vector<RolloutBatch>& parts, int64_t padTok
         append(joined.texts, part.texts);
         append(joined.scores, part.scores);
         append(joined.truth, part.truth);
+        append(joined.rewardSpread, part.rewardSpread);
         joined.generationSeconds += part.generationSeconds;
         tokens.push_back(padTo(part.rows.tokens, width, padTokenId));
         targetMask.push_back(padTo(part.rows.targetMask, width - 1, 0));

@@ -135,13 +135,13 @@ at::Tensor responseLogProbs(model::TransformerImpl& model, const RolloutBatch& b
 RolloutScorer::RolloutScorer(const RlConfig& config, const ComputeSetup& setup)
     : m_config(config), m_setup(setup), m_rules(config.rules, "reward.rules")
 {
-    if (!config.rewardModel.empty()) {
-        m_rewardModel =
-            std::make_unique<ScalarModel>(withContext("reward model " + config.rewardModel, [&] {
-                return ScalarModel::fromCheckpoint(config.rewardModel);
-            }));
-        m_rewardModel->to(setup.device);
-        m_rewardModel->train(false);
+    std::vector<std::string> folders = config.rewardEnsemble;
+    if (!config.rewardModel.empty()) folders.insert(folders.begin(), config.rewardModel);
+    for (const std::string& folder : folders) {
+        auto& model = m_rewardModels.emplace_back(std::make_unique<ScalarModel>(withContext(
+            "reward model " + folder, [&] { return ScalarModel::fromCheckpoint(folder); })));
+        model->to(setup.device);
+        model->train(false);
     }
 }
 
@@ -152,13 +152,21 @@ void RolloutScorer::score(RolloutBatch& batch, const std::vector<PromptExample>&
     const size_t B = batch.texts.size();
     batch.scores.assign(B, 0.0);
     batch.truth.assign(B, std::nullopt);
-    if (m_rewardModel) {
+    batch.rewardSpread.clear();
+    if (!m_rewardModels.empty()) {
         at::NoGradGuard noGrad;
-        auto scope = m_setup.autocast();
-        const auto scores =
-            m_rewardModel->score(batch.rows, m_setup.device).to(at::kDouble).cpu();
+        std::vector<at::Tensor> each;
+        for (const auto& model : m_rewardModels) {
+            auto scope = m_setup.autocast();
+            each.push_back(model->score(batch.rows, m_setup.device).to(at::kDouble).cpu());
+        }
+        const ShapedScores shaped = shapeRewardScores(at::stack(each), m_config.rewardShaping);
         for (size_t b = 0; b < B; ++b)
-            batch.scores[b] += m_config.rewardModelWeight * scores[int64_t(b)].item<double>();
+            batch.scores[b] +=
+                m_config.rewardModelWeight * shaped.scores[int64_t(b)].item<double>();
+        if (m_rewardModels.size() > 1)
+            for (size_t b = 0; b < B; ++b)
+                batch.rewardSpread.push_back(shaped.spread[int64_t(b)].item<double>());
     }
     for (size_t b = 0; b < B; ++b) {
         const std::string& reference = prompts[size_t(batch.promptIndex[b])].reference;

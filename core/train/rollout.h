@@ -33,6 +33,7 @@ struct RolloutBatch {
     at::Tensor positions;       // (B, R) int64: target positions (in T - 1) of each response token
     at::Tensor mask;            // (B, R) float: 1 on real response tokens
     std::vector<double> scores; // reward model + rules + penalty
+    std::vector<double> rewardSpread; // a reward ensemble's std per reply; empty without one
     std::vector<std::optional<double>> truth; // the task rule, where a reference exists
     double generationSeconds = 0;
 };
@@ -56,19 +57,19 @@ at::Tensor atResponse(const at::Tensor& perTarget, const RolloutBatch& batch);
 at::Tensor responseLogProbs(model::TransformerImpl& model, const RolloutBatch& batch,
                             double temperature, c10::Device device, at::Tensor* logits = nullptr);
 
-// The reward of a rollout: reward model (when configured) + rules + missing-EOS penalty.
+// The reward of a rollout: the reward models' shaped score (when configured; ensemble,
+// normalisation and clipping as reward_shaping.h) + rules + missing-EOS penalty.
 class RolloutScorer {
 public:
     RolloutScorer(const RlConfig& config, const ComputeSetup& setup);
     ~RolloutScorer();
-    // Fills batch.scores and batch.truth.
+    // Fills batch.scores, batch.truth, and batch.rewardSpread with an ensemble.
     void score(RolloutBatch& batch, const std::vector<PromptExample>& prompts) const;
-    ScalarModel* rewardModel() const { return m_rewardModel.get(); }
 
 private:
     const RlConfig& m_config;
     ComputeSetup m_setup;
-    std::unique_ptr<ScalarModel> m_rewardModel;
+    std::vector<std::unique_ptr<ScalarModel>> m_rewardModels; // reward.model, then the ensemble
     RuleReward m_rules;
 };
 

@@ -296,6 +296,8 @@ StageRunReport runPromptStage(store::Project& project, const nlohmann::json& doc
         if (!path.empty()) path = project.paths().absolute(path).string();
     };
     resolve(config.rewardModel);
+    for (std::string& member : config.rewardEnsemble)
+        resolve(member);
     resolve(config.ptxTokens);
     std::optional<store::TokenFileReader> ptx;
     if (!config.ptxTokens.empty()) ptx.emplace(config.ptxTokens);
