@@ -156,6 +156,15 @@ public:
     Id addBattle(const Battle& battle);
     std::vector<Battle> battles() const; // by id
     std::optional<Battle> battle(Id id) const;
+    // The Chat tab's rated replies (database_feedback.cpp), each committed when the call returns.
+    // addFeedback stores a new row (a regenerated reply is another row); the rating of a row can
+    // be changed (which stamps `rated` anew) or the row removed. Throws for an empty reply or a
+    // prompt or settings that is not JSON; setFeedbackRating throws for an unknown row.
+    Id addFeedback(const Feedback& feedback);
+    void setFeedbackRating(Id id, Rating rating, double rated = unixSecondsNow());
+    bool removeFeedback(Id id);             // false when there was no such row
+    std::vector<Feedback> feedback() const; // by id
+    std::optional<Feedback> feedbackRow(Id id) const;
 
     // Tokenizers by unique name.
     Id addTokenizer(std::string_view name, std::string_view path, int64_t vocabSize);

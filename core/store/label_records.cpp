@@ -20,6 +20,11 @@ constexpr WordTable<ItemSource, 3> itemSourceWords{{
     {ItemSource::Arena, "arena"},
 }};
 
+constexpr WordTable<Rating, 2> ratingWords{{
+    {Rating::Up, "up"},
+    {Rating::Down, "down"},
+}};
+
 } // namespace
 
 std::string_view judgmentName(Judgment judgment)
@@ -32,6 +37,11 @@ std::string_view itemSourceName(ItemSource source)
     return wordOf(itemSourceWords, source);
 }
 
+std::string_view ratingName(Rating rating)
+{
+    return wordOf(ratingWords, rating);
+}
+
 Judgment parseJudgment(std::string_view word)
 {
     return parseWord(judgmentWords, word, "judgment");
@@ -40,6 +50,11 @@ Judgment parseJudgment(std::string_view word)
 ItemSource parseItemSource(std::string_view word)
 {
     return parseWord(itemSourceWords, word, "item source");
+}
+
+Rating parseRating(std::string_view word)
+{
+    return parseWord(ratingWords, word, "rating");
 }
 
 } // namespace rlhf::store

@@ -1,5 +1,6 @@
 // The rows of human judgment: comparison items (a prompt with two responses) waiting in the
-// labeling pane, the labels annotators give them, and the chat arena's battles with their vote.
+// labeling pane, the labels annotators give them, the chat arena's battles with their vote, and
+// the Chat tab's thumbs up / down on single replies.
 // Plain structs like records.h; the judgment is always about the stored A and B, never about
 // the screen side a response was shown on (that is recorded separately, for bias analysis).
 #pragma once
@@ -26,12 +27,20 @@ enum class ItemSource {
     Arena,   // the two sides of an arena battle
 };
 
-// The stored words ("a", "b", "tie", "both_bad"; "import", "sampled", "arena"), and back;
-// parse* throw rlhf::Error on an unknown word.
+// A person's verdict on one chat reply.
+enum class Rating {
+    Up,   // thumbs up: a good reply
+    Down, // thumbs down: a bad reply
+};
+
+// The stored words ("a", "b", "tie", "both_bad"; "import", "sampled", "arena"; "up", "down"),
+// and back; parse* throw rlhf::Error on an unknown word.
 std::string_view judgmentName(Judgment judgment);
 std::string_view itemSourceName(ItemSource source);
+std::string_view ratingName(Rating rating);
 Judgment parseJudgment(std::string_view word);
 ItemSource parseItemSource(std::string_view word);
+Rating parseRating(std::string_view word);
 
 // A prompt with two responses to compare.
 struct ComparisonItem {
@@ -75,6 +84,21 @@ struct Battle {
     Judgment vote = Judgment::Tie;
     std::string voter; // who voted, may be empty
     double created = unixSecondsNow();
+};
+
+// One rated reply of the Chat tab. A regenerated reply is rated as a row of its own, so one
+// prompt can have a liked and a disliked reply: the pair that feedback training learns from.
+struct Feedback {
+    Id id = 0; // assigned by addFeedback
+    // The conversation before the reply as compact JSON messages, ending with a user turn:
+    // [{"role":"user","content":"..."}], the "prompt" of a preference document.
+    std::string promptJson = "[]";
+    std::string reply;           // the assistant reply that was rated
+    std::string checkpoint;      // who wrote it: project-relative, e.g. "checkpoints/3/step-000400"
+    std::string settings = "{}"; // its generation settings, JSON (gen::toJson)
+    Rating rating = Rating::Up;
+    std::string rater;               // who rated, may be empty
+    double rated = unixSecondsNow(); // when it was rated, or its rating last changed
 };
 
 } // namespace rlhf::store

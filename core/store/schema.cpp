@@ -202,7 +202,24 @@ ALTER TABLE metrics_v7 RENAME TO metrics;
 CREATE UNIQUE INDEX metrics_by_series ON metrics (run, name, step);
 )sql";
 
-constexpr std::array<Migration, 7> allMigrations{{
+// Version 8: the Chat tab's thumbs up / down, one row per rated reply: the conversation before
+// it (JSON messages), the reply, the checkpoint that wrote it with its settings, the rating,
+// who rated and when. A regenerated reply is a row of its own. Pairs are built by grouping on
+// the prompt in memory (core/eval/feedback_pairs.h), which reads every row anyway: no index.
+constexpr std::string_view schemaVersion8 = R"sql(
+CREATE TABLE feedback (
+    id         INTEGER PRIMARY KEY,
+    prompt     TEXT NOT NULL,
+    reply      TEXT NOT NULL,
+    checkpoint TEXT NOT NULL,
+    settings   TEXT NOT NULL,
+    rating     TEXT NOT NULL,
+    rater      TEXT NOT NULL,
+    rated      REAL NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 8> allMigrations{{
     {1, "datasets, documents, runs, metrics, checkpoints", schemaVersion1},
     {2, "rejected rows, tokenizers", schemaVersion2},
     {3, "splits, restorable quarantine, import reports", schemaVersion3},
@@ -210,6 +227,7 @@ constexpr std::array<Migration, 7> allMigrations{{
     {5, "comparison items, labels, arena battles", schemaVersion5},
     {6, "base models", schemaVersion6},
     {7, "run and import owners, NaN metrics", schemaVersion7},
+    {8, "chat feedback (thumbs up / down)", schemaVersion8},
 }};
 
 // Element i must take version i to i + 1: migrate() indexes the table by version.

@@ -363,7 +363,7 @@ void TestLabels::migratesFromVersion4()
 
     Database database(file, OpenMode::ExistingOnly);
     QCOMPARE(database.schemaVersion(), currentSchemaVersion());
-    QCOMPARE(currentSchemaVersion(), 7);
+    QCOMPARE(currentSchemaVersion(), 8);
     QCOMPARE(database.datasetByName("old")->kind, DatasetKind::Preference);
     QCOMPARE(database.run(1)->name, std::string("old dpo"));
     QCOMPARE(database.comparisonItemCount(), int64_t(0));

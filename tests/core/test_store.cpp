@@ -200,7 +200,7 @@ void TestStore::migratesFromVersion1()
     const fs::path file = path("v1.sqlite");
     rawSql(file, schemaVersion1);
     Database database(file, OpenMode::ExistingOnly);
-    QCOMPARE(database.schemaVersion(), 7);
+    QCOMPARE(database.schemaVersion(), 8);
     QCOMPARE(database.schemaVersion(), currentSchemaVersion());
 
     const std::optional<Dataset> old = database.datasetByName("old");
@@ -606,7 +606,7 @@ void TestStore::migratesFromVersion3()
     rawSql(file, script.c_str());
 
     Database database(file, OpenMode::ExistingOnly);
-    QCOMPARE(database.schemaVersion(), 7);
+    QCOMPARE(database.schemaVersion(), 8);
     QCOMPARE(database.run(1)->name, std::string("old ppo"));
     QCOMPARE(database.run(1)->owner, std::string()); // recorded before owners were kept
     QVERIFY(database.rolloutSteps(1).empty());
