@@ -32,6 +32,8 @@ void addExportCommand(CLI::App& app);   // cmd_export.cpp: export (gguf, hf)
 // other files can add their subcommands to it.
 CLI::App* addLabelCommands(CLI::App& app);
 void addArenaCommands(CLI::App& app); // cmd_arena.cpp: arena leaderboard
+// cmd_feedback.cpp: feedback export, feedback improve
+void addFeedbackCommands(CLI::App& app);
 // cmd_label_agreement.cpp: labels agreement, added to the `labels` group (addLabelCommands)
 void addLabelAgreement(CLI::App& labels);
 void addLabelSample(CLI::App& labels); // cmd_label_sample.cpp: labels sample

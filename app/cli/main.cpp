@@ -24,6 +24,7 @@ int main(int argc, char** argv)
     rlhf::cli::addChatCommand(app);
     rlhf::cli::addBenchCommands(app);
     rlhf::cli::addArenaCommands(app);
+    rlhf::cli::addFeedbackCommands(app);
     rlhf::cli::addModelCommands(app);
     rlhf::cli::addExportCommand(app);
     rlhf::cli::refuseOverflowingIntegers(app); // CLI11 would wrap 2^64 and -1 silently
