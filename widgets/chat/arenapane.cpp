@@ -235,8 +235,30 @@ bool ArenaPane::drawRandomPair()
     return true;
 }
 
+bool ArenaPane::compareHidden(const QString& first, const QString& second)
+{
+    const bool swap = std::bernoulli_distribution(0.5)(m_rng);
+    const QString a = swap ? second : first, b = swap ? first : second;
+    const int indexA = m_chooserA->findData(a), indexB = m_chooserB->findData(b);
+    if (indexA < 0 || indexB < 0 || first.isEmpty() || second.isEmpty()) return false;
+    {
+        const QSignalBlocker blockA(m_chooserA), blockB(m_chooserB);
+        m_chooserA->setCurrentIndex(indexA);
+        m_chooserB->setCurrentIndex(indexB);
+    }
+    applyChoice(a, b, true);
+    m_pinnedFirst = first; // after applyChoice, which forgets any pinned pair
+    m_pinnedSecond = second;
+    m_hiddenNote->setText(tr("A checkpoint against the one it was trained from, on random "
+                             "sides: names hidden until you vote"));
+    return true;
+}
+
 void ArenaPane::applyChoice(const QString& modelA, const QString& modelB, bool hidden)
 {
+    m_pinnedFirst.clear();
+    m_pinnedSecond.clear();
+    m_hiddenNote->setText(tr("Two checkpoints drawn at random: names hidden until you vote"));
     const store::ProjectPaths paths(m_project.toStdString());
     const auto absolute = [&](const QString& path) {
         return path.isEmpty() ? QString()
@@ -290,6 +312,7 @@ bool ArenaPane::regenerate()
 
 void ArenaPane::newRound()
 {
+    if (!m_pinnedFirst.isEmpty() && compareHidden(m_pinnedFirst, m_pinnedSecond)) return;
     if (m_blind && m_choices.size() >= 2) {
         drawRandomPair(); // a blind round stays blind
         return;

@@ -47,6 +47,10 @@ public:
     // Draws two different checkpoints at random and hides them until the vote; a new round.
     // False when the project has fewer than two.
     bool drawRandomPair();
+    // Puts `first` against `second` (an improved checkpoint against its parent) on sides drawn
+    // at random, names hidden until the vote; New round keeps this pair, hidden and shuffled
+    // again, until another pair is chosen. False when either is not offered.
+    bool compareHidden(const QString& first, const QString& second);
     // Sends the prompt box's text to both sides. False when it is empty, a side has no
     // checkpoint or is still answering, or the round is over.
     bool send();
@@ -99,6 +103,7 @@ private:
     bool m_blind = false;     // this round's pair was drawn at random; its next one is too
     bool m_hidden = false;    // the names are hidden until the vote
     bool m_roundOver = false; // the round was voted on: no prompt, no vote until a new round
+    QString m_pinnedFirst, m_pinnedSecond; // compareHidden's pair, kept by New round
     qint64 m_lastBattle = 0;
 
     QComboBox* m_chooserA = nullptr; // all widgets owned by this one

@@ -10,6 +10,7 @@
 #include <QTextBrowser>
 #include <QThread>
 #include <QToolButton>
+#include <QUrl>
 #include <QVBoxLayout>
 
 namespace rlhf::widgets {
@@ -18,17 +19,39 @@ namespace {
 
 constexpr int kRenderDelayMs = 30; // streamed pieces are drawn at most this often
 
-// One turn as a coloured block; the text escaped, its line breaks kept.
+// One turn as a coloured block; the text escaped, its line breaks kept; `footer` (HTML) under it.
 QString turnHtml(const QString& who, const QString& text, const char* background,
-                 bool streaming = false)
+                 bool streaming = false, const QString& footer = {})
 {
     QString body = text.toHtmlEscaped().replace(QLatin1Char('\n'), QLatin1String("<br>"));
     if (streaming) body += QStringLiteral("<span style=\"color:#888\">▍</span>");
+    if (!footer.isEmpty()) body += QStringLiteral("<br>") + footer;
     return QStringLiteral("<table width=\"100%\" cellpadding=\"6\" cellspacing=\"0\" "
                           "style=\"margin-bottom:6px\" bgcolor=\"%1\"><tr><td>"
                           "<span style=\"color:#555; font-size:small\"><b>%2</b></span><br>"
                           "<span style=\"color:#111\">%3</span></td></tr></table>")
         .arg(QLatin1String(background), who.toHtmlEscaped(), body);
+}
+
+// The links under a ratable reply: "▲ Good  ▼ Bad", the given rating highlighted. A link is
+// "rate:up:<turn>" or "rate:down:<turn>".
+QString ratingLinks(int turn, std::optional<store::Rating> rating)
+{
+    const auto link = [&](store::Rating which, const QString& text, const char* colour) {
+        const bool chosen = rating == which;
+        const QString style =
+            chosen ? QStringLiteral("color:white; background-color:%1; font-weight:bold")
+                         .arg(QLatin1String(colour))
+                   : QStringLiteral("color:%1").arg(QLatin1String(colour));
+        return QStringLiteral("<a href=\"rate:%1:%2\" style=\"text-decoration:none; %3\">"
+                              "&nbsp;%4&nbsp;</a>")
+            .arg(QString::fromUtf8(store::ratingName(which)))
+            .arg(turn)
+            .arg(style, text);
+    };
+    return QStringLiteral("<span style=\"font-size:small\">%1&nbsp;&nbsp;%2</span>")
+        .arg(link(store::Rating::Up, ChatSide::tr("▲ Good"), "#2e7d32"),
+             link(store::Rating::Down, ChatSide::tr("▼ Bad"), "#c62828"));
 }
 
 } // namespace
@@ -55,6 +78,7 @@ ChatSide::ChatSide(const QString& title, QWidget* parent) : QWidget(parent)
     m_transcript->setObjectName("transcript");
     m_transcript->setOpenLinks(false);
     m_transcript->setPlaceholderText(tr("The conversation appears here."));
+    connect(m_transcript, &QTextBrowser::anchorClicked, this, &ChatSide::onAnchor);
 
     m_settings = new ChatSettingsEditor(this);
     m_settings->setVisible(false);
@@ -159,8 +183,14 @@ bool ChatSide::send(const QString& userText)
 bool ChatSide::regenerate()
 {
     if (busy() || !m_worker || m_conversation.empty()) return false;
-    if (m_conversation.back().role == "assistant") m_conversation.pop_back();
-    if (m_conversation.empty() || m_conversation.back().role != "user") return false;
+    const size_t last = m_conversation.size() - 1;
+    const bool replaces = m_conversation.back().role == "assistant";
+    if (replaces && (last == 0 || m_conversation[last - 1].role != "user")) return false;
+    if (!replaces && m_conversation.back().role != "user") return false;
+    if (replaces) {
+        m_conversation.pop_back();
+        dropTurnsFrom(last);
+    }
     ask();
     return true;
 }
@@ -170,11 +200,59 @@ void ChatSide::clear()
     if (busy()) m_worker->cancel(m_request);
     const bool wasBusy = busy();
     m_running = 0;
+    const bool hadTurns = !m_conversation.empty();
     m_conversation.clear();
     m_partial.clear();
     m_status->clear();
+    if (hadTurns) dropTurnsFrom(0);
     render();
     if (wasBusy) Q_EMIT busyChanged(false);
+}
+
+void ChatSide::setRatable(bool ratable)
+{
+    m_ratable = ratable;
+    render();
+}
+
+void ChatSide::setRating(int turn, std::optional<store::Rating> rating)
+{
+    if (rating)
+        m_ratings[turn] = *rating;
+    else
+        m_ratings.erase(turn);
+    render();
+}
+
+std::optional<store::Rating> ChatSide::rating(int turn) const
+{
+    const auto found = m_ratings.find(turn);
+    return found == m_ratings.end() ? std::nullopt : std::optional(found->second);
+}
+
+int ChatSide::lastReplyTurn() const
+{
+    return replied() ? int(m_conversation.size()) - 1 : -1;
+}
+
+void ChatSide::dropTurnsFrom(size_t turn)
+{
+    m_ratings.erase(m_ratings.lower_bound(int(turn)), m_ratings.end());
+    Q_EMIT turnsDropped(int(turn));
+}
+
+void ChatSide::onAnchor(const QUrl& link)
+{
+    // "rate:up:3": the scheme, then the rating and the turn.
+    const QStringList parts = link.toString().split(QLatin1Char(':'));
+    if (parts.size() != 3 || parts[0] != QLatin1String("rate")) return;
+    bool number = false;
+    const int turn = parts[2].toInt(&number);
+    if (!number || turn < 0 || size_t(turn) >= m_conversation.size() ||
+        m_conversation[size_t(turn)].role != "assistant")
+        return;
+    Q_EMIT rateRequested(turn,
+                         parts[1] == QLatin1String("up") ? store::Rating::Up : store::Rating::Down);
 }
 
 bool ChatSide::replied() const
@@ -247,12 +325,14 @@ void ChatSide::render()
 {
     m_renderSoon.stop();
     QString html;
-    for (const data::Message& message : m_conversation) {
+    for (size_t turn = 0; turn < m_conversation.size(); ++turn) {
+        const data::Message& message = m_conversation[turn];
         const QString text = QString::fromStdString(message.content);
         if (message.role == "user")
             html += turnHtml(tr("You"), text, "#dbe9fb");
         else if (message.role == "assistant")
-            html += turnHtml(tr("Assistant"), text, "#f0f0f0");
+            html += turnHtml(tr("Assistant"), text, "#f0f0f0", false,
+                             m_ratable ? ratingLinks(int(turn), rating(int(turn))) : QString());
         else
             html += turnHtml(tr("System"), text, "#fff4d6");
     }

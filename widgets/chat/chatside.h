@@ -1,22 +1,28 @@
 // One side of a chat: its conversation as a transcript (user and assistant turns styled apart,
 // the reply growing as it streams), its generation settings behind a collapsible button, and a
 // status line ("first token 42 ms · 310 tok/s"). Owns the ChatWorker of its checkpoint on its
-// own thread, so two sides stream at once. The arena holds two, the single chat one.
+// own thread, so two sides stream at once. The arena holds two, the single chat one. A ratable
+// side (the single chat) shows "▲ Good" and "▼ Bad" links under each finished reply and the
+// rating its owner set; it stores nothing itself.
 #pragma once
 
 #include "core/data/record.h"
 #include "core/gen/sampling_settings.h"
+#include "core/store/label_records.h"
 
 #include <QString>
 #include <QTimer>
 #include <QWidget>
 
+#include <map>
+#include <optional>
 #include <vector>
 
 class QLabel;
 class QTextBrowser;
 class QThread;
 class QToolButton;
+class QUrl;
 
 namespace rlhf::widgets {
 
@@ -54,6 +60,16 @@ public:
     // Streamed pieces received over the side's life (every request), for tests and counters.
     qint64 piecesReceived() const { return m_pieces; }
 
+    // Ratings shown under the replies (the single chat): a click on a reply's link asks for
+    // a rating with rateRequested; the owner stores it and shows it with setRating.
+    void setRatable(bool ratable);
+    bool ratable() const { return m_ratable; }
+    // The rating shown for the assistant reply at `turn` (an index into conversation()).
+    void setRating(int turn, std::optional<store::Rating> rating);
+    std::optional<store::Rating> rating(int turn) const;
+    // The index of the last finished assistant reply; -1 when there is none (or one streams).
+    int lastReplyTurn() const;
+
     ChatSettingsEditor* settingsEditor() const { return m_settings; }
     QTextBrowser* transcript() const { return m_transcript; }
     QLabel* statusLabel() const { return m_status; }
@@ -64,6 +80,11 @@ Q_SIGNALS:
     void replyFinished(const QString& reply);
     void replyFailed(const QString& message);
     void busyChanged(bool busy);
+    // A rating link of the reply at `turn` was clicked.
+    void rateRequested(int turn, rlhf::store::Rating rating);
+    // The turns from `turn` on left the conversation (a regenerated reply, Clear): their
+    // ratings are gone from the view; the stored ones stay.
+    void turnsDropped(int turn);
 
 private:
     void ask();
@@ -73,6 +94,8 @@ private:
     void onPiece(qint64 request, const QString& text);
     void onFinished(qint64 request, const QString& reply, double msToFirst, double perSecond);
     void onFailed(qint64 request, const QString& message);
+    void dropTurnsFrom(size_t turn);
+    void onAnchor(const QUrl& link);
 
     QLabel* m_title = nullptr; // all widgets owned by this one
     QTextBrowser* m_transcript = nullptr;
@@ -89,6 +112,8 @@ private:
     qint64 m_request = 0;                      // the latest request's id (0: none yet)
     qint64 m_running = 0;                      // the id of the request still waited for (0: none)
     qint64 m_pieces = 0;
+    bool m_ratable = false;
+    std::map<int, store::Rating> m_ratings; // shown ratings, by turn
 };
 
 } // namespace rlhf::widgets

@@ -5,6 +5,8 @@
 #include "core/store/database.h"
 #include "core/util/error.h"
 
+#include <nlohmann/json.hpp>
+
 #include <QComboBox>
 #include <QSignalBlocker>
 
@@ -74,6 +76,17 @@ std::vector<CheckpointChoice> groupAdapters(std::vector<CheckpointChoice> choice
     return grouped;
 }
 
+// The "init" of a run's stage document: the checkpoint it started from.
+QString initOf(const store::Run& run)
+{
+    const nlohmann::json document = nlohmann::json::parse(run.configJson, nullptr, false);
+    if (!document.is_object()) return {};
+    const auto init = document.find("init");
+    return init != document.end() && init->is_string()
+               ? QString::fromStdString(init->get<std::string>())
+               : QString();
+}
+
 } // namespace
 
 std::vector<CheckpointChoice> checkpointChoices(const store::Database& database)
@@ -83,6 +96,7 @@ std::vector<CheckpointChoice> checkpointChoices(const store::Database& database)
     std::reverse(runs.begin(), runs.end()); // the newest run first: usually the one to try
     for (const store::Run& run : runs) {
         const QString name = QString::fromStdString(run.name);
+        const QString from = initOf(run);
         std::vector<store::Checkpoint> checkpoints = database.checkpoints(run.id);
         std::reverse(checkpoints.begin(), checkpoints.end()); // latest step first
         for (const store::Checkpoint& checkpoint : checkpoints)
@@ -91,6 +105,7 @@ std::vector<CheckpointChoice> checkpointChoices(const store::Database& database)
                  .path = QString::fromStdString(checkpoint.path),
                  .run = run.id,
                  .parentRun = run.parent.value_or(0),
+                 .from = from,
                  .step = checkpoint.step,
                  .completed = run.status == store::RunStatus::Completed,
                  .chats = run.stage != store::RunStage::Reward});

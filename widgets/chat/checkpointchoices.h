@@ -27,9 +27,13 @@ struct CheckpointChoice {
     QString base;      // a LoRA adapter's base folder (as adapter_config.json names it); else empty
     store::Id run = 0; // the run that saved it; 0: a base model
     store::Id parentRun = 0; // the run whose checkpoint that run started from; 0: none
-    int64_t step = 0;        // its training step (0 for a base model)
-    bool completed = false;  // its run completed all its steps (not running, stopped or failed)
-    bool chats = true;       // false for a reward model's checkpoint: a scalar head, no replies
+    // The checkpoint its run started from (its document's "init"), as the document names it,
+    // e.g. "checkpoints/2/step-000015"; empty for a base model, a pretraining run, or a run
+    // whose document names none.
+    QString from;
+    int64_t step = 0;       // its training step (0 for a base model)
+    bool completed = false; // its run completed all its steps (not running, stopped or failed)
+    bool chats = true;      // false for a reward model's checkpoint: a scalar head, no replies
 };
 
 std::vector<CheckpointChoice> checkpointChoices(const store::Database& database);

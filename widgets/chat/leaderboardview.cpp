@@ -9,6 +9,7 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace rlhf::widgets {
@@ -52,6 +53,18 @@ QStandardItem* intervalItem(const eval::LeaderboardRow& row)
     return item;
 }
 
+// The checkpoint `path` was trained from, by its label: an improved model names its parent.
+QStandardItem* fromItem(const std::vector<CheckpointChoice>& names, const QString& path)
+{
+    const auto choice = std::find_if(names.begin(), names.end(), [&](const CheckpointChoice& name) {
+        return name.path == path;
+    });
+    if (choice == names.end() || choice->from.isEmpty()) return new QStandardItem;
+    auto* item = new QStandardItem(checkpointLabel(names, choice->from));
+    item->setToolTip(LeaderboardView::tr("Trained from %1").arg(choice->from));
+    return item;
+}
+
 } // namespace
 
 LeaderboardView::LeaderboardView(QWidget* parent) : QWidget(parent)
@@ -59,8 +72,9 @@ LeaderboardView::LeaderboardView(QWidget* parent) : QWidget(parent)
     m_caption = new QLabel(this);
     m_caption->setObjectName("leaderboardCaption");
     m_model = new QStandardItemModel(0, ColumnCount, this);
-    m_model->setHorizontalHeaderLabels({tr("#"), tr("Model"), tr("Rating"), tr("95% interval"),
-                                        tr("Elo"), tr("Battles"), tr("W / L / T")});
+    m_model->setHorizontalHeaderLabels({tr("#"), tr("Model"), tr("From"), tr("Rating"),
+                                        tr("95% interval"), tr("Elo"), tr("Battles"),
+                                        tr("W / L / T")});
     m_table = new QTableView(this);
     m_table->setObjectName("leaderboard");
     m_table->setModel(m_model);
@@ -95,7 +109,7 @@ void LeaderboardView::setBattles(const std::vector<store::Battle>& battles,
         auto* model = new QStandardItem(checkpointLabel(names, path));
         model->setToolTip(path);
         m_model->appendRow(
-            {numberItem(QString::number(++rank)), model,
+            {numberItem(QString::number(++rank)), model, fromItem(names, path),
              numberItem(QString::number(std::lround(row.rating))), intervalItem(row),
              numberItem(QString::number(std::lround(row.elo))),
              numberItem(QString::number(row.battles)),

@@ -1,4 +1,5 @@
-// The arena leaderboard: one row per model from the stored battles (core/eval/ratings.h):
+// The arena leaderboard: one row per model from the stored battles (core/eval/ratings.h), with
+// the checkpoint it was trained from (so an improved model is read beside its parent):
 // Bradley-Terry rating with its bootstrap 95% interval, online Elo, battles and wins / losses /
 // ties. A battle's vote scores 1 for the winner, a tie or "both bad" half each. The interval is
 // shown only where it says something: with fewer than kMinBattlesForInterval battles of a model,
@@ -22,7 +23,7 @@ namespace rlhf::widgets {
 class LeaderboardView : public QWidget {
     Q_OBJECT
 public:
-    enum Column { Rank, Model, Rating, Interval, Elo, Battles, Record, ColumnCount };
+    enum Column { Rank, Model, From, Rating, Interval, Elo, Battles, Record, ColumnCount };
     // A model's battles below this leave its bootstrap interval unshown: resampling one or two
     // votes yields "−0 / +0" or a range that is mostly the resampler's artefact.
     static constexpr int kMinBattlesForInterval = 5;

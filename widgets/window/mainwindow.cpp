@@ -73,6 +73,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_thread.start();
     m_processRunner = new ProcessRunner(this);
     connectRunner(m_processRunner);
+    connectImprover();
 
     buildCentral();
     buildMenus();
@@ -194,6 +195,8 @@ void MainWindow::buildMenus()
         run->addAction("Open Check&points Folder", this, &MainWindow::openCheckpointsFolder);
     m_export = run->addAction("&Export Checkpoint…", this, &MainWindow::exportCheckpoint);
     m_merge = run->addAction("&Merge LoRA Adapter…", this, &MainWindow::mergeAdapter);
+    run->addSeparator();
+    m_improve = run->addAction("Improve from &Feedback…", this, [this] { improveFromFeedback(); });
 
     QMenu* help = menuBar()->addMenu("&Help");
     help->addAction("&About RLHF Studio", this, &MainWindow::showAbout);
@@ -220,6 +223,7 @@ void MainWindow::updateActions()
     m_addModel->setEnabled(project);
     m_export->setEnabled(project);
     m_merge->setEnabled(project);
+    m_improve->setEnabled(project && !m_training);
     m_pause->setEnabled(m_training && !m_processRun); // ranks pause only by stopping
     m_pause->setText(m_paused ? "Res&ume" : "&Pause");
     m_cancel->setEnabled(m_training);

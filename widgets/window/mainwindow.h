@@ -25,9 +25,14 @@ class QTableView;
 class QTabWidget;
 class QAction;
 
+namespace rlhf::eval {
+struct ImproveOptions;
+}
+
 namespace rlhf::widgets {
 
 class DataView;
+class FeedbackImprover;
 class HealthPanel;
 class ArenaPane;
 class LabelingPane;
@@ -60,6 +65,10 @@ public:
     // A stage document file run by `processes` worker processes (ProcessRunner).
     void startProcessRun(const QString& document, int processes, qint64 steps);
     bool isTraining() const { return m_training; }
+    // Improve from feedback without the dialog (mainwindowfeedback.cpp): plans it and starts its
+    // first run; "" when it started, else why not (also in the log).
+    QString startImprovement(const eval::ImproveOptions& options);
+    FeedbackImprover* improver() const { return m_improver; }
 
     RunListModel* runModel() const { return m_runs; }
     RunDashboard* dashboard() const { return m_dashboard; }
@@ -95,6 +104,9 @@ public Q_SLOTS:
     void addModel();   // File > Add Model…: a Hugging Face model folder as a base model
     void exportCheckpoint(); // Run > Export Checkpoint…: GGUF or a Hugging Face folder
     void mergeAdapter();     // Run > Merge LoRA Adapter…: base + adapter as one HF folder
+    // Run > Improve from Feedback… and the Chat tab's button: ImproveDialog, then the reward
+    // model and DPO / PPO runs; `checkpoint` is the dialog's first choice.
+    void improveFromFeedback(const QString& checkpoint = {});
 
 Q_SIGNALS:
     void runFinished(qint64 runId, const QString& status);
@@ -114,6 +126,7 @@ private:
     void showAbout();
     QWidget* buildInspectors(QWidget* plotPane); // plot over rollouts; run table over health
     void buildHumanPanes();                      // mainwindowpanes.cpp: Labeling, Arena, Chat
+    void connectImprover();                      // mainwindowfeedback.cpp
     void openHumanPanes(const QString& folder);
     void refreshHumanPanes(); // after a run or an import: new checkpoints and datasets
     void showInspectors();    // follow the run selection
@@ -150,6 +163,8 @@ private:
     QAction* m_addModel = nullptr;
     QAction* m_export = nullptr;
     QAction* m_merge = nullptr;
+    QAction* m_improve = nullptr;
+    FeedbackImprover* m_improver = nullptr;   // improve from feedback: its runs in sequence
     ProcessRunner* m_processRunner = nullptr; // several worker processes, when a run has them
     bool m_processRun = false;                // the live run is the process runner's
     RankStatusPanel* m_rankPanel = nullptr;   // the ranks of the last multi-process run

@@ -1,7 +1,7 @@
 // The main window's human-preference tabs: Labeling, Arena and Chat. The arena and the chat
 // are built per project (each opens its own database connection); the labeling pane is
 // re-pointed. A vote in the arena can be judged again in the labeling queue, so the arena's
-// voter is the labeling pane's annotator.
+// voter (and the chat's rater) is the labeling pane's annotator.
 #include "widgets/window/mainwindow.h"
 
 #include "widgets/chat/arenapane.h"
@@ -39,10 +39,14 @@ void MainWindow::openHumanPanes(const QString& folder)
     m_chat = new SingleChatPane(folder);
     replace("Arena", m_arena);
     replace("Chat", m_chat);
-    auto followAnnotator = [this] { m_arena->setVoter(m_labeling->annotatorEdit()->text()); };
+    auto followAnnotator = [this] {
+        m_arena->setVoter(m_labeling->annotatorEdit()->text());
+        m_chat->setRater(m_labeling->annotatorEdit()->text());
+    };
     followAnnotator();
     connect(m_labeling->annotatorEdit(), &QLineEdit::editingFinished, m_arena, followAnnotator);
     connect(m_arena, &ArenaPane::voted, m_labeling, &LabelingPane::reloadQueue);
+    connect(m_chat, &SingleChatPane::improveRequested, this, &MainWindow::improveFromFeedback);
 }
 
 void MainWindow::refreshHumanPanes()
