@@ -78,6 +78,12 @@ private Q_SLOTS:
             QVERIFY(fs::exists(row.checkpoint / "model.safetensors"));
         }
         QVERIFY(m_result.rewardModelPairs > 0);
+        // The reward report checks it on the SFT model's own replies: 4 per test question.
+        QVERIFY(m_result.rewardModelOnPolicyPairs > 0);
+        QVERIFY(m_result.rewardModelOnPolicyAccuracy >= 0 &&
+                m_result.rewardModelOnPolicyAccuracy <= 1);
+        QVERIFY(m_result.rewardModelCalibrationError >= 0 &&
+                m_result.rewardModelCalibrationError <= 1);
         const auto json = m_result.toJson();
         QCOMPARE(json["methods"].size(), size_t(5));
         QVERIFY(m_result.table().find("GRPO") != std::string::npos);
