@@ -297,6 +297,8 @@ void TestLabelingPane::rewardModelTrainsFromTheLabels()
     fixtures::child<QDoubleSpinBox>(wizard, "labelValFraction")->setValue(0);
     QVERIFY(wizard.button(QWizard::NextButton)->isEnabled());
     QTest::mouseClick(wizard.button(QWizard::NextButton), Qt::LeftButton);
+    QCOMPARE(wizard.currentId(), int(StageWizard::RewardModelPage)); // its defaults
+    QTest::mouseClick(wizard.button(QWizard::NextButton), Qt::LeftButton);
     fixtures::finishQuickly(wizard, /*steps=*/12, /*batch=*/6, "3e-3");
 
     const auto document = fixtures::writtenDocument(wizard);

@@ -6,8 +6,8 @@ namespace rlhf::widgets {
 QStringList stageMetrics(const QString& stage)
 {
     if (stage == "reward")
-        return {"train/loss",      "val/accuracy", "val/margin",     "train/accuracy",
-                "val/reward_mean", "train/lr",     "train/grad_norm"};
+        return {"train/loss",      "val/accuracy", "val/margin",      "train/accuracy",
+                "val/reward_mean", "train/lr",     "train/grad_norm", "train/likelihood_weight"};
     if (stage == "dpo")
         return {"train/loss",          "val/accuracy", "val/margin", "val/reward_chosen",
                 "val/reward_rejected", "train/margin", "train/lr",   "train/grad_norm"};
@@ -31,7 +31,8 @@ QStringList stageMetrics(const QString& stage)
                 "rl/ratio_p05",
                 "rl/ratio_p95",
                 "rl/kl_p50",
-                "rl/kl_p95"};
+                "rl/kl_p95",
+                "rl/reward_ensemble_std"};
     if (stage == "grpo")
         return {"rl/score",
                 "task/accuracy",
@@ -50,7 +51,8 @@ QStringList stageMetrics(const QString& stage)
                 "rl/ratio_p05",
                 "rl/ratio_p95",
                 "rl/kl_p50",
-                "rl/kl_p95"};
+                "rl/kl_p95",
+                "rl/reward_ensemble_std"};
     return {"train/loss", "val/loss",        "val/perplexity",
             "train/lr",   "train/grad_norm", "train/tokens_per_s"}; // pretrain, sft
 }

@@ -2,6 +2,7 @@
 
 #include "core/train/dpo_config.h"
 #include "core/train/pretrain_config.h"
+#include "core/train/reward_config.h"
 #include "core/train/rl_config.h"
 #include "core/train/stage_runner.h"
 #include "widgets/stagewizard/lorafields.h"
@@ -10,6 +11,7 @@
 #include "widgets/stagewizard/wizarddpopage.h"
 #include "widgets/stagewizard/wizardmodelpage.h"
 #include "widgets/stagewizard/wizardoptimisationpage.h"
+#include "widgets/stagewizard/wizardrewardmodelpage.h"
 #include "widgets/stagewizard/wizardrewardpage.h"
 #include "widgets/stagewizard/wizardrunpage.h"
 #include "widgets/stagewizard/wizardstagepage.h"
@@ -75,12 +77,14 @@ StageWizard::StageWizard(const QString& projectPath, std::vector<model::GpuInfo>
     m_run = new WizardRunPage(std::move(gpus), this);
     m_start = new WizardStartPage(m_projectPath, m_stage, this);
     m_dpo = new WizardDpoPage(this);
+    m_rewardModel = new WizardRewardModelPage(m_projectPath, this);
     m_reward = new WizardRewardPage(m_projectPath, m_stage, this);
     setPage(StagePage, m_stage);
     setPage(DataPage, m_data);
     setPage(ModelPage, m_model);
     setPage(StartPage, m_start);
     setPage(DpoPage, m_dpo);
+    setPage(RewardModelPage, m_rewardModel);
     setPage(RewardPage, m_reward);
     auto* optimisation = new WizardOptimisationPage(m_model, this);
     setPage(OptimisationPage, optimisation);
@@ -114,11 +118,13 @@ int StageWizard::nextId() const
         return stage == RunStage::Pretrain ? DataPage : StartPage;
     case StartPage:
         if (stage == RunStage::Dpo) return DpoPage;
+        if (stage == RunStage::Reward) return RewardModelPage;
         return isRl(stage) ? RewardPage : OptimisationPage;
     case DataPage:
         return ModelPage;
     case ModelPage:
     case DpoPage:
+    case RewardModelPage:
     case RewardPage:
         return OptimisationPage;
     case OptimisationPage:
@@ -150,13 +156,19 @@ nlohmann::json StageWizard::fineTuneDocument() const
         m_dpo->apply(config);
         return train::toJson(config);
     }
+    if (stage == RunStage::Reward) {
+        train::RewardConfig config;
+        fill(config);
+        m_rewardModel->apply(config);
+        return train::toJson(config);
+    }
     if (isRl(stage)) {
         train::RlConfig config = train::rlConfigDefaults(stage);
         fill(config);
         m_reward->apply(config);
         return train::toJson(config);
     }
-    train::FineTuneConfig config; // sft and reward have only the shared fields
+    train::FineTuneConfig config; // sft has only the shared fields
     fill(config);
     return train::fineTuneJson(config);
 }

@@ -1,10 +1,10 @@
 // The wizard that writes a stage document (runs/<name>.json) for a project: stage and name, then
 // for pretrain the data and model shape, for the later stages (sft, reward, dpo, ppo, grpo) the
-// checkpoint and data to start from and the stage's own settings (DPO's beta, PPO / GRPO's
-// rewards and KL), then optimisation, run settings and a checked preview. Its last button,
-// "Start run", writes the document and closes the wizard accepted: startsRun() and
-// runRequested() tell the caller to start training it (the studio's run view); `rlhf train` runs
-// the same document from a terminal. Torch-free header.
+// checkpoint and data to start from and the stage's own settings (the reward model's score and
+// on-policy check, DPO's beta, PPO / GRPO's rewards and KL), then optimisation, run settings and a
+// checked preview. Its last button, "Start run", writes the document and closes the wizard
+// accepted: startsRun() and runRequested() tell the caller to start training it (the studio's run
+// view); `rlhf train` runs the same document from a terminal. Torch-free header.
 #pragma once
 
 #include "core/model/model_config.h"
@@ -24,6 +24,7 @@ namespace rlhf::widgets {
 class WizardDataPage;
 class WizardDpoPage;
 class WizardModelPage;
+class WizardRewardModelPage;
 class WizardRewardPage;
 class WizardRunPage;
 class WizardStagePage;
@@ -36,11 +37,12 @@ public:
     // In the order the pages are shown, so pageIds().last() is the summary.
     enum PageId {
         StagePage,
-        DataPage,   // pretrain only
-        ModelPage,  // pretrain only
-        StartPage,  // the stages after pretrain: init checkpoint and data
-        DpoPage,    // dpo only
-        RewardPage, // ppo and grpo only
+        DataPage,        // pretrain only
+        ModelPage,       // pretrain only
+        StartPage,       // the stages after pretrain: init checkpoint and data
+        DpoPage,         // dpo only
+        RewardModelPage, // reward only
+        RewardPage,      // ppo and grpo only
         OptimisationPage,
         RunPage,
         SummaryPage,
@@ -102,6 +104,7 @@ private:
     WizardRunPage* m_run = nullptr;
     WizardStartPage* m_start = nullptr;
     WizardDpoPage* m_dpo = nullptr;
+    WizardRewardModelPage* m_rewardModel = nullptr;
     WizardRewardPage* m_reward = nullptr;
     bool m_startsRun = false;
 };

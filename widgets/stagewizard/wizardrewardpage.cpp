@@ -3,6 +3,7 @@
 #include "core/store/project.h"
 #include "core/train/option_ranges.h"
 #include "core/train/rl_config.h"
+#include "widgets/stagewizard/rewardshapingfields.h"
 #include "widgets/stagewizard/rlpolicyfields.h"
 #include "widgets/stagewizard/ruletermseditor.h"
 #include "widgets/stagewizard/wizardfields.h"
@@ -84,6 +85,10 @@ WizardRewardPage::WizardRewardPage(const QString& projectPath, const WizardStage
         connect(box, &QComboBox::currentIndexChanged, this, &WizardRewardPage::changed);
     connect(m_rules, &RuleTermsEditor::changed, this, &WizardRewardPage::changed);
     connect(m_policy, &RlPolicyFields::changed, this, &WizardRewardPage::changed);
+    connect(m_shaping, &RewardShapingFields::changed, this, &WizardRewardPage::changed);
+    connect(m_rewardModel, &QComboBox::currentIndexChanged, m_shaping,
+            [this] { m_shaping->setMainModel(m_rewardModel->currentData().toString()); });
+    m_shaping->setMainModel(m_rewardModel->currentData().toString());
 }
 
 QWidget* WizardRewardPage::rewardTab()
@@ -97,6 +102,8 @@ QWidget* WizardRewardPage::rewardTab()
         numberEdit(tab, "rewardModelWeight", QStringLiteral("1.0"), ranges::rewardWeight,
                    tr("Multiplies the reward model's score before the rule terms "
                       "are added."));
+    m_shaping = new RewardShapingFields(tab);
+    m_shaping->setObjectName(QStringLiteral("rewardShaping"));
     m_rules = new RuleTermsEditor(tab);
     m_rules->setObjectName(QStringLiteral("ruleTerms"));
     m_eosPenalty = numberEdit(tab, "missingEosPenalty", QStringLiteral("0"), ranges::rewardWeight,
@@ -106,6 +113,7 @@ QWidget* WizardRewardPage::rewardTab()
     auto* form = formIn(tab);
     form->addRow(tr("Reward model"), m_rewardModel);
     form->addRow(tr("Model weight"), m_modelWeight);
+    form->addRow(tr("Ensemble"), m_shaping);
     form->addRow(tr("Rule terms"), m_rules);
     form->addRow(tr("Missing-EOS penalty"), m_eosPenalty);
     return tab;
@@ -230,12 +238,14 @@ void WizardRewardPage::loadProject()
         for (auto run = runs.rbegin(); run != runs.rend(); ++run) {
             if (run->stage != store::RunStage::Reward) continue;
             const auto checkpoints = database.checkpoints(run->id);
-            for (auto point = checkpoints.rbegin(); point != checkpoints.rend(); ++point)
-                m_rewardModel->addItem(tr("run #%1 %2 step %3")
-                                           .arg(run->id)
-                                           .arg(QString::fromStdString(run->name))
-                                           .arg(point->step),
-                                       QString::fromStdString(point->path));
+            for (auto point = checkpoints.rbegin(); point != checkpoints.rend(); ++point) {
+                const QString label = tr("run #%1 %2 step %3")
+                                          .arg(run->id)
+                                          .arg(QString::fromStdString(run->name))
+                                          .arg(point->step);
+                m_rewardModel->addItem(label, QString::fromStdString(point->path));
+                m_shaping->addCheckpoint(label, QString::fromStdString(point->path));
+            }
         }
         const QDir tokens(QString::fromStdString(project.paths().tokens().string()));
         for (const QString& file : tokens.entryList({QStringLiteral("*.u32")}, QDir::Files))
@@ -298,6 +308,7 @@ QString WizardRewardPage::problem() const
     const bool model = !m_rewardModel->currentData().toString().isEmpty();
     if (!model && m_rules->count() == 0)
         return tr("Reward: no reward source. Choose a reward model, add a rule term, or both.");
+    if (const QString shaping = m_shaping->problem(); !shaping.isEmpty()) return shaping;
     if (const QString rules = m_rules->problem(); !rules.isEmpty())
         return tr("Reward: %1").arg(rules);
     if (ppo && !model &&
@@ -332,6 +343,7 @@ void WizardRewardPage::apply(train::RlConfig& config) const
     config.rewardModelWeight = numberOf(m_modelWeight);
     config.rules = m_rules->terms();
     config.missingEosPenalty = numberOf(m_eosPenalty);
+    m_shaping->apply(config);
     config.rollout.maxNewTokens = m_maxNewTokens->value();
     config.rollout.temperature = numberOf(m_temperature);
     config.rollout.topK = m_topK->value();

@@ -1,8 +1,8 @@
 // "Rewards & KL" page of the StageWizard for PPO and GRPO, in tabs: the reward (a reward-model
-// checkpoint, rule terms, the missing-EOS penalty), rollout sampling and the KL control, the
-// policy update (RlPolicyFields), and (PPO only) the value model and the pretraining mix (ptx). It
-// refuses Next without a reward source, and for a PPO value model started from a reward model that
-// is absent.
+// checkpoint with its ensemble and score shaping, RewardShapingFields; rule terms; the
+// missing-EOS penalty), rollout sampling and the KL control, the policy update (RlPolicyFields),
+// and (PPO only) the value model and the pretraining mix (ptx). It refuses Next without a reward
+// source, and for a PPO value model started from a reward model that is absent.
 #pragma once
 
 #include "core/store/records.h"
@@ -24,6 +24,7 @@ struct RlConfig;
 
 namespace rlhf::widgets {
 
+class RewardShapingFields;
 class RlPolicyFields;
 class RuleTermsEditor;
 class WizardStagePage;
@@ -58,6 +59,7 @@ private:
     QTabWidget* m_tabs = nullptr; // owned by the page, like every widget below
     QComboBox* m_rewardModel = nullptr;
     QLineEdit* m_modelWeight = nullptr;
+    RewardShapingFields* m_shaping = nullptr; // ensemble, aggregate, normalise, clip
     RuleTermsEditor* m_rules = nullptr;
     QLineEdit* m_eosPenalty = nullptr;
     QSpinBox* m_maxNewTokens = nullptr;
