@@ -57,8 +57,8 @@ inline constexpr ValueRange probeSamples{2, 1024};     // on_policy.samples: a p
 
 // ppo and grpo
 inline constexpr ValueRange rewardWeight{-1e3, 1e3}; // reward.model_weight, missing_eos_penalty
-inline constexpr ValueRange lcbK{0, 100};             // reward.lcb_k
-inline constexpr ValueRange rewardClip{0, 1e6};       // reward.clip; 0 = off
+inline constexpr ValueRange lcbK{0, 100};            // reward.lcb_k
+inline constexpr ValueRange rewardClip{0, 1e6};      // reward.clip; 0 = off
 inline constexpr ValueRange rolloutTokens{1, 65536};
 inline constexpr ValueRange rolloutTemperature{0, 100, Bound::Open}; // rollouts sample
 inline constexpr ValueRange topK{0, 1 << 20};                        // 0 = off

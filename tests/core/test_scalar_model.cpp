@@ -222,7 +222,8 @@ private Q_SLOTS:
         QCOMPARE(restarted.likelihoodWeight(), 0.5);
         auto plain = train::ScalarModel::fromCheckpoint(folder);
         QVERIFY(!plain.hasLikelihood());
-        QVERIFY(near(plain.score(batch, at::kCPU)[0].item<double>(), headOnly[0].item<double>(), 1e-6));
+        QVERIFY(
+            near(plain.score(batch, at::kCPU)[0].item<double>(), headOnly[0].item<double>(), 1e-6));
         // A value model started from the reward model reads its head alone.
         loaded.dropLikelihood();
         QVERIFY(!loaded.hasLikelihood());
