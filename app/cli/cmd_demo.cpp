@@ -39,7 +39,7 @@ struct DemoArguments {
     bool json = false;
     int64_t loraRank = 0; // LoRA adapters after SFT; 0 = every weight
     std::string loraBase = "fp32";
-    uint64_t seed = 0; // added to every stage's seed
+    uint64_t seed = 0; // reseeds the stages after SFT
 };
 
 // Writes the whole Bible, one verse per line without its "Ge1:1 " reference, to `file`.
@@ -201,7 +201,7 @@ void addDemoCommand(CLI::App& app)
         ->capture_default_str();
     demo->add_flag("--json", arguments->json, "Print the result table as one JSON object");
     demo->add_option("--seed", arguments->seed,
-                     "Added to every stage's seed: another seeded run of the same pipeline")
+                     "Reseeds the stages after SFT: another seeded run from the same SFT model")
         ->capture_default_str();
     demo->add_option("--lora", arguments->loraRank,
                      "Every stage after SFT trains LoRA adapters of this rank")

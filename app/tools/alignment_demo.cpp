@@ -35,7 +35,7 @@ nlohmann::json training(int64_t steps, int64_t batch, uint64_t seed,
 {
     return {{"steps", steps},
             {"batch_size", batch},
-            {"seed", seed + 100 * options.seed},
+            {"seed", seed},
             {"threads", options.threads},
             {"precision", train::precisionName(options.precision)},
             {"log_every", std::max<int64_t>(1, steps / 10)},
@@ -146,6 +146,9 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
     const auto tokenizer = *project.database().tokenizer(demo.tokenizer);
     const data::TokenSplitResult& splits = demo.splits;
     const double scale = options.scale;
+    // --seed reseeds the stages after SFT only: every seed aligns the same SFT model, so the
+    // rows' spread is the alignment stages' own (pretraining and SFT on this budget vary more).
+    const uint64_t alignmentSeed = 100 * options.seed;
     AlignmentDemoResult result;
 
     // Pretraining on the task's own text (questions and noisy answers, no chat template).
@@ -210,7 +213,8 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
     nlohmann::json reward =
         fineTune("reward", "arith-reward", sftCheckpoint, "arith-pairs", "test");
     reward["optimizer"] = fineTuneOptimizer(3e-4, 3e-5, 20, 0.0);
-    reward["training"] = training(scaled(1500, scale), 32, 3, options, scaled(500, scale));
+    reward["training"] =
+        training(scaled(1500, scale), 32, 3 + alignmentSeed, options, scaled(500, scale));
     reward["training"]["eval_batches"] = 1000; // every held-out pair
     // The report checks it on the SFT model's own replies too: what PPO is scored on.
     reward["on_policy"] = {{"dataset", "arith-prompts"},
@@ -239,7 +243,8 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
     ppo["value"] = {{"init", "reward_model"}};
     ppo["eval"] = {{"prompts", 300}};
     ppo["optimizer"] = fineTuneOptimizer(1e-4, 1e-4, 0, 0.0);
-    ppo["training"] = training(scaled(120, scale), 64, 4, options, scaled(40, scale));
+    ppo["training"] =
+        training(scaled(120, scale), 64, 4 + alignmentSeed, options, scaled(40, scale));
     nlohmann::json ppoRule = ppo;
     ppoRule["name"] = "arith-ppo-rule" + suffix;
     ppoRule["reward"] = {{"rules", {{{"rule", "exact_answer"}, {"weight", 1.0}}}}};
@@ -249,7 +254,8 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
     dpo["dpo"] = {{"beta", 0.5}, {"loss", "dpo"}};
     // DPO's LoRA keeps the full rate: at 3x its KL to SFT reached 6.3 and accuracy fell to 0.52.
     dpo["optimizer"] = fineTuneOptimizer(1e-4, 1e-4, 0, 0.0, 1.0);
-    dpo["training"] = training(scaled(300, scale), 32, 5, options, scaled(150, scale));
+    dpo["training"] =
+        training(scaled(300, scale), 32, 5 + alignmentSeed, options, scaled(150, scale));
 
     nlohmann::json grpo = fineTune("grpo", "arith-grpo", sftCheckpoint, "arith-prompts", "test");
     grpo["reward"] = {{"rules", {{{"rule", "exact_answer"}, {"weight", 1.0}}}}};
@@ -258,7 +264,8 @@ AlignmentDemoResult runAlignmentDemo(const AlignmentDemoOptions& options,
     grpo["policy"] = {{"epochs", 2}};
     grpo["eval"] = {{"prompts", 300}};
     grpo["optimizer"] = fineTuneOptimizer(3e-4, 3e-4, 0, 0.0);
-    grpo["training"] = training(scaled(100, scale), 16, 6, options, scaled(50, scale));
+    grpo["training"] =
+        training(scaled(100, scale), 16, 6 + alignmentSeed, options, scaled(50, scale));
 
     // Every model judged alike: the test questions, the task rule, KL to the SFT model.
     const auto setup = train::resolveCompute({}, options.precision, options.threads);

@@ -33,7 +33,9 @@ struct AlignmentDemoOptions {
     // twice the rank) on a base held as loraBase ("fp32", "nf4", "int8"); 0 = every weight.
     int64_t loraRank = 0;
     std::string loraBase = "fp32";
-    uint64_t seed = 0; // added to every stage's seed: another seeded run of the same pipeline
+    // Reseeds the stages after SFT (reward model, PPO, DPO, GRPO): another seeded run from the
+    // same SFT model.
+    uint64_t seed = 0;
 };
 
 struct AlignmentDemoRow {
