@@ -350,8 +350,9 @@ private Q_SLOTS:
         }
     }
 
-    // The reward model trains an adapter and its whole head; its checkpoint (adapter +
-    // score.safetensors) loads as a reward model, base and adapter merged.
+    // The reward model trains an adapter and its whole head (the likelihood term's weight
+    // too); its checkpoint (adapter + score.safetensors) loads as a reward model, base and
+    // adapter merged.
     void rewardTrainsAnAdapterAndItsHead()
     {
         nlohmann::json document = stageDocument("reward", m_init, "arith-pairs", 4);
@@ -363,9 +364,10 @@ private Q_SLOTS:
         m_rewardAdapter = report.result.lastCheckpoint.string();
         QVERIFY(model::isAdapterFolder(checkpoint));
         const auto head = model::readTensors(checkpoint / "score.safetensors");
-        QCOMPARE(int(head.size()), 2);
+        QCOMPARE(int(head.size()), 3); // weight, bias and the likelihood term's weight
         QVERIFY(head[0].second.abs().sum().item<double>() > 0); // the head trained from zeros
         train::ScalarModel reward = train::ScalarModel::fromCheckpoint(checkpoint);
+        QVERIFY(reward.hasLikelihood() && reward.likelihoodWeight() != 1.0); // it trained
         for (const auto& [name, tensor] : reward.head()) {
             const auto saved = std::find_if(head.begin(), head.end(),
                                             [&](const auto& item) { return item.first == name; });
