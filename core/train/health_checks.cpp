@@ -52,10 +52,10 @@ std::string atStep(int64_t step)
     return " at step " + std::to_string(step);
 }
 
-// A share as a whole percentage: "75%".
+// A share as a percentage, three significant digits: "62%", "50.2%".
 std::string percent(double share)
 {
-    return std::to_string(std::lround(100 * share)) + "%";
+    return number(100 * share) + "%";
 }
 
 Found warning(std::string_view check, int64_t step, std::string message)
@@ -322,9 +322,11 @@ Found zeroSpread(const Series& share, bool dynamicSampling)
     return warning("zero_spread", point.step,
                    "GRPO learns nothing from " + percent(mean) + " of its groups" +
                        atStep(point.step) + overSteps() +
-                       ": every reply to a prompt got the same reward; raise rollout.group_size "
-                       "or rollout.temperature" +
-                       (dynamicSampling ? ", or start from a model that gets some prompts right"
+                       ": every reply to a prompt got the same reward (all right or all "
+                       "wrong); raise rollout.group_size or rollout.temperature" +
+                       (dynamicSampling ? ", or train on prompts the policy gets right only "
+                                          "sometimes (dynamic sampling already spends extra "
+                                          "draws replacing these groups)"
                                         : ", or turn on policy.dynamic_sampling"));
 }
 

@@ -304,16 +304,18 @@ private Q_SLOTS:
         HealthWarning w = only(metrics);
         QCOMPARE(w.check, std::string("zero_spread"));
         QCOMPARE(w.step, int64_t(6));
-        QCOMPARE(w.message,
-                 std::string("GRPO learns nothing from 62% of its groups at step 6 (mean of 5 "
-                             "steps): every reply to a prompt got the same reward; raise "
-                             "rollout.group_size or rollout.temperature, or turn on "
-                             "policy.dynamic_sampling"));
+        QCOMPARE(
+            w.message,
+            std::string("GRPO learns nothing from 62% of its groups at step 6 (mean of 5 "
+                        "steps): every reply to a prompt got the same reward (all right or all "
+                        "wrong); raise rollout.group_size or rollout.temperature, or turn "
+                        "on policy.dynamic_sampling"));
         // With dynamic sampling on already (it logs rl/extra_prompts), other advice.
         metrics["rl/extra_prompts"] = series({4, 4, 4, 4, 4, 4, 4});
         w = only(metrics);
-        QVERIFY2(w.message.ends_with("rollout.temperature, or start from a model that gets some "
-                                     "prompts right"),
+        QVERIFY2(w.message.ends_with("rollout.temperature, or train on prompts the policy gets "
+                                     "right only sometimes (dynamic sampling already spends extra "
+                                     "draws replacing these groups)"),
                  w.message.c_str());
         // One batch where every group agreed is not a trend.
         QVERIFY(check({{"rl/zero_spread_groups", series({0.1, 0.1, 1.0, 0.1, 0.1, 0.1})}}).empty());
@@ -362,7 +364,7 @@ private Q_SLOTS:
         QCOMPARE(w.check, std::string("clip_high"));
         QCOMPARE(w.step, int64_t(6));
         QCOMPARE(w.message,
-                 std::string("the policy hit the upper clip on 26% of its tokens at step 6 (mean "
+                 std::string("the policy hit the upper clip on 25.6% of its tokens at step 6 (mean "
                              "of 5 steps): each batch pushes good replies further than the clip "
                              "allows; lower the learning rate or policy.epochs, or raise "
                              "policy.clip_range_high (DAPO's clip-higher, e.g. 0.28)"));
