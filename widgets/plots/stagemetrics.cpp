@@ -31,8 +31,7 @@ QStringList stageMetrics(const QString& stage)
                 "rl/ratio_p05",
                 "rl/ratio_p95",
                 "rl/kl_p50",
-                "rl/kl_p95",
-                "rl/reward_ensemble_std"};
+                "rl/kl_p95"};
     if (stage == "grpo")
         return {"rl/score",
                 "task/accuracy",
@@ -51,8 +50,7 @@ QStringList stageMetrics(const QString& stage)
                 "rl/ratio_p05",
                 "rl/ratio_p95",
                 "rl/kl_p50",
-                "rl/kl_p95",
-                "rl/reward_ensemble_std"};
+                "rl/kl_p95"};
     return {"train/loss", "val/loss",        "val/perplexity",
             "train/lr",   "train/grad_norm", "train/tokens_per_s"}; // pretrain, sft
 }
