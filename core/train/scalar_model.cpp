@@ -85,7 +85,11 @@ at::Tensor ScalarModel::perToken(const at::Tensor& tokens)
 
 at::Tensor ScalarModel::atLastToken(const at::Tensor& tokens, const at::Tensor& lengths)
 {
-    const auto hidden = m_body->hiddenStates(tokens, nullptr, {}, {}); // (B, T, dim)
+    return headAtLast(m_body->hiddenStates(tokens, nullptr, {}, {}), lengths);
+}
+
+at::Tensor ScalarModel::headAtLast(const at::Tensor& hidden, const at::Tensor& lengths) const
+{
     const auto last = (lengths - 1)
                           .to(hidden.device())
                           .view({-1, 1, 1})
@@ -98,10 +102,7 @@ at::Tensor ScalarModel::score(const SequenceBatch& batch, c10::Device device)
 {
     const auto tokens = batch.tokens.to(device);
     const auto hidden = m_body->hiddenStates(tokens, nullptr, {}, {}); // (B, T, dim)
-    const auto last =
-        (batch.lengths.to(device) - 1).view({-1, 1, 1}).expand({hidden.size(0), 1, hidden.size(2)});
-    const auto final = hidden.gather(1, last).squeeze(1); // (B, dim)
-    auto scores = at::linear(final.to(at::kFloat), m_weight, m_bias).squeeze(-1);
+    const auto scores = headAtLast(hidden, batch.lengths);
     if (!hasLikelihood()) return scores;
     // Mean log-probability of the reply tokens: (B, T - 1) target log-probs, masked.
     const auto logProbs = targetLogProbs(m_body->logits(hidden), tokens).to(at::kFloat);

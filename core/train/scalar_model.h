@@ -78,6 +78,9 @@ public:
     void save(const std::filesystem::path& folder, model::CheckpointContents contents);
 
 private:
+    // (B): the head on hidden states (B, T, dim) at token lengths[b] - 1 of each row.
+    at::Tensor headAtLast(const at::Tensor& hidden, const at::Tensor& lengths) const;
+
     model::Transformer m_body{nullptr};
     std::optional<int> m_adapter;  // on a shared body: the adapter that is this model's
     at::Tensor m_weight;           // (1, dim)
