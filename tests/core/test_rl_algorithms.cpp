@@ -7,6 +7,7 @@
 #include "core/train/rl_losses.h"
 
 #include "tests/support/error_of.h"
+#include "tests/support/tensor_expect.h"
 
 #include <ATen/ATen.h>
 #include <QtTest>
@@ -19,39 +20,10 @@
 using namespace rlhf::train;
 using rlhf::store::RunStage;
 using rlhf::testing::errorOf;
+using test_support::floats;
+using test_support::near;
 
 namespace {
-
-at::Tensor floats(std::initializer_list<float> values, at::IntArrayRef shape)
-{
-    return at::tensor(at::ArrayRef<float>(values.begin(), values.size())).reshape(shape);
-}
-
-// An empty string when `actual` (read row-major) equals `expected` within `tolerance`.
-QString mismatch(const at::Tensor& actual, const std::vector<double>& expected,
-                 double tolerance = 1e-5)
-{
-    const at::Tensor flat = actual.detach().to(at::kDouble).contiguous().view({-1});
-    if (flat.numel() != int64_t(expected.size()))
-        return QStringLiteral("%1 elements, expected %2").arg(flat.numel()).arg(expected.size());
-    for (size_t i = 0; i < expected.size(); ++i) {
-        const double value = flat[int64_t(i)].item<double>();
-        if (!(std::abs(value - expected[i]) <= tolerance))
-            return QStringLiteral("element %1: %2, expected %3").arg(i).arg(value).arg(expected[i]);
-    }
-    return {};
-}
-
-bool near(double actual, double expected, double tolerance = 1e-5)
-{
-    return std::abs(actual - expected) <= tolerance;
-}
-
-#define EXPECT_TENSOR(actual, ...)                                                                 \
-    do {                                                                                           \
-        const QString problem = mismatch(actual, __VA_ARGS__);                                     \
-        QVERIFY2(problem.isEmpty(), qPrintable(problem));                                          \
-    } while (false)
 
 #define EXPECT_NEAR(actual, expected)                                                              \
     QVERIFY2(near(actual, expected),                                                               \
